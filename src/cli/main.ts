@@ -1,0 +1,57 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ModelQuantError } from '../errors.js';
+import { FLAGS, parseOptions } from '../options.js';
+import { quantizeModel } from '../pipeline.js';
+import { VERSION } from '../version.js';
+
+export const EXIT = { ok: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
+
+/**
+ * The CLI face: flags in, one library call, a summary out. Errors the user can fix are one line on
+ * stderr and exit code 2; anything else is a bug, shown with its stack and exit code 3.
+ */
+export async function runCli(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+  const out = io.out ?? ((s) => process.stdout.write(s));
+  const err = io.err ?? ((s) => process.stderr.write(s));
+  const program = buildProgram(out, err);
+  let raw: Record<string, string>;
+  try {
+    program.parse(argv, { from: 'user' });
+    raw = program.opts();
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    throw e;
+  }
+  try {
+    const options = parseOptions(raw);
+    const report = await quantizeModel(options);
+    for (const o of report.outputs) out(`wrote ${o.path} (${o.bytes} bytes)\n`);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof ModelQuantError) {
+      err(`model-quant: error: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    err(`model-quant: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.internal;
+  }
+}
+
+function buildProgram(out: (s: string) => void, err: (s: string) => void): Command {
+  const program = new Command('model-quant')
+    .description('Quantize a float ONNX or TFLite model to int8 (ONNX QDQ and int8 TFLite), with a size and accuracy report.')
+    .version(VERSION, '-v, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: (s) => err(`model-quant: ${s.replace(/^error: /, 'error: ')}`) })
+    .showHelpAfterError('(run model-quant --help for every flag)')
+    .allowExcessArguments(false);
+  for (const f of FLAGS) {
+    const opt = new Option(`--${f.name}${f.arg ? ` <${f.arg}>` : ''}`, f.description);
+    if (f.default !== undefined) opt.default(f.default);
+    if (f.choices) opt.choices(f.choices);
+    program.addOption(opt);
+  }
+  return program;
+}

@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ModelFormatError } from './errors.js';
+import type { Model } from './ir/graph.js';
+import { readOnnxFile } from './formats/onnx/import.js';
+import { writeOnnxFile } from './formats/onnx/export.js';
+
+export type ModelFormat = 'onnx' | 'tflite';
+
+/** The format a path names by its extension, or an error that says which extensions work. */
+export function formatOf(file: string): ModelFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.onnx') return 'onnx';
+  if (ext === '.tflite') return 'tflite';
+  throw new ModelFormatError(file, `unknown model extension '${ext || '(none)'}'; use a .onnx or .tflite file`);
+}
+
+export async function readModel(file: string): Promise<Model> {
+  if (!fs.existsSync(file)) throw new ModelFormatError(file, 'no such file');
+  if (fs.statSync(file).isDirectory()) throw new ModelFormatError(file, 'is a folder; give the path of a model file');
+  const format = formatOf(file);
+  if (format === 'onnx') return readOnnxFile(file);
+  throw new ModelFormatError(file, 'TFLite input is not supported yet');
+}
+
+export async function writeModel(model: Model, file: string): Promise<void> {
+  const format = formatOf(file);
+  if (format === 'onnx') return writeOnnxFile(model, file);
+  throw new ModelFormatError(file, 'TFLite output is not supported yet');
+}
