@@ -1,5 +1,5 @@
 import type { Attribute, Graph, Model, Node } from './graph.js';
-import { tensorsEqual } from './tensor.js';
+import { tensorsEqual, type Tensor } from './tensor.js';
 
 /**
  * Structural equality of two models: the first difference found, as a path and a reason, or undefined
@@ -7,7 +7,16 @@ import { tensorsEqual } from './tensor.js';
  */
 export function diffModels(a: Model, b: Model): string | undefined {
   if (a.irVersion !== b.irVersion) return `irVersion ${a.irVersion} != ${b.irVersion}`;
-  const plain = (m: Model) => JSON.stringify([m.opsetImports, m.producerName, m.producerVersion, m.domain, m.modelVersion, m.doc, m.metadata]);
+  const plain = (m: Model) =>
+    JSON.stringify([
+      m.opsetImports,
+      m.producerName,
+      m.producerVersion,
+      m.domain,
+      m.modelVersion,
+      m.doc,
+      m.metadata,
+    ]);
   if (plain(a) !== plain(b)) return 'model fields differ';
   if (json(a.extra) !== json(b.extra)) return 'model extras differ';
   return diffGraphs(a.graph, b.graph, 'graph');
@@ -22,7 +31,7 @@ export function diffGraphs(a: Graph, b: Graph, at: string): string | undefined {
   if (a.initializers.size !== b.initializers.size) return `${at}: initializer count differs`;
   for (const [name, t] of a.initializers) {
     const u = b.initializers.get(name);
-    if (!u || !tensorsEqual(t, u) || json(t.extra) !== json(u.extra)) return `${at}: initializer '${name}' differs`;
+    if (!u || !sameTensor(t, u)) return `${at}: initializer '${name}' differs`;
   }
   if (a.nodes.length !== b.nodes.length) return `${at}: node count ${a.nodes.length} != ${b.nodes.length}`;
   for (let i = 0; i < a.nodes.length; i++) {
@@ -48,10 +57,12 @@ function diffAttrs(a: Attribute, b: Attribute, at: string): string | undefined {
   if (a.kind !== b.kind || a.doc !== b.doc) return `${at}: kind differs`;
   switch (a.kind) {
     case 'tensor':
-      return tensorsEqual(a.value, (b as typeof a).value) ? undefined : `${at}: tensor differs`;
+      return sameTensor(a.value, (b as typeof a).value) ? undefined : `${at}: tensor differs`;
     case 'tensors': {
       const bv = (b as typeof a).value;
-      return a.value.length === bv.length && a.value.every((t, i) => tensorsEqual(t, bv[i]!)) ? undefined : `${at}: tensors differ`;
+      return a.value.length === bv.length && a.value.every((t, i) => sameTensor(t, bv[i]!))
+        ? undefined
+        : `${at}: tensors differ`;
     }
     case 'graph':
       return diffGraphs(a.value, (b as typeof a).value, at);
@@ -69,14 +80,21 @@ function diffAttrs(a: Attribute, b: Attribute, at: string): string | undefined {
   }
 }
 
+/** Values and the ONNX extras (name of an attribute tensor, doc string, metadata). */
+function sameTensor(a: Tensor, b: Tensor): boolean {
+  return tensorsEqual(a, b) && json(a.extra) === json(b.extra);
+}
+
 /** JSON with byte arrays, bigints and protobuf Longs rendered comparably; NaN kept distinct from null. */
 function json(v: unknown): string {
   return JSON.stringify(v, (_k, x) => {
     if (typeof x === 'bigint') return `${x}n`;
     if (typeof x === 'number' && Number.isNaN(x)) return 'NaN';
     if (x instanceof Uint8Array) return Buffer.from(x).toString('base64');
-    if (x && typeof x === 'object' && x.type === 'Buffer' && Array.isArray(x.data)) return Buffer.from(x.data).toString('base64');
-    if (x && typeof x === 'object' && typeof x.low === 'number' && typeof x.high === 'number') return `${x.high}:${x.low}`;
+    if (x && typeof x === 'object' && x.type === 'Buffer' && Array.isArray(x.data))
+      return Buffer.from(x.data).toString('base64');
+    if (x && typeof x === 'object' && typeof x.low === 'number' && typeof x.high === 'number')
+      return `${x.high}:${x.low}`;
     return x;
   });
 }

@@ -154,8 +154,9 @@ function attributeToProto(name: string, a: Attribute, ctx: Ctx): Msg {
 
 export function tensorToProto(t: Tensor, name: string | undefined, ctx: Ctx = { threshold: 0 }): Msg {
   const p: Msg = { dims: t.dims.map(int64), dataType: onnxCode(t.dtype) };
-  if (name !== undefined) p.name = name;
   const extra = t.extra ?? {};
+  if (name !== undefined) p.name = name;
+  else if (typeof extra.name === 'string') p.name = extra.name;
   if (extra.docString !== undefined) p.docString = extra.docString;
   if (extra.metadataProps) p.metadataProps = extra.metadataProps;
   if (Array.isArray(t.data)) {
@@ -185,7 +186,9 @@ function typeToProto(t: ValueType): Msg {
   const tensorType: Msg = { elemType: onnxCode(t.dtype) };
   if (t.shape) {
     tensorType.shape = {
-      dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: int64(d) } : typeof d === 'string' ? { dimParam: d } : {})),
+      dim: t.shape.map((d) =>
+        typeof d === 'number' ? { dimValue: int64(d) } : typeof d === 'string' ? { dimParam: d } : {},
+      ),
     };
   }
   return { tensorType };

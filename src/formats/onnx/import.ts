@@ -1,9 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import protobuf from 'protobufjs';
 import { ModelFormatError } from '../../errors.js';
 import { dtypeFromOnnx, isPacked, type DType } from '../../ir/dtype.js';
-import { Graph, type Attribute, type Dim, type Model, type Node, type ValueInfo, type ValueType } from '../../ir/graph.js';
+import {
+  Graph,
+  type Attribute,
+  type Dim,
+  type Model,
+  type Node,
+  type ValueInfo,
+  type ValueType,
+} from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { ATTR_TYPE, DATA_LOCATION_EXTERNAL, ModelProto } from './schema.js';
 import { readExternal } from './external.js';
@@ -29,7 +36,10 @@ export function readOnnxFile(file: string): Model {
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new ModelFormatError(file, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new ModelFormatError(
+      file,
+      `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   return importOnnx(bytes, { file, baseDir: path.dirname(file) });
 }
@@ -41,7 +51,8 @@ export function readOnnxFile(file: string): Model {
  */
 export function importOnnx(bytes: Uint8Array, opts: OnnxReadOptions = {}): Model {
   const ctx: Ctx = { file: opts.file ?? '<bytes>', baseDir: opts.baseDir ?? '.' };
-  if (bytes.byteLength === 0) throw new ModelFormatError(ctx.file, 'the file is empty; expected an ONNX model');
+  if (bytes.byteLength === 0)
+    throw new ModelFormatError(ctx.file, 'the file is empty; expected an ONNX model');
   if (bytes.byteLength >= 8 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'TFL3') {
     throw new ModelFormatError(ctx.file, 'this is a TFLite model, not ONNX; give it a .tflite extension');
   }
@@ -50,7 +61,10 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxReadOptions = {}): Model
   try {
     proto = ModelProto.decode(buf) as Msg;
   } catch (e) {
-    throw new ModelFormatError(ctx.file, `not a valid ONNX model (protobuf: ${(e as Error).message}); is it truncated?`);
+    throw new ModelFormatError(
+      ctx.file,
+      `not a valid ONNX model (protobuf: ${(e as Error).message}); is it truncated?`,
+    );
   }
   if (!proto.graph) throw new ModelFormatError(ctx.file, 'not a valid ONNX model: it has no graph');
   try {
@@ -130,7 +144,7 @@ function attributeFromProto(a: Msg, ctx: Ctx): Attribute {
     case ATTR_TYPE.string:
       return { kind: 'string', value: utf8(a.s), ...doc };
     case ATTR_TYPE.tensor:
-      return { kind: 'tensor', value: tensorFromProto(a.t, ctx), ...doc };
+      return { kind: 'tensor', value: attributeTensor(a.t, ctx), ...doc };
     case ATTR_TYPE.graph:
       return { kind: 'graph', value: graphFromProto(a.g, ctx), ...doc };
     case ATTR_TYPE.floats:
@@ -140,12 +154,19 @@ function attributeFromProto(a: Msg, ctx: Ctx): Attribute {
     case ATTR_TYPE.strings:
       return { kind: 'strings', value: (a.strings as Uint8Array[]).map(utf8), ...doc };
     case ATTR_TYPE.tensors:
-      return { kind: 'tensors', value: (a.tensors as Msg[]).map((t) => tensorFromProto(t, ctx)), ...doc };
+      return { kind: 'tensors', value: (a.tensors as Msg[]).map((t) => attributeTensor(t, ctx)), ...doc };
     case ATTR_TYPE.graphs:
       return { kind: 'graphs', value: (a.graphs as Msg[]).map((g) => graphFromProto(g, ctx)), ...doc };
     default:
       return { kind: 'opaque', value: a, ...doc };
   }
+}
+
+/** An attribute's tensor keeps its own name (an initializer's name is its key in the graph instead). */
+function attributeTensor(p: Msg, ctx: Ctx): Tensor {
+  const t = tensorFromProto(p, ctx);
+  if (p.name) t.extra = { ...t.extra, name: p.name };
+  return t;
 }
 
 /** The attribute's type: its discriminator, or (IR version 1 files) the field that is set. */
@@ -175,10 +196,16 @@ function valueFromProto(p: Msg): ValueInfo {
 function typeFromProto(t: Msg): ValueType {
   const tt = t.tensorType;
   const dtype = tt ? dtypeFromOnnx(tt.elemType) : undefined;
-  const plain = tt && dtype && !own(t, 'denotation') && !(tt.shape?.dim as Msg[] | undefined)?.some((d) => own(d, 'denotation'));
+  const plain =
+    tt &&
+    dtype &&
+    !own(t, 'denotation') &&
+    !(tt.shape?.dim as Msg[] | undefined)?.some((d) => own(d, 'denotation'));
   if (!plain) return { kind: 'opaque', proto: t };
   const shape: Dim[] | undefined = tt.shape
-    ? (tt.shape.dim as Msg[]).map((d) => (own(d, 'dimValue') ? num(d.dimValue) : own(d, 'dimParam') ? d.dimParam : null))
+    ? (tt.shape.dim as Msg[]).map((d) =>
+        own(d, 'dimValue') ? num(d.dimValue) : own(d, 'dimParam') ? d.dimParam : null,
+      )
     : undefined;
   return shape ? { kind: 'tensor', dtype: dtype!, shape } : { kind: 'tensor', dtype: dtype! };
 }
@@ -221,11 +248,23 @@ function tensorData(p: Msg, dtype: DType, dims: number[], ctx: Ctx): Tensor {
     case 'complex128':
       return new Tensor(dtype, dims, Float64Array.from(p.doubleData as number[]));
     case 'int64':
-      return new Tensor(dtype, dims, BigInt64Array.from(p.int64Data as Long[], (v) => bigint(v, false)));
+      return new Tensor(
+        dtype,
+        dims,
+        BigInt64Array.from(p.int64Data as Long[], (v) => bigint(v, false)),
+      );
     case 'uint32':
-      return new Tensor(dtype, dims, Uint32Array.from(p.uint64Data as Long[], (v) => num(v)));
+      return new Tensor(
+        dtype,
+        dims,
+        Uint32Array.from(p.uint64Data as Long[], (v) => num(v)),
+      );
     case 'uint64':
-      return new Tensor(dtype, dims, BigUint64Array.from(p.uint64Data as Long[], (v) => bigint(v, true)));
+      return new Tensor(
+        dtype,
+        dims,
+        BigUint64Array.from(p.uint64Data as Long[], (v) => bigint(v, true)),
+      );
     default: {
       // int32_data carries every narrower type: one value per element (float16/bfloat16/float8 as bit
       // patterns), and for the packed 4-bit and 2-bit types one byte of packed values per entry.
