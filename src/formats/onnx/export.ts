@@ -40,11 +40,7 @@ export function exportOnnx(model: Model, opts: OnnxWriteOptions = {}): EncodedOn
  * when the model would pass protobuf's 2 GiB limit.
  */
 export function writeOnnxFile(model: Model, file: string, opts: OnnxWriteOptions = {}): void {
-  let options = opts;
-  if (!options.externalData && weightBytes(model.graph) > PROTOBUF_LIMIT - EXTERNAL_MARGIN) {
-    options = { externalData: { location: `${path.basename(file)}.data` } };
-  }
-  const { bytes, external } = exportOnnx(model, options);
+  const { bytes, external } = exportOnnx(model, withAutoExternalData(file, weightBytes(model.graph), opts));
   if (external) {
     const dataFile = path.join(path.dirname(file), external.location);
     writeFileAtomic(dataFile, (tmp) => external.writeTo(tmp));
@@ -52,13 +48,30 @@ export function writeOnnxFile(model: Model, file: string, opts: OnnxWriteOptions
   writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));
 }
 
-function weightBytes(g: Graph): number {
+/** Weights above this many bytes leave room for nothing else in one protobuf message. */
+export const AUTO_EXTERNAL_DATA_BYTES = PROTOBUF_LIMIT - EXTERNAL_MARGIN;
+
+/** The options to write `file` with: the caller's, or external data beside it when `weights` bytes would not fit. */
+export function withAutoExternalData(
+  file: string,
+  weights: number,
+  opts: OnnxWriteOptions,
+): OnnxWriteOptions {
+  if (opts.externalData || weights <= AUTO_EXTERNAL_DATA_BYTES) return opts;
+  return { ...opts, externalData: { location: `${path.basename(file)}.data` } };
+}
+
+/** Bytes of every tensor in the graph: initializers and tensor attributes, subgraphs included. */
+export function weightBytes(g: Graph): number {
   let n = 0;
-  for (const t of g.initializers.values()) n += Array.isArray(t.data) ? 0 : t.data.byteLength;
+  const add = (t: Tensor) => (n += Array.isArray(t.data) ? 0 : t.data.byteLength);
+  for (const t of g.initializers.values()) add(t);
   for (const node of g.nodes) {
     for (const a of Object.values(node.attrs)) {
-      if (a.kind === 'tensor' && !Array.isArray(a.value.data)) n += a.value.data.byteLength;
-      if (a.kind === 'graph') n += weightBytes(a.value);
+      if (a.kind === 'tensor') add(a.value);
+      else if (a.kind === 'tensors') a.value.forEach(add);
+      else if (a.kind === 'graph') n += weightBytes(a.value);
+      else if (a.kind === 'graphs') for (const sg of a.value) n += weightBytes(sg);
     }
   }
   return n;
@@ -164,7 +177,7 @@ export function tensorToProto(t: Tensor, name: string | undefined, ctx: Ctx = { 
     return p;
   }
   const bytes = t.bytes();
-  if (ctx.external && name !== undefined && bytes.byteLength >= ctx.threshold) {
+  if (ctx.external && bytes.byteLength >= ctx.threshold) {
     p.dataLocation = DATA_LOCATION_EXTERNAL;
     p.externalData = ctx.external.add(bytes);
   } else {
