@@ -1,4 +1,7 @@
 import { InvalidOptionError } from './errors.js';
+import type { CalibMethod } from './quant/observers.js';
+import type { BiasMode } from './quant/params.js';
+import type { InputScale } from './quant/quantize.js';
 
 /**
  * Every option of a run, typed. The CLI and the Action read the same flag table (`FLAGS`) and both end
@@ -14,6 +17,17 @@ export interface QuantizeOptions {
   /** Files to write; default: both for an ONNX input, tflite for a TFLite input. */
   formats?: OutputFormat[];
   optimize: boolean;
+  /** pow2: fixed-point input scaling factor(s); affine: fixes the inputs' scale to 1/value. */
+  input_scale?: InputScale;
+  bias_mode: BiasMode;
+  per_channel: boolean;
+  calib_data?: string;
+  calib_samples: number;
+  calib_method: CalibMethod;
+  percentile: number;
+  exclude: string[];
+  /** Concrete shapes for inputs with dynamic dims: name -> dims ('*' for every input). */
+  input_shape: Map<string, number[]>;
 }
 
 export interface FlagSpec {
@@ -33,16 +47,65 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'scheme',
     arg: 'name',
-    description: "quantization scheme: pow2 (the original's fixed-point), affine (standard), none (float conversion)",
+    description:
+      "quantization scheme: pow2 (the original's fixed-point), affine (standard), none (float conversion)",
     default: 'pow2',
     choices: ['pow2', 'affine', 'none'],
   },
   {
     name: 'formats',
     arg: 'list',
-    description: 'files to write, comma-separated: onnx,tflite (default: both for .onnx input, tflite for .tflite)',
+    description:
+      'files to write, comma-separated: onnx,tflite (default: both for .onnx input, tflite for .tflite)',
   },
-  { name: 'optimize', arg: 'bool', description: 'run the graph optimizer (BatchNorm folding, ...)', default: 'true' },
+  {
+    name: 'optimize',
+    arg: 'bool',
+    description: 'run the graph optimizer (BatchNorm folding, ...)',
+    default: 'true',
+  },
+  {
+    name: 'input_scale',
+    arg: 'value',
+    description:
+      'input scaling factor: a number for every input, name=value,... per input, or auto (pow2: the largest integer keeping the inputs inside int8; affine: inputs keep calibrated scales)',
+    default: 'auto',
+  },
+  {
+    name: 'bias_mode',
+    arg: 'mode',
+    description:
+      'pow2 bias width: B8 (truncate, then add an 8-bit bias) or B16 (add a 16-bit bias, then truncate)',
+    default: 'B16',
+    choices: ['B8', 'B16'],
+  },
+  { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
+  {
+    name: 'calib_data',
+    arg: 'path',
+    description:
+      'calibration samples: a folder or glob of .npy (single input) or .npz (named inputs) files; without it, data-free synthetic inputs',
+  },
+  { name: 'calib_samples', arg: 'n', description: 'samples used for calibration', default: '100' },
+  {
+    name: 'calib_method',
+    arg: 'name',
+    description: 'activation range: minmax, percentile, entropy (KL) or mse',
+    default: 'percentile',
+    choices: ['minmax', 'percentile', 'entropy', 'mse'],
+  },
+  {
+    name: 'percentile',
+    arg: 'p',
+    description: 'percentile kept by --calib_method percentile',
+    default: '99.99',
+  },
+  { name: 'exclude', arg: 'list', description: 'node names or op types kept in float, comma-separated' },
+  {
+    name: 'input_shape',
+    arg: 'shapes',
+    description: 'shapes for inputs with dynamic dims: 1x3x224x224 for all, or name=1x3x224x224,...',
+  },
 ];
 
 /** Turns raw flag strings (from argv or Action inputs) into checked options. */
@@ -59,6 +122,23 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
     scheme: choice('scheme', get('scheme')!, ['pow2', 'affine', 'none'] as const),
     formats: parseFormats(get('formats')),
     optimize: parseBool('optimize', get('optimize')!),
+    input_scale: parseInputScale(get('input_scale')!),
+    bias_mode: choice('bias_mode', get('bias_mode')!, ['B8', 'B16'] as const),
+    per_channel: parseBool('per_channel', get('per_channel')!),
+    calib_data: get('calib_data'),
+    calib_samples: positiveInt('calib_samples', get('calib_samples')!),
+    calib_method: choice('calib_method', get('calib_method')!, [
+      'minmax',
+      'percentile',
+      'entropy',
+      'mse',
+    ] as const),
+    percentile: parsePercentile(get('percentile')!),
+    exclude: (get('exclude') ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+    input_shape: parseShapes(get('input_shape')),
   };
 }
 
@@ -76,7 +156,59 @@ export function parseBool(flag: string, value: string): boolean {
 
 function parseFormats(value: string | undefined): OutputFormat[] | undefined {
   if (value === undefined) return undefined;
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new InvalidOptionError('formats', 'is empty; use onnx, tflite or onnx,tflite');
   return [...new Set(list.map((f) => choice('formats', f, ['onnx', 'tflite'] as const)))];
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0 || text.trim() === '') {
+    throw new InvalidOptionError(flag, `'${text}' is not valid; give a positive number`);
+  }
+  return v;
+}
+
+function positiveInt(flag: string, text: string): number {
+  const v = positiveNumber(flag, text);
+  if (!Number.isInteger(v))
+    throw new InvalidOptionError(flag, `'${text}' is not valid; give a positive integer`);
+  return v;
+}
+
+function parsePercentile(text: string): number {
+  const v = positiveNumber('percentile', text);
+  if (v > 100) throw new InvalidOptionError('percentile', `'${text}' is not valid; give a value in (0, 100]`);
+  return v;
+}
+
+/** `10`, `auto`, or `dense=10,image=4`. Zero, negative and NaN scales are refused. */
+export function parseInputScale(text: string): InputScale {
+  if (text === 'auto') return { kind: 'auto' };
+  if (!text.includes('=')) return { kind: 'all', value: positiveNumber('input_scale', text) };
+  const values = new Map<string, number>();
+  for (const part of text.split(',')) {
+    const [name, value] = part.split('=').map((x) => x.trim());
+    if (!name || value === undefined)
+      throw new InvalidOptionError('input_scale', `'${part}' is not name=value`);
+    values.set(name, positiveNumber('input_scale', value));
+  }
+  return { kind: 'named', values };
+}
+
+function parseShapes(text: string | undefined): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (!text) return out;
+  for (const part of text.split(',')) {
+    const [name, dims] = part.includes('=') ? part.split('=') : ['*', part];
+    const list = dims!.trim().split('x').map(Number);
+    if (list.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new InvalidOptionError('input_shape', `'${part}' is not valid; write dims as 1x3x224x224`);
+    }
+    out.set(name!.trim(), list);
+  }
+  return out;
 }

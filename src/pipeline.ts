@@ -3,6 +3,11 @@ import path from 'node:path';
 import { InvalidOptionError, ModelQuantError } from './errors.js';
 import { formatOf, readModel, writeModel, type ModelFormat } from './model-io.js';
 import type { OutputFormat, QuantizeOptions } from './options.js';
+import type { Model } from './ir/graph.js';
+import type { FloatOp } from './quant/assign.js';
+import type { SampleSource } from './quant/calibrate.js';
+import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
+import { concreteInputShapes, fileSamples, listSampleFiles, syntheticSamples } from './quant/samples.js';
 
 export interface WrittenFile {
   format: OutputFormat;
@@ -15,6 +20,9 @@ export interface Report {
   input: { path: string; format: ModelFormat; bytes: number };
   settings: QuantizeOptions;
   outputs: WrittenFile[];
+  calibration?: { source: 'data' | 'synthetic'; samples: number; method: string };
+  inputScales?: Record<string, number>;
+  float: FloatOp[];
   timingsMs: Record<string, number>;
   warnings: string[];
 }
@@ -49,8 +57,19 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const inputFormat = formatOf(opts.input);
   const model = await timed('import', () => readModel(opts.input));
   const formats = opts.formats ?? (inputFormat === 'onnx' ? ['onnx', 'tflite'] : ['tflite']);
+  let out = model;
+  let quant: QuantResult | undefined;
+  let source: SampleSource | undefined;
   if (opts.scheme !== 'none') {
-    throw new InvalidOptionError('scheme', `'${opts.scheme}' is not available in this build yet; use --scheme none`);
+    source = sampleSource(model, opts);
+    const total = source.count;
+    quant = await timed('quantize', () =>
+      quantizeFloatModel(model, settingsOf(opts), source!, {
+        signal: hooks.signal,
+        onSample: (pass, done) => hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
+      }),
+    );
+    out = quant.model;
   }
   prepareOutputDir(opts.output);
   const stem = path.basename(opts.input, path.extname(opts.input));
@@ -59,7 +78,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   await timed('write', async () => {
     for (const format of formats) {
       const file = path.join(opts.output, `${stem}_${suffix}.${format}`);
-      await writeModel(model, file);
+      await writeModel(out, file);
       outputs.push({ format, path: file, bytes: fs.statSync(file).size });
     }
   });
@@ -68,9 +87,37 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     input: { path: opts.input, format: inputFormat, bytes: fs.statSync(opts.input).size },
     settings: opts,
     outputs,
+    calibration: source
+      ? { source: source.kind, samples: source.count, method: opts.calib_method }
+      : undefined,
+    inputScales: quant?.inputScales,
+    float: quant?.float ?? [],
     timingsMs: timings,
-    warnings: [],
+    warnings:
+      source?.kind === 'synthetic' ? ['no --calib_data: ranges come from synthetic inputs (data-free)'] : [],
   };
+}
+
+function settingsOf(o: QuantizeOptions): QuantSettings {
+  return {
+    scheme: o.scheme as 'pow2' | 'affine',
+    inputScale: o.input_scale,
+    biasMode: o.bias_mode,
+    perChannel: o.per_channel,
+    calibMethod: o.calib_method,
+    percentile: o.percentile,
+    exclude: o.exclude,
+  };
+}
+
+function sampleSource(model: Model, o: QuantizeOptions): SampleSource {
+  const inputs = model.graph.runtimeInputs();
+  if (o.calib_data) return fileSamples(listSampleFiles(o.calib_data).slice(0, o.calib_samples), inputs);
+  const shapes = concreteInputShapes(model.graph, o.input_shape);
+  const scales = new Map<string, number>();
+  if (o.input_scale?.kind === 'all') for (const i of inputs) scales.set(i.name, 1 / o.input_scale.value);
+  if (o.input_scale?.kind === 'named') for (const [k, v] of o.input_scale.values) scales.set(k, 1 / v);
+  return syntheticSamples(model.graph, o.calib_samples, shapes, scales);
 }
 
 function prepareOutputDir(dir: string): void {

@@ -38,15 +38,20 @@ const TO_ORT: Partial<Record<DType, ort.Tensor.Type>> = {
 
 const FROM_ORT = new Map<string, DType>(Object.entries(TO_ORT).map(([k, v]) => [v as string, k as DType]));
 
-export async function createOrtSession(model: Uint8Array | string, opts: OrtSessionOptions = {}): Promise<OrtSession> {
+export async function createOrtSession(
+  model: Uint8Array | string,
+  opts: OrtSessionOptions = {},
+): Promise<OrtSession> {
   const options: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
-    intraOpNumThreads: opts.intraOpNumThreads,
     logSeverityLevel: 3,
   };
+  if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
   if (opts.optimizedModelFilePath) options.optimizedModelFilePath = opts.optimizedModelFilePath;
   const session =
-    typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, options)
+      : await ort.InferenceSession.create(model, options);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
@@ -74,6 +79,7 @@ export function fromOrt(t: ort.Tensor): Tensor {
   if (!dtype) throw new TypeError(`ONNX Runtime returned a ${t.type} tensor, which the IR does not hold`);
   let data = t.data as any;
   if (dtype === 'bool') data = Uint8Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
-  if (dtype === 'float16' && !(data instanceof Uint16Array)) data = new Uint16Array(data.buffer, data.byteOffset, data.length);
+  if (dtype === 'float16' && !(data instanceof Uint16Array))
+    data = new Uint16Array(data.buffer, data.byteOffset, data.length);
   return new Tensor(dtype, t.dims, data);
 }

@@ -1,0 +1,127 @@
+import type { DType } from '../ir/dtype.js';
+import { indexGraph, topoSort, type Graph, type Node } from '../ir/graph.js';
+import type { Range } from './observers.js';
+import { affineActivation, perTensor, pow2ActivationScale, type QParams } from './params.js';
+import { isFusableActivation, QUANT_RULES, type QuantRule } from './rules.js';
+
+export interface PlanSettings {
+  scheme: 'pow2' | 'affine';
+  /** Scale of each float graph input (1 / input_scale); for affine, only the inputs given one. */
+  inputScales: Map<string, number>;
+  /** input_scale that pow2 activations are built on (scale 2^n / base). */
+  baseInputScale: number;
+  exclude: string[];
+}
+
+export interface FloatOp {
+  node: string;
+  op: string;
+  why: string;
+}
+
+export interface QuantPlan {
+  /** Nodes to run in int8, by name or index key. */
+  quantized: Set<Node>;
+  /** Activation tensors that need a calibrated range. */
+  calibrate: string[];
+  float: FloatOp[];
+}
+
+/** Which nodes are quantized and which tensors need ranges. */
+export function planQuantization(g: Graph, types: Map<string, DType>, settings: PlanSettings): QuantPlan {
+  const quantized = new Set<Node>();
+  const float: FloatOp[] = [];
+  const tensors = new Set<string>();
+  const isFloat = (name: string) => types.get(name) === 'float32';
+  for (const node of topoSort(g)) {
+    const rule = node.domain === '' ? QUANT_RULES[node.opType] : undefined;
+    const label = node.name || node.outputs[0]!;
+    if (settings.exclude.includes(node.name) || settings.exclude.includes(node.opType)) {
+      float.push({ node: label, op: node.opType, why: 'excluded by --exclude' });
+      continue;
+    }
+    if (!rule) {
+      if (node.outputs.some(isFloat) && node.opType !== 'Constant') {
+        float.push({ node: label, op: node.opType, why: 'no int8 rule for this operator' });
+      }
+      continue;
+    }
+    const why = unsupportedBecause(node, rule, g, isFloat);
+    if (why) {
+      float.push({ node: label, op: node.opType, why });
+      continue;
+    }
+    quantized.add(node);
+    for (const i of rule.activations(node, g)) tensors.add(node.inputs[i]!);
+    for (const o of node.outputs) if (o) tensors.add(o);
+  }
+  return { quantized, calibrate: [...tensors], float };
+}
+
+function unsupportedBecause(
+  node: Node,
+  rule: QuantRule,
+  g: Graph,
+  isFloat: (n: string) => boolean,
+): string | undefined {
+  if (!node.outputs.filter(Boolean).every(isFloat)) return 'output is not float32';
+  const acts = rule.activations(node, g);
+  if (!acts.every((i) => isFloat(node.inputs[i]!))) return 'input is not float32';
+  const w = rule.weight?.(node, g);
+  if (['Conv', 'ConvTranspose', 'Gemm'].includes(node.opType) && !w) return 'weights are not constant';
+  if (w && g.initializers.get(node.inputs[w.index]!)?.dtype !== 'float32') return 'weights are not float32';
+  if (
+    rule.bias !== undefined &&
+    node.inputs[rule.bias] &&
+    g.initializers.get(node.inputs[rule.bias]!)?.dtype !== 'float32'
+  ) {
+    return 'bias is not a float32 constant';
+  }
+  return undefined;
+}
+
+/**
+ * Parameters of every quantized activation, in execution order: graph inputs from --input_scale (or
+ * calibration), outputs per the op's rule, and a Conv/Gemm/MatMul output that feeds only a ReLU or
+ * Clip(0, ...) takes the activation's range (the pair runs as one fused int8 op).
+ */
+export function assignActivationParams(
+  g: Graph,
+  plan: QuantPlan,
+  ranges: Map<string, Range>,
+  s: PlanSettings,
+  weightParams: Map<string, QParams> = new Map(),
+): Map<string, QParams> {
+  const params = new Map<string, QParams>();
+  const fromRange = (name: string): QParams => {
+    const r = ranges.get(name) ?? { min: 0, max: 0 };
+    if (s.scheme === 'pow2') return perTensor(pow2ActivationScale(r, s.baseInputScale), 0);
+    const a = affineActivation(r);
+    return perTensor(a.scale, a.zeroPoint);
+  };
+  for (const [name, scale] of s.inputScales) params.set(name, perTensor(scale, 0));
+  const index = indexGraph(g);
+  for (const node of topoSort(g)) {
+    if (!plan.quantized.has(node)) continue;
+    const rule = QUANT_RULES[node.opType]!;
+    for (const i of rule.activations(node, g)) {
+      const name = node.inputs[i]!;
+      if (!params.has(name)) params.set(name, fromRange(name));
+    }
+    for (const out of node.outputs) {
+      if (!out || params.has(out)) continue;
+      if (rule.output === 'same-as-input') {
+        const src = node.inputs[rule.activations(node, g)[0] ?? rule.weight?.(node, g)?.index ?? 0]!;
+        params.set(out, params.get(src) ?? weightParams.get(src) ?? fromRange(out));
+      } else if (typeof rule.output === 'object') {
+        params.set(out, perTensor(rule.output.scale, rule.output.zeroPoint));
+      } else {
+        const consumers = index.consumers.get(out) ?? [];
+        const act = consumers.length === 1 && !index.graphOutputs.has(out) ? consumers[0]! : undefined;
+        const fused = act && plan.quantized.has(act) && isFusableActivation(act, g) && act.outputs[0];
+        params.set(out, fromRange(fused ? act.outputs[0]! : out));
+      }
+    }
+  }
+  return params;
+}

@@ -1,0 +1,74 @@
+import type { Model } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import { exportOnnx } from '../formats/onnx/export.js';
+import { createOrtSession } from '../runtime/ort.js';
+import { clipRange, HistogramObserver, MinMaxObserver, type CalibMethod, type Range } from './observers.js';
+
+export type Feeds = Record<string, Tensor>;
+
+/** Calibration or evaluation samples, readable more than once (histogram methods make two passes). */
+export interface SampleSource {
+  readonly count: number;
+  /** 'data' when read from the user's files, 'synthetic' when drawn by the tool. */
+  readonly kind: 'data' | 'synthetic';
+  samples(): AsyncIterable<Feeds>;
+}
+
+export interface CalibrationOptions {
+  method: CalibMethod;
+  percentile: number;
+  onSample?: (pass: number, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the float model in ONNX Runtime with every tensor in `tensors` made an extra output, streaming over
+ * the samples, and turns the observed statistics into a range per tensor. Histogram methods take a first
+ * min/max pass to fix the bins, then a second pass to fill them.
+ */
+export async function calibrate(
+  model: Model,
+  tensors: string[],
+  source: SampleSource,
+  opts: CalibrationOptions,
+): Promise<Map<string, Range>> {
+  const g = model.graph.clone();
+  const existing = new Set(g.outputs.map((o) => o.name));
+  for (const name of tensors) if (!existing.has(name)) g.outputs.push({ name });
+  const session = await createOrtSession(exportOnnx({ ...model, graph: g }).bytes);
+  const runtimeInputs = new Set(session.inputNames);
+  const outputs = tensors.filter((t) => session.outputNames.includes(t));
+  try {
+    const minmax = new Map(tensors.map((t) => [t, new MinMaxObserver()]));
+    const observe = async (pass: number, each: (name: string, data: Float32Array) => void) => {
+      let done = 0;
+      for await (const feeds of source.samples()) {
+        opts.signal?.throwIfAborted();
+        for (const name of tensors)
+          if (runtimeInputs.has(name) && feeds[name]) each(name, feeds[name].toFloat32());
+        const result = await session.run(feeds, outputs);
+        for (const [name, t] of Object.entries(result))
+          if (t.dtype === 'float32') each(name, t.data as Float32Array);
+        opts.onSample?.(pass, ++done, source.count);
+      }
+    };
+    await observe(1, (name, data) => minmax.get(name)?.observe(data));
+    const ranges = new Map<string, Range>([...minmax].map(([k, o]) => [k, o.range()]));
+    if (opts.method === 'minmax') return ranges;
+
+    const hists = new Map([...ranges].map(([k, r]) => [k, new HistogramObserver(Math.max(-r.min, r.max))]));
+    await observe(2, (name, data) => hists.get(name)?.observe(data));
+    for (const [name, h] of hists) {
+      const threshold =
+        opts.method === 'percentile'
+          ? h.percentile(opts.percentile)
+          : opts.method === 'mse'
+            ? h.mseThreshold()
+            : h.entropyThreshold();
+      ranges.set(name, clipRange(ranges.get(name)!, threshold));
+    }
+    return ranges;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Observers collect statistics of one tensor over the calibration samples; range rules turn them into a
+ * clipping range. The two are separate (as in ONNX Runtime's calibrate.py): observers never keep the
+ * activations themselves, so memory does not grow with the number of samples.
+ */
+export type CalibMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export class MinMaxObserver {
+  min = Infinity;
+  max = -Infinity;
+  count = 0;
+
+  observe(data: Float32Array): void {
+    let lo = this.min;
+    let hi = this.max;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    this.min = lo;
+    this.max = hi;
+    this.count += data.length;
+  }
+
+  range(): Range {
+    if (this.count === 0 || !Number.isFinite(this.min) || !Number.isFinite(this.max))
+      return { min: 0, max: 0 };
+    return { min: Math.min(this.min, 0), max: Math.max(this.max, 0) };
+  }
+}
+
+/**
+ * A histogram of |x| over [0, limit] (symmetric, because pow2 and int8 weights are symmetric and the
+ * affine scheme clips min and max from the same histogram of magnitudes, signs kept by the min/max
+ * observer). `limit` comes from a first min/max pass, so the bins never move.
+ */
+export class HistogramObserver {
+  readonly bins: Float64Array;
+  readonly width: number;
+
+  constructor(
+    readonly limit: number,
+    readonly binCount = 2048,
+  ) {
+    this.bins = new Float64Array(binCount);
+    this.width = limit > 0 ? limit / binCount : 1;
+  }
+
+  observe(data: Float32Array): void {
+    const inv = 1 / this.width;
+    const last = this.binCount - 1;
+    const bins = this.bins;
+    for (let i = 0; i < data.length; i++) {
+      const a = Math.abs(data[i]!);
+      const b = (a * inv) | 0;
+      bins[b > last ? last : b]!++;
+    }
+  }
+
+  /** The magnitude below which `percentile` % of the values lie. */
+  percentile(percentile: number): number {
+    const total = this.bins.reduce((s, v) => s + v, 0);
+    if (total === 0) return 0;
+    const target = (total * percentile) / 100;
+    let acc = 0;
+    for (let i = 0; i < this.binCount; i++) {
+      acc += this.bins[i]!;
+      if (acc >= target) return (i + 1) * this.width;
+    }
+    return this.limit;
+  }
+
+  /**
+   * The clipping threshold minimising the mean squared error of int8 quantization with `levels`
+   * positive levels (127), counting clipping error and rounding error (uniform, step^2/12) per bin.
+   */
+  mseThreshold(levels = 127): number {
+    let best = this.limit;
+    let bestErr = Infinity;
+    for (let k = 16; k <= this.binCount; k += 4) {
+      const t = k * this.width;
+      const step = t / levels;
+      let err = 0;
+      for (let i = 0; i < this.binCount; i++) {
+        const n = this.bins[i]!;
+        if (n === 0) continue;
+        const center = (i + 0.5) * this.width;
+        err += center > t ? n * (center - t) ** 2 : (n * step * step) / 12;
+      }
+      if (err < bestErr) {
+        bestErr = err;
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * KL-divergence threshold (TensorRT's entropy calibration): the threshold whose 128-level quantized
+   * distribution stays closest to the clipped reference distribution.
+   */
+  entropyThreshold(levels = 128): number {
+    const bins = this.bins;
+    let best = this.limit;
+    let bestKl = Infinity;
+    for (let k = levels; k <= this.binCount; k += 8) {
+      const p = Array.from(bins.subarray(0, k));
+      let outliers = 0;
+      for (let i = k; i < this.binCount; i++) outliers += bins[i]!;
+      p[k - 1]! += outliers;
+      const q = quantizeDistribution(p, levels);
+      const kl = klDivergence(p, q);
+      if (kl < bestKl) {
+        bestKl = kl;
+        best = k * this.width;
+      }
+    }
+    return best;
+  }
+}
+
+function quantizeDistribution(p: number[], levels: number): number[] {
+  const k = p.length;
+  const q = new Array<number>(k).fill(0);
+  const per = k / levels;
+  for (let j = 0; j < levels; j++) {
+    const start = Math.floor(j * per);
+    const end = j === levels - 1 ? k : Math.floor((j + 1) * per);
+    let sum = 0;
+    let nonzero = 0;
+    for (let i = start; i < end; i++) {
+      sum += p[i]!;
+      if (p[i]! > 0) nonzero++;
+    }
+    if (nonzero === 0) continue;
+    for (let i = start; i < end; i++) if (p[i]! > 0) q[i] = sum / nonzero;
+  }
+  return q;
+}
+
+function klDivergence(p: number[], q: number[]): number {
+  const ps = p.reduce((s, v) => s + v, 0);
+  const qs = q.reduce((s, v) => s + v, 0);
+  if (ps === 0 || qs === 0) return Infinity;
+  let kl = 0;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i]! === 0) continue;
+    const pi = p[i]! / ps;
+    const qi = q[i]! / qs;
+    kl += qi === 0 ? 1e3 : pi * Math.log(pi / qi);
+  }
+  return kl;
+}
+
+/** Clips a min/max range to a magnitude threshold, keeping zero inside. */
+export function clipRange(r: Range, threshold: number): Range {
+  return { min: Math.max(r.min, -threshold), max: Math.min(r.max, threshold) };
+}

@@ -1,0 +1,123 @@
+import type { Range } from './observers.js';
+
+/** Quantization parameters of one tensor: per-tensor (one scale) or per-axis (one scale per channel). */
+export interface QParams {
+  scale: Float64Array;
+  zeroPoint: Int32Array;
+  /** Channel axis for per-axis parameters. */
+  axis?: number;
+}
+
+export const INT8_MIN = -128;
+export const INT8_MAX = 127;
+
+export function perTensor(scale: number, zeroPoint = 0): QParams {
+  return { scale: Float64Array.of(scale), zeroPoint: Int32Array.of(zeroPoint) };
+}
+
+/**
+ * pow2 activations (DESIGN.md): symmetric, zero point 0, scale 2^n / inputScale with the smallest integer
+ * n whose int8 range covers the calibrated magnitude, so that every rescale is a shift.
+ */
+export function pow2ActivationScale(range: Range, inputScale: number): number {
+  const mag = Math.max(Math.abs(range.min), Math.abs(range.max));
+  if (!(mag > 0)) return 1 / inputScale;
+  const n = Math.ceil(Math.log2((mag * inputScale) / INT8_MAX) - 1e-12);
+  return 2 ** n / inputScale;
+}
+
+/**
+ * pow2 weights: scale 2^-f with f the largest integer keeping max|w| * 2^f <= 127. All-zero channels get
+ * f = 0 (any scale represents them exactly).
+ */
+export function pow2WeightScale(maxAbs: number): number {
+  if (!(maxAbs > 0)) return 1;
+  const f = Math.floor(Math.log2(INT8_MAX / maxAbs) + 1e-12);
+  return 2 ** -f;
+}
+
+/** Standard symmetric int8 weight scale (TFLite int8 spec: weights symmetric, zero point 0). */
+export function affineWeightScale(maxAbs: number): number {
+  return maxAbs > 0 ? maxAbs / INT8_MAX : 1;
+}
+
+/**
+ * Standard asymmetric int8 activation parameters. The range is widened to include 0, so that zero is
+ * exactly representable (the spec requires it: padding and ReLU produce exact zeros).
+ */
+export function affineActivation(range: Range): { scale: number; zeroPoint: number } {
+  const lo = Math.min(range.min, 0);
+  const hi = Math.max(range.max, 0);
+  if (!(hi - lo > 0)) return { scale: 1, zeroPoint: 0 };
+  const scale = (hi - lo) / (INT8_MAX - INT8_MIN);
+  const zeroPoint = clampInt(Math.round(INT8_MIN - lo / scale), INT8_MIN, INT8_MAX);
+  return { scale, zeroPoint };
+}
+
+/** Max |w| per slice along `axis` (or over the whole tensor when axis is undefined). */
+export function maxAbsPerChannel(values: Float32Array, dims: readonly number[], axis?: number): Float64Array {
+  if (axis === undefined) {
+    let m = 0;
+    for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]!));
+    return Float64Array.of(m);
+  }
+  const channels = dims[axis]!;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const out = new Float64Array(channels);
+  for (let i = 0; i < values.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    const a = Math.abs(values[i]!);
+    if (a > out[c]!) out[c] = a;
+  }
+  return out;
+}
+
+/** Symmetric int8 quantization of weights with per-channel (or per-tensor) scales, rounding to nearest. */
+export function quantizeWeights(
+  values: Float32Array,
+  dims: readonly number[],
+  scales: Float64Array,
+  axis?: number,
+): Int8Array {
+  const out = new Int8Array(values.length);
+  const channels = axis === undefined ? 1 : dims[axis]!;
+  const inner = axis === undefined ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  for (let i = 0; i < values.length; i++) {
+    const c = axis === undefined ? 0 : Math.floor(i / inner) % channels;
+    out[i] = clampInt(Math.round(values[i]! / scales[c]!), INT8_MIN, INT8_MAX);
+  }
+  return out;
+}
+
+export function clampInt(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+export type BiasMode = 'B8' | 'B16';
+
+/**
+ * The int32 bias stored at the accumulator's scale s_in * s_w (DESIGN.md).
+ * - affine: round(b / (s_in s_w)).
+ * - pow2 B16: a 16-bit bias added before the shift: clamp(round(b / (s_in s_w)), int16).
+ * - pow2 B8: an 8-bit bias at the output scale added after the shift, stored as b8 * 2^k where
+ *   2^k = s_out / (s_in s_w), so runtimes that add the bias before rescaling compute the same sum.
+ */
+export function quantizeBias(
+  bias: Float32Array,
+  inputScale: number,
+  weightScales: Float64Array,
+  mode: 'affine' | BiasMode,
+  outputScale: number,
+): Int32Array {
+  const out = new Int32Array(bias.length);
+  for (let c = 0; c < bias.length; c++) {
+    const acc = inputScale * weightScales[weightScales.length === 1 ? 0 : c]!;
+    if (mode === 'affine') out[c] = clampInt(Math.round(bias[c]! / acc), -(2 ** 31), 2 ** 31 - 1);
+    else if (mode === 'B16') out[c] = clampInt(Math.round(bias[c]! / acc), -32768, 32767);
+    else {
+      const b8 = clampInt(Math.round(bias[c]! / outputScale), INT8_MIN, INT8_MAX);
+      out[c] = Math.round(b8 * (outputScale / acc));
+    }
+  }
+  return out;
+}

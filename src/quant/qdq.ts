@@ -1,0 +1,206 @@
+import { int } from '../ir/attrs.js';
+import { Graph, indexGraph, topoSort, type Node } from '../ir/graph.js';
+import { Tensor } from '../ir/tensor.js';
+import type { QuantPlan } from './assign.js';
+import {
+  affineWeightScale,
+  maxAbsPerChannel,
+  perTensor,
+  pow2WeightScale,
+  quantizeBias,
+  quantizeWeights,
+  type BiasMode,
+  type QParams,
+} from './params.js';
+import { QUANT_RULES } from './rules.js';
+
+export interface WeightSettings {
+  scheme: 'pow2' | 'affine';
+  perChannel: boolean;
+  biasMode: BiasMode;
+}
+
+export interface QuantizedWeight {
+  name: string;
+  values: Int8Array;
+  dims: readonly number[];
+  params: QParams;
+}
+
+/** Int8 weights of every quantized node, per channel along the rule's axis (or per tensor). */
+export function quantizeAllWeights(
+  g: Graph,
+  plan: QuantPlan,
+  s: WeightSettings,
+): Map<string, QuantizedWeight> {
+  const out = new Map<string, QuantizedWeight>();
+  for (const node of plan.quantized) {
+    const w = QUANT_RULES[node.opType]!.weight?.(node, g);
+    if (!w) continue;
+    const name = node.inputs[w.index]!;
+    if (out.has(name)) continue;
+    const t = g.initializers.get(name)!;
+    const axis = s.perChannel && w.axis >= 0 && t.dims.length > w.axis ? w.axis : undefined;
+    const values = t.toFloat32();
+    const maxAbs = maxAbsPerChannel(values, t.dims, axis);
+    const scale = maxAbs.map(s.scheme === 'pow2' ? pow2WeightScale : affineWeightScale);
+    const params: QParams = { scale, zeroPoint: new Int32Array(scale.length), axis };
+    out.set(name, { name, values: quantizeWeights(values, t.dims, scale, axis), dims: t.dims, params });
+  }
+  return out;
+}
+
+/**
+ * Rewrites the float graph as QDQ ONNX: every quantized activation gets QuantizeLinear followed by
+ * DequantizeLinear, weights become int8 initializers behind DequantizeLinear (per-axis: opset 13),
+ * biases int32 at s_in * s_w. ONNX Runtime's QDQ selectors turn DQ -> Conv -> Q into QLinearConv and
+ * likewise for MatMul, Add, Mul, pools and the rest, so the model runs int8 kernels.
+ */
+export function insertQdq(
+  g: Graph,
+  plan: QuantPlan,
+  acts: Map<string, QParams>,
+  weights: Map<string, QuantizedWeight>,
+  s: WeightSettings,
+): Graph {
+  const out = g.clone();
+  const names = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
+  for (const n of g.nodes) for (const o of n.outputs) names.add(o);
+  const unique = (base: string) => {
+    let name = base;
+    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
+    names.add(name);
+    return name;
+  };
+  const index = indexGraph(g);
+  const dqOf = new Map<string, string>();
+  const added: Node[] = [];
+  const addParams = (base: string, p: QParams, zpType: 'int8' | 'int32') => {
+    const scaleName = unique(`${base}_scale`);
+    const zpName = unique(`${base}_zero_point`);
+    const perAxis = p.scale.length > 1 || p.axis !== undefined;
+    const dims = perAxis ? [p.scale.length] : [];
+    out.initializers.set(scaleName, Tensor.float32(dims, Float32Array.from(p.scale)));
+    const zp =
+      zpType === 'int8'
+        ? new Tensor('int8', dims, Int8Array.from(p.zeroPoint))
+        : new Tensor('int32', dims, Int32Array.from(p.zeroPoint));
+    out.initializers.set(zpName, zp);
+    const attrs: Node['attrs'] = perAxis ? { axis: int(p.axis ?? 0) } : {};
+    return { scaleName, zpName, attrs };
+  };
+
+  // Activations: x -> Q -> DQ; readers use the DQ output. A graph output keeps its name on the DQ.
+  for (const [name, p] of acts) {
+    const isOutput = index.graphOutputs.has(name);
+    const source = isOutput ? unique(`${name}_float`) : name;
+    if (isOutput) renameProducerOutput(out, g.nodes.indexOf(index.producer.get(name)!), name, source);
+    const { scaleName, zpName } = addParams(name, p, 'int8');
+    const q = unique(`${name}_quantized`);
+    const dq = isOutput ? name : unique(`${name}_dequantized`);
+    added.push(qdqNode('QuantizeLinear', `${name}_QuantizeLinear`, [source, scaleName, zpName], q, {}));
+    added.push(qdqNode('DequantizeLinear', `${name}_DequantizeLinear`, [q, scaleName, zpName], dq, {}));
+    dqOf.set(name, dq);
+  }
+  for (const node of out.nodes) {
+    node.inputs = node.inputs.map((i) => (dqOf.has(i) && !isQdqSource(node, i) ? dqOf.get(i)! : i));
+  }
+
+  // Weights and biases of quantized nodes.
+  for (const node of out.nodes) {
+    const original = g.nodes[out.nodes.indexOf(node)]!;
+    if (!plan.quantized.has(original)) continue;
+    const rule = QUANT_RULES[node.opType]!;
+    const w = rule.weight?.(original, g);
+    if (!w) continue;
+    const wName = original.inputs[w.index]!;
+    const qw = weights.get(wName)!;
+    node.inputs[w.index] = dequantized(
+      out,
+      added,
+      unique,
+      addParams,
+      wName,
+      new Tensor('int8', qw.dims, qw.values),
+      qw.params,
+      'int8',
+    );
+    const bName = rule.bias !== undefined ? original.inputs[rule.bias] : undefined;
+    if (bName) {
+      const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
+      const outScale = acts.get(original.outputs[0]!)?.scale[0] ?? 1;
+      const b = g.initializers.get(bName)!.toFloat32();
+      const mode = s.scheme === 'affine' ? 'affine' : s.biasMode;
+      const q = quantizeBias(b, inScale, qw.params.scale, mode, outScale);
+      const bScale = Float64Array.from(
+        b,
+        (_, c) => inScale * qw.params.scale[qw.params.scale.length === 1 ? 0 : c]!,
+      );
+      const bp: QParams = { scale: bScale, zeroPoint: new Int32Array(b.length), axis: 0 };
+      node.inputs[rule.bias!] = dequantized(
+        out,
+        added,
+        unique,
+        addParams,
+        bName,
+        new Tensor('int32', [b.length], q),
+        bp,
+        'int32',
+      );
+    }
+  }
+  out.nodes = [...out.nodes, ...added];
+  out.nodes = topoSort(out);
+  removeUnusedInitializers(out);
+  return out;
+
+  function isQdqSource(node: Node, _input: string): boolean {
+    return node.opType === 'QuantizeLinear' && added.includes(node);
+  }
+}
+
+function dequantized(
+  g: Graph,
+  added: Node[],
+  unique: (b: string) => string,
+  addParams: (
+    base: string,
+    p: QParams,
+    zp: 'int8' | 'int32',
+  ) => { scaleName: string; zpName: string; attrs: Node['attrs'] },
+  base: string,
+  values: Tensor,
+  p: QParams,
+  zpType: 'int8' | 'int32',
+): string {
+  const qName = unique(`${base}_quantized`);
+  g.initializers.set(qName, values);
+  const { scaleName, zpName, attrs } = addParams(
+    base,
+    p.axis === undefined && p.scale.length === 1 ? perTensor(p.scale[0]!) : p,
+    zpType,
+  );
+  const dq = unique(`${base}_dequantized`);
+  added.push(qdqNode('DequantizeLinear', `${base}_DequantizeLinear`, [qName, scaleName, zpName], dq, attrs));
+  return dq;
+}
+
+function qdqNode(opType: string, name: string, inputs: string[], output: string, attrs: Node['attrs']): Node {
+  return { name, opType, domain: '', inputs, outputs: [output], attrs };
+}
+
+function renameProducerOutput(g: Graph, position: number, from: string, to: string): void {
+  const node = position >= 0 ? g.nodes[position] : undefined;
+  if (node) node.outputs = node.outputs.map((o) => (o === from ? to : o));
+  else {
+    // A graph input that is also an output: feed the Q node from the input itself.
+    for (const n of g.nodes) n.inputs = n.inputs.map((i) => (i === from ? to : i));
+  }
+}
+
+function removeUnusedInitializers(g: Graph): void {
+  const used = new Set<string>();
+  for (const n of g.nodes) for (const i of n.inputs) used.add(i);
+  for (const o of g.outputs) used.add(o.name);
+  for (const name of [...g.initializers.keys()]) if (!used.has(name)) g.initializers.delete(name);
+}

@@ -1,0 +1,149 @@
+import { constantNodeValue, opsetVersion, type Graph, type Model } from '../ir/graph.js';
+import { InvalidOptionError } from '../errors.js';
+import { upgradeOpset } from '../passes/upgrade-opset.js';
+import { assignActivationParams, planQuantization, type FloatOp } from './assign.js';
+import { calibrate, type SampleSource } from './calibrate.js';
+import { elementTypes } from './dtypes.js';
+import type { CalibMethod, Range } from './observers.js';
+import { perTensor, type BiasMode, type QParams } from './params.js';
+import { insertQdq, quantizeAllWeights } from './qdq.js';
+
+export type InputScale =
+  { kind: 'all'; value: number } | { kind: 'named'; values: Map<string, number> } | { kind: 'auto' };
+
+export interface QuantSettings {
+  scheme: 'pow2' | 'affine';
+  inputScale?: InputScale;
+  biasMode: BiasMode;
+  perChannel: boolean;
+  calibMethod: CalibMethod;
+  percentile: number;
+  exclude: string[];
+}
+
+export interface QuantResult {
+  model: Model;
+  /** Parameters of every quantized activation and weight, by tensor name in the float graph. */
+  activations: Map<string, QParams>;
+  weights: Map<string, QParams>;
+  ranges: Map<string, Range>;
+  float: FloatOp[];
+  /** input_scale actually used per float input (pow2), after `auto`. */
+  inputScales: Record<string, number>;
+}
+
+/**
+ * Quantizes an (optimized) float ONNX-semantics model: plan which nodes run int8, calibrate the tensors
+ * they read and write, derive the scheme's parameters, and write QDQ. The result's graph is opset >= 13.
+ */
+export async function quantizeFloatModel(
+  floatModel: Model,
+  s: QuantSettings,
+  source: SampleSource,
+  hooks: { onSample?: (pass: number, done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<QuantResult> {
+  const upgraded = (opsetVersion(floatModel) ?? 13) < 13 ? upgradeOpset(floatModel).model : floatModel;
+  const model = { ...upgraded, graph: constantsAsInitializers(upgraded.graph) };
+  const g = model.graph;
+  const types = elementTypes(g);
+  const floatInputs = g
+    .runtimeInputs()
+    .filter((v) => types.get(v.name) === 'float32')
+    .map((v) => v.name);
+  checkNamedScales(
+    s.inputScale,
+    g.runtimeInputs().map((v) => v.name),
+  );
+  const exclude = s.exclude;
+  const planSettings = {
+    scheme: s.scheme,
+    inputScales: new Map<string, number>(),
+    baseInputScale: 1,
+    exclude,
+  };
+  const plan = planQuantization(g, types, planSettings);
+  const toCalibrate = [...new Set([...plan.calibrate, ...floatInputs])];
+  const ranges = await calibrate(model, toCalibrate, source, {
+    method: s.calibMethod,
+    percentile: s.percentile,
+    onSample: hooks.onSample,
+    signal: hooks.signal,
+  });
+  const inputScales = resolveInputScales(s, floatInputs, ranges);
+  planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
+  planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
+  const wSettings = { scheme: s.scheme, perChannel: s.perChannel, biasMode: s.biasMode };
+  const weights = quantizeAllWeights(g, plan, wSettings);
+  const weightParams = new Map([...weights].map(([k, w]) => [k, w.params]));
+  const perTensorWeights = new Map(
+    [...weightParams].filter(([, p]) => p.scale.length === 1 && p.axis === undefined),
+  );
+  const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights);
+  const graph = insertQdq(g, plan, activations, weights, wSettings);
+  return {
+    model: { ...model, graph },
+    activations,
+    weights: weightParams,
+    ranges,
+    float: plan.float,
+    inputScales,
+  };
+}
+
+/**
+ * input_scale per float input. pow2 needs one for every input: given, or `auto` (the largest integer
+ * keeping the calibrated range inside int8), default 1... never silently: pow2 without --input_scale
+ * uses auto. affine uses only the scales given.
+ */
+function resolveInputScales(
+  s: QuantSettings,
+  floatInputs: string[],
+  ranges: Map<string, Range>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of floatInputs) {
+    const given =
+      s.inputScale?.kind === 'all'
+        ? s.inputScale.value
+        : s.inputScale?.kind === 'named'
+          ? s.inputScale.values.get(name)
+          : undefined;
+    if (given !== undefined) out[name] = given;
+    else if (s.scheme === 'pow2') {
+      const r = ranges.get(name) ?? { min: 0, max: 0 };
+      const mag = Math.max(-r.min, r.max);
+      out[name] = mag > 0 ? Math.max(1, Math.floor(127 / mag)) : 1;
+    }
+  }
+  return out;
+}
+
+function checkNamedScales(scale: InputScale | undefined, inputs: string[]): void {
+  if (scale?.kind !== 'named') return;
+  for (const name of scale.values.keys()) {
+    if (!inputs.includes(name)) {
+      throw new InvalidOptionError(
+        'input_scale',
+        `names '${name}', which is not an input of the model; its inputs are: ${inputs.join(', ')}`,
+      );
+    }
+  }
+}
+
+export { perTensor };
+
+/**
+ * Weights held in Constant nodes (PaddleOCR's export does this) become initializers, so that they are
+ * quantized as weights even when the optimizer (which does the same among other things) is off.
+ */
+function constantsAsInitializers(g: Graph): Graph {
+  if (!g.nodes.some((n) => n.opType === 'Constant' && n.domain === '')) return g;
+  const out = g.clone();
+  out.nodes = out.nodes.filter((n) => {
+    const value =
+      n.opType === 'Constant' && n.domain === '' && n.outputs[0] ? constantNodeValue(n) : undefined;
+    if (value) out.initializers.set(n.outputs[0]!, value);
+    return !value;
+  });
+  return out;
+}

@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { globSync } from 'tinyglobby';
+import { DataError } from '../errors.js';
+import type { Dim, Graph, ValueInfo } from '../ir/graph.js';
+import { Tensor } from '../ir/tensor.js';
+import { readNpyFile } from '../data/npy.js';
+import { readNpzFile } from '../data/npz.js';
+import type { Feeds, SampleSource } from './calibrate.js';
+
+/** The files a --calib_data / --eval_data value names: a folder, a file, or a glob, sorted by name. */
+export function listSampleFiles(spec: string): string[] {
+  let files: string[];
+  if (fs.existsSync(spec) && fs.statSync(spec).isDirectory()) {
+    files = fs.readdirSync(spec).map((f) => path.join(spec, f));
+  } else if (fs.existsSync(spec)) {
+    files = [spec];
+  } else {
+    files = globSync(spec, { absolute: false, onlyFiles: true });
+  }
+  files = files.filter((f) => /\.(npy|npz)$/i.test(f)).sort();
+  if (files.length === 0) throw new DataError(spec, 'holds no .npy or .npz samples');
+  return files;
+}
+
+/**
+ * Samples read from .npy files (one sample each, single-input models) or .npz files (one sample each,
+ * arrays named by model input). Each file is read when its turn comes, never all at once, and checked
+ * against the model's inputs: a wrong name, dtype or shape is an error naming the file and the input.
+ */
+export function fileSamples(files: string[], inputs: ValueInfo[]): SampleSource {
+  return {
+    count: files.length,
+    kind: 'data',
+    async *samples() {
+      for (const file of files) yield readSample(file, inputs);
+    },
+  };
+}
+
+function readSample(file: string, inputs: ValueInfo[]): Feeds {
+  let feeds: Feeds;
+  if (file.toLowerCase().endsWith('.npy')) {
+    if (inputs.length !== 1) {
+      throw new DataError(
+        file,
+        `a .npy sample feeds one input, but the model has ${inputs.length} (${inputs.map((i) => i.name).join(', ')}); use .npz files with arrays named by input`,
+      );
+    }
+    feeds = { [inputs[0]!.name]: readNpyFile(file) };
+  } else {
+    feeds = readNpzFile(file);
+  }
+  for (const input of inputs) {
+    const t = feeds[input.name];
+    if (!t)
+      throw new DataError(
+        file,
+        `has no array for model input '${input.name}' (it has: ${Object.keys(feeds).join(', ') || 'none'})`,
+      );
+    checkFits(file, input, t);
+  }
+  return Object.fromEntries(inputs.map((i) => [i.name, feeds[i.name]!]));
+}
+
+function checkFits(file: string, input: ValueInfo, t: Tensor): void {
+  if (input.type?.kind !== 'tensor') return;
+  const { dtype, shape } = input.type;
+  if (t.dtype !== dtype)
+    throw new DataError(file, `input '${input.name}' expects ${dtype}, the sample is ${t.dtype}`);
+  if (!shape) return;
+  const fits =
+    shape.length === t.dims.length && shape.every((d, i) => typeof d !== 'number' || d === t.dims[i]);
+  if (!fits) {
+    throw new DataError(
+      file,
+      `input '${input.name}' expects shape [${shape.map(dimText).join(', ')}], the sample is [${t.dims.join(', ')}]`,
+    );
+  }
+}
+
+const dimText = (d: Dim) => (d === null ? '?' : String(d));
+
+/** A seeded generator (mulberry32): synthetic samples are the same on every run and machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Data-free samples: float inputs standard normal, clipped to the range the input's int8 scale can hold
+ * (as the original tool did without data); integer inputs uniform over the rows of the table they index
+ * (an embedding's size) or [0, 16).
+ */
+export function syntheticSamples(
+  g: Graph,
+  count: number,
+  shapes: Map<string, number[]>,
+  inputScales: Map<string, number>,
+): SampleSource {
+  const inputs = g.runtimeInputs();
+  return {
+    count,
+    kind: 'synthetic',
+    async *samples() {
+      const next = rng(1234);
+      const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+      for (let s = 0; s < count; s++) {
+        const feeds: Feeds = {};
+        for (const input of inputs) {
+          const dims = shapes.get(input.name)!;
+          const size = dims.reduce((a, b) => a * b, 1);
+          const type = input.type?.kind === 'tensor' ? input.type.dtype : 'float32';
+          if (type === 'int64' || type === 'int32') {
+            const rows = indexedRows(g, input.name);
+            const vals = Array.from({ length: size }, () => Math.floor(next() * rows));
+            feeds[input.name] = type === 'int64' ? Tensor.int64(dims, vals) : Tensor.int32(dims, vals);
+          } else {
+            const scale = inputScales.get(input.name);
+            const lim = scale ? 127 * scale : Infinity;
+            feeds[input.name] = Tensor.float32(
+              dims,
+              Float32Array.from({ length: size }, () => Math.max(-lim, Math.min(lim, normal()))),
+            );
+          }
+        }
+        yield feeds;
+      }
+    },
+  };
+}
+
+function indexedRows(g: Graph, input: string): number {
+  for (const n of g.nodes) {
+    if (n.opType === 'Gather' && n.inputs[1] === input) {
+      const table = g.initializers.get(n.inputs[0]!);
+      if (table) return table.dims[0]!;
+    }
+  }
+  return 16;
+}
+
+/**
+ * Concrete shapes for the model's inputs: fixed dims as declared, a leading symbolic dim as batch 1,
+ * others from --input_shape. A symbolic dim without a value is an error that says which flag to use.
+ */
+export function concreteInputShapes(g: Graph, given: Map<string, number[]>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const input of g.runtimeInputs()) {
+    const fixed = given.get(input.name) ?? given.get('*');
+    if (fixed) {
+      out.set(input.name, fixed);
+      continue;
+    }
+    const shape = input.type?.kind === 'tensor' ? input.type.shape : undefined;
+    if (!shape)
+      throw new DataError(
+        input.name,
+        `model input '${input.name}' has no known shape; give it with --input_shape ${input.name}=1x...`,
+      );
+    const dims = shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : NaN));
+    if (dims.some(Number.isNaN)) {
+      throw new DataError(
+        input.name,
+        `model input '${input.name}' has dynamic dims [${shape.map(dimText).join(', ')}]; give a concrete shape with --input_shape ${input.name}=${dims.map((d) => (Number.isNaN(d) ? 'N' : d)).join('x')}`,
+      );
+    }
+    out.set(input.name, dims);
+  }
+  return out;
+}
