@@ -1,0 +1,72 @@
+/**
+ * What a TFLite model holds that the IR has no field for, and where it rides along in the IR's `extra`
+ * bags so that TFLite → IR → TFLite keeps it. Quantization parameters sit under a format-neutral key.
+ */
+import type { DType } from '../../ir/dtype.js';
+import type { TensorTypeName } from './schema.js';
+
+/** `extra.quantization` of a value (ValueInfo) or constant (Tensor): TFLite's QuantizationParameters. */
+export interface QuantAnnotation {
+  scale: number[];
+  zeroPoint: number[];
+  /** The quantized dimension (TFLite `quantized_dimension`), meaningful when there are several scales. */
+  axis: number;
+  min?: number[];
+  max?: number[];
+}
+
+/** `extra.tflite` of a value or constant: tensor fields with no IR equivalent, only when not default. */
+export interface TfliteTensorExtra {
+  /** The tensor's name when the IR value had to be renamed (empty or duplicate names). */
+  name?: string;
+  hasRank?: true;
+  isVariable?: true;
+  /** The file had a shape_signature for this tensor. */
+  shapeSignature?: true;
+}
+
+/** `extra.tflite` of a node: the operator version it had in the file. */
+export interface TfliteNodeExtra {
+  version: number;
+}
+
+/** `extra.tflite` of the model: metadata buffers and signatures, with tensor indices turned into names. */
+export interface TfliteModelExtra {
+  metadata: { name: string; data: Uint8Array }[];
+  /** Deprecated `metadata_buffer` entries, as buffer contents. */
+  metadataBuffers: Uint8Array[];
+  signatureDefs: {
+    signatureKey: string;
+    inputs: { name: string; value: string }[];
+    outputs: { name: string; value: string }[];
+  }[];
+}
+
+/** TFLite TensorType ↔ IR DType (RESOURCE and VARIANT have no IR type). */
+export const DTYPE_OF: Partial<Record<TensorTypeName, DType>> = {
+  FLOAT32: 'float32',
+  FLOAT16: 'float16',
+  INT32: 'int32',
+  UINT8: 'uint8',
+  INT64: 'int64',
+  STRING: 'string',
+  BOOL: 'bool',
+  INT16: 'int16',
+  COMPLEX64: 'complex64',
+  INT8: 'int8',
+  FLOAT64: 'float64',
+  COMPLEX128: 'complex128',
+  UINT64: 'uint64',
+  UINT32: 'uint32',
+  UINT16: 'uint16',
+  INT4: 'int4',
+  BFLOAT16: 'bfloat16',
+  INT2: 'int2',
+  UINT4: 'uint4',
+  FLOAT8_E4M3FN: 'float8e4m3fn',
+  FLOAT8_E5M2: 'float8e5m2',
+};
+
+export const TFLITE_TYPE_OF: Partial<Record<DType, TensorTypeName>> = Object.fromEntries(
+  Object.entries(DTYPE_OF).map(([tfl, dtype]) => [dtype, tfl]),
+);
