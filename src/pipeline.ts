@@ -4,6 +4,8 @@ import { InvalidOptionError, ModelQuantError } from './errors.js';
 import { formatOf, readModel, writeModel, type ModelFormat } from './model-io.js';
 import type { OutputFormat, QuantizeOptions } from './options.js';
 import type { Model } from './ir/graph.js';
+import { evaluateOnnx } from './eval/evaluate.js';
+import type { OutputMetrics } from './eval/metrics.js';
 import type { FloatOp } from './quant/assign.js';
 import type { SampleSource } from './quant/calibrate.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
@@ -13,6 +15,9 @@ export interface WrittenFile {
   format: OutputFormat;
   path: string;
   bytes: number;
+  runtime?: string;
+  /** Per model output: float vs this file. */
+  metrics?: Record<string, OutputMetrics>;
 }
 
 export interface Report {
@@ -56,7 +61,8 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
 
   const inputFormat = formatOf(opts.input);
   const model = await timed('import', () => readModel(opts.input));
-  const formats = opts.formats ?? (inputFormat === 'onnx' ? ['onnx', 'tflite'] : ['tflite']);
+  // TFLite output arrives with the conversion issue; until then an ONNX input gives the quantized ONNX.
+  const formats = opts.formats ?? (inputFormat === 'onnx' ? ['onnx'] : ['tflite']);
   let out = model;
   let quant: QuantResult | undefined;
   let source: SampleSource | undefined;
@@ -82,6 +88,12 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       outputs.push({ format, path: file, bytes: fs.statSync(file).size });
     }
   });
+  if (quant && source) {
+    for (const o of outputs.filter((x) => x.format === 'onnx')) {
+      o.runtime = 'onnxruntime';
+      o.metrics = await timed('evaluate', () => evaluateOnnx(model, o.path, source!));
+    }
+  }
   return {
     schemaVersion: 1,
     input: { path: opts.input, format: inputFormat, bytes: fs.statSync(opts.input).size },

@@ -3,6 +3,7 @@ import { ModelQuantError } from '../errors.js';
 import { FLAGS, parseOptions } from '../options.js';
 import { quantizeModel } from '../pipeline.js';
 import { VERSION } from '../version.js';
+import { progressPrinter, summaryTable } from './summary.js';
 
 export const EXIT = { ok: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
 
@@ -10,7 +11,10 @@ export const EXIT = { ok: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
  * The CLI face: flags in, one library call, a summary out. Errors the user can fix are one line on
  * stderr and exit code 2; anything else is a bug, shown with its stack and exit code 3.
  */
-export async function runCli(argv: string[], io: { out?: (s: string) => void; err?: (s: string) => void } = {}): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: { out?: (s: string) => void; err?: (s: string) => void } = {},
+): Promise<number> {
   const out = io.out ?? ((s) => process.stdout.write(s));
   const err = io.err ?? ((s) => process.stderr.write(s));
   const program = buildProgram(out, err);
@@ -26,8 +30,8 @@ export async function runCli(argv: string[], io: { out?: (s: string) => void; er
   }
   try {
     const options = parseOptions(raw);
-    const report = await quantizeModel(options);
-    for (const o of report.outputs) out(`wrote ${o.path} (${o.bytes} bytes)\n`);
+    const report = await quantizeModel(options, { onProgress: progressPrinter(err) });
+    out(summaryTable(report));
     return EXIT.ok;
   } catch (e) {
     if (e instanceof ModelQuantError) {
@@ -41,10 +45,15 @@ export async function runCli(argv: string[], io: { out?: (s: string) => void; er
 
 function buildProgram(out: (s: string) => void, err: (s: string) => void): Command {
   const program = new Command('model-quant')
-    .description('Quantize a float ONNX or TFLite model to int8 (ONNX QDQ and int8 TFLite), with a size and accuracy report.')
+    .description(
+      'Quantize a float ONNX or TFLite model to int8 (ONNX QDQ and int8 TFLite), with a size and accuracy report.',
+    )
     .version(VERSION, '-v, --version')
     .exitOverride()
-    .configureOutput({ writeOut: out, writeErr: (s) => err(`model-quant: ${s.replace(/^error: /, 'error: ')}`) })
+    .configureOutput({
+      writeOut: out,
+      writeErr: (s) => err(`model-quant: ${s.replace(/^error: /, 'error: ')}`),
+    })
     .showHelpAfterError('(run model-quant --help for every flag)')
     .allowExcessArguments(false);
   for (const f of FLAGS) {
