@@ -20,27 +20,46 @@ export function readExternal(
 ): Uint8Array {
   const info = Object.fromEntries(entries.map((e) => [e.key, e.value]));
   const location = info.location;
-  if (!location) throw new ModelFormatError(ctx.file, `tensor '${tensorName}' is external but names no location`);
+  if (!location)
+    throw new ModelFormatError(ctx.file, `tensor '${tensorName}' is external but names no location`);
   if (path.isAbsolute(location) || location.split(/[\\/]/).includes('..')) {
-    throw new ModelFormatError(ctx.file, `tensor '${tensorName}': external location '${location}' leaves the model's folder`);
+    throw new ModelFormatError(
+      ctx.file,
+      `tensor '${tensorName}': external location '${location}' leaves the model's folder`,
+    );
   }
   const file = path.join(ctx.baseDir, location);
   const offset = info.offset ? Number(info.offset) : 0;
   const need = byteLength(dtype, elementCount(dims));
   const length = info.length ? Number(info.length) : need;
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new ModelFormatError(
+      ctx.file,
+      `tensor '${tensorName}': external offset '${info.offset}' is not a byte offset`,
+    );
+  }
   if (length !== need) {
-    throw new ModelFormatError(ctx.file, `tensor '${tensorName}': external length ${length} but its shape needs ${need} bytes`);
+    throw new ModelFormatError(
+      ctx.file,
+      `tensor '${tensorName}': external length ${length} but its shape needs ${need} bytes`,
+    );
   }
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch {
-    throw new ModelFormatError(ctx.file, `tensor '${tensorName}': external data file '${location}' not found next to the model`);
+    throw new ModelFormatError(
+      ctx.file,
+      `tensor '${tensorName}': external data file '${location}' not found next to the model`,
+    );
   }
   try {
     const size = fs.fstatSync(fd).size;
     if (offset + length > size) {
-      throw new ModelFormatError(ctx.file, `tensor '${tensorName}': '${location}' is ${size} bytes, too short for offset ${offset} + ${length}`);
+      throw new ModelFormatError(
+        ctx.file,
+        `tensor '${tensorName}': '${location}' is ${size} bytes, too short for offset ${offset} + ${length}`,
+      );
     }
     // Allocated on a 16-byte boundary so typed arrays can view it.
     const out = new Uint8Array(new ArrayBuffer(length));

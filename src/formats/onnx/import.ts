@@ -61,10 +61,11 @@ export function importOnnx(bytes: Uint8Array, opts: OnnxReadOptions = {}): Model
   try {
     proto = ModelProto.decode(buf) as Msg;
   } catch (e) {
-    throw new ModelFormatError(
-      ctx.file,
-      `not a valid ONNX model (protobuf: ${(e as Error).message}); is it truncated?`,
-    );
+    const message = (e as Error).message;
+    const hint = /index out of range/.test(message)
+      ? 'the file ends early: is it truncated?'
+      : 'is it damaged, or not ONNX?';
+    throw new ModelFormatError(ctx.file, `not a valid ONNX model (protobuf: ${message}); ${hint}`);
   }
   if (!proto.graph) throw new ModelFormatError(ctx.file, 'not a valid ONNX model: it has no graph');
   try {
@@ -115,7 +116,9 @@ function graphFromProto(p: Msg, ctx: Ctx): Graph {
 
 function nodeFromProto(p: Msg, ctx: Ctx): Node {
   const attrs: Record<string, Attribute> = {};
-  for (const a of p.attribute as Msg[]) attrs[a.name] = attributeFromProto(a, ctx);
+  for (const a of p.attribute as Msg[]) {
+    attrs[a.name] = attributeFromProto(a, ctx, `node '${p.name ?? ''}' (${p.opType ?? '?'})`);
+  }
   const node: Node = {
     name: p.name ?? '',
     opType: p.opType ?? '',
@@ -133,10 +136,22 @@ function nodeFromProto(p: Msg, ctx: Ctx): Node {
   return node;
 }
 
-function attributeFromProto(a: Msg, ctx: Ctx): Attribute {
+/** The field holding an attribute's value, for the types whose value has no default. */
+const PAYLOAD: Record<number, [field: string, kind: string]> = {
+  [ATTR_TYPE.string]: ['s', 'string'],
+  [ATTR_TYPE.tensor]: ['t', 'tensor'],
+  [ATTR_TYPE.graph]: ['g', 'graph'],
+};
+
+function attributeFromProto(a: Msg, ctx: Ctx, where: string): Attribute {
   const doc = own(a, 'docString') ? { doc: a.docString as string } : {};
   if (own(a, 'refAttrName')) return { kind: 'opaque', value: a, ...doc };
-  switch (attributeType(a)) {
+  const type = attributeType(a);
+  const payload = PAYLOAD[type];
+  if (payload && (!own(a, payload[0]) || a[payload[0]] == null)) {
+    throw new ModelFormatError(ctx.file, `${where}: attribute '${a.name}' is a ${payload[1]} but holds none`);
+  }
+  switch (type) {
     case ATTR_TYPE.float:
       return { kind: 'float', value: a.f, ...doc };
     case ATTR_TYPE.int:
