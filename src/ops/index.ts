@@ -1,10 +1,143 @@
 import type { OpDescriptor } from './types.js';
+import Abs from './Abs.js';
+import Add from './Add.js';
+import And from './And.js';
+import AveragePool from './AveragePool.js';
+import BatchNormalization from './BatchNormalization.js';
+import Cast from './Cast.js';
+import Ceil from './Ceil.js';
+import Clip from './Clip.js';
+import Concat from './Concat.js';
+import Constant from './Constant.js';
+import ConstantOfShape from './ConstantOfShape.js';
+import Conv from './Conv.js';
+import ConvTranspose from './ConvTranspose.js';
+import Div from './Div.js';
+import Dropout from './Dropout.js';
+import Equal from './Equal.js';
+import Erf from './Erf.js';
+import Exp from './Exp.js';
+import Expand from './Expand.js';
+import Flatten from './Flatten.js';
+import Floor from './Floor.js';
+import Gather from './Gather.js';
+import Gemm from './Gemm.js';
+import GlobalAveragePool from './GlobalAveragePool.js';
+import GlobalMaxPool from './GlobalMaxPool.js';
+import Greater from './Greater.js';
+import HardSigmoid from './HardSigmoid.js';
+import HardSwish from './HardSwish.js';
+import Identity from './Identity.js';
+import LeakyRelu from './LeakyRelu.js';
+import Less from './Less.js';
+import Log from './Log.js';
+import MatMul from './MatMul.js';
+import Max from './Max.js';
+import MaxPool from './MaxPool.js';
+import Mean from './Mean.js';
+import Min from './Min.js';
+import Mul from './Mul.js';
+import Neg from './Neg.js';
+import Not from './Not.js';
+import Or from './Or.js';
+import PRelu from './PRelu.js';
+import Pad from './Pad.js';
+import Pow from './Pow.js';
+import Range from './Range.js';
+import Reciprocal from './Reciprocal.js';
+import ReduceMax from './ReduceMax.js';
+import ReduceMean from './ReduceMean.js';
+import ReduceMin from './ReduceMin.js';
+import ReduceSum from './ReduceSum.js';
+import Relu from './Relu.js';
+import Reshape from './Reshape.js';
+import Resize from './Resize.js';
+import Shape from './Shape.js';
+import Sigmoid from './Sigmoid.js';
+import Slice from './Slice.js';
+import Softmax from './Softmax.js';
+import Split from './Split.js';
+import Sqrt from './Sqrt.js';
+import Squeeze from './Squeeze.js';
+import Sub from './Sub.js';
+import Sum from './Sum.js';
+import Tanh from './Tanh.js';
+import Transpose from './Transpose.js';
+import Unsqueeze from './Unsqueeze.js';
+import Where from './Where.js';
 
 /**
  * The one table of operators. Adding an op is adding its file and one line here; a duplicate entry is a
  * programming error and throws at load.
  */
-const ALL: OpDescriptor[] = [];
+const ALL: OpDescriptor[] = [
+  Abs,
+  Add,
+  And,
+  AveragePool,
+  BatchNormalization,
+  Cast,
+  Ceil,
+  Clip,
+  Concat,
+  Constant,
+  ConstantOfShape,
+  Conv,
+  ConvTranspose,
+  Div,
+  Dropout,
+  Equal,
+  Erf,
+  Exp,
+  Expand,
+  Flatten,
+  Floor,
+  Gather,
+  Gemm,
+  GlobalAveragePool,
+  GlobalMaxPool,
+  Greater,
+  HardSigmoid,
+  HardSwish,
+  Identity,
+  LeakyRelu,
+  Less,
+  Log,
+  MatMul,
+  Max,
+  MaxPool,
+  Mean,
+  Min,
+  Mul,
+  Neg,
+  Not,
+  Or,
+  PRelu,
+  Pad,
+  Pow,
+  Range,
+  Reciprocal,
+  ReduceMax,
+  ReduceMean,
+  ReduceMin,
+  ReduceSum,
+  Relu,
+  Reshape,
+  Resize,
+  Shape,
+  Sigmoid,
+  Slice,
+  Softmax,
+  Split,
+  Sqrt,
+  Squeeze,
+  Sub,
+  Sum,
+  Tanh,
+  Transpose,
+  Unsqueeze,
+  Where,
+];
 
 const table = new Map<string, OpDescriptor>();
 for (const op of ALL) register(op);

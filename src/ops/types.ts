@@ -7,13 +7,18 @@ export interface ShapeContext {
   inputTypes: (ValueType | undefined)[];
   /** The constant value of each input, when it is one. */
   constants: (Tensor | undefined)[];
+  /** The default-domain opset the model imports (undefined when unknown, e.g. a TFLite graph). */
+  opset?: number;
 }
 
 /** Output types, one per node output (undefined when it cannot be known statically). */
 export type InferShapes = (node: Node, ctx: ShapeContext) => (ValueType | undefined)[];
 
-/** Computes a node's outputs from constant inputs: used by constant folding. */
-export type Evaluate = (node: Node, inputs: (Tensor | undefined)[]) => Tensor[];
+/**
+ * Computes a node's outputs from constant inputs: used by constant folding. Throws `NotEvaluable` for a
+ * case it does not compute (an element type or attribute it does not handle), so folding leaves the node.
+ */
+export type Evaluate = (node: Node, inputs: (Tensor | undefined)[], opset?: number) => Tensor[];
 
 /**
  * Everything the project knows about one operator, in one place (one file per op under src/ops/).
@@ -29,3 +34,11 @@ export interface OpDescriptor {
 }
 
 export type Shape = Dim[];
+
+/** An evaluation the reference code does not cover; constant folding then keeps the node. */
+export class NotEvaluable extends Error {
+  constructor(node: Node, why: string) {
+    super(`${node.opType} '${node.name}': ${why}`);
+    this.name = 'NotEvaluable';
+  }
+}

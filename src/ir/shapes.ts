@@ -1,0 +1,81 @@
+import { getOp } from '../ops/index.js';
+import type { ShapeContext } from '../ops/types.js';
+import { Graph, indexGraph, topoSort, type Dim, type ValueType } from './graph.js';
+
+/**
+ * Static shape inference over the IR, driven by each op's `inferShapes` (src/ops/<OpType>.ts). Ops
+ * without one (unknown ops, other domains such as 'tflite') leave their outputs unknown; nothing throws
+ * on them. Symbolic dims (strings) flow through where an op keeps them.
+ */
+
+export interface ShapeOptions {
+  /** The default-domain opset, for the few ops whose inputs changed meaning between versions. */
+  opset?: number;
+}
+
+/** Every value's type that is known or can be inferred: graph inputs, initializers, node outputs. */
+export function inferTypes(g: Graph, opts: ShapeOptions = {}): Map<string, ValueType> {
+  const types = new Map<string, ValueType>();
+  for (const v of g.inputs) if (v.type) types.set(v.name, v.type);
+  for (const [name, v] of g.valueInfo) if (v.type) types.set(name, v.type);
+  for (const v of g.outputs) if (v.type && !types.has(v.name)) types.set(v.name, v.type);
+  for (const [name, t] of g.initializers)
+    types.set(name, { kind: 'tensor', dtype: t.dtype, shape: [...t.dims] });
+  const index = indexGraph(g);
+  for (const node of topoSort(g)) {
+    const op = getOp(node.opType, node.domain);
+    if (!op?.inferShapes) continue;
+    const ctx: ShapeContext = {
+      inputTypes: node.inputs.map((i) => (i ? types.get(i) : undefined)),
+      constants: node.inputs.map((i) => (i ? g.constant(i, index) : undefined)),
+      opset: opts.opset,
+    };
+    const out = op.inferShapes(node, ctx);
+    node.outputs.forEach((name, k) => {
+      const t = out[k];
+      if (name && t) types.set(name, mergeTypes(types.get(name), t));
+    });
+  }
+  return types;
+}
+
+/**
+ * A new graph whose value_info holds the inferred type of every intermediate value (graph inputs,
+ * outputs and initializers keep their own). The input graph is not changed.
+ */
+export function inferShapes(g: Graph, opts: ShapeOptions = {}): Graph {
+  const types = inferTypes(g, opts);
+  const out = g.clone();
+  const skip = new Set([
+    ...g.inputs.map((v) => v.name),
+    ...g.outputs.map((v) => v.name),
+    ...g.initializers.keys(),
+  ]);
+  for (const node of g.nodes) {
+    for (const name of node.outputs) {
+      const t = types.get(name);
+      if (!name || skip.has(name) || t?.kind !== 'tensor') continue;
+      out.valueInfo.set(name, { ...g.valueInfo.get(name), name, type: t });
+    }
+  }
+  return out;
+}
+
+/**
+ * Combines a declared and an inferred type: a fixed size beats a symbol, a symbol beats unknown; the
+ * inferred type wins when the two disagree on the element type or rank.
+ */
+export function mergeTypes(declared: ValueType | undefined, inferred: ValueType): ValueType {
+  if (declared?.kind !== 'tensor' || inferred.kind !== 'tensor') return inferred;
+  if (declared.dtype !== inferred.dtype) return inferred;
+  if (!inferred.shape) return declared;
+  if (!declared.shape || declared.shape.length !== inferred.shape.length) return inferred;
+  const shape = inferred.shape.map((d, i) => mergeDim(declared.shape![i]!, d));
+  return { kind: 'tensor', dtype: inferred.dtype, shape };
+}
+
+function mergeDim(a: Dim, b: Dim): Dim {
+  if (typeof b === 'number') return b;
+  if (typeof a === 'number') return a;
+  return b ?? a;
+}

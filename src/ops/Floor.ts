@@ -1,0 +1,3 @@
+import { unaryOp } from './common/elementwise.js';
+
+export default unaryOp('Floor', () => Math.floor, { floatOnly: true });

@@ -1,0 +1,34 @@
+import { attrInt } from '../ir/attrs.js';
+import { pick, strides } from './common/compute.js';
+import { constInts, normAxis, shapeOf, withShape } from './common/shape.js';
+import { NotEvaluable, type OpDescriptor } from './types.js';
+
+/** Gather: out = data.shape[:axis] + indices.shape + data.shape[axis+1:]; negative indices count back. */
+export default {
+  opType: 'Gather',
+  inferShapes: (node, ctx) => {
+    const data = shapeOf(ctx.inputTypes[0]);
+    const idx = shapeOf(ctx.inputTypes[1]);
+    const axis = data && normAxis(attrInt(node, 'axis', 0), data.length);
+    if (!data || !idx || axis === undefined) return [withShape(ctx.inputTypes[0], undefined)];
+    return [withShape(ctx.inputTypes[0], [...data.slice(0, axis), ...idx, ...data.slice(axis + 1)])];
+  },
+  evaluate: (node, inputs) => {
+    const [x, ind] = [inputs[0]!, inputs[1]!];
+    const axis = normAxis(attrInt(node, 'axis', 0), x.dims.length);
+    const idx = constInts(ind);
+    if (axis === undefined || !idx) throw new NotEvaluable(node, 'bad axis or indices');
+    const dim = x.dims[axis]!;
+    const outer = x.dims.slice(0, axis).reduce((a, b) => a * b, 1);
+    const inner = strides(x.dims)[axis]!;
+    const index: number[] = [];
+    for (let o = 0; o < outer; o++)
+      for (const j of idx) {
+        const k = j < 0 ? j + dim : j;
+        if (k < 0 || k >= dim) throw new NotEvaluable(node, `index ${j} out of range`);
+        for (let i = 0; i < inner; i++) index.push((o * dim + k) * inner + i);
+      }
+    const dims = [...x.dims.slice(0, axis), ...ind.dims, ...x.dims.slice(axis + 1)];
+    return [pick(x, dims, index)];
+  },
+} satisfies OpDescriptor;

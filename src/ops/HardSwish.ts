@@ -1,0 +1,6 @@
+import { unaryOp } from './common/elementwise.js';
+
+/** HardSwish-14: x * max(0, min(1, x/6 + 1/2)). */
+export default unaryOp('HardSwish', () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), {
+  floatOnly: true,
+});

@@ -1,0 +1,3 @@
+import { broadcastOp } from './common/elementwise.js';
+
+export default broadcastOp('Max', (xs) => Math.max(...xs));

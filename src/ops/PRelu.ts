@@ -1,0 +1,5 @@
+import { binaryOp } from './common/elementwise.js';
+
+/** PRelu: slope broadcasts unidirectionally to X, so the output has X's shape. */
+const op = binaryOp('PRelu', (x, slope) => (x < 0 ? slope * x : x));
+export default { ...op, inferShapes: (_node, ctx) => [ctx.inputTypes[0]] } satisfies typeof op;

@@ -1,0 +1,3 @@
+import { unaryOp } from './common/elementwise.js';
+
+export default unaryOp('Reciprocal', () => (x) => 1 / x, { floatOnly: true });

@@ -1,0 +1,3 @@
+import { reduceOp } from './common/reduce.js';
+
+export default reduceOp('ReduceMax');

@@ -1,0 +1,3 @@
+import { broadcastOp } from './common/elementwise.js';
+
+export default broadcastOp('Sum', (xs) => xs.reduce((a, b) => a + b, 0));
