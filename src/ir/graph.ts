@@ -87,7 +87,8 @@ export class Graph {
     const init = this.initializers.get(name);
     if (init) return init;
     const producer = index.producer.get(name);
-    if (producer && producer.opType === 'Constant' && producer.domain === '') return constantNodeValue(producer);
+    if (producer && producer.opType === 'Constant' && producer.domain === '')
+      return constantNodeValue(producer);
     return undefined;
   }
 
@@ -190,6 +191,8 @@ export function outerReads(g: Graph): Set<string> {
 export function topoSort(g: Graph): Node[] {
   const available = new Set<string>([...g.inputs.map((v) => v.name), ...g.initializers.keys(), '']);
   const index = indexGraph(g);
+  const position = new Map(g.nodes.map((n, i) => [n, i]));
+  // Per node, how many distinct values it still waits for; `ready` is kept sorted by file position.
   const pending = new Map<Node, number>();
   const ready: Node[] = [];
   for (const node of g.nodes) {
@@ -198,28 +201,47 @@ export function topoSort(g: Graph): Node[] {
     if (missing.size === 0) ready.push(node);
   }
   const order: Node[] = [];
-  const position = new Map(g.nodes.map((n, i) => [n, i]));
   while (ready.length) {
-    ready.sort((a, b) => position.get(a)! - position.get(b)!);
     const node = ready.shift()!;
     order.push(node);
-    const woken = new Set<Node>();
     for (const o of node.outputs) {
       if (!o || available.has(o)) continue;
       available.add(o);
-      for (const c of new Set(index.consumers.get(o) ?? [])) woken.add(c);
-    }
-    for (const c of woken) {
-      const left = pending.get(c)! - 1;
-      pending.set(c, left);
-      if (left === 0) ready.push(c);
+      for (const c of new Set(index.consumers.get(o) ?? [])) {
+        const left = pending.get(c)! - 1;
+        pending.set(c, left);
+        if (left === 0) ready.splice(insertionPoint(ready, position.get(c)!, position), 0, c);
+      }
     }
   }
   if (order.length !== g.nodes.length) {
-    const stuck = g.nodes.find((n) => !order.includes(n))!;
-    throw new Error(`graph '${g.name}' has a cycle through node '${stuck.name}' (${stuck.opType})`);
+    const node = nodeOnCycle(new Set(g.nodes.filter((n) => pending.get(n)! > 0)), index, available);
+    throw new Error(`graph '${g.name}' has a cycle through node '${node.name}' (${node.opType})`);
   }
   return order;
+}
+
+function insertionPoint(sorted: Node[], at: number, position: Map<Node, number>): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (position.get(sorted[mid]!)! < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Every stuck node waits for a value another stuck node produces; walking back along them must loop. */
+function nodeOnCycle(stuck: Set<Node>, index: GraphIndex, available: Set<string>): Node {
+  const seen = new Set<Node>();
+  let node = stuck.values().next().value!;
+  while (!seen.has(node)) {
+    seen.add(node);
+    const waits = readsOf(node).find((i) => !available.has(i) && stuck.has(index.producer.get(i)!));
+    node = index.producer.get(waits!)!;
+  }
+  return node;
 }
 
 /** The tensor a Constant node holds (`value`, or the `value_float(s)` / `value_int(s)` shorthands). */
