@@ -7,7 +7,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 export interface CaseInput {
   shape: number[];
   dtype?: DType;
-  values?: number[];
+  values?: (number | bigint)[];
   /** Random values in (0.1, 2] rather than [-2, 2] (Sqrt, Log). */
   positive?: boolean;
 }
@@ -24,7 +24,11 @@ export interface OpCase {
 }
 
 const f = (...shape: number[]): CaseInput => ({ shape });
-const i64 = (values: number[], shape = [values.length]): CaseInput => ({ shape, dtype: 'int64', values });
+const i64 = (values: (number | bigint)[], shape = [values.length]): CaseInput => ({
+  shape,
+  dtype: 'int64',
+  values,
+});
 const f32 = (values: number[], shape = [values.length]): CaseInput => ({ shape, values });
 
 /** Data-driven op cases: shape inference and reference compute are both checked against ONNX Runtime. */
@@ -144,7 +148,7 @@ export const CASES: OpCase[] = [
     attrs: { starts: ints([1, 0]), ends: ints([3, 1000]), axes: ints([0, 1]) },
   },
   { op: 'Slice', inputs: [f(4, 6, 3), i64([-1, 5]), i64([-1000, 0]), i64([0, 1]), i64([-1, -2])] },
-  { op: 'Slice', inputs: [f(5, 4), i64([1]), i64([9223372036854775807]), i64([0])] },
+  { op: 'Slice', inputs: [f(5, 4), i64([1]), i64([2n ** 63n - 1n]), i64([0])] },
   { op: 'Split', opset: 11, inputs: [f(2, 6)], attrs: { axis: int(1), split: ints([2, 4]) }, outputs: 2 },
   { op: 'Split', inputs: [f(6, 2), i64([1, 2, 3])], outputs: 3 },
   { op: 'Split', inputs: [f(2, 6)], attrs: { axis: int(1) }, outputs: 3 },

@@ -14,8 +14,8 @@ function tensorFor(input: CaseInput, random: () => number): Tensor {
     input.values ??
     Array.from({ length: n }, () => (input.positive ? 0.1 + 1.9 * random() : 4 * random() - 2));
   if (dtype === 'int64') return Tensor.int64(input.shape, vals);
-  if (dtype === 'bool') return new Tensor('bool', input.shape, Uint8Array.from(vals));
-  return Tensor.float32(input.shape, vals);
+  if (dtype === 'bool') return new Tensor('bool', input.shape, Uint8Array.from(vals, Number));
+  return Tensor.float32(input.shape, vals.map(Number));
 }
 
 /** The case as a one-node model; inputs without given values are runtime inputs unless `allConstant`. */
