@@ -32,7 +32,10 @@ describe('foldBatchNorm: into the op before', () => {
   });
 
   it('folds into a grouped ConvTranspose', async () => {
-    const { after, stats } = await runPass(foldBatchNorm, convBn({ group: 2, transpose: true, pads: [0, 0, 0, 0] }).model());
+    const { after, stats } = await runPass(
+      foldBatchNorm,
+      convBn({ group: 2, transpose: true, pads: [0, 0, 0, 0] }).model(),
+    );
     expect(opCounts(after.graph)).toEqual({ ConvTranspose: 1 });
     expect(stats).toEqual({ 'fold-bn-into-convtranspose': 1 });
   });
@@ -112,7 +115,12 @@ describe('foldBatchNorm: into the Conv after it', () => {
       b.init(params[2]!, Tensor.float32([4], [0, 0, 0, 0]));
     }
     const bn = b.node('BatchNormalization', [b.input('x', [2, 4, 6, 6]), ...params]);
-    b.output(b.node('Conv', [bn, b.weight('w', [6, 2, 3, 3]), b.weight('b', [6])], { group: int(2), pads: ints(pads) }));
+    b.output(
+      b.node('Conv', [bn, b.weight('w', [6, 2, 3, 3]), b.weight('b', [6])], {
+        group: int(2),
+        pads: ints(pads),
+      }),
+    );
     return b.model();
   }
 
