@@ -5,6 +5,7 @@ import { formatOf, readModel, writeModel, type ModelFormat } from './model-io.js
 import type { OutputFormat, QuantizeOptions } from './options.js';
 import type { Model } from './ir/graph.js';
 import { evaluateOnnx } from './eval/evaluate.js';
+import { optimize, type OptimizeReport } from './passes/optimize.js';
 import type { OutputMetrics } from './eval/metrics.js';
 import type { FloatOp } from './quant/assign.js';
 import type { SampleSource } from './quant/calibrate.js';
@@ -25,6 +26,7 @@ export interface Report {
   input: { path: string; format: ModelFormat; bytes: number };
   settings: QuantizeOptions;
   outputs: WrittenFile[];
+  optimizer?: OptimizeReport;
   calibration?: { source: 'data' | 'synthetic'; samples: number; method: string };
   inputScales?: Record<string, number>;
   float: FloatOp[];
@@ -60,7 +62,9 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   };
 
   const inputFormat = formatOf(opts.input);
-  const model = await timed('import', () => readModel(opts.input));
+  const imported = await timed('import', () => readModel(opts.input));
+  const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
+  const model = optimized?.model ?? imported;
   // TFLite output arrives with the conversion issue; until then an ONNX input gives the quantized ONNX.
   const formats = opts.formats ?? (inputFormat === 'onnx' ? ['onnx'] : ['tflite']);
   let out = model;
