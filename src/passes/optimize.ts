@@ -16,17 +16,22 @@ import { addStats, totalRewrites, type Pass, type PassContext, type PassStats } 
  * The graph optimizer: one list of passes, run in order until a whole round changes nothing. Each pass
  * is a pure function of the graph; their counts of what they rewrote make the report.
  */
-const PASSES: Pass[] = [
-  removeNoOps,
-  foldConstants,
-  fusePadIntoConv,
-  fuseConvAffine,
-  foldBatchNorm,
-  fuseMatMulAddIntoGemm,
-  fuseHardSwish,
+export const PASSES: { name: string; run: Pass }[] = [
+  { name: 'remove-no-ops', run: removeNoOps },
+  { name: 'fold-constants', run: foldConstants },
+  { name: 'fuse-pad-into-conv', run: fusePadIntoConv },
+  { name: 'fuse-conv-affine', run: fuseConvAffine },
+  { name: 'fold-batchnorm', run: foldBatchNorm },
+  { name: 'fuse-matmul-add-into-gemm', run: fuseMatMulAddIntoGemm },
+  { name: 'fuse-hardswish', run: fuseHardSwish },
   // Last in the round: a BN no rule above could fold is split for the quantizer (SEED v1.2).
-  splitBatchNorm,
-  removeDead,
+  { name: 'split-batchnorm', run: splitBatchNorm },
+  { name: 'remove-dead', run: removeDead },
+];
+
+/** Runs once after the fixed point: it only annotates. */
+export const FINAL_PASSES: { name: string; run: Pass }[] = [
+  { name: 'annotate-activations', run: annotateActivations },
 ];
 
 /** Rounds are few in practice (each rewrite removes nodes); the bound only guards against a cycle. */
@@ -46,16 +51,19 @@ export function optimize(model: Model): { model: Model; report: OptimizeReport }
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const before: PassStats = {};
     for (const pass of PASSES) {
-      const r = pass(graph, ctx);
+      const r = pass.run(graph, ctx);
       graph = r.graph;
       addStats(before, r.stats);
     }
     addStats(rules, before);
     if (totalRewrites(before) === 0) break;
   }
-  const annotated = annotateActivations(graph, ctx);
-  addStats(rules, annotated.stats);
-  graph = inferShapes(annotated.graph, { opset: ctx.opset });
+  for (const pass of FINAL_PASSES) {
+    const r = pass.run(graph, ctx);
+    graph = r.graph;
+    addStats(rules, r.stats);
+  }
+  graph = inferShapes(graph, { opset: ctx.opset });
   return {
     model: { ...model, graph },
     report: { nodesBefore: model.graph.nodes.length, nodesAfter: graph.nodes.length, rules },
