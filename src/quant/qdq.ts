@@ -64,6 +64,8 @@ export function insertQdq(
   s: WeightSettings,
 ): Graph {
   const out = g.clone();
+  // Intermediate types are re-inferred by every runtime; stale entries would contradict the rewired graph.
+  out.valueInfo = new Map();
   const names = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
   for (const n of g.nodes) for (const o of n.outputs) names.add(o);
   const unique = (base: string) => {
@@ -76,8 +78,8 @@ export function insertQdq(
   const dqOf = new Map<string, string>();
   const added: Node[] = [];
   const addParams = (base: string, p: QParams, zpType: 'int8' | 'int32') => {
-    const scaleName = unique(`${base}_scale`);
-    const zpName = unique(`${base}_zero_point`);
+    const scaleName = unique(`${base}_s`);
+    const zpName = unique(`${base}_zp`);
     const perAxis = p.scale.length > 1 || p.axis !== undefined;
     const dims = perAxis ? [p.scale.length] : [];
     out.initializers.set(scaleName, Tensor.float32(dims, Float32Array.from(p.scale)));
@@ -96,10 +98,10 @@ export function insertQdq(
     const source = isOutput ? unique(`${name}_float`) : name;
     if (isOutput) renameProducerOutput(out, g.nodes.indexOf(index.producer.get(name)!), name, source);
     const { scaleName, zpName } = addParams(name, p, 'int8');
-    const q = unique(`${name}_quantized`);
-    const dq = isOutput ? name : unique(`${name}_dequantized`);
-    added.push(qdqNode('QuantizeLinear', `${name}_QuantizeLinear`, [source, scaleName, zpName], q, {}));
-    added.push(qdqNode('DequantizeLinear', `${name}_DequantizeLinear`, [q, scaleName, zpName], dq, {}));
+    const q = unique(`${name}_q`);
+    const dq = isOutput ? name : unique(`${name}_dq`);
+    added.push(qdqNode('QuantizeLinear', `${name}_Q`, [source, scaleName, zpName], q, {}));
+    added.push(qdqNode('DequantizeLinear', `${name}_DQ`, [q, scaleName, zpName], dq, {}));
     dqOf.set(name, dq);
   }
   for (const node of out.nodes) {
@@ -173,15 +175,18 @@ function dequantized(
   p: QParams,
   zpType: 'int8' | 'int32',
 ): string {
-  const qName = unique(`${base}_quantized`);
+  const qName = unique(`${base}_q`);
   g.initializers.set(qName, values);
   const { scaleName, zpName, attrs } = addParams(
     base,
     p.axis === undefined && p.scale.length === 1 ? perTensor(p.scale[0]!) : p,
     zpType,
   );
-  const dq = unique(`${base}_dequantized`);
-  added.push(qdqNode('DequantizeLinear', `${base}_DequantizeLinear`, [qName, scaleName, zpName], dq, attrs));
+  const dq = unique(`${base}_dq`);
+  // Weights and biases are symmetric: the zero point input is omitted (ONNX: defaults to 0 of the input's
+  // type), which saves a tensor per layer in the file.
+  g.initializers.delete(zpName);
+  added.push(qdqNode('DequantizeLinear', `${base}_DQ`, [qName, scaleName], dq, attrs));
   return dq;
 }
 
