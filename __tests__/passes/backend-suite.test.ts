@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { importOnnx, tensorFromProto } from '../../src/formats/onnx/import.js';
 import { TensorProto } from '../../src/formats/onnx/schema.js';
 import type { Model } from '../../src/ir/graph.js';
