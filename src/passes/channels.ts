@@ -105,7 +105,3 @@ export function convWeight(node: Node, cx: RuleContext): { w: Tensor; group: num
 export function withInputs(node: Node, inputs: string[], outputs = node.outputs, attrs = node.attrs): Node {
   return { ...node, inputs, outputs: [...outputs], attrs: { ...attrs } };
 }
-
-export function mapChannels(a: Float64Array, fn: (x: number, c: number) => number): Float64Array {
-  return a.map((x, c) => fn(x, c));
-}

@@ -1,4 +1,5 @@
 import type { Node } from '../ir/graph.js';
+import { dtypeOf } from '../ops/common/shape.js';
 import { rulePass, type Rule } from './rewrite.js';
 
 /**
@@ -16,12 +17,9 @@ const fuseMatMulAdd: Rule = {
       const c = cx.constant(add.inputs[1 - side]!);
       const a = cx.shape(mm.inputs[0]!);
       const b = cx.shape(mm.inputs[1]!);
-      if (!c || c.dtype !== 'float32' || a?.length !== 2 || b?.length !== 2) continue;
-      if (
-        cx.type(mm.inputs[0]!)?.kind !== 'tensor' ||
-        (cx.type(mm.inputs[0]!) as { dtype: string }).dtype !== 'float32'
-      )
-        continue;
+      // Float32 only: Gemm takes other types from opset 11 on, and the quantizer wants float.
+      if (!c || c.dtype !== 'float32' || dtypeOf(cx.type(mm.inputs[0]!)) !== 'float32') continue;
+      if (a?.length !== 2 || b?.length !== 2) continue;
       const [m, n] = [a[0], b[1]];
       const cd = c.dims;
       const lastOk = cd.length === 0 || cd[cd.length - 1] === 1 || cd[cd.length - 1] === n;
