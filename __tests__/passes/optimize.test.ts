@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
+import { exportTflite } from '../../src/formats/tflite/export.js';
+import { readTfliteFile } from '../../src/formats/tflite/import.js';
 import { float, int, ints, str, tensorAttr } from '../../src/ir/attrs.js';
 import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -138,6 +140,17 @@ describe('optimize on hand-built graphs', () => {
     const twice = optimize(once);
     expect(twice.report.rules).toEqual({});
     expect(twice.report.nodesAfter).toBe(twice.report.nodesBefore);
+  });
+
+  it('leaves a TFLite-imported model as it is: same .tflite bytes after optimizing', () => {
+    const file = new URL(
+      '../../node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite',
+      import.meta.url,
+    );
+    const model = readTfliteFile(file.pathname);
+    const { model: after, report } = optimize(model);
+    expect(report.rules).toEqual({});
+    expect(Buffer.from(exportTflite(after)).equals(Buffer.from(exportTflite(model)))).toBe(true);
   });
 
   it('leaves TFLite-domain nodes alone and does not crash on unknown ops', () => {
