@@ -26,6 +26,9 @@ export interface QuantizeOptions {
   calib_method: CalibMethod;
   percentile: number;
   exclude: string[];
+  eval_data?: string;
+  labels?: string;
+  fail_on_drop?: number;
   /** Concrete shapes for inputs with dynamic dims: name -> dims ('*' for every input). */
   input_shape: Map<string, number[]>;
 }
@@ -100,6 +103,23 @@ export const FLAGS: readonly FlagSpec[] = [
     description: 'percentile kept by --calib_method percentile',
     default: '99.99',
   },
+  {
+    name: 'eval_data',
+    arg: 'path',
+    description:
+      'evaluation samples (same formats as --calib_data); default: the --calib_data files not used for calibration',
+  },
+  {
+    name: 'labels',
+    arg: 'file',
+    description: 'one class index per line, per evaluation sample: enables labelled top-1/top-5 accuracy',
+  },
+  {
+    name: 'fail_on_drop',
+    arg: 'points',
+    description:
+      'exit 1 when labelled top-1 drops by more than this many points (without labels: top-1 agreement below 100 - points %)',
+  },
   { name: 'exclude', arg: 'list', description: 'node names or op types kept in float, comma-separated' },
   {
     name: 'input_shape',
@@ -139,6 +159,10 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
       .map((x) => x.trim())
       .filter(Boolean),
     input_shape: parseShapes(get('input_shape')),
+    eval_data: get('eval_data'),
+    labels: get('labels'),
+    fail_on_drop:
+      get('fail_on_drop') === undefined ? undefined : nonNegative('fail_on_drop', get('fail_on_drop')!),
   };
 }
 
@@ -211,4 +235,12 @@ function parseShapes(text: string | undefined): Map<string, number[]> {
     out.set(name!.trim(), list);
   }
   return out;
+}
+
+function nonNegative(flag: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < 0 || text.trim() === '') {
+    throw new InvalidOptionError(flag, `'${text}' is not valid; give a number >= 0`);
+  }
+  return v;
 }

@@ -1,38 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidOptionError, ModelQuantError } from './errors.js';
-import { formatOf, readModel, writeModel, type ModelFormat } from './model-io.js';
-import type { OutputFormat, QuantizeOptions } from './options.js';
+import { InvalidOptionError } from './errors.js';
+import { evaluateOnnx, type Evaluation } from './eval/evaluate.js';
 import type { Model } from './ir/graph.js';
-import { evaluateOnnx } from './eval/evaluate.js';
-import { optimize, type OptimizeReport } from './passes/optimize.js';
-import type { OutputMetrics } from './eval/metrics.js';
-import type { FloatOp } from './quant/assign.js';
-import type { SampleSource } from './quant/calibrate.js';
-import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
-import { concreteInputShapes, fileSamples, listSampleFiles, syntheticSamples } from './quant/samples.js';
+import { formatOf, readModel, writeModel } from './model-io.js';
+import type { OutputFormat, QuantizeOptions } from './options.js';
+import { optimize } from './passes/optimize.js';
+import { planData } from './pipeline/data.js';
+import { checkGate, type Gate } from './pipeline/gate.js';
+import { quantizeFloatModel, type QuantSettings } from './quant/quantize.js';
+import { reportJson } from './report/json.js';
+import { reportMarkdown } from './report/markdown.js';
+import { layerChartSvg } from './report/svg.js';
+import type { Report, WrittenFile } from './report/types.js';
+import { writeFileAtomic } from './util/fs.js';
+import { VERSION } from './version.js';
 
-export interface WrittenFile {
-  format: OutputFormat;
-  path: string;
-  bytes: number;
-  runtime?: string;
-  /** Per model output: float vs this file. */
-  metrics?: Record<string, OutputMetrics>;
-}
-
-export interface Report {
-  schemaVersion: 1;
-  input: { path: string; format: ModelFormat; bytes: number };
-  settings: QuantizeOptions;
-  outputs: WrittenFile[];
-  optimizer?: OptimizeReport;
-  calibration?: { source: 'data' | 'synthetic'; samples: number; method: string };
-  inputScales?: Record<string, number>;
-  float: FloatOp[];
-  timingsMs: Record<string, number>;
-  warnings: string[];
-}
+export type { Report, WrittenFile };
 
 export interface ProgressEvent {
   stage: string;
@@ -45,12 +29,19 @@ export interface RunHooks {
   signal?: AbortSignal;
 }
 
+export interface RunResult {
+  report: Report;
+  gate?: Gate;
+  /** The Markdown table (also written as <stem>_report.md). */
+  markdown: string;
+}
+
 /**
- * The one library call both faces use: read, optimize, calibrate, quantize, write, evaluate, report.
- * Stages are listed here in order, each timed; nothing is written to `output` unless every stage before
- * writing succeeded, and each file appears whole or not at all.
+ * The one library call both faces use. Stages, in order: import, optimize, calibrate+quantize, write,
+ * evaluate, report. Nothing is written before quantization has succeeded, every file appears whole or not
+ * at all, and on any failure (or an abort) the files this run wrote are removed again.
  */
-export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {}): Promise<Report> {
+export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {}): Promise<RunResult> {
   const timings: Record<string, number> = {};
   const timed = async <T>(stage: string, f: () => Promise<T> | T): Promise<T> => {
     hooks.signal?.throwIfAborted();
@@ -60,58 +51,114 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     timings[stage] = Math.round(performance.now() - t0);
     return r;
   };
-
   const inputFormat = formatOf(opts.input);
+  prepareOutputDir(opts.output);
   const imported = await timed('import', () => readModel(opts.input));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
-  // TFLite output arrives with the conversion issue; until then an ONNX input gives the quantized ONNX.
-  const formats = opts.formats ?? (inputFormat === 'onnx' ? ['onnx'] : ['tflite']);
-  let out = model;
-  let quant: QuantResult | undefined;
-  let source: SampleSource | undefined;
-  if (opts.scheme !== 'none') {
-    source = sampleSource(model, opts);
-    const total = source.count;
-    quant = await timed('quantize', () =>
-      quantizeFloatModel(model, settingsOf(opts), source!, {
-        signal: hooks.signal,
-        onSample: (pass, done) => hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
-      }),
-    );
-    out = quant.model;
-  }
-  prepareOutputDir(opts.output);
+  const data = opts.scheme === 'none' ? undefined : planData(model, opts);
+  const quant = data
+    ? await timed('quantize', () =>
+        quantizeFloatModel(model, settingsOf(opts), data.calibration, {
+          signal: hooks.signal,
+          onSample: (pass, done, total) =>
+            hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
+        }),
+      )
+    : undefined;
+
   const stem = path.basename(opts.input, path.extname(opts.input));
-  const suffix = opts.scheme === 'none' ? 'float' : 'quant';
-  const outputs: WrittenFile[] = [];
-  await timed('write', async () => {
-    for (const format of formats) {
-      const file = path.join(opts.output, `${stem}_${suffix}.${format}`);
-      await writeModel(out, file);
-      outputs.push({ format, path: file, bytes: fs.statSync(file).size });
+  const written: string[] = [];
+  try {
+    const outputs = await timed('write', () =>
+      writeOutputs(quant?.model ?? model, opts, inputFormat, stem, written),
+    );
+    const inputBytes = fs.statSync(opts.input).size;
+    for (const o of outputs) o.ratio = o.bytes / inputBytes;
+    let evaluation: Evaluation | undefined;
+    const onnxOut = outputs.find((o) => o.format === 'onnx');
+    if (quant && data && onnxOut) {
+      evaluation = await timed('evaluate', () =>
+        evaluateOnnx(model, onnxOut.path, quant.model, data.evaluation, {
+          labels: data.labels,
+          signal: hooks.signal,
+          onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
+        }),
+      );
+      onnxOut.runtime = 'onnxruntime';
+      onnxOut.metrics = evaluation.metrics;
     }
-  });
-  if (quant && source) {
-    for (const o of outputs.filter((x) => x.format === 'onnx')) {
-      o.runtime = 'onnxruntime';
-      o.metrics = await timed('evaluate', () => evaluateOnnx(model, o.path, source!));
-    }
+    const report: Report = {
+      schemaVersion: 1,
+      tool: { name: 'model-quant', version: VERSION },
+      input: { path: opts.input, format: inputFormat, bytes: inputBytes },
+      settings: settingsRecord(opts),
+      optimizer: optimized?.report,
+      calibration: data && {
+        source: data.calibration.kind,
+        samples: data.calibration.count,
+        method: opts.calib_method,
+      },
+      evaluation: data && { source: data.evaluationSource, samples: data.evaluation.count },
+      inputScales: quant?.inputScales,
+      outputs,
+      accuracy: evaluation?.accuracy,
+      layers: evaluation?.layers ?? [],
+      float: quant?.float ?? [],
+      timingsMs: timings,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      warnings: data?.warnings ?? [],
+    };
+    const gate = opts.fail_on_drop === undefined ? undefined : checkGate(report, opts.fail_on_drop);
+    const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
+    return { report, gate, markdown };
+  } catch (e) {
+    for (const f of written) fs.rmSync(f, { force: true });
+    throw e;
   }
-  return {
-    schemaVersion: 1,
-    input: { path: opts.input, format: inputFormat, bytes: fs.statSync(opts.input).size },
-    settings: opts,
-    outputs,
-    calibration: source
-      ? { source: source.kind, samples: source.count, method: opts.calib_method }
-      : undefined,
-    inputScales: quant?.inputScales,
-    float: quant?.float ?? [],
-    timingsMs: timings,
-    warnings:
-      source?.kind === 'synthetic' ? ['no --calib_data: ranges come from synthetic inputs (data-free)'] : [],
+}
+
+async function writeOutputs(
+  m: Model,
+  o: QuantizeOptions,
+  inputFormat: 'onnx' | 'tflite',
+  stem: string,
+  written: string[],
+): Promise<WrittenFile[]> {
+  // TFLite output from an ONNX input arrives with the conversion stage; until then ONNX gives ONNX.
+  const formats: OutputFormat[] = o.formats ?? (inputFormat === 'onnx' ? ['onnx'] : ['tflite']);
+  const suffix = o.scheme === 'none' ? 'float' : 'quant';
+  const out: WrittenFile[] = [];
+  for (const format of formats) {
+    const file = path.join(o.output, `${stem}_${suffix}.${format}`);
+    await writeModel(m, file);
+    written.push(file);
+    out.push({ format, path: file, bytes: fs.statSync(file).size, ratio: 0 });
+  }
+  return out;
+}
+
+function writeReports(r: Report, m: Model, dir: string, stem: string, written: string[]): string {
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, text));
+    written.push(file);
   };
+  let chart: string | undefined;
+  if (r.layers.length) {
+    chart = `${stem}_layers.svg`;
+    write(
+      chart,
+      layerChartSvg(
+        r.layers,
+        m.graph.nodes.flatMap((n) => n.outputs),
+      ),
+    );
+  }
+  const markdown = reportMarkdown(r, chart);
+  write(`${stem}_report.json`, reportJson(r));
+  write(`${stem}_report.md`, markdown);
+  return markdown;
 }
 
 function settingsOf(o: QuantizeOptions): QuantSettings {
@@ -126,14 +173,12 @@ function settingsOf(o: QuantizeOptions): QuantSettings {
   };
 }
 
-function sampleSource(model: Model, o: QuantizeOptions): SampleSource {
-  const inputs = model.graph.runtimeInputs();
-  if (o.calib_data) return fileSamples(listSampleFiles(o.calib_data).slice(0, o.calib_samples), inputs);
-  const shapes = concreteInputShapes(model.graph, o.input_shape);
-  const scales = new Map<string, number>();
-  if (o.input_scale?.kind === 'all') for (const i of inputs) scales.set(i.name, 1 / o.input_scale.value);
-  if (o.input_scale?.kind === 'named') for (const [k, v] of o.input_scale.values) scales.set(k, 1 / v);
-  return syntheticSamples(model.graph, o.calib_samples, shapes, scales);
+/** Options as JSON-friendly values (Maps to objects, input_scale back to its text form). */
+function settingsRecord(o: QuantizeOptions): Record<string, unknown> {
+  const s = o.input_scale;
+  const inputScale =
+    !s || s.kind === 'auto' ? 'auto' : s.kind === 'all' ? s.value : Object.fromEntries(s.values);
+  return { ...o, input_scale: inputScale, input_shape: Object.fromEntries(o.input_shape) };
 }
 
 function prepareOutputDir(dir: string): void {
@@ -143,9 +188,6 @@ function prepareOutputDir(dir: string): void {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new InvalidOptionError('output', `cannot create folder '${dir}' (${code}); choose a writable path`);
   }
-  if (!fs.statSync(dir).isDirectory()) {
+  if (!fs.statSync(dir).isDirectory())
     throw new InvalidOptionError('output', `'${dir}' is a file, not a folder`);
-  }
 }
-
-export { ModelQuantError };

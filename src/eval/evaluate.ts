@@ -1,24 +1,58 @@
-import type { Model } from '../ir/graph.js';
+import type { Graph, Model } from '../ir/graph.js';
 import { exportOnnx } from '../formats/onnx/export.js';
-import { createOrtSession } from '../runtime/ort.js';
-import type { SampleSource } from '../quant/calibrate.js';
+import { createOrtSession, type OrtSession } from '../runtime/ort.js';
+import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { MetricAccumulator, type OutputMetrics } from './metrics.js';
 
+export interface LayerError {
+  tensor: string;
+  op: string;
+  sqnrDb: number;
+}
+
+export interface Accuracy {
+  samples: number;
+  top1Float: number;
+  top1Quant: number;
+  top5Float: number;
+  top5Quant: number;
+}
+
+export interface Evaluation {
+  metrics: Record<string, OutputMetrics>;
+  layers: LayerError[];
+  accuracy?: Accuracy;
+}
+
+export interface EvalOptions {
+  /** One class index per sample, in sample order; enables labelled top-1/top-5 accuracy. */
+  labels?: number[];
+  /** Samples used for the per-layer comparison (it runs models with every tensor as an output). */
+  layerSamples?: number;
+  signal?: AbortSignal;
+  onSample?: (done: number, total: number) => void;
+}
+
 /**
- * Runs the float model and a written quantized .onnx side by side in ONNX Runtime over the samples and
- * measures, per output, how far the quantized outputs are from the float ones. An output whose last
- * axis has 2 or more entries and no larger trailing structure is treated as class scores (top-1).
+ * Runs the float model and the quantized .onnx file side by side in ONNX Runtime over the samples and
+ * measures per output how far the quantized outputs are from the float ones; then compares every
+ * quantized tensor with its float twin (per-layer SQNR, worst first) on the first few samples.
  */
 export async function evaluateOnnx(
   floatModel: Model,
   quantFile: string,
+  quantModel: Model,
   source: SampleSource,
-): Promise<Record<string, OutputMetrics>> {
+  opts: EvalOptions = {},
+): Promise<Evaluation> {
   const f = await createOrtSession(exportOnnx(floatModel).bytes);
   const q = await createOrtSession(quantFile);
   const acc: Record<string, MetricAccumulator> = {};
+  const hits = { n: 0, f1: 0, q1: 0, f5: 0, q5: 0 };
+  let i = 0;
   try {
     for await (const feeds of source.samples()) {
+      opts.signal?.throwIfAborted();
       const a = await f.run(feeds);
       const b = await q.run(feeds);
       for (const [name, ref] of Object.entries(a)) {
@@ -26,10 +60,102 @@ export async function evaluateOnnx(
         const classes = ref.dims.length === 2 ? ref.dims[1] : undefined;
         (acc[name] ??= new MetricAccumulator()).add(ref.data as Float32Array, b[name].toFloat32(), classes);
       }
+      const label = opts.labels?.[i];
+      if (label !== undefined)
+        scoreLabels(hits, label, a[f.outputNames[0]!]!.toFloat32(), b[f.outputNames[0]!]!.toFloat32());
+      opts.onSample?.(++i, source.count);
     }
   } finally {
     await f.close();
     await q.close();
   }
-  return Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v.result()]));
+  const layers = await layerErrors(floatModel, quantModel, source, opts.layerSamples ?? 4, opts.signal);
+  const metrics = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v.result()]));
+  const accuracy = hits.n
+    ? {
+        samples: hits.n,
+        top1Float: hits.f1 / hits.n,
+        top1Quant: hits.q1 / hits.n,
+        top5Float: hits.f5 / hits.n,
+        top5Quant: hits.q5 / hits.n,
+      }
+    : undefined;
+  return { metrics, layers, accuracy };
+}
+
+function scoreLabels(
+  h: { n: number; f1: number; q1: number; f5: number; q5: number },
+  label: number,
+  f: Float32Array,
+  q: Float32Array,
+): void {
+  const rank = (a: Float32Array) => Array.from(a.keys()).sort((x, y) => a[y]! - a[x]!);
+  const rf = rank(f);
+  const rq = rank(q);
+  h.n++;
+  if (rf[0] === label) h.f1++;
+  if (rq[0] === label) h.q1++;
+  if (rf.slice(0, 5).includes(label)) h.f5++;
+  if (rq.slice(0, 5).includes(label)) h.q5++;
+}
+
+/** Float tensor name -> the DequantizeLinear output that carries its int8 twin in the QDQ graph. */
+export function quantizedTwins(qdq: Graph): Map<string, string> {
+  const outputs = new Set(qdq.outputs.map((o) => o.name));
+  const producer = new Map(qdq.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const twins = new Map<string, string>();
+  for (const dq of qdq.nodes) {
+    if (dq.opType !== 'DequantizeLinear') continue;
+    const qn = producer.get(dq.inputs[0]!);
+    if (qn?.opType !== 'QuantizeLinear') continue;
+    const out = dq.outputs[0]!;
+    twins.set(outputs.has(out) ? out : qn.inputs[0]!, out);
+  }
+  return twins;
+}
+
+async function layerErrors(
+  floatModel: Model,
+  quantModel: Model,
+  source: SampleSource,
+  samples: number,
+  signal?: AbortSignal,
+): Promise<LayerError[]> {
+  const twins = quantizedTwins(quantModel.graph);
+  const opOf = new Map(floatModel.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
+  const names = [...twins.keys()].filter((t) => opOf.has(t));
+  if (names.length === 0 || samples <= 0) return [];
+  const f = await probe(floatModel, names);
+  const q = await probe(
+    quantModel,
+    names.map((n) => twins.get(n)!),
+  );
+  const acc = new Map(names.map((n) => [n, new MetricAccumulator()]));
+  let seen = 0;
+  try {
+    for await (const feeds of source.samples()) {
+      if (seen++ >= samples) break;
+      signal?.throwIfAborted();
+      const a = await f.run(feeds as Feeds, names);
+      const b = await q.run(
+        feeds as Feeds,
+        names.map((n) => twins.get(n)!),
+      );
+      for (const n of names) acc.get(n)!.add(a[n]!.toFloat32(), b[twins.get(n)!]!.toFloat32());
+    }
+  } finally {
+    await f.close();
+    await q.close();
+  }
+  return names
+    .map((n) => ({ tensor: n, op: opOf.get(n)!, sqnrDb: acc.get(n)!.result().sqnrDb }))
+    .sort((x, y) => x.sqnrDb - y.sqnrDb);
+}
+
+/** A session on a copy of the model with `names` made outputs. */
+async function probe(model: Model, names: string[]): Promise<OrtSession> {
+  const g = model.graph.clone();
+  const have = new Set(g.outputs.map((o) => o.name));
+  for (const n of names) if (!have.has(n)) g.outputs.push({ name: n });
+  return createOrtSession(exportOnnx({ ...model, graph: g }).bytes);
 }

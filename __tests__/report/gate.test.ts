@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { checkGate } from '../../src/pipeline/gate.js';
+import type { Report } from '../../src/report/types.js';
+
+const base = (over: Partial<Report>): Report =>
+  ({ outputs: [], layers: [], float: [], warnings: [], ...over }) as unknown as Report;
+const metrics = (top1Agreement?: number) => ({
+  sqnrDb: 30,
+  cosine: 0.99,
+  maxAbsError: 0,
+  meanAbsError: 0,
+  top1Agreement,
+});
+
+describe('--fail_on_drop', () => {
+  it('with labels: fails when top-1 drops by more than the threshold in points', () => {
+    const r = base({
+      accuracy: { samples: 100, top1Float: 0.8, top1Quant: 0.794, top5Float: 1, top5Quant: 1 },
+    });
+    expect(checkGate(r, 0.5).failed).toBe(true); // 0.6 points > 0.5
+    expect(checkGate(r, 0.7).failed).toBe(false);
+    expect(checkGate(r, 0.5).reason).toContain('drop 0.60 points');
+  });
+
+  it('without labels: fails when top-1 agreement falls below 100 - threshold %', () => {
+    const r = base({
+      outputs: [{ format: 'onnx', path: 'x', bytes: 1, ratio: 1, metrics: { out: metrics(0.99) } }],
+    });
+    expect(checkGate(r, 0.5).failed).toBe(true); // 99% < 99.5%
+    expect(checkGate(r, 1).failed).toBe(false); // 99% >= 99%
+  });
+
+  it('does not fail when there is nothing to gate on, and says so', () => {
+    const r = base({
+      outputs: [{ format: 'onnx', path: 'x', bytes: 1, ratio: 1, metrics: { out: metrics(undefined) } }],
+    });
+    const g = checkGate(r, 0.5);
+    expect(g.failed).toBe(false);
+    expect(g.reason).toMatch(/nothing to gate on/);
+  });
+});

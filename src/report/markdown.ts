@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { Report } from './types.js';
+
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+const db = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : v > 0 ? '∞' : '-∞');
+const pct = (v: number | undefined) => (v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
+
+/**
+ * The compact table users read in a terminal, a job summary or a pull request: per written file and
+ * model output, size, ratio, SQNR and top-1 agreement, then labelled accuracy and the worst layers.
+ */
+export function reportMarkdown(r: Report, chartFile?: string): string {
+  const lines = [`### model-quant: \`${path.basename(r.input.path)}\``, ''];
+  lines.push(`Input: ${kib(r.input.bytes)} (${r.input.format}). Scheme: ${String(r.settings.scheme)}.`);
+  if (r.calibration) {
+    const free =
+      r.calibration.source === 'synthetic'
+        ? ' — **data-free**: no calibration data was given, ranges come from synthetic inputs'
+        : '';
+    lines.push(
+      `Calibration: ${r.calibration.samples} ${r.calibration.source} samples, ${r.calibration.method}${free}.`,
+    );
+  }
+  if (r.evaluation) {
+    const how =
+      r.evaluation.source === 'synthetic'
+        ? 'synthetic inputs (no data given: agreement only, not accuracy)'
+        : `${r.evaluation.source} samples`;
+    lines.push(`Evaluation: ${r.evaluation.samples} ${how}.`);
+  }
+  lines.push(
+    '',
+    '| format | size | ratio | output | SQNR (dB) | cosine | top-1 agreement |',
+    '|---|---:|---:|---|---:|---:|---:|',
+  );
+  for (const o of r.outputs) {
+    const rows = Object.entries(o.metrics ?? {});
+    if (rows.length === 0)
+      lines.push(`| ${o.format} | ${kib(o.bytes)} | ${o.ratio.toFixed(3)} | – | – | – | – |`);
+    for (const [name, m] of rows) {
+      lines.push(
+        `| ${o.format} | ${kib(o.bytes)} | ${o.ratio.toFixed(3)} | ${name} | ${db(m.sqnrDb)} | ${m.cosine.toFixed(4)} | ${pct(m.top1Agreement)} |`,
+      );
+    }
+  }
+  if (r.accuracy) {
+    const a = r.accuracy;
+    lines.push(
+      '',
+      `Labelled accuracy (${a.samples} samples): top-1 ${pct(a.top1Float)} → ${pct(a.top1Quant)}, top-5 ${pct(a.top5Float)} → ${pct(a.top5Quant)}.`,
+    );
+  }
+  if (r.layers.length) {
+    lines.push(
+      '',
+      'Worst layers (SQNR of each quantized tensor against float; `--exclude` keeps a node in float):',
+      '',
+    );
+    lines.push('| tensor | op | SQNR (dB) |', '|---|---|---:|');
+    for (const l of r.layers.slice(0, 5)) lines.push(`| ${l.tensor} | ${l.op} | ${db(l.sqnrDb)} |`);
+    if (chartFile) lines.push('', `![per-layer SQNR](${chartFile})`);
+  }
+  if (r.float.length) lines.push('', `${r.float.length} node(s) stay in float: ${summarizeFloat(r)}.`);
+  for (const w of r.warnings) lines.push('', `> ${w}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function summarizeFloat(r: Report): string {
+  const byOp = new Map<string, number>();
+  for (const f of r.float) byOp.set(`${f.op} (${f.why})`, (byOp.get(`${f.op} (${f.why})`) ?? 0) + 1);
+  return [...byOp].map(([k, n]) => `${n}× ${k}`).join(', ');
+}

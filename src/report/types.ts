@@ -1,0 +1,40 @@
+import type { Accuracy, LayerError } from '../eval/evaluate.js';
+import type { OutputMetrics } from '../eval/metrics.js';
+import type { ModelFormat } from '../model-io.js';
+import type { OptimizeReport } from '../passes/optimize.js';
+import type { FloatOp } from '../quant/assign.js';
+
+/** `<stem>_report.json`, schema version 1 (documented in the README). */
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'model-quant'; version: string };
+  input: { path: string; format: ModelFormat; bytes: number };
+  /** Every option as used, defaults filled in. */
+  settings: Record<string, unknown>;
+  optimizer?: OptimizeReport;
+  calibration?: { source: 'data' | 'synthetic'; samples: number; method: string };
+  evaluation?: { source: 'data' | 'synthetic' | 'calibration'; samples: number };
+  /** input_scale used per float input (pow2; after `auto`). */
+  inputScales?: Record<string, number>;
+  outputs: WrittenFile[];
+  accuracy?: Accuracy;
+  layers: LayerError[];
+  float: FloatOp[];
+  timingsMs: Record<string, number>;
+  peakRssBytes: number;
+  warnings: string[];
+}
+
+export interface WrittenFile {
+  format: 'onnx' | 'tflite';
+  path: string;
+  bytes: number;
+  /** bytes / input bytes */
+  ratio: number;
+  runtime?: 'onnxruntime' | 'litert';
+  /** Per model output: float vs this file, in its runtime. */
+  metrics?: Record<string, OutputMetrics>;
+}
+
+/** SQNR above this is written as this value (identical arrays have infinite SQNR; JSON has no Infinity). */
+export const SQNR_CAP_DB = 200;
