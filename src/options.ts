@@ -2,6 +2,7 @@ import { InvalidOptionError } from './errors.js';
 import type { CalibMethod } from './quant/observers.js';
 import type { BiasMode } from './quant/params.js';
 import type { InputScale } from './quant/quantize.js';
+import { parsePreprocess, type Preprocess } from './data/image.js';
 
 /**
  * Every option of a run, typed. The CLI and the Action read the same flag table (`FLAGS`) and both end
@@ -27,6 +28,7 @@ export interface QuantizeOptions {
   percentile: number;
   exclude: string[];
   eval_data?: string;
+  preprocess: Preprocess;
   labels?: string;
   fail_on_drop?: number;
   /** Concrete shapes for inputs with dynamic dims: name -> dims ('*' for every input). */
@@ -87,7 +89,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'calib_data',
     arg: 'path',
     description:
-      'calibration samples: a folder or glob of .npy (single input) or .npz (named inputs) files; without it, data-free synthetic inputs',
+      'calibration samples: a folder or glob of .npy (single input), .npz (arrays named by input) or .png/.jpg (see --preprocess) files; without it, data-free synthetic inputs',
   },
   { name: 'calib_samples', arg: 'n', description: 'samples used for calibration', default: '100' },
   {
@@ -102,6 +104,12 @@ export const FLAGS: readonly FlagSpec[] = [
     arg: 'p',
     description: 'percentile kept by --calib_method percentile',
     default: '99.99',
+  },
+  {
+    name: 'preprocess',
+    arg: 'spec',
+    description:
+      "how .png/.jpg samples become inputs: 'resize=HxW;mean=a,b,c;std=a,b,c;order=rgb|bgr;layout=nchw|nhwc' (pixel/255 units; 'imagenet' sets mean and std; default: the input's size, x/255)",
   },
   {
     name: 'eval_data',
@@ -160,6 +168,7 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
       .filter(Boolean),
     input_shape: parseShapes(get('input_shape')),
     eval_data: get('eval_data'),
+    preprocess: parsePreprocess(get('preprocess')),
     labels: get('labels'),
     fail_on_drop:
       get('fail_on_drop') === undefined ? undefined : nonNegative('fail_on_drop', get('fail_on_drop')!),

@@ -28,12 +28,12 @@ export function planData(model: Model, o: QuantizeOptions): DataPlan {
   if (o.calib_data) {
     const files = listSampleFiles(o.calib_data);
     const calibFiles = files.slice(0, o.calib_samples);
-    calibration = fileSamples(calibFiles, inputs);
+    calibration = fileSamples(calibFiles, inputs, o.preprocess);
     if (o.eval_data) {
-      evaluation = fileSamples(listSampleFiles(o.eval_data), inputs);
+      evaluation = fileSamples(listSampleFiles(o.eval_data), inputs, o.preprocess);
       evaluationSource = 'data';
     } else if (files.length > calibFiles.length) {
-      evaluation = fileSamples(files.slice(calibFiles.length), inputs);
+      evaluation = fileSamples(files.slice(calibFiles.length), inputs, o.preprocess);
       evaluationSource = 'data';
     } else {
       evaluation = calibration;
@@ -49,7 +49,7 @@ export function planData(model: Model, o: QuantizeOptions): DataPlan {
     if (o.input_scale?.kind === 'named') for (const [k, v] of o.input_scale.values) scales.set(k, 1 / v);
     calibration = syntheticSamples(model.graph, o.calib_samples, shapes, scales, 1234);
     evaluation = o.eval_data
-      ? fileSamples(listSampleFiles(o.eval_data), inputs)
+      ? fileSamples(listSampleFiles(o.eval_data), inputs, o.preprocess)
       : syntheticSamples(model.graph, Math.min(16, o.calib_samples), shapes, scales, 5678);
     evaluationSource = o.eval_data ? 'data' : 'synthetic';
     warnings.push(

@@ -6,6 +6,7 @@ import type { Dim, Graph, ValueInfo } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { readNpyFile } from '../data/npy.js';
 import { readNpzFile } from '../data/npz.js';
+import { DEFAULT_PREPROCESS, readImageSample, type Preprocess } from '../data/image.js';
 import type { Feeds, SampleSource } from './calibrate.js';
 
 /** The files a --calib_data / --eval_data value names: a folder, a file, or a glob, sorted by name. */
@@ -18,8 +19,8 @@ export function listSampleFiles(spec: string): string[] {
   } else {
     files = globSync(spec, { absolute: false, onlyFiles: true });
   }
-  files = files.filter((f) => /\.(npy|npz)$/i.test(f)).sort();
-  if (files.length === 0) throw new DataError(spec, 'holds no .npy or .npz samples');
+  files = files.filter((f) => /\.(npy|npz|png|jpe?g)$/i.test(f)).sort();
+  if (files.length === 0) throw new DataError(spec, 'holds no .npy, .npz, .png or .jpg samples');
   return files;
 }
 
@@ -28,19 +29,31 @@ export function listSampleFiles(spec: string): string[] {
  * arrays named by model input). Each file is read when its turn comes, never all at once, and checked
  * against the model's inputs: a wrong name, dtype or shape is an error naming the file and the input.
  */
-export function fileSamples(files: string[], inputs: ValueInfo[]): SampleSource {
+export function fileSamples(
+  files: string[],
+  inputs: ValueInfo[],
+  preprocess: Preprocess = DEFAULT_PREPROCESS,
+): SampleSource {
   return {
     count: files.length,
     kind: 'data',
     async *samples() {
-      for (const file of files) yield readSample(file, inputs);
+      for (const file of files) yield readSample(file, inputs, preprocess);
     },
   };
 }
 
-function readSample(file: string, inputs: ValueInfo[]): Feeds {
+function readSample(file: string, inputs: ValueInfo[], preprocess: Preprocess): Feeds {
   let feeds: Feeds;
-  if (file.toLowerCase().endsWith('.npy')) {
+  if (/\.(png|jpe?g)$/i.test(file)) {
+    if (inputs.length !== 1)
+      throw new DataError(
+        file,
+        `an image feeds one input, but the model has ${inputs.length}; use .npz files`,
+      );
+    const shape = inputs[0]!.type?.kind === 'tensor' ? inputs[0]!.type.shape : undefined;
+    feeds = { [inputs[0]!.name]: readImageSample(file, preprocess, shape) };
+  } else if (file.toLowerCase().endsWith('.npy')) {
     if (inputs.length !== 1) {
       throw new DataError(
         file,
