@@ -27,6 +27,7 @@ export interface QuantizeOptions {
   calib_method: CalibMethod;
   percentile: number;
   exclude: string[];
+  onnx_format: 'qdq' | 'qoperator';
   eval_data?: string;
   preprocess: Preprocess;
   labels?: string;
@@ -83,6 +84,14 @@ export const FLAGS: readonly FlagSpec[] = [
       'pow2 bias width: B8 (truncate, then add an 8-bit bias) or B16 (add a 16-bit bias, then truncate)',
     default: 'B16',
     choices: ['B8', 'B16'],
+  },
+  {
+    name: 'onnx_format',
+    arg: 'form',
+    description:
+      'quantized ONNX form: qdq (QuantizeLinear/DequantizeLinear around float ops) or qoperator (QLinearConv, QLinearMatMul)',
+    default: 'qdq',
+    choices: ['qdq', 'qoperator'],
   },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
   {
@@ -167,6 +176,7 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
       .map((x) => x.trim())
       .filter(Boolean),
     input_shape: parseShapes(get('input_shape')),
+    onnx_format: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
     eval_data: get('eval_data'),
     preprocess: parsePreprocess(get('preprocess')),
     labels: get('labels'),

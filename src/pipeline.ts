@@ -170,6 +170,7 @@ function settingsOf(o: QuantizeOptions): QuantSettings {
     calibMethod: o.calib_method,
     percentile: o.percentile,
     exclude: o.exclude,
+    onnxFormat: o.onnx_format,
   };
 }
 

@@ -152,3 +152,21 @@ describe('quantized ONNX (PaddleOCR cls)', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('--onnx_format qoperator', () => {
+  it('writes QLinearConv nodes (int8 in, int8 out) that ONNX Runtime runs, matching the QDQ model', async () => {
+    const qdq = await quantize({ scheme: 'affine' });
+    const qop = await quantize({ scheme: 'affine', onnx_format: 'qoperator' });
+    const ops = qop.model.graph.nodes.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'QLinearConv')).toHaveLength(53);
+    expect(ops).not.toContain('Conv');
+    const a = await createOrtSession(qdq.file);
+    const b = await createOrtSession(qop.file);
+    const x = syntheticSamples(qdq.model.graph, 1, new Map([['x', [1, 3, 48, 192]]]), new Map());
+    for await (const feeds of x.samples()) {
+      const ra = Object.values(await a.run(feeds))[0]!.toFloat32();
+      const rb = Object.values(await b.run(feeds))[0]!.toFloat32();
+      expect(compare(ra, rb).cosine).toBeGreaterThan(0.999);
+    }
+  });
+});
