@@ -1,0 +1,177 @@
+/**
+ * Runs a quantized tflite-domain graph (the TFLite importer's or the converter's IR) with integer
+ * arithmetic: int8 tensors in typed arrays, int32 accumulators, the rescaling of the chosen scheme. A
+ * plan (kernels bound to shapes, every buffer allocated) is made once per set of input shapes; `run`
+ * then only copies the feeds in and the outputs out.
+ */
+import { UnsupportedOpError } from '../../errors.js';
+import type { DType } from '../../ir/dtype.js';
+import { topoSort, type Graph, type Model, type ValueInfo } from '../../ir/graph.js';
+import { Tensor } from '../../ir/tensor.js';
+import { INTEGER_KERNELS } from './kernels/index.js';
+import { annotationOf, resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
+import type { Arithmetic, Data, KernelContext, OutputSpec, PreparedKernel, QParams, ValueMeta } from './types.js';
+
+export interface IntegerExecutor {
+  readonly arithmetic: Arithmetic;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Feeds by graph input name, float32 or int8 as the graph's inputs are; outputs by output name. */
+  run(feeds: Record<string, Tensor>): Record<string, Tensor>;
+}
+
+interface Step {
+  kernel: PreparedKernel;
+  inputs: Data[];
+  outputs: Data[];
+}
+
+interface Plan {
+  steps: Step[];
+  values: Map<string, ValueMeta>;
+  buffers: Map<string, Data>;
+}
+
+const ARRAY_OF: Partial<Record<DType, new (n: number) => Data>> = {
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+  float32: Float32Array,
+  int64: BigInt64Array,
+};
+
+export function createIntegerExecutor(model: Model, opts: IntegerExecutorOptions = {}): IntegerExecutor {
+  const g = model.graph;
+  const arithmetic = resolveArithmetic(model, opts);
+  const order = topoSort(g);
+  for (const node of order) {
+    if (node.domain !== 'tflite' || !INTEGER_KERNELS.has(node.opType)) {
+      throw new UnsupportedOpError(node.name, node.opType, [...INTEGER_KERNELS.keys()], 'by the integer executor');
+    }
+  }
+  const inputs = g.runtimeInputs();
+  const declared = Object.fromEntries(inputs.map((v) => [v.name, declaredShape(v)]));
+  const plans = new Map<string, Plan>();
+  const planFor = (shapes: Record<string, number[]>): Plan => {
+    const key = JSON.stringify(inputs.map((v) => shapes[v.name]));
+    let plan = plans.get(key);
+    if (!plan) plans.set(key, (plan = buildPlan(g, order, arithmetic, shapes)));
+    return plan;
+  };
+  planFor(declared);
+  return {
+    arithmetic,
+    inputNames: inputs.map((v) => v.name),
+    outputNames: g.outputs.map((v) => v.name),
+    run(feeds) {
+      const shapes: Record<string, number[]> = {};
+      for (const v of inputs) {
+        const feed = feeds[v.name];
+        if (!feed) throw new RangeError(`integer executor: no feed for input '${v.name}'`);
+        shapes[v.name] = [...feed.dims];
+      }
+      const plan = planFor(shapes);
+      for (const v of inputs) copyFeed(v.name, feeds[v.name]!, plan);
+      for (const step of plan.steps) step.kernel.run(step.inputs, step.outputs);
+      const result: Record<string, Tensor> = {};
+      for (const v of g.outputs) result[v.name] = outputTensor(plan, v.name);
+      return result;
+    },
+  };
+}
+
+function declaredShape(v: ValueInfo): number[] {
+  const shape = v.type?.kind === 'tensor' ? (v.type.shape ?? []) : [];
+  return shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+}
+
+function extraOf(g: Graph, name: string): Record<string, unknown> | undefined {
+  return (
+    g.valueInfo.get(name)?.extra ??
+    g.inputs.find((v) => v.name === name)?.extra ??
+    g.outputs.find((v) => v.name === name)?.extra
+  );
+}
+
+function qparams(extra: Record<string, unknown> | undefined): QParams | undefined {
+  const q = annotationOf(extra);
+  return q && { scale: q.scale, zeroPoint: q.zeroPoint, axis: q.axis };
+}
+
+function buildPlan(g: Graph, order: Graph['nodes'], arith: Arithmetic, shapes: Record<string, number[]>): Plan {
+  const values = new Map<string, ValueMeta>();
+  const buffers = new Map<string, Data>();
+  for (const [name, t] of g.initializers) {
+    const data = t.data as Data;
+    values.set(name, { name, dtype: t.dtype, shape: [...t.dims], q: qparams(t.extra), data });
+    buffers.set(name, data);
+  }
+  for (const v of g.runtimeInputs()) {
+    const dtype = v.type?.kind === 'tensor' ? v.type.dtype : 'float32';
+    const shape = shapes[v.name]!;
+    values.set(v.name, { name: v.name, dtype, shape, q: qparams(v.extra) });
+    buffers.set(v.name, allocate(dtype, shape, v.name));
+  }
+  const steps: Step[] = [];
+  for (const node of order) {
+    const metas = node.inputs.map((name) => (name ? values.get(name) : undefined) ?? emptyMeta(name, node.name));
+    const outputs: OutputSpec[] = node.outputs.map((name) => outputSpec(g, name));
+    const cx: KernelContext = { node, arith, inputs: metas, outputs };
+    const kernel = INTEGER_KERNELS.get(node.opType)!.prepare(cx);
+    kernel.outputs.forEach((out, i) => {
+      const spec = outputs[i]!;
+      if (spec.dtype && spec.dtype !== out.dtype)
+        throw new Error(`integer executor: node '${node.name}' makes ${out.dtype} where the graph declares ${spec.dtype}`);
+      const q = spec.q ?? (out.dtype === metas[0]?.dtype ? metas[0]?.q : undefined);
+      values.set(spec.name, { name: spec.name, dtype: out.dtype, shape: out.shape, q });
+      const buffer = out.aliasOfInput ? buffers.get(node.inputs[0]!)! : allocate(out.dtype, out.shape, spec.name);
+      buffers.set(spec.name, buffer);
+    });
+    const read = (name: string) => (name ? buffers.get(name)! : new Int8Array(0));
+    steps.push({ kernel, inputs: node.inputs.map(read), outputs: node.outputs.map(read) });
+  }
+  return { steps, values, buffers };
+}
+
+function emptyMeta(name: string, node: string): ValueMeta {
+  if (name) throw new Error(`integer executor: node '${node}' reads '${name}', which nothing produces`);
+  return { name: '', dtype: 'int8', shape: [] };
+}
+
+function outputSpec(g: Graph, name: string): OutputSpec {
+  const type = g.typeOf(name);
+  const spec: OutputSpec = { name, q: qparams(extraOf(g, name)) };
+  if (type?.kind === 'tensor') {
+    spec.dtype = type.dtype;
+    if (type.shape?.every((d) => typeof d === 'number')) spec.shape = type.shape as number[];
+  }
+  return spec;
+}
+
+function allocate(dtype: DType, shape: number[], name: string): Data {
+  const Ctor = ARRAY_OF[dtype];
+  if (!Ctor) throw new TypeError(`integer executor: value '${name}' is ${dtype}, which it does not hold`);
+  return new Ctor(shape.reduce((a, b) => a * b, 1));
+}
+
+function copyFeed(name: string, feed: Tensor, plan: Plan): void {
+  const meta = plan.values.get(name)!;
+  const buffer = plan.buffers.get(name)!;
+  if (feed.dtype === meta.dtype) {
+    (buffer as Int8Array).set(feed.data as Int8Array);
+  } else if ((meta.dtype === 'int32' || meta.dtype === 'int64') && (feed.dtype === 'int32' || feed.dtype === 'int64')) {
+    const src = feed.data as Int32Array | BigInt64Array;
+    if (buffer instanceof BigInt64Array) for (let i = 0; i < src.length; i++) buffer[i] = BigInt(src[i]!);
+    else for (let i = 0; i < src.length; i++) (buffer as Int32Array)[i] = Number(src[i]!);
+  } else {
+    throw new TypeError(`integer executor: input '${name}' is ${meta.dtype}, the feed is ${feed.dtype}`);
+  }
+}
+
+function outputTensor(plan: Plan, name: string): Tensor {
+  const meta = plan.values.get(name)!;
+  const t = new Tensor(meta.dtype, meta.shape, plan.buffers.get(name)!.slice());
+  if (meta.q) t.extra = { quantization: { scale: meta.q.scale, zeroPoint: meta.q.zeroPoint, axis: meta.q.axis } };
+  return t;
+}

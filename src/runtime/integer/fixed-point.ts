@@ -1,0 +1,113 @@
+/**
+ * The two rescaling arithmetics, on plain numbers holding int32 values.
+ *
+ * affine: TFLite's reference requantization. A real multiplier M > 0 is held as a Q31 fixed-point value
+ * m in [2^30, 2^31) and an exponent e with M = m 2^(e-31); an int32 x is rescaled as
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x 2^max(e,0), m), max(-e,0)) (gemmlowp's
+ * documented semantics: the high-mul rounds to nearest with ties up, the divide by 2^n to nearest with
+ * ties away from zero).
+ *
+ * pow2: the original hardware's shift, x >> k, truncating ('floor') or rounding half up ('nearest').
+ */
+
+const TWO_31 = 2147483648;
+const TWO_30 = 1073741824;
+const INT32_MAX = 2147483647;
+
+export interface FixedMultiplier {
+  /** Q31 mantissa in [2^30, 2^31), or 0 for a zero multiplier. */
+  multiplier: number;
+  /** Power-of-two exponent: the real value is multiplier * 2^(shift - 31). */
+  shift: number;
+}
+
+/** std::round: to nearest, ties away from zero. */
+export const roundHalfAway = (v: number): number => (v < 0 ? -Math.round(-v) : Math.round(v));
+
+/** A real multiplier as Q31 mantissa and exponent (TFLite QuantizeMultiplier: frexp, then round). */
+export function quantizeMultiplier(real: number): FixedMultiplier {
+  if (real === 0 || !Number.isFinite(real)) return { multiplier: 0, shift: 0 };
+  let shift = Math.ceil(Math.log2(Math.abs(real)));
+  let q = real / 2 ** shift;
+  if (Math.abs(q) >= 1) {
+    q /= 2;
+    shift++;
+  } else if (Math.abs(q) < 0.5) {
+    q *= 2;
+    shift--;
+  }
+  let fixed = roundHalfAway(q * TWO_31);
+  if (Math.abs(fixed) === TWO_31) {
+    fixed /= 2;
+    shift++;
+  }
+  if (shift < -31) return { multiplier: 0, shift: 0 };
+  if (shift > 30) return { multiplier: INT32_MAX, shift: 30 };
+  return { multiplier: fixed, shift };
+}
+
+/**
+ * gemmlowp SaturatingRoundingDoublingHighMul for int32: (a b + nudge) / 2^31 truncated toward zero, the
+ * nudge 2^30 for a non-negative product and 1 - 2^30 otherwise; exact for every pair of int32 values.
+ */
+export function saturatingRoundingDoublingHighMul(a: number, b: number): number {
+  if (a === -TWO_31 && b === -TWO_31) return INT32_MAX;
+  const p = a * b;
+  if (p < 4503599627370496 && p > -4503599627370496) {
+    // |a b| < 2^52: the product and the nudged sum are exact doubles.
+    return Math.trunc((p + (p >= 0 ? TWO_30 : 1 - TWO_30)) / TWO_31);
+  }
+  // a b = hi 2^16 + lo with b = bh 2^16 + bl; each partial product is exact.
+  const bh = b >> 16;
+  const bl = b & 0xffff;
+  const hi = a * bh;
+  const lo = a * bl;
+  const hq = Math.floor(hi / 32768);
+  const r = (hi - hq * 32768) * 65536 + lo + (p >= 0 ? TWO_30 : 1 - TWO_30);
+  const rq = Math.floor(r / TWO_31);
+  const floor = hq + rq;
+  const exact = r - rq * TWO_31 === 0;
+  return floor < 0 && !exact ? floor + 1 : floor;
+}
+
+/** gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away from zero (int32 x). */
+export function roundingDivideByPOT(x: number, exponent: number): number {
+  if (exponent <= 0) return x;
+  const mask = exponent >= 31 ? INT32_MAX : (1 << exponent) - 1;
+  const remainder = x & mask;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/** TFLite MultiplyByQuantizedMultiplier: x * M for an int32 x, with M from `quantizeMultiplier`. */
+export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+  const left = shift > 0 ? shift : 0;
+  const high = saturatingRoundingDoublingHighMul(left ? Math.imul(x, 1 << left) : x, multiplier);
+  return roundingDivideByPOT(high, shift > 0 ? 0 : -shift);
+}
+
+export type Rounding = 'floor' | 'nearest';
+
+/**
+ * pow2 rescale by 2^-k: an arithmetic right shift by k (k > 0), truncating (floor) or adding 2^(k-1)
+ * first (nearest, ties up); k <= 0 multiplies by 2^-k exactly.
+ */
+export function shiftRound(x: number, k: number, rounding: Rounding): number {
+  if (k <= 0) return x * 2 ** -k;
+  const half = rounding === 'nearest' ? 2 ** (k - 1) : 0;
+  return Math.floor((x + half) / 2 ** k);
+}
+
+/** floor or round-half-up of num / den for integers, den > 0 (pow2 averages). */
+export function divideRound(num: number, den: number, rounding: Rounding): number {
+  return rounding === 'nearest' ? Math.floor((2 * num + den) / (2 * den)) : Math.floor(num / den);
+}
+
+/** The integer k with 2^k = ratio, or undefined when the ratio is not a power of two. */
+export function exactLog2(ratio: number): number | undefined {
+  if (!(ratio > 0) || !Number.isFinite(ratio)) return undefined;
+  const k = Math.round(Math.log2(ratio));
+  return 2 ** k === ratio ? k : undefined;
+}
+
+export const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);

@@ -1,0 +1,26 @@
+import { attrFloat } from '../../../ir/attrs.js';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../fixed-point.js';
+import { roundPow2 } from './common/requantize.js';
+import { unaryKernel } from './common/unary.js';
+
+/**
+ * affine (TFLite reference): q - z_x >= 0 rescaled by s_x / s_y, else by alpha s_x / s_y, each a
+ * fixed-point multiplier from float32 ratios. pow2: the real function, rounded by the scheme's rule.
+ */
+export const LEAKY_RELU = unaryKernel('LEAKY_RELU', (cx, x, y) => {
+  const alpha = Math.fround(attrFloat(cx.node, 'alpha', 0.2));
+  if (cx.arith.scheme === 'affine') {
+    const identity = quantizeMultiplier(Math.fround(x.scale / y.scale));
+    const slope = quantizeMultiplier(Math.fround(Math.fround(x.scale * alpha) / y.scale));
+    return (q) => {
+      const v = q - x.zeroPoint;
+      const m = v >= 0 ? identity : slope;
+      return y.zeroPoint + multiplyByQuantizedMultiplier(v, m.multiplier, m.shift);
+    };
+  }
+  const rounding = cx.arith.rounding;
+  return (q) => {
+    const v = (q - x.zeroPoint) * x.scale;
+    return y.zeroPoint + roundPow2((v >= 0 ? v : alpha * v) / y.scale, rounding);
+  };
+});

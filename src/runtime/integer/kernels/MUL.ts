@@ -1,0 +1,17 @@
+import { multiplyByQuantizedMultiplier, quantizeMultiplier, shiftRound } from '../fixed-point.js';
+import { binaryKernel, exponentOf } from './common/binary.js';
+
+/**
+ * affine (TFLite reference): z_out + MultiplyByQuantizedMultiplier((qa - za)(qb - zb), s_a s_b / s_out).
+ * pow2: the product is at 2^(ea+eb); one shift to the output's exponent.
+ */
+export const MUL = binaryKernel('MUL', (cx, { a, b, out }) => {
+  if (cx.arith.scheme === 'affine') {
+    const m = quantizeMultiplier((a.scale * b.scale) / out.scale);
+    return (qa, qb) =>
+      multiplyByQuantizedMultiplier((qa - a.zeroPoint) * (qb - b.zeroPoint), m.multiplier, m.shift) + out.zeroPoint;
+  }
+  const k = exponentOf(cx, out, 'output') - exponentOf(cx, a, 'input 0') - exponentOf(cx, b, 'input 1');
+  const rounding = cx.arith.rounding;
+  return (qa, qb) => shiftRound((qa - a.zeroPoint) * (qb - b.zeroPoint), k, rounding) + out.zeroPoint;
+});

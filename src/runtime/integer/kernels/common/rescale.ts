@@ -1,0 +1,88 @@
+import {
+  exactLog2,
+  multiplyByQuantizedMultiplier,
+  quantizeMultiplier,
+  roundHalfAway,
+  shiftRound,
+  clamp,
+} from '../../fixed-point.js';
+import type { Arithmetic, KernelContext } from '../../types.js';
+import { KernelError, type Scalar } from './params.js';
+
+/** What a conv/FC output stage needs: parameters of x, w (per channel), y, the int32 bias and Σw per channel. */
+export interface RescaleSpec {
+  input: Scalar;
+  weightScales: number[];
+  output: Scalar;
+  bias?: Int32Array;
+  /** Σ w over each output channel's taps: input zero-point correction, acc - z_in Σw. */
+  weightSums: Int32Array;
+  range: [number, number];
+}
+
+/** Turns a row of raw accumulators Σ w x (channel j at acc[j]) into int8 outputs. */
+export interface ChannelRescale {
+  row(acc: Int32Array, n: number, out: Int8Array, offset: number): void;
+}
+
+export function channelRescale(cx: KernelContext, spec: RescaleSpec): ChannelRescale {
+  return cx.arith.scheme === 'affine' ? affineRescale(spec) : pow2Rescale(cx, spec, cx.arith);
+}
+
+/** TFLite reference: acc + bias, MultiplyByQuantizedMultiplier(s_in s_w / s_out), + z_out, clamp. */
+function affineRescale(spec: RescaleSpec): ChannelRescale {
+  const n = spec.weightScales.length;
+  const add = new Int32Array(n);
+  const mult = new Int32Array(n);
+  const shift = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    add[c] = (spec.bias?.[c] ?? 0) - spec.input.zeroPoint * spec.weightSums[c]!;
+    const m = quantizeMultiplier((spec.input.scale * spec.weightScales[c]!) / spec.output.scale);
+    mult[c] = m.multiplier;
+    shift[c] = m.shift;
+  }
+  const zo = spec.output.zeroPoint;
+  const [lo, hi] = spec.range;
+  return {
+    row(acc, count, out, offset) {
+      for (let j = 0; j < count; j++) {
+        const v = multiplyByQuantizedMultiplier((acc[j]! + add[j]!) | 0, mult[j]!, shift[j]!) + zo;
+        out[offset + j] = v < lo ? lo : v > hi ? hi : v;
+      }
+    },
+  };
+}
+
+/**
+ * DESIGN.md pow2: k = log2(s_out / (s_in s_w)). B16: (acc + b16) >> k; B8: (acc >> k) + b8 with b8 the
+ * file's b8 2^k divided back by 2^k; 'nearest' adds 2^(k-1) before the shift; saturation to the range.
+ */
+function pow2Rescale(cx: KernelContext, spec: RescaleSpec, arith: Arithmetic): ChannelRescale {
+  const n = spec.weightScales.length;
+  const pre = new Int32Array(n);
+  const post = new Int32Array(n);
+  const k = new Int32Array(n);
+  for (let c = 0; c < n; c++) {
+    const kc = exactLog2(spec.output.scale / (spec.input.scale * spec.weightScales[c]!));
+    if (kc === undefined)
+      throw new KernelError(cx, `output scale / accumulator scale of channel ${c} is not a power of two (pow2)`);
+    k[c] = kc;
+    const b = spec.bias?.[c] ?? 0;
+    const half = arith.rounding === 'nearest' && kc > 0 ? 2 ** (kc - 1) : 0;
+    const b16 = arith.biasMode === 'B16' ? clamp(b, -32768, 32767) : 0;
+    const b8 = arith.biasMode === 'B8' ? clamp(roundHalfAway(b / 2 ** kc), -128, 127) : 0;
+    pre[c] = b16 + half - spec.input.zeroPoint * spec.weightSums[c]!;
+    post[c] = b8 + spec.output.zeroPoint;
+  }
+  const [lo, hi] = spec.range;
+  return {
+    row(acc, count, out, offset) {
+      for (let j = 0; j < count; j++) {
+        const s = k[j]!;
+        const a = acc[j]! + pre[j]!;
+        const v = (s > 0 && s < 32 ? a >> s : shiftRound(a, s, 'floor')) + post[j]!;
+        out[offset + j] = v < lo ? lo : v > hi ? hi : v;
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { attrInt } from '../../../../ir/attrs.js';
+import type { KernelContext } from '../../types.js';
+import { KernelError } from './params.js';
+
+/** TFLite Padding codes (schema.fbs). */
+export const PADDING = { SAME: 0, VALID: 1 } as const;
+
+export interface Window {
+  outH: number;
+  outW: number;
+  padTop: number;
+  padLeft: number;
+  /** Rows/columns past the input's end that some window reads (SAME padding's trailing side). */
+  padBottom: number;
+  padRight: number;
+}
+
+export interface WindowAttrs {
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padding: number;
+}
+
+/** Strides, dilations and padding of a conv or pool node (filter size from the caller). */
+export function windowAttrs(cx: KernelContext, kH: number, kW: number): WindowAttrs {
+  const n = cx.node;
+  const a: WindowAttrs = {
+    kH,
+    kW,
+    strideH: attrInt(n, 'stride_h', 1),
+    strideW: attrInt(n, 'stride_w', 1),
+    dilationH: attrInt(n, 'dilation_h_factor', 1),
+    dilationW: attrInt(n, 'dilation_w_factor', 1),
+    padding: attrInt(n, 'padding', PADDING.SAME),
+  };
+  if (a.strideH < 1 || a.strideW < 1 || a.dilationH < 1 || a.dilationW < 1)
+    throw new KernelError(cx, 'strides and dilations must be positive');
+  if (a.padding !== PADDING.SAME && a.padding !== PADDING.VALID)
+    throw new KernelError(cx, `padding ${a.padding} is not SAME (0) or VALID (1)`);
+  return a;
+}
+
+/** Output size and padding as TFLite computes them (ComputePaddingHeightWidth: the odd pixel goes after). */
+export function windowGeometry(inH: number, inW: number, a: WindowAttrs): Window {
+  const effH = (a.kH - 1) * a.dilationH + 1;
+  const effW = (a.kW - 1) * a.dilationW + 1;
+  const out = (size: number, eff: number, stride: number) =>
+    a.padding === PADDING.SAME ? Math.ceil(size / stride) : Math.max(0, Math.floor((size - eff + stride) / stride));
+  const outH = out(inH, effH, a.strideH);
+  const outW = out(inW, effW, a.strideW);
+  const before = (o: number, stride: number, eff: number, size: number) =>
+    Math.floor(Math.max(0, (o - 1) * stride + eff - size) / 2);
+  const padTop = before(outH, a.strideH, effH, inH);
+  const padLeft = before(outW, a.strideW, effW, inW);
+  return {
+    outH,
+    outW,
+    padTop,
+    padLeft,
+    padBottom: Math.max(0, (outH - 1) * a.strideH + effH - padTop - inH),
+    padRight: Math.max(0, (outW - 1) * a.strideW + effW - padLeft - inW),
+  };
+}
+
+/**
+ * A zero-point-filled copy of one NHWC image with the padding around it, so that conv loops read every
+ * tap without bounds checks (a tap in the padding reads z_in, which the zero-point correction cancels).
+ */
+export class PaddedImage {
+  readonly height: number;
+  readonly width: number;
+  readonly buffer: Int8Array;
+  private readonly needed: boolean;
+
+  constructor(
+    private readonly inH: number,
+    private readonly inW: number,
+    private readonly channels: number,
+    private readonly w: Window,
+    fill: number,
+  ) {
+    this.height = inH + w.padTop + w.padBottom;
+    this.width = inW + w.padLeft + w.padRight;
+    this.needed = this.height !== inH || this.width !== inW;
+    this.buffer = new Int8Array(this.needed ? this.height * this.width * channels : 0).fill(fill);
+  }
+
+  /** The image `batch` of x, padded; x itself (and its offset) when there is no padding. */
+  load(x: Int8Array, batch: number): { data: Int8Array; offset: number } {
+    const image = this.inH * this.inW * this.channels;
+    if (!this.needed) return { data: x, offset: batch * image };
+    const row = this.inW * this.channels;
+    for (let h = 0; h < this.inH; h++) {
+      const from = batch * image + h * row;
+      const to = ((h + this.w.padTop) * this.width + this.w.padLeft) * this.channels;
+      this.buffer.set(x.subarray(from, from + row), to);
+    }
+    return { data: this.buffer, offset: 0 };
+  }
+}

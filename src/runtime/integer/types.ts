@@ -1,0 +1,71 @@
+import type { DType } from '../../ir/dtype.js';
+import type { Node } from '../../ir/graph.js';
+import type { Rounding } from './fixed-point.js';
+
+/** The buffers the executor moves between kernels: one typed array per value, allocated once per plan. */
+export type Data = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array | BigInt64Array;
+
+/** A value's int8 parameters as the file stores them (scales are float32 values). */
+export interface QParams {
+  scale: number[];
+  zeroPoint: number[];
+  /** Channel axis when there are several scales. */
+  axis: number;
+}
+
+export type Scheme = 'pow2' | 'affine';
+export type BiasMode = 'B8' | 'B16';
+
+/** Which arithmetic the executor runs: the original's shifts (pow2) or TFLite's reference (affine). */
+export interface Arithmetic {
+  scheme: Scheme;
+  /** pow2 only: how a right shift rounds ('floor' truncates as the hardware; 'nearest' rounds half up). */
+  rounding: Rounding;
+  /** pow2 only: the int32 bias in the file is a 16-bit bias added before the shift, or b8 * 2^k after. */
+  biasMode: BiasMode;
+}
+
+/** A value as a kernel sees it while it prepares: shape fixed, parameters known, constants with data. */
+export interface ValueMeta {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  q?: QParams;
+  /** The value's data when it is a constant of the graph. */
+  data?: Data;
+}
+
+export interface OutputSpec {
+  name: string;
+  /** The element type the graph declares, when it declares one. */
+  dtype?: DType;
+  /** The shape the graph declares, when every dimension is known. */
+  shape?: number[];
+  q?: QParams;
+}
+
+export interface KernelContext {
+  node: Node;
+  arith: Arithmetic;
+  inputs: ValueMeta[];
+  outputs: OutputSpec[];
+}
+
+export interface PreparedOutput {
+  dtype: DType;
+  shape: number[];
+  /** The output is input 0's buffer viewed with another shape (no copy, no run). */
+  aliasOfInput?: boolean;
+}
+
+/** A kernel bound to fixed shapes and parameters: `run` only reads and writes preallocated buffers. */
+export interface PreparedKernel {
+  outputs: PreparedOutput[];
+  run(inputs: readonly Data[], outputs: readonly Data[]): void;
+}
+
+/** One op's integer kernel: everything about its arithmetic is decided in `prepare`, once per plan. */
+export interface IntegerKernel {
+  opType: string;
+  prepare(cx: KernelContext): PreparedKernel;
+}
