@@ -34,35 +34,55 @@ export const ioSection: BenchSection = {
       console.log(
         `generated ${path.basename(large)}: ${mb(gen.bytes)} in ${ms(gen.ms)} (Gemm chain through the IR)`,
       );
+      // The same model laid out as other writers do (protobufjs here; onnx/PyTorch likewise): weights at
+      // whatever offset the framing leaves, so most of them cannot be viewed in place on import.
+      const foreign = path.join(tmp, `large_${LARGE_MB}mb_unaligned.onnx`);
+      const re = await runChild<{ bytes: number; ms: number }>('io-case.ts', ['reencode', large, foreign]);
+      console.log(`re-encoded it as ${path.basename(foreign)} (protobufjs layout): ${mb(re.bytes)}`);
       const baseline = await runChild<{ maxRss: number }>('io-case.ts', ['baseline']);
       const rows: string[][] = [
-        ['baseline (modules loaded, no model)', '', '', '', '', mb(baseline.maxRss), '', ''],
+        ['baseline (modules loaded, no model)', '', '', '', '', '', mb(baseline.maxRss), '', ''],
       ];
+      const limited = [large, foreign];
       const cases: [string, string][] = [
         ...CASES.map(([n, f]): [string, string] => [n, path.join(ROOT, f)]),
-        [`generated ${LARGE_MB} MB`, large],
+        [`generated ${LARGE_MB} MB (written by us)`, large],
+        [`generated ${LARGE_MB} MB (protobufjs layout)`, foreign],
       ];
-      let over = false;
+      const over: string[] = [];
       for (const [name, file] of cases) {
         const r = fs.existsSync(file) ? await measure(file, tmp) : undefined;
-        if (r && file === large && r.maxRss / r.size >= RSS_LIMIT) over = true;
+        if (r && limited.includes(file) && r.maxRss / r.size >= RSS_LIMIT) over.push(name);
         rows.push(
-          r ? row(name, r, baseline.maxRss, file === large) : [name, 'missing', '', '', '', '', '', ''],
+          r
+            ? row(name, r, baseline.maxRss, limited.includes(file))
+            : [name, 'missing', '', '', '', '', '', '', ''],
         );
       }
       console.log('');
       console.log(
         table(
-          ['case', 'size', 'import', 'export', 'peak RSS import', 'peak RSS', 'over baseline', 'RSS/size'],
+          [
+            'case',
+            'size',
+            'import',
+            'export',
+            'copied',
+            'peak RSS import',
+            'peak RSS',
+            'over baseline',
+            'RSS/size',
+          ],
           rows,
         ),
       );
       console.log(
-        '\nimport/export: median of 5 runs for files under 20 MB, one run otherwise. RSS/size: peak RSS of the' +
+        '\nimport/export: median of 5 runs for files under 20 MB, one run otherwise. copied: weights the import' +
+          ' copied because their bytes were not aligned in the file, of all weights. RSS/size: peak RSS of the' +
           ' whole process (baseline included) over the file size, for files of 20 MB and more.',
       );
-      if (over) {
-        console.log(`peak RSS of the ${LARGE_MB} MB case is over ${RSS_LIMIT}x the model size`);
+      if (over.length) {
+        console.log(`peak RSS over ${RSS_LIMIT}x the model size: ${over.join(', ')}`);
         process.exitCode = 1;
       }
     } finally {
@@ -87,6 +107,7 @@ function row(name: string, r: IoResult & { size: number }, baselineRss: number, 
     mb(r.size),
     ms(r.importMs),
     ms(r.exportMs),
+    `${r.copied}/${r.weights}`,
     mb(r.importMaxRss),
     mb(r.maxRss),
     `+${mb(Math.max(0, r.maxRss - baselineRss))}`,

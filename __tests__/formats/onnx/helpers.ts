@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { tensorFromProto } from '../../../src/formats/onnx/import.js';
+import { ALIGN, PAD_FIELD } from '../../../src/formats/onnx/encode.js';
+import { importOnnx, tensorFromProto } from '../../../src/formats/onnx/import.js';
 import { ModelProto, TensorProto } from '../../../src/formats/onnx/schema.js';
+import { diffModels } from '../../../src/ir/equal.js';
+import type { Graph, Model } from '../../../src/ir/graph.js';
+import type { Tensor } from '../../../src/ir/tensor.js';
 
 /** The ONNX backend test suite's node cases (Debian package libonnx-testdata). */
 export const NODE_CASES = '/usr/share/libonnx-testdata/data/node';
@@ -75,4 +79,124 @@ function tensorPayload(m: Record<string, unknown>): unknown {
   if (m.dataLocation === 1) return 'external';
   const t = tensorFromProto(TensorProto.fromObject(m) as Record<string, any>, { file: 'view', baseDir: '.' });
   return Array.isArray(t.data) ? t.data : Buffer.from(t.bytes()).toString('hex');
+}
+
+/** Where a raw_data field's bytes start in the file, and in which tensor. */
+export interface RawDataAt {
+  offset: number;
+  length: number;
+}
+
+/** A field that onnx.proto does not define for its message, as found on the wire. */
+export interface UnknownField {
+  message: string;
+  field: number;
+  /** Offset of the field's key in the file. */
+  at: number;
+  /** Whether the next field in the message is raw_data (padding that aligns it). */
+  beforeRawData: boolean;
+}
+
+const NESTED: Record<string, Record<number, string>> = {
+  ModelProto: { 7: 'GraphProto' },
+  GraphProto: { 1: 'NodeProto', 5: 'TensorProto' },
+  NodeProto: { 5: 'AttributeProto' },
+  AttributeProto: { 5: 'TensorProto', 6: 'GraphProto', 10: 'TensorProto', 11: 'GraphProto' },
+  TensorProto: {},
+};
+
+/**
+ * Walks an ONNX file's wire format by hand (not through protobufjs), down every path that can hold a
+ * tensor's raw_data: model, graphs and subgraphs, nodes, attributes, tensors. Returns where each
+ * raw_data starts and every field number its message does not define. Throws on malformed framing.
+ */
+export function wireLayout(bytes: Uint8Array): { rawData: RawDataAt[]; unknown: UnknownField[] } {
+  const rawData: RawDataAt[] = [];
+  const unknown: UnknownField[] = [];
+  const varint = (pos: number): [number, number] => {
+    let v = 0;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= bytes.length) throw new Error(`varint runs past the end at ${pos}`);
+      const b = bytes[pos++]!;
+      v += (b & 0x7f) * 2 ** (7 * i);
+      if (b < 0x80) return [v, pos];
+    }
+    throw new Error(`varint too long at ${pos}`);
+  };
+  const walk = (message: string, start: number, end: number): void => {
+    const type = ModelProto.root.lookupType(`onnx.${message}`);
+    let pending: UnknownField[] = [];
+    let pos = start;
+    while (pos < end) {
+      const at = pos;
+      const [key, p] = varint(pos);
+      pos = p;
+      const field = Math.floor(key / 8);
+      const wire = key % 8;
+      let contentStart = pos;
+      if (wire === 0) pos = varint(pos)[1];
+      else if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else if (wire === 2) {
+        const [len, q] = varint(pos);
+        contentStart = q;
+        pos = q + len;
+      } else throw new Error(`wire type ${wire} at ${at}`);
+      if (pos > end) throw new Error(`${message} field ${field} at ${at} runs past its message`);
+      const isRaw = message === 'TensorProto' && field === 9;
+      for (const u of pending) u.beforeRawData = isRaw;
+      pending = [];
+      if (!type.fieldsById[field]) {
+        const u = { message, field, at, beforeRawData: false };
+        unknown.push(u);
+        pending.push(u);
+      } else if (isRaw) rawData.push({ offset: contentStart, length: pos - contentStart });
+      else if (wire === 2 && NESTED[message]![field]) walk(NESTED[message]![field]!, contentStart, pos);
+    }
+    if (pos !== end) throw new Error(`${message} ends at ${pos}, its length says ${end}`);
+  };
+  walk('ModelProto', 0, bytes.length);
+  return { rawData, unknown };
+}
+
+/** Every tensor of the model held as bytes (not strings, not empty): initializers, attributes, subgraphs. */
+export function rawTensors(model: Model): Tensor[] {
+  const out: Tensor[] = [];
+  const add = (t: Tensor) => {
+    if (!Array.isArray(t.data) && t.data.byteLength > 0) out.push(t);
+  };
+  const graph = (g: Graph) => {
+    for (const t of g.initializers.values()) add(t);
+    for (const n of g.nodes) {
+      for (const a of Object.values(n.attrs)) {
+        if (a.kind === 'tensor') add(a.value);
+        else if (a.kind === 'tensors') a.value.forEach(add);
+        else if (a.kind === 'graph') graph(a.value);
+        else if (a.kind === 'graphs') a.value.forEach(graph);
+      }
+    }
+  };
+  graph(model.graph);
+  return out;
+}
+
+/**
+ * `written` (a whole file, as read) is what our writer makes of `model`: every raw_data starts at a
+ * multiple of 16, the only fields onnx.proto does not define are our padding, it imports to the same IR,
+ * and every imported weight views `written` (no copy: same ArrayBuffer).
+ */
+export function expectAlignedFile(model: Model, written: Buffer): void {
+  const { rawData, unknown } = wireLayout(written);
+  const misaligned = rawData.filter((r) => r.offset % ALIGN !== 0);
+  if (misaligned.length) throw new Error(`raw_data at ${misaligned.map((r) => r.offset).join(', ')}`);
+  const strange = unknown.filter((u) => u.field !== PAD_FIELD);
+  if (strange.length) throw new Error(`unknown fields ${JSON.stringify(strange)}`);
+  if (rawData.length !== rawTensors(model).length) {
+    throw new Error(`${rawData.length} raw_data fields for ${rawTensors(model).length} tensors`);
+  }
+  const again = importOnnx(written, { file: 'written' });
+  const diff = diffModels(model, again);
+  if (diff) throw new Error(`re-imports differently: ${diff}`);
+  const copied = rawTensors(again).filter((t) => (t.data as ArrayBufferView).buffer !== written.buffer);
+  if (copied.length) throw new Error(`${copied.length} of ${rawTensors(again).length} tensors were copied`);
 }

@@ -155,12 +155,16 @@ const messages: Record<string, Record<string, Field>> = {
 };
 
 const root = protobuf.Root.fromJSON({
-  nested: { onnx: { nested: Object.fromEntries(Object.entries(messages).map(([k, fields]) => [k, { fields }])) } },
+  nested: {
+    onnx: { nested: Object.fromEntries(Object.entries(messages).map(([k, fields]) => [k, { fields }])) },
+  },
 });
 
 export const ModelProto = root.lookupType('onnx.ModelProto');
 export const TensorProto = root.lookupType('onnx.TensorProto');
 export const GraphProto = root.lookupType('onnx.GraphProto');
+export const NodeProto = root.lookupType('onnx.NodeProto');
+export const AttributeProto = root.lookupType('onnx.AttributeProto');
 
 /** TensorProto.DataLocation.EXTERNAL */
 export const DATA_LOCATION_EXTERNAL = 1;
