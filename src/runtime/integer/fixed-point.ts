@@ -24,6 +24,12 @@ export interface FixedMultiplier {
 /** std::round: to nearest, ties away from zero. */
 export const roundHalfAway = (v: number): number => (v < 0 ? -Math.round(-v) : Math.round(v));
 
+/** lrintf / the magic-number rounding of float kernels: to nearest, ties to even. */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** A real multiplier as Q31 mantissa and exponent (TFLite QuantizeMultiplier: frexp, then round). */
 export function quantizeMultiplier(real: number): FixedMultiplier {
   if (real === 0 || !Number.isFinite(real)) return { multiplier: 0, shift: 0 };

@@ -1,7 +1,7 @@
 import type { QuantAnnotation } from '../../formats/tflite/ir-extras.js';
 import type { Graph, Model } from '../../ir/graph.js';
 import { exactLog2, type Rounding } from './fixed-point.js';
-import type { Arithmetic, BiasMode, Scheme } from './types.js';
+import type { AffineKernels, Arithmetic, BiasMode, Scheme } from './types.js';
 
 export interface IntegerExecutorOptions {
   /** Default: pow2 when every int8/int32 scale is a power of two with zero point 0 (or the spec's 1/256, -128). */
@@ -10,6 +10,8 @@ export interface IntegerExecutorOptions {
   rounding?: Rounding;
   /** pow2 bias handling; default read from the biases (see `detectBiasMode`). */
   biasMode?: BiasMode;
+  /** affine kernels: 'litert' (default, what LiteRT computes) or TFLite's 'reference' kernels. */
+  affineKernels?: AffineKernels;
 }
 
 export function annotationOf(extra: Record<string, unknown> | undefined): QuantAnnotation | undefined {
@@ -79,5 +81,6 @@ export function resolveArithmetic(model: Model, opts: IntegerExecutorOptions = {
     scheme,
     rounding: opts.rounding ?? 'floor',
     biasMode: opts.biasMode ?? (scheme === 'pow2' ? detectBiasMode(model.graph) : 'B16'),
+    affineKernels: opts.affineKernels ?? 'litert',
   };
 }

@@ -23,7 +23,16 @@ export interface Arithmetic {
   rounding: Rounding;
   /** pow2 only: the int32 bias in the file is a 16-bit bias added before the shift, or b8 * 2^k after. */
   biasMode: BiasMode;
+  /**
+   * affine only. 'litert': the numbers LiteRT's CPU path computes, which hands int8 conv, FC, add, mul,
+   * mean, requantize and leaky ReLU to XNNPACK (float32 requantization scales, rounding half to even;
+   * 8-bit multipliers for requantize and leaky ReLU) and runs TFLite's kernels for the rest.
+   * 'reference': TFLite's reference kernels, gemmlowp fixed point throughout.
+   */
+  affineKernels: AffineKernels;
 }
+
+export type AffineKernels = 'litert' | 'reference';
 
 /** A value as a kernel sees it while it prepares: shape fixed, parameters known, constants with data. */
 export interface ValueMeta {

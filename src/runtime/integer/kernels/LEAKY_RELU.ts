@@ -1,14 +1,21 @@
 import { attrFloat } from '../../../ir/attrs.js';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../fixed-point.js';
-import { roundPow2 } from './common/requantize.js';
+import { q8Function, roundPow2 } from './common/requantize.js';
 import { unaryKernel } from './common/unary.js';
 
 /**
- * affine (TFLite reference): q - z_x >= 0 rescaled by s_x / s_y, else by alpha s_x / s_y, each a
+ * affine litert: XNNPACK's two 8-bit multipliers. affine reference: q - z_x >= 0 rescaled by s_x / s_y, else by alpha s_x / s_y, each a
  * fixed-point multiplier from float32 ratios. pow2: the real function, rounded by the scheme's rule.
  */
 export const LEAKY_RELU = unaryKernel('LEAKY_RELU', (cx, x, y) => {
   const alpha = Math.fround(attrFloat(cx.node, 'alpha', 0.2));
+  if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
+    // XNNPACK (LiteRT's path): 8-bit multipliers for each slope.
+    const ratio = Math.fround(x.scale / y.scale);
+    const positive = q8Function(x, y, ratio);
+    const negative = q8Function(x, y, Math.fround(alpha * ratio));
+    return (q) => (q >= x.zeroPoint ? positive(q) : negative(q));
+  }
   if (cx.arith.scheme === 'affine') {
     const identity = quantizeMultiplier(Math.fround(x.scale / y.scale));
     const slope = quantizeMultiplier(Math.fround(Math.fround(x.scale * alpha) / y.scale));

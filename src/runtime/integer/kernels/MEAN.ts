@@ -1,13 +1,12 @@
 import { attrInt } from '../../../ir/attrs.js';
-import { divideRound, multiplyByQuantizedMultiplier, quantizeMultiplier } from '../fixed-point.js';
+import { divideRound, multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfEven } from '../fixed-point.js';
 import type { IntegerKernel } from '../types.js';
 import { exponentOf } from './common/binary.js';
 import { constantInts, inputParams, KernelError, outputParams, requireDtype, sizeOf } from './common/params.js';
 
 /**
- * Mean over the axes of input 1. The int32 sum of q - z_x over n elements is rescaled to the output once:
- * affine by the fixed-point multiplier of s_x / (n s_y), pow2 by 2^(e_x - e_y) / n with the scheme's
- * rounding.
+ * Mean over the axes of input 1: the int32 sum of q - z_x over n elements, rescaled to the output (affine
+ * as below, pow2 by 2^(e_x - e_y) / n with the scheme's rounding).
  */
 export const MEAN: IntegerKernel = {
   opType: 'MEAN',
@@ -25,9 +24,18 @@ export const MEAN: IntegerKernel = {
     const total = sizeOf(shape);
     const acc = new Int32Array(total);
     let finish: (sum: number) => number;
-    if (cx.arith.scheme === 'affine') {
-      const m = quantizeMultiplier(xq.scale / (n * yq.scale));
-      finish = (sum) => multiplyByQuantizedMultiplier(sum, m.multiplier, m.shift) + yq.zeroPoint;
+    if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
+      // XNNPACK (LiteRT's path): the sum times s_x / (s_y n) in float32, rounded half to even.
+      const scale = Math.fround(xq.scale / Math.fround(yq.scale * n));
+      finish = (sum) => roundHalfEven(Math.fround(Math.fround(sum) * scale)) + yq.zeroPoint;
+    } else if (cx.arith.scheme === 'affine') {
+      // TFLite reference_integer_ops::Mean: rescale by s_x / s_y, then divide by n, half away from zero.
+      const m = quantizeMultiplier(xq.scale / yq.scale);
+      const half = Math.floor(n / 2);
+      finish = (sum) => {
+        const v = multiplyByQuantizedMultiplier(sum, m.multiplier, m.shift);
+        return Math.trunc(v > 0 ? (v + half) / n : (v - half) / n) + yq.zeroPoint;
+      };
     } else {
       const shift = exponentOf(cx, xq, 'input') - exponentOf(cx, yq, 'output');
       const rounding = cx.arith.rounding;

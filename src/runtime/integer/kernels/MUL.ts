@@ -1,4 +1,4 @@
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, shiftRound } from '../fixed-point.js';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfEven, shiftRound } from '../fixed-point.js';
 import { binaryKernel, exponentOf } from './common/binary.js';
 
 /**
@@ -6,6 +6,12 @@ import { binaryKernel, exponentOf } from './common/binary.js';
  * pow2: the product is at 2^(ea+eb); one shift to the output's exponent.
  */
 export const MUL = binaryKernel('MUL', (cx, { a, b, out }) => {
+  if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
+    // XNNPACK (LiteRT's path): (float) product times s_a s_b / s_out in float32, rounded half to even.
+    const scale = Math.fround(Math.fround(a.scale * b.scale) / out.scale);
+    return (qa, qb) =>
+      roundHalfEven(Math.fround((qa - a.zeroPoint) * (qb - b.zeroPoint) * scale)) + out.zeroPoint;
+  }
   if (cx.arith.scheme === 'affine') {
     const m = quantizeMultiplier((a.scale * b.scale) / out.scale);
     return (qa, qb) =>

@@ -1,4 +1,9 @@
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, shiftRound } from '../../fixed-point.js';
+import {
+  multiplyByQuantizedMultiplier,
+  quantizeMultiplier,
+  roundHalfEven,
+  shiftRound,
+} from '../../fixed-point.js';
 import type { KernelContext } from '../../types.js';
 import { exponentOf, type BinaryParams, type PairFunction } from './binary.js';
 
@@ -7,7 +12,25 @@ const LEFT_SHIFT = 20;
 
 /** a + sign b in the scheme's arithmetic (sign -1 for SUB). */
 export function addSubPair(cx: KernelContext, p: BinaryParams, sign: 1 | -1): PairFunction {
-  return cx.arith.scheme === 'affine' ? affinePair(p, sign) : pow2Pair(cx, p, sign);
+  if (cx.arith.scheme === 'pow2') return pow2Pair(cx, p, sign);
+  return cx.arith.affineKernels === 'litert' ? xnnpackPair(p, sign) : affinePair(p, sign);
+}
+
+/**
+ * XNNPACK's int8 add (LiteRT's path; SUB is an add with the second scale negated): multipliers
+ * s / s_out in float32 scaled by 2^shift so that the larger lies in [2^20, 2^21), rounded half to even;
+ * (bias + a m_a + b m_b) >> shift with bias 2^(shift-1), + z_out.
+ */
+function xnnpackPair({ a, b, out }: BinaryParams, sign: 1 | -1): PairFunction {
+  const ra = Math.fround(a.scale / out.scale);
+  const rb = Math.fround(b.scale / out.scale);
+  const exponent = Math.floor(Math.log2(Math.max(ra, rb)));
+  const shift = 20 - exponent;
+  const ma = roundHalfEven(ra * 2 ** shift);
+  const mb = sign * roundHalfEven(rb * 2 ** shift);
+  const rounding = 2 ** (shift - 1);
+  return (qa, qb) =>
+    Math.floor((rounding + (qa - a.zeroPoint) * ma + (qb - b.zeroPoint) * mb) / 2 ** shift) + out.zeroPoint;
 }
 
 function affinePair({ a, b, out }: BinaryParams, sign: 1 | -1): PairFunction {

@@ -3,6 +3,7 @@ import {
   multiplyByQuantizedMultiplier,
   quantizeMultiplier,
   roundHalfAway,
+  roundHalfEven,
   shiftRound,
   clamp,
 } from '../../fixed-point.js';
@@ -26,17 +27,43 @@ export interface ChannelRescale {
 }
 
 export function channelRescale(cx: KernelContext, spec: RescaleSpec): ChannelRescale {
-  return cx.arith.scheme === 'affine' ? affineRescale(spec) : pow2Rescale(cx, spec, cx.arith);
+  if (cx.arith.scheme === 'pow2') return pow2Rescale(cx, spec, cx.arith);
+  return cx.arith.affineKernels === 'litert' ? floatRescale(spec) : affineRescale(spec);
+}
+
+/** Bias and input zero-point correction per channel: acc + b - z_in Σw. */
+function addends(spec: RescaleSpec): Int32Array {
+  return Int32Array.from(spec.weightScales, (_, c) => (spec.bias?.[c] ?? 0) - spec.input.zeroPoint * spec.weightSums[c]!);
+}
+
+/**
+ * XNNPACK's fp32 requantization (what LiteRT runs for int8 conv and FC): the channel's scale
+ * s_in * s_w / s_out in float32, (float) acc times it in float32, rounded half to even, + z_out.
+ */
+function floatRescale(spec: RescaleSpec): ChannelRescale {
+  const add = addends(spec);
+  const scale = Float64Array.from(spec.weightScales, (w) =>
+    Math.fround(Math.fround(spec.input.scale * w) / spec.output.scale),
+  );
+  const zo = spec.output.zeroPoint;
+  const [lo, hi] = spec.range;
+  return {
+    row(acc, count, out, offset) {
+      for (let j = 0; j < count; j++) {
+        const v = roundHalfEven(Math.fround(Math.fround(acc[j]! + add[j]!) * scale[j]!)) + zo;
+        out[offset + j] = v < lo ? lo : v > hi ? hi : v;
+      }
+    },
+  };
 }
 
 /** TFLite reference: acc + bias, MultiplyByQuantizedMultiplier(s_in s_w / s_out), + z_out, clamp. */
 function affineRescale(spec: RescaleSpec): ChannelRescale {
   const n = spec.weightScales.length;
-  const add = new Int32Array(n);
+  const add = addends(spec);
   const mult = new Int32Array(n);
   const shift = new Int32Array(n);
   for (let c = 0; c < n; c++) {
-    add[c] = (spec.bias?.[c] ?? 0) - spec.input.zeroPoint * spec.weightSums[c]!;
     const m = quantizeMultiplier((spec.input.scale * spec.weightScales[c]!) / spec.output.scale);
     mult[c] = m.multiplier;
     shift[c] = m.shift;
