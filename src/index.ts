@@ -1,3 +1,3 @@
-export { quantizeModel, type Report } from './pipeline.js';
-export { parseOptions, type QuantizeOptions } from './options.js';
-export * from './errors.js';
+import { run } from './main.js';
+
+void run();

@@ -1,10 +1,16 @@
-import * as ort from 'onnxruntime-node';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ortWeb from 'onnxruntime-web';
 import type { DType } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 
 /**
  * ONNX Runtime behind the project's own types: feeds and results are IR tensors. One adapter, so the
  * pipeline never touches the runtime's API and the backend (native or WASM) can change in one place.
+ *
+ * Backend: onnxruntime-node where it can be loaded (the CLI, the tests); onnxruntime-web's WASM build
+ * where it cannot (the Action's bundle, which carries no native binaries) or when MODEL_QUANT_ORT=wasm.
  */
 export interface OrtSessionOptions {
   /** ORT writes the graph it actually runs here (after its own fusions), for tests that inspect it. */
@@ -20,7 +26,11 @@ export interface OrtSession {
   close(): Promise<void>;
 }
 
-const TO_ORT: Partial<Record<DType, ort.Tensor.Type>> = {
+/** Both packages export the same onnxruntime-common API; the web one's types stand for both. */
+type OrtModule = typeof ortWeb;
+export type OrtBackendName = 'node' | 'wasm';
+
+const TO_ORT: Partial<Record<DType, ortWeb.Tensor.Type>> = {
   float32: 'float32',
   float64: 'float64',
   float16: 'float16',
@@ -38,43 +48,100 @@ const TO_ORT: Partial<Record<DType, ort.Tensor.Type>> = {
 
 const FROM_ORT = new Map<string, DType>(Object.entries(TO_ORT).map(([k, v]) => [v as string, k as DType]));
 
+let chosen: { name: OrtBackendName; ort: OrtModule } | undefined;
+let loading: Promise<{ name: OrtBackendName; ort: OrtModule }> | undefined;
+
+/** The backend in use, chosen once per process on the first session. */
+export async function ortBackend(): Promise<OrtBackendName> {
+  return (await loadBackend()).name;
+}
+
+function loadBackend(): Promise<{ name: OrtBackendName; ort: OrtModule }> {
+  loading ??= (async () => {
+    const wanted = process.env.MODEL_QUANT_ORT;
+    if (wanted !== 'wasm') {
+      try {
+        // A variable specifier keeps bundlers from inlining the native package.
+        const specifier = 'onnxruntime-node';
+        const mod = (await import(specifier)) as OrtModule & { default?: OrtModule };
+        chosen = { name: 'node', ort: mod.InferenceSession ? mod : mod.default! };
+        return chosen;
+      } catch (e) {
+        if (wanted === 'node') {
+          throw new Error(`MODEL_QUANT_ORT=node, but onnxruntime-node does not load: ${e}`, { cause: e });
+        }
+      }
+    }
+    configureWasm();
+    chosen = { name: 'wasm', ort: ortWeb };
+    return chosen;
+  })();
+  return loading;
+}
+
+const WASM_FILES = ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+
+/**
+ * In the Action's bundle the WASM files sit next to the bundle (dist/), not in node_modules: point ORT at
+ * them there. Unbundled, ORT finds its own files. One thread: the runner's cores are few, and workers
+ * would have to load the bundle's .mjs again.
+ */
+function configureWasm(): void {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  if (WASM_FILES.every((f) => fs.existsSync(path.join(here, f)))) {
+    ortWeb.env.wasm.wasmPaths = {
+      mjs: new URL(WASM_FILES[0]!, import.meta.url).href,
+      wasm: new URL(WASM_FILES[1]!, import.meta.url).href,
+    };
+  }
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.logLevel = 'error';
+}
+
 export async function createOrtSession(
   model: Uint8Array | string,
   opts: OrtSessionOptions = {},
 ): Promise<OrtSession> {
-  const options: ort.InferenceSession.SessionOptions = {
+  const { name, ort } = await loadBackend();
+  const options: ortWeb.InferenceSession.SessionOptions = {
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
     logSeverityLevel: 3,
   };
+  if (name === 'wasm') options.executionProviders = ['wasm'];
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
   if (opts.optimizedModelFilePath) options.optimizedModelFilePath = opts.optimizedModelFilePath;
+  // The WASM build reads no files of its own accord here: hand it the bytes.
+  const source =
+    typeof model === 'string' && name === 'wasm' ? new Uint8Array(fs.readFileSync(model)) : model;
   const session =
-    typeof model === 'string'
-      ? await ort.InferenceSession.create(model, options)
-      : await ort.InferenceSession.create(model, options);
+    typeof source === 'string'
+      ? await ort.InferenceSession.create(source, options)
+      : await ort.InferenceSession.create(source, options);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, outputs) {
-      const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+      const ortFeeds: Record<string, ortWeb.Tensor> = {};
+      for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = toOrt(t);
       const result = outputs ? await session.run(ortFeeds, outputs as string[]) : await session.run(ortFeeds);
       const out: Record<string, Tensor> = {};
-      for (const [name, t] of Object.entries(result)) out[name] = fromOrt(t);
+      for (const [k, t] of Object.entries(result)) out[k] = fromOrt(t);
       return out;
     },
     close: () => session.release(),
   };
 }
 
-export function toOrt(t: Tensor): ort.Tensor {
+/** A tensor of the backend in use (of the WASM one before any session has chosen). */
+export function toOrt(t: Tensor): ortWeb.Tensor {
   const type = TO_ORT[t.dtype];
   if (!type) throw new TypeError(`ONNX Runtime cannot take a ${t.dtype} tensor`);
   const data = t.dtype === 'bool' ? Uint8Array.from(t.data as Uint8Array) : t.data;
+  const ort = chosen?.ort ?? ortWeb;
   return new ort.Tensor(type, data as any, [...t.dims]);
 }
 
-export function fromOrt(t: ort.Tensor): Tensor {
+export function fromOrt(t: ortWeb.Tensor): Tensor {
   const dtype = FROM_ORT.get(t.type);
   if (!dtype) throw new TypeError(`ONNX Runtime returned a ${t.type} tensor, which the IR does not hold`);
   let data = t.data as any;
