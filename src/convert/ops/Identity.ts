@@ -1,0 +1,4 @@
+import { alias } from './common/reshape.js';
+
+/** Identity: the same tensor. */
+export default alias('Identity');

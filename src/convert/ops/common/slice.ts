@@ -1,0 +1,50 @@
+import { int } from '../../../ir/attrs.js';
+import type { LowerContext } from '../types.js';
+import { int32s } from './constants.js';
+
+/** A slice along logical axes: ONNX-clamped begin/end/step per axis. */
+export interface AxisSlice {
+  axis: number;
+  begin: number;
+  end: number;
+  step: number;
+}
+
+/** ONNX Slice's clamping (negative indices count from the end; a negative step may end before 0). */
+export function clampSlice(dim: number, start: number, end: number, step: number): [number, number] {
+  const norm = (v: number) => (v < 0 ? v + dim : v);
+  if (step > 0) return [Math.min(Math.max(norm(start), 0), dim), Math.min(Math.max(norm(end), 0), dim)];
+  return [Math.min(Math.max(norm(start), 0), dim - 1), Math.min(Math.max(norm(end), -1), dim - 1)];
+}
+
+/**
+ * STRIDED_SLICE of input 0 into `out`, physical axes in the input's layout. An end of -1 (a negative
+ * step running to the start) is said by end_mask, since TFLite reads -1 as "the last element".
+ */
+export function stridedSlice(cx: LowerContext, slices: AxisSlice[], out: string): void {
+  const shape = cx.inShape(0);
+  const perm = cx.inPerm(0);
+  const begin = perm.map(() => 0);
+  const end = perm.map((a) => shape[a]!);
+  const strides = perm.map(() => 1);
+  let endMask = 0;
+  for (const s of slices) {
+    const j = perm.indexOf(s.axis);
+    [begin[j], end[j], strides[j]] = [s.begin, s.end, s.step];
+    if (s.end < 0) endMask |= 1 << j;
+  }
+  const name = (what: string, v: number[]) => cx.addConstant(`${out}_${what}`, int32s(v));
+  cx.emit(
+    'STRIDED_SLICE',
+    [cx.input(0), name('begin', begin), name('end', end), name('strides', strides)],
+    [out],
+    {
+      begin_mask: int(0),
+      end_mask: int(endMask),
+      ellipsis_mask: int(0),
+      new_axis_mask: int(0),
+      shrink_axis_mask: int(0),
+      offset: int(0),
+    },
+  );
+}

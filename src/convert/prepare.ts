@@ -1,0 +1,66 @@
+import { InvalidOptionError } from '../errors.js';
+import { opsetVersion, type Graph, type Model, type ValueInfo } from '../ir/graph.js';
+import { Tensor } from '../ir/tensor.js';
+import { shapeSlice } from '../ops/Shape.js';
+import { foldConstants } from '../passes/fold-constants.js';
+import { removeDead } from '../passes/remove-dead.js';
+import { upgradeOpset } from '../passes/upgrade-opset.js';
+import { inferQdqTypes } from './shapes.js';
+import type { ConvertOptions } from './types.js';
+
+/** Rounds of shape folding; each removes at least one node, real models need two or three. */
+const MAX_ROUNDS = 10;
+
+/**
+ * Brings the model to what the converter reads: opset >= 13 (one spelling per op), static input
+ * shapes, and shape arithmetic (Shape -> Cast -> Slice -> Concat -> Reshape) folded to constants, which
+ * TFLite needs as the new shape of a RESHAPE.
+ */
+export function prepare(
+  model: Model,
+  opts: Pick<ConvertOptions, 'inputShapes'>,
+): { graph: Graph; opset: number } {
+  const upgraded = (opsetVersion(model) ?? 13) < 13 ? upgradeOpset(model).model : model;
+  const opset = opsetVersion(upgraded) ?? 13;
+  const ctx = { opset, irVersion: Math.max(upgraded.irVersion, 7) };
+  let g = upgraded.graph.clone();
+  g.inputs = g.inputs.map((v) => (g.initializers.has(v.name) ? v : withStaticShape(v, opts.inputShapes)));
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const before = g.nodes.length;
+    g = foldStaticShapes(g, opset);
+    g = foldConstants(g, ctx).graph;
+    g = removeDead(g, ctx).graph;
+    if (g.nodes.length === before) break;
+  }
+  return { graph: g, opset };
+}
+
+function withStaticShape(v: ValueInfo, given: Map<string, number[]> | undefined): ValueInfo {
+  if (v.type?.kind !== 'tensor') return v;
+  const declared = v.type.shape ?? [];
+  const shape = given?.get(v.name) ?? given?.get('*');
+  if (shape && shape.length !== declared.length) {
+    throw new InvalidOptionError(
+      'input_shape',
+      `input '${v.name}' has rank ${declared.length}, the shape given has ${shape.length} dims`,
+    );
+  }
+  const dims = declared.map((d, i) => shape?.[i] ?? (typeof d === 'number' ? d : 1));
+  return { ...v, type: { ...v.type, shape: dims } };
+}
+
+/** Shape of a value whose shape is static becomes an initializer. */
+function foldStaticShapes(input: Graph, opset: number): Graph {
+  const types = inferQdqTypes(input, opset);
+  const g = input.clone();
+  g.nodes = g.nodes.filter((node) => {
+    if (node.opType !== 'Shape' || node.domain !== '') return true;
+    const t = types.get(node.inputs[0]!);
+    const dims = t?.kind === 'tensor' ? t.shape : undefined;
+    if (!dims || !dims.every((d) => typeof d === 'number')) return true;
+    const picked = shapeSlice(node, dims as number[]);
+    g.initializers.set(node.outputs[0]!, Tensor.int64([picked.length], picked));
+    return false;
+  });
+  return g;
+}

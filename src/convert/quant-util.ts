@@ -1,0 +1,92 @@
+import type { QuantAnnotation } from '../formats/tflite/ir-extras.js';
+import { Tensor } from '../ir/tensor.js';
+import { affineWeightScale, clampInt, perTensor, type QParams } from '../quant/params.js';
+
+/**
+ * Quantization parameters in the two forms the converter meets: `QParams` (the quantizer's, on values)
+ * and `QuantAnnotation` (the TFLite format's `extra.quantization`, on constants and typed values).
+ */
+
+export function annotationOf(t: Tensor): QuantAnnotation | undefined {
+  return t.extra?.quantization as QuantAnnotation | undefined;
+}
+
+/** A new Tensor object over the same data carrying `q` (tensors are shared, never mutated). */
+export function withAnnotation(t: Tensor, q: QuantAnnotation): Tensor {
+  const out = new Tensor(t.dtype, t.dims, t.data);
+  out.extra = { ...t.extra, quantization: q };
+  return out;
+}
+
+export function toAnnotation(p: QParams): QuantAnnotation {
+  return { scale: Array.from(p.scale), zeroPoint: Array.from(p.zeroPoint), axis: p.axis ?? 0 };
+}
+
+export function fromAnnotation(q: QuantAnnotation): QParams {
+  const p: QParams = { scale: Float64Array.from(q.scale), zeroPoint: Int32Array.from(q.zeroPoint) };
+  if (q.scale.length > 1) p.axis = q.axis;
+  return p;
+}
+
+/** Equal parameters, scales to float32 precision (they are stored as float32 in both formats). */
+export function sameParams(a: QParams | undefined, b: QParams | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.scale.length !== b.scale.length || (a.axis ?? 0) !== (b.axis ?? 0)) return false;
+  return (
+    a.scale.every((s, i) => Math.fround(s) === Math.fround(b.scale[i]!)) &&
+    a.zeroPoint.every((z, i) => z === b.zeroPoint[i])
+  );
+}
+
+/** Channel of flat index i along `axis` of `dims` (0 for per-tensor parameters). */
+function channelIndexer(dims: readonly number[], q: { scale: ArrayLike<number>; axis?: number }) {
+  if (q.scale.length === 1) return () => 0;
+  const axis = q.axis ?? 0;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const channels = dims[axis]!;
+  return (i: number) => Math.floor(i / inner) % channels;
+}
+
+/** Real values of a constant: dequantized when it carries parameters, else converted to float32. */
+export function realValues(t: Tensor): Float32Array {
+  const q = annotationOf(t);
+  if (!q) return t.toFloat32();
+  const raw = t.toNumbers();
+  const ch = channelIndexer(t.dims, q);
+  return Float32Array.from(raw, (v, i) => (v - (q.zeroPoint[ch(i)] ?? 0)) * q.scale[ch(i)]!);
+}
+
+const RANGE = { int8: [-128, 127], int32: [-(2 ** 31), 2 ** 31 - 1] } as const;
+
+/** Values quantized with `p` (round half away from zero, as TFLite), annotated. */
+export function quantizeValues(
+  values: Float32Array,
+  dims: readonly number[],
+  p: QParams,
+  dtype: 'int8' | 'int32',
+): Tensor {
+  const [lo, hi] = RANGE[dtype];
+  const ch = channelIndexer(dims, p);
+  const out = dtype === 'int8' ? new Int8Array(values.length) : new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const c = ch(i);
+    out[i] = clampInt(roundAway(values[i]! / p.scale[c]!) + p.zeroPoint[c]!, lo, hi);
+  }
+  return withAnnotation(new Tensor(dtype, dims, out), toAnnotation(p));
+}
+
+export const roundAway = (v: number): number => Math.sign(v) * Math.round(Math.abs(v));
+
+/** Symmetric per-tensor int8 parameters for a constant operand the QDQ graph left float. */
+export function symmetricParams(values: Float32Array): QParams {
+  let m = 0;
+  for (const v of values) m = Math.max(m, Math.abs(v));
+  return perTensor(affineWeightScale(m), 0);
+}
+
+/** The real range an int8 tensor with per-tensor parameters `p` can hold. */
+export function int8Range(p: QParams): { min: number; max: number } {
+  const s = p.scale[0]!;
+  const z = p.zeroPoint[0]!;
+  return { min: (-128 - z) * s, max: (127 - z) * s };
+}

@@ -1,0 +1,142 @@
+import { topoSort, type Graph, type Node } from '../ir/graph.js';
+import { perTensor, type QParams } from '../quant/params.js';
+import type { Dim } from '../ir/graph.js';
+import { fromAnnotation, sameParams, toAnnotation } from './quant-util.js';
+import type { QuantAnnotation } from '../formats/tflite/ir-extras.js';
+
+/**
+ * The TFLite int8 quantization spec's fixed and shared parameters ("TFLite 8-bit quantization
+ * specification", per-op restrictions), enforced on the lowered graph. Where the QDQ graph's parameters
+ * differ, a requantizing QUANTIZE (int8 -> int8) is placed rather than changing the QDQ graph's scales.
+ */
+
+/** Ops whose output must have its (data) input's parameters. */
+const SAME_AS_INPUT = new Set([
+  'AVERAGE_POOL_2D',
+  'MAX_POOL_2D',
+  'RESHAPE',
+  'SQUEEZE',
+  'EXPAND_DIMS',
+  'TRANSPOSE',
+  'GATHER',
+  'PAD',
+  'SLICE',
+  'STRIDED_SLICE',
+  'SPLIT',
+  'RESIZE_BILINEAR',
+  'RESIZE_NEAREST_NEIGHBOR',
+]);
+/** Ops whose inputs and output all share one set of parameters. */
+const SAME_ALL = new Set(['CONCATENATION', 'MAXIMUM', 'MINIMUM']);
+/** Fixed output parameters: LOGISTIC and SOFTMAX 1/256, -128; TANH 1/128, 0. */
+export const FIXED_OUTPUT: Record<string, QParams> = {
+  LOGISTIC: perTensor(1 / 256, -128),
+  SOFTMAX: perTensor(1 / 256, -128),
+  TANH: perTensor(1 / 128, 0),
+};
+
+/** The data input of an op (SPLIT takes the axis first). */
+const dataInput = (n: Node) => (n.opType === 'SPLIT' ? 1 : 0);
+
+export function enforceInt8Spec(input: Graph): { graph: Graph; requantized: number } {
+  const g = input.clone();
+  const r = new Requantizer(g);
+  for (const node of [...g.nodes]) {
+    if (!r.isInt8(node.outputs[0]!)) continue;
+    const fixed = FIXED_OUTPUT[node.opType];
+    if (fixed) r.outputAt(node, fixed);
+    else if (SAME_AS_INPUT.has(node.opType)) {
+      const p = r.params(node.inputs[dataInput(node)]!);
+      if (p) for (const o of node.outputs) r.outputAt(node, p, o);
+    } else if (SAME_ALL.has(node.opType)) {
+      const p = r.params(node.outputs[0]!)!;
+      node.inputs.forEach((_, i) => r.inputAt(node, i, p));
+    }
+  }
+  return { graph: r.finish(), requantized: r.count };
+}
+
+class Requantizer {
+  count = 0;
+  private readonly added: Node[] = [];
+  private readonly names: Set<string>;
+
+  constructor(private readonly g: Graph) {
+    this.names = new Set([...g.initializers.keys(), ...g.valueInfo.keys(), ...g.inputs.map((v) => v.name)]);
+    for (const n of g.nodes) for (const o of n.outputs) this.names.add(o);
+  }
+
+  private info(name: string) {
+    return (
+      this.g.valueInfo.get(name) ??
+      this.g.inputs.find((v) => v.name === name) ??
+      this.g.outputs.find((v) => v.name === name)
+    );
+  }
+
+  params(name: string): QParams | undefined {
+    const q = (this.g.initializers.get(name)?.extra ?? this.info(name)?.extra)?.quantization as
+      QuantAnnotation | undefined;
+    return q ? fromAnnotation(q) : undefined;
+  }
+
+  isInt8(name: string): boolean {
+    const t = this.info(name)?.type;
+    return t?.kind === 'tensor' && t.dtype === 'int8';
+  }
+
+  private fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  private declare(name: string, shape: Dim[], p: QParams): void {
+    this.g.valueInfo.set(name, {
+      name,
+      type: { kind: 'tensor', dtype: 'int8', shape },
+      extra: { quantization: toAnnotation(p) },
+    });
+  }
+
+  /** The op writes a new tensor at `p`; a QUANTIZE takes it to the output's own parameters. */
+  outputAt(node: Node, p: QParams, out = node.outputs[0]!): void {
+    const own = this.params(out);
+    if (!own || sameParams(own, p)) return;
+    const t = this.info(out)!.type!;
+    const tmp = this.fresh(`${out}_spec`);
+    this.declare(tmp, t.kind === 'tensor' ? t.shape! : [], p);
+    node.outputs = node.outputs.map((o) => (o === out ? tmp : o));
+    this.added.push(quantize(tmp, out));
+    this.count++;
+  }
+
+  /** Input i is brought to `p` by a QUANTIZE (a constant is left to the mapping, which made it at `p`). */
+  inputAt(node: Node, i: number, p: QParams): void {
+    const v = node.inputs[i]!;
+    const own = this.params(v);
+    if (!own || sameParams(own, p) || this.g.initializers.has(v)) return;
+    const t = this.info(v)!.type!;
+    const tmp = this.fresh(`${v}_requantized`);
+    this.declare(tmp, t.kind === 'tensor' ? t.shape! : [], p);
+    node.inputs[i] = tmp;
+    this.added.push(quantize(v, tmp));
+    this.count++;
+  }
+
+  finish(): Graph {
+    this.g.nodes = [...this.g.nodes, ...this.added];
+    this.g.nodes = topoSort(this.g);
+    return this.g;
+  }
+}
+
+const quantize = (from: string, to: string): Node => ({
+  name: to,
+  opType: 'QUANTIZE',
+  domain: 'tflite',
+  inputs: [from],
+  outputs: [to],
+  attrs: {},
+});
