@@ -177,13 +177,29 @@ function writeTensor(b: Builder, t: TfliteTensor): Offset {
   });
 }
 
+/**
+ * Quantization vectors with equal contents are written once and shared (flatbuffers allows any number of
+ * references to one vector): per-channel zero points, all zeros, would otherwise cost 8 bytes per channel
+ * per weight and bias tensor.
+ */
+const sharedVectors = new WeakMap<Builder, Map<string, Offset>>();
+function shared(b: Builder, key: string, make: () => Offset): Offset {
+  let cache = sharedVectors.get(b);
+  if (!cache) sharedVectors.set(b, (cache = new Map()));
+  let offset = cache.get(key);
+  if (offset === undefined) cache.set(key, (offset = make()));
+  return offset;
+}
+
 function writeQuantization(b: Builder, q: TfliteQuantization): Offset {
   const S = SLOT.QuantizationParameters;
   const refs: [number, Offset][] = [];
   if (q.min) refs.push([S.min, float32Vector(b, q.min)]);
   if (q.max) refs.push([S.max, float32Vector(b, q.max)]);
-  if (q.scale) refs.push([S.scale, float32Vector(b, q.scale)]);
-  if (q.zeroPoint) refs.push([S.zeroPoint, int64Vector(b, q.zeroPoint)]);
+  const { scale, zeroPoint } = q;
+  if (scale) refs.push([S.scale, shared(b, `s${scale.join(',')}`, () => float32Vector(b, scale))]);
+  if (zeroPoint)
+    refs.push([S.zeroPoint, shared(b, `z${zeroPoint.join(',')}`, () => int64Vector(b, zeroPoint))]);
   return table(b, SLOT_COUNT.QuantizationParameters, refs, () =>
     b.addFieldInt32(S.quantizedDimension, q.quantizedDimension, 0),
   );
