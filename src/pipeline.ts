@@ -9,6 +9,7 @@ import { optimize } from './passes/optimize.js';
 import { planData } from './pipeline/data.js';
 import { checkGate, type Gate } from './pipeline/gate.js';
 import { quantizeFloatModel, type QuantSettings } from './quant/quantize.js';
+import { activationsAsUint8 } from './quant/uint8.js';
 import { reportJson } from './report/json.js';
 import { reportMarkdown } from './report/markdown.js';
 import { layerChartSvg } from './report/svg.js';
@@ -71,7 +72,13 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const written: string[] = [];
   try {
     const outputs = await timed('write', () =>
-      writeOutputs(quant?.model ?? model, opts, inputFormat, stem, written),
+      writeOutputs(
+        quant ? { ...quant.model, graph: activationsAsUint8(quant.model.graph) } : model,
+        opts,
+        inputFormat,
+        stem,
+        written,
+      ),
     );
     const inputBytes = fs.statSync(opts.input).size;
     for (const o of outputs) o.ratio = o.bytes / inputBytes;

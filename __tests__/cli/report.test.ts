@@ -51,11 +51,12 @@ describe('report and quality gate', () => {
 
   it('--fail_on_drop exits 1 with the reason when top-1 agreement falls below 100 - X %, 0 otherwise', () => {
     const agreement = report.outputs[0].metrics['softmax_0.tmp_0'].top1Agreement * 100;
-    expect(agreement).toBeLessThan(100);
-    const strict = cli([...base, '--output', tmp(), '--fail_on_drop', String(100 - agreement - 0.01)]);
+    // 16 evaluation samples: one sample is 6.25 points, so +-3 points stays clear of a near-tie flipping.
+    expect(agreement).toBeLessThan(97);
+    const strict = cli([...base, '--output', tmp(), '--fail_on_drop', String(100 - agreement - 3)]);
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/quality gate failed: top-1 agreement/);
-    const lax = cli([...base, '--output', tmp(), '--fail_on_drop', String(100 - agreement + 0.01)]);
+    const lax = cli([...base, '--output', tmp(), '--fail_on_drop', String(100 - agreement + 3)]);
     expect(lax.code).toBe(0);
   });
 

@@ -75,7 +75,6 @@ export function insertQdq(
     return name;
   };
   const index = indexGraph(g);
-  const dqOf = new Map<string, string>();
   const added: Node[] = [];
   const addParams = (base: string, p: QParams, zpType: 'int8' | 'int32') => {
     const scaleName = unique(`${base}_s`);
@@ -92,21 +91,29 @@ export function insertQdq(
     return { scaleName, zpName, attrs };
   };
 
-  // Activations: x -> Q -> DQ; readers use the DQ output. A graph output keeps its name on the DQ.
+  // Activations: x -> Q -> DQ, one DQ per reading node (ONNX Runtime's QDQ selectors fuse a node only
+  // when the DQ nodes it reads are its own). A graph output keeps its name on a DQ of its own.
+  const position = new Map(g.nodes.map((n, i) => [n, i]));
+  const dqFor = new Map<string, string>(); // `${node index}:${value}` -> DQ output
   for (const [name, p] of acts) {
     const isOutput = index.graphOutputs.has(name);
     const source = isOutput ? unique(`${name}_float`) : name;
     if (isOutput) renameProducerOutput(out, g.nodes.indexOf(index.producer.get(name)!), name, source);
     const { scaleName, zpName } = addParams(name, p, 'int8');
     const q = unique(`${name}_q`);
-    const dq = isOutput ? name : unique(`${name}_dq`);
     added.push(qdqNode('QuantizeLinear', `${name}_Q`, [source, scaleName, zpName], q, {}));
-    added.push(qdqNode('DequantizeLinear', `${name}_DQ`, [q, scaleName, zpName], dq, {}));
-    dqOf.set(name, dq);
+    const addDq = (output: string) =>
+      added.push(qdqNode('DequantizeLinear', `${output}_DQ`, [q, scaleName, zpName], output, {}));
+    if (isOutput) addDq(name);
+    for (const reader of new Set(index.consumers.get(name) ?? [])) {
+      const dq = unique(`${name}_dq`);
+      addDq(dq);
+      dqFor.set(`${position.get(reader)}:${name}`, dq);
+    }
   }
-  for (const node of out.nodes) {
-    node.inputs = node.inputs.map((i) => (dqOf.has(i) && !isQdqSource(node, i) ? dqOf.get(i)! : i));
-  }
+  out.nodes.forEach((node, i) => {
+    node.inputs = node.inputs.map((v) => dqFor.get(`${i}:${v}`) ?? v);
+  });
 
   // Weights and biases of quantized nodes.
   for (const node of out.nodes) {
@@ -155,10 +162,6 @@ export function insertQdq(
   out.nodes = topoSort(out);
   removeUnusedInitializers(out);
   return out;
-
-  function isQdqSource(node: Node, _input: string): boolean {
-    return node.opType === 'QuantizeLinear' && added.includes(node);
-  }
 }
 
 function dequantized(
