@@ -10,7 +10,15 @@ import { topoSort, type Graph, type Model, type ValueInfo } from '../../ir/graph
 import { Tensor } from '../../ir/tensor.js';
 import { INTEGER_KERNELS } from './kernels/index.js';
 import { annotationOf, resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
-import type { Arithmetic, Data, KernelContext, OutputSpec, PreparedKernel, QParams, ValueMeta } from './types.js';
+import type {
+  Arithmetic,
+  Data,
+  KernelContext,
+  OutputSpec,
+  PreparedKernel,
+  QParams,
+  ValueMeta,
+} from './types.js';
 
 export interface IntegerExecutor {
   readonly arithmetic: Arithmetic;
@@ -47,7 +55,12 @@ export function createIntegerExecutor(model: Model, opts: IntegerExecutorOptions
   const order = topoSort(g);
   for (const node of order) {
     if (node.domain !== 'tflite' || !INTEGER_KERNELS.has(node.opType)) {
-      throw new UnsupportedOpError(node.name, node.opType, [...INTEGER_KERNELS.keys()], 'by the integer executor');
+      throw new UnsupportedOpError(
+        node.name,
+        node.opType,
+        [...INTEGER_KERNELS.keys()],
+        'by the integer executor',
+      );
     }
   }
   const inputs = g.runtimeInputs();
@@ -99,7 +112,12 @@ function qparams(extra: Record<string, unknown> | undefined): QParams | undefine
   return q && { scale: q.scale, zeroPoint: q.zeroPoint, axis: q.axis };
 }
 
-function buildPlan(g: Graph, order: Graph['nodes'], arith: Arithmetic, shapes: Record<string, number[]>): Plan {
+function buildPlan(
+  g: Graph,
+  order: Graph['nodes'],
+  arith: Arithmetic,
+  shapes: Record<string, number[]>,
+): Plan {
   const values = new Map<string, ValueMeta>();
   const buffers = new Map<string, Data>();
   for (const [name, t] of g.initializers) {
@@ -115,17 +133,23 @@ function buildPlan(g: Graph, order: Graph['nodes'], arith: Arithmetic, shapes: R
   }
   const steps: Step[] = [];
   for (const node of order) {
-    const metas = node.inputs.map((name) => (name ? values.get(name) : undefined) ?? emptyMeta(name, node.name));
+    const metas = node.inputs.map(
+      (name) => (name ? values.get(name) : undefined) ?? emptyMeta(name, node.name),
+    );
     const outputs: OutputSpec[] = node.outputs.map((name) => outputSpec(g, name));
     const cx: KernelContext = { node, arith, inputs: metas, outputs };
     const kernel = INTEGER_KERNELS.get(node.opType)!.prepare(cx);
     kernel.outputs.forEach((out, i) => {
       const spec = outputs[i]!;
       if (spec.dtype && spec.dtype !== out.dtype)
-        throw new Error(`integer executor: node '${node.name}' makes ${out.dtype} where the graph declares ${spec.dtype}`);
+        throw new Error(
+          `integer executor: node '${node.name}' makes ${out.dtype} where the graph declares ${spec.dtype}`,
+        );
       const q = spec.q ?? (out.dtype === metas[0]?.dtype ? metas[0]?.q : undefined);
       values.set(spec.name, { name: spec.name, dtype: out.dtype, shape: out.shape, q });
-      const buffer = out.aliasOfInput ? buffers.get(node.inputs[0]!)! : allocate(out.dtype, out.shape, spec.name);
+      const buffer = out.aliasOfInput
+        ? buffers.get(node.inputs[0]!)!
+        : allocate(out.dtype, out.shape, spec.name);
       buffers.set(spec.name, buffer);
     });
     const read = (name: string) => (name ? buffers.get(name)! : new Int8Array(0));
@@ -160,7 +184,10 @@ function copyFeed(name: string, feed: Tensor, plan: Plan): void {
   const buffer = plan.buffers.get(name)!;
   if (feed.dtype === meta.dtype) {
     (buffer as Int8Array).set(feed.data as Int8Array);
-  } else if ((meta.dtype === 'int32' || meta.dtype === 'int64') && (feed.dtype === 'int32' || feed.dtype === 'int64')) {
+  } else if (
+    (meta.dtype === 'int32' || meta.dtype === 'int64') &&
+    (feed.dtype === 'int32' || feed.dtype === 'int64')
+  ) {
     const src = feed.data as Int32Array | BigInt64Array;
     if (buffer instanceof BigInt64Array) for (let i = 0; i < src.length; i++) buffer[i] = BigInt(src[i]!);
     else for (let i = 0; i < src.length; i++) (buffer as Int32Array)[i] = Number(src[i]!);
@@ -172,6 +199,7 @@ function copyFeed(name: string, feed: Tensor, plan: Plan): void {
 function outputTensor(plan: Plan, name: string): Tensor {
   const meta = plan.values.get(name)!;
   const t = new Tensor(meta.dtype, meta.shape, plan.buffers.get(name)!.slice());
-  if (meta.q) t.extra = { quantization: { scale: meta.q.scale, zeroPoint: meta.q.zeroPoint, axis: meta.q.axis } };
+  if (meta.q)
+    t.extra = { quantization: { scale: meta.q.scale, zeroPoint: meta.q.zeroPoint, axis: meta.q.axis } };
   return t;
 }

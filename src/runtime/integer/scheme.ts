@@ -52,7 +52,9 @@ const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
  */
 export function detectBiasMode(g: Graph): BiasMode {
   const scaleOf = (name: string): number[] | undefined => {
-    const extra = g.initializers.get(name)?.extra ?? g.valueInfo.get(name)?.extra ??
+    const extra =
+      g.initializers.get(name)?.extra ??
+      g.valueInfo.get(name)?.extra ??
       [...g.inputs, ...g.outputs].find((v) => v.name === name)?.extra;
     return annotationOf(extra)?.scale.map(Math.fround);
   };

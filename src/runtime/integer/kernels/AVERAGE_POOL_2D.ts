@@ -31,9 +31,10 @@ export const AVERAGE_POOL_2D: IntegerKernel = {
         let v: number;
         if (pow2) {
           const sum = acc[c]! - count * x.zeroPoint;
-          v = shift >= 0
-            ? divideRound(sum * 2 ** shift, count, rounding)
-            : divideRound(sum, count * 2 ** -shift, rounding);
+          v =
+            shift >= 0
+              ? divideRound(sum * 2 ** shift, count, rounding)
+              : divideRound(sum, count * 2 ** -shift, rounding);
           v += y.zeroPoint;
           dst[out + c] = clampOnly[Math.min(127, Math.max(-128, v)) + 128]!;
         } else {

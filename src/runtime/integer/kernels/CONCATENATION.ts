@@ -25,8 +25,15 @@ export const CONCATENATION: IntegerKernel = {
     const rank = first.shape.length;
     const axis = normalizeAxis(cx, attrInt(cx.node, 'axis', 0), rank);
     for (const v of inputs) {
-      if (v.dtype !== first.dtype || v.shape.length !== rank || v.shape.some((d, i) => i !== axis && d !== first.shape[i]))
-        throw new KernelError(cx, `input '${v.name}' [${v.shape}] does not join [${first.shape}] on axis ${axis}`);
+      if (
+        v.dtype !== first.dtype ||
+        v.shape.length !== rank ||
+        v.shape.some((d, i) => i !== axis && d !== first.shape[i])
+      )
+        throw new KernelError(
+          cx,
+          `input '${v.name}' [${v.shape}] does not join [${first.shape}] on axis ${axis}`,
+        );
     }
     const shape = [...first.shape];
     shape[axis] = inputs.reduce((s, v) => s + v.shape[axis]!, 0);

@@ -47,7 +47,8 @@ export const CONV_2D: IntegerKernel = {
     const Wp = image.width;
     const tapOffset = new Int32Array(taps);
     for (let kh = 0; kh < KH; kh++)
-      for (let kw = 0; kw < KW; kw++) tapOffset[kh * KW + kw] = (kh * attrs.dilationH * Wp + kw * attrs.dilationW) * C;
+      for (let kw = 0; kw < KW; kw++)
+        tapOffset[kh * KW + kw] = (kh * attrs.dilationH * Wp + kw * attrs.dilationW) * C;
     const acc = new Int32Array(OC);
     const { outH, outW } = geo;
     return {
@@ -60,7 +61,17 @@ export const CONV_2D: IntegerKernel = {
             for (let ow = 0; ow < outW; ow++) {
               const base = offset + (oh * attrs.strideH * Wp + ow * attrs.strideW) * C;
               for (let g = 0; g < groups; g++) {
-                convPixel(src, base + g * IC, weights, tapOffset, IC, K, g * perGroup, (g + 1) * perGroup, acc);
+                convPixel(
+                  src,
+                  base + g * IC,
+                  weights,
+                  tapOffset,
+                  IC,
+                  K,
+                  g * perGroup,
+                  (g + 1) * perGroup,
+                  acc,
+                );
               }
               rescale.row(acc, OC, y, ((n * outH + oh) * outW + ow) * OC);
             }

@@ -26,7 +26,8 @@ export const DEPTHWISE_CONV_2D: IntegerKernel = {
       throw new KernelError(cx, `input [${x.shape}] and filter [${w.shape}] do not match`);
     const m = OC / C;
     const declared = attrInt(cx.node, 'depth_multiplier', 0);
-    if (declared > 0 && declared !== m) throw new KernelError(cx, `depth_multiplier ${declared} but filter gives ${m}`);
+    if (declared > 0 && declared !== m)
+      throw new KernelError(cx, `depth_multiplier ${declared} but filter gives ${m}`);
     const attrs = windowAttrs(cx, KH, KW);
     const geo = windowGeometry(H, W, attrs);
     const xq = inputParams(cx, 0);
@@ -47,7 +48,8 @@ export const DEPTHWISE_CONV_2D: IntegerKernel = {
     const Wp = image.width;
     const tapOffset = new Int32Array(taps);
     for (let kh = 0; kh < KH; kh++)
-      for (let kw = 0; kw < KW; kw++) tapOffset[kh * KW + kw] = (kh * attrs.dilationH * Wp + kw * attrs.dilationW) * C;
+      for (let kw = 0; kw < KW; kw++)
+        tapOffset[kh * KW + kw] = (kh * attrs.dilationH * Wp + kw * attrs.dilationW) * C;
     const channelOf = Int32Array.from({ length: OC }, (_, c) => Math.floor(c / m));
     const acc = new Int32Array(OC);
     const { outH, outW } = geo;
@@ -72,7 +74,14 @@ export const DEPTHWISE_CONV_2D: IntegerKernel = {
   },
 };
 
-function depthwisePixel(x: Int8Array, base: number, w: Int8Array, tapOffset: Int32Array, C: number, acc: Int32Array) {
+function depthwisePixel(
+  x: Int8Array,
+  base: number,
+  w: Int8Array,
+  tapOffset: Int32Array,
+  C: number,
+  acc: Int32Array,
+) {
   for (let t = 0; t < tapOffset.length; t++) {
     const xo = base + tapOffset[t]!;
     const wo = t * C;

@@ -9,7 +9,8 @@ export const GATHER: IntegerKernel = {
   prepare(cx) {
     const x = cx.inputs[0]!;
     const indices = requireDtype(cx, 1, 'int32', 'int64');
-    if (attrInt(cx.node, 'batch_dims', 0) !== 0) throw new KernelError(cx, 'batch_dims other than 0 is not supported');
+    if (attrInt(cx.node, 'batch_dims', 0) !== 0)
+      throw new KernelError(cx, 'batch_dims other than 0 is not supported');
     const axis = normalizeAxis(cx, attrInt(cx.node, 'axis', 0), x.shape.length);
     const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
     const outer = sizeOf(x.shape.slice(0, axis));
@@ -26,7 +27,8 @@ export const GATHER: IntegerKernel = {
           for (let j = 0; j < count; j++) {
             let i = Number(ids[j]);
             if (i < 0) i += dim;
-            if (i < 0 || i >= dim) throw new RangeError(`GATHER '${cx.node.name}': index ${ids[j]} is out of [0, ${dim})`);
+            if (i < 0 || i >= dim)
+              throw new RangeError(`GATHER '${cx.node.name}': index ${ids[j]} is out of [0, ${dim})`);
             const from = (o * dim + i) * inner;
             dst.set(src.subarray(from, from + inner), (o * count + j) * inner);
           }

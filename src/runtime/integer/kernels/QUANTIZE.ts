@@ -1,6 +1,13 @@
 import { roundHalfAway } from '../fixed-point.js';
 import type { IntegerKernel } from '../types.js';
-import { applyTable, inputParams, int8Table, KernelError, outputParams, requireDtype } from './common/params.js';
+import {
+  applyTable,
+  inputParams,
+  int8Table,
+  KernelError,
+  outputParams,
+  requireDtype,
+} from './common/params.js';
 import { requantizeFunction } from './common/requantize.js';
 
 /**

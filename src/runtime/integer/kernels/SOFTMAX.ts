@@ -18,7 +18,8 @@ export const SOFTMAX: IntegerKernel = {
     const yq = outputParams(cx, 0);
     const beta = Math.fround(attrFloat(cx.node, 'beta', 1));
     const levels = 1 / yq.scale;
-    if (!Number.isInteger(levels)) throw new KernelError(cx, `output scale ${yq.scale} is not 1/n (spec: 1/256)`);
+    if (!Number.isInteger(levels))
+      throw new KernelError(cx, `output scale ${yq.scale} is not 1/n (spec: 1/256)`);
     const table = new Float64Array(256);
     for (let d = 0; d < 256; d++) table[d] = Math.round(Math.exp(-beta * xq.scale * d) * 2 ** EXP_BITS);
     const depth = x.shape.at(-1) ?? 1;

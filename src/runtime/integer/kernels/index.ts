@@ -5,6 +5,9 @@ import { CONCATENATION } from './CONCATENATION.js';
 import { CONV_2D } from './CONV_2D.js';
 import { DEPTHWISE_CONV_2D } from './DEPTHWISE_CONV_2D.js';
 import { DEQUANTIZE } from './DEQUANTIZE.js';
+import { MAXIMUM } from './MAXIMUM.js';
+import { MINIMUM } from './MINIMUM.js';
+import { DIV } from './DIV.js';
 import { EXPAND_DIMS } from './EXPAND_DIMS.js';
 import { FULLY_CONNECTED } from './FULLY_CONNECTED.js';
 import { GATHER } from './GATHER.js';
@@ -22,6 +25,7 @@ import { RESHAPE } from './RESHAPE.js';
 import { SOFTMAX } from './SOFTMAX.js';
 import { SQUEEZE } from './SQUEEZE.js';
 import { SUB } from './SUB.js';
+import { SUM } from './SUM.js';
 import { TANH } from './TANH.js';
 import { TRANSPOSE } from './TRANSPOSE.js';
 
@@ -32,6 +36,9 @@ const ALL: IntegerKernel[] = [
   CONV_2D,
   DEPTHWISE_CONV_2D,
   DEQUANTIZE,
+  MAXIMUM,
+  MINIMUM,
+  DIV,
   EXPAND_DIMS,
   FULLY_CONNECTED,
   GATHER,
@@ -49,6 +56,7 @@ const ALL: IntegerKernel[] = [
   SOFTMAX,
   SQUEEZE,
   SUB,
+  SUM,
   TANH,
   TRANSPOSE,
 ];

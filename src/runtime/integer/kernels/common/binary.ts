@@ -1,6 +1,7 @@
 import { exactLog2 } from '../../fixed-point.js';
-import type { IntegerKernel, KernelContext } from '../../types.js';
+import type { Data, IntegerKernel, KernelContext, PreparedKernel } from '../../types.js';
 import {
+  ACT,
   activationRange,
   fusedActivation,
   inputParams,
@@ -19,34 +20,89 @@ export interface BinaryParams {
   out: Scalar;
 }
 
+export interface BinarySpec {
+  opType: string;
+  /** The scheme's int8 arithmetic for a pair of stored values. */
+  int8?: (cx: KernelContext, p: BinaryParams) => PairFunction;
+  /**
+   * The float32 op, for the float islands a converted graph keeps between DEQUANTIZE and QUANTIZE where
+   * an op has no int8 kernel (IEEE float32: each result is the exact value rounded to float32).
+   */
+  float32?: (a: number, b: number) => number;
+}
+
 /**
- * An elementwise int8 op with NumPy broadcasting. Per-tensor parameters make the result a function of the
- * pair (qa, qb) alone, so `prepare` evaluates the scheme's arithmetic once for all 65,536 pairs and `run`
- * is a table lookup: the same numbers as evaluating it per element, at a fraction of the cost.
+ * An elementwise op with NumPy broadcasting. On int8, per-tensor parameters make the result a function
+ * of the pair (qa, qb) alone, so `prepare` evaluates the scheme's arithmetic once for all 65,536 pairs and
+ * `run` is a table lookup: the same numbers as evaluating it per element, at a fraction of the cost.
  */
-export function binaryKernel(opType: string, pair: (cx: KernelContext, p: BinaryParams) => PairFunction): IntegerKernel {
+export function binaryKernel(spec: BinarySpec): IntegerKernel {
   return {
-    opType,
+    opType: spec.opType,
     prepare(cx) {
-      const a = requireDtype(cx, 0, 'int8');
-      const b = requireDtype(cx, 1, 'int8');
-      const p: BinaryParams = { a: inputParams(cx, 0), b: inputParams(cx, 1), out: outputParams(cx, 0) };
-      const [lo, hi] = activationRange(cx, fusedActivation(cx), p.out);
-      const f = pair(cx, p);
-      const table = new Int8Array(65536);
-      for (let qa = -128; qa < 128; qa++) {
-        for (let qb = -128; qb < 128; qb++) {
-          const v = f(qa, qb);
-          table[((qa + 128) << 8) | (qb + 128)] = v < lo ? lo : v > hi ? hi : v;
-        }
-      }
+      const a = requireDtype(cx, 0, ...(spec.int8 ? ['int8'] : []), ...(spec.float32 ? ['float32'] : []));
+      const b = requireDtype(cx, 1, a.dtype);
       const plan = broadcastPlan(cx, a.shape, b.shape);
-      return {
-        outputs: [{ dtype: 'int8', shape: plan.shape }],
-        run([x, y], [out]) {
-          runBroadcast(plan, table, x as Int8Array, y as Int8Array, out as Int8Array);
-        },
-      };
+      return a.dtype === 'float32' ? floatKernel(cx, spec.float32!, plan) : int8Kernel(cx, spec.int8!, plan);
+    },
+  };
+}
+
+function int8Kernel(
+  cx: KernelContext,
+  pairOf: NonNullable<BinarySpec['int8']>,
+  plan: BroadcastPlan,
+): PreparedKernel {
+  const p: BinaryParams = { a: inputParams(cx, 0), b: inputParams(cx, 1), out: outputParams(cx, 0) };
+  const [lo, hi] = activationRange(cx, fusedActivation(cx), p.out);
+  const f = pairOf(cx, p);
+  const table = new Int8Array(65536);
+  for (let qa = -128; qa < 128; qa++) {
+    for (let qb = -128; qb < 128; qb++) {
+      const v = f(qa, qb);
+      table[((qa + 128) << 8) | (qb + 128)] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+  return {
+    outputs: [{ dtype: 'int8', shape: plan.shape }],
+    run([x, y], [out]) {
+      const a = x as Int8Array;
+      const b = y as Int8Array;
+      const o = out as Int8Array;
+      if (a.length === o.length && b.length === o.length) {
+        for (let i = 0; i < o.length; i++) o[i] = table[((a[i]! + 128) << 8) | (b[i]! + 128)]!;
+      } else {
+        forEachPair(plan, o.length, (i, ia, ib) => (o[i] = table[((a[ia]! + 128) << 8) | (b[ib]! + 128)]!));
+      }
+    },
+  };
+}
+
+const FLOAT_RANGE: Record<number, [number, number]> = {
+  [ACT.NONE]: [-Infinity, Infinity],
+  [ACT.RELU]: [0, Infinity],
+  [ACT.RELU_N1_TO_1]: [-1, 1],
+  [ACT.RELU6]: [0, 6],
+};
+
+function floatKernel(
+  cx: KernelContext,
+  op: (a: number, b: number) => number,
+  plan: BroadcastPlan,
+): PreparedKernel {
+  const range = FLOAT_RANGE[fusedActivation(cx)];
+  if (!range) throw new KernelError(cx, `fused activation ${fusedActivation(cx)} is not supported`);
+  const [lo, hi] = range;
+  return {
+    outputs: [{ dtype: 'float32', shape: plan.shape }],
+    run([x, y], [out]: readonly Data[]) {
+      const a = x as Float32Array;
+      const b = y as Float32Array;
+      const o = out as Float32Array;
+      forEachPair(plan, o.length, (i, ia, ib) => {
+        const v = Math.fround(op(a[ia]!, b[ib]!));
+        o[i] = v < lo ? lo : v > hi ? hi : v;
+      });
     },
   };
 }
@@ -60,7 +116,7 @@ export function exponentOf(cx: KernelContext, s: Scalar, what: string): number {
 
 interface BroadcastPlan {
   shape: number[];
-  /** Output split as [outer..., inner]; strides of a and b per output axis (0 where broadcast). */
+  /** Strides of a and b per output axis (0 where broadcast). */
   strideA: number[];
   strideB: number[];
 }
@@ -71,7 +127,8 @@ function broadcastPlan(cx: KernelContext, sa: number[], sb: number[]): Broadcast
   const pb = [...Array<number>(rank - sb.length).fill(1), ...sb];
   const shape = pa.map((d, i) => {
     const e = pb[i]!;
-    if (d !== e && d !== 1 && e !== 1) throw new KernelError(cx, `shapes [${sa}] and [${sb}] do not broadcast`);
+    if (d !== e && d !== 1 && e !== 1)
+      throw new KernelError(cx, `shapes [${sa}] and [${sb}] do not broadcast`);
     return d === 1 ? e : d;
   });
   const strides = (p: number[]) => {
@@ -83,15 +140,15 @@ function broadcastPlan(cx: KernelContext, sa: number[], sb: number[]): Broadcast
     }
     return s;
   };
-  return { shape: sa.length === 0 && sb.length === 0 ? [] : shape, strideA: strides(pa), strideB: strides(pb) };
+  return {
+    shape: sa.length === 0 && sb.length === 0 ? [] : shape,
+    strideA: strides(pa),
+    strideB: strides(pb),
+  };
 }
 
-function runBroadcast(p: BroadcastPlan, table: Int8Array, a: Int8Array, b: Int8Array, out: Int8Array): void {
-  const total = out.length;
-  if (a.length === total && b.length === total) {
-    for (let i = 0; i < total; i++) out[i] = table[((a[i]! + 128) << 8) | (b[i]! + 128)]!;
-    return;
-  }
+/** Calls `f(out, a, b)` with the flat indices of every output element and the inputs it reads. */
+function forEachPair(p: BroadcastPlan, total: number, f: (i: number, ia: number, ib: number) => void): void {
   const rank = p.strideA.length;
   const inner = p.shape.length ? p.shape[rank - 1]! : 1;
   const ia = p.strideA[rank - 1]!;
@@ -100,8 +157,7 @@ function runBroadcast(p: BroadcastPlan, table: Int8Array, a: Int8Array, b: Int8A
   let offA = 0;
   let offB = 0;
   for (let o = 0; o < total; o += inner) {
-    for (let j = 0, xa = offA, xb = offB; j < inner; j++, xa += ia, xb += ib)
-      out[o + j] = table[((a[xa]! + 128) << 8) | (b[xb]! + 128)]!;
+    for (let j = 0, xa = offA, xb = offB; j < inner; j++, xa += ia, xb += ib) f(o + j, xa, xb);
     // Advance the outer index (all axes but the last), odometer style.
     for (let d = rank - 2; d >= 0; d--) {
       index[d]!++;

@@ -22,12 +22,14 @@ export interface Scalar {
 /** Per-tensor parameters of an int8 input or output; throws when there are none or several scales. */
 export function scalarParams(cx: KernelContext, v: ValueMeta | OutputSpec | undefined, what: string): Scalar {
   const q = v?.q;
-  if (!q || q.scale.length === 0) throw new KernelError(cx, `${what} '${v?.name ?? ''}' has no quantization parameters`);
+  if (!q || q.scale.length === 0)
+    throw new KernelError(cx, `${what} '${v?.name ?? ''}' has no quantization parameters`);
   if (q.scale.length !== 1) throw new KernelError(cx, `${what} '${v!.name}' must be quantized per tensor`);
   return { scale: Math.fround(q.scale[0]!), zeroPoint: q.zeroPoint[0] ?? 0 };
 }
 
-export const inputParams = (cx: KernelContext, i: number): Scalar => scalarParams(cx, cx.inputs[i], `input ${i}`);
+export const inputParams = (cx: KernelContext, i: number): Scalar =>
+  scalarParams(cx, cx.inputs[i], `input ${i}`);
 /** Output parameters; ops that move values unchanged fall back to their input's. */
 export function outputParams(cx: KernelContext, i: number, fallbackInput?: number): Scalar {
   const out = cx.outputs[i];
@@ -38,7 +40,8 @@ export function outputParams(cx: KernelContext, i: number, fallbackInput?: numbe
 /** Per-channel (or per-tensor) float32 scales of a constant weight, one per channel. */
 export function channelScales(cx: KernelContext, w: ValueMeta, channels: number): number[] {
   const q = w.q;
-  if (!q || q.scale.length === 0) throw new KernelError(cx, `weights '${w.name}' have no quantization parameters`);
+  if (!q || q.scale.length === 0)
+    throw new KernelError(cx, `weights '${w.name}' have no quantization parameters`);
   if (q.zeroPoint.some((z) => z !== 0)) throw new KernelError(cx, `weights '${w.name}' must be symmetric`);
   if (q.scale.length !== 1 && q.scale.length !== channels)
     throw new KernelError(cx, `weights '${w.name}' have ${q.scale.length} scales for ${channels} channels`);
@@ -48,7 +51,8 @@ export function channelScales(cx: KernelContext, w: ValueMeta, channels: number)
 /** TFLite ActivationFunctionType codes (schema.fbs). */
 export const ACT = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3 } as const;
 
-export const fusedActivation = (cx: KernelContext): number => attrInt(cx.node, 'fused_activation_function', 0);
+export const fusedActivation = (cx: KernelContext): number =>
+  attrInt(cx.node, 'fused_activation_function', 0);
 
 /**
  * The int8 range a fused activation clamps to (TFLite CalculateActivationRangeQuantized): the activation's
@@ -66,7 +70,10 @@ export function activationRange(cx: KernelContext, code: number, out: Scalar): [
     case ACT.RELU_N1_TO_1:
       return [Math.max(INT8_MIN, q(-1)), Math.min(INT8_MAX, q(1))];
     default:
-      throw new KernelError(cx, `fused activation ${code} is not supported (NONE, RELU, RELU_N1_TO_1, RELU6 are)`);
+      throw new KernelError(
+        cx,
+        `fused activation ${code} is not supported (NONE, RELU, RELU_N1_TO_1, RELU6 are)`,
+      );
   }
 }
 
@@ -74,7 +81,10 @@ export function requireDtype(cx: KernelContext, i: number, ...dtypes: string[]):
   const v = cx.inputs[i];
   if (!v) throw new KernelError(cx, `input ${i} is missing`);
   if (!dtypes.includes(v.dtype))
-    throw new KernelError(cx, `input ${i} '${v.name}' is ${v.dtype}; this kernel takes ${dtypes.join(' or ')}`);
+    throw new KernelError(
+      cx,
+      `input ${i} '${v.name}' is ${v.dtype}; this kernel takes ${dtypes.join(' or ')}`,
+    );
   return v;
 }
 

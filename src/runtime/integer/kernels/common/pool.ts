@@ -1,6 +1,14 @@
 import { attrInt } from '../../../../ir/attrs.js';
 import type { KernelContext, PreparedKernel } from '../../types.js';
-import { activationRange, fusedActivation, inputParams, int8Table, outputParams, requireDtype, type Scalar } from './params.js';
+import {
+  activationRange,
+  fusedActivation,
+  inputParams,
+  int8Table,
+  outputParams,
+  requireDtype,
+  type Scalar,
+} from './params.js';
 import { requantizeFunction } from './requantize.js';
 import { windowAttrs, windowGeometry, type Window } from './window.js';
 
@@ -51,7 +59,16 @@ export function poolSetup(cx: KernelContext): PoolSetup {
  */
 export function poolKernel(
   s: PoolShape,
-  reduce: (x: Int8Array, rowBase: number, h0: number, h1: number, w0: number, w1: number, y: Int8Array, out: number) => void,
+  reduce: (
+    x: Int8Array,
+    rowBase: number,
+    h0: number,
+    h1: number,
+    w0: number,
+    w1: number,
+    y: Int8Array,
+    out: number,
+  ) => void,
 ): PreparedKernel {
   const { N, H, W, C, kH, kW, strideH, strideW, geo } = s;
   return {

@@ -38,7 +38,8 @@ export function reluRescale(cx: KernelContext, x: Scalar, y: Scalar): Int8Functi
 
 function pow2Requantize(cx: KernelContext, x: Scalar, y: Scalar): Int8Function {
   const k = exactLog2(y.scale / x.scale);
-  if (k === undefined) throw new KernelError(cx, `scale ratio ${y.scale / x.scale} is not a power of two (pow2)`);
+  if (k === undefined)
+    throw new KernelError(cx, `scale ratio ${y.scale / x.scale} is not a power of two (pow2)`);
   const rounding = cx.arith.rounding;
   return (q) => shiftRound(q - x.zeroPoint, k, rounding) + y.zeroPoint;
 }

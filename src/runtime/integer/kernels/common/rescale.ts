@@ -33,7 +33,10 @@ export function channelRescale(cx: KernelContext, spec: RescaleSpec): ChannelRes
 
 /** Bias and input zero-point correction per channel: acc + b - z_in Σw. */
 function addends(spec: RescaleSpec): Int32Array {
-  return Int32Array.from(spec.weightScales, (_, c) => (spec.bias?.[c] ?? 0) - spec.input.zeroPoint * spec.weightSums[c]!);
+  return Int32Array.from(
+    spec.weightScales,
+    (_, c) => (spec.bias?.[c] ?? 0) - spec.input.zeroPoint * spec.weightSums[c]!,
+  );
 }
 
 /**
@@ -92,7 +95,10 @@ function pow2Rescale(cx: KernelContext, spec: RescaleSpec, arith: Arithmetic): C
   for (let c = 0; c < n; c++) {
     const kc = exactLog2(spec.output.scale / (spec.input.scale * spec.weightScales[c]!));
     if (kc === undefined)
-      throw new KernelError(cx, `output scale / accumulator scale of channel ${c} is not a power of two (pow2)`);
+      throw new KernelError(
+        cx,
+        `output scale / accumulator scale of channel ${c} is not a power of two (pow2)`,
+      );
     k[c] = kc;
     const b = spec.bias?.[c] ?? 0;
     const half = arith.rounding === 'nearest' && kc > 0 ? 2 ** (kc - 1) : 0;

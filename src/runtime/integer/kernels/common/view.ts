@@ -2,7 +2,10 @@ import type { IntegerKernel, KernelContext } from '../../types.js';
 import { KernelError, sizeOf } from './params.js';
 
 /** An op that only relabels the shape: its output is its input's buffer (no copy, nothing to run). */
-export function viewKernel(opType: string, shapeOf: (cx: KernelContext, input: number[]) => number[]): IntegerKernel {
+export function viewKernel(
+  opType: string,
+  shapeOf: (cx: KernelContext, input: number[]) => number[],
+): IntegerKernel {
   return {
     opType,
     prepare(cx) {

@@ -49,7 +49,9 @@ export function windowGeometry(inH: number, inW: number, a: WindowAttrs): Window
   const effH = (a.kH - 1) * a.dilationH + 1;
   const effW = (a.kW - 1) * a.dilationW + 1;
   const out = (size: number, eff: number, stride: number) =>
-    a.padding === PADDING.SAME ? Math.ceil(size / stride) : Math.max(0, Math.floor((size - eff + stride) / stride));
+    a.padding === PADDING.SAME
+      ? Math.ceil(size / stride)
+      : Math.max(0, Math.floor((size - eff + stride) / stride));
   const outH = out(inH, effH, a.strideH);
   const outW = out(inW, effW, a.strideW);
   const before = (o: number, stride: number, eff: number, size: number) =>

@@ -1,0 +1,30 @@
+import {
+  multiplyByQuantizedMultiplier,
+  quantizeMultiplier,
+  roundHalfEven,
+  shiftRound,
+} from '../fixed-point.js';
+import { exponentOf } from './common/binary.js';
+import { reduceKernel } from './common/reduce.js';
+
+/**
+ * Sum over the axes of input 1, from the int32 sum of the stored q over n elements.
+ * affine litert (XNNPACK): sum s_x / s_y + (z_y - n z_x s_x / s_y), in float32, rounded half to even.
+ * affine reference: z_y + MultiplyByQuantizedMultiplier(Σ(q - z_x), s_x / s_y).
+ * pow2: Σ(q - z_x) shifted by e_y - e_x with the scheme's rounding.
+ */
+export const SUM = reduceKernel('SUM', (cx, x, y, n) => {
+  const offset = n * x.zeroPoint;
+  if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
+    const scale = Math.fround(x.scale / y.scale);
+    const bias = Math.fround(Math.fround(-offset * scale) + y.zeroPoint);
+    return (sum) => roundHalfEven(Math.fround(Math.fround(Math.fround(sum) * scale) + bias));
+  }
+  if (cx.arith.scheme === 'affine') {
+    const m = quantizeMultiplier(x.scale / y.scale);
+    return (sum) => multiplyByQuantizedMultiplier(sum - offset, m.multiplier, m.shift) + y.zeroPoint;
+  }
+  const k = exponentOf(cx, y, 'output') - exponentOf(cx, x, 'input');
+  const rounding = cx.arith.rounding;
+  return (sum) => shiftRound(sum - offset, k, rounding) + y.zeroPoint;
+});
