@@ -73,7 +73,9 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   try {
     const outputs = await timed('write', () =>
       writeOutputs(
-        quant ? { ...quant.model, graph: activationsAsUint8(quant.model.graph) } : model,
+        quant && opts.onnx_format === 'qdq'
+          ? { ...quant.model, graph: activationsAsUint8(quant.model.graph) }
+          : (quant?.model ?? model),
         opts,
         inputFormat,
         stem,

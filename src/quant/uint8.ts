@@ -5,7 +5,8 @@ import { Tensor } from '../ir/tensor.js';
  * Stores activations as uint8 with the zero point moved by +128: the same quantization grid (every value
  * and scale unchanged), in the form ONNX Runtime's x86/ARM QDQ selectors fuse into integer kernels.
  * Measured on PaddleOCR det: with int8 activations ORT fused 24 of 62 convolutions into QLinearConv, with
- * uint8 all 62. Weights stay int8, symmetric. Only the ONNX file gets this; the TFLite file is int8.
+ * uint8 all 62. Weights stay int8, symmetric. Only the QDQ ONNX file gets this (ORT's standard-domain
+ * QLinearConv has no uint8-activation/int8-weight kernel, so the QOperator form stays int8); TFLite is int8.
  */
 export function activationsAsUint8(g: Graph): Graph {
   const zeroPoints = new Set(
