@@ -7,8 +7,9 @@ import protobuf from 'protobufjs';
  *
  * A message that holds tensor raw data is a Frame: an ordered list of parts, each either bytes that
  * protobufjs encoded (fields that hold no raw data, kept in one shared arena), a nested Frame behind its
- * field tag and length, or a tensor's raw_data field. Nothing is materialised until `emit` writes the
- * parts in order to a sink (one exact-size buffer, or a file descriptor in pieces).
+ * field key and length, or a TensorProto with raw data (its other fields encoded, then the raw bytes by
+ * reference). Nothing is materialised until `emit` writes the parts in order to a sink (one exact-size
+ * buffer, or a file descriptor in pieces).
  *
  * Alignment: a TensorProto's raw_data is preceded, where needed, by a padding field with a field number
  * ONNX does not define (PAD_FIELD). protobufjs drops unknown fields on decode (Reader.discardUnknown) and
@@ -36,31 +37,33 @@ const RAW_DATA_KEY = (9 << 3) | 2;
 
 const LEAF = 0;
 const CHILD = 1;
-const RAW = 2;
+const TENSOR = 2;
 
 /** One part of a frame (a single shape for all kinds, which keeps the layout loops monomorphic). */
 class Part {
   constructor(
-    readonly kind: typeof LEAF | typeof CHILD | typeof RAW,
-    /** LEAF: the range of the arena. */
+    readonly kind: typeof LEAF | typeof CHILD | typeof TENSOR,
+    /** LEAF: its bytes, a range of the arena. TENSOR: the TensorProto's fields but raw_data, likewise. */
     readonly start: number,
     public end: number,
-    /** CHILD: the field's key (field number << 3 | 2); every key used here fits in one byte. */
+    /** CHILD, TENSOR: the field's key (field number << 3 | 2); every key used here fits in one byte. */
     readonly key: number,
+    /** CHILD: the nested message. */
     readonly frame: Frame | null,
-    /** RAW: the tensor's bytes. */
+    /** TENSOR: its raw data. */
     readonly data: Uint8Array | null,
   ) {}
 }
 
-/** A message whose encoding holds raw tensor data (directly or in a nested message). */
+/** A message whose encoding holds raw tensor data (in a nested TensorProto, at any depth). */
 export class Frame {
   readonly parts: Part[] = [];
   /**
    * Memo of the layout: [c] the encoded size when the fields start at offset c modulo ALIGN, [ALIGN + c]
-   * the width of the length prefix when it starts at c modulo ALIGN (see `place`).
+   * the width of the length prefix when it starts at c modulo ALIGN (see `place`). Allocated when first
+   * needed; most frames are only ever asked about one offset.
    */
-  readonly memo: number[] = new Array<number>(2 * ALIGN);
+  memo: number[] | null = null;
 }
 
 export class Encoder {
@@ -84,9 +87,15 @@ export class Encoder {
     frame.parts.push(new Part(CHILD, 0, 0, key, child, null));
   }
 
-  /** Appends a TensorProto.raw_data field holding `data` (not copied) to `frame`. */
-  rawData(frame: Frame, data: Uint8Array): void {
-    frame.parts.push(new Part(RAW, 0, 0, 0, null, data));
+  /**
+   * Appends a TensorProto as the length-delimited field `key` of `frame`: `fields` (everything but
+   * raw_data) encoded now, then raw_data holding `data` (not copied), aligned when written.
+   */
+  tensor(frame: Frame, key: number, type: protobuf.Type, fields: object, data: Uint8Array): void {
+    if (this.arena) throw new Error('Encoder: fields added after the layout was fixed');
+    const start = this.w.pos;
+    type.encode(fields, this.w);
+    frame.parts.push(new Part(TENSOR, start, this.w.pos, key, null, data));
   }
 
   /** The encoded size of `root`, as a top-level message starting at offset 0. */
@@ -195,50 +204,49 @@ function padTo(at: number): number {
   return p === 0 ? 0 : p >= PAD_MIN ? p : p + ALIGN;
 }
 
-/** A raw_data field at `at`: padding, key, length, bytes. */
-function rawSize(data: Uint8Array, at: number): number {
-  const head = 1 + varintSize(data.byteLength);
-  return padTo(at + head) + head + data.byteLength;
-}
-
 /** The size of `f`'s fields when they start at an offset `start` modulo ALIGN. */
 function size(f: Frame, start: number): number {
-  const known = f.memo[start];
+  const known = f.memo?.[start];
   if (known !== undefined) return known;
   let at = start;
   for (const p of f.parts) {
     if (p.kind === LEAF) at += p.end - p.start;
-    else if (p.kind === RAW) at += rawSize(p.data!, at);
     else {
-      const width = place(p.frame!, at + 1);
-      at += 1 + width + placedSize(p.frame!, at + 1, width);
+      const width = place(p, at + 1);
+      const s = contentSize(p, (at + 1 + width) % ALIGN);
+      at += 1 + width + s + filler(s, width);
     }
   }
-  f.memo[start] = at - start;
+  (f.memo ??= new Array<number>(2 * ALIGN))[start] = at - start;
   return at - start;
 }
 
-/**
- * The width of the length prefix of a child whose prefix starts at `at`. Its size depends on where its
- * content starts, which depends on that width: take the first width w (1..5) whose size needs no more
- * than w bytes. If it needs fewer, a padding field at the end of the child (after all of its raw data,
- * so nothing in it moves) brings the size up to the smallest that needs w bytes (`filler`). Sizes stay
- * under 2^31, so w = 5 always fits.
- */
-function place(f: Frame, at: number): number {
-  const mod = at % ALIGN;
-  const known = f.memo[ALIGN + mod];
-  if (known !== undefined) return known;
-  let width = 1;
-  while (varintSize(size(f, (mod + width) % ALIGN)) > width) width++;
-  f.memo[ALIGN + mod] = width;
-  return width;
+/** The size of a nested message (CHILD or TENSOR) whose content starts at `start` modulo ALIGN. */
+function contentSize(p: Part, start: number): number {
+  if (p.kind === CHILD) return size(p.frame!, start);
+  // The TensorProto's other fields, then padding, the raw_data key and length, and the bytes.
+  const at = start + (p.end - p.start);
+  const n = p.data!.byteLength;
+  const head = 1 + varintSize(n);
+  return at - start + padTo(at + head) + head + n;
 }
 
-/** The child's size placed with a prefix of `width` at `at`, filler included. */
-function placedSize(f: Frame, at: number, width: number): number {
-  const s = size(f, (at + width) % ALIGN);
-  return s + filler(s, width);
+/**
+ * The width of the length prefix of a nested message whose prefix starts at `at`. Its size depends on
+ * where its content starts, which depends on that width: take the first width w (1..5) whose size
+ * needs no more than w bytes. If it needs fewer, a padding field at the end of the message (after its
+ * raw data, so nothing in it moves) brings the size up to the smallest that needs w bytes (`filler`).
+ * Sizes stay under 2^31, so w = 5 always fits.
+ */
+function place(p: Part, at: number): number {
+  const mod = at % ALIGN;
+  const frame = p.frame;
+  const known = frame?.memo?.[ALIGN + mod];
+  if (known !== undefined) return known;
+  let width = 1;
+  while (varintSize(contentSize(p, (mod + width) % ALIGN)) > width) width++;
+  if (frame) frame.memo![ALIGN + mod] = width;
+  return width;
 }
 
 function filler(size: number, width: number): number {
@@ -251,32 +259,40 @@ function emit(f: Frame, at: number, arena: Uint8Array, sink: Sink, scratch: Uint
     if (p.kind === LEAF) {
       sink.write(arena, p.start, p.end);
       at += p.end - p.start;
-    } else if (p.kind === RAW) {
-      const data = p.data!;
-      const n = data.byteLength;
-      at += writePadding(sink, padTo(at + 1 + varintSize(n)));
-      scratch[0] = RAW_DATA_KEY;
-      const head = writeVarint(scratch, 1, n);
-      sink.write(scratch, 0, head);
-      at += head;
-      if (at % ALIGN !== 0) throw new Error(`internal: raw data at ${at} is not aligned`);
-      sink.write(data, 0, n);
-      at += n;
-    } else {
-      const frame = p.frame!;
-      const width = place(frame, at + 1);
-      const s = size(frame, (at + 1 + width) % ALIGN);
-      const fill = filler(s, width);
-      scratch[0] = p.key;
-      const head = writeVarint(scratch, 1, s + fill);
-      if (head !== 1 + width) throw new Error('internal: length prefix width differs from the layout');
-      sink.write(scratch, 0, head);
-      const end = emit(frame, at + head, arena, sink, scratch);
-      if (end - (at + head) !== s) throw new Error('internal: message size differs from the layout');
-      at = end + writePadding(sink, fill);
+      continue;
     }
+    const width = place(p, at + 1);
+    const s = contentSize(p, (at + 1 + width) % ALIGN);
+    const fill = filler(s, width);
+    scratch[0] = p.key;
+    const head = writeVarint(scratch, 1, s + fill);
+    if (head !== 1 + width) throw new Error('internal: length prefix width differs from the layout');
+    sink.write(scratch, 0, head);
+    const start = at + head;
+    at =
+      p.kind === CHILD
+        ? emit(p.frame!, start, arena, sink, scratch)
+        : emitTensor(p, start, arena, sink, scratch);
+    if (at - start !== s) throw new Error('internal: message size differs from the layout');
+    at += writePadding(sink, fill);
   }
   return at;
+}
+
+/** Writes a TENSOR part's content starting at `at`; returns the offset after it. */
+function emitTensor(p: Part, at: number, arena: Uint8Array, sink: Sink, scratch: Uint8Array): number {
+  sink.write(arena, p.start, p.end);
+  at += p.end - p.start;
+  const data = p.data!;
+  const n = data.byteLength;
+  at += writePadding(sink, padTo(at + 1 + varintSize(n)));
+  scratch[0] = RAW_DATA_KEY;
+  const head = writeVarint(scratch, 1, n);
+  sink.write(scratch, 0, head);
+  at += head;
+  if (at % ALIGN !== 0) throw new Error(`internal: raw data at ${at} is not aligned`);
+  sink.write(data, 0, n);
+  return at + n;
 }
 
 /** A padding field of up to PAD_MAX bytes: key, length (set per use), zeros. */

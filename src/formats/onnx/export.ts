@@ -187,7 +187,7 @@ function graphFrame(g: Graph, ctx: Ctx): Frame {
   if (plain.length) encoder.fields(f, GraphProto, { node: plain });
   for (const [name, t] of g.initializers) {
     const raw = inlineRaw(t, ctx);
-    if (raw) encoder.child(f, KEY.graphInitializer, tensorFrame(t, name, raw, ctx));
+    if (raw) encoder.tensor(f, KEY.graphInitializer, TensorProto, tensorHeader(t, name), raw);
     else encoder.fields(f, GraphProto, { initializer: [tensorToProto(t, name, ctx)] });
   }
   return f;
@@ -249,7 +249,8 @@ function attributeFrame(name: string, a: Exclude<Attribute, PlainAttribute>, ctx
 function attributeTensor(f: Frame, t: Tensor, many: boolean, ctx: Ctx): void {
   const raw = inlineRaw(t, ctx);
   if (raw) {
-    ctx.encoder.child(f, many ? KEY.attributeTensors : KEY.attributeT, tensorFrame(t, undefined, raw, ctx));
+    const key = many ? KEY.attributeTensors : KEY.attributeT;
+    ctx.encoder.tensor(f, key, TensorProto, tensorHeader(t, undefined), raw);
   } else {
     const proto = tensorToProto(t, undefined, ctx);
     ctx.encoder.fields(f, AttributeProto, many ? { tensors: [proto] } : { t: proto });
@@ -294,14 +295,7 @@ function inlineRaw(t: Tensor, ctx: Ctx): Uint8Array | undefined {
   return n > 0 && !(ctx.external && n >= ctx.threshold) ? bytes : undefined;
 }
 
-/** A tensor with raw data: its other fields, then raw_data, placed on a 16-byte boundary. */
-function tensorFrame(t: Tensor, name: string | undefined, raw: Uint8Array, ctx: Ctx): Frame {
-  const f = new Frame();
-  ctx.encoder.fields(f, TensorProto, tensorHeader(t, name));
-  ctx.encoder.rawData(f, raw);
-  return f;
-}
-
+/** A TensorProto's fields but its data (raw_data is added aligned by the encoder, see encode.ts). */
 function tensorHeader(t: Tensor, name: string | undefined): Msg {
   const p: Msg = { dims: t.dims.map(int64), dataType: onnxCode(t.dtype) };
   const extra = t.extra ?? {};
