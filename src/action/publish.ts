@@ -39,9 +39,11 @@ export function setOutputs(io: ActionIO, summaries: readonly ModelSummary[]): vo
   io.setOutput('reports', JSON.stringify(reports));
   io.setOutput('report', reports[0] ?? '');
   io.setOutput('quantized', JSON.stringify(files.map((f) => f.path)));
-  io.setOutput('worst_ratio', files.length ? String(Math.max(...files.map((f) => f.ratio))) : '');
-  io.setOutput('worst_sqnr', sqnrs.length ? String(Math.min(...sqnrs)) : '');
+  io.setOutput('worst_ratio', files.length ? String(round(Math.max(...files.map((f) => f.ratio)), 4)) : '');
+  io.setOutput('worst_sqnr', sqnrs.length ? String(round(Math.min(...sqnrs), 2)) : '');
 }
+
+const round = (v: number, digits: number) => Number(v.toFixed(digits));
 
 /** Every file the run wrote for these models, for the artifact. */
 export function writtenFiles(summaries: readonly ModelSummary[], cwd: string): string[] {

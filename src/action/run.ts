@@ -2,6 +2,7 @@ import path from 'node:path';
 import { globSync } from 'tinyglobby';
 import { InvalidOptionError } from '../errors.js';
 import { parseOptions } from '../options.js';
+import { ortBackend } from '../runtime/ort.js';
 import { changeRange, Git } from './git.js';
 import { flagsFor, type ActionInputs } from './inputs.js';
 import { changedModels, displayPath, outputDirs, resolveModels } from './models.js';
@@ -55,6 +56,7 @@ export async function runAction(inputs: ActionInputs, env: ActionEnv, io: Action
       await quantizeOne(model, dirs.get(model)!, { cwd: env.cwd, flags: inputs.flags, base, log }),
     );
   }
+  if (models.length) io.info(`model-quant: ONNX Runtime backend: ${await ortBackend()}`);
   annotate(io, summaries);
   setOutputs(io, summaries);
   const uploaded = await upload(inputs, env, io, summaries, output);

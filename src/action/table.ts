@@ -55,6 +55,9 @@ function delta(s: ModelSummary, f: FileSummary): string {
   return parts.join(', ');
 }
 
+/** A report's Markdown for folding under the table: its chart is a file in the artifact, not a link here. */
+const foldable = (md: string) => md.replace(/^!\[[^\]]*\]\([^)]*\.svg\)\n?/gm, '').trim();
+
 /** The table rows: one per model and written format; a failed model is one row with its error. */
 export function tableRows(summaries: readonly ModelSummary[]): string[] {
   const rows: string[] = [];
@@ -102,7 +105,7 @@ export function renderTable(
   const foot = ctx.footer ? ['', ctx.footer] : [];
   const details = summaries
     .filter((s) => s.markdown)
-    .map((s) => `\n<details><summary>${s.model}</summary>\n\n${s.markdown!.trim()}\n\n</details>`);
+    .map((s) => `\n<details><summary>${s.model}</summary>\n\n${foldable(s.markdown!)}\n\n</details>`);
   const join = (r: string[], d: string[], notes: string[]) =>
     [...head, ...(r.length || summaries.length ? [...HEADER, ...r] : []), ...notes, ...foot, ...d].join(
       '\n',
