@@ -28,6 +28,8 @@ export interface QuantizeOptions {
   percentile: number;
   exclude: string[];
   onnx_format: 'qdq' | 'qoperator';
+  tflite_layout: 'nchw' | 'nhwc';
+  io_type: 'float' | 'int8';
   eval_data?: string;
   preprocess: Preprocess;
   labels?: string;
@@ -62,7 +64,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'formats',
     arg: 'list',
     description:
-      'files to write, comma-separated: onnx,tflite (default: both for .onnx input, tflite for .tflite)',
+      'files to write, comma-separated: onnx,tflite (default: both for an .onnx input, tflite for a .tflite input)',
   },
   {
     name: 'optimize',
@@ -92,6 +94,21 @@ export const FLAGS: readonly FlagSpec[] = [
       'quantized ONNX form: qdq (QuantizeLinear/DequantizeLinear around float ops) or qoperator (QLinearConv, QLinearMatMul)',
     default: 'qdq',
     choices: ['qdq', 'qoperator'],
+  },
+  {
+    name: 'tflite_layout',
+    arg: 'layout',
+    description:
+      'TFLite inputs: nchw keeps the ONNX layout (one TRANSPOSE per image input), nhwc takes NHWC inputs with no TRANSPOSE',
+    default: 'nchw',
+    choices: ['nchw', 'nhwc'],
+  },
+  {
+    name: 'io_type',
+    arg: 'type',
+    description: 'TFLite inputs and outputs: float (QUANTIZE/DEQUANTIZE at the edges) or int8',
+    default: 'float',
+    choices: ['float', 'int8'],
   },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
   {
@@ -177,6 +194,8 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
       .filter(Boolean),
     input_shape: parseShapes(get('input_shape')),
     onnx_format: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
+    tflite_layout: choice('tflite_layout', get('tflite_layout')!, ['nchw', 'nhwc'] as const),
+    io_type: choice('io_type', get('io_type')!, ['float', 'int8'] as const),
     eval_data: get('eval_data'),
     preprocess: parsePreprocess(get('preprocess')),
     labels: get('labels'),

@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidOptionError } from './errors.js';
 import { evaluateOnnx, type Evaluation } from './eval/evaluate.js';
+import { evaluateTflite } from './eval/evaluate-tflite.js';
 import type { Model } from './ir/graph.js';
-import { formatOf, readModel, writeModel } from './model-io.js';
-import type { OutputFormat, QuantizeOptions } from './options.js';
+import { formatOf, readModel } from './model-io.js';
+import type { QuantizeOptions } from './options.js';
 import { optimize } from './passes/optimize.js';
-import { planData } from './pipeline/data.js';
+import { planData, type DataPlan } from './pipeline/data.js';
 import { checkGate, type Gate } from './pipeline/gate.js';
-import { quantizeFloatModel, type QuantSettings } from './quant/quantize.js';
-import { activationsAsUint8 } from './quant/uint8.js';
+import { writeOutputs, type Produced } from './pipeline/outputs.js';
+import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
 import { reportJson } from './report/json.js';
 import { reportMarkdown } from './report/markdown.js';
 import { layerChartSvg } from './report/svg.js';
@@ -37,14 +38,16 @@ export interface RunResult {
   markdown: string;
 }
 
+type Timed = <T>(stage: string, f: () => Promise<T> | T) => Promise<T>;
+
 /**
- * The one library call both faces use. Stages, in order: import, optimize, calibrate+quantize, write,
- * evaluate, report. Nothing is written before quantization has succeeded, every file appears whole or not
- * at all, and on any failure (or an abort) the files this run wrote are removed again.
+ * The one library call both faces use. Stages, in order: import, optimize, quantize (calibration inside),
+ * write, evaluate, report. Nothing is written before quantization has succeeded, every file appears whole
+ * or not at all, and on any failure (or an abort) the files this run wrote are removed again.
  */
 export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {}): Promise<RunResult> {
   const timings: Record<string, number> = {};
-  const timed = async <T>(stage: string, f: () => Promise<T> | T): Promise<T> => {
+  const timed: Timed = async (stage, f) => {
     hooks.signal?.throwIfAborted();
     hooks.onProgress?.({ stage });
     const t0 = performance.now();
@@ -57,46 +60,27 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const imported = await timed('import', () => readModel(opts.input));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
+  if (inputFormat === 'tflite' && opts.scheme !== 'none') {
+    throw new InvalidOptionError(
+      'scheme',
+      `quantizing a TFLite input is not available in this build; use --scheme none, or quantize the ONNX model`,
+    );
+  }
   const data = opts.scheme === 'none' ? undefined : planData(model, opts);
-  const quant = data
-    ? await timed('quantize', () =>
-        quantizeFloatModel(model, settingsOf(opts), data.calibration, {
-          signal: hooks.signal,
-          onSample: (pass, done, total) =>
-            hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
-        }),
-      )
-    : undefined;
+  const quant = data ? await timed('quantize', () => quantize(model, opts, data, hooks)) : undefined;
 
   const stem = path.basename(opts.input, path.extname(opts.input));
   const written: string[] = [];
   try {
-    const outputs = await timed('write', () =>
-      writeOutputs(
-        quant && opts.onnx_format === 'qdq'
-          ? { ...quant.model, graph: activationsAsUint8(quant.model.graph) }
-          : (quant?.model ?? model),
-        opts,
-        inputFormat,
-        stem,
-        written,
-      ),
+    const produced = await timed('write', () =>
+      writeOutputs(inputFormat, quant?.model ?? model, opts, stem, written),
     );
     const inputBytes = fs.statSync(opts.input).size;
-    for (const o of outputs) o.ratio = o.bytes / inputBytes;
-    let evaluation: Evaluation | undefined;
-    const onnxOut = outputs.find((o) => o.format === 'onnx');
-    if (quant && data && onnxOut) {
-      evaluation = await timed('evaluate', () =>
-        evaluateOnnx(model, onnxOut.path, quant.model, data.evaluation, {
-          labels: data.labels,
-          signal: hooks.signal,
-          onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
-        }),
-      );
-      onnxOut.runtime = 'onnxruntime';
-      onnxOut.metrics = evaluation.metrics;
-    }
+    for (const o of produced.files) o.ratio = o.bytes / inputBytes;
+    const evaluation =
+      quant && data
+        ? await timed('evaluate', () => evaluate(model, quant, produced, data, opts, hooks))
+        : undefined;
     const report: Report = {
       schemaVersion: 1,
       tool: { name: 'model-quant', version: VERSION },
@@ -110,13 +94,13 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       },
       evaluation: data && { source: data.evaluationSource, samples: data.evaluation.count },
       inputScales: quant?.inputScales,
-      outputs,
+      outputs: produced.files,
       accuracy: evaluation?.accuracy,
       layers: evaluation?.layers ?? [],
       float: quant?.float ?? [],
       timingsMs: timings,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      warnings: data?.warnings ?? [],
+      warnings: [...(data?.warnings ?? []), ...produced.warnings],
     };
     const gate = opts.fail_on_drop === undefined ? undefined : checkGate(report, opts.fail_on_drop);
     const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
@@ -127,24 +111,49 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   }
 }
 
-async function writeOutputs(
-  m: Model,
+function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHooks): Promise<QuantResult> {
+  const settings: QuantSettings = {
+    scheme: o.scheme as 'pow2' | 'affine',
+    inputScale: o.input_scale,
+    biasMode: o.bias_mode,
+    perChannel: o.per_channel,
+    calibMethod: o.calib_method,
+    percentile: o.percentile,
+    exclude: o.exclude,
+    onnxFormat: o.onnx_format,
+  };
+  return quantizeFloatModel(model, settings, data.calibration, {
+    signal: hooks.signal,
+    onSample: (pass, done, total) => hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
+  });
+}
+
+/** Each written file against the float model, in its own runtime; per-layer errors from the QDQ graph. */
+async function evaluate(
+  model: Model,
+  quant: QuantResult,
+  produced: Produced,
+  data: DataPlan,
   o: QuantizeOptions,
-  inputFormat: 'onnx' | 'tflite',
-  stem: string,
-  written: string[],
-): Promise<WrittenFile[]> {
-  // TFLite output from an ONNX input arrives with the conversion stage; until then ONNX gives ONNX.
-  const formats: OutputFormat[] = o.formats ?? (inputFormat === 'onnx' ? ['onnx'] : ['tflite']);
-  const suffix = o.scheme === 'none' ? 'float' : 'quant';
-  const out: WrittenFile[] = [];
-  for (const format of formats) {
-    const file = path.join(o.output, `${stem}_${suffix}.${format}`);
-    await writeModel(m, file);
-    written.push(file);
-    out.push({ format, path: file, bytes: fs.statSync(file).size, ratio: 0 });
+  hooks: RunHooks,
+): Promise<Evaluation | undefined> {
+  const onnx = produced.files.find((f) => f.format === 'onnx');
+  const tflite = produced.files.find((f) => f.format === 'tflite');
+  let evaluation: Evaluation | undefined;
+  if (onnx) {
+    evaluation = await evaluateOnnx(model, onnx.path, quant.model, data.evaluation, {
+      labels: data.labels,
+      signal: hooks.signal,
+      onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
+    });
+    onnx.runtime = 'onnxruntime';
+    onnx.metrics = evaluation.metrics;
   }
-  return out;
+  if (tflite && produced.tflite && o.io_type === 'float') {
+    tflite.runtime = 'litert';
+    tflite.metrics = await evaluateTflite(model, produced.tflite, data.evaluation, o.tflite_layout);
+  }
+  return evaluation;
 }
 
 function writeReports(r: Report, m: Model, dir: string, stem: string, written: string[]): string {
@@ -168,19 +177,6 @@ function writeReports(r: Report, m: Model, dir: string, stem: string, written: s
   write(`${stem}_report.json`, reportJson(r));
   write(`${stem}_report.md`, markdown);
   return markdown;
-}
-
-function settingsOf(o: QuantizeOptions): QuantSettings {
-  return {
-    scheme: o.scheme as 'pow2' | 'affine',
-    inputScale: o.input_scale,
-    biasMode: o.bias_mode,
-    perChannel: o.per_channel,
-    calibMethod: o.calib_method,
-    percentile: o.percentile,
-    exclude: o.exclude,
-    onnxFormat: o.onnx_format,
-  };
 }
 
 /** Options as JSON-friendly values (Maps to objects, input_scale back to its text form). */

@@ -27,7 +27,16 @@ export function planData(model: Model, o: QuantizeOptions): DataPlan {
   let evaluationSource: DataPlan['evaluationSource'];
   if (o.calib_data) {
     const files = listSampleFiles(o.calib_data);
-    const calibFiles = files.slice(0, o.calib_samples);
+    // Without --eval_data, evaluation needs files calibration did not see: when --calib_samples would
+    // take them all, a quarter is held out (at least one), and the report says so.
+    const holdOut = !o.eval_data && files.length <= o.calib_samples && files.length > 1;
+    const calibCount = holdOut ? Math.max(1, Math.floor(files.length * 0.75)) : o.calib_samples;
+    if (holdOut) {
+      warnings.push(
+        `calibrated on ${calibCount} of the ${files.length} samples; the other ${files.length - calibCount} are held out for evaluation (give --eval_data to calibrate on all)`,
+      );
+    }
+    const calibFiles = files.slice(0, calibCount);
     calibration = fileSamples(calibFiles, inputs, o.preprocess);
     if (o.eval_data) {
       evaluation = fileSamples(listSampleFiles(o.eval_data), inputs, o.preprocess);

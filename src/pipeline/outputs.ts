@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
+import { convertModel } from '../convert/index.js';
+import { writeOnnxFile } from '../formats/onnx/export.js';
+import { exportTflite } from '../formats/tflite/export.js';
+import type { Model } from '../ir/graph.js';
+import type { OutputFormat, QuantizeOptions } from '../options.js';
+import { activationsAsUint8 } from '../quant/uint8.js';
+import type { WrittenFile } from '../report/types.js';
+import { writeFileAtomic } from '../util/fs.js';
+
+export interface Produced {
+  files: WrittenFile[];
+  /** The .tflite bytes written, for evaluation in LiteRT. */
+  tflite?: Uint8Array;
+  warnings: string[];
+}
+
+/**
+ * Writes the requested formats. ONNX input: the QDQ (or float) .onnx and its conversion to .tflite, both
+ * from the one quantized graph. TFLite input: the .tflite. When the formats were not asked for explicitly,
+ * a model the TFLite converter cannot take still gets its .onnx, with a warning instead of a failure.
+ */
+export function writeOutputs(
+  inputFormat: 'onnx' | 'tflite',
+  result: Model,
+  o: QuantizeOptions,
+  stem: string,
+  written: string[],
+): Produced {
+  const formats: OutputFormat[] = o.formats ?? (inputFormat === 'onnx' ? ['onnx', 'tflite'] : ['tflite']);
+  if (inputFormat === 'tflite' && formats.includes('onnx')) {
+    throw new InvalidOptionError('formats', 'a TFLite input is written as TFLite only; use --formats tflite');
+  }
+  const suffix = o.scheme === 'none' ? 'float' : 'quant';
+  const produced: Produced = { files: [], warnings: [] };
+  for (const format of formats) {
+    const file = path.join(o.output, `${stem}_${suffix}.${format}`);
+    if (format === 'onnx') {
+      const onnx =
+        o.scheme !== 'none' && o.onnx_format === 'qdq'
+          ? { ...result, graph: activationsAsUint8(result.graph) }
+          : result;
+      writeOnnxFile(onnx, file);
+    } else {
+      const bytes = tfliteBytes(inputFormat, result, o, !o.formats, produced.warnings);
+      if (!bytes) continue;
+      writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));
+      produced.tflite = bytes;
+    }
+    written.push(file);
+    produced.files.push({ format, path: file, bytes: fs.statSync(file).size, ratio: 0 });
+  }
+  return produced;
+}
+
+function tfliteBytes(
+  inputFormat: 'onnx' | 'tflite',
+  m: Model,
+  o: QuantizeOptions,
+  defaulted: boolean,
+  warnings: string[],
+): Uint8Array | undefined {
+  if (inputFormat === 'tflite') return exportTflite(m);
+  try {
+    const converted = convertModel(m, {
+      layout: o.tflite_layout,
+      ioType: o.io_type,
+      inputShapes: o.input_shape,
+    });
+    return exportTflite(converted.model);
+  } catch (e) {
+    if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
+    warnings.push(`no .tflite written: ${e.message}`);
+    return undefined;
+  }
+}
