@@ -22,7 +22,7 @@ try {
   node(require.resolve('typescript/bin/tsc'), ['-p', 'tsconfig.build.json']);
 } catch {
   // Type errors are the typecheck's to report; tsc has still written the JavaScript, which is what ships.
-  console.warn('package-action: tsc reported errors (above); bundling the JavaScript it wrote');
+  process.stderr.write('package-action: tsc reported errors (above); bundling the JavaScript it wrote\n');
 }
 fs.rmSync(out, { recursive: true, force: true });
 node(path.join(pkgDir('@vercel/ncc'), 'dist/ncc/cli.js'), [
