@@ -1,3 +1,5 @@
+import type { QuantAnnotation } from '../../../src/formats/tflite/ir-extras.js';
+import type { Model, Node, ValueType } from '../../../src/ir/graph.js';
 import { Tensor } from '../../../src/ir/tensor.js';
 import type { Feeds, SampleSource } from '../../../src/quant/calibrate.js';
 import type { QuantSettings } from '../../../src/quant/quantize.js';
@@ -83,7 +85,14 @@ export function generatedSource(
 }
 
 /** `count` smooth images for a single NHWC input, regenerated on every pass (nothing is kept). */
-export function imageSource(input: string, dims: number[], count: number, seed = 1, lo = 0, hi = 1): SampleSource {
+export function imageSource(
+  input: string,
+  dims: number[],
+  count: number,
+  seed = 1,
+  lo = 0,
+  hi = 1,
+): SampleSource {
   const [, h, w, c] = dims as [number, number, number, number];
   return {
     count,
@@ -132,4 +141,76 @@ export function nchwToNhwc(t: Tensor): Tensor {
       for (let y = 0; y < h; y++)
         for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + k] = src[((b * c + k) * h + y) * w + x]!;
   return Tensor.float32([n, h, w, c], out);
+}
+
+/**
+ * The float twin of an int8 TFLite-domain model ("fake quantization"): each int8 op runs float between a
+ * DEQUANTIZE of its int8 inputs and a QUANTIZE of its output to the same int8 tensor, and its int8/int32
+ * constants become their dequantized float values. It rounds exactly where the int8 model does, with
+ * float arithmetic in between, so the two agree up to the int8 kernels' own rounding.
+ */
+export function fakeQuantTwin(model: Model): Model {
+  const g = model.graph.clone();
+  const quantOf = (name: string) =>
+    (g.initializers.get(name)?.extra ?? g.valueInfo.get(name)?.extra)?.quantization as
+      QuantAnnotation | undefined;
+  const isInt8 = (name: string) =>
+    g.typeOf(name)?.kind === 'tensor' && (g.typeOf(name) as { dtype: string }).dtype === 'int8';
+  const nodes: Node[] = [];
+  const floatValue = (name: string, suffix: string) => {
+    const t = g.typeOf(name)!;
+    const f = `${name}__${suffix}`;
+    if (!g.valueInfo.has(f))
+      g.valueInfo.set(f, { name: f, type: { ...(t as object), dtype: 'float32' } as ValueType });
+    return f;
+  };
+  for (const node of model.graph.nodes) {
+    if (node.opType === 'QUANTIZE' || node.opType === 'DEQUANTIZE') {
+      nodes.push(node);
+      continue;
+    }
+    const copy = { ...node, inputs: [...node.inputs], outputs: [...node.outputs] };
+    copy.inputs = node.inputs.map((name) => {
+      const q = name ? quantOf(name) : undefined;
+      if (!q) return name;
+      const constant = g.initializers.get(name);
+      if (constant) {
+        const f = `${name}__f`;
+        g.initializers.set(f, Tensor.float32(constant.dims, dequantized(constant, q)));
+        return f;
+      }
+      const f = floatValue(name, 'dequantized');
+      if (!nodes.some((n) => n.outputs[0] === f))
+        nodes.push({
+          name: f,
+          opType: 'DEQUANTIZE',
+          domain: 'tflite',
+          inputs: [name],
+          outputs: [f],
+          attrs: {},
+        });
+      return f;
+    });
+    const requant: Node[] = [];
+    copy.outputs = node.outputs.map((name) => {
+      if (!name || !isInt8(name)) return name;
+      const f = floatValue(name, 'float');
+      requant.push({ name, opType: 'QUANTIZE', domain: 'tflite', inputs: [f], outputs: [name], attrs: {} });
+      return f;
+    });
+    nodes.push(copy, ...requant);
+  }
+  g.nodes = nodes;
+  return { ...model, graph: g };
+}
+
+function dequantized(t: Tensor, q: QuantAnnotation): Float32Array {
+  const raw = t.toNumbers();
+  if (q.scale.length === 1) return Float32Array.from(raw, (v) => (v - (q.zeroPoint[0] ?? 0)) * q.scale[0]!);
+  const inner = t.dims.slice(q.axis + 1).reduce((a, b) => a * b, 1);
+  const channels = t.dims[q.axis]!;
+  return Float32Array.from(raw, (v, i) => {
+    const c = Math.floor(i / inner) % channels;
+    return (v - (q.zeroPoint[c] ?? 0)) * q.scale[c]!;
+  });
 }

@@ -1,0 +1,100 @@
+import { exportTflite } from '../../formats/tflite/export.js';
+import type { TfliteModelExtra } from '../../formats/tflite/ir-extras.js';
+import type { Model, ValueInfo } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { loadTflite, type TfliteData, type TfliteDType, type TfliteRunner } from '../../runtime/litert.js';
+import type { CalibrationOptions, SampleSource } from '../calibrate.js';
+import { clipRange, HistogramObserver, MinMaxObserver, type Range } from '../observers.js';
+
+/**
+ * Ranges of `tensors` over the samples, from the float TFLite model run in LiteRT with each of them made
+ * an extra subgraph output. Samples stream through the observers one at a time, so memory does not grow
+ * with their number; histogram methods take a min/max pass to fix the bins, then a second pass.
+ */
+export async function calibrateTflite(
+  model: Model,
+  tensors: string[],
+  source: SampleSource,
+  opts: CalibrationOptions,
+): Promise<Map<string, Range>> {
+  const runner = await loadTflite(exportTflite(probeModel(model, tensors)), 'calibration model');
+  try {
+    const inputs = model.graph.inputs.map((v) => v.name);
+    const outputs = [...model.graph.outputs.map((v) => v.name), ...tensors.filter((t) => !isIo(model, t))];
+    const observe = async (pass: number, each: (name: string, data: Float32Array) => void) => {
+      let done = 0;
+      for await (const feeds of source.samples()) {
+        opts.signal?.throwIfAborted();
+        for (const name of inputs) if (feeds[name]?.dtype === 'float32') each(name, feeds[name].toFloat32());
+        const result = await runner.run(runnerFeeds(runner, inputs, feeds));
+        runner.outputs.forEach((port, i) => {
+          const data = result[port.name]?.data;
+          if (data instanceof Float32Array) each(outputs[i]!, data);
+        });
+        opts.onSample?.(pass, ++done, source.count);
+      }
+    };
+    const minmax = new Map(tensors.map((t) => [t, new MinMaxObserver()]));
+    await observe(1, (name, data) => minmax.get(name)?.observe(data));
+    const ranges = new Map([...minmax].map(([k, o]) => [k, o.range()]));
+    if (opts.method === 'minmax') return ranges;
+    const hists = new Map([...ranges].map(([k, r]) => [k, new HistogramObserver(Math.max(-r.min, r.max))]));
+    await observe(2, (name, data) => hists.get(name)?.observe(data));
+    for (const [name, h] of hists) {
+      const threshold =
+        opts.method === 'percentile'
+          ? h.percentile(opts.percentile)
+          : opts.method === 'mse'
+            ? h.mseThreshold()
+            : h.entropyThreshold();
+      ranges.set(name, clipRange(ranges.get(name)!, threshold));
+    }
+    return ranges;
+  } finally {
+    runner.close();
+  }
+}
+
+const isIo = (model: Model, name: string): boolean =>
+  model.graph.inputs.some((v) => v.name === name) || model.graph.outputs.some((v) => v.name === name);
+
+/**
+ * The float model with every tensor in `tensors` appended to the subgraph outputs. Signatures go: with
+ * none, LiteRT exposes the subgraph's inputs and outputs in order, which is how results are matched.
+ */
+export function probeModel(model: Model, tensors: string[]): Model {
+  const g = model.graph.clone();
+  for (const name of tensors) {
+    if (isIo(model, name)) continue;
+    const info: ValueInfo = g.valueInfo.get(name) ?? { name, type: g.typeOf(name) };
+    g.outputs.push(info);
+    g.valueInfo.delete(name);
+  }
+  const extra: TfliteModelExtra = { metadata: [], metadataBuffers: [], signatureDefs: [] };
+  return { ...model, graph: g, extra: { ...model.extra, tflite: extra } };
+}
+
+const ARRAYS: Partial<Record<TfliteDType, (t: Tensor) => TfliteData>> = {
+  float32: (t) => t.toFloat32(),
+  int32: (t) => Int32Array.from(t.toNumbers()),
+  int64: (t) => BigInt64Array.from(t.toNumbers(), (v) => BigInt(v)),
+  uint8: (t) => Uint8Array.from(t.toNumbers()),
+  int8: (t) => Int8Array.from(t.toNumbers()),
+  int16: (t) => Int16Array.from(t.toNumbers()),
+  bool: (t) => Uint8Array.from(t.toNumbers()),
+};
+
+/** Feeds in the runner's input order, each as the typed array its port takes. */
+export function runnerFeeds(
+  runner: TfliteRunner,
+  inputs: string[],
+  feeds: Record<string, Tensor>,
+): TfliteData[] {
+  return runner.inputs.map((port, i) => {
+    const t = feeds[inputs[i]!];
+    if (!t) throw new RangeError(`calibration sample has no data for input '${inputs[i]}'`);
+    const convert = ARRAYS[port.dtype];
+    if (!convert) throw new TypeError(`input '${inputs[i]}' is ${port.dtype}, which samples cannot feed`);
+    return convert(t);
+  });
+}

@@ -1,0 +1,113 @@
+import { InvalidOptionError } from '../../errors.js';
+import type { Model } from '../../ir/graph.js';
+import type { FloatOp } from '../assign.js';
+import type { SampleSource } from '../calibrate.js';
+import type { Range } from '../observers.js';
+import type { QParams } from '../params.js';
+import type { QuantSettings } from '../quantize.js';
+import { assignActivations } from './assign.js';
+import { calibrateTflite } from './calibrate.js';
+import { planTflite } from './plan.js';
+import { rewriteInt8 } from './rewrite.js';
+
+export { TFLITE_QUANT_RULES } from './rules.js';
+
+export interface TfliteQuantResult {
+  /** The int8 model, TFLite domain, ready for `exportTflite`. */
+  model: Model;
+  /** Parameters of every int8 activation and weight, by tensor name in the float graph. */
+  activations: Map<string, QParams>;
+  weights: Map<string, QParams>;
+  ranges: Map<string, Range>;
+  /** Nodes that stay float (between DEQUANTIZE and QUANTIZE), and why. */
+  float: FloatOp[];
+  /** input_scale used per float input (pow2 always; affine only where given). */
+  inputScales: Record<string, number>;
+}
+
+export interface TfliteQuantHooks {
+  onSample?: (pass: number, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Quantizes a float TFLite-domain model (as `importTflite` reads it) to int8 TFLite: calibrate in LiteRT,
+ * then the same ops in the same order, int8 where TFLite has an int8 kernel, with QUANTIZE/DEQUANTIZE
+ * where float meets int8. Samples feed inputs by name, in the model's own (NHWC) layout.
+ */
+export async function quantizeTfliteModel(
+  model: Model,
+  s: QuantSettings,
+  source: SampleSource,
+  hooks: TfliteQuantHooks = {},
+): Promise<TfliteQuantResult> {
+  const g = model.graph;
+  const foreign = g.nodes.find((n) => n.domain !== 'tflite');
+  if (model.format !== 'tflite' || foreign)
+    throw new TypeError(`quantizeTfliteModel takes a TFLite-domain model (node '${foreign?.name}' is not)`);
+  const inputs = g.inputs.map((v) => v.name);
+  checkNamedScales(s, inputs);
+  const plan = planTflite(g, s.exclude);
+  const floatInputs = inputs.filter((name) => plan.dtypes.get(name) === 'float32');
+  const ranges = await calibrateTflite(model, plan.calibrate, source, {
+    method: s.calibMethod,
+    percentile: s.percentile,
+    onSample: hooks.onSample,
+    signal: hooks.signal,
+  });
+  const inputScales = resolveInputScales(s, floatInputs, ranges);
+  const acts = assignActivations(g, plan, ranges, {
+    scheme: s.scheme,
+    inputScales: new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v])),
+    baseInputScale: inputScales[floatInputs[0]!] ?? 1,
+  });
+  const int8 = rewriteInt8(g, plan, acts, {
+    scheme: s.scheme,
+    perChannel: s.perChannel,
+    biasMode: s.biasMode,
+  });
+  return {
+    model: { ...model, graph: int8.graph },
+    activations: acts.params,
+    weights: int8.weights,
+    ranges,
+    float: plan.float,
+    inputScales,
+  };
+}
+
+/**
+ * input_scale per float input: given, or for pow2 `auto` (the largest integer keeping the calibrated range
+ * inside int8). affine uses only the scales given.
+ */
+function resolveInputScales(
+  s: QuantSettings,
+  floatInputs: string[],
+  ranges: Map<string, Range>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of floatInputs) {
+    const scale = s.inputScale;
+    const given =
+      scale?.kind === 'all' ? scale.value : scale?.kind === 'named' ? scale.values.get(name) : undefined;
+    if (given !== undefined) out[name] = given;
+    else if (s.scheme === 'pow2') {
+      const r = ranges.get(name) ?? { min: 0, max: 0 };
+      const mag = Math.max(-r.min, r.max);
+      out[name] = mag > 0 ? Math.max(1, Math.floor(127 / mag)) : 1;
+    }
+  }
+  return out;
+}
+
+function checkNamedScales(s: QuantSettings, inputs: string[]): void {
+  if (s.inputScale?.kind !== 'named') return;
+  for (const name of s.inputScale.values.keys()) {
+    if (!inputs.includes(name)) {
+      throw new InvalidOptionError(
+        'input_scale',
+        `names '${name}', which is not an input of the model; its inputs are: ${inputs.join(', ')}`,
+      );
+    }
+  }
+}

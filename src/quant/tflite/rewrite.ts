@@ -1,0 +1,194 @@
+import { indexGraph, topoSort, type Graph, type Node, type ValueInfo } from '../../ir/graph.js';
+import type { Tensor } from '../../ir/tensor.js';
+import type { QParams } from '../params.js';
+import type { ActivationParams } from './assign.js';
+import type { TflitePlan } from './plan.js';
+import { ruleOf } from './rules.js';
+import {
+  quantizeBiasTensor,
+  quantizeConstant,
+  quantizeWeightTensor,
+  toAnnotation,
+  type WeightSettings,
+} from './weights.js';
+
+export interface Int8Graph {
+  graph: Graph;
+  /** Parameters of every quantized weight, by its name in the float graph. */
+  weights: Map<string, QParams>;
+}
+
+/**
+ * The float graph with its quantized nodes reading and writing int8: the same nodes in the same order,
+ * a QUANTIZE where a float value meets an int8 reader, a DEQUANTIZE where an int8 value meets a float
+ * reader or is a graph output (inputs and outputs keep their names and stay float), and a requantizing
+ * QUANTIZE where the spec ties parameters that could not be one.
+ */
+export function rewriteInt8(
+  g: Graph,
+  plan: TflitePlan,
+  acts: ActivationParams,
+  s: WeightSettings,
+): Int8Graph {
+  const out = g.clone();
+  const index = indexGraph(g);
+  const names = new Set([...g.initializers.keys(), ...g.valueInfo.keys(), ...g.inputs.map((v) => v.name)]);
+  for (const n of g.nodes) for (const o of n.outputs) names.add(o);
+  const fresh = (base: string) => {
+    let name = base;
+    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
+    names.add(name);
+    return name;
+  };
+  const nodes: Node[] = [];
+  const isInt8Produced = (t: string) => plan.quantized.has(index.producer.get(t)!);
+  const declare = (name: string, like: string, p: QParams, keepExtra: boolean) => {
+    const type = g.typeOf(like);
+    const shape = type?.kind === 'tensor' ? type.shape : undefined;
+    const base = keepExtra ? g.valueInfo.get(like)?.extra : undefined;
+    const info: ValueInfo = {
+      name,
+      type: { kind: 'tensor', dtype: 'int8', ...(shape ? { shape } : {}) },
+      extra: { ...base, quantization: toAnnotation(p) },
+    };
+    out.valueInfo.set(name, info);
+  };
+  const convert = (opType: 'QUANTIZE' | 'DEQUANTIZE', from: string, to: string) =>
+    nodes.push({ name: to, opType, domain: 'tflite', inputs: [from], outputs: [to], attrs: {} });
+
+  // Int8 and float views of each activation, made on first use (so each sits right before its first reader).
+  const int8Name = new Map<string, string>();
+  const floatName = new Map<string, string>();
+  for (const node of g.nodes) {
+    if (!plan.quantized.has(node)) continue;
+    for (const o of node.outputs.filter(Boolean)) {
+      const name = index.graphOutputs.has(o) ? fresh(`${o}_int8`) : o;
+      declare(name, o, acts.params.get(o)!, name === o);
+      int8Name.set(o, name);
+      if (index.graphOutputs.has(o)) floatName.set(o, '');
+    }
+  }
+  const int8Of = (t: string): string => {
+    let name = int8Name.get(t);
+    if (name === undefined) {
+      name = fresh(`${t}_int8`);
+      declare(name, t, acts.params.get(t)!, false);
+      convert('QUANTIZE', t, name);
+      int8Name.set(t, name);
+    }
+    return name;
+  };
+  const floatOf = (t: string): string => {
+    if (!isInt8Produced(t)) return t;
+    let name = floatName.get(t);
+    if (!name) {
+      name = index.graphOutputs.has(t) ? t : fresh(`${t}_float`);
+      if (name !== t) out.valueInfo.set(name, { name, type: g.typeOf(t) });
+      convert('DEQUANTIZE', int8Name.get(t)!, name);
+      floatName.set(t, name);
+    }
+    return name;
+  };
+  const requantized = new Map<string, string>();
+  const requantize = (t: string, p: QParams): string => {
+    const key = `${t}|${p.scale[0]}|${p.zeroPoint[0]}`;
+    let name = requantized.get(key);
+    if (!name) {
+      name = fresh(`${t}_requant`);
+      declare(name, t, p, false);
+      convert('QUANTIZE', int8Of(t), name);
+      requantized.set(key, name);
+    }
+    return name;
+  };
+
+  const constants = new Constants(g, out, acts, s, fresh);
+  for (const node of topoSort(g)) {
+    const copy: Node = { ...node, inputs: [...node.inputs], outputs: [...node.outputs] };
+    if (plan.quantized.has(node)) {
+      const rule = ruleOf(node)!;
+      for (const i of rule.activations(node)) {
+        const t = node.inputs[i]!;
+        const again = acts.requantize.find((r) => r.node === node && r.slot === i);
+        if (g.initializers.has(t))
+          copy.inputs[i] = constants.activation(t, again?.params ?? acts.params.get(t)!);
+        else copy.inputs[i] = again ? requantize(t, again.params) : int8Of(t);
+      }
+      if (rule.weight)
+        copy.inputs[rule.weight.index] = constants.weight(node, rule.weight.index, rule.weight.axis);
+      if (rule.bias !== undefined && node.inputs[rule.bias])
+        copy.inputs[rule.bias] = constants.bias(node, rule);
+      copy.outputs = node.outputs.map((o) => (o ? int8Name.get(o)! : o));
+    } else {
+      copy.inputs = node.inputs.map((t) => (t && !g.initializers.has(t) ? floatOf(t) : t));
+    }
+    nodes.push(copy);
+  }
+  for (const v of g.outputs) floatOf(v.name);
+  out.nodes = nodes;
+  removeUnusedInitializers(out);
+  return { graph: out, weights: constants.weightParams };
+}
+
+/** Quantized constants, under the float constant's name when nothing else reads it. */
+class Constants {
+  readonly weightParams = new Map<string, QParams>();
+  private readonly made = new Map<string, string>();
+  private readonly index: ReturnType<typeof indexGraph>;
+
+  constructor(
+    private readonly g: Graph,
+    private readonly out: Graph,
+    private readonly acts: ActivationParams,
+    private readonly s: WeightSettings,
+    private readonly fresh: (base: string) => string,
+  ) {
+    this.index = indexGraph(g);
+  }
+
+  /** The name for a quantized version of `name` (made once per key). */
+  private place(name: string, key: string, make: () => Tensor): string {
+    const known = this.made.get(`${name}|${key}`);
+    if (known) return known;
+    const readers = this.index.consumers.get(name) ?? [];
+    const sole = readers.length === 1 && !this.index.graphOutputs.has(name);
+    const target = sole ? name : this.fresh(`${name}_${key.split(':')[0]}`);
+    this.out.initializers.set(target, make());
+    this.made.set(`${name}|${key}`, target);
+    return target;
+  }
+
+  activation(name: string, p: QParams): string {
+    const t = this.g.initializers.get(name)!;
+    return this.place(name, `int8:${p.scale[0]}:${p.zeroPoint[0]}`, () => quantizeConstant(t, p));
+  }
+
+  weight(node: Node, slot: number, axis: number): string {
+    const name = node.inputs[slot]!;
+    const t = this.g.initializers.get(name)!;
+    return this.place(name, `int8:w${axis}`, () => {
+      const q = quantizeWeightTensor(t, axis, this.s);
+      this.weightParams.set(name, q.params);
+      return q.tensor;
+    });
+  }
+
+  bias(node: Node, rule: NonNullable<ReturnType<typeof ruleOf>>): string {
+    const name = node.inputs[rule.bias!]!;
+    const input = node.inputs[rule.activations(node)[0]!]!;
+    const inScale = this.acts.params.get(input)!.scale[0]!;
+    const outScale = this.acts.params.get(node.outputs[0]!)!.scale[0]!;
+    const wName = node.inputs[rule.weight!.index]!;
+    this.weight(node, rule.weight!.index, rule.weight!.axis);
+    const wParams = this.weightParams.get(wName)!;
+    const t = this.g.initializers.get(name)!;
+    const key = `int32:${inScale}:${outScale}:${wName}`;
+    return this.place(name, key, () => quantizeBiasTensor(t, inScale, wParams, outScale, this.s));
+  }
+}
+
+function removeUnusedInitializers(g: Graph): void {
+  const used = new Set<string>(g.outputs.map((v) => v.name));
+  for (const n of g.nodes) for (const i of n.inputs) used.add(i);
+  for (const name of [...g.initializers.keys()]) if (!used.has(name)) g.initializers.delete(name);
+}
