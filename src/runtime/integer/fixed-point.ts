@@ -7,7 +7,8 @@
  * documented semantics: the high-mul rounds to nearest with ties up, the divide by 2^n to nearest with
  * ties away from zero).
  *
- * pow2: the original hardware's shift, x >> k, truncating ('floor') or rounding half up ('nearest').
+ * pow2: the original hardware's shift, x >> k, truncating ('floor'), rounding half up ('nearest') or half
+ * to even ('even').
  */
 
 const TWO_31 = 2147483648;
@@ -92,21 +93,32 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
   return roundingDivideByPOT(high, shift > 0 ? 0 : -shift);
 }
 
-export type Rounding = 'floor' | 'nearest';
-
 /**
- * pow2 rescale by 2^-k: an arithmetic right shift by k (k > 0), truncating (floor) or adding 2^(k-1)
- * first (nearest, ties up); k <= 0 multiplies by 2^-k exactly.
+ * How the pow2 rescale rounds: 'floor' truncates (the hardware's arithmetic right shift), 'nearest' rounds
+ * half up (adds 2^(k-1) before the shift), 'even' rounds half to even (as ONNX Runtime's QuantizeLinear
+ * and LiteRT's float requantization do).
  */
-export function shiftRound(x: number, k: number, rounding: Rounding): number {
-  if (k <= 0) return x * 2 ** -k;
-  const half = rounding === 'nearest' ? 2 ** (k - 1) : 0;
-  return Math.floor((x + half) / 2 ** k);
+export type Rounding = 'floor' | 'nearest' | 'even';
+
+/** A real value (exact in a double) to an integer by the rule. */
+export function roundReal(v: number, rounding: Rounding): number {
+  if (rounding === 'floor') return Math.floor(v);
+  return rounding === 'nearest' ? Math.floor(v + 0.5) : roundHalfEven(v);
 }
 
-/** floor or round-half-up of num / den for integers, den > 0 (pow2 averages). */
+/** pow2 rescale by 2^-k: an arithmetic right shift by k (k > 0) with the rule; k <= 0 multiplies exactly. */
+export function shiftRound(x: number, k: number, rounding: Rounding): number {
+  if (k <= 0) return x * 2 ** -k;
+  return roundReal(x / 2 ** k, rounding);
+}
+
+/** num / den by the rule, for integers, den > 0 (pow2 averages); exact. */
 export function divideRound(num: number, den: number, rounding: Rounding): number {
-  return rounding === 'nearest' ? Math.floor((2 * num + den) / (2 * den)) : Math.floor(num / den);
+  const q = Math.floor(num / den);
+  if (rounding === 'floor') return q;
+  const twice = 2 * (num - q * den);
+  if (twice !== den) return twice > den ? q + 1 : q;
+  return rounding === 'nearest' || q % 2 !== 0 ? q + 1 : q;
 }
 
 /** The integer k with 2^k = ratio, or undefined when the ratio is not a power of two. */
@@ -117,3 +129,24 @@ export function exactLog2(ratio: number): number | undefined {
 }
 
 export const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
+
+/**
+ * pow2 rescale of an integer x by a ratio of scales: where the ratio is 2^-k (every rescale of a pure pow2
+ * graph), the shift `shiftRound(x, k)`; otherwise (a scale the TFLite spec fixes, or a product of two
+ * activations whose input_scale is not a power of two) the exact product x * ratio, rounded by the same
+ * rule.
+ */
+export function pow2Scaler(ratio: number, rounding: Rounding): (x: number) => number {
+  const k = exactLog2(1 / ratio);
+  if (k !== undefined && 2 ** -k === ratio) return (x) => shiftRound(x, k, rounding);
+  return (x) => roundReal(x * ratio, rounding);
+}
+
+/** pow2 mean: x * ratio / n rounded by the rule, in integers (x 2^i / (n 2^j)) when the ratio is 2^(i-j). */
+export function pow2Averager(ratio: number, n: number, rounding: Rounding): (x: number) => number {
+  const e = exactLog2(ratio);
+  if (e === undefined) return pow2Scaler(ratio / n, rounding);
+  const num = 2 ** Math.max(0, e);
+  const den = n * 2 ** Math.max(0, -e);
+  return (x) => divideRound(x * num, den, rounding);
+}

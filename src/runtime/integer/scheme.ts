@@ -4,7 +4,7 @@ import { exactLog2, type Rounding } from './fixed-point.js';
 import type { AffineKernels, Arithmetic, BiasMode, Scheme } from './types.js';
 
 export interface IntegerExecutorOptions {
-  /** Default: pow2 when every int8/int32 scale is a power of two with zero point 0 (or the spec's 1/256, -128). */
+  /** Default: read from the file (`detectScheme`). */
   scheme?: Scheme;
   /** pow2 rescale rounding; default 'floor', the hardware's truncation. */
   rounding?: Rounding;
@@ -19,31 +19,42 @@ export function annotationOf(extra: Record<string, unknown> | undefined): QuantA
   return q && q.scale.length ? q : undefined;
 }
 
-/** Every quantization annotation in the graph: constants, inputs, outputs and intermediate values. */
-function annotations(g: Graph): QuantAnnotation[] {
-  const extras = [
-    ...[...g.initializers.values()].map((t) => t.extra),
-    ...[...g.valueInfo.values(), ...g.inputs, ...g.outputs].map((v) => v.extra),
-  ];
-  return extras.map(annotationOf).filter((q): q is QuantAnnotation => q !== undefined);
-}
-
-const SPEC_SCALE = 1 / 256;
-
-/** pow2 when every scale is 2^n and every zero point 0, the spec-fixed 1/256, -128 excepted. */
-export function detectScheme(g: Graph): Scheme {
-  const all = annotations(g);
-  const pow2 = all.every((q) =>
-    q.scale.every((s, i) => {
-      const z = q.zeroPoint[i] ?? q.zeroPoint[0] ?? 0;
-      const f = Math.fround(s);
-      return exactLog2(f) !== undefined && (z === 0 || (f === SPEC_SCALE && z === -128));
-    }),
-  );
-  return all.length > 0 && pow2 ? 'pow2' : 'affine';
-}
+const SPEC_OUTPUTS = [
+  { scale: 1 / 256, zeroPoint: -128 },
+  { scale: 1 / 128, zeroPoint: 0 },
+];
 
 const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
+
+/**
+ * pow2 when every int8 zero point is 0 (the parameters the TFLite spec fixes for LOGISTIC, SOFTMAX and
+ * TANH outputs excepted) and the weights of every conv and FC have power-of-two scales. Activation scales
+ * are 2^n / input_scale, powers of two only relative to each other, so the weights are what tells the
+ * schemes apart (affine weight scales are max|w| / 127).
+ */
+export function detectScheme(g: Graph): Scheme {
+  const int8 = (name: string) => {
+    const t = g.typeOf(name);
+    return t?.kind === 'tensor' && t.dtype === 'int8';
+  };
+  const values = [...g.valueInfo.values(), ...g.inputs, ...g.outputs].filter((v) => int8(v.name));
+  const constants = [...g.initializers.values()].filter((t) => t.dtype === 'int8');
+  const all = [...values.map((v) => v.extra), ...constants.map((t) => t.extra)].map(annotationOf);
+  const weights = g.nodes
+    .filter((n) => MAC_OPS.has(n.opType) && n.inputs[1])
+    .map((n) => annotationOf(g.initializers.get(n.inputs[1]!)?.extra));
+  if (!all.some((q) => q)) return 'affine';
+  const zeroOk = (q: QuantAnnotation | undefined) =>
+    !q ||
+    q.zeroPoint.every(
+      (z, i) =>
+        z === 0 ||
+        SPEC_OUTPUTS.some((p) => p.zeroPoint === z && Math.fround(p.scale) === Math.fround(q.scale[i]!)),
+    );
+  const pow2Scales = (q: QuantAnnotation | undefined) =>
+    !q || q.scale.every((s) => exactLog2(Math.fround(s)) !== undefined);
+  return all.every(zeroOk) && weights.every(pow2Scales) ? 'pow2' : 'affine';
+}
 
 /**
  * B8 files store b8 2^k, so every bias is a multiple of its channel's 2^k; B16 files store a 16-bit bias.

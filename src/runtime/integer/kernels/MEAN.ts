@@ -1,17 +1,16 @@
 import {
-  divideRound,
   multiplyByQuantizedMultiplier,
+  pow2Averager,
   quantizeMultiplier,
   roundHalfEven,
 } from '../fixed-point.js';
-import { exponentOf } from './common/binary.js';
 import { reduceKernel } from './common/reduce.js';
 
 /**
  * Mean over the axes of input 1, from the int32 sum of the stored q over n elements.
  * affine litert (XNNPACK): sum (s_x / s_y) / n + (z_y - z_x s_x / s_y), in float32, rounded half to even.
  * affine reference (TFLite reference_integer_ops::Mean): Σ(q - z_x) rescaled by s_x / s_y, then divided by n
- * half away from zero. pow2: Σ(q - z_x) 2^(e_x - e_y) / n with the scheme's rounding.
+ * half away from zero. pow2: Σ(q - z_x) (s_x / s_y) / n with the scheme's rounding (`pow2Averager`).
  */
 export const MEAN = reduceKernel('MEAN', (cx, x, y, n) => {
   if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
@@ -29,9 +28,6 @@ export const MEAN = reduceKernel('MEAN', (cx, x, y, n) => {
       return Math.trunc(v > 0 ? (v + half) / n : (v - half) / n) + y.zeroPoint;
     };
   }
-  const shift = exponentOf(cx, x, 'input') - exponentOf(cx, y, 'output');
-  const rounding = cx.arith.rounding;
-  const num = 2 ** Math.max(0, shift);
-  const den = n * 2 ** Math.max(0, -shift);
-  return (sum) => divideRound((sum - offset) * num, den, rounding) + y.zeroPoint;
+  const average = pow2Averager(x.scale / y.scale, n, cx.arith.rounding);
+  return (sum) => average(sum - offset) + y.zeroPoint;
 });

@@ -1,14 +1,15 @@
 import {
   multiplyByQuantizedMultiplier,
+  pow2Scaler,
   quantizeMultiplier,
   roundHalfEven,
-  shiftRound,
 } from '../fixed-point.js';
-import { binaryKernel, exponentOf } from './common/binary.js';
+import { binaryKernel } from './common/binary.js';
 
 /**
  * affine (TFLite reference): z_out + MultiplyByQuantizedMultiplier((qa - za)(qb - zb), s_a s_b / s_out).
- * pow2: the product is at 2^(ea+eb); one shift to the output's exponent.
+ * pow2: the product is at s_a s_b; one shift to the output's scale (`pow2Scaler`: exact where that is not
+ * a power of two, as for two activations under an input_scale that is not one).
  */
 export const MUL = binaryKernel({
   opType: 'MUL',
@@ -26,8 +27,7 @@ export const MUL = binaryKernel({
         multiplyByQuantizedMultiplier((qa - a.zeroPoint) * (qb - b.zeroPoint), m.multiplier, m.shift) +
         out.zeroPoint;
     }
-    const k = exponentOf(cx, out, 'output') - exponentOf(cx, a, 'input 0') - exponentOf(cx, b, 'input 1');
-    const rounding = cx.arith.rounding;
-    return (qa, qb) => shiftRound((qa - a.zeroPoint) * (qb - b.zeroPoint), k, rounding) + out.zeroPoint;
+    const scale = pow2Scaler((a.scale * b.scale) / out.scale, cx.arith.rounding);
+    return (qa, qb) => scale((qa - a.zeroPoint) * (qb - b.zeroPoint)) + out.zeroPoint;
   },
 });

@@ -1,10 +1,9 @@
 import {
   multiplyByQuantizedMultiplier,
+  pow2Scaler,
   quantizeMultiplier,
   roundHalfEven,
-  shiftRound,
 } from '../fixed-point.js';
-import { exponentOf } from './common/binary.js';
 import { reduceKernel } from './common/reduce.js';
 
 /**
@@ -24,7 +23,6 @@ export const SUM = reduceKernel('SUM', (cx, x, y, n) => {
     const m = quantizeMultiplier(x.scale / y.scale);
     return (sum) => multiplyByQuantizedMultiplier(sum - offset, m.multiplier, m.shift) + y.zeroPoint;
   }
-  const k = exponentOf(cx, y, 'output') - exponentOf(cx, x, 'input');
-  const rounding = cx.arith.rounding;
-  return (sum) => shiftRound(sum - offset, k, rounding) + y.zeroPoint;
+  const scale = pow2Scaler(x.scale / y.scale, cx.arith.rounding);
+  return (sum) => scale(sum - offset) + y.zeroPoint;
 });

@@ -2,17 +2,18 @@ import {
   multiplyByQuantizedMultiplier,
   quantizeMultiplier,
   roundHalfEven,
-  shiftRound,
+  roundReal,
+  type Rounding,
 } from '../../fixed-point.js';
 import type { KernelContext } from '../../types.js';
-import { exponentOf, type BinaryParams, type PairFunction } from './binary.js';
+import type { BinaryParams, PairFunction } from './binary.js';
 
 /** TFLite int8 ADD/SUB: inputs moved to 2^20 times a common scale, summed, rescaled to the output. */
 const LEFT_SHIFT = 20;
 
 /** a + sign b in the scheme's arithmetic (sign -1 for SUB). */
 export function addSubPair(cx: KernelContext, p: BinaryParams, sign: 1 | -1): PairFunction {
-  if (cx.arith.scheme === 'pow2') return pow2Pair(cx, p, sign);
+  if (cx.arith.scheme === 'pow2') return pow2Pair(p, sign, cx.arith.rounding);
   return cx.arith.affineKernels === 'litert' ? xnnpackPair(p, sign) : affinePair(p, sign);
 }
 
@@ -46,15 +47,13 @@ function affinePair({ a, b, out }: BinaryParams, sign: 1 | -1): PairFunction {
   };
 }
 
-/** DESIGN.md pow2: both inputs shifted to the finer exponent (exact), summed, shifted to the output's. */
-function pow2Pair(cx: KernelContext, { a, b, out }: BinaryParams, sign: 1 | -1): PairFunction {
-  const ea = exponentOf(cx, a, 'input 0');
-  const eb = exponentOf(cx, b, 'input 1');
-  const eo = exponentOf(cx, out, 'output');
-  const e = Math.min(ea, eb);
-  const rounding = cx.arith.rounding;
-  return (qa, qb) => {
-    const sum = (qa - a.zeroPoint) * 2 ** (ea - e) + sign * (qb - b.zeroPoint) * 2 ** (eb - e);
-    return shiftRound(sum, eo - e, rounding) + out.zeroPoint;
-  };
+/**
+ * DESIGN.md pow2: both inputs shifted to the finer exponent (exact), summed, shifted to the output's:
+ * floor((A 2^i + B 2^j) / 2^k) = floor(A s_a / s_out + B s_b / s_out), which is also how an operand off the
+ * activations' grid (a constant with its own power-of-two scale) is rescaled, exactly, then rounded.
+ */
+function pow2Pair({ a, b, out }: BinaryParams, sign: 1 | -1, rounding: Rounding): PairFunction {
+  const ra = a.scale / out.scale;
+  const rb = (sign * b.scale) / out.scale;
+  return (qa, qb) => roundReal((qa - a.zeroPoint) * ra + (qb - b.zeroPoint) * rb, rounding) + out.zeroPoint;
 }

@@ -1,19 +1,18 @@
 import {
-  exactLog2,
   multiplyByQuantizedMultiplier,
+  pow2Scaler,
   quantizeMultiplier,
   roundHalfEven,
-  shiftRound,
 } from '../../fixed-point.js';
 import type { KernelContext } from '../../types.js';
-import { KernelError, type Scalar } from './params.js';
+import type { Scalar } from './params.js';
 import type { Int8Function } from './unary.js';
 
 /**
  * An int8 value re-expressed with other parameters (QUANTIZE int8 -> int8, CONCATENATION inputs).
  * affine reference: TFLite Requantize, z_y + MultiplyByQuantizedMultiplier(q - z_x, s_x / s_y), the ratio
  * in double. affine litert: XNNPACK's convert, an 8-bit multiplier m = rne(256 s_x / s_y),
- * ((q - z_x) m + 128) >> 8, + z_y. pow2: a shift by log2(s_y / s_x).
+ * ((q - z_x) m + 128) >> 8, + z_y. pow2: a shift by log2(s_y / s_x) (`pow2Scaler`).
  */
 export function requantizeFunction(cx: KernelContext, x: Scalar, y: Scalar): Int8Function {
   if (x.scale === y.scale && x.zeroPoint === y.zeroPoint) return (q) => q;
@@ -37,13 +36,8 @@ export function reluRescale(cx: KernelContext, x: Scalar, y: Scalar): Int8Functi
 }
 
 function pow2Requantize(cx: KernelContext, x: Scalar, y: Scalar): Int8Function {
-  const k = exactLog2(y.scale / x.scale);
-  if (k === undefined)
-    throw new KernelError(cx, `scale ratio ${y.scale / x.scale} is not a power of two (pow2)`);
-  const rounding = cx.arith.rounding;
-  return (q) => shiftRound(q - x.zeroPoint, k, rounding) + y.zeroPoint;
+  const scale = pow2Scaler(x.scale / y.scale, cx.arith.rounding);
+  return (q) => scale(q - x.zeroPoint) + y.zeroPoint;
 }
 
-/** pow2 rounding of a real number to an integer: floor, or half up. */
-export const roundPow2 = (v: number, rounding: 'floor' | 'nearest'): number =>
-  rounding === 'nearest' ? Math.floor(v + 0.5) : Math.floor(v);
+export { roundReal as roundPow2 } from '../../fixed-point.js';

@@ -4,11 +4,12 @@ import {
   quantizeMultiplier,
   roundHalfAway,
   roundHalfEven,
+  pow2Scaler,
   shiftRound,
   clamp,
 } from '../../fixed-point.js';
 import type { Arithmetic, KernelContext } from '../../types.js';
-import { KernelError, type Scalar } from './params.js';
+import type { Scalar } from './params.js';
 
 /** What a conv/FC output stage needs: parameters of x, w (per channel), y, the int32 bias and Σw per channel. */
 export interface RescaleSpec {
@@ -27,7 +28,7 @@ export interface ChannelRescale {
 }
 
 export function channelRescale(cx: KernelContext, spec: RescaleSpec): ChannelRescale {
-  if (cx.arith.scheme === 'pow2') return pow2Rescale(cx, spec, cx.arith);
+  if (cx.arith.scheme === 'pow2') return pow2Rescale(spec, cx.arith);
   return cx.arith.affineKernels === 'litert' ? floatRescale(spec) : affineRescale(spec);
 }
 
@@ -87,23 +88,23 @@ function affineRescale(spec: RescaleSpec): ChannelRescale {
  * DESIGN.md pow2: k = log2(s_out / (s_in s_w)). B16: (acc + b16) >> k; B8: (acc >> k) + b8 with b8 the
  * file's b8 2^k divided back by 2^k; 'nearest' adds 2^(k-1) before the shift; saturation to the range.
  */
-function pow2Rescale(cx: KernelContext, spec: RescaleSpec, arith: Arithmetic): ChannelRescale {
+function pow2Rescale(spec: RescaleSpec, arith: Arithmetic): ChannelRescale {
   const n = spec.weightScales.length;
   const pre = new Int32Array(n);
   const post = new Int32Array(n);
   const k = new Int32Array(n);
+  const scalers: ((x: number) => number)[] = [];
   for (let c = 0; c < n; c++) {
-    const kc = exactLog2(spec.output.scale / (spec.input.scale * spec.weightScales[c]!));
-    if (kc === undefined)
-      throw new KernelError(
-        cx,
-        `output scale / accumulator scale of channel ${c} is not a power of two (pow2)`,
-      );
-    k[c] = kc;
+    const ratio = (spec.input.scale * spec.weightScales[c]!) / spec.output.scale;
+    const kc = exactLog2(1 / ratio);
     const b = spec.bias?.[c] ?? 0;
-    const half = arith.rounding === 'nearest' && kc > 0 ? 2 ** (kc - 1) : 0;
+    // A ratio that is not 2^-k (an input on a spec-fixed scale): the exact product, same rounding rule.
+    k[c] = kc ?? NOT_A_SHIFT;
+    scalers[c] = pow2Scaler(ratio, arith.rounding);
+    const half = arith.rounding === 'nearest' && kc !== undefined && kc > 0 ? 2 ** (kc - 1) : 0;
+    if (arith.rounding === 'even' && kc !== undefined && kc > 0) k[c] = NOT_A_SHIFT;
     const b16 = arith.biasMode === 'B16' ? clamp(b, -32768, 32767) : 0;
-    const b8 = arith.biasMode === 'B8' ? clamp(roundHalfAway(b / 2 ** kc), -128, 127) : 0;
+    const b8 = arith.biasMode === 'B8' ? clamp(roundHalfAway(b * ratio), -128, 127) : 0;
     pre[c] = b16 + half - spec.input.zeroPoint * spec.weightSums[c]!;
     post[c] = b8 + spec.output.zeroPoint;
   }
@@ -113,9 +114,13 @@ function pow2Rescale(cx: KernelContext, spec: RescaleSpec, arith: Arithmetic): C
       for (let j = 0; j < count; j++) {
         const s = k[j]!;
         const a = acc[j]! + pre[j]!;
-        const v = (s > 0 && s < 32 ? a >> s : shiftRound(a, s, 'floor')) + post[j]!;
+        const v =
+          (s > 0 && s < 32 ? a >> s : s === NOT_A_SHIFT ? scalers[j]!(a) : shiftRound(a, s, 'floor')) +
+          post[j]!;
         out[offset + j] = v < lo ? lo : v > hi ? hi : v;
       }
     },
   };
 }
+
+const NOT_A_SHIFT = -(2 ** 30);
