@@ -19,7 +19,10 @@ const [mode, modelPath, a, b, c, d] = process.argv.slice(2);
 
 function source(model: Model, dir: string, n: number, shape: string): SampleSource {
   if (dir !== '-') return fileSamples(listSampleFiles(dir).slice(0, n), model.graph.runtimeInputs());
-  const shapes = concreteInputShapes(model.graph, new Map(shape !== '-' ? [['*', shape.split('x').map(Number)]] : []));
+  const shapes = concreteInputShapes(
+    model.graph,
+    new Map(shape !== '-' ? [['*', shape.split('x').map(Number)]] : []),
+  );
   return syntheticSamples(model.graph, n, shapes, new Map());
 }
 

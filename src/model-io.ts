@@ -15,12 +15,16 @@ export function formatOf(file: string): ModelFormat {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.onnx') return 'onnx';
   if (ext === '.tflite') return 'tflite';
-  throw new ModelFormatError(file, `unknown model extension '${ext || '(none)'}'; use a .onnx or .tflite file`);
+  throw new ModelFormatError(
+    file,
+    `unknown model extension '${ext || '(none)'}'; use a .onnx or .tflite file`,
+  );
 }
 
 export async function readModel(file: string): Promise<Model> {
   if (!fs.existsSync(file)) throw new ModelFormatError(file, 'no such file');
-  if (fs.statSync(file).isDirectory()) throw new ModelFormatError(file, 'is a folder; give the path of a model file');
+  if (fs.statSync(file).isDirectory())
+    throw new ModelFormatError(file, 'is a folder; give the path of a model file');
   const format = formatOf(file);
   if (format === 'onnx') return readOnnxFile(file);
   return readTfliteFile(file);
@@ -31,7 +35,10 @@ export async function writeModel(model: Model, file: string): Promise<void> {
   if (format === 'onnx') return writeOnnxFile(model, file);
   if (model.format !== 'tflite') {
     // ONNX -> TFLite conversion (layout pass, int8 ops) is its own stage, not yet built.
-    throw new ModelFormatError(file, 'writing an ONNX model as TFLite is not supported yet; use --formats onnx');
+    throw new ModelFormatError(
+      file,
+      'writing an ONNX model as TFLite is not supported yet; use --formats onnx',
+    );
   }
   const bytes = exportTflite(model);
   writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));

@@ -58,7 +58,11 @@ export type TypedArray =
   | BigUint64Array;
 
 /** The typed array holding one element per value, or `undefined` for types stored as packed bytes. */
-type ArrayCtor = { new (n: number): TypedArray; new (b: ArrayBufferLike, o: number, n: number): TypedArray; BYTES_PER_ELEMENT: number };
+type ArrayCtor = {
+  new (n: number): TypedArray;
+  new (b: ArrayBufferLike, o: number, n: number): TypedArray;
+  BYTES_PER_ELEMENT: number;
+};
 
 const ARRAY_OF: Partial<Record<DType, ArrayCtor>> = {
   float32: Float32Array,

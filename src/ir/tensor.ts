@@ -19,7 +19,9 @@ export class Tensor {
   ) {
     const expected = expectedLength(dtype, elementCount(dims));
     if (data.length !== expected) {
-      throw new RangeError(`tensor of ${dtype}[${dims.join(',')}] needs ${expected} values, got ${data.length}`);
+      throw new RangeError(
+        `tensor of ${dtype}[${dims.join(',')}] needs ${expected} values, got ${data.length}`,
+      );
     }
   }
 
@@ -33,7 +35,12 @@ export class Tensor {
     if (d instanceof Float32Array && this.dtype === 'float32') return d;
     if (this.dtype === 'float16') return mapFloat(d as Uint16Array, float16ToFloat32);
     if (this.dtype === 'bfloat16') return mapFloat(d as Uint16Array, bfloat16ToFloat32);
-    if (Array.isArray(d) || isPacked(this.dtype) || this.dtype.startsWith('float8') || lanesOf(this.dtype) > 1) {
+    if (
+      Array.isArray(d) ||
+      isPacked(this.dtype) ||
+      this.dtype.startsWith('float8') ||
+      lanesOf(this.dtype) > 1
+    ) {
       throw new TypeError(`cannot read a ${this.dtype} tensor as float32`);
     }
     const out = new Float32Array(d.length);
@@ -54,7 +61,11 @@ export class Tensor {
   }
 
   static int64(dims: readonly number[], values: ArrayLike<number | bigint>): Tensor {
-    return new Tensor('int64', dims, BigInt64Array.from(values as ArrayLike<bigint>, (v) => BigInt(v)));
+    return new Tensor(
+      'int64',
+      dims,
+      BigInt64Array.from(values as ArrayLike<bigint>, (v) => BigInt(v)),
+    );
   }
 
   static int32(dims: readonly number[], values: ArrayLike<number>): Tensor {
@@ -118,7 +129,9 @@ export function tensorsEqual(a: Tensor, b: Tensor): boolean {
   if (a.dtype !== b.dtype || a.dims.length !== b.dims.length) return false;
   if (a.dims.some((d, i) => d !== b.dims[i])) return false;
   if (Array.isArray(a.data) || Array.isArray(b.data)) {
-    return Array.isArray(a.data) && Array.isArray(b.data) && a.data.every((s, i) => s === (b.data as string[])[i]);
+    return (
+      Array.isArray(a.data) && Array.isArray(b.data) && a.data.every((s, i) => s === (b.data as string[])[i])
+    );
   }
   const x = a.bytes();
   const y = b.bytes();
