@@ -5,7 +5,7 @@ import { fromAnnotation, sameParams } from './quant-util.js';
 /**
  * Removes what lowering left that computes nothing: a RESHAPE to the shape it already has (ONNX
  * Softmax-1 upgrades leave Flatten/Reshape pairs), and a DEQUANTIZE -> QUANTIZE round trip back to the
- * same parameters (a requantizing QUANTIZE when they differ).
+ * same parameters. A round trip to other parameters stays: it is the exact way to requantize (spec.ts).
  */
 export function cleanup(input: Graph): { graph: Graph; removed: number } {
   const g = input.clone();
@@ -44,7 +44,7 @@ function isNoOpReshape(g: Graph, node: Node): boolean {
   return same && sameParams(paramsOf(g, node.inputs[0]!), paramsOf(g, node.outputs[0]!));
 }
 
-/** DEQUANTIZE(x) -> y -> QUANTIZE -> z, y read only there: z is x (same parameters) or QUANTIZE(x). */
+/** DEQUANTIZE(x) -> y -> QUANTIZE -> z, y read only there, z with x's parameters: z is x. */
 function foldRoundTrip(g: Graph, index: GraphIndex, q: Node): boolean {
   if (q.opType !== 'QUANTIZE') return false;
   const dq = index.producer.get(q.inputs[0]!);
@@ -52,13 +52,8 @@ function foldRoundTrip(g: Graph, index: GraphIndex, q: Node): boolean {
   if (index.graphOutputs.has(dq.outputs[0]!)) return false;
   const x = dq.inputs[0]!;
   const z = q.outputs[0]!;
-  if (sameParams(paramsOf(g, x), paramsOf(g, z))) {
-    if (!replaceValue(g, index, z, x)) return false;
-    g.nodes = g.nodes.filter((n) => n !== q && n !== dq);
-    return true;
-  }
-  q.inputs = [x];
-  g.nodes = g.nodes.filter((n) => n !== dq);
+  if (!sameParams(paramsOf(g, x), paramsOf(g, z)) || !replaceValue(g, index, z, x)) return false;
+  g.nodes = g.nodes.filter((n) => n !== q && n !== dq);
   return true;
 }
 

@@ -7,7 +7,9 @@ import type { QuantAnnotation } from '../formats/tflite/ir-extras.js';
 /**
  * The TFLite int8 quantization spec's fixed and shared parameters ("TFLite 8-bit quantization
  * specification", per-op restrictions), enforced on the lowered graph. Where the QDQ graph's parameters
- * differ, a requantizing QUANTIZE (int8 -> int8) is placed rather than changing the QDQ graph's scales.
+ * differ, the value is requantized rather than the QDQ graph's scales changed: DEQUANTIZE then QUANTIZE,
+ * each exact to float32, where an int8 -> int8 QUANTIZE would run as XNNPACK's convert, whose 8-bit
+ * fractional multiplier is off by a step on about one value in three (mmoe's expert concat).
  */
 
 /** Ops whose output must have its (data) input's parameters. */
@@ -108,8 +110,7 @@ class Requantizer {
     const tmp = this.fresh(`${out}_spec`);
     this.declare(tmp, t.kind === 'tensor' ? t.shape! : [], p);
     node.outputs = node.outputs.map((o) => (o === out ? tmp : o));
-    this.added.push(quantize(tmp, out));
-    this.count++;
+    this.requantize(tmp, out, t.kind === 'tensor' ? t.shape! : []);
   }
 
   /** Input i is brought to `p` by a QUANTIZE (a constant is left to the mapping, which made it at `p`). */
@@ -121,7 +122,13 @@ class Requantizer {
     const tmp = this.fresh(`${v}_requantized`);
     this.declare(tmp, t.kind === 'tensor' ? t.shape! : [], p);
     node.inputs[i] = tmp;
-    this.added.push(quantize(v, tmp));
+    this.requantize(v, tmp, t.kind === 'tensor' ? t.shape! : []);
+  }
+
+  private requantize(from: string, to: string, shape: Dim[]): void {
+    const real = this.fresh(`${from}_real`);
+    this.g.valueInfo.set(real, { name: real, type: { kind: 'tensor', dtype: 'float32', shape } });
+    this.added.push(op('DEQUANTIZE', from, real), op('QUANTIZE', real, to));
     this.count++;
   }
 
@@ -132,9 +139,9 @@ class Requantizer {
   }
 }
 
-const quantize = (from: string, to: string): Node => ({
+const op = (opType: string, from: string, to: string): Node => ({
   name: to,
-  opType: 'QUANTIZE',
+  opType,
   domain: 'tflite',
   inputs: [from],
   outputs: [to],

@@ -24,14 +24,19 @@ const stateConstant = (node: Node, s: ConvState) => (i: number) =>
  * ReduceMean/ReduceSum (and GlobalAveragePool, all spatial axes kept) -> MEAN/SUM over the physical axes,
  * in whatever layout the input has. Without keepdims the output's layout drops the reduced axes.
  */
-export function reduction(opType: string, tflite: string, axesOf?: (rank: number) => number[]): OpMapping {
+export function reduction(
+  opType: string,
+  tflite: string,
+  axesOf?: (rank: number) => number[],
+  int8 = true,
+): OpMapping {
   const axes = (node: Node, rank: number, get: (i: number) => number[] | undefined) =>
     axesOf ? axesOf(rank) : reducedAxes(node, rank, get);
   const keep = (node: Node) => (axesOf ? true : attrInt(node, 'keepdims', 1) === 1);
   return {
     opType,
     layout: 'agnostic',
-    int8: true,
+    int8,
     outputPerm(node, perm, s) {
       if (keep(node)) return perm;
       const gone = axes(node, perm.length, stateConstant(node, s));
