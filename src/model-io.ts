@@ -3,10 +3,7 @@ import path from 'node:path';
 import { ModelFormatError } from './errors.js';
 import type { Model } from './ir/graph.js';
 import { readOnnxFile } from './formats/onnx/import.js';
-import { writeOnnxFile } from './formats/onnx/export.js';
 import { readTfliteFile } from './formats/tflite/import.js';
-import { exportTflite } from './formats/tflite/export.js';
-import { writeFileAtomic } from './util/fs.js';
 
 export type ModelFormat = 'onnx' | 'tflite';
 
@@ -28,18 +25,4 @@ export async function readModel(file: string): Promise<Model> {
   const format = formatOf(file);
   if (format === 'onnx') return readOnnxFile(file);
   return readTfliteFile(file);
-}
-
-export async function writeModel(model: Model, file: string): Promise<void> {
-  const format = formatOf(file);
-  if (format === 'onnx') return writeOnnxFile(model, file);
-  if (model.format !== 'tflite') {
-    // ONNX -> TFLite conversion (layout pass, int8 ops) is its own stage, not yet built.
-    throw new ModelFormatError(
-      file,
-      'writing an ONNX model as TFLite is not supported yet; use --formats onnx',
-    );
-  }
-  const bytes = exportTflite(model);
-  writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));
 }
