@@ -214,3 +214,19 @@ function dequantized(t: Tensor, q: QuantAnnotation): Float32Array {
     return (v - (q.zeroPoint[c] ?? 0)) * q.scale[c]!;
   });
 }
+
+/**
+ * How closely an int8 tensor of the quantized model, dequantized, follows the float model's tensor of
+ * the same name: the share of elements within `steps` quantization steps (elements the int8 range cannot
+ * hold are compared with the clamped value).
+ */
+export function agreement(float: Float32Array, int8: Int8Array, q: QuantAnnotation, steps = 1): number {
+  const [s, z] = [q.scale[0]!, q.zeroPoint[0]!];
+  const [lo, hi] = [(-128 - z) * s, (127 - z) * s];
+  let ok = 0;
+  for (let i = 0; i < float.length; i++) {
+    const want = Math.min(hi, Math.max(lo, float[i]!));
+    if (Math.abs((int8[i]! - z) * s - want) <= steps * s) ok++;
+  }
+  return ok / float.length;
+}
