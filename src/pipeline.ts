@@ -11,6 +11,7 @@ import { planData, type DataPlan } from './pipeline/data.js';
 import { checkGate, type Gate } from './pipeline/gate.js';
 import { writeOutputs, type Produced } from './pipeline/outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
+import { quantizeTfliteModel } from './quant/tflite/index.js';
 import { reportJson } from './report/json.js';
 import { reportMarkdown } from './report/markdown.js';
 import { layerChartSvg } from './report/svg.js';
@@ -60,12 +61,6 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const imported = await timed('import', () => readModel(opts.input));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
-  if (inputFormat === 'tflite' && opts.scheme !== 'none') {
-    throw new InvalidOptionError(
-      'scheme',
-      `quantizing a TFLite input is not available in this build; use --scheme none, or quantize the ONNX model`,
-    );
-  }
   const data = opts.scheme === 'none' ? undefined : planData(model, opts);
   const quant = data ? await timed('quantize', () => quantize(model, opts, data, hooks)) : undefined;
 
@@ -111,7 +106,10 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   }
 }
 
-function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHooks): Promise<QuantResult> {
+type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales'>;
+
+/** ONNX inputs quantize to QDQ (from which the TFLite file is converted); TFLite inputs to int8 TFLite. */
+function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHooks): Promise<Quantized> {
   const settings: QuantSettings = {
     scheme: o.scheme as 'pow2' | 'affine',
     inputScale: o.input_scale,
@@ -122,16 +120,19 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     exclude: o.exclude,
     onnxFormat: o.onnx_format,
   };
-  return quantizeFloatModel(model, settings, data.calibration, {
+  const h = {
     signal: hooks.signal,
-    onSample: (pass, done, total) => hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
-  });
+    onSample: (pass: number, done: number, total: number) =>
+      hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
+  };
+  if (model.format === 'tflite') return quantizeTfliteModel(model, settings, data.calibration, h);
+  return quantizeFloatModel(model, settings, data.calibration, h);
 }
 
 /** Each written file against the float model, in its own runtime; per-layer errors from the QDQ graph. */
 async function evaluate(
   model: Model,
-  quant: QuantResult,
+  quant: Quantized,
   produced: Produced,
   data: DataPlan,
   o: QuantizeOptions,
@@ -140,7 +141,7 @@ async function evaluate(
   const onnx = produced.files.find((f) => f.format === 'onnx');
   const tflite = produced.files.find((f) => f.format === 'tflite');
   let evaluation: Evaluation | undefined;
-  if (onnx) {
+  if (onnx && model.format === 'onnx') {
     evaluation = await evaluateOnnx(model, onnx.path, quant.model, data.evaluation, {
       labels: data.labels,
       signal: hooks.signal,

@@ -1,13 +1,15 @@
 import type { Model } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { exportOnnx } from '../formats/onnx/export.js';
+import { exportTflite } from '../formats/tflite/export.js';
 import { createOrtSession } from '../runtime/ort.js';
 import { loadTflite, type TfliteData } from '../runtime/litert.js';
 import type { SampleSource } from '../quant/calibrate.js';
 import { MetricAccumulator, type OutputMetrics } from './metrics.js';
 
 /**
- * Runs the float ONNX model in ONNX Runtime and a written .tflite in LiteRT over the same samples, and
+ * Runs the float model (ONNX in ONNX Runtime; a TFLite input in LiteRT) and a written .tflite in LiteRT
+ * over the same samples, and
  * measures per output how far the TFLite outputs are from float. `nhwc`: 4-D inputs are transposed from
  * NCHW for LiteRT and 4-D outputs back, so the comparison is element for element.
  */
@@ -17,7 +19,10 @@ export async function evaluateTflite(
   source: SampleSource,
   layout: 'nchw' | 'nhwc',
 ): Promise<Record<string, OutputMetrics>> {
-  const f = await createOrtSession(exportOnnx(floatModel).bytes);
+  const f =
+    floatModel.format === 'tflite'
+      ? await tfliteReference(floatModel)
+      : await createOrtSession(exportOnnx(floatModel).bytes);
   const t = await loadTflite(tflite, 'quantized.tflite');
   const acc: Record<string, MetricAccumulator> = {};
   try {
@@ -48,6 +53,31 @@ export async function evaluateTflite(
     t.close();
   }
   return Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v.result()]));
+}
+
+/** A float TFLite model run in LiteRT, behind the same run() shape as the ORT session. */
+async function tfliteReference(m: Model) {
+  const r = await loadTflite(exportTflite(m), 'float.tflite');
+  return {
+    async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+      const out = await r.run(
+        Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.data as TfliteData])),
+      );
+      return Object.fromEntries(
+        Object.entries(out).map(([k, o]) => [
+          k,
+          new Tensor(
+            'float32',
+            o.shape,
+            o.data instanceof Float32Array ? o.data : Float32Array.from(o.data as ArrayLike<number>),
+          ),
+        ]),
+      );
+    },
+    async close() {
+      r.close();
+    },
+  };
 }
 
 function transpose(t: Tensor, perm: number[]): Tensor {
