@@ -7,7 +7,7 @@ import { loadTflite } from '../../../src/runtime/litert.js';
 import { quantizeTfliteModel, type TfliteQuantResult } from '../../../src/quant/tflite/index.js';
 import { fakeQuantTwin, floats, generatedSource, settings, smoothImage, sqnr } from './helpers.js';
 import { int8SpecViolations, opList } from './spec-check.js';
-import { tinyModel } from './tiny.js';
+import { tinyModel, tinyModel2, tinyModel3, tinyModel4 } from './tiny.js';
 
 const image = (seed: number) => smoothImage(8, 8, 3, seed);
 const source = (count = 12) => generatedSource('x', [1, 8, 8, 3], count, image);
@@ -177,3 +177,96 @@ describe('quantizeTfliteModel options', () => {
     await expect(quantizeTfliteModel(onnx, settings(), source(1))).rejects.toThrow(/TFLite-domain/);
   });
 });
+
+describe.each(['affine', 'pow2'] as const)('quantizeTfliteModel on a second small model (%s)', (scheme) => {
+  it('quantizes pads, splits, resizes, transposes and reductions within the spec, and runs', async () => {
+    const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+    const make = (s: number) => smoothImage(8, 8, 4, s, -1, 2);
+    const r = await quantizeTfliteModel(
+      tinyModel2(),
+      settings({ scheme }),
+      generatedSource('x', [1, 8, 8, 4], 8, make),
+    );
+    const bytes = exportTflite(r.model);
+    expect(int8SpecViolations(bytes)).toEqual([]);
+    const ops = opList(bytes);
+    expect(ops.filter((o) => o !== 'QUANTIZE' && o !== 'DEQUANTIZE')).toEqual(
+      tinyModel2().graph.nodes.map((n) => n.opType),
+    );
+    // In: one QUANTIZE; TANH's fixed output requantized for MAXIMUM; out: a DEQUANTIZE per output.
+    expect(ops.filter((o) => o === 'QUANTIZE')).toHaveLength(2);
+    expect(ops.filter((o) => o === 'DEQUANTIZE')).toHaveLength(2);
+    expect(ops[ops.indexOf('MAXIMUM') - 1]).toBe('QUANTIZE');
+    const g = importTflite(bytes).graph;
+    expect(g.outputs.map((v) => [v.name, v.type?.kind === 'tensor' && v.type.dtype])).toEqual([
+      ['y', 'float32'],
+      ['c', 'float32'],
+    ]);
+    const [ref, int8] = [await loadTflite(exportTflite(tinyModel2())), await loadTflite(bytes)];
+    const db: Record<string, number[]> = { y: [], c: [] };
+    for (const s of seeds.map((v) => v + 100)) {
+      const [a, b] = [await ref.run([make(s)]), await int8.run([make(s)])];
+      for (const k of ['y', 'c']) db[k]!.push(sqnr(floats(a[k]), floats(b[k])));
+    }
+    ref.close();
+    int8.close();
+    console.log(
+      `tiny2 ${scheme}: SQNR y ${db.y!.map((v) => v.toFixed(1))}, c ${db.c!.map((v) => v.toFixed(1))} dB`,
+    );
+    expect(Math.min(...db.c!)).toBeGreaterThan(30);
+    expect(Math.min(...db.y!)).toBeGreaterThan(15);
+  });
+});
+
+describe.each(['affine', 'pow2'] as const)(
+  'quantizeTfliteModel, TRANSPOSE_CONV and BATCH_MATMUL (%s)',
+  (scheme) => {
+    it('quantizes them within the spec and LiteRT runs them close to float', async () => {
+      const make = (s: number) => smoothImage(8, 8, 8, s);
+      const r = await quantizeTfliteModel(
+        tinyModel3(),
+        settings({ scheme }),
+        generatedSource('x', [1, 8, 8, 8], 8, make),
+      );
+      const bytes = exportTflite(r.model);
+      expect(int8SpecViolations(bytes)).toEqual([]);
+      expect(r.float).toEqual([]);
+      expect(quantOf(r.model, 'w').scale).toHaveLength(4);
+      const [ref, int8] = [await loadTflite(exportTflite(tinyModel3())), await loadTflite(bytes)];
+      const x = make(77);
+      const db = sqnr(floats((await ref.run([x])).z), floats((await int8.run([x])).z));
+      ref.close();
+      int8.close();
+      console.log(`tiny3 ${scheme}: SQNR z ${db.toFixed(1)} dB`);
+      expect(db).toBeGreaterThan(25);
+    });
+  },
+);
+
+describe.each(['affine', 'pow2'] as const)(
+  'quantizeTfliteModel, the rest of the rule table (%s)',
+  (scheme) => {
+    it('runs RELU6, PRELU, EXP, MINIMUM, slices, squeezes, GATHER and SUM int8 within the spec', async () => {
+      const make = (s: number) => smoothImage(4, 4, 6, s, -2, 3);
+      const r = await quantizeTfliteModel(
+        tinyModel4(),
+        settings({ scheme }),
+        generatedSource('x', [1, 4, 4, 6], 8, make),
+      );
+      const bytes = exportTflite(r.model);
+      expect(int8SpecViolations(bytes)).toEqual([]);
+      expect(opList(bytes)).toEqual([
+        'QUANTIZE',
+        ...tinyModel4().graph.nodes.map((n) => n.opType),
+        'DEQUANTIZE',
+      ]);
+      const [ref, int8] = [await loadTflite(exportTflite(tinyModel4())), await loadTflite(bytes)];
+      const x = make(70);
+      const db = sqnr(floats((await ref.run([x])).y), floats((await int8.run([x])).y));
+      ref.close();
+      int8.close();
+      console.log(`tiny4 ${scheme}: SQNR y ${db.toFixed(1)} dB`);
+      expect(db).toBeGreaterThan(20);
+    });
+  },
+);
