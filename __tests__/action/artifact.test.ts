@@ -23,6 +23,7 @@ describe('artifact upload (dist/ against a local Actions results service)', () =
         calib_data: 'examples/mmoe/samples',
         calib_samples: '2',
         eval_data: 'examples/mmoe/samples/01*.npz',
+        formats: 'onnx',
         artifact_name: 'quantized-models',
         retention_days: '5',
         comment: 'false',

@@ -7,6 +7,7 @@ const INPUTS = {
   calib_data: 'examples/mmoe/samples',
   calib_samples: '2',
   eval_data: 'examples/mmoe/samples/01*.npz',
+  formats: 'onnx',
   artifact_name: '',
   changed_only: 'false',
   compare_base: 'false',

@@ -55,6 +55,7 @@ describe('dist/index.js on a pull request, from an empty folder', () => {
         input: 'examples/*.onnx\nmodels/*.onnx',
         calib_data: 'examples/{stem}/samples',
         calib_samples: '4',
+        formats: 'onnx',
         comment: 'false',
         artifact_name: '',
       },
@@ -116,6 +117,7 @@ describe('dist/index.js on a pull request, from an empty folder', () => {
         input: 'models/',
         output: 'all',
         calib_samples: '2',
+        formats: 'onnx',
         comment: 'false',
         artifact_name: '',
         changed_only: 'false',
@@ -139,5 +141,37 @@ describe('dist/index.js on a pull request, from an empty folder', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(r.outputs.models!)).toEqual(['examples/mmoe.onnx', 'examples/mobilenet_v1_bn.onnx']);
     expect(r.summary).toContain('- `examples/mmoe.onnx`');
+  });
+});
+
+describe('dist/index.js writing TFLite', () => {
+  it('checks the .tflite in LiteRT, whose WASM build travels in dist/', async () => {
+    const action = stageAction();
+    const ws = workspace(['mobilenet_v1_bn']);
+    const r = await runDist(
+      action,
+      ws,
+      {
+        input: 'examples/mobilenet_v1_bn.onnx',
+        calib_data: 'examples/mobilenet_v1_bn/samples',
+        calib_samples: '2',
+        eval_data: 'examples/mobilenet_v1_bn/samples/01*.npy',
+        formats: 'onnx,tflite',
+        artifact_name: '',
+      },
+      { eventName: 'workflow_dispatch' },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(ws, 'output/mobilenet_v1_bn_report.json'), 'utf8'));
+    const tflite = report.outputs.find((o: any) => o.format === 'tflite');
+    expect(tflite).toMatchObject({ runtime: 'litert', path: 'output/mobilenet_v1_bn_quant.tflite' });
+    expect(Number.isFinite(tflite.metrics.output.sqnrDb)).toBe(true);
+    expect(r.summary).toMatch(
+      /\| `examples\/mobilenet_v1_bn.onnx` \| tflite \| 1\.83 MiB → \d+\.\d KiB \| 0\.\d{3} \| -?\d+\.\d dB/,
+    );
+    expect(JSON.parse(r.outputs.quantized!)).toEqual([
+      'output/mobilenet_v1_bn_quant.onnx',
+      'output/mobilenet_v1_bn_quant.tflite',
+    ]);
   });
 });

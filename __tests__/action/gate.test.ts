@@ -13,6 +13,7 @@ const INPUTS = {
   calib_samples: '4',
   eval_data: 'examples/mobilenet_v1_bn/samples/01*.npy',
   input_scale: '1',
+  formats: 'onnx',
   artifact_name: '',
   comment: 'false',
 };
