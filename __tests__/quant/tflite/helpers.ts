@@ -84,28 +84,6 @@ export function generatedSource(
   };
 }
 
-/** `count` smooth images for a single NHWC input, regenerated on every pass (nothing is kept). */
-export function imageSource(
-  input: string,
-  dims: number[],
-  count: number,
-  seed = 1,
-  lo = 0,
-  hi = 1,
-): SampleSource {
-  const [, h, w, c] = dims as [number, number, number, number];
-  return {
-    count,
-    kind: 'synthetic',
-    async *samples() {
-      for (let i = 0; i < count; i++) {
-        const feeds: Feeds = { [input]: Tensor.float32(dims, smoothImage(h, w, c, seed + i, lo, hi)) };
-        yield feeds;
-      }
-    },
-  };
-}
-
 export function settings(over: Partial<QuantSettings> = {}): QuantSettings {
   return {
     scheme: 'affine',

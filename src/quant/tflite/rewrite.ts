@@ -1,4 +1,11 @@
-import { indexGraph, topoSort, type Graph, type Node, type ValueInfo } from '../../ir/graph.js';
+import {
+  indexGraph,
+  topoSort,
+  type Graph,
+  type GraphIndex,
+  type Node,
+  type ValueInfo,
+} from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { QParams } from '../params.js';
 import type { ActivationParams } from './assign.js';
@@ -30,79 +37,8 @@ export function rewriteInt8(
   acts: ActivationParams,
   s: WeightSettings,
 ): Int8Graph {
-  const out = g.clone();
-  const index = indexGraph(g);
-  const names = new Set([...g.initializers.keys(), ...g.valueInfo.keys(), ...g.inputs.map((v) => v.name)]);
-  for (const n of g.nodes) for (const o of n.outputs) names.add(o);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
-    names.add(name);
-    return name;
-  };
-  const nodes: Node[] = [];
-  const isInt8Produced = (t: string) => plan.quantized.has(index.producer.get(t)!);
-  const declare = (name: string, like: string, p: QParams, keepExtra: boolean) => {
-    const type = g.typeOf(like);
-    const shape = type?.kind === 'tensor' ? type.shape : undefined;
-    const base = keepExtra ? g.valueInfo.get(like)?.extra : undefined;
-    const info: ValueInfo = {
-      name,
-      type: { kind: 'tensor', dtype: 'int8', ...(shape ? { shape } : {}) },
-      extra: { ...base, quantization: toAnnotation(p) },
-    };
-    out.valueInfo.set(name, info);
-  };
-  const convert = (opType: 'QUANTIZE' | 'DEQUANTIZE', from: string, to: string) =>
-    nodes.push({ name: to, opType, domain: 'tflite', inputs: [from], outputs: [to], attrs: {} });
-
-  // Int8 and float views of each activation, made on first use (so each sits right before its first reader).
-  const int8Name = new Map<string, string>();
-  const floatName = new Map<string, string>();
-  for (const node of g.nodes) {
-    if (!plan.quantized.has(node)) continue;
-    for (const o of node.outputs.filter(Boolean)) {
-      const name = index.graphOutputs.has(o) ? fresh(`${o}_int8`) : o;
-      declare(name, o, acts.params.get(o)!, name === o);
-      int8Name.set(o, name);
-      if (index.graphOutputs.has(o)) floatName.set(o, '');
-    }
-  }
-  const int8Of = (t: string): string => {
-    let name = int8Name.get(t);
-    if (name === undefined) {
-      name = fresh(`${t}_int8`);
-      declare(name, t, acts.params.get(t)!, false);
-      convert('QUANTIZE', t, name);
-      int8Name.set(t, name);
-    }
-    return name;
-  };
-  const floatOf = (t: string): string => {
-    if (!isInt8Produced(t)) return t;
-    let name = floatName.get(t);
-    if (!name) {
-      name = index.graphOutputs.has(t) ? t : fresh(`${t}_float`);
-      if (name !== t) out.valueInfo.set(name, { name, type: g.typeOf(t) });
-      convert('DEQUANTIZE', int8Name.get(t)!, name);
-      floatName.set(t, name);
-    }
-    return name;
-  };
-  const requantized = new Map<string, string>();
-  const requantize = (t: string, p: QParams): string => {
-    const key = `${t}|${p.scale[0]}|${p.zeroPoint[0]}`;
-    let name = requantized.get(key);
-    if (!name) {
-      name = fresh(`${t}_requant`);
-      declare(name, t, p, false);
-      convert('QUANTIZE', int8Of(t), name);
-      requantized.set(key, name);
-    }
-    return name;
-  };
-
-  const constants = new Constants(g, out, acts, s, fresh);
+  const w = new Int8Writer(g, plan, acts);
+  const constants = new Constants(g, w.out, acts, s, (base) => w.fresh(base));
   for (const node of topoSort(g)) {
     const copy: Node = { ...node, inputs: [...node.inputs], outputs: [...node.outputs] };
     if (plan.quantized.has(node)) {
@@ -112,29 +48,122 @@ export function rewriteInt8(
         const again = acts.requantize.find((r) => r.node === node && r.slot === i);
         if (g.initializers.has(t))
           copy.inputs[i] = constants.activation(t, again?.params ?? acts.params.get(t)!);
-        else copy.inputs[i] = again ? requantize(t, again.params) : int8Of(t);
+        else copy.inputs[i] = again ? w.requantized(t, again.params) : w.int8Of(t);
       }
       if (rule.weight)
         copy.inputs[rule.weight.index] = constants.weight(node, rule.weight.index, rule.weight.axis);
       if (rule.bias !== undefined && node.inputs[rule.bias])
         copy.inputs[rule.bias] = constants.bias(node, rule);
-      copy.outputs = node.outputs.map((o) => (o ? int8Name.get(o)! : o));
+      copy.outputs = node.outputs.map((o) => (o ? w.int8Of(o) : o));
     } else {
-      copy.inputs = node.inputs.map((t) => (t && !g.initializers.has(t) ? floatOf(t) : t));
+      copy.inputs = node.inputs.map((t) => (t && !g.initializers.has(t) ? w.floatOf(t) : t));
     }
-    nodes.push(copy);
+    w.nodes.push(copy);
   }
-  for (const v of g.outputs) floatOf(v.name);
-  out.nodes = nodes;
-  removeUnusedInitializers(out);
-  return { graph: out, weights: constants.weightParams };
+  for (const v of g.outputs) w.floatOf(v.name);
+  w.out.nodes = w.nodes;
+  removeUnusedInitializers(w.out);
+  return { graph: w.out, weights: constants.weightParams };
+}
+
+/**
+ * The int8 and float views of each activation. A quantized node's output is int8 under its own name (a
+ * graph output's int8 tensor gets a new one, its DEQUANTIZE the output's name); other views are made on
+ * first use, so each conversion sits right before its first reader.
+ */
+class Int8Writer {
+  readonly out: Graph;
+  readonly nodes: Node[] = [];
+  private readonly index: GraphIndex;
+  private readonly names: Set<string>;
+  private readonly int8Name = new Map<string, string>();
+  private readonly floatName = new Map<string, string>();
+  private readonly requant = new Map<string, string>();
+
+  constructor(
+    private readonly g: Graph,
+    private readonly plan: TflitePlan,
+    private readonly acts: ActivationParams,
+  ) {
+    this.out = g.clone();
+    this.index = indexGraph(g);
+    this.names = new Set([...g.initializers.keys(), ...g.valueInfo.keys(), ...g.inputs.map((v) => v.name)]);
+    for (const n of g.nodes) for (const o of n.outputs) this.names.add(o);
+    for (const node of g.nodes) {
+      if (!plan.quantized.has(node)) continue;
+      for (const o of node.outputs.filter(Boolean)) {
+        const name = this.index.graphOutputs.has(o) ? this.fresh(`${o}_int8`) : o;
+        this.declare(name, o, acts.params.get(o)!, name === o);
+        this.int8Name.set(o, name);
+      }
+    }
+  }
+
+  fresh(base: string): string {
+    let name = base;
+    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  int8Of(t: string): string {
+    let name = this.int8Name.get(t);
+    if (name === undefined) {
+      name = this.fresh(`${t}_int8`);
+      this.declare(name, t, this.acts.params.get(t)!, false);
+      this.convert('QUANTIZE', t, name);
+      this.int8Name.set(t, name);
+    }
+    return name;
+  }
+
+  floatOf(t: string): string {
+    if (!this.plan.quantized.has(this.index.producer.get(t)!)) return t;
+    let name = this.floatName.get(t);
+    if (!name) {
+      name = this.index.graphOutputs.has(t) ? t : this.fresh(`${t}_float`);
+      if (name !== t) this.out.valueInfo.set(name, { name, type: this.g.typeOf(t) });
+      this.convert('DEQUANTIZE', this.int8Name.get(t)!, name);
+      this.floatName.set(t, name);
+    }
+    return name;
+  }
+
+  /** `t` brought to `p` by a QUANTIZE int8 -> int8. */
+  requantized(t: string, p: QParams): string {
+    const key = `${t}|${p.scale[0]}|${p.zeroPoint[0]}`;
+    let name = this.requant.get(key);
+    if (!name) {
+      name = this.fresh(`${t}_requant`);
+      this.declare(name, t, p, false);
+      this.convert('QUANTIZE', this.int8Of(t), name);
+      this.requant.set(key, name);
+    }
+    return name;
+  }
+
+  private declare(name: string, like: string, p: QParams, keepExtra: boolean): void {
+    const type = this.g.typeOf(like);
+    const shape = type?.kind === 'tensor' ? type.shape : undefined;
+    const base = keepExtra ? this.g.valueInfo.get(like)?.extra : undefined;
+    const info: ValueInfo = {
+      name,
+      type: { kind: 'tensor', dtype: 'int8', ...(shape ? { shape } : {}) },
+      extra: { ...base, quantization: toAnnotation(p) },
+    };
+    this.out.valueInfo.set(name, info);
+  }
+
+  private convert(opType: 'QUANTIZE' | 'DEQUANTIZE', from: string, to: string): void {
+    this.nodes.push({ name: to, opType, domain: 'tflite', inputs: [from], outputs: [to], attrs: {} });
+  }
 }
 
 /** Quantized constants, under the float constant's name when nothing else reads it. */
 class Constants {
   readonly weightParams = new Map<string, QParams>();
   private readonly made = new Map<string, string>();
-  private readonly index: ReturnType<typeof indexGraph>;
+  private readonly index: GraphIndex;
 
   constructor(
     private readonly g: Graph,
