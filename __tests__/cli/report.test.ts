@@ -78,7 +78,7 @@ describe('report and quality gate', () => {
       'src/cli.ts',
       ...base,
       '--calib_samples',
-      '5000',
+      '300',
       '--output',
       dir,
     ]);
