@@ -118,7 +118,8 @@ class Folder {
         target = d;
       } else this.dequantizeNode(dq, target, d);
     }
-    for (const dq of dqs) if (!this.outputs.has(dq.outputs[0]!)) this.subst.set(dq.outputs[0]!, target);
+    // Ops read the int8 value, also where the DequantizeLinear's output is a graph output too.
+    for (const dq of dqs) if (dq.outputs[0] !== target) this.subst.set(dq.outputs[0]!, target);
     if (this.renameOutput.has(x)) this.subst.set(x, target);
     count(this.s, 'activations-read-from-qdq');
   }

@@ -176,11 +176,22 @@ function permuteAxis(t: Tensor, axis: number, order: Int32Array): Tensor {
   return withAnnotation(result, { ...q, scale: pick(q.scale), zeroPoint: pick(q.zeroPoint) });
 }
 
-/** Graph outputs leave in ONNX order ('nhwc': 4-D outputs stored channels-last stay so). */
+/**
+ * Graph outputs leave in ONNX order ('nhwc': 4-D outputs stored channels-last stay so). An output
+ * DEQUANTIZE is transposed before, on int8 values, rather than after.
+ */
 function restoreOutputs(s: ConvState, t: Transposer, opts: Pick<ConvertOptions, 'layout'>): void {
+  const index = indexGraph(s.graph);
   for (const v of s.graph.outputs) {
     const perm = permOf(s, v.name);
     if (isIdentity(perm) || (opts.layout === 'nhwc' && samePerm(perm, channelsLast(4)))) continue;
+    const dq = index.producer.get(v.name);
+    const x = dq?.inputs[0];
+    if (dq?.domain === 'tflite' && dq.opType === 'DEQUANTIZE' && index.consumers.get(x!)?.length === 1) {
+      dq.inputs[0] = t.ensure(x!, identity(perm.length));
+      s.perm.set(v.name, identity(perm.length));
+      continue;
+    }
     const stored = t.fresh(`${v.name}_stored`);
     for (const n of s.graph.nodes) {
       n.inputs = n.inputs.map((i) => (i === v.name ? stored : i));
