@@ -1,4 +1,5 @@
 import { indexGraph, type Node } from '../ir/graph.js';
+import { clipBounds } from '../ops/Clip.js';
 import { getMapping } from './ops/index.js';
 import { sameParams } from './quant-util.js';
 import { cloneState, count, type ConvState } from './types.js';
@@ -49,15 +50,9 @@ export function fuseActivations(input: ConvState): ConvState {
 function activationKind(node: Node, s: ConvState): FusedActivation | undefined {
   if (node.domain !== '') return undefined;
   if (node.opType === 'Relu') return 'RELU';
-  if (node.opType !== 'Clip') return undefined;
-  const bound = (i: number, fallback: number) => {
-    const name = node.inputs[i];
-    const t = name ? s.graph.initializers.get(name) : undefined;
-    return t ? t.toFloat32()[0]! : fallback;
-  };
-  const [lo, hi] = [bound(1, -Infinity), bound(2, Infinity)];
-  if (lo === 0 && hi === 6) return 'RELU6';
-  if (lo === 0 && hi === Infinity) return 'RELU';
-  if (lo === -1 && hi === 1) return 'RELU_N1_TO_1';
+  const b = node.opType === 'Clip' ? clipBounds(node, (name) => s.graph.initializers.get(name)) : undefined;
+  if (b?.min === 0 && b.max === 6) return 'RELU6';
+  if (b?.min === 0 && b.max === Infinity) return 'RELU';
+  if (b?.min === -1 && b.max === 1) return 'RELU_N1_TO_1';
   return undefined;
 }

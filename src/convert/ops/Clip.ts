@@ -1,4 +1,6 @@
+import { UnsupportedOpError } from '../../errors.js';
 import type { Node } from '../../ir/graph.js';
+import { clipBounds } from '../../ops/Clip.js';
 import { Tensor } from '../../ir/tensor.js';
 import { int8Constant } from './common/constants.js';
 import type { LowerContext, OpMapping } from './types.js';
@@ -20,13 +22,9 @@ export default {
 } satisfies OpMapping;
 
 function bounds(node: Node, cx: LowerContext): [number, number] {
-  const at = (i: number, fallback: number) =>
-    node.inputs[i] ? (cx.constant(i)?.toFloat32()[0] ?? NaN) : fallback;
-  const lo = at(1, -Infinity);
-  const hi = at(2, Infinity);
-  if (Number.isNaN(lo) || Number.isNaN(hi))
-    throw new Error(`Clip '${node.name}': bounds must be constant for TFLite`);
-  return [lo, hi];
+  const b = clipBounds(node, (name) => cx.state.graph.initializers.get(name));
+  if (!b) throw new UnsupportedOpError(node.name, 'Clip', ['Clip (constant bounds)'], 'in TFLite conversion');
+  return [b.min, b.max];
 }
 
 /** MINIMUM(x, hi) then MAXIMUM(., lo) into output 0, each bound a scalar in the output's number format. */
