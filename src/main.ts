@@ -3,6 +3,7 @@ import { DefaultArtifactClient } from '@actions/artifact';
 import * as github from '@actions/github';
 import { readInputs } from './action/inputs.js';
 import { runAction, type ActionIO } from './action/run.js';
+import { asInputs } from './action/quantize.js';
 import { ModelQuantError } from './errors.js';
 
 /**
@@ -43,7 +44,7 @@ export async function run(): Promise<void> {
       io,
     );
   } catch (e) {
-    const message = e instanceof ModelQuantError ? e.message : ((e as Error).stack ?? String(e));
+    const message = e instanceof ModelQuantError ? asInputs(e.message) : ((e as Error).stack ?? String(e));
     core.setFailed(`model-quant: ${message}`);
   }
 }

@@ -131,6 +131,20 @@ describe('dist/index.js on a pull request, from an empty folder', () => {
     expect(r.summary).toMatch(/\| `models\/stable.onnx` \| onnx \| .* \| – \|\n/);
   });
 
+  it('a bad input value fails the step with one error naming the input, before any work', async () => {
+    const r = await runDist(
+      action,
+      ws,
+      { input: 'examples/*.onnx', calib_samples: 'many' },
+      { event: prEvent(3, base, head) },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^::error::model-quant: calib_samples: 'many' is not valid; give a positive number$/m,
+    );
+    expect(r.stdout).not.toContain('quantizing');
+  });
+
   it('mode list names the changed models as JSON, for a matrix', async () => {
     const r = await runDist(
       action,

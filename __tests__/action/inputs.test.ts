@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACTION_INPUTS, flagsFor, readInputs } from '../../src/action/inputs.js';
+import { asInputs } from '../../src/action/quantize.js';
 import { FLAGS } from '../../src/options.js';
 
 /** action.yml's top-level `inputs:`/`outputs:` entries with their `default:` (a small reader for this file's layout). */
@@ -70,7 +71,7 @@ describe('readInputs', () => {
   });
 
   it('refuses a missing input, a bad mode, a bad boolean and a bad retention, naming the input', () => {
-    expect(() => readInputs(get({}))).toThrow(/--input/);
+    expect(() => readInputs(get({}))).toThrow(/input/);
     expect(() => readInputs(get({ input: 'a.onnx', mode: 'all' }))).toThrow(/mode.*quantize, list, merge/);
     expect(() => readInputs(get({ input: 'a.onnx', comment: 'maybe' }))).toThrow(/comment/);
     expect(() => readInputs(get({ input: 'a.onnx', retention_days: '0' }))).toThrow(/retention_days/);
@@ -80,5 +81,14 @@ describe('readInputs', () => {
   it('flagsFor puts in the model, the output folder, and the stem for {stem}', () => {
     const f = flagsFor({ calib_data: 'data/{stem}/calib', output: 'ignored' }, 'models/net.v2.onnx', 'out');
     expect(f).toEqual({ input: 'models/net.v2.onnx', calib_data: 'data/net.v2/calib', output: 'out' });
+  });
+});
+
+describe('asInputs', () => {
+  it('names flags as the Action names its inputs', () => {
+    expect(asInputs("--scheme: 'x' is not valid; use --scheme none (or `--formats onnx`)")).toBe(
+      "scheme: 'x' is not valid; use scheme none (or `formats onnx`)",
+    );
+    expect(asInputs('a-b --not-a-flag x--y')).toBe('a-b --not-a-flag x--y');
   });
 });

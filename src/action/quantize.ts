@@ -93,8 +93,14 @@ async function quantizeBase(
   }
 }
 
-/** A user's error is its message; anything else keeps its stack for the log. */
+/**
+ * A user's error is its message, with flags named as the Action's inputs (`calib_data`, not
+ * `--calib_data`); anything else keeps its stack for the log.
+ */
 export function describeError(e: unknown): string {
-  if (e instanceof ModelQuantError) return e.message;
+  if (e instanceof ModelQuantError) return asInputs(e.message);
   return e instanceof Error ? `internal error (please report it): ${e.stack ?? e.message}` : String(e);
 }
+
+export const asInputs = (message: string) =>
+  message.replace(/(^|[\s('`])--([a-z][a-z0-9_]*)(?![\w-])/g, '$1$2');
