@@ -145,6 +145,20 @@ describe('dist/index.js on a pull request, from an empty folder', () => {
     expect(r.stdout).not.toContain('quantizing');
   });
 
+  it('a pull request that changes no model quantizes nothing and says so', async () => {
+    const r = await runDist(
+      action,
+      ws,
+      { input: 'models/*.onnx', output: 'none' },
+      { event: prEvent(3, base, head) },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('0 of 1 model(s) changed');
+    expect(r.outputs.models).toBe('[]');
+    expect(r.summary).toContain('No model to quantize in this change.');
+    expect(fs.existsSync(path.join(ws, 'none'))).toBe(false);
+  });
+
   it('mode list names the changed models as JSON, for a matrix', async () => {
     const r = await runDist(
       action,
