@@ -130,7 +130,7 @@ describe.each(CASES)('$name', (c: Case) => {
       const bytes = writeTfliteFile(model, `${c.name}_float`);
       expect(model.graph.nodes.some((n) => n.opType === 'QUANTIZE' || n.opType === 'DEQUANTIZE')).toBe(false);
       const err = relativeError(await runOnnx(float, feeds), await runTflite(bytes, model, feeds));
-      expect(err).toBeLessThanOrEqual(c.name === 'mobilenet_v1_bn' ? 2e-4 : 1e-4);
+      expect(err).toBeLessThanOrEqual(1e-4);
     },
     TIMEOUT,
   );
