@@ -7,6 +7,8 @@
 // every flag is an input of the same name and default.
 // Usage: node scripts/package-action.mjs [out-dir]   (default dist/; CI builds into a temp dir and diffs)
 //        node scripts/package-action.mjs --inputs     (only action.yml's flag inputs)
+// Built into another folder than dist/ (CI's check), it leaves action.yml alone and fails when its flag
+// inputs are not those FLAGS gives.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,7 +71,7 @@ function bundle(out) {
 }
 
 /** Rewrites the block between the markers in action.yml, formatted as prettier formats the rest. */
-async function writeActionInputs() {
+async function writeActionInputs(check) {
   const { FLAGS } = await import(pathToFileURL(path.join(root, 'lib/options.js')).href);
   const file = path.join(root, 'action.yml');
   const text = fs.readFileSync(file, 'utf8');
@@ -90,9 +92,14 @@ async function writeActionInputs() {
   const prettier = await import('prettier');
   const options = { ...(await prettier.resolveConfig(file)), filepath: file };
   const next = await prettier.format(`${head}${BEGIN}${lines.join('\n')}\n${END}${tail}`, options);
-  if (next !== text) fs.writeFileSync(file, next);
+  if (next === text) return;
+  if (!check) return fs.writeFileSync(file, next);
+  process.stderr.write("action.yml's flag inputs differ from FLAGS in src/options.ts: run npm run package\n");
+  process.exit(1);
 }
 
 compile();
-if (process.argv[2] !== '--inputs') bundle(path.resolve(process.argv[2] ?? path.join(root, 'dist')));
-await writeActionInputs();
+const out =
+  process.argv[2] === '--inputs' ? undefined : path.resolve(process.argv[2] ?? path.join(root, 'dist'));
+if (out) bundle(out);
+await writeActionInputs(out !== undefined && out !== path.join(root, 'dist'));
