@@ -7,6 +7,7 @@ import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type QParams } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
+import { toQOperator } from './qoperator.js';
 
 export type InputScale =
   { kind: 'all'; value: number } | { kind: 'named'; values: Map<string, number> } | { kind: 'auto' };
@@ -19,6 +20,8 @@ export interface QuantSettings {
   calibMethod: CalibMethod;
   percentile: number;
   exclude: string[];
+  /** 'qdq' (default) or 'qoperator' (QLinearConv / QLinearMatMul where the pattern allows). */
+  onnxFormat?: 'qdq' | 'qoperator';
 }
 
 export interface QuantResult {
@@ -79,7 +82,8 @@ export async function quantizeFloatModel(
     [...weightParams].filter(([, p]) => p.scale.length === 1 && p.axis === undefined),
   );
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights);
-  const graph = insertQdq(g, plan, activations, weights, wSettings);
+  const qdq = insertQdq(g, plan, activations, weights, wSettings);
+  const graph = s.onnxFormat === 'qoperator' ? toQOperator(qdq).graph : qdq;
   return {
     model: { ...model, graph },
     activations,
