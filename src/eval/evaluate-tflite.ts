@@ -4,6 +4,7 @@ import { exportOnnx } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { createOrtSession } from '../runtime/ort.js';
 import { loadTflite, type TfliteData } from '../runtime/litert.js';
+import { runnerFeeds } from '../quant/tflite/calibrate.js';
 import type { SampleSource } from '../quant/calibrate.js';
 import { MetricAccumulator, type OutputMetrics } from './metrics.js';
 
@@ -28,14 +29,12 @@ export async function evaluateTflite(
   try {
     for await (const feeds of source.samples()) {
       const ref = await f.run(feeds);
-      const lite: Record<string, TfliteData> = {};
-      for (const info of t.inputs) {
-        const x = feeds[info.name] ?? Object.values(feeds)[t.inputs.indexOf(info)]!;
-        const v = layout === 'nhwc' && x.dims.length === 4 ? transpose(x, [0, 2, 3, 1]) : x;
-        lite[info.name] = (
-          v.dtype === 'int64' ? Int32Array.from(v.data as BigInt64Array, Number) : v.data
-        ) as TfliteData;
+      const oriented: Record<string, Tensor> = {};
+      for (const [name, x] of Object.entries(feeds)) {
+        oriented[name] = layout === 'nhwc' && x.dims.length === 4 ? transpose(x, [0, 2, 3, 1]) : x;
       }
+      const names = t.inputs.map((p, i) => (oriented[p.name] ? p.name : Object.keys(oriented)[i]!));
+      const lite = runnerFeeds(t, names, oriented);
       const out = await t.run(lite);
       for (const [name, r] of Object.entries(ref)) {
         const o = out[name];
