@@ -4,10 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpyFile } from '../../src/data/npy.js';
 import { readNpzFile } from '../../src/data/npz.js';
+import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { createOrtSession, type OrtSession } from '../../src/runtime/ort.js';
 import { makeExamples } from '../../scripts/examples/index.js';
+import { Random } from '../../scripts/examples/random.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples');
 const MOBILENET = path.join(EXAMPLES, 'mobilenet_v1_bn.onnx');
@@ -27,6 +29,52 @@ function floats(t: Tensor): number[] {
 function std(v: number[]): number {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   return Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+}
+
+/**
+ * Mean SQNR (dB, per sample, then averaged) of each output when every weight tensor (float
+ * initializer of rank 2 or more) gets seeded Gaussian noise of `relative` times its RMS, against the
+ * unperturbed model, in ONNX Runtime. A trained network keeps per-channel int8 weights (about 1%) at
+ * 25-35 dB; a chaotic one loses its outputs to far less.
+ */
+async function weightNoiseSqnr(
+  file: string,
+  reference: OrtSession,
+  feeds: Record<string, Tensor>[],
+  relative: number,
+): Promise<Record<string, number>> {
+  const model = readOnnxFile(file);
+  const rng = new Random(4242);
+  for (const [name, t] of [...model.graph.initializers]) {
+    if (t.dtype !== 'float32' || t.dims.length < 2) continue;
+    const w = t.data as Float32Array;
+    const rms = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+    model.graph.initializers.set(
+      name,
+      Tensor.float32(
+        t.dims,
+        w.map((v) => v + rng.normal(0, relative * rms)),
+      ),
+    );
+  }
+  const noisy = await createOrtSession(exportOnnx(model).bytes, { intraOpNumThreads: 1 });
+  const sums: Record<string, number> = {};
+  try {
+    for (const feed of feeds) {
+      const want = await reference.run(feed);
+      const got = await noisy.run(feed);
+      for (const [name, t] of Object.entries(want)) {
+        const a = floats(t);
+        const b = floats(got[name]!);
+        const signal = a.reduce((s, v) => s + v * v, 0);
+        const noise = a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0);
+        sums[name] = (sums[name] ?? 0) + (10 * Math.log10(signal / noise)) / feeds.length;
+      }
+    }
+  } finally {
+    await noisy.close();
+  }
+  return sums;
 }
 
 function opCount(file: string, opType: string): number {
@@ -55,15 +103,19 @@ describe('examples/mobilenet_v1_bn.onnx', () => {
     expect(fs.statSync(MOBILENET).size).toBeLessThan(2 * 2 ** 20);
   });
 
-  it('has BatchNorm statistics a trained net would have: positive variances of varied size, gamma around 1', () => {
+  it('has BatchNorm statistics a trained net would have: positive variances of varied size, gamma around 1, small positive beta', () => {
     const g = readOnnxFile(MOBILENET).graph;
     const vars = [...g.initializers].filter(([n]) => n.endsWith('_bn.var')).flatMap(([, t]) => floats(t));
     const gammas = [...g.initializers].filter(([n]) => n.endsWith('_bn.scale')).flatMap(([, t]) => floats(t));
+    const betas = [...g.initializers].filter(([n]) => n.endsWith('_bn.bias')).flatMap(([, t]) => floats(t));
     expect(vars.every((v) => v > 0)).toBe(true);
     expect(Math.max(...vars) / Math.min(...vars)).toBeGreaterThan(100);
     const meanGamma = gammas.reduce((a, b) => a + b, 0) / gammas.length;
     expect(meanGamma).toBeGreaterThan(0.8);
     expect(meanGamma).toBeLessThan(1.25);
+    const meanBeta = betas.reduce((a, b) => a + b, 0) / betas.length;
+    expect(meanBeta).toBeGreaterThan(0);
+    expect(meanBeta).toBeLessThan(1);
   });
 
   it('has 48 image-like samples: smooth, ImageNet-normalized, not white noise', () => {
@@ -103,6 +155,15 @@ describe('examples/mobilenet_v1_bn.onnx', () => {
     }
     expect(new Set(top).size).toBeGreaterThan(10);
     expect(std(peak)).toBeGreaterThan(0.05);
+    // Not near-uniform (1/1000), nor all certain.
+    expect(Math.max(...peak)).toBeGreaterThan(0.3);
+    expect(Math.min(...peak)).toBeLessThan(0.3);
+  });
+
+  it("is not chaotic: its output survives weight noise as a trained net's does", async () => {
+    const feeds = files.map((f) => ({ input: readNpyFile(f) }));
+    expect((await weightNoiseSqnr(MOBILENET, session, feeds, 0.001)).output).toBeGreaterThanOrEqual(40);
+    expect((await weightNoiseSqnr(MOBILENET, session, feeds, 0.01)).output).toBeGreaterThanOrEqual(20);
   });
 });
 
@@ -165,6 +226,18 @@ describe('examples/mmoe.onnx', () => {
     }
     expect(std(out.ctr)).toBeGreaterThan(0.02);
     expect(std(out.cvr)).toBeGreaterThan(0.005);
+  });
+
+  it("is not chaotic: both outputs survive weight noise as a trained net's do", async () => {
+    const feeds = files.map((f) => readNpzFile(f));
+    for (const [relative, floor] of [
+      [0.001, 40],
+      [0.01, 20],
+    ] as const) {
+      const sqnr = await weightNoiseSqnr(MMOE, session, feeds, relative);
+      expect(sqnr.ctr).toBeGreaterThanOrEqual(floor);
+      expect(sqnr.cvr).toBeGreaterThanOrEqual(floor);
+    }
   });
 
   it('takes a batch of several samples at once (symbolic N)', async () => {

@@ -4,6 +4,8 @@
  * order, so the statistics (and so the model bytes) are the same on every machine; a runtime's kernels
  * may sum in another order depending on the CPU.
  */
+import { Covariance } from './linalg.js';
+
 export interface FeatureMap {
   c: number;
   h: number;
@@ -97,4 +99,39 @@ export function globalAveragePool(x: FeatureMap): Float64Array {
     out[ch] = sum / plane;
   }
   return out;
+}
+
+/**
+ * Covariance of the patches a convolution sees, one per group: the [C/group, k, k] input window at
+ * every `step`-th output position (zero padding included), over a batch of feature maps.
+ */
+export function patchCovariances(maps: FeatureMap[], s: ConvSpec, step: number): Covariance[] {
+  const { c } = maps[0]!;
+  const { kernel: k, stride, pad, group } = s;
+  const inPer = c / group;
+  const covs = Array.from({ length: group }, () => new Covariance(inPer * k * k));
+  const patch = new Float64Array(inPer * k * k);
+  for (const m of maps) {
+    const h = Math.floor((m.h + 2 * pad - k) / stride) + 1;
+    const w = Math.floor((m.w + 2 * pad - k) / stride) + 1;
+    for (let oy = 0; oy < h; oy += step) {
+      for (let ox = 0; ox < w; ox += step) {
+        covs.forEach((cov, g) => {
+          let i = 0;
+          for (let ic = g * inPer; ic < (g + 1) * inPer; ic++) {
+            for (let ky = 0; ky < k; ky++) {
+              const iy = oy * stride - pad + ky;
+              for (let kx = 0; kx < k; kx++) {
+                const ix = ox * stride - pad + kx;
+                patch[i++] =
+                  iy < 0 || iy >= m.h || ix < 0 || ix >= m.w ? 0 : m.data[(ic * m.h + iy) * m.w + ix]!;
+              }
+            }
+          }
+          cov.add(patch);
+        });
+      }
+    }
+  }
+  return covs;
 }
