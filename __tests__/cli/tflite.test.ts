@@ -25,7 +25,7 @@ describe('TFLite input through the CLI', () => {
     const ra = Object.values(await a.run([x]))[0]!.data;
     const rb = Object.values(await b.run([x]))[0]!.data;
     // float16 weights become float32 exactly, so the outputs are equal, not close
-    expect(Array.from(rb)).toEqual(Array.from(ra));
+    expect(Array.from(rb as Float32Array)).toEqual(Array.from(ra as Float32Array));
   });
 
   it('quantizes to an int8 .tflite (custom op left float), evaluated in LiteRT, with the report', async () => {
