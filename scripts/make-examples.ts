@@ -12,10 +12,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.resolve(process.argv[2] ?? path.join(root, 'examples'));
 const started = Date.now();
 const files = makeExamples(outDir);
-for (const f of files.filter((f) => f.endsWith('.onnx'))) {
+for (const f of files.filter((f) => /\.(onnx|tflite)$/.test(f))) {
   console.log(`${path.relative(process.cwd(), f)}  ${(fs.statSync(f).size / 1024).toFixed(1)} KiB`);
 }
-const samples = files.length - files.filter((f) => f.endsWith('.onnx')).length;
+const samples = files.filter((f) => /\.(npy|npz)$/.test(f)).length;
 console.log(
   `${samples} samples; ${files.length} files in ${outDir} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );

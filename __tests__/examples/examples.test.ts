@@ -267,6 +267,8 @@ describe('npm run examples', () => {
       const committed = [
         'mobilenet_v1_bn.onnx',
         'mmoe.onnx',
+        'mobilenet_v1_bn.tflite',
+        'mmoe.tflite',
         ...['mobilenet_v1_bn', 'mmoe'].flatMap((m) => samples(m).map((f) => path.relative(EXAMPLES, f))),
       ];
       expect(written.sort()).toEqual(committed.sort());

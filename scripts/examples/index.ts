@@ -2,6 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeNpyFile } from '../../src/data/npy.js';
 import { writeNpzFile } from '../../src/data/npz.js';
+import { convertToTflite } from '../../src/convert/index.js';
+import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { exportTflite } from '../../src/formats/tflite/export.js';
 import { writeOnnxFile } from '../../src/formats/onnx/export.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { naturalImage, normalizeImageNet } from './images.js';
@@ -30,7 +34,23 @@ const SEEDS = {
 
 /** Writes both example models and their samples under `outDir`; returns the files written. */
 export function makeExamples(outDir: string): string[] {
-  return [...makeMobileNet(outDir), ...makeMmoe(outDir)];
+  const files = [...makeMobileNet(outDir), ...makeMmoe(outDir)];
+  return [...files, ...files.filter((f) => f.endsWith('.onnx')).map(tfliteTwin)];
+}
+
+/**
+ * The original tool's other example inputs: each model as a float TFLite file, converted from the ONNX
+ * file by the project's own optimizer and converter (BatchNorm folded, as TFLite converters do; NCHW
+ * inputs kept, so the same samples feed both files).
+ */
+function tfliteTwin(onnxFile: string): string {
+  const file = onnxFile.replace(/\.onnx$/, '.tflite');
+  const converted = convertToTflite(optimize(readOnnxFile(onnxFile)).model, {
+    layout: 'nchw',
+    ioType: 'float',
+  });
+  fs.writeFileSync(file, exportTflite(converted));
+  return file;
 }
 
 function makeMobileNet(outDir: string): string[] {
