@@ -42,3 +42,29 @@ describe("the original's examples, as written", () => {
     },
   );
 });
+
+describe("the original's TFLite examples, as written", () => {
+  it.each(['mobilenet_v1_bn', 'mmoe'])(
+    '%s.tflite --input_scale 10 --bias_mode B16 writes _quant.tflite, run in LiteRT',
+    (stem) => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-ex-'));
+      const r = cli([
+        '--input',
+        `examples/${stem}.tflite`,
+        '--output',
+        out,
+        '--input_scale',
+        '10',
+        '--bias_mode',
+        'B16',
+        '--calib_samples',
+        '8',
+      ]);
+      expect(r.code).toBe(0);
+      expect(fs.readdirSync(out).filter((f) => /\.(onnx|tflite)$/.test(f))).toEqual([`${stem}_quant.tflite`]);
+      const report = JSON.parse(fs.readFileSync(path.join(out, `${stem}_report.json`), 'utf8'));
+      expect(report.outputs[0]).toMatchObject({ format: 'tflite', runtime: 'litert' });
+      expect(Object.keys(report.outputs[0].metrics).length).toBeGreaterThan(0);
+    },
+  );
+});
