@@ -48,3 +48,27 @@ describe('affine parameters', () => {
     expect(relu.zeroPoint).toBe(-128);
   });
 });
+
+describe('pow2 B16: biases that would not fit int16 lower the weight exponent', () => {
+  it('moves only the channel that needs it, to the smallest power of two that fits', async () => {
+    const { fitB16Bias } = await import('../../src/quant/qdq.js');
+    const { Tensor } = await import('../../src/ir/tensor.js');
+    const weights = Tensor.float32([2, 1], [0.1, 0.1]);
+    const qw = {
+      name: 'w',
+      dims: [2, 1],
+      values: Int8Array.of(102, 102),
+      params: { scale: Float64Array.of(2 ** -10, 2 ** -10), zeroPoint: new Int32Array(2), axis: 0 },
+    };
+    // s_in = 1/80: channel 0's bias 1.0 needs s_w >= 1 / (32767 / 80) = 0.00244 -> 2^-8; channel 1's 0.01 fits.
+    const changed = fitB16Bias(qw, weights, Float32Array.of(1, 0.01), 1 / 80);
+    expect(changed).toBe(1);
+    expect(Array.from(qw.params.scale)).toEqual([2 ** -8, 2 ** -10]);
+    // weights re-quantized at the new scale: 0.1 * 256 = 25.6 -> 26; channel 1 unchanged
+    expect(Array.from(qw.values)).toEqual([26, 102]);
+    // the bias now fits: 1 / (1/80 * 2^-8) = 20480
+    expect(Array.from(quantizeBias(Float32Array.of(1), 1 / 80, Float64Array.of(2 ** -8), 'B16', 1))).toEqual([
+      20480,
+    ]);
+  });
+});
