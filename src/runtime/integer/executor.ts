@@ -10,6 +10,7 @@ import { topoSort, type Graph, type Model, type ValueInfo } from '../../ir/graph
 import { Tensor } from '../../ir/tensor.js';
 import { INTEGER_KERNELS } from './kernels/index.js';
 import { annotationOf, resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
+import { WasmArena } from './wasm/arena.js';
 import type {
   Arithmetic,
   Data,
@@ -69,7 +70,7 @@ export function createIntegerExecutor(model: Model, opts: IntegerExecutorOptions
   const planFor = (shapes: Record<string, number[]>): Plan => {
     const key = JSON.stringify(inputs.map((v) => shapes[v.name]));
     let plan = plans.get(key);
-    if (!plan) plans.set(key, (plan = buildPlan(g, order, arithmetic, shapes)));
+    if (!plan) plans.set(key, (plan = buildPlan(g, order, arithmetic, shapes, opts.wasm !== false)));
     return plan;
   };
   planFor(declared);
@@ -117,6 +118,7 @@ function buildPlan(
   order: Graph['nodes'],
   arith: Arithmetic,
   shapes: Record<string, number[]>,
+  wasm: boolean,
 ): Plan {
   const values = new Map<string, ValueMeta>();
   const buffers = new Map<string, Data>();
@@ -132,12 +134,14 @@ function buildPlan(
     buffers.set(v.name, allocate(dtype, shape, v.name));
   }
   const steps: Step[] = [];
+  let arena: WasmArena | undefined | null = null;
+  const arenaOf = () => (arena === null ? (arena = wasm ? WasmArena.create() : undefined) : arena);
   for (const node of order) {
     const metas = node.inputs.map(
       (name) => (name ? values.get(name) : undefined) ?? emptyMeta(name, node.name),
     );
     const outputs: OutputSpec[] = node.outputs.map((name) => outputSpec(g, name));
-    const cx: KernelContext = { node, arith, inputs: metas, outputs };
+    const cx: KernelContext = { node, arith, inputs: metas, outputs, arena: arenaOf };
     const kernel = INTEGER_KERNELS.get(node.opType)!.prepare(cx);
     kernel.outputs.forEach((out, i) => {
       const spec = outputs[i]!;

@@ -25,8 +25,12 @@ export interface FixedMultiplier {
 /** std::round: to nearest, ties away from zero. */
 export const roundHalfAway = (v: number): number => (v < 0 ? -Math.round(-v) : Math.round(v));
 
+/** 1.5 * 2^52: adding and subtracting it rounds a double below 2^51 to an integer, half to even. */
+const MAGIC = 6755399441055744;
+
 /** lrintf / the magic-number rounding of float kernels: to nearest, ties to even. */
 export function roundHalfEven(v: number): number {
+  if (v < 2251799813685248 && v > -2251799813685248) return v + MAGIC - MAGIC;
   const r = Math.round(v);
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

@@ -12,6 +12,11 @@ export interface IntegerExecutorOptions {
   biasMode?: BiasMode;
   /** affine kernels: 'litert' (default, what LiteRT computes) or TFLite's 'reference' kernels. */
   affineKernels?: AffineKernels;
+  /**
+   * Run conv, FC and their requantization in WebAssembly SIMD (default true where available). The JS
+   * loops compute the same numbers; false forces them (tests compare the two).
+   */
+  wasm?: boolean;
 }
 
 export function annotationOf(extra: Record<string, unknown> | undefined): QuantAnnotation | undefined {

@@ -1,6 +1,7 @@
 import type { DType } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { Rounding } from './fixed-point.js';
+import type { WasmArena } from './wasm/arena.js';
 
 /** The buffers the executor moves between kernels: one typed array per value, allocated once per plan. */
 export type Data = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array | BigInt64Array;
@@ -58,6 +59,8 @@ export interface KernelContext {
   arith: Arithmetic;
   inputs: ValueMeta[];
   outputs: OutputSpec[];
+  /** The plan's WebAssembly memory with the int8 GEMM; undefined without WebAssembly SIMD. */
+  arena(): WasmArena | undefined;
 }
 
 export interface PreparedOutput {

@@ -1,4 +1,5 @@
 import type { IntegerKernel, KernelContext } from '../types.js';
+import { MAX_PACKED_TERMS, packedDots, packPairs, plainDots, type DotLayout } from './common/packed.js';
 import {
   activationRange,
   channelScales,
@@ -8,10 +9,15 @@ import {
   outputParams,
   requireDtype,
 } from './common/params.js';
+import { Int8Gemm } from './common/gemm.js';
 import { channelRescale } from './common/rescale.js';
-import { PaddedImage, windowAttrs, windowGeometry } from './common/window.js';
+import { PaddedImage, windowAttrs, windowGeometry, type Window, type WindowAttrs } from './common/window.js';
 
-/** x [N,H,W,C] * w [OC,KH,KW,C/groups] + bias [OC] -> y [N,OH,OW,OC]; int32 accumulators, one row per pixel. */
+/**
+ * x [N,H,W,C] * w [OC,KH,KW,C/groups] + bias [OC] -> y [N,OH,OW,OC]: the int32 accumulators Σ x w of a
+ * whole image, then the scheme's rescale over them. The accumulators come from the WebAssembly int8 GEMM
+ * on an im2col of the image, or (grouped convs, no WebAssembly SIMD) from JS loops (packed.ts).
+ */
 export const CONV_2D: IntegerKernel = {
   opType: 'CONV_2D',
   prepare(cx: KernelContext) {
@@ -25,14 +31,12 @@ export const CONV_2D: IntegerKernel = {
     if (x.shape.length !== 4 || w.shape.length !== 4 || C % IC !== 0 || OC % (C / IC) !== 0)
       throw new KernelError(cx, `input [${x.shape}] and filter [${w.shape}] do not match`);
     const groups = C / IC;
-    const perGroup = OC / groups;
-    const geo = windowGeometry(H, W, windowAttrs(cx, KH, KW));
     const attrs = windowAttrs(cx, KH, KW);
+    const geo = windowGeometry(H, W, attrs);
     const xq = inputParams(cx, 0);
     const yq = outputParams(cx, 0);
     const weights = w.data as Int8Array;
-    const taps = KH * KW;
-    const K = taps * IC;
+    const K = KH * KW * IC;
     const sums = new Int32Array(OC);
     for (let oc = 0; oc < OC; oc++) for (let i = 0; i < K; i++) sums[oc]! += weights[oc * K + i]!;
     const rescale = channelRescale(cx, {
@@ -42,88 +46,98 @@ export const CONV_2D: IntegerKernel = {
       bias: b?.data as Int32Array | undefined,
       weightSums: sums,
       range: activationRange(cx, fusedActivation(cx), yq),
+      rows: geo.outH * geo.outW,
     });
-    const image = new PaddedImage(H, W, C, geo, xq.zeroPoint);
-    const Wp = image.width;
-    const tapOffset = new Int32Array(taps);
-    for (let kh = 0; kh < KH; kh++)
-      for (let kw = 0; kw < KW; kw++)
-        tapOffset[kh * KW + kw] = (kh * attrs.dilationH * Wp + kw * attrs.dilationW) * C;
-    const acc = new Int32Array(OC);
-    const { outH, outW } = geo;
-    return {
-      outputs: [{ dtype: 'int8', shape: [N, outH, outW, OC] }],
-      run([input], [output]) {
-        const y = output as Int8Array;
-        for (let n = 0; n < N; n++) {
-          const { data: src, offset } = image.load(input as Int8Array, n);
-          for (let oh = 0; oh < outH; oh++) {
-            for (let ow = 0; ow < outW; ow++) {
-              const base = offset + (oh * attrs.strideH * Wp + ow * attrs.strideW) * C;
-              for (let g = 0; g < groups; g++) {
-                convPixel(
-                  src,
-                  base + g * IC,
-                  weights,
-                  tapOffset,
-                  IC,
-                  K,
-                  g * perGroup,
-                  (g + 1) * perGroup,
-                  acc,
-                );
-              }
-              rescale.row(acc, OC, y, ((n * outH + oh) * outW + ow) * OC);
-            }
+    const perGroup = OC / groups;
+    const pixels = geo.outH * geo.outW;
+    const arena = groups === 1 ? cx.arena() : undefined;
+    const outputs = [{ dtype: 'int8' as const, shape: [N, geo.outH, geo.outW, OC] }];
+    const image = (n: number) => (output: Int8Array) =>
+      output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
+    if (arena) {
+      // im2col into the GEMM's A: one row of K taps per output pixel.
+      const padded = new PaddedImage(H, W, C, geo, xq.zeroPoint);
+      const buffer = padded.allocate(Int8Array);
+      const layout = dotLayout(attrs, geo, padded.width, C, IC, 0, 1);
+      const gemm = new Int8Gemm(arena, weights, OC, K, pixels);
+      const direct =
+        layout.taps.length === 1 && geo.outH === H && geo.outW === W && gemm.kp === K && padded.width === W;
+      return {
+        outputs,
+        run([input], [output]) {
+          for (let n = 0; n < N; n++) {
+            const a = gemm.input();
+            if (direct) a.set((input as Int8Array).subarray(n * pixels * K, (n + 1) * pixels * K));
+            else im2col(padded.load(input as Int8Array, n, buffer), layout, a, gemm.kp);
+            gemm.run();
+            const y = image(n)(output as Int8Array);
+            if (rescale.native) rescale.native(gemm.outputOffset, pixels, y, gemm.n);
+            else rescale.rows(gemm.output(), pixels, y, gemm.n);
           }
+        },
+      };
+    }
+    const padded = new PaddedImage(H, W, C, geo, xq.zeroPoint);
+    const doubles = padded.allocate(Float64Array);
+    const layouts = Array.from({ length: groups }, (_, g) =>
+      dotLayout(attrs, geo, padded.width, C, IC, g, groups),
+    );
+    const groupWeights = (g: number) => weights.subarray(g * perGroup * K, (g + 1) * perGroup * K);
+    const packed =
+      K <= MAX_PACKED_TERMS ? layouts.map((_, g) => packPairs(groupWeights(g), perGroup, K)) : undefined;
+    const acc = new Int32Array(pixels * OC);
+    return {
+      outputs,
+      run([input], [output]) {
+        for (let n = 0; n < N; n++) {
+          const src = padded.load(input as Int8Array, n, doubles);
+          for (let g = 0; g < groups; g++) {
+            if (packed) packedDots(src, layouts[g]!, packed[g]!, perGroup, acc, OC, g * perGroup);
+            else plainDots(src, layouts[g]!, groupWeights(g), perGroup, acc, OC, g * perGroup);
+          }
+          rescale.rows(acc, pixels, image(n)(output as Int8Array), OC);
         }
       },
     };
   },
 };
 
-/** acc[oc] = Σ_taps Σ_ic x w for output channels [from, to), four channels per pass over the input. */
-function convPixel(
-  x: Int8Array,
-  base: number,
-  w: Int8Array,
-  tapOffset: Int32Array,
+/** Each output pixel's taps, one after another, as row p of `a` (row length kp). */
+function im2col(x: Int8Array, layout: DotLayout, a: Int8Array, kp: number): void {
+  const { bases, taps, run } = layout;
+  for (let p = 0; p < bases.length; p++) {
+    let to = p * kp;
+    for (let t = 0; t < taps.length; t++) {
+      const from = bases[p]! + taps[t]!;
+      for (let i = 0; i < run; i++) a[to++] = x[from + i]!;
+    }
+  }
+}
+
+/**
+ * Where each output pixel's window starts in the padded image, and its taps: runs of values contiguous
+ * in the image and in the weights, one filter row when its columns are adjacent (dilation 1, no groups),
+ * else one filter position.
+ */
+function dotLayout(
+  a: WindowAttrs,
+  geo: Window,
+  Wp: number,
+  C: number,
   IC: number,
-  K: number,
-  from: number,
-  to: number,
-  acc: Int32Array,
-): void {
-  const taps = tapOffset.length;
-  let oc = from;
-  for (; oc + 4 <= to; oc += 4) {
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    let w0 = oc * K;
-    for (let t = 0; t < taps; t++) {
-      const xo = base + tapOffset[t]!;
-      for (let i = 0; i < IC; i++, w0++) {
-        const v = x[xo + i]!;
-        a0 += v * w[w0]!;
-        a1 += v * w[w0 + K]!;
-        a2 += v * w[w0 + 2 * K]!;
-        a3 += v * w[w0 + 3 * K]!;
-      }
-    }
-    acc[oc] = a0;
-    acc[oc + 1] = a1;
-    acc[oc + 2] = a2;
-    acc[oc + 3] = a3;
-  }
-  for (; oc < to; oc++) {
-    let a = 0;
-    let wo = oc * K;
-    for (let t = 0; t < taps; t++) {
-      const xo = base + tapOffset[t]!;
-      for (let i = 0; i < IC; i++) a += x[xo + i]! * w[wo++]!;
-    }
-    acc[oc] = a;
-  }
+  g: number,
+  groups: number,
+): DotLayout {
+  const rows = a.dilationW === 1 && groups === 1;
+  const bases = new Int32Array(geo.outH * geo.outW);
+  for (let oh = 0; oh < geo.outH; oh++)
+    for (let ow = 0; ow < geo.outW; ow++)
+      bases[oh * geo.outW + ow] = (oh * a.strideH * Wp + ow * a.strideW) * C + g * IC;
+  const taps = rows
+    ? Int32Array.from({ length: a.kH }, (_, kh) => kh * a.dilationH * Wp * C)
+    : Int32Array.from({ length: a.kH * a.kW }, (_, t) => {
+        const [kh, kw] = [Math.floor(t / a.kW), t % a.kW];
+        return (kh * a.dilationH * Wp + kw * a.dilationW) * C;
+      });
+  return { bases, taps, run: rows ? a.kW * IC : IC };
 }

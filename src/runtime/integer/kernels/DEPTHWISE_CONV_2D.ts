@@ -10,9 +10,14 @@ import {
   requireDtype,
 } from './common/params.js';
 import { channelRescale } from './common/rescale.js';
+import type { WasmArena } from '../wasm/arena.js';
 import { PaddedImage, windowAttrs, windowGeometry } from './common/window.js';
 
-/** x [N,H,W,C] with w [1,KH,KW,C*m]: output channel c reads input channel floor(c / m). */
+/**
+ * x [N,H,W,C] with w [1,KH,KW,C*m]: output channel c reads input channel floor(c / m). Σ over the taps
+ * per output pixel and channel: in WebAssembly (multiplier 1), else in JS (doubles holding exact integers,
+ * as in packed.ts).
+ */
 export const DEPTHWISE_CONV_2D: IntegerKernel = {
   opType: 'DEPTHWISE_CONV_2D',
   prepare(cx: KernelContext) {
@@ -32,7 +37,7 @@ export const DEPTHWISE_CONV_2D: IntegerKernel = {
     const geo = windowGeometry(H, W, attrs);
     const xq = inputParams(cx, 0);
     const yq = outputParams(cx, 0);
-    const weights = w.data as Int8Array;
+    const weights = Float64Array.from(w.data as Int8Array);
     const taps = KH * KW;
     const sums = new Int32Array(OC);
     for (let t = 0; t < taps; t++) for (let c = 0; c < OC; c++) sums[c]! += weights[t * OC + c]!;
@@ -43,6 +48,7 @@ export const DEPTHWISE_CONV_2D: IntegerKernel = {
       bias: b?.data as Int32Array | undefined,
       weightSums: sums,
       range: activationRange(cx, fusedActivation(cx), yq),
+      rows: geo.outH * geo.outW,
     });
     const image = new PaddedImage(H, W, C, geo, xq.zeroPoint);
     const Wp = image.width;
@@ -50,57 +56,137 @@ export const DEPTHWISE_CONV_2D: IntegerKernel = {
     for (let kh = 0; kh < KH; kh++)
       for (let kw = 0; kw < KW; kw++)
         tapOffset[kh * KW + kw] = (kh * attrs.dilationH * Wp + kw * attrs.dilationW) * C;
-    const channelOf = Int32Array.from({ length: OC }, (_, c) => Math.floor(c / m));
-    const acc = new Int32Array(OC);
     const { outH, outW } = geo;
-    return {
-      outputs: [{ dtype: 'int8', shape: [N, outH, outW, OC] }],
-      run([input], [output]) {
-        const y = output as Int8Array;
-        for (let n = 0; n < N; n++) {
-          const { data: src, offset } = image.load(input as Int8Array, n);
-          for (let oh = 0; oh < outH; oh++) {
-            for (let ow = 0; ow < outW; ow++) {
-              const base = offset + (oh * attrs.strideH * Wp + ow * attrs.strideW) * C;
-              acc.fill(0);
-              if (m === 1) depthwisePixel(src, base, weights, tapOffset, OC, acc);
-              else multiplierPixel(src, base, weights, tapOffset, OC, channelOf, acc);
-              rescale.row(acc, OC, y, ((n * outH + oh) * outW + ow) * OC);
-            }
+    const pixels = outH * outW;
+    const bases = new Int32Array(pixels);
+    for (let oh = 0; oh < outH; oh++)
+      for (let ow = 0; ow < outW; ow++)
+        bases[oh * outW + ow] = (oh * attrs.strideH * Wp + ow * attrs.strideW) * C;
+    const outputs = [{ dtype: 'int8' as const, shape: [N, outH, outW, OC] }];
+    const slice = (output: Int8Array, n: number) => output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
+    const arena = m === 1 ? cx.arena() : undefined;
+    if (arena) {
+      const dw = wasmDepthwise(arena, image, bases, tapOffset, w.data as Int8Array, C);
+      return {
+        outputs,
+        run([input], [output]) {
+          for (let n = 0; n < N; n++) {
+            dw.run(input as Int8Array, n);
+            const y = slice(output as Int8Array, n);
+            if (rescale.native) rescale.native(dw.offset, pixels, y, dw.cp);
+            else rescale.rows(dw.output(), pixels, y, dw.cp);
           }
+        },
+      };
+    }
+    const doubles = image.allocate(Float64Array);
+    const channelOf = Int32Array.from({ length: OC }, (_, c) => Math.floor(c / m));
+    const acc = new Int32Array(pixels * OC);
+    return {
+      outputs,
+      run([input], [output]) {
+        for (let n = 0; n < N; n++) {
+          const src = image.load(input as Int8Array, n, doubles);
+          for (let p = 0, o = 0; p < pixels; p++, o += OC) {
+            if (m === 1 && taps === 9) pixel3x3(src, bases[p]!, weights, tapOffset, OC, acc, o);
+            else pixel(src, bases[p]!, weights, tapOffset, OC, channelOf, acc, o);
+          }
+          rescale.rows(acc, pixels, slice(output as Int8Array, n), OC);
         }
       },
     };
   },
 };
 
-function depthwisePixel(
-  x: Int8Array,
-  base: number,
+/**
+ * The WebAssembly depthwise kernel (multiplier 1) on the padded image in the arena: eight channels per
+ * step, channels padded to cp (a multiple of 8; the image gets 8 spare bytes for the last step's reads).
+ */
+function wasmDepthwise(
+  arena: WasmArena,
+  image: PaddedImage,
+  bases: Int32Array,
+  taps: Int32Array,
   w: Int8Array,
-  tapOffset: Int32Array,
+  C: number,
+) {
+  const cp = Math.ceil(C / 8) * 8;
+  const x = arena.alloc(image.size + 8);
+  x.int8().fill(image.fill);
+  const basesAt = arena.alloc(bases.length * 4);
+  basesAt.int32().set(bases);
+  const tapsAt = arena.alloc(taps.length * 4);
+  tapsAt.int32().set(taps);
+  const wAt = arena.alloc(taps.length * cp);
+  for (let t = 0; t < taps.length; t++) wAt.int8().set(w.subarray(t * C, (t + 1) * C), t * cp);
+  const c = arena.alloc(bases.length * cp * 4);
+  return {
+    cp,
+    offset: c.offset,
+    output: () => c.int32(),
+    run(input: Int8Array, n: number): void {
+      image.load(input, n, x.int8());
+      arena.dwconv(
+        x.offset,
+        basesAt.offset,
+        bases.length,
+        tapsAt.offset,
+        taps.length,
+        wAt.offset,
+        c.offset,
+        cp,
+      );
+    },
+  };
+}
+
+/** The common case, 3x3 with multiplier 1: nine taps summed in a register per channel. */
+function pixel3x3(
+  x: Float64Array,
+  base: number,
+  w: Float64Array,
+  off: Int32Array,
   C: number,
   acc: Int32Array,
+  o: number,
 ) {
-  for (let t = 0; t < tapOffset.length; t++) {
-    const xo = base + tapOffset[t]!;
-    const wo = t * C;
-    for (let c = 0; c < C; c++) acc[c] = acc[c]! + x[xo + c]! * w[wo + c]!;
+  const b0 = base + off[0]!;
+  const b1 = base + off[1]!;
+  const b2 = base + off[2]!;
+  const b3 = base + off[3]!;
+  const b4 = base + off[4]!;
+  const b5 = base + off[5]!;
+  const b6 = base + off[6]!;
+  const b7 = base + off[7]!;
+  const b8 = base + off[8]!;
+  for (let c = 0; c < C; c++) {
+    acc[o + c] =
+      x[b0 + c]! * w[c]! +
+      x[b1 + c]! * w[C + c]! +
+      x[b2 + c]! * w[2 * C + c]! +
+      x[b3 + c]! * w[3 * C + c]! +
+      x[b4 + c]! * w[4 * C + c]! +
+      x[b5 + c]! * w[5 * C + c]! +
+      x[b6 + c]! * w[6 * C + c]! +
+      x[b7 + c]! * w[7 * C + c]! +
+      x[b8 + c]! * w[8 * C + c]!;
   }
 }
 
-function multiplierPixel(
-  x: Int8Array,
+function pixel(
+  x: Float64Array,
   base: number,
-  w: Int8Array,
-  tapOffset: Int32Array,
+  w: Float64Array,
+  off: Int32Array,
   OC: number,
   channelOf: Int32Array,
   acc: Int32Array,
+  o: number,
 ) {
-  for (let t = 0; t < tapOffset.length; t++) {
-    const xo = base + tapOffset[t]!;
-    const wo = t * OC;
-    for (let c = 0; c < OC; c++) acc[c] = acc[c]! + x[xo + channelOf[c]!]! * w[wo + c]!;
+  for (let c = 0; c < OC; c++) {
+    const xc = base + channelOf[c]!;
+    let a = 0;
+    for (let t = 0; t < off.length; t++) a += x[xc + off[t]!]! * w[t * OC + c]!;
+    acc[o + c] = a;
   }
 }

@@ -1,5 +1,6 @@
 import { attrInt } from '../../../ir/attrs.js';
 import type { IntegerKernel, KernelContext } from '../types.js';
+import { MAX_PACKED_TERMS, packedDots, packPairs, plainDots, type DotLayout } from './common/packed.js';
 import {
   activationRange,
   channelScales,
@@ -10,9 +11,13 @@ import {
   requireDtype,
   sizeOf,
 } from './common/params.js';
+import { Int8Gemm } from './common/gemm.js';
 import { channelRescale } from './common/rescale.js';
 
-/** x [..., IC] (rows of IC) * w [OC, IC]^T + bias -> [rows, OC], or [..., OC] with keep_num_dims. */
+/**
+ * x [..., IC] (rows of IC) * w [OC, IC]^T + bias -> [rows, OC], or [..., OC] with keep_num_dims; the
+ * WebAssembly int8 GEMM, or JS loops (packed.ts) without WebAssembly SIMD.
+ */
 export const FULLY_CONNECTED: IntegerKernel = {
   opType: 'FULLY_CONNECTED',
   prepare(cx: KernelContext) {
@@ -39,45 +44,43 @@ export const FULLY_CONNECTED: IntegerKernel = {
       bias: b?.data as Int32Array | undefined,
       weightSums: sums,
       range: activationRange(cx, fusedActivation(cx), yq),
+      rows,
     });
-    const acc = new Int32Array(OC);
+    const arena = cx.arena();
+    if (arena) {
+      const gemm = new Int8Gemm(arena, weights, OC, IC, rows);
+      const direct = gemm.kp === IC;
+      return {
+        outputs: [{ dtype: 'int8', shape }],
+        run([input], [output]) {
+          const src = input as Int8Array;
+          const a = gemm.input();
+          if (direct) a.set(src);
+          else
+            for (let r = 0; r < rows; r++) for (let i = 0; i < IC; i++) a[r * gemm.kp + i] = src[r * IC + i]!;
+          gemm.run();
+          if (rescale.native) rescale.native(gemm.outputOffset, rows, output as Int8Array, gemm.n);
+          else rescale.rows(gemm.output(), rows, output as Int8Array, gemm.n);
+        },
+      };
+    }
+    const packed = IC <= MAX_PACKED_TERMS ? packPairs(weights, OC, IC) : undefined;
+    const layout: DotLayout = {
+      bases: Int32Array.from({ length: rows }, (_, r) => r * IC),
+      taps: Int32Array.of(0),
+      run: IC,
+    };
+    const xs = new Float64Array(total);
+    const acc = new Int32Array(rows * OC);
     return {
       outputs: [{ dtype: 'int8', shape }],
       run([input], [output]) {
         const src = input as Int8Array;
-        for (let r = 0; r < rows; r++) {
-          denseRow(src, r * IC, weights, IC, OC, acc);
-          rescale.row(acc, OC, output as Int8Array, r * OC);
-        }
+        for (let i = 0; i < total; i++) xs[i] = src[i]!;
+        if (packed) packedDots(xs, layout, packed, OC, acc, OC, 0);
+        else plainDots(xs, layout, weights, OC, acc, OC, 0);
+        rescale.rows(acc, rows, output as Int8Array, OC);
       },
     };
   },
 };
-
-function denseRow(x: Int8Array, xo: number, w: Int8Array, IC: number, OC: number, acc: Int32Array): void {
-  let oc = 0;
-  for (; oc + 4 <= OC; oc += 4) {
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    const w0 = oc * IC;
-    for (let i = 0; i < IC; i++) {
-      const v = x[xo + i]!;
-      a0 += v * w[w0 + i]!;
-      a1 += v * w[w0 + IC + i]!;
-      a2 += v * w[w0 + 2 * IC + i]!;
-      a3 += v * w[w0 + 3 * IC + i]!;
-    }
-    acc[oc] = a0;
-    acc[oc + 1] = a1;
-    acc[oc + 2] = a2;
-    acc[oc + 3] = a3;
-  }
-  for (; oc < OC; oc++) {
-    let a = 0;
-    const wo = oc * IC;
-    for (let i = 0; i < IC; i++) a += x[xo + i]! * w[wo + i]!;
-    acc[oc] = a;
-  }
-}

@@ -1,7 +1,10 @@
 import type { IntegerKernel } from '../types.js';
 import { constantInts, KernelError, outputParams, sizeOf } from './common/params.js';
 
-/** Pads with the real value 0, i.e. the output's zero point for int8 (TFLite quantized PAD). */
+/**
+ * Pads with the real value 0, i.e. the output's zero point for int8 (TFLite quantized PAD). The input is
+ * copied as blocks: the trailing axes without padding are contiguous in both tensors.
+ */
 export const PAD: IntegerKernel = {
   opType: 'PAD',
   prepare(cx) {
@@ -13,25 +16,35 @@ export const PAD: IntegerKernel = {
     const before = Array.from({ length: rank }, (_, i) => pads[2 * i]!);
     const shape = x.shape.map((d, i) => d + before[i]! + pads[2 * i + 1]!);
     const fill = x.dtype === 'int8' ? outputParams(cx, 0, 0).zeroPoint : 0;
-    const outStride = new Array<number>(rank).fill(1);
-    for (let i = rank - 2; i >= 0; i--) outStride[i] = outStride[i + 1]! * shape[i + 1]!;
-    const inner = rank ? x.shape[rank - 1]! : 1;
-    const rows = sizeOf(x.shape) / (inner || 1);
+    // Axes [inner, rank) carry no padding: one block each; the axes before are walked.
+    let inner = rank;
+    while (inner > 0 && pads[2 * (inner - 1)] === 0 && pads[2 * (inner - 1) + 1] === 0) inner--;
+    if (inner === 0) inner = 1;
+    const block = sizeOf(x.shape.slice(inner));
+    const outStride = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+    const outer = x.shape.slice(0, inner);
+    const blocks = sizeOf(outer);
+    const offsets = new Int32Array(blocks);
+    const index = new Array<number>(inner).fill(0);
+    for (let r = 0; r < blocks; r++) {
+      let to = 0;
+      for (let d = 0; d < inner; d++) to += (index[d]! + before[d]!) * outStride[d]!;
+      offsets[r] = to;
+      for (let d = inner - 1; d >= 0; d--) {
+        if (++index[d]! < outer[d]!) break;
+        index[d] = 0;
+      }
+    }
     return {
       outputs: [{ dtype: x.dtype, shape }],
       run([input], [output]) {
         const src = input as Int8Array;
         const dst = output as Int8Array;
         dst.fill(fill);
-        const index = new Array<number>(rank).fill(0);
-        for (let r = 0; r < rows; r++) {
-          let to = 0;
-          for (let d = 0; d < rank; d++) to += (index[d]! + before[d]!) * outStride[d]!;
-          dst.set(src.subarray(r * inner, (r + 1) * inner), to);
-          for (let d = rank - 2; d >= 0; d--) {
-            if (++index[d]! < x.shape[d]!) break;
-            index[d] = 0;
-          }
+        for (let r = 0; r < blocks; r++) {
+          const to = offsets[r]!;
+          const from = r * block;
+          for (let i = 0; i < block; i++) dst[to + i] = src[from + i]!;
         }
       },
     };

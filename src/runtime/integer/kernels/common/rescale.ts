@@ -3,12 +3,12 @@ import {
   multiplyByQuantizedMultiplier,
   quantizeMultiplier,
   roundHalfAway,
-  roundHalfEven,
   pow2Scaler,
   shiftRound,
   clamp,
 } from '../../fixed-point.js';
 import type { Arithmetic, KernelContext } from '../../types.js';
+import type { WasmArena } from '../../wasm/arena.js';
 import type { Scalar } from './params.js';
 
 /** What a conv/FC output stage needs: parameters of x, w (per channel), y, the int32 bias and Σw per channel. */
@@ -20,16 +20,29 @@ export interface RescaleSpec {
   /** Σ w over each output channel's taps: input zero-point correction, acc - z_in Σw. */
   weightSums: Int32Array;
   range: [number, number];
+  /** The most rows one call rescales (sizes the WebAssembly output buffer). */
+  rows: number;
 }
 
-/** Turns a row of raw accumulators Σ w x (channel j at acc[j]) into int8 outputs. */
+/**
+ * Turns rows of raw accumulators Σ w x (row r, channel c at acc[r * stride + c]) into int8 outputs
+ * (row r, channel c at out[r * C + c]).
+ */
 export interface ChannelRescale {
-  row(acc: Int32Array, n: number, out: Int8Array, offset: number): void;
+  rows(acc: Int32Array, rows: number, out: Int8Array, stride: number): void;
+  /** The same on accumulators in the plan's WebAssembly memory at byte offset `acc`, where available. */
+  native?(acc: number, rows: number, out: Int8Array, stride: number): void;
 }
 
 export function channelRescale(cx: KernelContext, spec: RescaleSpec): ChannelRescale {
-  if (cx.arith.scheme === 'pow2') return pow2Rescale(spec, cx.arith);
-  return cx.arith.affineKernels === 'litert' ? floatRescale(spec) : affineRescale(spec);
+  if (cx.arith.scheme === 'pow2') return pow2Rescale(spec, cx.arith, cx.arena());
+  const arena = cx.arena();
+  if (cx.arith.affineKernels !== 'litert') {
+    const js = affineRescale(spec);
+    return arena ? { rows: js.rows, native: nativeFixedRescale(arena, spec) } : js;
+  }
+  const js = floatRescale(spec);
+  return arena ? { rows: js.rows, native: nativeFloatRescale(arena, spec) } : js;
 }
 
 /** Bias and input zero-point correction per channel: acc + b - z_in Σw. */
@@ -40,11 +53,72 @@ function addends(spec: RescaleSpec): Int32Array {
   );
 }
 
+/** affineRescale's arithmetic in the WebAssembly kernel `requantFixed` (int8-module.ts). */
+function nativeFixedRescale(arena: WasmArena, spec: RescaleSpec): NonNullable<ChannelRescale['native']> {
+  const m = spec.weightScales.map((w) => quantizeMultiplier((spec.input.scale * w) / spec.output.scale));
+  const table = (f: (q: (typeof m)[number]) => number) => Int32Array.from(m, f);
+  const zo = spec.output.zeroPoint;
+  return scalarNative(
+    arena,
+    spec,
+    arena.requantFixed,
+    addends(spec),
+    [table((q) => q.multiplier), table((q) => Math.max(q.shift, 0)), table((q) => Math.max(-q.shift, 0))],
+    [zo],
+  );
+}
+
+/**
+ * A scalar WebAssembly requantization: `pre` and the per-channel `tables` copied into the arena once, then
+ * kernel(c, rows, n, pre, lo, hi, out, C, ...tables, ...scalars) into a scratch row block and out.
+ */
+function scalarNative(
+  arena: WasmArena,
+  spec: RescaleSpec,
+  kernel: (...args: number[]) => void,
+  pre: Int32Array,
+  tables: Int32Array[],
+  scalars: number[] = [],
+): NonNullable<ChannelRescale['native']> {
+  const C = pre.length;
+  const stored = [pre, ...tables].map((t) => {
+    const region = arena.alloc(t.length * 4);
+    region.int32().set(t);
+    return region.offset;
+  });
+  const out = arena.alloc(spec.rows * C);
+  const [lo, hi] = spec.range;
+  const [preAt, ...tableAt] = stored;
+  return (acc, rows, target, stride) => {
+    kernel(acc, rows, stride, preAt!, lo, hi, out.offset, C, ...tableAt, ...scalars);
+    target.set(out.int8().subarray(0, rows * C));
+  };
+}
+
+/** floatRescale's arithmetic in the WebAssembly kernel `requant` (int8-module.ts), four channels a step. */
+function nativeFloatRescale(arena: WasmArena, spec: RescaleSpec): NonNullable<ChannelRescale['native']> {
+  const C = spec.weightScales.length;
+  const padded = Math.ceil(C / 8) * 8;
+  const add = arena.alloc(padded * 4);
+  add.int32().set(addends(spec));
+  const scale = arena.alloc(padded * 4);
+  scale
+    .float32()
+    .set(spec.weightScales.map((w) => Math.fround(Math.fround(spec.input.scale * w) / spec.output.scale)));
+  const out = arena.alloc(spec.rows * C + 8);
+  const [lo, hi] = spec.range;
+  return (acc, rows, target, stride) => {
+    arena.requant(acc, rows, stride, add.offset, scale.offset, spec.output.zeroPoint, lo, hi, out.offset, C);
+    target.set(out.int8().subarray(0, rows * C));
+  };
+}
+
 /**
  * XNNPACK's fp32 requantization (what LiteRT runs for int8 conv and FC): the channel's scale
  * s_in * s_w / s_out in float32, (float) acc times it in float32, rounded half to even, + z_out.
  */
 function floatRescale(spec: RescaleSpec): ChannelRescale {
+  const n = spec.weightScales.length;
   const add = addends(spec);
   const scale = Float64Array.from(spec.weightScales, (w) =>
     Math.fround(Math.fround(spec.input.scale * w) / spec.output.scale),
@@ -52,10 +126,13 @@ function floatRescale(spec: RescaleSpec): ChannelRescale {
   const zo = spec.output.zeroPoint;
   const [lo, hi] = spec.range;
   return {
-    row(acc, count, out, offset) {
-      for (let j = 0; j < count; j++) {
-        const v = roundHalfEven(Math.fround(Math.fround(acc[j]! + add[j]!) * scale[j]!)) + zo;
-        out[offset + j] = v < lo ? lo : v > hi ? hi : v;
+    rows(acc, rows, out, stride) {
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let j = 0, a = r * stride; j < n; j++, i++, a++) {
+          // Rounded half to even by the magic-number trick; past 2^51 the clamp decides anyway.
+          const v = Math.fround(Math.fround(acc[a]! + add[j]!) * scale[j]!) + MAGIC - MAGIC + zo;
+          out[i] = v < lo ? lo : v > hi ? hi : v;
+        }
       }
     },
   };
@@ -75,10 +152,12 @@ function affineRescale(spec: RescaleSpec): ChannelRescale {
   const zo = spec.output.zeroPoint;
   const [lo, hi] = spec.range;
   return {
-    row(acc, count, out, offset) {
-      for (let j = 0; j < count; j++) {
-        const v = multiplyByQuantizedMultiplier((acc[j]! + add[j]!) | 0, mult[j]!, shift[j]!) + zo;
-        out[offset + j] = v < lo ? lo : v > hi ? hi : v;
+    rows(acc, rows, out, stride) {
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let j = 0, a = r * stride; j < n; j++, i++, a++) {
+          const v = multiplyByQuantizedMultiplier((acc[a]! + add[j]!) | 0, mult[j]!, shift[j]!) + zo;
+          out[i] = v < lo ? lo : v > hi ? hi : v;
+        }
       }
     },
   };
@@ -88,7 +167,7 @@ function affineRescale(spec: RescaleSpec): ChannelRescale {
  * DESIGN.md pow2: k = log2(s_out / (s_in s_w)). B16: (acc + b16) >> k; B8: (acc >> k) + b8 with b8 the
  * file's b8 2^k divided back by 2^k; 'nearest' adds 2^(k-1) before the shift; saturation to the range.
  */
-function pow2Rescale(spec: RescaleSpec, arith: Arithmetic): ChannelRescale {
+function pow2Rescale(spec: RescaleSpec, arith: Arithmetic, arena: WasmArena | undefined): ChannelRescale {
   const n = spec.weightScales.length;
   const pre = new Int32Array(n);
   const post = new Int32Array(n);
@@ -109,18 +188,25 @@ function pow2Rescale(spec: RescaleSpec, arith: Arithmetic): ChannelRescale {
     post[c] = b8 + spec.output.zeroPoint;
   }
   const [lo, hi] = spec.range;
+  const shifts = k.every((s) => s >= 0 && s < 32);
+  const native = arena && shifts ? scalarNative(arena, spec, arena.requantShift, pre, [k, post]) : undefined;
   return {
-    row(acc, count, out, offset) {
-      for (let j = 0; j < count; j++) {
-        const s = k[j]!;
-        const a = acc[j]! + pre[j]!;
-        const v =
-          (s > 0 && s < 32 ? a >> s : s === NOT_A_SHIFT ? scalers[j]!(a) : shiftRound(a, s, 'floor')) +
-          post[j]!;
-        out[offset + j] = v < lo ? lo : v > hi ? hi : v;
+    native,
+    rows(acc, rows, out, stride) {
+      for (let r = 0, i = 0; r < rows; r++) {
+        for (let j = 0, a = r * stride; j < n; j++, i++, a++) {
+          const s = k[j]!;
+          const t = acc[a]! + pre[j]!;
+          const v =
+            (s > 0 && s < 32 ? t >> s : s === NOT_A_SHIFT ? scalers[j]!(t) : shiftRound(t, s, 'floor')) +
+            post[j]!;
+          out[i] = v < lo ? lo : v > hi ? hi : v;
+        }
       }
     },
   };
 }
 
 const NOT_A_SHIFT = -(2 ** 30);
+/** 1.5 * 2^52 (see roundHalfEven). */
+const MAGIC = 6755399441055744;

@@ -69,38 +69,45 @@ export function windowGeometry(inH: number, inW: number, a: WindowAttrs): Window
 }
 
 /**
- * A zero-point-filled copy of one NHWC image with the padding around it, so that conv loops read every
- * tap without bounds checks (a tap in the padding reads z_in, which the zero-point correction cancels).
+ * One NHWC int8 image inside a border of the input's zero point, so that conv loops read every tap
+ * without bounds checks (a tap in the border reads z_in, which the zero-point correction
+ * Σ(x - z) w = Σ x w - z Σw cancels). The buffer is int8 (for WebAssembly) or doubles (JS loops,
+ * packed.ts), owned here or a view the caller passes (WebAssembly memory).
  */
 export class PaddedImage {
   readonly height: number;
   readonly width: number;
-  readonly buffer: Int8Array;
-  private readonly needed: boolean;
 
   constructor(
     private readonly inH: number,
     private readonly inW: number,
     private readonly channels: number,
     private readonly w: Window,
-    fill: number,
+    readonly fill: number,
   ) {
     this.height = inH + w.padTop + w.padBottom;
     this.width = inW + w.padLeft + w.padRight;
-    this.needed = this.height !== inH || this.width !== inW;
-    this.buffer = new Int8Array(this.needed ? this.height * this.width * channels : 0).fill(fill);
   }
 
-  /** The image `batch` of x, padded; x itself (and its offset) when there is no padding. */
-  load(x: Int8Array, batch: number): { data: Int8Array; offset: number } {
-    const image = this.inH * this.inW * this.channels;
-    if (!this.needed) return { data: x, offset: batch * image };
+  get size(): number {
+    return this.height * this.width * this.channels;
+  }
+
+  /** A buffer of this image's size, border (and all) set to the zero point. */
+  allocate<T extends Int8Array | Float64Array>(Ctor: new (n: number) => T): T {
+    const buffer = new Ctor(this.size);
+    buffer.fill(this.fill);
+    return buffer;
+  }
+
+  /** Copies image `batch` of x into the interior of `buffer` (whose border keeps the zero point). */
+  load<T extends Int8Array | Float64Array>(x: Int8Array, batch: number, buffer: T): T {
     const row = this.inW * this.channels;
     for (let h = 0; h < this.inH; h++) {
-      const from = batch * image + h * row;
+      const from = batch * this.inH * row + h * row;
       const to = ((h + this.w.padTop) * this.width + this.w.padLeft) * this.channels;
-      this.buffer.set(x.subarray(from, from + row), to);
+      for (let i = 0; i < row; i++) buffer[to + i] = x[from + i]!;
     }
-    return { data: this.buffer, offset: 0 };
+    return buffer;
   }
 }

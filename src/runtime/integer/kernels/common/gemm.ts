@@ -1,0 +1,48 @@
+import type { Region, WasmArena } from '../../wasm/arena.js';
+
+/**
+ * A fixed-size int8 GEMM in the plan's WebAssembly memory: C [rows, n] = A [rows, kp] B [n, kp]^T with
+ * int32 C. B holds the weights (rows zero-padded to kp = K rounded up to 8, n = channels rounded up to
+ * 4), written once; the kernel writes A's rows (im2col) before each call, and rescales C after.
+ */
+export class Int8Gemm {
+  readonly kp: number;
+  readonly n: number;
+  private readonly a: Region;
+  private readonly b: Region;
+  private readonly c: Region;
+
+  constructor(
+    private readonly arena: WasmArena,
+    weights: Int8Array,
+    channels: number,
+    readonly K: number,
+    readonly rows: number,
+  ) {
+    this.kp = Math.ceil(K / 8) * 8;
+    this.n = Math.ceil(channels / 4) * 4;
+    this.a = arena.alloc(rows * this.kp);
+    this.b = arena.alloc(this.n * this.kp);
+    this.c = arena.alloc(rows * this.n * 4);
+    const b = this.b.int8();
+    for (let ch = 0; ch < channels; ch++) b.set(weights.subarray(ch * K, (ch + 1) * K), ch * this.kp);
+  }
+
+  /** A's rows, row r at [r kp, r kp + K) (the tail up to kp stays zero). */
+  input(): Int8Array {
+    return this.a.int8();
+  }
+
+  /** Runs the GEMM; C, row r at [r n, r n + channels), is `output()` (in the arena at `outputOffset`). */
+  run(): void {
+    this.arena.gemm(this.a.offset, this.b.offset, this.c.offset, this.rows, this.n, this.kp, this.n);
+  }
+
+  output(): Int32Array {
+    return this.c.int32();
+  }
+
+  get outputOffset(): number {
+    return this.c.offset;
+  }
+}

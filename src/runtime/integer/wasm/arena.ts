@@ -1,0 +1,128 @@
+import { int8ModuleBytes } from './int8-module.js';
+
+type Gemm = (a: number, b: number, c: number, rows: number, n: number, kp: number, ldc: number) => void;
+type Requant = (
+  c: number,
+  rows: number,
+  n: number,
+  add: number,
+  scale: number,
+  zo: number,
+  lo: number,
+  hi: number,
+  out: number,
+  outRow: number,
+) => void;
+/** requantShift / requantFixed (int8-module.ts): c, rows, n, pre, lo, hi, out, C, then per-channel tables. */
+type ScalarRequant = (...args: number[]) => void;
+type DwConv = (
+  x: number,
+  bases: number,
+  pixels: number,
+  taps: number,
+  count: number,
+  w: number,
+  c: number,
+  cp: number,
+) => void;
+
+/** The part of the WebAssembly JS API used here (the project's lib settings carry no WebAssembly types). */
+interface Memory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => Memory;
+}
+const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+
+let compiled: object | null | undefined;
+
+/** The int8 kernels' module, compiled once per process; null where WebAssembly SIMD is unavailable. */
+function gemmModule(): object | null {
+  if (compiled === undefined) {
+    const bytes = int8ModuleBytes();
+    compiled = api?.validate(bytes) ? new api.Module(bytes) : null;
+  }
+  return compiled;
+}
+
+/** A block of the arena's memory; its views follow the memory when it grows. */
+export class Region {
+  private buffer?: ArrayBuffer;
+  private i8?: Int8Array;
+  private i32?: Int32Array;
+
+  constructor(
+    private readonly memory: Memory,
+    readonly offset: number,
+    readonly bytes: number,
+  ) {}
+
+  int8(): Int8Array {
+    this.refresh();
+    return this.i8!;
+  }
+
+  int32(): Int32Array {
+    this.refresh();
+    return this.i32!;
+  }
+
+  float32(): Float32Array {
+    return new Float32Array(this.memory.buffer, this.offset, this.bytes >> 2);
+  }
+
+  private refresh(): void {
+    if (this.buffer === this.memory.buffer) return;
+    this.buffer = this.memory.buffer;
+    this.i8 = new Int8Array(this.buffer, this.offset, this.bytes);
+    this.i32 = new Int32Array(this.buffer, this.offset, this.bytes >> 2);
+  }
+}
+
+/**
+ * One plan's WebAssembly memory: kernels allocate their weights, inputs and accumulators here while they
+ * prepare, and call the int8 kernels (int8-module.ts) on them while they run.
+ */
+export class WasmArena {
+  private top = 0;
+
+  private constructor(
+    private readonly memory: Memory,
+    readonly gemm: Gemm,
+    readonly dwconv: DwConv,
+    readonly requant: Requant,
+    readonly requantShift: ScalarRequant,
+    readonly requantFixed: ScalarRequant,
+  ) {}
+
+  /** An arena, or undefined where WebAssembly SIMD is unavailable (kernels then use their JS loops). */
+  static create(): WasmArena | undefined {
+    const module = gemmModule();
+    if (!module || !api) return undefined;
+    const memory = new api.Memory({ initial: 1 });
+    const instance = new api.Instance(module, { env: { memory } });
+    const e = instance.exports;
+    return new WasmArena(
+      memory,
+      e.gemm as Gemm,
+      e.dwconv as DwConv,
+      e.requant as Requant,
+      e.requantShift as ScalarRequant,
+      e.requantFixed as ScalarRequant,
+    );
+  }
+
+  /** `bytes` bytes, 16-aligned, zero-filled. */
+  alloc(bytes: number): Region {
+    const offset = this.top;
+    this.top += Math.ceil(bytes / 16) * 16;
+    const missing = this.top - this.memory.buffer.byteLength;
+    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
+    return new Region(this.memory, offset, bytes);
+  }
+}
