@@ -54,7 +54,7 @@ export function quantizeMultiplier(real: number): FixedMultiplier {
   }
   if (shift < -31) return { multiplier: 0, shift: 0 };
   if (shift > 30) return { multiplier: INT32_MAX, shift: 30 };
-  return { multiplier: fixed, shift };
+  return { multiplier: fixed, shift: shift | 0 };
 }
 
 /**
