@@ -45,11 +45,27 @@ export class TfliteGraphBuilder {
     return this.constant(name, new Tensor('int32', dims, Int32Array.from(values)), q);
   }
 
-  node(opType: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[]> = {}): void {
+  node(
+    opType: string,
+    inputs: string[],
+    outputs: string[],
+    attrs: Record<string, number | number[]> = {},
+  ): void {
     const a: Record<string, Attribute> = {};
     for (const [k, v] of Object.entries(attrs))
-      a[k] = Array.isArray(v) ? { kind: 'ints', value: v } : Number.isInteger(v) ? { kind: 'int', value: v } : { kind: 'float', value: v };
-    this.g.nodes.push({ name: `${opType.toLowerCase()}_${this.count++}`, opType, domain: 'tflite', inputs, outputs, attrs: a });
+      a[k] = Array.isArray(v)
+        ? { kind: 'ints', value: v }
+        : Number.isInteger(v)
+          ? { kind: 'int', value: v }
+          : { kind: 'float', value: v };
+    this.g.nodes.push({
+      name: `${opType.toLowerCase()}_${this.count++}`,
+      opType,
+      domain: 'tflite',
+      inputs,
+      outputs,
+      attrs: a,
+    });
   }
 
   /** Marks values as graph outputs (their value info moves to the output list). */

@@ -7,8 +7,15 @@ import { Tensor } from '../../../src/ir/tensor.js';
 import { createIntegerExecutor, type IntegerExecutorOptions } from '../../../src/runtime/integer/index.js';
 import { TfliteGraphBuilder } from './builder.js';
 
-const run = (b: TfliteGraphBuilder, out: string, feeds: Record<string, Tensor>, opts: IntegerExecutorOptions) =>
-  Array.from(createIntegerExecutor(b.outputs(out), { scheme: 'pow2', ...opts }).run(feeds)[out]!.data as Int8Array);
+const run = (
+  b: TfliteGraphBuilder,
+  out: string,
+  feeds: Record<string, Tensor>,
+  opts: IntegerExecutorOptions,
+) =>
+  Array.from(
+    createIntegerExecutor(b.outputs(out), { scheme: 'pow2', ...opts }).run(feeds)[out]!.data as Int8Array,
+  );
 
 const int8 = (dims: number[], values: number[]) => new Tensor('int8', dims, Int8Array.from(values));
 
@@ -86,7 +93,12 @@ describe.each([true, false])('pow2 arithmetic (wasm %s)', (wasm) => {
     b.int8('w', [2, 3, 3, 1], [...Array(9).fill(1), ...Array(9).fill(1)], { scale: [0.25, 0.25] });
     b.int32('b', [2], [0, -200], { scale: [0.125, 0.125] });
     b.value('y', [1, 2, 2, 2], { scale: 1 });
-    b.node('CONV_2D', ['x', 'w', 'b'], ['y'], { padding: 0, stride_w: 2, stride_h: 2, fused_activation_function: 3 });
+    b.node('CONV_2D', ['x', 'w', 'b'], ['y'], {
+      padding: 0,
+      stride_w: 2,
+      stride_h: 2,
+      fused_activation_function: 3,
+    });
     const x3 = int8([1, 3, 3, 1], [10, 20, 30, 40, 50, 60, 70, 80, 90]);
     const y = run(b, 'y', { x: x3 }, { wasm, biasMode: 'B16' });
     // channel 1 per pixel: (0,0) (120 - 200) >> 3 = -10 -> 0; (0,1) -5 -> 0;
@@ -106,7 +118,12 @@ describe.each([true, false])('pow2 arithmetic (wasm %s)', (wasm) => {
     b.input('x', [1, 1, 2, 2], { scale: 2 ** -3 });
     b.int8('w', [1, 1, 2, 2], [3, 1, -2, 4], { scale: [2 ** -4, 2 ** -3], axis: 3 });
     b.value('y', [1, 1, 1, 2], { scale: 2 ** -2 });
-    b.node('DEPTHWISE_CONV_2D', ['x', 'w', ''], ['y'], { padding: 1, stride_w: 1, stride_h: 1, depth_multiplier: 1 });
+    b.node('DEPTHWISE_CONV_2D', ['x', 'w', ''], ['y'], {
+      padding: 1,
+      stride_w: 1,
+      stride_h: 1,
+      depth_multiplier: 1,
+    });
     const feeds = { x: int8([1, 1, 2, 2], [100, -40, 50, 24]) };
     const copy = () => Object.assign(new TfliteGraphBuilder(), { g: b.g.clone() }) as TfliteGraphBuilder;
     expect(run(copy(), 'y', feeds, { wasm, rounding: 'floor' })).toEqual([6, 3]);
@@ -116,7 +133,12 @@ describe.each([true, false])('pow2 arithmetic (wasm %s)', (wasm) => {
     m.input('x', [1, 1, 2, 1], { scale: 2 ** -3 });
     m.int8('w', [1, 1, 2, 2], [1, -1, 2, 2], { scale: 2 ** -3 });
     m.value('y', [1, 1, 1, 2], { scale: 2 ** -5 });
-    m.node('DEPTHWISE_CONV_2D', ['x', 'w', ''], ['y'], { padding: 1, stride_w: 1, stride_h: 1, depth_multiplier: 2 });
+    m.node('DEPTHWISE_CONV_2D', ['x', 'w', ''], ['y'], {
+      padding: 1,
+      stride_w: 1,
+      stride_h: 1,
+      depth_multiplier: 2,
+    });
     const mx = { x: int8([1, 1, 2, 1], [7, -3]) };
     const again = () => Object.assign(new TfliteGraphBuilder(), { g: m.g.clone() }) as TfliteGraphBuilder;
     expect(run(again(), 'y', mx, { wasm, rounding: 'floor' })).toEqual([0, -7]);
@@ -142,14 +164,22 @@ describe.each([true, false])('pow2 arithmetic (wasm %s)', (wasm) => {
 
   it('ADD, SUB and MUL align exponents by shifts, then saturate', () => {
     const feeds = { a: int8([4], [13, 100, -7, 127]), b: int8([4], [-5, 60, 1, 127]) };
-    expect(run(binary('ADD', 2 ** -2, 2 ** -1), 'y', feeds, { wasm, rounding: 'floor' })).toEqual([0, 55, -2, 95]);
-    expect(run(binary('ADD', 2 ** -2, 2 ** -1), 'y', feeds, { wasm, rounding: 'nearest' })).toEqual([1, 55, -1, 95]);
+    expect(run(binary('ADD', 2 ** -2, 2 ** -1), 'y', feeds, { wasm, rounding: 'floor' })).toEqual([
+      0, 55, -2, 95,
+    ]);
+    expect(run(binary('ADD', 2 ** -2, 2 ** -1), 'y', feeds, { wasm, rounding: 'nearest' })).toEqual([
+      1, 55, -1, 95,
+    ]);
     const sub = { a: int8([4], [13, 0, 0, 0]), b: int8([4], [-5, 0, 0, 0]) };
     expect(run(binary('SUB', 2 ** -2, 2 ** -1), 'y', sub, { wasm, rounding: 'floor' })[0]).toBe(5);
     expect(run(binary('SUB', 2 ** -2, 2 ** -1), 'y', sub, { wasm, rounding: 'nearest' })[0]).toBe(6);
     const mul = { a: int8([4], [7, 5, 127, -128]), b: int8([4], [-9, 6, 127, 127]) };
-    expect(run(binary('MUL', 2 ** -4, 2 ** -5), 'y', mul, { wasm, rounding: 'floor' })).toEqual([-16, 7, 127, -128]);
-    expect(run(binary('MUL', 2 ** -4, 2 ** -5), 'y', mul, { wasm, rounding: 'nearest' })).toEqual([-16, 8, 127, -128]);
+    expect(run(binary('MUL', 2 ** -4, 2 ** -5), 'y', mul, { wasm, rounding: 'floor' })).toEqual([
+      -16, 7, 127, -128,
+    ]);
+    expect(run(binary('MUL', 2 ** -4, 2 ** -5), 'y', mul, { wasm, rounding: 'nearest' })).toEqual([
+      -16, 8, 127, -128,
+    ]);
   });
 
   it('AVERAGE_POOL_2D and MEAN divide the sum by the count with the rounding rule', () => {
@@ -157,7 +187,13 @@ describe.each([true, false])('pow2 arithmetic (wasm %s)', (wasm) => {
     const b = new TfliteGraphBuilder();
     b.input('x', [1, 2, 2, 1], { scale: 2 ** -3 });
     b.value('y', [1, 1, 1, 1], { scale: 2 ** -3 });
-    b.node('AVERAGE_POOL_2D', ['x'], ['y'], { padding: 1, stride_w: 1, stride_h: 1, filter_width: 2, filter_height: 2 });
+    b.node('AVERAGE_POOL_2D', ['x'], ['y'], {
+      padding: 1,
+      stride_w: 1,
+      stride_h: 1,
+      filter_width: 2,
+      filter_height: 2,
+    });
     const feeds = { x: int8([1, 2, 2, 1], [3, 4, 4, 4]) };
     const copy = () => Object.assign(new TfliteGraphBuilder(), { g: b.g.clone() }) as TfliteGraphBuilder;
     expect(run(copy(), 'y', feeds, { wasm, rounding: 'floor' })).toEqual([3]);
@@ -208,6 +244,9 @@ describe('scheme detection', () => {
     b.int8('w', [2, 3], [5, 2, -1, -4, 6, 3], { scale: [0.0123, 0.0071] });
     b.value('y', [1, 2], { scale: 0.1, zeroPoint: -3 });
     b.node('FULLY_CONNECTED', ['x', 'w', ''], ['y']);
-    expect(createIntegerExecutor(b.outputs('y')).arithmetic).toMatchObject({ scheme: 'affine', affineKernels: 'litert' });
+    expect(createIntegerExecutor(b.outputs('y')).arithmetic).toMatchObject({
+      scheme: 'affine',
+      affineKernels: 'litert',
+    });
   });
 });
