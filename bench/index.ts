@@ -3,10 +3,11 @@
  * function in SECTIONS; with no argument all run in order. A section that finds a figure past its stated
  * limit sets a non-zero exit code, after printing everything.
  */
+import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
 import type { BenchSection } from './section.js';
 
-const SECTIONS: BenchSection[] = [ioSection];
+const SECTIONS: BenchSection[] = [ioSection, integerSection];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
