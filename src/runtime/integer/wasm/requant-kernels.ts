@@ -1,0 +1,196 @@
+import { clamped, load32, loop, op } from './assembler.js';
+
+// requant's parameters and locals.
+const [QC, QROWS, QN, QADD, QSCALE, QZO, QLO, QHI, QOUT, QOUTROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const [QR, QJ, QCPTR, QOPTR] = [10, 11, 12, 13];
+const [QV, QZOV, QLOV, QHIV] = [14, 15, 16, 17];
+
+/**
+ * requant(c, rows, n, add, scale, zo, lo, hi, out, outRow): XNNPACK's fp32 requantization of int32
+ * accumulators, four channels at a time: out[r outRow + j] = clamp(nearest_even(f32(c[r n + j] + add[j])
+ * * scale[j]) + zo, lo, hi), with f32 the float32 conversion and product (scale a float32 array). Each
+ * 4-channel step stores 4 bytes, so a row may spill up to n - channels bytes into the next (rewritten
+ * by it) and the last into 8 spare bytes after `out`.
+ */
+export function requantBody(): number[] {
+  const group = [
+    ...op.get(QCPTR),
+    ...op.get(QJ),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.v128load(0),
+    ...op.get(QADD),
+    ...op.get(QJ),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.v128load(0),
+    ...op.add32x4,
+    ...op.f32Convert,
+    ...op.get(QSCALE),
+    ...op.get(QJ),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.v128load(0),
+    ...op.f32Mul,
+    ...op.f32Nearest,
+    ...op.truncSat,
+    ...op.get(QZOV),
+    ...op.add32x4,
+    ...op.get(QLOV),
+    ...op.max32,
+    ...op.get(QHIV),
+    ...op.min32,
+    ...op.set(QV),
+    ...op.get(QOPTR),
+    ...op.get(QJ),
+    ...op.add,
+    ...op.get(QV),
+    ...op.get(QV),
+    ...op.narrow16,
+    ...op.set(QV),
+    ...op.get(QV),
+    ...op.get(QV),
+    ...op.narrow8,
+    ...op.store32Lane(0),
+  ];
+  const row = [
+    ...op.get(QC),
+    ...op.get(QR),
+    ...op.get(QN),
+    ...op.mul,
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.set(QCPTR),
+    ...op.get(QOUT),
+    ...op.get(QR),
+    ...op.get(QOUTROW),
+    ...op.mul,
+    ...op.add,
+    ...op.set(QOPTR),
+    ...loop(QJ, QN, 4, group),
+  ];
+  return [
+    ...op.get(QZO),
+    ...op.splat32,
+    ...op.set(QZOV),
+    ...op.get(QLO),
+    ...op.splat32,
+    ...op.set(QLOV),
+    ...op.get(QHI),
+    ...op.splat32,
+    ...op.set(QHIV),
+    ...loop(QR, QROWS, 1, row),
+  ];
+}
+
+/**
+ * A per-channel scalar requantization over rows: for r < rows, j < C, t = c[r n + j] + pre[j] and
+ * out[r C + j] = clamp(rescale(t, j), lo, hi), one byte each. Parameters: c, rows, n, pre, lo, hi, out,
+ * C, then `extra` parameters for `rescale`; locals after them: r, j, t (the rescaled value), row pointer.
+ */
+function scalarRequant(extra: number, rescale: (t: number, j: number) => number[]): number[] {
+  const [c, rows, n, pre, lo, hi, out, C] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const first = 8 + extra;
+  const [r, j, t, row] = [first, first + 1, first + 2, first + 3];
+  const channel = [
+    ...op.get(row),
+    ...op.get(j),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.load(0),
+    ...load32(pre, j),
+    ...op.add,
+    ...op.set(t),
+    ...rescale(t, j),
+    ...op.set(t),
+    ...op.get(out),
+    ...op.get(r),
+    ...op.get(C),
+    ...op.mul,
+    ...op.add,
+    ...op.get(j),
+    ...op.add,
+    ...clamped(t, lo, hi),
+    ...op.store8,
+  ];
+  const body = [
+    ...op.get(c),
+    ...op.get(r),
+    ...op.get(n),
+    ...op.mul,
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.set(row),
+    ...loop(j, C, 1, channel),
+  ];
+  return loop(r, rows, 1, body);
+}
+
+/**
+ * requantShift(c, rows, n, pre, lo, hi, out, C, shift, post): pow2, (t >> shift[j]) + post[j], pre holding
+ * bias, rounding half and zero-point terms (shift in [0, 31]).
+ */
+export const shiftBody = (): number[] =>
+  scalarRequant(2, (t, j) => [...op.get(t), ...load32(8, j), ...op.shrS, ...load32(9, j), ...op.add]);
+
+/**
+ * requantFixed(c, rows, n, pre, lo, hi, out, C, mult, left, right, zo): TFLite's reference rescale,
+ * RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(t 2^left[j], mult[j]), right[j]) + zo, the high
+ * multiply in int64: (t m + nudge) / 2^31 truncated, nudge 2^30 or 1 - 2^30 by the product's sign.
+ */
+export function fixedBody(): number[] {
+  const [mult, left, right, zo] = [8, 9, 10, 11];
+  // Scratch locals after the four scalarRequant uses: product (i64), mask, high.
+  const [prod, mask, high] = [16, 17, 18];
+  return scalarRequant(4, (t, j) => [
+    ...op.get(t),
+    ...load32(left, j),
+    ...op.shl,
+    ...op.extend64,
+    ...load32(mult, j),
+    ...op.extend64,
+    ...op.mul64,
+    ...op.tee(prod),
+    ...op.i64(1 << 30),
+    ...op.i64(1 - (1 << 30)),
+    ...op.get(prod),
+    ...op.i64(0),
+    ...op.geS64,
+    ...op.select,
+    ...op.add64,
+    ...op.i64(2 ** 31),
+    ...op.div64,
+    ...op.wrap32,
+    ...op.set(high),
+    ...op.i32(1),
+    ...load32(right, j),
+    ...op.shl,
+    ...op.i32(1),
+    ...op.sub,
+    ...op.set(mask),
+    // (high >> right) + ((high & mask) > (mask >> 1) + (high < 0))
+    ...op.get(high),
+    ...load32(right, j),
+    ...op.shrS,
+    ...op.get(high),
+    ...op.get(mask),
+    ...op.and,
+    ...op.get(mask),
+    ...op.i32(1),
+    ...op.shrS,
+    ...op.get(high),
+    ...op.i32(0),
+    ...op.ltS,
+    ...op.add,
+    ...op.gtS,
+    ...op.add,
+    ...op.get(zo),
+    ...op.add,
+  ]);
+}
