@@ -1,6 +1,5 @@
-import { quantizeMultiplier } from '../fixed-point.js';
+import { quantizeMultiplier, roundReal } from '../fixed-point.js';
 import type { Scalar } from './common/params.js';
-import { roundPow2 } from './common/requantize.js';
 import { unaryKernel, type Int8Function } from './common/unary.js';
 
 const hardSwish = (v: number): number => (v * Math.min(6, Math.max(0, v + 3))) / 6;
@@ -9,7 +8,7 @@ const hardSwish = (v: number): number => (v * Math.min(6, Math.max(0, v + 3))) /
 export const HARD_SWISH = unaryKernel('HARD_SWISH', (cx, x, y) => {
   if (cx.arith.scheme === 'affine') return tfliteHardSwish(x, y);
   const rounding = cx.arith.rounding;
-  return (q) => roundPow2(hardSwish((q - x.zeroPoint) * x.scale) / y.scale, rounding) + y.zeroPoint;
+  return (q) => roundReal(hardSwish((q - x.zeroPoint) * x.scale) / y.scale, rounding) + y.zeroPoint;
 });
 
 const I16_MIN = -32768;

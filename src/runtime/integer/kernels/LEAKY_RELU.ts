@@ -1,6 +1,6 @@
 import { attrFloat } from '../../../ir/attrs.js';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../fixed-point.js';
-import { q8Function, roundPow2 } from './common/requantize.js';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundReal } from '../fixed-point.js';
+import { q8Function } from './common/requantize.js';
 import { unaryKernel } from './common/unary.js';
 
 /**
@@ -28,6 +28,6 @@ export const LEAKY_RELU = unaryKernel('LEAKY_RELU', (cx, x, y) => {
   const rounding = cx.arith.rounding;
   return (q) => {
     const v = (q - x.zeroPoint) * x.scale;
-    return y.zeroPoint + roundPow2((v >= 0 ? v : alpha * v) / y.scale, rounding);
+    return y.zeroPoint + roundReal((v >= 0 ? v : alpha * v) / y.scale, rounding);
   };
 });

@@ -1,4 +1,3 @@
-import { exactLog2 } from '../../fixed-point.js';
 import type { Data, IntegerKernel, KernelContext, PreparedKernel } from '../../types.js';
 import {
   ACT,
@@ -105,13 +104,6 @@ function floatKernel(
       });
     },
   };
-}
-
-/** log2 of a pow2 scale; throws when the scale is not a power of two. */
-export function exponentOf(cx: KernelContext, s: Scalar, what: string): number {
-  const e = exactLog2(s.scale);
-  if (e === undefined) throw new KernelError(cx, `${what} scale ${s.scale} is not a power of two (pow2)`);
-  return e;
 }
 
 interface BroadcastPlan {

@@ -97,8 +97,6 @@ export function constantInts(cx: KernelContext, i: number, what: string): number
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
-export const clampInt8 = (v: number, lo = INT8_MIN, hi = INT8_MAX): number => clamp(v, lo, hi);
-
 /** The 256-entry table of an int8 -> int8 function, indexed by q + 128. */
 export function int8Table(f: (q: number) => number): Int8Array {
   const t = new Int8Array(256);

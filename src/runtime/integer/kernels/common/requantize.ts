@@ -39,5 +39,3 @@ function pow2Requantize(cx: KernelContext, x: Scalar, y: Scalar): Int8Function {
   const scale = pow2Scaler(x.scale / y.scale, cx.arith.rounding);
   return (q) => scale(q - x.zeroPoint) + y.zeroPoint;
 }
-
-export { roundReal as roundPow2 } from '../../fixed-point.js';

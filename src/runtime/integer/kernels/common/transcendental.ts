@@ -1,7 +1,6 @@
-import { roundHalfAway } from '../../fixed-point.js';
+import { roundHalfAway, roundReal } from '../../fixed-point.js';
 import type { KernelContext } from '../../types.js';
 import type { Scalar } from './params.js';
-import { roundPow2 } from './requantize.js';
 import type { Int8Function } from './unary.js';
 
 /**
@@ -24,5 +23,5 @@ export function realFunctionEntry(
     };
   }
   const rounding = cx.arith.rounding;
-  return (q) => roundPow2(exact((q - x.zeroPoint) * x.scale) / y.scale, rounding) + y.zeroPoint;
+  return (q) => roundReal(exact((q - x.zeroPoint) * x.scale) / y.scale, rounding) + y.zeroPoint;
 }
