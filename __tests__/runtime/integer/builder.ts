@@ -20,7 +20,8 @@ export class TfliteGraphBuilder {
   readonly g = new Graph();
   private count = 0;
 
-  input(name: string, shape: number[], q?: Q, dtype: DType = 'int8'): string {
+  /** A graph input; a null dimension is unknown until run time. */
+  input(name: string, shape: (number | null)[], q?: Q, dtype: DType = 'int8'): string {
     this.g.inputs.push(this.info(name, shape, dtype, q));
     return name;
   }
@@ -85,7 +86,7 @@ export class TfliteGraphBuilder {
     };
   }
 
-  private info(name: string, shape: number[], dtype: DType, q?: Q) {
+  private info(name: string, shape: (number | null)[], dtype: DType, q?: Q) {
     return {
       name,
       type: { kind: 'tensor' as const, dtype, shape },
