@@ -20,7 +20,10 @@ export type BiasMode = 'B8' | 'B16';
 /** Which arithmetic the executor runs: the original's shifts (pow2) or TFLite's reference (affine). */
 export interface Arithmetic {
   scheme: Scheme;
-  /** pow2 only: how a right shift rounds ('floor' truncates as the hardware; 'nearest' rounds half up). */
+  /**
+   * pow2 only: how a right shift rounds ('floor' truncates as the hardware; 'nearest' rounds half up;
+   * 'even' rounds half to even, as ONNX Runtime and LiteRT).
+   */
   rounding: Rounding;
   /** pow2 only: the int32 bias in the file is a 16-bit bias added before the shift, or b8 * 2^k after. */
   biasMode: BiasMode;
