@@ -21,6 +21,7 @@ export interface QuantizeOptions {
   /** pow2: fixed-point input scaling factor(s); affine: fixes the inputs' scale to 1/value. */
   input_scale?: InputScale;
   bias_mode: BiasMode;
+  rounding: 'floor' | 'nearest';
   per_channel: boolean;
   calib_data?: string;
   calib_samples: number;
@@ -86,6 +87,14 @@ export const FLAGS: readonly FlagSpec[] = [
       'pow2 bias width: B8 (truncate, then add an 8-bit bias) or B16 (add a 16-bit bias, then truncate)',
     default: 'B16',
     choices: ['B8', 'B16'],
+  },
+  {
+    name: 'rounding',
+    arg: 'mode',
+    description:
+      "pow2 device arithmetic (the report's integer-executor row): floor (the hardware's truncating shift) or nearest",
+    default: 'floor',
+    choices: ['floor', 'nearest'],
   },
   {
     name: 'onnx_format',
@@ -193,6 +202,7 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
       .map((x) => x.trim())
       .filter(Boolean),
     input_shape: parseShapes(get('input_shape')),
+    rounding: choice('rounding', get('rounding')!, ['floor', 'nearest'] as const),
     onnx_format: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
     tflite_layout: choice('tflite_layout', get('tflite_layout')!, ['nchw', 'nhwc'] as const),
     io_type: choice('io_type', get('io_type')!, ['float', 'int8'] as const),

@@ -90,6 +90,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       evaluation: data && { source: data.evaluationSource, samples: data.evaluation.count },
       inputScales: quant?.inputScales,
       outputs: produced.files,
+      device: evaluation?.device,
       accuracy: evaluation?.accuracy,
       layers: evaluation?.layers ?? [],
       float: quant?.float ?? [],
@@ -137,10 +138,10 @@ async function evaluate(
   data: DataPlan,
   o: QuantizeOptions,
   hooks: RunHooks,
-): Promise<Evaluation | undefined> {
+): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
   const onnx = produced.files.find((f) => f.format === 'onnx');
   const tflite = produced.files.find((f) => f.format === 'tflite');
-  let evaluation: Evaluation | undefined;
+  let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
   if (onnx && model.format === 'onnx') {
     evaluation = await evaluateOnnx(model, onnx.path, quant.model, data.evaluation, {
       labels: data.labels,
@@ -153,6 +154,14 @@ async function evaluate(
   if (tflite && produced.tflite && o.io_type === 'float') {
     tflite.runtime = 'litert';
     tflite.metrics = await evaluateTflite(model, produced.tflite, data.evaluation, o.tflite_layout);
+    if (o.scheme === 'pow2') {
+      const target = { kind: 'device', rounding: o.rounding, biasMode: o.bias_mode } as const;
+      const metrics = await evaluateTflite(model, produced.tflite, data.evaluation, o.tflite_layout, target);
+      evaluation = {
+        ...evaluation,
+        device: { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, metrics },
+      };
+    }
   }
   return evaluation;
 }

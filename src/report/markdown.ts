@@ -43,6 +43,13 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
       );
     }
   }
+  if (r.device) {
+    for (const [name, m] of Object.entries(r.device.metrics)) {
+      lines.push(
+        `| device (integer, ${r.device.biasMode}, ${r.device.rounding}) | – | – | ${name} | ${db(m.sqnrDb)} | ${m.cosine.toFixed(4)} | ${pct(m.top1Agreement)} |`,
+      );
+    }
+  }
   if (r.accuracy) {
     const a = r.accuracy;
     lines.push(

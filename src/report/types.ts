@@ -17,6 +17,13 @@ export interface Report {
   /** input_scale used per float input (pow2; after `auto`). */
   inputScales?: Record<string, number>;
   outputs: WrittenFile[];
+  /** pow2: the .tflite run by the integer executor in the original hardware's arithmetic, vs float. */
+  device?: {
+    runtime: 'integer';
+    rounding: 'floor' | 'nearest';
+    biasMode: 'B8' | 'B16';
+    metrics: Record<string, OutputMetrics>;
+  };
   accuracy?: Accuracy;
   layers: LayerError[];
   float: FloatOp[];
