@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'lib/**', 'node_modules/**', 'output/**', 'coverage/**', '**/*.tmp.ts', '.bench/**'] },
+  {
+    ignores: ['dist/**', 'lib/**', 'node_modules/**', 'output/**', 'coverage/**', '**/*.tmp.ts', '.bench/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
