@@ -5,9 +5,10 @@
  */
 import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
+import { quantAccuracySection } from './quant-accuracy.js';
 import type { BenchSection } from './section.js';
 
-const SECTIONS: BenchSection[] = [ioSection, integerSection];
+const SECTIONS: BenchSection[] = [ioSection, integerSection, quantAccuracySection];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

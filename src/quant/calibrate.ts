@@ -2,7 +2,15 @@ import type { Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { createOrtSession } from '../runtime/ort.js';
-import { clipRange, HistogramObserver, MinMaxObserver, type CalibMethod, type Range } from './observers.js';
+import {
+  ChannelMaxObserver,
+  ChannelMeanObserver,
+  clipRange,
+  HistogramObserver,
+  MinMaxObserver,
+  type CalibMethod,
+  type Range,
+} from './observers.js';
 
 export type Feeds = Record<string, Tensor>;
 
@@ -19,6 +27,18 @@ export interface CalibrationOptions {
   percentile: number;
   onSample?: (pass: number, done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Tensors (among those calibrated) whose per-channel means are gathered too, in the first pass. */
+  channelMeans?: string[];
+  /** Tensors (among those calibrated) whose per-channel maxima are gathered too, in the first pass. */
+  channelMaxima?: string[];
+}
+
+export interface CalibrationStats {
+  ranges: Map<string, Range>;
+  /** Per-channel means (axis 1) of the tensors named in `channelMeans`. */
+  means: Map<string, Float64Array>;
+  /** Per-channel maxima (axis 1) of the tensors named in `channelMaxima`. */
+  maxima: Map<string, Float64Array>;
 }
 
 /**
@@ -32,6 +52,16 @@ export async function calibrate(
   source: SampleSource,
   opts: CalibrationOptions,
 ): Promise<Map<string, Range>> {
+  return (await calibrateStats(model, tensors, source, opts)).ranges;
+}
+
+/** `calibrate`, with per-channel means and maxima of the tensors named in `opts` gathered in the first pass. */
+export async function calibrateStats(
+  model: Model,
+  tensors: string[],
+  source: SampleSource,
+  opts: CalibrationOptions,
+): Promise<CalibrationStats> {
   const g = model.graph.clone();
   const existing = new Set(g.outputs.map((o) => o.name));
   for (const name of tensors) if (!existing.has(name)) g.outputs.push({ name });
@@ -40,21 +70,32 @@ export async function calibrate(
   const outputs = tensors.filter((t) => session.outputNames.includes(t));
   try {
     const minmax = new Map(tensors.map((t) => [t, new MinMaxObserver()]));
-    const observe = async (pass: number, each: (name: string, data: Float32Array) => void) => {
+    const meanObservers = new Map((opts.channelMeans ?? []).map((t) => [t, new ChannelMeanObserver()]));
+    const maxObservers = new Map((opts.channelMaxima ?? []).map((t) => [t, new ChannelMaxObserver()]));
+    const observe = async (
+      pass: number,
+      each: (name: string, data: Float32Array, dims: readonly number[]) => void,
+    ) => {
       let done = 0;
       for await (const feeds of source.samples()) {
         opts.signal?.throwIfAborted();
         for (const name of tensors)
-          if (runtimeInputs.has(name) && feeds[name]) each(name, feeds[name].toFloat32());
+          if (runtimeInputs.has(name) && feeds[name]) each(name, feeds[name].toFloat32(), feeds[name].dims);
         const result = await session.run(feeds, outputs);
         for (const [name, t] of Object.entries(result))
-          if (t.dtype === 'float32') each(name, t.data as Float32Array);
+          if (t.dtype === 'float32') each(name, t.data as Float32Array, t.dims);
         opts.onSample?.(pass, ++done, source.count);
       }
     };
-    await observe(1, (name, data) => minmax.get(name)?.observe(data));
+    await observe(1, (name, data, dims) => {
+      minmax.get(name)?.observe(data);
+      meanObservers.get(name)?.observe(data, dims);
+      maxObservers.get(name)?.observe(data, dims);
+    });
     const ranges = new Map<string, Range>([...minmax].map(([k, o]) => [k, o.range()]));
-    if (opts.method === 'minmax') return ranges;
+    const means = new Map([...meanObservers].map(([k, o]) => [k, o.means()]));
+    const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
+    if (opts.method === 'minmax') return { ranges, means, maxima };
 
     const hists = new Map([...ranges].map(([k, r]) => [k, new HistogramObserver(Math.max(-r.min, r.max))]));
     await observe(2, (name, data) => hists.get(name)?.observe(data));
@@ -67,7 +108,7 @@ export async function calibrate(
             : h.entropyThreshold();
       ranges.set(name, clipRange(ranges.get(name)!, threshold));
     }
-    return ranges;
+    return { ranges, means, maxima };
   } finally {
     await session.close();
   }

@@ -36,6 +36,62 @@ export class MinMaxObserver {
 }
 
 /**
+ * Per-channel means of a tensor (channel axis 1: NCHW activations, [N, K] Gemm inputs), for bias
+ * correction. Sums are kept in doubles, so memory is one number per channel whatever the sample count.
+ */
+export class ChannelMeanObserver {
+  private sums = new Float64Array(0);
+  private count = 0;
+
+  observe(data: Float32Array, dims: readonly number[]): void {
+    const channels = dims.length >= 2 ? dims[1]! : 1;
+    const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+    if (this.sums.length === 0) this.sums = new Float64Array(channels);
+    if (channels !== this.sums.length)
+      throw new RangeError(`channel count changed: ${this.sums.length} -> ${channels}`);
+    let i = 0;
+    while (i < data.length) {
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        for (const end = i + inner; i < end; i++) sum += data[i]!;
+        this.sums[c]! += sum;
+      }
+    }
+    this.count += data.length / channels;
+  }
+
+  /** Mean per channel; empty when nothing was observed. */
+  means(): Float64Array {
+    return this.sums.map((s) => s / this.count);
+  }
+}
+
+/** Per-channel maxima (channel axis 1), for equalizing through a Clip; one number per channel. */
+export class ChannelMaxObserver {
+  private maxima = new Float64Array(0);
+
+  observe(data: Float32Array, dims: readonly number[]): void {
+    const channels = dims.length >= 2 ? dims[1]! : 1;
+    const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+    if (this.maxima.length === 0) this.maxima = new Float64Array(channels).fill(-Infinity);
+    if (channels !== this.maxima.length)
+      throw new RangeError(`channel count changed: ${this.maxima.length} -> ${channels}`);
+    let i = 0;
+    while (i < data.length) {
+      for (let c = 0; c < channels; c++) {
+        let m = this.maxima[c]!;
+        for (const end = i + inner; i < end; i++) if (data[i]! > m) m = data[i]!;
+        this.maxima[c] = m;
+      }
+    }
+  }
+
+  result(): Float64Array {
+    return this.maxima.slice();
+  }
+}
+
+/**
  * A histogram of |x| over [0, limit] (symmetric, because pow2 and int8 weights are symmetric and the
  * affine scheme clips min and max from the same histogram of magnitudes, signs kept by the min/max
  * observer). `limit` comes from a first min/max pass, so the bins never move.

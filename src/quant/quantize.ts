@@ -1,8 +1,10 @@
 import { constantNodeValue, opsetVersion, type Graph, type Model } from '../ir/graph.js';
 import { InvalidOptionError } from '../errors.js';
+import { clipMaximaTensors, equalizeGraph, type EqualizeReport } from '../passes/equalize.js';
 import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { assignActivationParams, planQuantization, type FloatOp } from './assign.js';
-import { calibrate, type SampleSource } from './calibrate.js';
+import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
+import { calibrateStats, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type QParams } from './params.js';
@@ -22,6 +24,10 @@ export interface QuantSettings {
   exclude: string[];
   /** 'qdq' (default) or 'qoperator' (QLinearConv / QLinearMatMul where the pattern allows). */
   onnxFormat?: 'qdq' | 'qoperator';
+  /** Cross-layer equalization of Conv -> (ReLU) -> Conv pairs before calibration (default false). */
+  equalize?: boolean;
+  /** Bias correction of Conv/Gemm biases for the mean shift weight rounding causes (default false). */
+  biasCorrection?: boolean;
 }
 
 export interface QuantResult {
@@ -33,6 +39,14 @@ export interface QuantResult {
   float: FloatOp[];
   /** input_scale actually used per float input (pow2), after `auto`. */
   inputScales: Record<string, number>;
+  /**
+   * The float model the QDQ graph was made from: the input after equalization, same outputs. Per-layer
+   * comparisons need it: equalization rescales the channels of tensors between equalized convs.
+   */
+  floatReference: Model;
+  /** What equalization and bias correction did, when on. */
+  equalization?: EqualizeReport;
+  biasCorrection?: BiasCorrectionReport;
 }
 
 /**
@@ -46,8 +60,12 @@ export async function quantizeFloatModel(
   hooks: { onSample?: (pass: number, done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<QuantResult> {
   const upgraded = (opsetVersion(floatModel) ?? 13) < 13 ? upgradeOpset(floatModel).model : floatModel;
-  const model = { ...upgraded, graph: constantsAsInitializers(upgraded.graph) };
-  const g = model.graph;
+  const floatGraph = constantsAsInitializers(upgraded.graph);
+  const equalized = s.equalize
+    ? await equalize({ ...upgraded, graph: floatGraph }, s.exclude, source, hooks)
+    : undefined;
+  const model = { ...upgraded, graph: equalized?.graph ?? floatGraph };
+  let g = model.graph;
   const types = elementTypes(g);
   const floatInputs = g
     .runtimeInputs()
@@ -64,19 +82,26 @@ export async function quantizeFloatModel(
     baseInputScale: 1,
     exclude,
   };
-  const plan = planQuantization(g, types, planSettings);
+  let plan = planQuantization(g, types, planSettings);
   const toCalibrate = [...new Set([...plan.calibrate, ...floatInputs])];
-  const ranges = await calibrate(model, toCalibrate, source, {
+  const { ranges, means } = await calibrateStats(model, toCalibrate, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
     signal: hooks.signal,
+    channelMeans: s.biasCorrection ? biasCorrectionInputs(plan) : [],
   });
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
   planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
   const wSettings = { scheme: s.scheme, perChannel: s.perChannel, biasMode: s.biasMode };
   const weights = quantizeAllWeights(g, plan, wSettings);
+  const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
+  if (corrected) {
+    // New bias inputs: plan again on the corrected graph (same nodes quantized, same tensors).
+    g = corrected.graph;
+    plan = planQuantization(g, elementTypes(g), planSettings);
+  }
   const weightParams = new Map([...weights].map(([k, w]) => [k, w.params]));
   const perTensorWeights = new Map(
     [...weightParams].filter(([, p]) => p.scale.length === 1 && p.axis === undefined),
@@ -91,7 +116,33 @@ export async function quantizeFloatModel(
     ranges,
     float: plan.float,
     inputScales,
+    floatReference: model,
+    equalization: equalized?.report,
+    biasCorrection: corrected?.report,
   };
+}
+
+/**
+ * Cross-layer equalization. Pairs through a ReLU6 need the per-channel maxima of the first conv's output:
+ * one min/max pass over the samples (reported as pass 0) gathers them when the graph has such pairs.
+ */
+async function equalize(
+  model: Model,
+  exclude: string[],
+  source: SampleSource,
+  hooks: { onSample?: (pass: number, done: number, total: number) => void; signal?: AbortSignal },
+): Promise<{ graph: Graph; report: EqualizeReport }> {
+  const clipped = clipMaximaTensors(model.graph);
+  const stats = clipped.length
+    ? await calibrateStats(model, clipped, source, {
+        method: 'minmax',
+        percentile: 100,
+        channelMaxima: clipped,
+        onSample: (_, done, total) => hooks.onSample?.(0, done, total),
+        signal: hooks.signal,
+      })
+    : undefined;
+  return equalizeGraph(model.graph, { exclude, clipMaxima: stats?.maxima });
 }
 
 /**

@@ -1,0 +1,290 @@
+import { describe, expect, it } from 'vitest';
+import { float, int, ints } from '../../src/ir/attrs.js';
+import type { Graph, Model, Node } from '../../src/ir/graph.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { optimize } from '../../src/passes/optimize.js';
+import type { QuantPlan } from '../../src/quant/assign.js';
+import { biasCorrectionInputs, correctBiases } from '../../src/quant/bias-correction.js';
+import type { Feeds, SampleSource } from '../../src/quant/calibrate.js';
+import { calibrateStats } from '../../src/quant/calibrate.js';
+import { ChannelMaxObserver, ChannelMeanObserver } from '../../src/quant/observers.js';
+import type { QuantizedWeight } from '../../src/quant/qdq.js';
+import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
+import { GraphBuilder } from '../helpers/graphs.js';
+import { realModel } from '../helpers/models.js';
+import { randomFeeds, runOrt } from '../helpers/ort-compare.js';
+
+const planOf = (...nodes: Node[]): QuantPlan => ({ quantized: new Set(nodes), calibrate: [], float: [] });
+
+function qweight(
+  name: string,
+  dims: number[],
+  values: number[],
+  scale: number[],
+  axis?: number,
+): QuantizedWeight {
+  return {
+    name,
+    dims,
+    values: Int8Array.from(values),
+    params: { scale: Float64Array.from(scale), zeroPoint: new Int32Array(scale.length), axis },
+  };
+}
+
+const biasOf = (g: Graph, node: string) => {
+  const n = g.nodes.find((x) => x.name === node)!;
+  return Array.from(g.initializers.get(n.inputs[2]!)!.toFloat32());
+};
+
+describe('correctBiases', () => {
+  it('hand-computed: a 1x1 Conv bias moves by -(W_q - W) E[x]', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 3, 3]);
+    const w = b.init('w', Tensor.float32([2, 2, 1, 1], [0.3, 0.7, -0.4, 0.1]));
+    b.output(b.node('Conv', [x, w, b.init('b', Tensor.float32([2], [1, -1]))]));
+    // Per-channel scales 0.25 and 0.125: W_q = [0.25, 0.75 | -0.375, 0.125].
+    const qw = qweight('w', [2, 2, 1, 1], [1, 3, -3, 1], [0.25, 0.125], 0);
+    const means = new Map([[x, Float64Array.of(2, -1)]]);
+    const { graph, report } = correctBiases(b.g, planOf(b.g.nodes[0]!), new Map([['w', qw]]), means);
+    // dW = [-0.05, 0.05 | 0.025, 0.025]; shift = [-0.05*2 + 0.05*-1, 0.025*2 + 0.025*-1] = [-0.15, 0.025].
+    const corrected = biasOf(graph, 'conv_0');
+    expect(corrected[0]).toBeCloseTo(1.15, 6);
+    expect(corrected[1]).toBeCloseTo(-1.025, 6);
+    expect(report.corrected).toMatchObject([{ node: 'conv_0' }]);
+    expect(report.corrected[0]!.maxShift).toBeCloseTo(0.15, 6);
+    // The input graph keeps its bias.
+    expect(Array.from(b.g.initializers.get('b')!.toFloat32())).toEqual([1, -1]);
+  });
+
+  it('grouped 3x3 Conv without a bias: a bias is added, each kernel tap sees its group channel mean', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 4, 5, 5]);
+    const wv = Array.from({ length: 2 * 2 * 9 }, (_, i) => ((i * 37) % 17) / 17 - 0.5);
+    b.output(b.node('Conv', [x, b.init('w', Tensor.float32([2, 2, 3, 3], wv))], { group: int(2) }));
+    const scale = 1 / 16;
+    const q = wv.map((v) => Math.round(v / scale));
+    const means = Float64Array.of(1, 2, 3, 4);
+    const { graph } = correctBiases(
+      b.g,
+      planOf(b.g.nodes[0]!),
+      new Map([['w', qweight('w', [2, 2, 3, 3], q, [scale])]]),
+      new Map([[x, means]]),
+    );
+    const expected = [0, 1].map((o) => {
+      let s = 0;
+      for (let j = 0; j < 2; j++)
+        for (let k = 0; k < 9; k++)
+          s += (q[(o * 2 + j) * 9 + k]! * scale - wv[(o * 2 + j) * 9 + k]!) * means[o * 2 + j]!;
+      return -s;
+    });
+    expect(graph.nodes[0]!.inputs).toHaveLength(3);
+    const got = biasOf(graph, 'conv_0');
+    expect(got[0]).toBeCloseTo(expected[0]!, 6);
+    expect(got[1]).toBeCloseTo(expected[1]!, 6);
+  });
+
+  it.each([
+    ['transB = 1', 1, 1, 1],
+    ['transB = 0, alpha 2, beta 0.5', 0, 2, 0.5],
+  ])('Gemm %s: C moves by -alpha dB E[a] / beta', (_, transB, alpha, beta) => {
+    const b = new GraphBuilder();
+    const a = b.input('a', [4, 3]);
+    // B' (as used, [K=3, N=2]) = [[0.3, -0.2], [0.6, 0.9], [-0.7, 0.05]].
+    const bt = [0.3, -0.2, 0.6, 0.9, -0.7, 0.05];
+    const stored = transB ? [0.3, 0.6, -0.7, -0.2, 0.9, 0.05] : bt;
+    const dims = transB ? [2, 3] : [3, 2];
+    const w = b.init('B', Tensor.float32(dims, stored));
+    b.output(
+      b.node('Gemm', [a, w, b.init('C', Tensor.float32([2], [0.5, 0.5]))], {
+        transB: int(transB),
+        alpha: float(alpha),
+        beta: float(beta),
+      }),
+    );
+    const q = stored.map((v) => Math.round(v * 4));
+    const mean = Float64Array.of(1, -2, 3);
+    const { graph } = correctBiases(
+      b.g,
+      planOf(b.g.nodes[0]!),
+      new Map([['B', qweight('B', dims, q, [0.25])]]),
+      new Map([[a, mean]]),
+    );
+    const shift = [0, 1].map(
+      (n) =>
+        alpha *
+        [0, 1, 2].reduce((s, k) => s + (Math.round(bt[k * 2 + n]! * 4) / 4 - bt[k * 2 + n]!) * mean[k]!, 0),
+    );
+    const got = biasOf(graph, 'gemm_0');
+    expect(got[0]).toBeCloseTo(0.5 - shift[0]! / beta, 6);
+    expect(got[1]).toBeCloseTo(0.5 - shift[1]! / beta, 6);
+  });
+
+  it('leaves nodes outside the plan, without a mean, or with a [M, N] Gemm C alone', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [2, 2]);
+    const y = b.node('Gemm', [
+      x,
+      b.init('B', Tensor.float32([2, 2], [0.3, 0.1, 0.2, 0.4])),
+      b.init('C', Tensor.float32([2, 2], [1, 2, 3, 4])),
+    ]);
+    b.output(y);
+    const weights = new Map([['B', qweight('B', [2, 2], [1, 0, 1, 2], [0.25])]]);
+    const means = new Map([[x, Float64Array.of(1, 1)]]);
+    const gemm = b.g.nodes[0]!;
+    expect(correctBiases(b.g, planOf(), weights, means).report.corrected).toEqual([]);
+    expect(correctBiases(b.g, planOf(gemm), weights, new Map()).report.corrected).toEqual([]);
+    expect(correctBiases(b.g, planOf(gemm), weights, means).report.corrected).toEqual([]);
+    expect(biasCorrectionInputs(planOf(gemm))).toEqual([x]);
+  });
+});
+
+describe('channel statistics', () => {
+  it('means and maxima per channel (axis 1) over several observations, constant memory', () => {
+    const mean = new ChannelMeanObserver();
+    const max = new ChannelMaxObserver();
+    // [1, 2, 2]: channel 0 = [1, 2], channel 1 = [3, -4]; then [1, 2, 1]: [5], [-6].
+    for (const [data, dims] of [
+      [
+        [1, 2, 3, -4],
+        [1, 2, 2],
+      ],
+      [
+        [5, -6],
+        [1, 2, 1],
+      ],
+    ] as const) {
+      mean.observe(Float32Array.from(data), dims);
+      max.observe(Float32Array.from(data), dims);
+    }
+    // Means weight every position alike: (1 + 2 + 5) / 3, (3 - 4 - 6) / 3.
+    expect(Array.from(mean.means())).toEqual([8 / 3, -7 / 3]);
+    expect(Array.from(max.result())).toEqual([5, 3]);
+    expect(() => mean.observe(new Float32Array(3), [1, 3])).toThrow(RangeError);
+  });
+
+  it('calibrateStats gathers the means of Conv inputs as ONNX Runtime computes them', async () => {
+    const model = convNet();
+    const source = sampleSource(model, 4);
+    const conv2 = model.graph.nodes.find((n) => n.name === 'conv_2')!;
+    const { means } = await calibrateStats(model, [conv2.inputs[0]!], source, {
+      method: 'minmax',
+      percentile: 100,
+      channelMeans: [conv2.inputs[0]!],
+    });
+    const g = model.graph.clone();
+    g.outputs.push({ name: conv2.inputs[0]! });
+    const sums = new Float64Array(6);
+    let count = 0;
+    for await (const feeds of source.samples()) {
+      const t = (await runOrt({ ...model, graph: g }, feeds))[conv2.inputs[0]!]!;
+      t.toFloat32().forEach((v, i) => (sums[Math.floor(i / 36) % 6]! += v));
+      count += 36;
+    }
+    const got = means.get(conv2.inputs[0]!)!;
+    for (let c = 0; c < 6; c++) expect(got[c]).toBeCloseTo(sums[c]! / count, 5);
+  });
+});
+
+describe('bias correction in quantizeFloatModel (ONNX Runtime)', () => {
+  const settings = (biasCorrection: boolean): QuantSettings => ({
+    scheme: 'pow2',
+    biasMode: 'B16',
+    perChannel: false,
+    calibMethod: 'minmax',
+    percentile: 100,
+    exclude: [],
+    inputScale: { kind: 'all', value: 64 },
+    biasCorrection,
+  });
+
+  it('removes most of the per-channel mean shift of a Conv with coarse per-tensor weights', async () => {
+    const model = convNet();
+    const source = sampleSource(model, 8);
+    const shift = async (on: boolean) => {
+      const q = await quantizeFloatModel(model, settings(on), source);
+      if (on) expect(q.biasCorrection!.corrected.length).toBe(2);
+      return meanShift(model, q.model, source, 'conv_0');
+    };
+    const [before, after] = [await shift(false), await shift(true)];
+    const norm = (v: Float64Array) => Math.hypot(...v);
+    expect(norm(before)).toBeGreaterThan(0);
+    expect(norm(after)).toBeLessThan(0.3 * norm(before));
+  });
+
+  it('PaddleOCR cls: every quantized Conv and Gemm is corrected, and the model loads and runs in ORT', async () => {
+    const real = realModel('PaddleOCR cls');
+    const model = optimize(real.load()).model;
+    const feeds = real.feeds(model);
+    const source: SampleSource = {
+      count: 1,
+      kind: 'synthetic',
+      samples: async function* () {
+        yield feeds;
+      },
+    };
+    const q = await quantizeFloatModel(model, { ...settings(true), inputScale: { kind: 'auto' } }, source);
+    expect(q.biasCorrection!.corrected.length).toBe(
+      q.model.graph.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'Gemm').length,
+    );
+    const [a, b] = [await runOrt(model, feeds), await runOrt(q.model, feeds)];
+    for (const k of Object.keys(a)) expect(b[k]!.dims).toEqual(a[k]!.dims);
+  });
+});
+
+/** x [1, 3, 6, 6] -> Conv 3x3 (6, bias) -> Relu -> Conv 1x1 (4, bias): positive mean input to conv_2. */
+function convNet(): Model {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', [1, 3, 6, 6]);
+  const h = b.node('Conv', [x, b.weight('w1', [6, 3, 3, 3], -0.3, 0.5), b.weight('b1', [6])], {
+    pads: ints([1, 1, 1, 1]),
+  });
+  b.output(
+    b.node('Conv', [b.node('Relu', [h]), b.weight('w2', [4, 6, 1, 1], -0.2, 0.6), b.weight('b2', [4])]),
+  );
+  return b.model();
+}
+
+function sampleSource(model: Model, count: number): SampleSource {
+  return {
+    count,
+    kind: 'synthetic',
+    async *samples() {
+      // Inputs with a positive mean, so that weight rounding shifts the outputs' means.
+      for (let i = 0; i < count; i++) {
+        const f = randomFeeds(model, {}, 100 + i) as Feeds;
+        yield {
+          x: Tensor.float32(
+            f.x!.dims,
+            f.x!.toFloat32().map((v) => 0.5 + 0.5 * v),
+          ),
+        };
+      }
+    },
+  };
+}
+
+/** Per-channel mean of (quantized - float) of a tensor over the samples. */
+async function meanShift(
+  float: Model,
+  quant: Model,
+  source: SampleSource,
+  conv: string,
+): Promise<Float64Array> {
+  const tensor = float.graph.nodes.find((n) => n.name === conv)!.outputs[0]!;
+  const withOutput = (m: Model): Model => {
+    const g = m.graph.clone();
+    if (!g.outputs.some((o) => o.name === tensor)) g.outputs.push({ name: tensor });
+    return { ...m, graph: g };
+  };
+  let sums = new Float64Array(0);
+  for await (const feeds of source.samples()) {
+    const a = (await runOrt(withOutput(float), feeds))[tensor]!;
+    const b = (await runOrt(withOutput(quant), feeds))[tensor]!;
+    const [c, inner] = [a.dims[1]!, a.size / a.dims[1]!];
+    if (sums.length === 0) sums = new Float64Array(c);
+    const [x, y] = [a.toFloat32(), b.toFloat32()];
+    for (let i = 0; i < x.length; i++)
+      sums[Math.floor(i / inner)]! += (y[i]! - x[i]!) / (inner * source.count);
+  }
+  return sums;
+}
