@@ -6,9 +6,10 @@
 import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
 import { quantAccuracySection } from './quant-accuracy.js';
+import { pipelineSection } from './pipeline.js';
 import type { BenchSection } from './section.js';
 
-const SECTIONS: BenchSection[] = [ioSection, integerSection, quantAccuracySection];
+const SECTIONS: BenchSection[] = [ioSection, integerSection, quantAccuracySection, pipelineSection];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
