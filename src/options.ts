@@ -23,6 +23,8 @@ export interface QuantizeOptions {
   bias_mode: BiasMode;
   rounding: 'floor' | 'nearest';
   per_channel: boolean;
+  equalize: boolean;
+  bias_correction: boolean;
   calib_data?: string;
   calib_samples: number;
   calib_method: CalibMethod;
@@ -119,6 +121,19 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'float',
     choices: ['float', 'int8'],
   },
+  {
+    name: 'equalize',
+    arg: 'bool',
+    description:
+      'cross-layer equalization of Conv -> (ReLU/ReLU6) -> Conv pairs (helps fixed pow2 input scales and per-tensor weights)',
+    default: 'false',
+  },
+  {
+    name: 'bias_correction',
+    arg: 'bool',
+    description: 'correct Conv/Gemm biases for the mean shift that weight rounding causes',
+    default: 'false',
+  },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
   {
     name: 'calib_data',
@@ -188,6 +203,8 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
     input_scale: parseInputScale(get('input_scale')!),
     bias_mode: choice('bias_mode', get('bias_mode')!, ['B8', 'B16'] as const),
     per_channel: parseBool('per_channel', get('per_channel')!),
+    equalize: parseBool('equalize', get('equalize')!),
+    bias_correction: parseBool('bias_correction', get('bias_correction')!),
     calib_data: get('calib_data'),
     calib_samples: positiveInt('calib_samples', get('calib_samples')!),
     calib_method: choice('calib_method', get('calib_method')!, [

@@ -107,7 +107,8 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   }
 }
 
-type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales'>;
+type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales'> &
+  Partial<Pick<QuantResult, 'floatReference'>>;
 
 /** ONNX inputs quantize to QDQ (from which the TFLite file is converted); TFLite inputs to int8 TFLite. */
 function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHooks): Promise<Quantized> {
@@ -120,6 +121,8 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     percentile: o.percentile,
     exclude: o.exclude,
     onnxFormat: o.onnx_format,
+    equalize: o.equalize,
+    biasCorrection: o.bias_correction,
   };
   const h = {
     signal: hooks.signal,
@@ -143,7 +146,9 @@ async function evaluate(
   const tflite = produced.files.find((f) => f.format === 'tflite');
   let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
   if (onnx && model.format === 'onnx') {
-    evaluation = await evaluateOnnx(model, onnx.path, quant.model, data.evaluation, {
+    // Per-layer errors compare with the float graph the quantizer worked on (equalization rescales
+    // channels between paired convs, so the original's tensors are not their twins).
+    evaluation = await evaluateOnnx(quant.floatReference ?? model, onnx.path, quant.model, data.evaluation, {
       labels: data.labels,
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
