@@ -150,7 +150,7 @@ async function equalize(
  * keeping the calibrated range inside int8), default 1... never silently: pow2 without --input_scale
  * uses auto. affine uses only the scales given.
  */
-function resolveInputScales(
+export function resolveInputScales(
   s: QuantSettings,
   floatInputs: string[],
   ranges: Map<string, Range>,
@@ -173,7 +173,7 @@ function resolveInputScales(
   return out;
 }
 
-function checkNamedScales(scale: InputScale | undefined, inputs: string[]): void {
+export function checkNamedScales(scale: InputScale | undefined, inputs: string[]): void {
   if (scale?.kind !== 'named') return;
   for (const name of scale.values.keys()) {
     if (!inputs.includes(name)) {

@@ -1,10 +1,9 @@
-import { InvalidOptionError } from '../../errors.js';
 import type { Model } from '../../ir/graph.js';
 import type { FloatOp } from '../assign.js';
 import type { SampleSource } from '../calibrate.js';
 import type { Range } from '../observers.js';
 import type { QParams } from '../params.js';
-import type { QuantSettings } from '../quantize.js';
+import { checkNamedScales, resolveInputScales, type QuantSettings } from '../quantize.js';
 import { assignActivations } from './assign.js';
 import { calibrateTflite } from './calibrate.js';
 import { planTflite } from './plan.js';
@@ -46,7 +45,7 @@ export async function quantizeTfliteModel(
   if (model.format !== 'tflite' || foreign)
     throw new TypeError(`quantizeTfliteModel takes a TFLite-domain model (node '${foreign?.name}' is not)`);
   const inputs = g.inputs.map((v) => v.name);
-  checkNamedScales(s, inputs);
+  checkNamedScales(s.inputScale, inputs);
   const plan = planTflite(g, s.exclude);
   const floatInputs = inputs.filter((name) => plan.dtypes.get(name) === 'float32');
   const ranges = await calibrateTflite(model, plan.calibrate, source, {
@@ -74,40 +73,4 @@ export async function quantizeTfliteModel(
     float: plan.float,
     inputScales,
   };
-}
-
-/**
- * input_scale per float input: given, or for pow2 `auto` (the largest integer keeping the calibrated range
- * inside int8). affine uses only the scales given.
- */
-function resolveInputScales(
-  s: QuantSettings,
-  floatInputs: string[],
-  ranges: Map<string, Range>,
-): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const name of floatInputs) {
-    const scale = s.inputScale;
-    const given =
-      scale?.kind === 'all' ? scale.value : scale?.kind === 'named' ? scale.values.get(name) : undefined;
-    if (given !== undefined) out[name] = given;
-    else if (s.scheme === 'pow2') {
-      const r = ranges.get(name) ?? { min: 0, max: 0 };
-      const mag = Math.max(-r.min, r.max);
-      out[name] = mag > 0 ? Math.max(1, Math.floor(127 / mag)) : 1;
-    }
-  }
-  return out;
-}
-
-function checkNamedScales(s: QuantSettings, inputs: string[]): void {
-  if (s.inputScale?.kind !== 'named') return;
-  for (const name of s.inputScale.values.keys()) {
-    if (!inputs.includes(name)) {
-      throw new InvalidOptionError(
-        'input_scale',
-        `names '${name}', which is not an input of the model; its inputs are: ${inputs.join(', ')}`,
-      );
-    }
-  }
 }
