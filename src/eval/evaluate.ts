@@ -1,4 +1,4 @@
-import type { Graph, Model } from '../ir/graph.js';
+import { indexGraph, type Graph, type Model } from '../ir/graph.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { createOrtSession, type OrtSession } from '../runtime/ort.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
@@ -123,7 +123,16 @@ async function layerErrors(
 ): Promise<LayerError[]> {
   const twins = quantizedTwins(quantModel.graph);
   const opOf = new Map(floatModel.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
-  const names = [...twins.keys()].filter((t) => opOf.has(t));
+  // A Conv/Gemm output read only by its fused ReLU/ReLU6 carries the activation's range, so its
+  // negative part is meant to be cut: the activation's output is the layer's result, not this tensor.
+  const readers = indexGraph(floatModel.graph).consumers;
+  const fusedInto = (t: string) => {
+    const r = readers.get(t) ?? [];
+    return (
+      r.length === 1 && (r[0]!.opType === 'Relu' || r[0]!.opType === 'Clip') && twins.has(r[0]!.outputs[0]!)
+    );
+  };
+  const names = [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t));
   if (names.length === 0 || samples <= 0) return [];
   const f = await probe(floatModel, names);
   const q = await probe(
