@@ -6,6 +6,7 @@ import {
   ChannelMaxObserver,
   ChannelMeanObserver,
   clipRange,
+  histogramThreshold,
   HistogramObserver,
   MinMaxObserver,
   type CalibMethod,
@@ -100,12 +101,7 @@ export async function calibrateStats(
     const hists = new Map([...ranges].map(([k, r]) => [k, new HistogramObserver(Math.max(-r.min, r.max))]));
     await observe(2, (name, data) => hists.get(name)?.observe(data));
     for (const [name, h] of hists) {
-      const threshold =
-        opts.method === 'percentile'
-          ? h.percentile(opts.percentile)
-          : opts.method === 'mse'
-            ? h.mseThreshold()
-            : h.entropyThreshold();
+      const threshold = histogramThreshold(h, opts.method, opts.percentile);
       ranges.set(name, clipRange(ranges.get(name)!, threshold));
     }
     return { ranges, means, maxima };

@@ -218,3 +218,13 @@ function klDivergence(p: number[], q: number[]): number {
 export function clipRange(r: Range, threshold: number): Range {
   return { min: Math.max(r.min, -threshold), max: Math.min(r.max, threshold) };
 }
+
+/** The clipping threshold a histogram method picks (`percentile`, `mse` or `entropy`). */
+export function histogramThreshold(
+  h: HistogramObserver,
+  method: Exclude<CalibMethod, 'minmax'>,
+  percentile: number,
+): number {
+  if (method === 'percentile') return h.percentile(percentile);
+  return method === 'mse' ? h.mseThreshold() : h.entropyThreshold();
+}

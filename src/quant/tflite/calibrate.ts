@@ -4,7 +4,13 @@ import type { Model, ValueInfo } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { loadTflite, type TfliteData, type TfliteDType, type TfliteRunner } from '../../runtime/litert.js';
 import type { CalibrationOptions, SampleSource } from '../calibrate.js';
-import { clipRange, HistogramObserver, MinMaxObserver, type Range } from '../observers.js';
+import {
+  clipRange,
+  histogramThreshold,
+  HistogramObserver,
+  MinMaxObserver,
+  type Range,
+} from '../observers.js';
 
 /**
  * Ranges of `tensors` over the samples, from the float TFLite model run in LiteRT with each of them made
@@ -41,12 +47,7 @@ export async function calibrateTflite(
     const hists = new Map([...ranges].map(([k, r]) => [k, new HistogramObserver(Math.max(-r.min, r.max))]));
     await observe(2, (name, data) => hists.get(name)?.observe(data));
     for (const [name, h] of hists) {
-      const threshold =
-        opts.method === 'percentile'
-          ? h.percentile(opts.percentile)
-          : opts.method === 'mse'
-            ? h.mseThreshold()
-            : h.entropyThreshold();
+      const threshold = histogramThreshold(h, opts.method, opts.percentile);
       ranges.set(name, clipRange(ranges.get(name)!, threshold));
     }
     return ranges;
