@@ -170,7 +170,9 @@ export class HistogramObserver {
       let outliers = 0;
       for (let i = k; i < this.binCount; i++) outliers += bins[i]!;
       p[k - 1]! += outliers;
-      const q = quantizeDistribution(p, levels);
+      // Q comes from the histogram without the outliers folded in (TensorRT's method): folding them into
+      // Q too makes every small threshold look free and clips most of the range.
+      const q = quantizeDistribution(Array.from(bins.subarray(0, k)), levels);
       const kl = klDivergence(p, q);
       if (kl < bestKl) {
         bestKl = kl;
