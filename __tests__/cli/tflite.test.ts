@@ -1,17 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import { loadTflite } from '../../src/runtime/litert.js';
 
 const SELFIE = path.resolve('node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite');
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('TFLite input through the CLI', () => {
   it('--scheme none writes <stem>_float.tflite, which LiteRT runs with the original outputs', async () => {

@@ -27,3 +27,10 @@ export function windowDims(node: Node, spatial: Dim[], kernel: number[], ceilMod
 }
 
 export const ceilModeOf = (node: Node): boolean => attrInt(node, 'ceil_mode', 0) === 1;
+
+/** Output shape of a pool over NC + spatial dims (AveragePool, MaxPool), or undefined when unknown. */
+export function pooledShape(node: Node, x: Dim[] | undefined): Dim[] | undefined {
+  const kernel = attrInts(node, 'kernel_shape');
+  if (!x || !kernel) return undefined;
+  return [x[0] ?? null, x[1] ?? null, ...windowDims(node, x.slice(2), kernel, ceilModeOf(node))];
+}
