@@ -155,6 +155,8 @@ async function evaluate(
     });
     onnx.runtime = 'onnxruntime';
     onnx.metrics = evaluation.metrics;
+    const saturated = saturationWarning(evaluation as Evaluation);
+    if (saturated) produced.warnings.push(saturated);
   }
   if (tflite && produced.tflite && o.io_type === 'float') {
     tflite.runtime = 'litert';
@@ -169,6 +171,25 @@ async function evaluate(
     }
   }
   return evaluation;
+}
+
+/** Names the outputs whose SQNR ORT's fused int8 kernels on this CPU lower by more than 1 dB. */
+function saturationWarning(e: Evaluation): string | undefined {
+  const worse = Object.entries(e.nativeKernels ?? {}).filter(
+    ([name, m]) => (e.metrics[name]?.sqnrDb ?? -Infinity) - m.sqnrDb > 1,
+  );
+  if (!worse.length) return undefined;
+  const figures = worse
+    .map(
+      ([name, m]) => `${name} ${m.sqnrDb.toFixed(1)} dB instead of ${e.metrics[name]!.sqnrDb.toFixed(1)} dB`,
+    )
+    .join(', ');
+  return (
+    `ONNX Runtime's native int8 kernels on this CPU (x86-64 without VNNI) saturate int16 sums of ` +
+    `u8 x s8 products and lose accuracy on this model: ${figures}. The .onnx figures above are exact ` +
+    `integer arithmetic, as on ARM, VNNI x86 and TFLite; if you deploy with ONNX Runtime on such CPUs, ` +
+    `measure there or --exclude the layers that suffer`
+  );
 }
 
 function writeReports(r: Report, m: Model, dir: string, stem: string, written: string[]): string {

@@ -1,6 +1,7 @@
 import { indexGraph, type Graph, type Model } from '../ir/graph.js';
 import { exportOnnx } from '../formats/onnx/export.js';
-import { createOrtSession, type OrtSession } from '../runtime/ort.js';
+import { int8KernelsMaySaturate } from '../runtime/cpu.js';
+import { createOrtSession, ortBackend, type OrtSession } from '../runtime/ort.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { MetricAccumulator, type OutputMetrics } from './metrics.js';
 
@@ -19,7 +20,13 @@ export interface Accuracy {
 }
 
 export interface Evaluation {
+  /** The .onnx file's outputs computed with exact integer arithmetic (see evaluateOnnx). */
   metrics: Record<string, OutputMetrics>;
+  /**
+   * The same, computed by ONNX Runtime's fused int8 kernels on this CPU, when those may saturate
+   * (x86-64 without VNNI, native backend only).
+   */
+  nativeKernels?: Record<string, OutputMetrics>;
   layers: LayerError[];
   accuracy?: Accuracy;
 }
@@ -46,8 +53,18 @@ export async function evaluateOnnx(
   opts: EvalOptions = {},
 ): Promise<Evaluation> {
   const f = await createOrtSession(exportOnnx(floatModel).bytes);
-  const q = await createOrtSession(quantFile);
+  // The figures describe the file, not this machine: ORT at the 'basic' level leaves the QDQ graph
+  // unfused (DequantizeLinear -> float op -> QuantizeLinear), which computes what exact integer kernels
+  // compute (ARM, VNNI x86, LiteRT, NPUs) up to float rounding. ORT's fused int8 kernels on x86 without
+  // VNNI saturate int16 pair sums; where that applies they run too, and the pipeline warns when they
+  // differ.
+  const q = await createOrtSession(quantFile, { graphOptimizationLevel: 'basic' });
+  const native =
+    (await ortBackend()) === 'node' && int8KernelsMaySaturate()
+      ? await createOrtSession(quantFile)
+      : undefined;
   const acc: Record<string, MetricAccumulator> = {};
+  const nativeAcc: Record<string, MetricAccumulator> = {};
   const hits = { n: 0, f1: 0, q1: 0, f5: 0, q5: 0 };
   let i = 0;
   try {
@@ -60,6 +77,18 @@ export async function evaluateOnnx(
         const classes = ref.dims.length === 2 ? ref.dims[1] : undefined;
         (acc[name] ??= new MetricAccumulator()).add(ref.data as Float32Array, b[name].toFloat32(), classes);
       }
+      if (native) {
+        const c = await native.run(feeds);
+        for (const [name, ref] of Object.entries(a)) {
+          if (ref.dtype !== 'float32' || !c[name]) continue;
+          const classes = ref.dims.length === 2 ? ref.dims[1] : undefined;
+          (nativeAcc[name] ??= new MetricAccumulator()).add(
+            ref.data as Float32Array,
+            c[name].toFloat32(),
+            classes,
+          );
+        }
+      }
       const label = opts.labels?.[i];
       if (label !== undefined)
         scoreLabels(hits, label, a[f.outputNames[0]!]!.toFloat32(), b[f.outputNames[0]!]!.toFloat32());
@@ -68,6 +97,7 @@ export async function evaluateOnnx(
   } finally {
     await f.close();
     await q.close();
+    await native?.close();
   }
   const layers = await layerErrors(floatModel, quantModel, source, opts.layerSamples ?? 4, opts.signal);
   const metrics = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v.result()]));
@@ -80,7 +110,10 @@ export async function evaluateOnnx(
         top5Quant: hits.q5 / hits.n,
       }
     : undefined;
-  return { metrics, layers, accuracy };
+  const nativeKernels = native
+    ? Object.fromEntries(Object.entries(nativeAcc).map(([k, v]) => [k, v.result()]))
+    : undefined;
+  return { metrics, layers, accuracy, ...(nativeKernels && { nativeKernels }) };
 }
 
 function scoreLabels(
@@ -166,5 +199,5 @@ async function probe(model: Model, names: string[]): Promise<OrtSession> {
   const g = model.graph.clone();
   const have = new Set(g.outputs.map((o) => o.name));
   for (const n of names) if (!have.has(n)) g.outputs.push({ name: n });
-  return createOrtSession(exportOnnx({ ...model, graph: g }).bytes);
+  return createOrtSession(exportOnnx({ ...model, graph: g }).bytes, { graphOptimizationLevel: 'basic' });
 }
