@@ -4,27 +4,32 @@ import { opsetVersion } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 
 /**
- * Moves a model to ONNX opset 13, the first with per-axis QuantizeLinear/DequantizeLinear. Only the ops
- * whose signature changed between the model's opset and 13 are rewritten (attributes that became
- * inputs, and the 2-D coercion of Softmax before 13); every other op means the same at 13.
+ * Moves a model to ONNX opset 13, the first with per-axis QuantizeLinear/DequantizeLinear (or to a later
+ * `target`). Only the ops whose signature changed between the model's opset and 13 are rewritten
+ * (attributes that became inputs, and the 2-D coercion of Softmax before 13); every other op means the
+ * same at 13. From 13 to 14 no op's meaning changed (14 added HardSwish and Trilu, types, and attributes
+ * whose defaults are the old behaviour: Reshape allowzero, the RNNs' layout, BatchNormalization
+ * training_mode), so 14 is a valid target too.
  */
 export const TARGET_OPSET = 13;
+const MAX_TARGET = 14;
 
-export function upgradeOpset(model: Model): { model: Model; rewritten: number } {
-  const from = opsetVersion(model) ?? TARGET_OPSET;
-  if (from >= TARGET_OPSET) return { model, rewritten: 0 };
+export function upgradeOpset(model: Model, target = TARGET_OPSET): { model: Model; rewritten: number } {
+  if (target < TARGET_OPSET || target > MAX_TARGET) throw new RangeError(`upgradeOpset: no target ${target}`);
+  const from = opsetVersion(model) ?? target;
+  if (from >= target) return { model, rewritten: 0 };
   const g = model.graph.clone();
   let rewritten = 0;
   const nodes: Node[] = [];
   const fresh = freshNames(g);
   for (const node of g.nodes) {
-    const out = node.domain === '' ? upgradeNode(node, from, g, fresh) : undefined;
+    const out = node.domain === '' && from < TARGET_OPSET ? upgradeNode(node, from, g, fresh) : undefined;
     if (out) rewritten++;
     nodes.push(...(out ?? [node]));
   }
   g.nodes = nodes;
   const opsetImports = model.opsetImports.map((o) =>
-    o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: TARGET_OPSET } : o,
+    o.domain === '' || o.domain === 'ai.onnx' ? { ...o, version: target } : o,
   );
   return { model: { ...model, irVersion: Math.max(model.irVersion, 7), opsetImports, graph: g }, rewritten };
 }
