@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HistogramObserver, MinMaxObserver } from '../../src/quant/observers.js';
+import { GrowingHistogramObserver, HistogramObserver, MinMaxObserver } from '../../src/quant/observers.js';
 import { rng } from '../../src/quant/samples.js';
 
 function gaussian(n: number, seed: number): Float32Array {
@@ -35,5 +35,62 @@ describe('calibration observers', () => {
     const t = h.mseThreshold();
     expect(t).toBeGreaterThan(2.5);
     expect(t).toBeLessThanOrEqual(limit + 1e-9);
+  });
+});
+
+describe('GrowingHistogramObserver: one pass gives the two-pass histogram', () => {
+  // A first batch of small values makes the range double several times as the rest arrives.
+  const data = gaussian(200_000, 11);
+  const batches = [data.slice(0, 1000).map((v) => v / 50)];
+  for (let i = 1000; i < data.length; i += 10_000) batches.push(data.slice(i, i + 10_000));
+  const mm = new MinMaxObserver();
+  const grown = new GrowingHistogramObserver();
+  for (const b of batches) mm.observe(b);
+  const exact = new HistogramObserver(Math.max(-mm.min, mm.max));
+  for (const b of batches) {
+    exact.observe(b);
+    grown.observe(b);
+  }
+  const h = grown.histogram();
+
+  it('keeps min/max exactly and every count', () => {
+    expect(grown.range()).toEqual(mm.range());
+    expect(h.limit).toBe(exact.limit);
+    expect(h.bins.reduce((s, v) => s + v, 0)).toBeCloseTo(data.length, 6);
+  });
+
+  it('each bin holds what exact binning puts there, up to the counts of its border fine bins', () => {
+    let worst = 0;
+    for (let i = 0; i < h.binCount; i++) worst = Math.max(worst, Math.abs(h.bins[i]! - exact.bins[i]!));
+    // A bin gains or loses at most parts of the fine bins at its borders: a few percent of the peak here.
+    expect(worst).toBeLessThan(Math.max(...exact.bins) * 0.1);
+  });
+
+  it('percentile, entropy and mse thresholds agree with the two-pass histogram', () => {
+    const width = exact.width;
+    expect(Math.abs(h.percentile(99.99) - exact.percentile(99.99))).toBeLessThanOrEqual(2 * width);
+    expect(Math.abs(h.percentile(68.27) - exact.percentile(68.27))).toBeLessThanOrEqual(2 * width);
+    expect(h.entropyThreshold()).toBeCloseTo(exact.entropyThreshold(), 1);
+    expect(h.mseThreshold()).toBeCloseTo(exact.mseThreshold(), 1);
+  });
+
+  it('memory is fixed: the range grows by merging bins, never by adding them', () => {
+    const g = new GrowingHistogramObserver();
+    g.observe(Float32Array.of(1e-3));
+    g.observe(Float32Array.of(1e3, -2e3));
+    const r = g.histogram();
+    expect(r.bins.length).toBe(2048);
+    expect(r.limit).toBe(2e3);
+    // 1e-3 and 1e3 land in the first bin and near the middle; 2e3 in the last.
+    expect(r.bins[0]).toBeCloseTo(1, 9);
+    expect(r.bins[2047]).toBeCloseTo(1, 9);
+    expect(r.bins.reduce((s, v) => s + v, 0)).toBeCloseTo(3, 9);
+  });
+
+  it('all zeros: everything in bin 0', () => {
+    const g = new GrowingHistogramObserver();
+    g.observe(new Float32Array(10));
+    expect(g.range()).toEqual({ min: 0, max: 0 });
+    expect(g.histogram().bins[0]).toBe(10);
   });
 });

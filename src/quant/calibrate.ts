@@ -5,17 +5,15 @@ import { createOrtSession } from '../runtime/ort.js';
 import {
   ChannelMaxObserver,
   ChannelMeanObserver,
-  clipRange,
-  histogramThreshold,
-  HistogramObserver,
-  MinMaxObserver,
+  observedRange,
+  rangeObserver,
   type CalibMethod,
   type Range,
 } from './observers.js';
 
 export type Feeds = Record<string, Tensor>;
 
-/** Calibration or evaluation samples, readable more than once (histogram methods make two passes). */
+/** Calibration or evaluation samples, readable more than once (calibration and evaluation each read them). */
 export interface SampleSource {
   readonly count: number;
   /** 'data' when read from the user's files, 'synthetic' when drawn by the tool. */
@@ -28,9 +26,9 @@ export interface CalibrationOptions {
   percentile: number;
   onSample?: (pass: number, done: number, total: number) => void;
   signal?: AbortSignal;
-  /** Tensors (among those calibrated) whose per-channel means are gathered too, in the first pass. */
+  /** Tensors (among those calibrated) whose per-channel means are gathered too. */
   channelMeans?: string[];
-  /** Tensors (among those calibrated) whose per-channel maxima are gathered too, in the first pass. */
+  /** Tensors (among those calibrated) whose per-channel maxima are gathered too. */
   channelMaxima?: string[];
 }
 
@@ -43,9 +41,9 @@ export interface CalibrationStats {
 }
 
 /**
- * Runs the float model in ONNX Runtime with every tensor in `tensors` made an extra output, streaming over
- * the samples, and turns the observed statistics into a range per tensor. Histogram methods take a first
- * min/max pass to fix the bins, then a second pass to fill them.
+ * Runs the float model in ONNX Runtime with every tensor in `tensors` made an extra output, streaming once
+ * over the samples, and turns the observed statistics into a range per tensor. Histogram methods fill
+ * histograms whose range grows with the values seen (GrowingHistogramObserver), so one pass suffices.
  */
 export async function calibrate(
   model: Model,
@@ -56,7 +54,7 @@ export async function calibrate(
   return (await calibrateStats(model, tensors, source, opts)).ranges;
 }
 
-/** `calibrate`, with per-channel means and maxima of the tensors named in `opts` gathered in the first pass. */
+/** `calibrate`, with per-channel means and maxima of the tensors named in `opts` gathered in the same pass. */
 export async function calibrateStats(
   model: Model,
   tensors: string[],
@@ -70,40 +68,29 @@ export async function calibrateStats(
   const runtimeInputs = new Set(session.inputNames);
   const outputs = tensors.filter((t) => session.outputNames.includes(t));
   try {
-    const minmax = new Map(tensors.map((t) => [t, new MinMaxObserver()]));
+    const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
     const meanObservers = new Map((opts.channelMeans ?? []).map((t) => [t, new ChannelMeanObserver()]));
     const maxObservers = new Map((opts.channelMaxima ?? []).map((t) => [t, new ChannelMaxObserver()]));
-    const observe = async (
-      pass: number,
-      each: (name: string, data: Float32Array, dims: readonly number[]) => void,
-    ) => {
-      let done = 0;
-      for await (const feeds of source.samples()) {
-        opts.signal?.throwIfAborted();
-        for (const name of tensors)
-          if (runtimeInputs.has(name) && feeds[name]) each(name, feeds[name].toFloat32(), feeds[name].dims);
-        const result = await session.run(feeds, outputs);
-        for (const [name, t] of Object.entries(result))
-          if (t.dtype === 'float32') each(name, t.data as Float32Array, t.dims);
-        opts.onSample?.(pass, ++done, source.count);
-      }
-    };
-    await observe(1, (name, data, dims) => {
-      minmax.get(name)?.observe(data);
+    const each = (name: string, data: Float32Array, dims: readonly number[]) => {
+      observers.get(name)?.observe(data);
       meanObservers.get(name)?.observe(data, dims);
       maxObservers.get(name)?.observe(data, dims);
-    });
-    const ranges = new Map<string, Range>([...minmax].map(([k, o]) => [k, o.range()]));
+    };
+    let done = 0;
+    for await (const feeds of source.samples()) {
+      opts.signal?.throwIfAborted();
+      for (const name of tensors)
+        if (runtimeInputs.has(name) && feeds[name]) each(name, feeds[name].toFloat32(), feeds[name].dims);
+      const result = await session.run(feeds, outputs);
+      for (const [name, t] of Object.entries(result))
+        if (t.dtype === 'float32') each(name, t.data as Float32Array, t.dims);
+      opts.onSample?.(1, ++done, source.count);
+    }
+    const ranges = new Map<string, Range>(
+      [...observers].map(([name, o]) => [name, observedRange(o, opts.method, opts.percentile)]),
+    );
     const means = new Map([...meanObservers].map(([k, o]) => [k, o.means()]));
     const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
-    if (opts.method === 'minmax') return { ranges, means, maxima };
-
-    const hists = new Map([...ranges].map(([k, r]) => [k, new HistogramObserver(Math.max(-r.min, r.max))]));
-    await observe(2, (name, data) => hists.get(name)?.observe(data));
-    for (const [name, h] of hists) {
-      const threshold = histogramThreshold(h, opts.method, opts.percentile);
-      ranges.set(name, clipRange(ranges.get(name)!, threshold));
-    }
     return { ranges, means, maxima };
   } finally {
     await session.close();

@@ -94,7 +94,8 @@ export class ChannelMaxObserver {
 /**
  * A histogram of |x| over [0, limit] (symmetric, because pow2 and int8 weights are symmetric and the
  * affine scheme clips min and max from the same histogram of magnitudes, signs kept by the min/max
- * observer). `limit` comes from a first min/max pass, so the bins never move.
+ * observer). The bins are fixed: calibration fills one from a GrowingHistogramObserver, which needs no
+ * limit in advance.
  */
 export class HistogramObserver {
   readonly bins: Float64Array;
@@ -183,6 +184,104 @@ export class HistogramObserver {
   }
 }
 
+/**
+ * The min/max and the histogram of |x| of a tensor, gathered in one pass over the samples: the range of
+ * the bins grows as larger values arrive, so no earlier pass has to find the maximum first, and memory is
+ * `fineBins` numbers whatever the number of samples.
+ *
+ * How the range grows: the bins cover [0, limit) in `fineBins` equal parts (values at or past the limit
+ * count in the last bin). The limit starts as the first nonzero magnitude seen. When a batch holds a
+ * larger magnitude m, the limit is multiplied by the smallest power of two 2^k with limit * 2^k >= m, and
+ * every run of 2^k neighbouring bins merges into one bin: the new bin i covers exactly the old bins
+ * i*2^k .. (i+1)*2^k - 1, so merging moves no count out of the interval it was counted in. Because the
+ * limit only doubles when a value passes it, the largest magnitude seen always lies in (limit/2, limit]:
+ * at least half of the fine bins lie below it.
+ *
+ * `histogram()` then re-bins onto `binCount` bins over exactly [0, max |x|], the histogram a min/max pass
+ * followed by a filling pass would give, so the clipping rules see the same bins as before. Each fine bin
+ * is narrower than a final bin (fineBins / 2 >= binCount), so it overlaps at most two final bins; its
+ * count is split between them in proportion to the overlap (values taken as uniform within the fine
+ * bin). A count therefore lands at most one fine bin's width from where exact binning would put it.
+ */
+export class GrowingHistogramObserver {
+  readonly minmax = new MinMaxObserver();
+  private bins: Float64Array;
+  private limit = 0;
+
+  constructor(
+    readonly binCount = 2048,
+    readonly fineBins = 2 * binCount,
+  ) {
+    if (fineBins < 2 * binCount) throw new RangeError('fineBins must be at least twice binCount');
+    this.bins = new Float64Array(fineBins);
+  }
+
+  observe(data: Float32Array): void {
+    this.minmax.observe(data);
+    this.grow(Math.max(-this.minmax.min, this.minmax.max));
+    this.fill(data);
+  }
+
+  /** The signed range seen (zero included), as MinMaxObserver gives it. */
+  range(): Range {
+    return this.minmax.range();
+  }
+
+  /** The magnitudes seen, on `binCount` bins over [0, max |x|]. */
+  histogram(): HistogramObserver {
+    const { min, max } = this.range();
+    const top = Math.max(-min, max);
+    const h = new HistogramObserver(top, this.binCount);
+    if (this.limit === 0 || top === 0) {
+      // Nothing nonzero seen: every count sits in bin 0, as it would in a fixed histogram.
+      h.bins[0] = this.bins.reduce((s, v) => s + v, 0);
+      return h;
+    }
+    const fine = this.limit / this.fineBins;
+    const last = this.binCount - 1;
+    for (let i = 0; i < this.fineBins; i++) {
+      const n = this.bins[i]!;
+      if (n === 0) continue;
+      const lo = (i * fine) / h.width;
+      const hi = ((i + 1) * fine) / h.width;
+      const j = Math.floor(lo);
+      if (j >= last) h.bins[last]! += n;
+      else if (hi <= j + 1) h.bins[j]! += n;
+      else {
+        const inFirst = (j + 1 - lo) / (hi - lo);
+        h.bins[j]! += n * inFirst;
+        h.bins[j + 1]! += n * (1 - inFirst);
+      }
+    }
+    return h;
+  }
+
+  /** Makes `top` fit below the limit: doubles it as often as needed, merging bins pairwise each time. */
+  private grow(top: number): void {
+    if (!(top > this.limit) || !Number.isFinite(top)) return;
+    if (this.limit === 0) {
+      this.limit = top;
+      return;
+    }
+    let factor = 1;
+    while (this.limit * factor < top) factor *= 2;
+    const merged = new Float64Array(this.fineBins);
+    for (let i = 0; i < this.fineBins; i++) merged[Math.floor(i / factor)]! += this.bins[i]!;
+    this.bins = merged;
+    this.limit *= factor;
+  }
+
+  private fill(data: Float32Array): void {
+    const inv = this.limit > 0 ? this.fineBins / this.limit : 0;
+    const last = this.fineBins - 1;
+    const bins = this.bins;
+    for (let i = 0; i < data.length; i++) {
+      const b = (Math.abs(data[i]!) * inv) | 0;
+      bins[b > last ? last : b]!++;
+    }
+  }
+}
+
 function quantizeDistribution(p: number[], levels: number): number[] {
   const k = p.length;
   const q = new Array<number>(k).fill(0);
@@ -219,6 +318,19 @@ function klDivergence(p: number[], q: number[]): number {
 /** Clips a min/max range to a magnitude threshold, keeping zero inside. */
 export function clipRange(r: Range, threshold: number): Range {
   return { min: Math.max(r.min, -threshold), max: Math.min(r.max, threshold) };
+}
+
+/** What calibration keeps per tensor: min/max alone for `minmax`, min/max and a histogram otherwise. */
+export type RangeObserver = MinMaxObserver | GrowingHistogramObserver;
+
+export function rangeObserver(method: CalibMethod): RangeObserver {
+  return method === 'minmax' ? new MinMaxObserver() : new GrowingHistogramObserver();
+}
+
+/** The range `method` takes from what `o` observed: min/max, clipped by the histogram's threshold. */
+export function observedRange(o: RangeObserver, method: CalibMethod, percentile: number): Range {
+  if (method === 'minmax' || !(o instanceof GrowingHistogramObserver)) return o.range();
+  return clipRange(o.range(), histogramThreshold(o.histogram(), method, percentile));
 }
 
 /** The clipping threshold a histogram method picks (`percentile`, `mse` or `entropy`). */

@@ -4,18 +4,13 @@ import type { Model, ValueInfo } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { loadTflite, type TfliteData, type TfliteDType, type TfliteRunner } from '../../runtime/litert.js';
 import type { CalibrationOptions, SampleSource } from '../calibrate.js';
-import {
-  clipRange,
-  histogramThreshold,
-  HistogramObserver,
-  MinMaxObserver,
-  type Range,
-} from '../observers.js';
+import { observedRange, rangeObserver, type Range } from '../observers.js';
 
 /**
  * Ranges of `tensors` over the samples, from the float TFLite model run in LiteRT with each of them made
  * an extra subgraph output. Samples stream through the observers one at a time, so memory does not grow
- * with their number; histogram methods take a min/max pass to fix the bins, then a second pass.
+ * with their number; histogram methods fill histograms whose range grows with the values seen, in the
+ * same single pass.
  */
 export async function calibrateTflite(
   model: Model,
@@ -27,30 +22,22 @@ export async function calibrateTflite(
   try {
     const inputs = model.graph.inputs.map((v) => v.name);
     const outputs = [...model.graph.outputs.map((v) => v.name), ...tensors.filter((t) => !isIo(model, t))];
-    const observe = async (pass: number, each: (name: string, data: Float32Array) => void) => {
-      let done = 0;
-      for await (const feeds of source.samples()) {
-        opts.signal?.throwIfAborted();
-        for (const name of inputs) if (feeds[name]?.dtype === 'float32') each(name, feeds[name].toFloat32());
-        const result = await runner.run(runnerFeeds(runner, inputs, feeds));
-        runner.outputs.forEach((port, i) => {
-          const data = result[port.name]?.data;
-          if (data instanceof Float32Array) each(outputs[i]!, data);
-        });
-        opts.onSample?.(pass, ++done, source.count);
-      }
-    };
-    const minmax = new Map(tensors.map((t) => [t, new MinMaxObserver()]));
-    await observe(1, (name, data) => minmax.get(name)?.observe(data));
-    const ranges = new Map([...minmax].map(([k, o]) => [k, o.range()]));
-    if (opts.method === 'minmax') return ranges;
-    const hists = new Map([...ranges].map(([k, r]) => [k, new HistogramObserver(Math.max(-r.min, r.max))]));
-    await observe(2, (name, data) => hists.get(name)?.observe(data));
-    for (const [name, h] of hists) {
-      const threshold = histogramThreshold(h, opts.method, opts.percentile);
-      ranges.set(name, clipRange(ranges.get(name)!, threshold));
+    const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
+    const each = (name: string, data: Float32Array) => observers.get(name)?.observe(data);
+    let done = 0;
+    for await (const feeds of source.samples()) {
+      opts.signal?.throwIfAborted();
+      for (const name of inputs) if (feeds[name]?.dtype === 'float32') each(name, feeds[name].toFloat32());
+      const result = await runner.run(runnerFeeds(runner, inputs, feeds));
+      runner.outputs.forEach((port, i) => {
+        const data = result[port.name]?.data;
+        if (data instanceof Float32Array) each(outputs[i]!, data);
+      });
+      opts.onSample?.(1, ++done, source.count);
     }
-    return ranges;
+    return new Map<string, Range>(
+      [...observers].map(([name, o]) => [name, observedRange(o, opts.method, opts.percentile)]),
+    );
   } finally {
     runner.close();
   }
