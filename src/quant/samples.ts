@@ -138,10 +138,9 @@ export function syntheticSamples(
           } else {
             const scale = inputScales.get(input.name);
             const lim = scale ? 127 * scale : Infinity;
-            feeds[input.name] = Tensor.float32(
-              dims,
-              Float32Array.from({ length: size }, () => Math.max(-lim, Math.min(lim, normal()))),
-            );
+            const values = new Float32Array(size);
+            for (let i = 0; i < size; i++) values[i] = Math.max(-lim, Math.min(lim, normal()));
+            feeds[input.name] = Tensor.float32(dims, values);
           }
         }
         yield feeds;
