@@ -1,7 +1,9 @@
 import { attrFloat } from '../ir/attrs.js';
 import type { Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import type { OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
+import { passThrough } from './common/quant.js';
 
 /**
  * Clip-1/6 take `min`/`max` as attributes; Clip-11+ as optional inputs 1 and 2 (absent or '' = no bound).
@@ -25,8 +27,11 @@ export function clipBounds(
   return min === undefined || max === undefined ? undefined : { min, max };
 }
 
-export default unaryOp('Clip', (node, inputs) => {
-  const byName = new Map(node.inputs.map((n, i) => [n, inputs[i]]));
-  const b = clipBounds(node, (n) => byName.get(n)) ?? { min: -Infinity, max: Infinity };
-  return (x) => Math.min(b.max, Math.max(b.min, x));
-});
+export default {
+  ...unaryOp('Clip', (node, inputs) => {
+    const byName = new Map(node.inputs.map((n, i) => [n, inputs[i]]));
+    const b = clipBounds(node, (n) => byName.get(n)) ?? { min: -Infinity, max: Infinity };
+    return (x) => Math.min(b.max, Math.max(b.min, x));
+  }),
+  quant: passThrough,
+} satisfies OpDescriptor;

@@ -4,6 +4,7 @@ import { Tensor, elementCount } from '../ir/tensor.js';
 import { computable, makeTensor, values } from './common/compute.js';
 import { normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
+import { allInputs } from './common/quant.js';
 
 function concatShapes(shapes: Dim[][], axis: number): Dim[] | undefined {
   const rank = shapes[0]!.length;
@@ -44,4 +45,5 @@ export default {
       for (const p of parts) for (let i = 0; i < p.inner; i++) out.push(p.v[o * p.inner + i]!);
     return [makeTensor(ts[0]!.dtype, dims, out)];
   },
+  quant: { activations: allInputs, output: 'calibrated' },
 } satisfies OpDescriptor;

@@ -2,6 +2,7 @@ import { attrInt, attrInts, attrString } from '../ir/attrs.js';
 import type { Dim } from '../ir/graph.js';
 import { shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
+import { first } from './common/quant.js';
 
 /**
  * ConvTranspose: W [C, M/group, ...kernel]; spatial out = stride * (in - 1) + output_padding +
@@ -31,5 +32,12 @@ export default {
       return strides[i]! * (d - 1) + outPad[i]! + (k - 1) * dil[i]! + 1 - pads[i]! - pads[i + n]!;
     });
     return [withShape(ctx.inputTypes[0], [x[0] ?? null, m, ...spatial])];
+  },
+  quant: {
+    activations: first,
+    // Per-tensor weight.
+    weight: () => ({ index: 1, axis: -1 }),
+    bias: 2,
+    output: 'calibrated',
   },
 } satisfies OpDescriptor;

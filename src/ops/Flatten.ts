@@ -3,6 +3,7 @@ import type { Dim } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { dimProduct, shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 function flattenDims(shape: readonly Dim[], axis: number): Dim[] {
   const a = axis < 0 ? axis + shape.length : axis;
@@ -21,4 +22,5 @@ export default {
     const x = inputs[0]!;
     return [new Tensor(x.dtype, flattenDims(x.dims, attrInt(node, 'axis', 1)) as number[], x.data)];
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

@@ -31,4 +31,10 @@ export default {
     const dims = [...x.dims.slice(0, axis), ...ind.dims, ...x.dims.slice(axis + 1)];
     return [pick(x, dims, index)];
   },
+  quant: {
+    // An embedding lookup: the table is an int8 weight, the indices stay integers.
+    activations: (n, g) => (g.initializers.has(n.inputs[0]!) ? [] : [0]),
+    weight: (n, g) => (g.initializers.has(n.inputs[0]!) ? { index: 0, axis: -1 } : undefined),
+    output: 'same-as-input',
+  },
 } satisfies OpDescriptor;

@@ -1,6 +1,11 @@
+import type { OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
+import { calibrated } from './common/quant.js';
 
 /** HardSwish-14: x * max(0, min(1, x/6 + 1/2)). */
-export default unaryOp('HardSwish', () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), {
-  floatOnly: true,
-});
+export default {
+  ...unaryOp('HardSwish', () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)), {
+    floatOnly: true,
+  }),
+  quant: calibrated,
+} satisfies OpDescriptor;

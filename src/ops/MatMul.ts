@@ -21,4 +21,12 @@ export default {
     const b = shapeOf(ctx.inputTypes[1]);
     return [withShape(ctx.inputTypes[0], a && b ? matmulShape(a, b) : undefined)];
   },
+  quant: {
+    activations: (n, g) => (g.initializers.has(n.inputs[1]!) ? [0] : [0, 1]),
+    weight: (n, g) => {
+      const w = g.initializers.get(n.inputs[1]!);
+      return w && w.dims.length === 2 ? { index: 1, axis: 1 } : undefined;
+    },
+    output: 'calibrated',
+  },
 } satisfies OpDescriptor;

@@ -1,6 +1,7 @@
 import { shapeOf, tensorType, withShape } from './common/shape.js';
 import { pooledShape } from './common/window.js';
 import type { OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 /** MaxPool's optional second output holds int64 indices. */
 export default {
@@ -9,4 +10,5 @@ export default {
     const shape = pooledShape(node, shapeOf(ctx.inputTypes[0]));
     return [withShape(ctx.inputTypes[0], shape), tensorType('int64', shape)];
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

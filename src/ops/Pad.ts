@@ -3,6 +3,7 @@ import type { Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { constInts, normAxis, shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 export interface PadParams {
   mode: string;
@@ -59,4 +60,5 @@ export default {
       ),
     ];
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

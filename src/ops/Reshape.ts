@@ -3,6 +3,7 @@ import type { Dim, Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { constInts, dimProduct, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 /**
  * The output shape of Reshape: 0 copies the input dim (unless allowzero, Reshape-14), -1 takes what is
@@ -39,4 +40,5 @@ export default {
     if (dims.some((d) => typeof d !== 'number')) throw new NotEvaluable(node, 'bad target shape');
     return [new Tensor(x.dtype, dims as number[], x.data)];
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

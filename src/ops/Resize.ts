@@ -3,6 +3,7 @@ import type { Dim } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor, ShapeContext } from './types.js';
+import { passThrough } from './common/quant.js';
 
 /**
  * Resize-10 is (X, scales); Resize-11+ is (X, roi, scales, sizes) with one of scales/sizes given. The
@@ -34,4 +35,5 @@ export default {
     const v10 = node.inputs.length === 2;
     return [withShape(ctx.inputTypes[0], infer(ctx, v10 ? 1 : 2, v10 ? -1 : 3))];
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

@@ -4,6 +4,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { pick, strides } from './common/compute.js';
 import { constInts, normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 interface Range1 {
   axis: number;
@@ -76,4 +77,5 @@ export default {
     });
     return [pick(x, dims, index)];
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

@@ -4,6 +4,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { pick, strides } from './common/compute.js';
 import { constInts, normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 /**
  * Part sizes along the axis: attribute `split` (Split-1/2/11), input 1 (Split-13+), or equal parts (the
@@ -53,4 +54,5 @@ export default {
       );
     });
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

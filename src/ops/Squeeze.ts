@@ -3,6 +3,7 @@ import { Tensor } from '../ir/tensor.js';
 import { axesOf } from './common/axes.js';
 import { normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 /** Squeeze drops the listed axes, or without axes every dim that is 1 (then every dim must be known). */
 function squeezeDims(node: Node, shape: Dim[], axesIn: Tensor | undefined): Dim[] | undefined {
@@ -26,4 +27,5 @@ export default {
     if (!dims) throw new NotEvaluable(node, 'axes unknown');
     return [new Tensor(x.dtype, dims as number[], x.data)];
   },
+  quant: passThrough,
 } satisfies OpDescriptor;

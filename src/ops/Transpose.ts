@@ -4,6 +4,7 @@ import type { Tensor } from '../ir/tensor.js';
 import { pick, strides } from './common/compute.js';
 import { shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
+import { passThrough } from './common/quant.js';
 
 /** `perm`, reversing the axes by default. */
 export function transposePerm(node: Node, rank: number): number[] {
@@ -41,4 +42,5 @@ export default {
     ];
   },
   evaluate: (node, inputs) => [transposeTensor(inputs[0]!, transposePerm(node, inputs[0]!.dims.length))],
+  quant: passThrough,
 } satisfies OpDescriptor;

@@ -1,4 +1,4 @@
-import type { Dim, Node, ValueType } from '../ir/graph.js';
+import type { Dim, Graph, Node, ValueType } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 
 /** What shape inference can see of a node's inputs. */
@@ -21,8 +21,23 @@ export type InferShapes = (node: Node, ctx: ShapeContext) => (ValueType | undefi
 export type Evaluate = (node: Node, inputs: (Tensor | undefined)[], opset?: number) => Tensor[];
 
 /**
+ * How one operator is quantized (QDQ and QOperator outputs). `activations` are input slots quantized with
+ * activation parameters; `weight` is a constant input quantized symmetric int8 (per channel along `axis`
+ * when per-channel is on; axis -1: per tensor); `bias` is a constant input stored int32 at s_in * s_w.
+ * `output` says where the output parameters come from: its own calibrated range, its input's parameters
+ * (ops that move values without changing them), or values the TFLite int8 spec fixes. An op without a
+ * rule stays float. Shared rules are in common/quant.ts.
+ */
+export interface QuantRule {
+  activations: (node: Node, g: Graph) => number[];
+  weight?: (node: Node, g: Graph) => { index: number; axis: number } | undefined;
+  bias?: number;
+  output: 'calibrated' | 'same-as-input' | { scale: number; zeroPoint: number };
+}
+
+/**
  * Everything the project knows about one operator, in one place (one file per op under src/ops/).
- * Later stages add their own optional parts (quantization rule, TFLite mapping, integer kernel).
+ * Later stages add their own optional parts (TFLite mapping, integer kernel).
  */
 export interface OpDescriptor {
   opType: string;
@@ -30,6 +45,8 @@ export interface OpDescriptor {
   domain?: string;
   inferShapes?: InferShapes;
   evaluate?: Evaluate;
+  /** How the op is quantized; none: it stays float. */
+  quant?: QuantRule;
   [part: string]: unknown;
 }
 

@@ -2,7 +2,7 @@ import type { DType } from '../ir/dtype.js';
 import { indexGraph, topoSort, type Graph, type Node } from '../ir/graph.js';
 import type { Range } from './observers.js';
 import { affineActivation, perTensor, pow2ActivationScale, type QParams } from './params.js';
-import { isFusableActivation, QUANT_RULES, type QuantRule } from './rules.js';
+import { isFusableActivation, quantRule, type QuantRule } from './rules.js';
 
 export interface PlanSettings {
   scheme: 'pow2' | 'affine';
@@ -34,7 +34,7 @@ export function planQuantization(g: Graph, types: Map<string, DType>, settings: 
   const tensors = new Set<string>();
   const isFloat = (name: string) => types.get(name) === 'float32';
   for (const node of topoSort(g)) {
-    const rule = node.domain === '' ? QUANT_RULES[node.opType] : undefined;
+    const rule = node.domain === '' ? quantRule(node.opType) : undefined;
     const label = node.name || node.outputs[0]!;
     if (settings.exclude.includes(node.name) || settings.exclude.includes(node.opType)) {
       float.push({ node: label, op: node.opType, why: 'excluded by --exclude' });
@@ -103,7 +103,7 @@ export function assignActivationParams(
   const index = indexGraph(g);
   for (const node of topoSort(g)) {
     if (!plan.quantized.has(node)) continue;
-    const rule = QUANT_RULES[node.opType]!;
+    const rule = quantRule(node.opType)!;
     for (const i of rule.activations(node, g)) {
       const name = node.inputs[i]!;
       if (!params.has(name)) params.set(name, fromRange(name));

@@ -12,7 +12,7 @@ import {
   type BiasMode,
   type QParams,
 } from './params.js';
-import { QUANT_RULES } from './rules.js';
+import { quantRule } from './rules.js';
 
 export interface WeightSettings {
   scheme: 'pow2' | 'affine';
@@ -35,7 +35,7 @@ export function quantizeAllWeights(
 ): Map<string, QuantizedWeight> {
   const out = new Map<string, QuantizedWeight>();
   for (const node of plan.quantized) {
-    const w = QUANT_RULES[node.opType]!.weight?.(node, g);
+    const w = quantRule(node.opType)!.weight?.(node, g);
     if (!w) continue;
     const name = node.inputs[w.index]!;
     if (out.has(name)) continue;
@@ -119,7 +119,7 @@ export function insertQdq(
   for (const node of out.nodes) {
     const original = g.nodes[out.nodes.indexOf(node)]!;
     if (!plan.quantized.has(original)) continue;
-    const rule = QUANT_RULES[node.opType]!;
+    const rule = quantRule(node.opType)!;
     const w = rule.weight?.(original, g);
     if (!w) continue;
     const wName = original.inputs[w.index]!;

@@ -1,0 +1,30 @@
+import type { Node } from '../../ir/graph.js';
+import type { QuantRule } from '../types.js';
+
+/**
+ * Building blocks for the ops' `quant` rules (see QuantRule in ../types.ts); an op with its own logic
+ * writes its rule inline in its file.
+ */
+
+/** The data input only. */
+export const first = () => [0];
+
+/** Every present input ('' marks an absent optional one). */
+export const allInputs = (n: Node) => n.inputs.map((_, i) => i).filter((i) => n.inputs[i] !== '');
+
+/** Ops that move values without changing them: the output keeps its input's parameters. */
+export const passThrough: QuantRule = { activations: first, output: 'same-as-input' };
+
+/** One activation input; the output gets its own calibrated range. */
+export const calibrated: QuantRule = { activations: first, output: 'calibrated' };
+
+/** Inputs 0 and 1 of a binary op; a constant operand is quantized as a per-tensor weight. */
+export const binary: QuantRule = {
+  activations: (n, g) => [0, 1].filter((i) => !g.initializers.has(n.inputs[i]!)),
+  weight: (n, g) => (g.initializers.has(n.inputs[1]!) ? { index: 1, axis: -1 } : undefined),
+  output: 'calibrated',
+};
+
+// TFLite int8 spec: LOGISTIC and SOFTMAX outputs are scale 1/256, zero point -128; TANH 1/128, 0.
+export const SIGMOID_OUT = { scale: 1 / 256, zeroPoint: -128 };
+export const TANH_OUT = { scale: 1 / 128, zeroPoint: 0 };
