@@ -1,6 +1,6 @@
 /**
  * One pipeline measurement in a fresh process (so peak RSS is this case's own); prints one JSON line.
- *   latency <model> <quant.onnx> <shape>       median ORT latency, float vs int8 QDQ
+ *   latency <model> <quant.onnx> <shape>       ORT latency (median, min), float vs int8 QDQ, interleaved
  *   floor <model> <samples-dir|-> <n> <shape>  ORT alone running the float model over n samples
  *   pipeline <model> <samples-dir|-> <n> <shape> <out>  the whole quantizeModel run
  */
@@ -26,21 +26,31 @@ function source(model: Model, dir: string, n: number, shape: string): SampleSour
   return syntheticSamples(model.graph, n, shapes, new Map());
 }
 
+/**
+ * Both models in one process, same session options (ORT's 'all' optimizations, its default thread count),
+ * 10 warm-up runs each (not timed), then 100 rounds that run float and int8 one after the other, so load
+ * from other processes falls on both alike. Median and minimum per model.
+ */
 async function latency(float: Model, quantFile: string, shape: string) {
   const feeds = (await source(float, '-', 1, shape).samples()[Symbol.asyncIterator]().next()).value;
-  const time = async (s: Awaited<ReturnType<typeof createOrtSession>>) => {
-    for (let i = 0; i < 5; i++) await s.run(feeds);
-    const t: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const t0 = performance.now();
-      await s.run(feeds);
-      t.push(performance.now() - t0);
-    }
-    return t.sort((x, y) => x - y)[15]!;
-  };
   const f = await createOrtSession(exportOnnx(optimize(float).model).bytes);
   const q = await createOrtSession(quantFile);
-  return { floatMs: await time(f), int8Ms: await time(q) };
+  for (let i = 0; i < 10; i++) {
+    await f.run(feeds);
+    await q.run(feeds);
+  }
+  const [tf, tq]: number[][] = [[], []];
+  const timed = async (s: typeof f, into: number[]) => {
+    const t0 = performance.now();
+    await s.run(feeds);
+    into.push(performance.now() - t0);
+  };
+  for (let i = 0; i < 100; i++) {
+    await timed(f, tf);
+    await timed(q, tq);
+  }
+  const med = (t: number[]) => t.sort((x, y) => x - y)[t.length >> 1]!;
+  return { floatMs: med(tf), int8Ms: med(tq), floatMinMs: tf[0]!, int8MinMs: tq[0]! };
 }
 
 async function floor(float: Model, dir: string, n: number, shape: string) {

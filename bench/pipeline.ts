@@ -72,15 +72,20 @@ export const pipelineSection: BenchSection = {
     console.log(table(['model', 'samples', 'pipeline', 'ORT floor', 'ratio', 'peak RSS', 'stages'], rows));
     for (const c of CASES.filter((x) => x.name !== 'mmoe')) {
       const quantFile = await quantizeToFile(c, tmp);
-      const l = await runChild<{ floatMs: number; int8Ms: number }>('pipeline-case.ts', [
-        'latency',
-        c.model,
-        quantFile,
-        c.shape === '-' ? '1x3x96x96' : c.shape,
+      const l = await runChild<{ floatMs: number; int8Ms: number; floatMinMs: number; int8MinMs: number }>(
+        'pipeline-case.ts',
+        ['latency', c.model, quantFile, c.shape === '-' ? '1x3x96x96' : c.shape],
+      );
+      lat.push([
+        c.name,
+        `${ms2(l.floatMs)} (${ms2(l.floatMinMs)})`,
+        `${ms2(l.int8Ms)} (${ms2(l.int8MinMs)})`,
+        `${(l.floatMs / l.int8Ms).toFixed(2)}x`,
       ]);
-      lat.push([c.name, ms(l.floatMs), ms(l.int8Ms), `${(l.floatMs / l.int8Ms).toFixed(2)}x`]);
     }
-    console.log(`\n${table(['model', 'float latency', 'int8 QDQ latency', 'speed-up'], lat)}`);
+    console.log(
+      `\n${table(['model', 'float latency: median (min)', 'int8 QDQ latency: median (min)', 'speed-up (medians)'], lat)}`,
+    );
     const mem: string[][] = [];
     for (const n of [100, 1000]) {
       const r = await runChild<PipelineRun>('pipeline-case.ts', [
@@ -99,6 +104,9 @@ export const pipelineSection: BenchSection = {
     fs.rmSync(tmp, { recursive: true, force: true });
   },
 };
+
+/** Sub-millisecond latencies need more digits than `ms`. */
+const ms2 = (t: number) => (t < 10 ? `${t.toFixed(2)} ms` : ms(t));
 
 async function quantizeToFile(c: (typeof CASES)[number], tmp: string): Promise<string> {
   const { execFileSync } = await import('node:child_process');
