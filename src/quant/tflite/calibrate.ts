@@ -3,8 +3,8 @@ import type { TfliteModelExtra } from '../../formats/tflite/ir-extras.js';
 import type { Model, ValueInfo } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { loadTflite, type TfliteData, type TfliteDType, type TfliteRunner } from '../../runtime/litert.js';
-import type { CalibrationOptions, SampleSource } from '../calibrate.js';
-import { observedRange, rangeObserver, type Range } from '../observers.js';
+import { calibratedRanges, type CalibrationOptions, type SampleSource } from '../calibrate.js';
+import { rangeObserver, type Range } from '../observers.js';
 
 /**
  * Ranges of `tensors` over the samples, from the float TFLite model run in LiteRT with each of them made
@@ -35,9 +35,7 @@ export async function calibrateTflite(
       });
       opts.onSample?.(1, ++done, source.count);
     }
-    return new Map<string, Range>(
-      [...observers].map(([name, o]) => [name, observedRange(o, opts.method, opts.percentile)]),
-    );
+    return calibratedRanges(model.graph, observers, opts);
   } finally {
     runner.close();
   }
