@@ -1,8 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidOptionError } from './errors.js';
-import { evaluateOnnx, type Evaluation } from './eval/evaluate.js';
-import { evaluateTflite } from './eval/evaluate-tflite.js';
+import {
+  compareOutputs,
+  layerErrors,
+  ortCandidates,
+  ortReference,
+  type Candidate,
+  type Comparison,
+  type Evaluation,
+  type Reference,
+} from './eval/evaluate.js';
+import { tfliteCandidate, tfliteReference } from './eval/evaluate-tflite.js';
 import type { Model } from './ir/graph.js';
 import { formatOf, readModel } from './model-io.js';
 import type { QuantizeOptions } from './options.js';
@@ -133,7 +142,10 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
   return quantizeFloatModel(model, settings, data.calibration, h);
 }
 
-/** Each written file against the float model, in its own runtime; per-layer errors from the QDQ graph. */
+/**
+ * Each written file against the float model, in its own runtime, in one pass over the evaluation samples
+ * (the float model runs once per sample for all of them); per-layer errors from the QDQ graph.
+ */
 async function evaluate(
   model: Model,
   quant: Quantized,
@@ -142,31 +154,55 @@ async function evaluate(
   o: QuantizeOptions,
   hooks: RunHooks,
 ): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
-  const onnx = produced.files.find((f) => f.format === 'onnx');
+  const onnx = model.format === 'onnx' ? produced.files.find((f) => f.format === 'onnx') : undefined;
   const tflite = produced.files.find((f) => f.format === 'tflite');
-  let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
-  if (onnx && model.format === 'onnx') {
-    // Per-layer errors compare with the float graph the quantizer worked on (equalization rescales
-    // channels between paired convs, so the original's tensors are not their twins).
-    evaluation = await evaluateOnnx(quant.floatReference ?? model, onnx.path, quant.model, data.evaluation, {
+  const tfliteBytes = tflite && o.io_type === 'float' ? produced.tflite : undefined;
+  if (!onnx && !tfliteBytes) return undefined;
+  // Per-layer errors compare with the float graph the quantizer worked on (equalization rescales
+  // channels between paired convs, so the original's tensors are not their twins); the outputs are the
+  // same as the input model's.
+  const floatModel = quant.floatReference ?? model;
+  const candidates: Record<string, Candidate> = {};
+  let reference: Reference | undefined;
+  let comparison: Comparison;
+  try {
+    reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
+    if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
+    if (tfliteBytes) {
+      candidates.litert = await tfliteCandidate(tfliteBytes, o.tflite_layout);
+      if (o.scheme === 'pow2') {
+        const target = { kind: 'device', rounding: o.rounding, biasMode: o.bias_mode } as const;
+        candidates.device = await tfliteCandidate(tfliteBytes, o.tflite_layout, target);
+      }
+    }
+    comparison = await compareOutputs(reference, candidates, data.evaluation, {
       labels: data.labels,
+      labelled: 'onnx',
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
     });
+  } finally {
+    await reference?.close();
+    for (const c of Object.values(candidates)) await c.close();
+  }
+  const { metrics, accuracy } = comparison;
+  let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
+  if (onnx) {
+    const layers = await layerErrors(floatModel, quant.model, data.evaluation, 4, hooks.signal);
+    evaluation = { metrics: metrics.onnx!, layers, accuracy };
+    if (metrics.native) evaluation.nativeKernels = metrics.native;
     onnx.runtime = 'onnxruntime';
-    onnx.metrics = evaluation.metrics;
+    onnx.metrics = metrics.onnx;
     const saturated = saturationWarning(evaluation as Evaluation);
     if (saturated) produced.warnings.push(saturated);
   }
-  if (tflite && produced.tflite && o.io_type === 'float') {
+  if (tflite && tfliteBytes) {
     tflite.runtime = 'litert';
-    tflite.metrics = await evaluateTflite(model, produced.tflite, data.evaluation, o.tflite_layout);
-    if (o.scheme === 'pow2') {
-      const target = { kind: 'device', rounding: o.rounding, biasMode: o.bias_mode } as const;
-      const metrics = await evaluateTflite(model, produced.tflite, data.evaluation, o.tflite_layout, target);
+    tflite.metrics = metrics.litert;
+    if (metrics.device) {
       evaluation = {
         ...evaluation,
-        device: { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, metrics },
+        device: { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, metrics: metrics.device },
       };
     }
   }

@@ -2,6 +2,7 @@ import { indexGraph, type Graph, type Model } from '../ir/graph.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { int8KernelsMaySaturate } from '../runtime/cpu.js';
 import { createOrtSession, ortBackend, type OrtSession } from '../runtime/ort.js';
+import { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { MetricAccumulator, type OutputMetrics } from './metrics.js';
 
@@ -20,7 +21,7 @@ export interface Accuracy {
 }
 
 export interface Evaluation {
-  /** The .onnx file's outputs computed with exact integer arithmetic (see evaluateOnnx). */
+  /** The .onnx file's outputs computed with exact integer arithmetic (see ortCandidates). */
   metrics: Record<string, OutputMetrics>;
   /**
    * The same, computed by ONNX Runtime's fused int8 kernels on this CPU, when those may saturate
@@ -34,73 +35,117 @@ export interface Evaluation {
 export interface EvalOptions {
   /** One class index per sample, in sample order; enables labelled top-1/top-5 accuracy. */
   labels?: number[];
-  /** Samples used for the per-layer comparison (it runs models with every tensor as an output). */
-  layerSamples?: number;
+  /** The candidate whose first output is scored against the labels. */
+  labelled?: string;
   signal?: AbortSignal;
   onSample?: (done: number, total: number) => void;
 }
 
+export interface Outputs {
+  [name: string]: { dims: readonly number[]; data: Float32Array };
+}
+
+/** The float model, run once per sample; its outputs are what every candidate is measured against. */
+export interface Reference {
+  /** Output names in the model's order (the first is the one labels score). */
+  readonly outputNames: readonly string[];
+  run(feeds: Feeds): Promise<Record<string, Tensor>>;
+  close(): Promise<void> | void;
+}
+
+/** One way of running a written file (ONNX Runtime, LiteRT, the integer executor). */
+export interface Candidate {
+  /** Takes 4-D inputs as NHWC (transposed from the NCHW samples); 4-D outputs are transposed back. */
+  nhwc?: boolean;
+  run(feeds: Feeds): Promise<Outputs>;
+  close(): Promise<void> | void;
+}
+
+export interface Comparison {
+  /** Per candidate, per output. */
+  metrics: Record<string, Record<string, OutputMetrics>>;
+  accuracy?: Accuracy;
+}
+
+/** The float model in ONNX Runtime, exported once, with the session options a user runs it with. */
+export async function ortReference(floatModel: Model): Promise<Reference> {
+  const s = await createOrtSession(exportOnnx(floatModel).bytes);
+  return { outputNames: s.outputNames, run: (feeds) => s.run(feeds), close: () => s.close() };
+}
+
 /**
- * Runs the float model and the quantized .onnx file side by side in ONNX Runtime over the samples and
- * measures per output how far the quantized outputs are from the float ones; then compares every
- * quantized tensor with its float twin (per-layer SQNR, worst first) on the first few samples.
+ * The written .onnx file in ONNX Runtime. The figures describe the file, not this machine: ORT at the
+ * 'basic' level leaves the QDQ graph unfused (DequantizeLinear -> float op -> QuantizeLinear), which
+ * computes what exact integer kernels compute (ARM, VNNI x86, LiteRT, NPUs) up to float rounding. ORT's
+ * fused int8 kernels on x86 without VNNI saturate int16 pair sums; where that applies they run too
+ * (`native`), and the pipeline warns when they differ.
  */
-export async function evaluateOnnx(
-  floatModel: Model,
-  quantFile: string,
-  quantModel: Model,
-  source: SampleSource,
-  opts: EvalOptions = {},
-): Promise<Evaluation> {
-  const f = await createOrtSession(exportOnnx(floatModel).bytes);
-  // The figures describe the file, not this machine: ORT at the 'basic' level leaves the QDQ graph
-  // unfused (DequantizeLinear -> float op -> QuantizeLinear), which computes what exact integer kernels
-  // compute (ARM, VNNI x86, LiteRT, NPUs) up to float rounding. ORT's fused int8 kernels on x86 without
-  // VNNI saturate int16 pair sums; where that applies they run too, and the pipeline warns when they
-  // differ.
-  const q = await createOrtSession(quantFile, { graphOptimizationLevel: 'basic' });
+export async function ortCandidates(quantFile: string): Promise<{ onnx: Candidate; native?: Candidate }> {
+  const onnx = ortCandidate(await createOrtSession(quantFile, { graphOptimizationLevel: 'basic' }));
   const native =
     (await ortBackend()) === 'node' && int8KernelsMaySaturate()
-      ? await createOrtSession(quantFile)
+      ? ortCandidate(await createOrtSession(quantFile))
       : undefined;
-  const acc: Record<string, MetricAccumulator> = {};
-  const nativeAcc: Record<string, MetricAccumulator> = {};
+  return native ? { onnx, native } : { onnx };
+}
+
+function ortCandidate(s: OrtSession): Candidate {
+  return {
+    async run(feeds) {
+      const out: Outputs = {};
+      for (const [k, t] of Object.entries(await s.run(feeds))) out[k] = { dims: t.dims, data: t.toFloat32() };
+      return out;
+    },
+    close: () => s.close(),
+  };
+}
+
+/**
+ * Streams once over the samples: the float reference runs once per sample and every candidate runs on the
+ * same sample, so each float output is computed once however many files are measured. Per candidate and
+ * output: how far the candidate's outputs are from float; with labels, top-1/top-5 of float and of the
+ * `labelled` candidate.
+ */
+export async function compareOutputs(
+  reference: Reference,
+  candidates: Record<string, Candidate>,
+  source: SampleSource,
+  opts: EvalOptions = {},
+): Promise<Comparison> {
+  const acc: Record<string, Record<string, MetricAccumulator>> = {};
+  for (const key of Object.keys(candidates)) acc[key] = {};
   const hits = { n: 0, f1: 0, q1: 0, f5: 0, q5: 0 };
+  const first = reference.outputNames[0]!;
   let i = 0;
-  try {
-    for await (const feeds of source.samples()) {
-      opts.signal?.throwIfAborted();
-      const a = await f.run(feeds);
-      const b = await q.run(feeds);
-      for (const [name, ref] of Object.entries(a)) {
-        if (ref.dtype !== 'float32' || !b[name]) continue;
-        const classes = ref.dims.length === 2 ? ref.dims[1] : undefined;
-        (acc[name] ??= new MetricAccumulator()).add(ref.data as Float32Array, b[name].toFloat32(), classes);
-      }
-      if (native) {
-        const c = await native.run(feeds);
-        for (const [name, ref] of Object.entries(a)) {
-          if (ref.dtype !== 'float32' || !c[name]) continue;
-          const classes = ref.dims.length === 2 ? ref.dims[1] : undefined;
-          (nativeAcc[name] ??= new MetricAccumulator()).add(
-            ref.data as Float32Array,
-            c[name].toFloat32(),
-            classes,
-          );
-        }
+  for await (const feeds of source.samples()) {
+    opts.signal?.throwIfAborted();
+    const ref = await reference.run(feeds);
+    let nhwcFeeds: Feeds | undefined;
+    for (const [key, c] of Object.entries(candidates)) {
+      if (c.nhwc) nhwcFeeds ??= toNhwc(feeds);
+      const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
+      for (const [name, r] of Object.entries(ref)) {
+        const o = out[name];
+        if (!o || r.dtype !== 'float32') continue;
+        const data =
+          c.nhwc && o.dims.length === 4 && r.dims.length === 4 && o.dims[3] === r.dims[1]
+            ? (transpose(Tensor.float32(o.dims, o.data), [0, 3, 1, 2]).data as Float32Array)
+            : o.data;
+        const classes = r.dims.length === 2 ? r.dims[1] : undefined;
+        (acc[key]![name] ??= new MetricAccumulator()).add(r.data as Float32Array, data, classes);
       }
       const label = opts.labels?.[i];
-      if (label !== undefined)
-        scoreLabels(hits, label, a[f.outputNames[0]!]!.toFloat32(), b[f.outputNames[0]!]!.toFloat32());
-      opts.onSample?.(++i, source.count);
+      if (key === opts.labelled && label !== undefined && ref[first] && out[first])
+        scoreLabels(hits, label, ref[first].toFloat32(), out[first].data);
     }
-  } finally {
-    await f.close();
-    await q.close();
-    await native?.close();
+    opts.onSample?.(++i, source.count);
   }
-  const layers = await layerErrors(floatModel, quantModel, source, opts.layerSamples ?? 4, opts.signal);
-  const metrics = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v.result()]));
+  const metrics = Object.fromEntries(
+    Object.entries(acc).map(([key, outputs]) => [
+      key,
+      Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.result()])),
+    ]),
+  );
   const accuracy = hits.n
     ? {
         samples: hits.n,
@@ -110,10 +155,29 @@ export async function evaluateOnnx(
         top5Quant: hits.q5 / hits.n,
       }
     : undefined;
-  const nativeKernels = native
-    ? Object.fromEntries(Object.entries(nativeAcc).map(([k, v]) => [k, v.result()]))
-    : undefined;
-  return { metrics, layers, accuracy, ...(nativeKernels && { nativeKernels }) };
+  return { metrics, accuracy };
+}
+
+/** 4-D inputs from NCHW to NHWC (what a .tflite written with --tflite_layout nhwc takes). */
+function toNhwc(feeds: Feeds): Feeds {
+  return Object.fromEntries(
+    Object.entries(feeds).map(([k, x]) => [k, x.dims.length === 4 ? transpose(x, [0, 2, 3, 1]) : x]),
+  );
+}
+
+export function transpose(t: Tensor, perm: number[]): Tensor {
+  const dims = perm.map((p) => t.dims[p]!);
+  const src = t.data as Float32Array;
+  const out = new (src.constructor as Float32ArrayConstructor)(src.length);
+  const inStrides = t.dims.map((_, i) => t.dims.slice(i + 1).reduce((a, b) => a * b, 1));
+  const idx = new Array<number>(dims.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let s = 0;
+    for (let d = 0; d < dims.length; d++) s += idx[d]! * inStrides[perm[d]!]!;
+    out[o] = src[s]!;
+    for (let d = dims.length - 1; d >= 0 && ++idx[d]! === dims[d]; d--) idx[d] = 0;
+  }
+  return new Tensor(t.dtype, dims, out);
 }
 
 function scoreLabels(
@@ -147,7 +211,17 @@ export function quantizedTwins(qdq: Graph): Map<string, string> {
   return twins;
 }
 
-async function layerErrors(
+/** Per-layer SQNR of a sample set is taken as settled once one more sample moves no layer by this much. */
+const SETTLED_DB = 0.1;
+
+/**
+ * Every quantized tensor against its float twin (SQNR, worst first), from sessions on copies of both
+ * graphs with those tensors made outputs. At most `samples` samples, fewer when the figures settle: after
+ * the second sample, it stops as soon as one more sample changed no layer's SQNR by SETTLED_DB or more.
+ * SQNR pools signal and noise power over all elements seen, so for layers of many elements one sample
+ * already nearly fixes it; small tensors (a classifier's logits) take the full count.
+ */
+export async function layerErrors(
   floatModel: Model,
   quantModel: Model,
   source: SampleSource,
@@ -167,23 +241,23 @@ async function layerErrors(
   };
   const names = [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t));
   if (names.length === 0 || samples <= 0) return [];
+  const quantNames = names.map((n) => twins.get(n)!);
   const f = await probe(floatModel, names);
-  const q = await probe(
-    quantModel,
-    names.map((n) => twins.get(n)!),
-  );
+  const q = await probe(quantModel, quantNames);
   const acc = new Map(names.map((n) => [n, new MetricAccumulator()]));
+  let previous: number[] | undefined;
   let seen = 0;
   try {
     for await (const feeds of source.samples()) {
       if (seen++ >= samples) break;
       signal?.throwIfAborted();
       const a = await f.run(feeds as Feeds, names);
-      const b = await q.run(
-        feeds as Feeds,
-        names.map((n) => twins.get(n)!),
-      );
+      const b = await q.run(feeds as Feeds, quantNames);
       for (const n of names) acc.get(n)!.add(a[n]!.toFloat32(), b[twins.get(n)!]!.toFloat32());
+      const current = names.map((n) => acc.get(n)!.result().sqnrDb);
+      const settled = previous?.every((v, i) => v === current[i] || Math.abs(v - current[i]!) < SETTLED_DB);
+      if (settled) break;
+      previous = current;
     }
   } finally {
     await f.close();
