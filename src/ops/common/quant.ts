@@ -18,10 +18,17 @@ export const passThrough: QuantRule = { activations: first, output: 'same-as-inp
 /** One activation input; the output gets its own calibrated range. */
 export const calibrated: QuantRule = { activations: first, output: 'calibrated' };
 
-/** Inputs 0 and 1 of a binary op; a constant operand is quantized as a per-tensor weight. */
+/**
+ * Inputs 0 and 1 of a binary op; a constant operand, on either side, is quantized as a per-tensor weight
+ * (PP-OCRv4 det writes its learnable affine blocks as Mul(scale, x): a float constant there left the
+ * Mul float between DequantizeLinear/QuantizeLinear).
+ */
 export const binary: QuantRule = {
   activations: (n, g) => [0, 1].filter((i) => !g.initializers.has(n.inputs[i]!)),
-  weight: (n, g) => (g.initializers.has(n.inputs[1]!) ? { index: 1, axis: -1 } : undefined),
+  weight: (n, g) => {
+    const index = [1, 0].find((i) => g.initializers.has(n.inputs[i]!));
+    return index === undefined ? undefined : { index, axis: -1 };
+  },
   output: 'calibrated',
 };
 
