@@ -6,6 +6,7 @@ import { writeOnnxFile } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import type { Model } from '../ir/graph.js';
 import type { OutputFormat, QuantizeOptions } from '../options.js';
+import { shareConstants } from '../passes/share-constants.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -40,7 +41,8 @@ export function writeOutputs(
     if (format === 'onnx') {
       const onnx =
         o.scheme !== 'none' && o.onnx_format === 'qdq'
-          ? { ...result, graph: activationsAsUint8(result.graph) }
+          ? // uint8 zero points can coincide (int8 -128 and 0 both become 0): shared again after.
+            { ...result, graph: shareConstants(activationsAsUint8(result.graph)).graph }
           : result;
       writeOnnxFile(onnx, file);
     } else {
@@ -62,14 +64,14 @@ function tfliteBytes(
   defaulted: boolean,
   warnings: string[],
 ): Uint8Array | undefined {
-  if (inputFormat === 'tflite') return exportTflite(m);
+  if (inputFormat === 'tflite') return exportTflite(m, { shareEqualConstants: true });
   try {
     const converted = convertModel(m, {
       layout: o.tflite_layout,
       ioType: o.io_type,
       inputShapes: o.input_shape,
     });
-    return exportTflite(converted.model);
+    return exportTflite(converted.model, { shareEqualConstants: true });
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
     warnings.push(`no .tflite written: ${e.message}`);

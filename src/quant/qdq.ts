@@ -1,5 +1,5 @@
 import { int } from '../ir/attrs.js';
-import { Graph, indexGraph, topoSort, type Node } from '../ir/graph.js';
+import { Graph, indexGraph, topoSort, type GraphIndex, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import type { QuantPlan } from './assign.js';
 import {
@@ -76,18 +76,35 @@ export function insertQdq(
   };
   const index = indexGraph(g);
   const added: Node[] = [];
-  const addParams = (base: string, p: QParams, zpType: 'int8' | 'int32') => {
-    const scaleName = unique(`${base}_s`);
-    const zpName = unique(`${base}_zp`);
+  // One initializer per distinct per-tensor scale or zero point, shared by every Q/DQ node that uses it
+  // (pow2 activations share a handful of scales 2^n / input_scale and a single zero point).
+  const scalars = new Map<string, string>();
+  const count = { scale: 0, zero: 0 };
+  const scalar = (t: Tensor, kind: 'scale' | 'zero') => {
+    const key = `${kind}:${t.dtype}:${t.toNumbers()[0]}`;
+    let name = scalars.get(key);
+    if (name === undefined) {
+      name = unique(`${kind}${count[kind]++}`);
+      scalars.set(key, name);
+      out.initializers.set(name, t);
+    }
+    return name;
+  };
+  const addParams = (base: string, p: QParams, zpType: 'int8' | 'int32', withZp = true) => {
     const perAxis = p.scale.length > 1 || p.axis !== undefined;
     const dims = perAxis ? [p.scale.length] : [];
-    out.initializers.set(scaleName, Tensor.float32(dims, Float32Array.from(p.scale)));
+    const scale = Tensor.float32(dims, Float32Array.from(p.scale));
     const zp =
       zpType === 'int8'
         ? new Tensor('int8', dims, Int8Array.from(p.zeroPoint))
         : new Tensor('int32', dims, Int32Array.from(p.zeroPoint));
-    out.initializers.set(zpName, zp);
     const attrs: Node['attrs'] = perAxis ? { axis: int(p.axis ?? 0) } : {};
+    if (!perAxis)
+      return { scaleName: scalar(scale, 'scale'), zpName: withZp ? scalar(zp, 'zero') : '', attrs };
+    const scaleName = unique(`${base}_s`);
+    out.initializers.set(scaleName, scale);
+    const zpName = withZp ? unique(`${base}_zp`) : '';
+    if (withZp) out.initializers.set(zpName, zp);
     return { scaleName, zpName, attrs };
   };
 
@@ -101,9 +118,9 @@ export function insertQdq(
     if (isOutput) renameProducerOutput(out, g.nodes.indexOf(index.producer.get(name)!), name, source);
     const { scaleName, zpName } = addParams(name, p, 'int8');
     const q = unique(`${name}_q`);
-    added.push(qdqNode('QuantizeLinear', `${name}_Q`, [source, scaleName, zpName], q, {}));
+    added.push(qdqNode('QuantizeLinear', [source, scaleName, zpName], q, {}));
     const addDq = (output: string) =>
-      added.push(qdqNode('DequantizeLinear', `${output}_DQ`, [q, scaleName, zpName], output, {}));
+      added.push(qdqNode('DequantizeLinear', [q, scaleName, zpName], output, {}));
     if (isOutput) addDq(name);
     for (const reader of new Set(index.consumers.get(name) ?? [])) {
       const dq = unique(`${name}_dq`);
@@ -129,16 +146,26 @@ export function insertQdq(
       const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
       fitB16Bias(qw, g.initializers.get(wName)!, g.initializers.get(bName)!.toFloat32(), inScale);
     }
-    node.inputs[w.index] = dequantized(
-      out,
-      added,
-      unique,
-      addParams,
-      wName,
-      new Tensor('int8', qw.dims, qw.values),
-      qw.params,
-      'int8',
-    );
+    const dequantize = (base: string, values: Tensor, p: QParams, zpType: 'int8' | 'int32') => {
+      // Weights and biases are symmetric: the zero point input is omitted (ONNX: defaults to 0 of the
+      // input's type), which saves a tensor per layer in the file.
+      const { scaleName, attrs } = addParams(
+        base,
+        p.axis === undefined && p.scale.length === 1 ? perTensor(p.scale[0]!) : p,
+        zpType,
+        false,
+      );
+      const qName = unique(`${base}_q`);
+      out.initializers.set(qName, values);
+      // The DequantizeLinear output takes the float constant's name where this node alone read it: the
+      // node reads the same name as before, and the float constant is gone.
+      const own = ownedConstant(g, index, base, original);
+      if (own) out.initializers.delete(base);
+      const dq = own ? base : unique(`${base}_dq`);
+      added.push(qdqNode('DequantizeLinear', [qName, scaleName], dq, attrs));
+      return dq;
+    };
+    node.inputs[w.index] = dequantize(wName, new Tensor('int8', qw.dims, qw.values), qw.params, 'int8');
     if (bName) {
       const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
       const outScale = acts.get(original.outputs[0]!)?.scale[0] ?? 1;
@@ -150,16 +177,7 @@ export function insertQdq(
         (_, c) => inScale * qw.params.scale[qw.params.scale.length === 1 ? 0 : c]!,
       );
       const bp: QParams = { scale: bScale, zeroPoint: new Int32Array(b.length), axis: 0 };
-      node.inputs[rule.bias!] = dequantized(
-        out,
-        added,
-        unique,
-        addParams,
-        bName,
-        new Tensor('int32', [b.length], q),
-        bp,
-        'int32',
-      );
+      node.inputs[rule.bias!] = dequantize(bName, new Tensor('int32', [b.length], q), bp, 'int32');
     }
   }
   out.nodes = [...out.nodes, ...added];
@@ -168,37 +186,21 @@ export function insertQdq(
   return out;
 }
 
-function dequantized(
-  g: Graph,
-  added: Node[],
-  unique: (b: string) => string,
-  addParams: (
-    base: string,
-    p: QParams,
-    zp: 'int8' | 'int32',
-  ) => { scaleName: string; zpName: string; attrs: Node['attrs'] },
-  base: string,
-  values: Tensor,
-  p: QParams,
-  zpType: 'int8' | 'int32',
-): string {
-  const qName = unique(`${base}_q`);
-  g.initializers.set(qName, values);
-  const { scaleName, zpName, attrs } = addParams(
-    base,
-    p.axis === undefined && p.scale.length === 1 ? perTensor(p.scale[0]!) : p,
-    zpType,
+/** True when `name` is a constant that `node` alone reads, once, and that is no graph input or output. */
+function ownedConstant(g: Graph, index: GraphIndex, name: string, node: Node): boolean {
+  const readers = index.consumers.get(name) ?? [];
+  return (
+    g.initializers.has(name) &&
+    readers.length === 1 &&
+    readers[0] === node &&
+    !index.graphOutputs.has(name) &&
+    !g.inputs.some((v) => v.name === name)
   );
-  const dq = unique(`${base}_dq`);
-  // Weights and biases are symmetric: the zero point input is omitted (ONNX: defaults to 0 of the input's
-  // type), which saves a tensor per layer in the file.
-  g.initializers.delete(zpName);
-  added.push(qdqNode('DequantizeLinear', `${base}_DQ`, [qName, scaleName], dq, attrs));
-  return dq;
 }
 
-function qdqNode(opType: string, name: string, inputs: string[], output: string, attrs: Node['attrs']): Node {
-  return { name, opType, domain: '', inputs, outputs: [output], attrs };
+/** A generated QuantizeLinear/DequantizeLinear node: no name (ONNX does not require one). */
+function qdqNode(opType: string, inputs: string[], output: string, attrs: Node['attrs']): Node {
+  return { name: '', opType, domain: '', inputs, outputs: [output], attrs };
 }
 
 function renameProducerOutput(g: Graph, position: number, from: string, to: string): void {

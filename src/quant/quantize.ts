@@ -2,6 +2,7 @@ import { constantNodeValue, opsetVersion, type Graph, type Model } from '../ir/g
 import { InvalidOptionError } from '../errors.js';
 import { clipMaximaTensors, equalizeGraph, type EqualizeReport } from '../passes/equalize.js';
 import { upgradeOpset } from '../passes/upgrade-opset.js';
+import { shareConstants } from '../passes/share-constants.js';
 import { assignActivationParams, planQuantization, type FloatOp } from './assign.js';
 import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
 import { calibrateStats, type SampleSource } from './calibrate.js';
@@ -107,7 +108,8 @@ export async function quantizeFloatModel(
     [...weightParams].filter(([, p]) => p.scale.length === 1 && p.axis === undefined),
   );
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights);
-  const qdq = insertQdq(g, plan, activations, weights, wSettings);
+  // Equal small constants (reduction axes, shapes) once in the file.
+  const qdq = shareConstants(insertQdq(g, plan, activations, weights, wSettings)).graph;
   const graph = s.onnxFormat === 'qoperator' ? toQOperator(qdq).graph : qdq;
   return {
     model: { ...model, graph },

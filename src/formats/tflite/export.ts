@@ -1,7 +1,9 @@
 /**
  * IR → TFLite. The graph must already speak TFLite: every node of domain 'tflite' (the importer's nodes,
  * or what a lowering pass produced). Tensors are numbered in order of first use, constants get one
- * buffer each (shared when two constants view the same bytes), and each operator gets the version
+ * buffer each (shared when two constants view the same bytes, and with `shareEqualConstants` also when
+ * they hold the same bytes and are small: reduction axes, paddings, permutations), and each operator gets
+ * the version
  * TFLite's versioning rules require, never lower than the version it was read with.
  */
 import { UnsupportedOpError } from '../../errors.js';
@@ -32,9 +34,17 @@ import {
 import { opVersion, type TensorSig } from './versions.js';
 import { writeTflite, type WriteOptions } from './write.js';
 
+export interface ExportOptions extends WriteOptions {
+  /**
+   * Constants of at most SHARED_BUFFER_BYTES with equal bytes share one buffer. Off by default, so that
+   * a conversion gives the same bytes as it always has (the committed examples are pinned byte for byte).
+   */
+  shareEqualConstants?: boolean;
+}
+
 /** The model as .tflite bytes. */
-export function exportTflite(model: Model, options: WriteOptions = {}): Uint8Array {
-  return writeTflite(irToTflite(model), options);
+export function exportTflite(model: Model, options: ExportOptions = {}): Uint8Array {
+  return writeTflite(irToTflite(model, options), options);
 }
 
 interface Ctx {
@@ -44,13 +54,26 @@ interface Ctx {
   buffers: TfliteBuffer[];
   /** Buffer index of each distinct byte range already stored (same ArrayBuffer, offset and length). */
   stored: Map<ArrayBufferLike, Map<string, number>>;
+  /** Buffer index of each small content already stored, by its bytes (when sharing equal constants). */
+  small?: Map<string, number>;
   types: Map<string, ValueType | undefined>;
 }
 
-export function irToTflite(model: Model): TfliteModel {
+export function irToTflite(
+  model: Model,
+  options: Pick<ExportOptions, 'shareEqualConstants'> = {},
+): TfliteModel {
   const g = model.graph;
   for (const node of g.nodes) checkNode(node);
-  const ctx: Ctx = { g, tensors: [], index: new Map(), buffers: [{}], stored: new Map(), types: typesOf(g) };
+  const ctx: Ctx = {
+    g,
+    tensors: [],
+    index: new Map(),
+    buffers: [{}],
+    stored: new Map(),
+    small: options.shareEqualConstants ? new Map() : undefined,
+    types: typesOf(g),
+  };
   const inputs = g.inputs.map((v) => tensorIndex(ctx, v.name));
   const codes: TfliteOperatorCode[] = [];
   const operators = g.nodes.map((node) => operatorOf(ctx, node, codes));
@@ -121,7 +144,7 @@ function constantTensor(ctx: Ctx, name: string, t: Tensor): TfliteTensor {
     name,
     shape: [...t.dims],
     type: tfliteType(name, t.dtype),
-    buffer: t.size > 0 ? storeBuffer(ctx, t.bytes()) : 0,
+    buffer: t.size > 0 ? storeBuffer(ctx, t.bytes(), ctx.small) : 0,
     isVariable: false,
     hasRank: false,
   };
@@ -159,14 +182,27 @@ function applyExtras(tensor: TfliteTensor, extra: Record<string, unknown> | unde
   }
 }
 
-function storeBuffer(ctx: Ctx, data: Uint8Array): number {
+/** Constants of at most this many bytes share a buffer with any other constant of the same bytes. */
+export const SHARED_BUFFER_BYTES = 256;
+
+function storeBuffer(ctx: Ctx, data: Uint8Array, byContent?: Map<string, number>): number {
   let byRange = ctx.stored.get(data.buffer);
   if (!byRange) ctx.stored.set(data.buffer, (byRange = new Map()));
   const key = `${data.byteOffset}:${data.byteLength}`;
   const known = byRange.get(key);
   if (known !== undefined) return known;
+  const content =
+    byContent && data.length > 0 && data.length <= SHARED_BUFFER_BYTES
+      ? Buffer.from(data).toString('latin1')
+      : undefined;
+  const same = content === undefined ? undefined : byContent!.get(content);
+  if (same !== undefined) {
+    byRange.set(key, same);
+    return same;
+  }
   ctx.buffers.push(data.length ? { data } : {});
   byRange.set(key, ctx.buffers.length - 1);
+  if (content !== undefined) byContent!.set(content, ctx.buffers.length - 1);
   return ctx.buffers.length - 1;
 }
 
