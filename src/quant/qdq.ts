@@ -109,10 +109,14 @@ export function insertQdq(
   };
 
   // Activations: x -> Q -> DQ, one DQ per reading node (ONNX Runtime's QDQ selectors fuse a node only
-  // when the DQ nodes it reads are its own). A graph output keeps its name on a DQ of its own.
+  // when the DQ nodes it reads are its own). A graph output keeps its name on a DQ of its own. The int8
+  // tensor is x_q; the DQ outputs, float copies that exist only between the DQ and its reader (ORT fuses
+  // them away, the TFLite converter reads x), get short names d<n>, d<n>_1, ... (n counts activations).
   const position = new Map(g.nodes.map((n, i) => [n, i]));
   const dqFor = new Map<string, string>(); // `${node index}:${value}` -> DQ output
+  let activation = 0;
   for (const [name, p] of acts) {
+    const n = activation++;
     const isOutput = index.graphOutputs.has(name);
     const source = isOutput ? unique(`${name}_float`) : name;
     if (isOutput) renameProducerOutput(out, g.nodes.indexOf(index.producer.get(name)!), name, source);
@@ -123,7 +127,7 @@ export function insertQdq(
       added.push(qdqNode('DequantizeLinear', [q, scaleName, zpName], output, {}));
     if (isOutput) addDq(name);
     for (const reader of new Set(index.consumers.get(name) ?? [])) {
-      const dq = unique(`${name}_dq`);
+      const dq = unique(`d${n}`);
       addDq(dq);
       dqFor.set(`${position.get(reader)}:${name}`, dq);
     }
