@@ -216,10 +216,42 @@ export class GrowingHistogramObserver {
     this.bins = new Float64Array(fineBins);
   }
 
+  /**
+   * One loop over the data bins each value and updates min/max. A value at or past the limit is only
+   * counted there; when there were any, the range grows to hold them and a second loop bins just those
+   * (values already binned stay valid: growing only merges bins).
+   */
   observe(data: Float32Array): void {
-    this.minmax.observe(data);
-    this.grow(Math.max(-this.minmax.min, this.minmax.max));
-    this.fill(data);
+    const mm = this.minmax;
+    if (this.limit === 0) {
+      // Nothing nonzero seen yet: the range has to come from this data before anything can be binned.
+      mm.observe(data);
+      this.grow(Math.max(-mm.min, mm.max));
+      this.fill(data, 0);
+      return;
+    }
+    const n = this.fineBins;
+    const inv = n / this.limit;
+    const bins = this.bins;
+    let lo = mm.min;
+    let hi = mm.max;
+    let past = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      const x = Math.abs(v) * inv;
+      if (x >= n) past++;
+      else bins[x | 0]!++;
+    }
+    mm.min = lo;
+    mm.max = hi;
+    mm.count += data.length;
+    if (past > 0) {
+      const before = inv;
+      this.grow(Math.max(-lo, hi));
+      this.fill(data, before);
+    }
   }
 
   /** The signed range seen (zero included), as MinMaxObserver gives it. */
@@ -271,13 +303,19 @@ export class GrowingHistogramObserver {
     this.limit *= factor;
   }
 
-  private fill(data: Float32Array): void {
-    const inv = this.limit > 0 ? this.fineBins / this.limit : 0;
-    const last = this.fineBins - 1;
+  /**
+   * Bins the values of `data`, or with `pastOf` (the bins-per-unit factor of an earlier, smaller range)
+   * only those that were past that range, found by the same arithmetic that found them in observe().
+   */
+  private fill(data: Float32Array, pastOf: number): void {
+    const n = this.fineBins;
+    const inv = this.limit > 0 ? n / this.limit : 0;
     const bins = this.bins;
     for (let i = 0; i < data.length; i++) {
-      const b = (Math.abs(data[i]!) * inv) | 0;
-      bins[b > last ? last : b]!++;
+      const a = Math.abs(data[i]!);
+      if (pastOf && a * pastOf < n) continue;
+      const x = a * inv;
+      bins[x >= n ? n - 1 : x | 0]!++;
     }
   }
 }
