@@ -63,7 +63,7 @@ export async function quantizeFloatModel(
   const upgraded = (opsetVersion(floatModel) ?? 13) < 13 ? upgradeOpset(floatModel).model : floatModel;
   const floatGraph = constantsAsInitializers(upgraded.graph);
   const equalized = s.equalize
-    ? await equalize({ ...upgraded, graph: floatGraph }, s.exclude, source, hooks)
+    ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
     : undefined;
   const model = { ...upgraded, graph: equalized?.graph ?? floatGraph };
   let g = model.graph;
@@ -130,7 +130,7 @@ export async function quantizeFloatModel(
  */
 async function equalize(
   model: Model,
-  exclude: string[],
+  { scheme, perChannel, exclude }: Pick<QuantSettings, 'scheme' | 'perChannel' | 'exclude'>,
   source: SampleSource,
   hooks: { onSample?: (pass: number, done: number, total: number) => void; signal?: AbortSignal },
 ): Promise<{ graph: Graph; report: EqualizeReport }> {
@@ -144,7 +144,11 @@ async function equalize(
         signal: hooks.signal,
       })
     : undefined;
-  return equalizeGraph(model.graph, { exclude, clipMaxima: stats?.maxima });
+  return equalizeGraph(model.graph, {
+    exclude,
+    clipMaxima: stats?.maxima,
+    objective: scheme === 'pow2' && perChannel ? 'pow2-fill' : 'balance',
+  });
 }
 
 /**
