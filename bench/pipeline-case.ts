@@ -1,6 +1,6 @@
 /**
  * One pipeline measurement in a fresh process (so peak RSS is this case's own); prints one JSON line.
- *   latency <model> <quant.onnx> <shape>       ORT latency (median, min), float vs int8 QDQ, interleaved
+ *   latency <model> <quant.onnx> <shape> [threads]  ORT latency (median, min), float vs int8 QDQ, interleaved
  *   floor <model> <samples-dir|-> <n> <shape>  ORT alone running the float model over n samples, and the
  *                                              time to read (or generate) the samples the pipeline reads
  *   pipeline <model> <samples-dir|-> <n> <shape> <out>  the whole quantizeModel run
@@ -29,14 +29,15 @@ function source(model: Model, dir: string, n: number, shape: string): SampleSour
 }
 
 /**
- * Both models in one process, same session options (ORT's 'all' optimizations, its default thread count),
- * 10 warm-up runs each (not timed), then 100 rounds that run float and int8 one after the other, so load
- * from other processes falls on both alike. Median and minimum per model.
+ * Both models in one process, same session options (ORT's 'all' optimizations; its default thread count,
+ * or `threads`), 10 warm-up runs each (not timed), then 100 rounds that run float and int8 one after the
+ * other, so load from other processes falls on both alike. Median and minimum per model.
  */
-async function latency(float: Model, quantFile: string, shape: string) {
+async function latency(float: Model, quantFile: string, shape: string, threads?: number) {
   const feeds = (await source(float, '-', 1, shape).samples()[Symbol.asyncIterator]().next()).value;
-  const f = await createOrtSession(exportOnnx(optimize(float).model).bytes);
-  const q = await createOrtSession(quantFile);
+  const opts = threads ? { intraOpNumThreads: threads } : {};
+  const f = await createOrtSession(exportOnnx(optimize(float).model).bytes, opts);
+  const q = await createOrtSession(quantFile, opts);
   for (let i = 0; i < 10; i++) {
     await f.run(feeds);
     await q.run(feeds);
@@ -79,7 +80,7 @@ async function floor(float: Model, raw: Record<string, string>) {
 
 const model = readOnnxFile(modelPath!);
 let result: object;
-if (mode === 'latency') result = await latency(model, a!, b!);
+if (mode === 'latency') result = await latency(model, a!, b!, c ? Number(c) : undefined);
 else {
   const raw: Record<string, string> = { input: modelPath!, output: d ?? '', calib_samples: b! };
   if (a !== '-') raw.calib_data = a!;

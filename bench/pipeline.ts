@@ -112,19 +112,23 @@ export const pipelineSection: BenchSection = {
 
     for (const c of CASES.filter((x) => x.name !== 'mmoe')) {
       const quantFile = await quantizeToFile(c, tmp);
-      const l = await runChild<{ floatMs: number; int8Ms: number; floatMinMs: number; int8MinMs: number }>(
-        'pipeline-case.ts',
-        ['latency', c.model, quantFile, c.shape === '-' ? '1x3x96x96' : c.shape],
-      );
-      lat.push([
-        c.name,
-        `${ms2(l.floatMs)} (${ms2(l.floatMinMs)})`,
-        `${ms2(l.int8Ms)} (${ms2(l.int8MinMs)})`,
-        `${(l.floatMs / l.int8Ms).toFixed(2)}x`,
-      ]);
+      // ORT's default thread count, as users run it; and one thread, steadier on a shared machine.
+      for (const threads of ['', '1']) {
+        const l = await runChild<{ floatMs: number; int8Ms: number; floatMinMs: number; int8MinMs: number }>(
+          'pipeline-case.ts',
+          ['latency', c.model, quantFile, c.shape === '-' ? '1x3x96x96' : c.shape, threads],
+        );
+        lat.push([
+          c.name,
+          threads || 'default',
+          `${ms2(l.floatMs)} (${ms2(l.floatMinMs)})`,
+          `${ms2(l.int8Ms)} (${ms2(l.int8MinMs)})`,
+          `${(l.floatMs / l.int8Ms).toFixed(2)}x`,
+        ]);
+      }
     }
     console.log(
-      `\n${table(['model', 'float latency: median (min)', 'int8 QDQ latency: median (min)', 'speed-up (medians)'], lat)}`,
+      `\n${table(['model', 'threads', 'float latency: median (min)', 'int8 QDQ latency: median (min)', 'speed-up (medians)'], lat)}`,
     );
     const mem: string[][] = [];
     const memRss: number[] = [];
