@@ -100,7 +100,7 @@ describe('quantized ONNX: no bytes without information', () => {
     120_000,
   );
 
-  it('mmoe: the reduction axes of every Unsqueeze/ReduceSum are one initializer; the .tflite stores equal small constants in one buffer and LiteRT computes what it computes with copies', async () => {
+  it('mmoe: the reduction axes of every Unsqueeze/ReduceSum are one initializer; the .tflite stores equal small constants in one buffer shares equal vectors and quantization tables, and LiteRT computes what it computes with copies', async () => {
     const { onnx, tflite } = await quantizeExample('mmoe');
     const g = readOnnxFile(onnx).graph;
     const int64 = [...g.initializers.values()].filter((t) => t.dtype === 'int64');
@@ -129,6 +129,19 @@ describe('quantized ONNX: no bytes without information', () => {
       }
       seen.add(t.buffer);
     }
+    // Equal shapes, operator input/output lists and quantization tables are written once: the same model
+    // written without sharing vectors is larger and reads back the same.
+    const plain = writeTflite(readTflite(bytes, tflite));
+    expect(plain.length).toBeGreaterThan(bytes.length);
+    const reread = readTflite(plain, 'plain');
+    expect(
+      reread.subgraphs[0]!.tensors.map(({ name, shape, quantization }) => ({ name, shape, quantization })),
+    ).toEqual(
+      m.subgraphs[0]!.tensors.map(({ name, shape, quantization }) => ({ name, shape, quantization })),
+    );
+    expect(reread.subgraphs[0]!.operators.map((o) => [o.inputs, o.outputs])).toEqual(
+      m.subgraphs[0]!.operators.map((o) => [o.inputs, o.outputs]),
+    );
     const a = await loadTflite(bytes);
     const b = await loadTflite(writeTflite(copy));
     const dense = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i + 1));

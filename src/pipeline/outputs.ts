@@ -64,14 +64,15 @@ function tfliteBytes(
   defaulted: boolean,
   warnings: string[],
 ): Uint8Array | undefined {
-  if (inputFormat === 'tflite') return exportTflite(m, { shareEqualConstants: true });
+  if (inputFormat === 'tflite')
+    return exportTflite(m, { shareEqualConstants: true, shareEqualVectors: true });
   try {
     const converted = convertModel(m, {
       layout: o.tflite_layout,
       ioType: o.io_type,
       inputShapes: o.input_shape,
     });
-    return exportTflite(converted.model, { shareEqualConstants: true });
+    return exportTflite(converted.model, { shareEqualConstants: true, shareEqualVectors: true });
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
     warnings.push(`no .tflite written: ${e.message}`);

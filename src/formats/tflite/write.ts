@@ -31,6 +31,11 @@ import {
 export interface WriteOptions {
   /** Put constant data after the flatbuffer (schema 3c) instead of inside it. */
   externalBuffers?: boolean;
+  /**
+   * Write equal int32 vectors (tensor shapes, operator inputs and outputs) once, every table that holds
+   * one pointing at it. Off by default: files keep the bytes they always had.
+   */
+  shareEqualVectors?: boolean;
 }
 
 type Offset = number;
@@ -38,10 +43,11 @@ type Offset = number;
 type Placement = Map<number, bigint>;
 
 export function writeTflite(model: TfliteModel, options: WriteOptions = {}): Uint8Array {
-  if (!options.externalBuffers) return build(model, undefined);
+  const share = options.shareEqualVectors ?? false;
+  if (!options.externalBuffers) return build(model, undefined, share);
   // Two passes: offsets are fixed-width fields, so a placeholder gives the flatbuffer's final size.
   const placeholder: Placement = new Map(dataBuffers(model).map((i) => [i, 2n]));
-  const size = build(model, placeholder).length;
+  const size = build(model, placeholder, share).length;
   const placement: Placement = new Map();
   let end = size;
   for (const i of dataBuffers(model)) {
@@ -49,7 +55,7 @@ export function writeTflite(model: TfliteModel, options: WriteOptions = {}): Uin
     placement.set(i, BigInt(at));
     end = at + model.buffers[i]!.data!.length;
   }
-  const flatbuffer = build(model, placement);
+  const flatbuffer = build(model, placement, share);
   if (flatbuffer.length !== size) throw new Error('writeTflite: flatbuffer size changed between passes');
   const file = new Uint8Array(align(end));
   file.set(flatbuffer);
@@ -63,9 +69,10 @@ function dataBuffers(model: TfliteModel): number[] {
   return model.buffers.flatMap((b, i) => (b.data?.length ? [i] : []));
 }
 
-function build(model: TfliteModel, external: Placement | undefined): Uint8Array {
+function build(model: TfliteModel, external: Placement | undefined, share: boolean): Uint8Array {
   const dataBytes = model.buffers.reduce((n, buf) => n + (buf.data?.length ?? 0), 0);
   const b = new Builder(external ? 1 << 16 : dataBytes + (1 << 16));
+  if (share) sharingVectors.add(b);
   // Data first: built back to front, so it ends up at the end of the file.
   const buffers = model.buffers.map((buf, i) => writeBuffer(b, buf, external?.get(i)));
   const S = SLOT.Model;
@@ -191,7 +198,16 @@ function shared(b: Builder, key: string, make: () => Offset): Offset {
   return offset;
 }
 
+/**
+ * Tensors with equal quantization parameters (pow2 activations share a handful of scales) point at one
+ * QuantizationParameters table.
+ */
 function writeQuantization(b: Builder, q: TfliteQuantization): Offset {
+  const key = `q${q.quantizedDimension}|${q.min?.join(',')}|${q.max?.join(',')}|${q.scale?.join(',')}|${q.zeroPoint?.join(',')}`;
+  return shared(b, key, () => quantizationTable(b, q));
+}
+
+function quantizationTable(b: Builder, q: TfliteQuantization): Offset {
   const S = SLOT.QuantizationParameters;
   const refs: [number, Offset][] = [];
   if (q.min) refs.push([S.min, float32Vector(b, q.min)]);
@@ -317,7 +333,12 @@ function vector<T>(b: Builder, size: number, items: readonly T[], add: (item: T)
   return b.endVector();
 }
 
-const int32Vector = (b: Builder, v: readonly number[]): Offset => vector(b, 4, v, (x) => b.addInt32(x));
+/** Builders that write equal int32 vectors once (WriteOptions.shareEqualVectors). */
+const sharingVectors = new WeakSet<Builder>();
+const int32Vector = (b: Builder, v: readonly number[]): Offset => {
+  const make = () => vector(b, 4, v, (x) => b.addInt32(x));
+  return sharingVectors.has(b) ? shared(b, `i${v.join(',')}`, make) : make();
+};
 const float32Vector = (b: Builder, v: readonly number[]): Offset => vector(b, 4, v, (x) => b.addFloat32(x));
 const int64Vector = (b: Builder, v: readonly number[]): Offset =>
   vector(b, 8, v, (x) => b.addInt64(BigInt(x)));
