@@ -21,6 +21,7 @@ import { checkGate, type Gate } from './pipeline/gate.js';
 import { writeOutputs, type Produced } from './pipeline/outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
 import { quantizeTfliteModel } from './quant/tflite/index.js';
+import { getLiteRt } from './runtime/litert-wasm.js';
 import { reportJson } from './report/json.js';
 import { reportMarkdown } from './report/markdown.js';
 import { layerChartSvg } from './report/svg.js';
@@ -71,6 +72,10 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
   const data = opts.scheme === 'none' ? undefined : planData(model, opts);
+  // Evaluating the .tflite needs LiteRT, whose WASM compiles off the main thread: start it now, so that
+  // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
+  const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.io_type === 'float';
+  if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
   const quant = data ? await timed('quantize', () => quantize(model, opts, data, hooks)) : undefined;
 
   const stem = path.basename(opts.input, path.extname(opts.input));
