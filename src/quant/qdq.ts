@@ -150,14 +150,22 @@ export function insertQdq(
       const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
       fitB16Bias(qw, g.initializers.get(wName)!, g.initializers.get(bName)!.toFloat32(), inScale);
     }
-    const dequantize = (base: string, values: Tensor, p: QParams, zpType: 'int8' | 'int32') => {
+    const dequantize = (
+      base: string,
+      values: Tensor,
+      p: QParams,
+      zpType: 'int8' | 'int32',
+      withZp = false,
+    ) => {
       // Weights and biases are symmetric: the zero point input is omitted (ONNX: defaults to 0 of the
-      // input's type), which saves a tensor per layer in the file.
-      const { scaleName, attrs } = addParams(
+      // input's type), which saves a tensor per layer in the file. Except Gemm's weight: ORT fuses
+      // DQ -> Gemm into QGemm only with an explicit zero point (without it, it dequantized mobilenet's
+      // 1000x256 classifier on every run, about a tenth of the int8 model's time).
+      const { scaleName, zpName, attrs } = addParams(
         base,
         p.axis === undefined && p.scale.length === 1 ? perTensor(p.scale[0]!) : p,
         zpType,
-        false,
+        withZp,
       );
       const qName = unique(`${base}_q`);
       out.initializers.set(qName, values);
@@ -166,10 +174,13 @@ export function insertQdq(
       const own = ownedConstant(g, index, base, original);
       if (own) out.initializers.delete(base);
       const dq = own ? base : unique(`${base}_dq`);
-      added.push(qdqNode('DequantizeLinear', [qName, scaleName], dq, attrs));
+      added.push(
+        qdqNode('DequantizeLinear', withZp ? [qName, scaleName, zpName] : [qName, scaleName], dq, attrs),
+      );
       return dq;
     };
-    node.inputs[w.index] = dequantize(wName, new Tensor('int8', qw.dims, qw.values), qw.params, 'int8');
+    const wValues = new Tensor('int8', qw.dims, qw.values);
+    node.inputs[w.index] = dequantize(wName, wValues, qw.params, 'int8', node.opType === 'Gemm');
     if (bName) {
       const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
       const outScale = acts.get(original.outputs[0]!)?.scale[0] ?? 1;

@@ -56,10 +56,52 @@ export function activationsAsUint8(g: Graph): Graph {
       if (dq.opType === 'DequantizeLinear' && dq.inputs[0] === q.outputs[0]) dq.inputs[2] = name;
     }
   }
+  constantOperandsAsUint8(out, indexGraph(out));
   // Drop the int8 zero points no node reads any more.
   const read = new Set(out.nodes.flatMap((n) => n.inputs));
   for (const name of originals) if (!read.has(name)) out.initializers.delete(name);
   return out;
+}
+
+const BINARY = new Set(['Add', 'Sub', 'Mul']);
+
+/**
+ * A constant operand of Add/Sub/Mul (a per-tensor int8 "weight", e.g. PP-OCRv4 det's learnable affine
+ * Mul(scale, x) + bias) is stored uint8 too (value + 128, zero point 128: the same grid): ORT's
+ * QLinearAdd/QLinearMul want all three tensors of one type, so with an int8 constant next to uint8
+ * activations all 24 such pairs in det stayed float between DequantizeLinear and QuantizeLinear.
+ */
+function constantOperandsAsUint8(g: Graph, index: GraphIndex): void {
+  const converted = new Map<string, string>();
+  for (const dq of g.nodes) {
+    if (dq.opType !== 'DequantizeLinear' || dq.domain !== '') continue;
+    const values = g.initializers.get(dq.inputs[0]!);
+    const scale = g.initializers.get(dq.inputs[1]!);
+    if (!values || values.dtype !== 'int8' || !scale || scale.data.length !== 1) continue;
+    const readers = index.consumers.get(dq.outputs[0]!) ?? [];
+    if (!readers.length || !readers.every((n) => BINARY.has(n.opType) && n.domain === '')) continue;
+    const zp = dq.inputs[2] ? g.initializers.get(dq.inputs[2]) : undefined;
+    if (zp && (zp.dtype !== 'int8' || zp.data[0] !== 0)) continue;
+    let name = converted.get(dq.inputs[0]!);
+    if (!name) {
+      name = `${dq.inputs[0]!}_u8`;
+      converted.set(dq.inputs[0]!, name);
+      g.initializers.set(
+        name,
+        new Tensor(
+          'uint8',
+          values.dims,
+          Uint8Array.from(values.data as Int8Array, (v) => v + 128),
+        ),
+      );
+    }
+    const ZP = 'zp_u8_128';
+    if (!g.initializers.has(ZP)) g.initializers.set(ZP, new Tensor('uint8', [], Uint8Array.of(128)));
+    dq.inputs[0] = name;
+    dq.inputs[2] = ZP;
+  }
+  const read = new Set(g.nodes.flatMap((n) => n.inputs));
+  for (const old of converted.keys()) if (!read.has(old)) g.initializers.delete(old);
 }
 
 /** Ops whose output is never negative, whatever their input. */
