@@ -7,7 +7,7 @@ import { Zipf, type Random } from './random.js';
 export const MMOE = {
   dense: 16,
   fields: 4,
-  vocab: 1000,
+  vocab: 40000,
   embed: 8,
   experts: 3,
   expertHidden: 64,
