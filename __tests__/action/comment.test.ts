@@ -43,7 +43,7 @@ describe('the pull-request comment (dist/ against a local GitHub REST API)', () 
     const body = bot()[0]!.body;
     expect(body).toMatch(/^<!-- model-quant-action:[0-9a-f]{16} -->\n## model-quant\n/);
     expect(body).toMatch(
-      /\| `examples\/mmoe.onnx` \| onnx \| 102\.\d KiB → \d+\.\d KiB \| 0\.\d{3} \| .* dB/,
+      /\| `examples\/mmoe.onnx` \| onnx \| 1\.29 MiB → \d+\.\d+ [KM]iB \| 0\.\d{3} \| .* dB/,
     );
     expect(first.outputs.comment_id).toBe(String(bot()[0]!.id));
 

@@ -102,7 +102,7 @@ describe('dist/index.js on a pull request, from an empty folder', () => {
     expect(r.summary).toContain(`deltas against the base branch at \`${base.slice(0, 7)}\``);
     const row = (model: string) => r.summary.split('\n').find((l) => l.startsWith(`| \`${model}\` | onnx |`));
     const mmoe = row('examples/mmoe.onnx')!;
-    expect(mmoe).toMatch(/\| 102\.\d KiB → \d+\.\d KiB \| 0\.\d{3} \| .*dB \(c[tv]r\) \| new \|$/);
+    expect(mmoe).toMatch(/\| 1\.29 MiB → \d+\.\d+ [KM]iB \| 0\.\d{3} \| .*dB \(c[tv]r\) \| new \|$/);
     const mobilenet = row('examples/mobilenet_v1_bn.onnx')!;
     expect(mobilenet).toMatch(/\| [+−]\d+\.\d KiB, SQNR [+−]\d+\.\d dB \|$/);
     expect(row('models/stable.onnx')).toBeUndefined();
@@ -195,7 +195,7 @@ describe('dist/index.js writing TFLite', () => {
     expect(tflite).toMatchObject({ runtime: 'litert', path: 'output/mobilenet_v1_bn_quant.tflite' });
     expect(Number.isFinite(tflite.metrics.output.sqnrDb)).toBe(true);
     expect(r.summary).toMatch(
-      /\| `examples\/mobilenet_v1_bn.onnx` \| tflite \| 1\.83 MiB → \d+\.\d KiB \| 0\.\d{3} \| -?\d+\.\d dB/,
+      /\| `examples\/mobilenet_v1_bn.onnx` \| tflite \| 5\.14 MiB → \d+\.\d+ [KM]iB \| 0\.\d{3} \| -?\d+\.\d dB/,
     );
     expect(JSON.parse(r.outputs.quantized!)).toEqual([
       'output/mobilenet_v1_bn_quant.onnx',

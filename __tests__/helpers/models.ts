@@ -46,8 +46,8 @@ export const REAL_MODELS: RealModel[] = [
   {
     name: 'mmoe',
     load: () => readOnnxFile(example('mmoe.onnx')),
-    // ids index a [1000, 8] table, field f owning rows 250f..250f+249: any value below 250 is valid.
-    feeds: (m) => randomFeeds(m, { dense: [4, 16], ids: [4, 4] }, 7, 250),
+    // ids index a [40000, 8] table, field f owning rows 10000f..10000f+9999: any value below 10000 is valid.
+    feeds: (m) => randomFeeds(m, { dense: [4, 16], ids: [4, 4] }, 7, 10000),
   },
 ];
 
