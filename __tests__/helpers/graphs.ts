@@ -2,18 +2,10 @@ import type { Attribute, Dim, Model } from '../../src/ir/graph.js';
 import { Graph } from '../../src/ir/graph.js';
 import type { DType } from '../../src/ir/dtype.js';
 import { Tensor } from '../../src/ir/tensor.js';
+import { rng } from '../../src/quant/samples.js';
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so failing cases reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so every random test input is the same on every run. */
+export { rng };
 
 /** A float32 tensor of uniform values in [lo, hi). */
 export function randomTensor(dims: number[], random: () => number, lo = -1, hi = 1): Tensor {

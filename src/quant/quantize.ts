@@ -5,7 +5,7 @@ import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { assignActivationParams, planQuantization, type FloatOp } from './assign.js';
 import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
-import { calibrateStats, type SampleSource } from './calibrate.js';
+import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type QParams } from './params.js';
@@ -30,6 +30,9 @@ export interface QuantSettings {
   /** Bias correction of Conv/Gemm biases for the mean shift weight rounding causes (default false). */
   biasCorrection?: boolean;
 }
+
+/** Progress and cancellation, passed through to calibration. */
+export type QuantHooks = Pick<CalibrationOptions, 'onSample' | 'signal'>;
 
 export interface QuantResult {
   model: Model;
@@ -58,7 +61,7 @@ export async function quantizeFloatModel(
   floatModel: Model,
   s: QuantSettings,
   source: SampleSource,
-  hooks: { onSample?: (pass: number, done: number, total: number) => void; signal?: AbortSignal } = {},
+  hooks: QuantHooks = {},
 ): Promise<QuantResult> {
   const upgraded = (opsetVersion(floatModel) ?? 13) < 13 ? upgradeOpset(floatModel).model : floatModel;
   const floatGraph = constantsAsInitializers(upgraded.graph);
@@ -132,7 +135,7 @@ async function equalize(
   model: Model,
   { scheme, perChannel, exclude }: Pick<QuantSettings, 'scheme' | 'perChannel' | 'exclude'>,
   source: SampleSource,
-  hooks: { onSample?: (pass: number, done: number, total: number) => void; signal?: AbortSignal },
+  hooks: QuantHooks,
 ): Promise<{ graph: Graph; report: EqualizeReport }> {
   const clipped = clipMaximaTensors(model.graph);
   const stats = clipped.length
@@ -148,10 +151,6 @@ async function equalize(
     exclude,
     clipMaxima: stats?.maxima,
     objective: scheme === 'pow2' && perChannel ? 'pow2-fill' : 'balance',
-    // 'pow2-fill' scales most channels up, so more of them sit near a ReLU6 bound: twice the margin
-    // over the calibrated maxima (mobilenet_v1_bn held-out samples stayed exact; with 1.25 they
-    // clipped by up to 0.3% of the output range).
-    ...(scheme === 'pow2' && perChannel && { clipHeadroom: 2 }),
   });
 }
 

@@ -56,8 +56,8 @@ export function activationsAsUint8(g: Graph): Graph {
       if (dq.opType === 'DequantizeLinear' && dq.inputs[0] === q.outputs[0]) dq.inputs[2] = name;
     }
   }
-  constantOperandsAsUint8(out, indexGraph(out));
-  // Drop the int8 zero points no node reads any more.
+  for (const name of constantOperandsAsUint8(out, index)) originals.add(name);
+  // Drop the int8 zero points and constants no node reads any more.
   const read = new Set(out.nodes.flatMap((n) => n.inputs));
   for (const name of originals) if (!read.has(name)) out.initializers.delete(name);
   return out;
@@ -70,8 +70,9 @@ const BINARY = new Set(['Add', 'Sub', 'Mul']);
  * Mul(scale, x) + bias) is stored uint8 too (value + 128, zero point 128: the same grid): ORT's
  * QLinearAdd/QLinearMul want all three tensors of one type, so with an int8 constant next to uint8
  * activations all 24 such pairs in det stayed float between DequantizeLinear and QuantizeLinear.
+ * Returns the int8 constants it replaced (the caller drops those no node reads any more).
  */
-function constantOperandsAsUint8(g: Graph, index: GraphIndex): void {
+function constantOperandsAsUint8(g: Graph, index: GraphIndex): Iterable<string> {
   const converted = new Map<string, string>();
   for (const dq of g.nodes) {
     if (dq.opType !== 'DequantizeLinear' || dq.domain !== '') continue;
@@ -100,8 +101,7 @@ function constantOperandsAsUint8(g: Graph, index: GraphIndex): void {
     dq.inputs[0] = name;
     dq.inputs[2] = ZP;
   }
-  const read = new Set(g.nodes.flatMap((n) => n.inputs));
-  for (const old of converted.keys()) if (!read.has(old)) g.initializers.delete(old);
+  return converted.keys();
 }
 
 /** Ops whose output is never negative, whatever their input. */

@@ -6,6 +6,7 @@ import { ModelProto, TensorProto } from '../../../src/formats/onnx/schema.js';
 import { diffModels } from '../../../src/ir/equal.js';
 import type { Graph, Model } from '../../../src/ir/graph.js';
 import type { Tensor } from '../../../src/ir/tensor.js';
+import { rng } from '../../../src/quant/samples.js';
 
 /** The ONNX backend test suite's node cases (Debian package libonnx-testdata). */
 export const NODE_CASES = '/usr/share/libonnx-testdata/data/node';
@@ -25,17 +26,8 @@ export const PADDLE_CLS = `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`;
 export const PADDLE_DET = `${OCR}/ch_PP-OCRv4_det_infer.onnx`;
 export const SELFIE_TFLITE = 'node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite';
 
-/** mulberry32: a small seeded generator, so every random input is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** The project's seeded generator (mulberry32), so every random test input is the same on every run. */
+export { rng };
 
 export function randomFloats(n: number, seed: number): Float32Array {
   const next = rng(seed);

@@ -30,14 +30,5 @@ export async function runTflite(
 export const bitsOf = (o: TfliteOutput): Buffer =>
   Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength);
 
-/** Seeded PRNG (mulberry32): the same mutations on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32): the same mutations on every run. */
+export { rng as prng } from '../../../src/quant/samples.js';

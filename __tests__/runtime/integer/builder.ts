@@ -95,17 +95,8 @@ export class TfliteGraphBuilder {
   }
 }
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so every random test input is the same on every run. */
+export { rng } from '../../../src/quant/samples.js';
 
 export function randomInt8(n: number, random: () => number, lo = -128, hi = 127): Int8Array {
   return Int8Array.from({ length: n }, () => lo + Math.floor(random() * (hi - lo + 1)));

@@ -1,9 +1,12 @@
 import type { Model } from '../../ir/graph.js';
-import type { FloatOp } from '../assign.js';
 import type { SampleSource } from '../calibrate.js';
-import type { Range } from '../observers.js';
-import type { QParams } from '../params.js';
-import { checkNamedScales, resolveInputScales, type QuantSettings } from '../quantize.js';
+import {
+  checkNamedScales,
+  resolveInputScales,
+  type QuantHooks,
+  type QuantResult,
+  type QuantSettings,
+} from '../quantize.js';
 import { assignActivations } from './assign.js';
 import { calibrateTflite } from './calibrate.js';
 import { planTflite } from './plan.js';
@@ -11,23 +14,8 @@ import { rewriteInt8 } from './rewrite.js';
 
 export { TFLITE_QUANT_RULES } from './rules.js';
 
-export interface TfliteQuantResult {
-  /** The int8 model, TFLite domain, ready for `exportTflite`. */
-  model: Model;
-  /** Parameters of every int8 activation and weight, by tensor name in the float graph. */
-  activations: Map<string, QParams>;
-  weights: Map<string, QParams>;
-  ranges: Map<string, Range>;
-  /** Nodes that stay float (between DEQUANTIZE and QUANTIZE), and why. */
-  float: FloatOp[];
-  /** input_scale used per float input (pow2 always; affine only where given). */
-  inputScales: Record<string, number>;
-}
-
-export interface TfliteQuantHooks {
-  onSample?: (pass: number, done: number, total: number) => void;
-  signal?: AbortSignal;
-}
+/** As for ONNX inputs, without the equalization parts (TFLite inputs are not equalized). */
+export type TfliteQuantResult = Omit<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>;
 
 /**
  * Quantizes a float TFLite-domain model (as `importTflite` reads it) to int8 TFLite: calibrate in LiteRT,
@@ -38,7 +26,7 @@ export async function quantizeTfliteModel(
   model: Model,
   s: QuantSettings,
   source: SampleSource,
-  hooks: TfliteQuantHooks = {},
+  hooks: QuantHooks = {},
 ): Promise<TfliteQuantResult> {
   const g = model.graph;
   const foreign = g.nodes.find((n) => n.domain !== 'tflite');

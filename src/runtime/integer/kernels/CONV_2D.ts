@@ -7,7 +7,7 @@ import {
   inputParams,
   KernelError,
   outputParams,
-  requireDtype,
+  weightedOperands,
 } from './common/params.js';
 import { Int8Gemm } from './common/gemm.js';
 import { channelRescale } from './common/rescale.js';
@@ -21,11 +21,7 @@ import { PaddedImage, windowAttrs, windowGeometry, type Window, type WindowAttrs
 export const CONV_2D: IntegerKernel = {
   opType: 'CONV_2D',
   prepare(cx: KernelContext) {
-    const x = requireDtype(cx, 0, 'int8');
-    const w = requireDtype(cx, 1, 'int8');
-    const b = cx.inputs[2]?.name ? requireDtype(cx, 2, 'int32') : undefined;
-    if (!w.data) throw new KernelError(cx, 'weights must be constant');
-    if (b && !b.data) throw new KernelError(cx, 'bias must be constant');
+    const { x, w, b } = weightedOperands(cx);
     const [N, H, W, C] = x.shape as [number, number, number, number];
     const [OC, KH, KW, IC] = w.shape as [number, number, number, number];
     if (x.shape.length !== 4 || w.shape.length !== 4 || C % IC !== 0 || OC % (C / IC) !== 0)

@@ -7,7 +7,7 @@ import {
   inputParams,
   KernelError,
   outputParams,
-  requireDtype,
+  weightedOperands,
 } from './common/params.js';
 import { channelRescale } from './common/rescale.js';
 import type { WasmArena } from '../wasm/arena.js';
@@ -21,10 +21,7 @@ import { PaddedImage, windowAttrs, windowGeometry } from './common/window.js';
 export const DEPTHWISE_CONV_2D: IntegerKernel = {
   opType: 'DEPTHWISE_CONV_2D',
   prepare(cx: KernelContext) {
-    const x = requireDtype(cx, 0, 'int8');
-    const w = requireDtype(cx, 1, 'int8');
-    const b = cx.inputs[2]?.name ? requireDtype(cx, 2, 'int32') : undefined;
-    if (!w.data) throw new KernelError(cx, 'weights must be constant');
+    const { x, w, b } = weightedOperands(cx);
     const [N, H, W, C] = x.shape as [number, number, number, number];
     const [one, KH, KW, OC] = w.shape as [number, number, number, number];
     if (x.shape.length !== 4 || w.shape.length !== 4 || one !== 1 || OC % C !== 0)

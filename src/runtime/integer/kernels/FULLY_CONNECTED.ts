@@ -8,7 +8,7 @@ import {
   inputParams,
   KernelError,
   outputParams,
-  requireDtype,
+  weightedOperands,
   sizeOf,
 } from './common/params.js';
 import { Int8Gemm } from './common/gemm.js';
@@ -21,10 +21,7 @@ import { channelRescale } from './common/rescale.js';
 export const FULLY_CONNECTED: IntegerKernel = {
   opType: 'FULLY_CONNECTED',
   prepare(cx: KernelContext) {
-    const x = requireDtype(cx, 0, 'int8');
-    const w = requireDtype(cx, 1, 'int8');
-    const b = cx.inputs[2]?.name ? requireDtype(cx, 2, 'int32') : undefined;
-    if (!w.data) throw new KernelError(cx, 'weights must be constant');
+    const { x, w, b } = weightedOperands(cx);
     if (w.shape.length !== 2) throw new KernelError(cx, `weights must be 2-D, got [${w.shape}]`);
     const [OC, IC] = w.shape as [number, number];
     const total = sizeOf(x.shape);
