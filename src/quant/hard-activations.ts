@@ -92,6 +92,8 @@ export function hardActivationsAsIntegerOps(g: Graph): Graph {
     } else rest.push(n);
   }
   out.nodes = [...nodes, ...rest];
+  const read = new Set(out.nodes.flatMap((n) => n.inputs));
+  for (const name of [low, zero]) if (!read.has(name)) out.initializers.delete(name);
   return out;
 }
 

@@ -70,10 +70,11 @@ const BINARY = new Set(['Add', 'Sub', 'Mul']);
  * Mul(scale, x) + bias) is stored uint8 too (value + 128, zero point 128: the same grid): ORT's
  * QLinearAdd/QLinearMul want all three tensors of one type, so with an int8 constant next to uint8
  * activations all 24 such pairs in det stayed float between DequantizeLinear and QuantizeLinear.
- * Returns the int8 constants it replaced (the caller drops those no node reads any more).
+ * Returns the int8 constants and zero points it replaced (the caller drops those no node reads any more).
  */
 function constantOperandsAsUint8(g: Graph, index: GraphIndex): Iterable<string> {
   const converted = new Map<string, string>();
+  const replaced = new Set<string>();
   for (const dq of g.nodes) {
     if (dq.opType !== 'DequantizeLinear' || dq.domain !== '') continue;
     const values = g.initializers.get(dq.inputs[0]!);
@@ -98,10 +99,11 @@ function constantOperandsAsUint8(g: Graph, index: GraphIndex): Iterable<string> 
     }
     const ZP = 'zp_u8_128';
     if (!g.initializers.has(ZP)) g.initializers.set(ZP, new Tensor('uint8', [], Uint8Array.of(128)));
+    if (dq.inputs[2]) replaced.add(dq.inputs[2]);
     dq.inputs[0] = name;
     dq.inputs[2] = ZP;
   }
-  return converted.keys();
+  return [...converted.keys(), ...replaced];
 }
 
 /** Ops whose output is never negative, whatever their input. */
