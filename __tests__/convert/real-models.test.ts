@@ -46,16 +46,17 @@ function earlyActivations(qdq: Model, max: number): string[] {
 }
 
 /**
- * Agreement asked of each case. Both runtimes' int8 results differ only where ORT's float32 reference
- * path lands within rounding noise of a half step (and, for PaddleOCR cls, at the exact ties of its
- * GlobalAveragePool means, which ORT breaks either way); the random-weight examples and PP-OCR's SE
- * blocks amplify those rare flips layer by layer, and PaddleOCR's 2-class softmax turns one logit step
- * into about three output steps. PaddleOCR's layers are held to one step below.
+ * Agreement asked of each case (affine): the quantizer keeps every int8 result clear of rounding ties
+ * (src/quant/tie-free.ts) and writes HardSwish as Mul(x, HardSigmoid(x)), so LiteRT's integer kernels and
+ * ORT's float QDQ arithmetic round every value alike: the three cases agree exactly. The bound leaves one
+ * step for a tie the search could not avoid (a weight scale it left alone, a mean of unknown size).
+ * PaddleOCR cls is checked on 64 text lines (56 of them held out of calibration): its 2-class softmax gives
+ * only two outputs per sample.
  */
-const BOUNDS: Record<string, { within: number; worst: number }> = {
-  mobilenet_v1_bn: { within: 0.99, worst: 40 },
-  mmoe: { within: 0.99, worst: 1 },
-  'PaddleOCR cls': { within: 0.4, worst: 16 },
+const BOUNDS: Record<string, { within: number; worst: number; samples: number }> = {
+  mobilenet_v1_bn: { within: 0.99, worst: 1, samples: 16 },
+  mmoe: { within: 0.99, worst: 1, samples: 16 },
+  'PaddleOCR cls': { within: 0.99, worst: 1, samples: 64 },
 };
 
 describe.each(CASES)('$name', (c: Case) => {
@@ -76,8 +77,9 @@ describe.each(CASES)('$name', (c: Case) => {
     async () => {
       const { model } = convertModel(qdq, { inputShapes: c.inputShapes });
       const bytes = writeTfliteFile(model, `${c.name}_affine`);
-      const a = agreement(await runOnnx(qdq, feeds), await runTflite(bytes, model, feeds), outputSteps(qdq));
       const bound = BOUNDS[c.name]!;
+      const all = bound.samples === feeds.length ? feeds : await feedsOf(samplesOf(c, float, bound.samples));
+      const a = agreement(await runOnnx(qdq, all), await runTflite(bytes, model, all), outputSteps(qdq));
       expect(a.withinOneStep).toBeGreaterThanOrEqual(bound.within);
       expect(a.worstSteps).toBeLessThanOrEqual(bound.worst);
       expect(a.argmaxDiffers).toBe(0);

@@ -1,13 +1,16 @@
 import { shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
-import { passThrough } from './common/quant.js';
+import { first } from './common/quant.js';
 
-/** [N, C, ...spatial] -> [N, C, 1, ...]. */
+/**
+ * [N, C, ...spatial] -> [N, C, 1, ...]. int8: the output scale is its own (a mean's range is narrower than
+ * its input's), chosen so that no mean lands on a rounding tie ('mean', src/quant/tie-free.ts).
+ */
 export default {
   opType: 'GlobalAveragePool',
   inferShapes: (_node, ctx) => {
     const x = shapeOf(ctx.inputTypes[0]);
     return [withShape(ctx.inputTypes[0], x ? x.map((d, i) => (i < 2 ? d : 1)) : undefined)];
   },
-  quant: passThrough,
+  quant: { activations: first, output: 'mean' },
 } satisfies OpDescriptor;

@@ -25,14 +25,15 @@ export type Evaluate = (node: Node, inputs: (Tensor | undefined)[], opset?: numb
  * activation parameters; `weight` is a constant input quantized symmetric int8 (per channel along `axis`
  * when per-channel is on; axis -1: per tensor); `bias` is a constant input stored int32 at s_in * s_w.
  * `output` says where the output parameters come from: its own calibrated range, its input's parameters
- * (ops that move values without changing them), or values the TFLite int8 spec fixes. An op without a
- * rule stays float. Shared rules are in common/quant.ts.
+ * (ops that move values without changing them), values the TFLite int8 spec fixes, or ('mean', affine
+ * scheme) a scale near the calibrated one that keeps a mean of int8 values off rounding ties (see
+ * src/quant/tie-free.ts). An op without a rule stays float. Shared rules are in common/quant.ts.
  */
 export interface QuantRule {
   activations: (node: Node, g: Graph) => number[];
   weight?: (node: Node, g: Graph) => { index: number; axis: number } | undefined;
   bias?: number;
-  output: 'calibrated' | 'same-as-input' | { scale: number; zeroPoint: number };
+  output: 'calibrated' | 'same-as-input' | 'mean' | { scale: number; zeroPoint: number };
 }
 
 /**

@@ -1,8 +1,10 @@
+import { attrFloat } from '../ir/attrs.js';
 import type { DType } from '../ir/dtype.js';
 import { indexGraph, topoSort, type Graph, type Node } from '../ir/graph.js';
 import type { Range } from './observers.js';
-import { affineActivation, perTensor, pow2ActivationScale, type QParams } from './params.js';
+import { affineActivation, affineZeroPoint, perTensor, pow2ActivationScale, type QParams } from './params.js';
 import { isFusableActivation, quantRule, type QuantRule } from './rules.js';
+import { hardSigmoidOperands, meanScale, tieFreeScale, type Int8Params } from './tie-free.js';
 
 export interface PlanSettings {
   scheme: 'pow2' | 'affine';
@@ -83,7 +85,10 @@ function unsupportedBecause(
 /**
  * Parameters of every quantized activation, in execution order: graph inputs from --input_scale (or
  * calibration), outputs per the op's rule, and a Conv/Gemm/MatMul output that feeds only a ReLU or
- * Clip(0, ...) takes the activation's range (the pair runs as one fused int8 op).
+ * Clip(0, ...) takes the activation's range (the pair runs as one fused int8 op). affine: a calibrated
+ * Mul, Add or HardSigmoid output scale moves (by under 1e-3, relative) off rounding ties, and a 'mean'
+ * output whose element count is in `meanCounts` (input elements per output element, at the calibration
+ * samples' shapes) gets a tie-free mean scale; see tie-free.ts.
  */
 export function assignActivationParams(
   g: Graph,
@@ -91,6 +96,7 @@ export function assignActivationParams(
   ranges: Map<string, Range>,
   s: PlanSettings,
   weightParams: Map<string, QParams> = new Map(),
+  meanCounts: Map<string, number> = new Map(),
 ): Map<string, QParams> {
   const params = new Map<string, QParams>();
   const fromRange = (name: string): QParams => {
@@ -110,8 +116,14 @@ export function assignActivationParams(
     }
     for (const out of node.outputs) {
       if (!out || params.has(out)) continue;
-      if (rule.output === 'same-as-input') {
-        const src = node.inputs[rule.activations(node, g)[0] ?? rule.weight?.(node, g)?.index ?? 0]!;
+      const src = node.inputs[rule.activations(node, g)[0] ?? rule.weight?.(node, g)?.index ?? 0]!;
+      const count = meanCounts.get(out);
+      if (rule.output === 'mean' && s.scheme === 'affine' && count !== undefined && params.has(src)) {
+        const calibrated = fromRange(out);
+        const scale = meanScale(params.get(src)!.scale[0]!, count, calibrated.scale[0]!);
+        const r = ranges.get(out) ?? { min: 0, max: 0 };
+        params.set(out, scale === undefined ? calibrated : perTensor(scale, affineZeroPoint(r, scale)));
+      } else if (rule.output === 'same-as-input' || rule.output === 'mean') {
         params.set(out, params.get(src) ?? weightParams.get(src) ?? fromRange(out));
       } else if (typeof rule.output === 'object') {
         params.set(out, perTensor(rule.output.scale, rule.output.zeroPoint));
@@ -119,9 +131,40 @@ export function assignActivationParams(
         const consumers = index.consumers.get(out) ?? [];
         const act = consumers.length === 1 && !index.graphOutputs.has(out) ? consumers[0]! : undefined;
         const fused = act && plan.quantized.has(act) && isFusableActivation(act, g) && act.outputs[0];
-        params.set(out, fromRange(fused ? act.outputs[0]! : out));
+        const p = fromRange(fused ? act.outputs[0]! : out);
+        params.set(out, s.scheme === 'affine' ? offTies(node, g, p, params, weightParams) : p);
       }
     }
   }
   return params;
+}
+
+/**
+ * A Mul, Add or HardSigmoid of per-tensor int8 operands: the calibrated output parameters `p` with the
+ * scale moved to the nearest one at which no result lies within the runtimes' arithmetic error of a
+ * rounding tie (tieFreeScale); `p` for other ops.
+ */
+function offTies(
+  node: Node,
+  g: Graph,
+  p: QParams,
+  params: Map<string, QParams>,
+  weights: Map<string, QParams>,
+): QParams {
+  const operand = (i: number): Int8Params | undefined => {
+    const q = params.get(node.inputs[i]!) ?? weights.get(node.inputs[i]!);
+    return q && q.scale.length === 1 ? { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0]! } : undefined;
+  };
+  let operands: [Int8Params, Int8Params] | undefined;
+  if (node.opType === 'Mul' || node.opType === 'Add') {
+    const [a, b] = [operand(0), operand(1)];
+    if (a && b) operands = [a, b];
+  } else if (node.opType === 'HardSigmoid') {
+    const x = operand(0);
+    if (x) operands = hardSigmoidOperands(x, attrFloat(node, 'alpha', 0.2), attrFloat(node, 'beta', 0.5));
+  }
+  if (!operands || p.scale.length !== 1) return p;
+  const out = { scale: p.scale[0]!, zeroPoint: p.zeroPoint[0]! };
+  const scale = tieFreeScale(node.opType === 'Mul' ? 'Mul' : 'Add', ...operands, out);
+  return scale === out.scale ? p : perTensor(scale, out.zeroPoint);
 }

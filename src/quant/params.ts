@@ -54,6 +54,11 @@ export function affineActivation(range: Range): { scale: number; zeroPoint: numb
   return { scale, zeroPoint };
 }
 
+/** The zero point that puts `range` (widened to include 0) on an int8 grid of the given scale. */
+export function affineZeroPoint(range: Range, scale: number): number {
+  return clampInt(Math.round(INT8_MIN - Math.min(range.min, 0) / scale), INT8_MIN, INT8_MAX);
+}
+
 /** Max |w| per slice along `axis` (or over the whole tensor when axis is undefined). */
 export function maxAbsPerChannel(values: Float32Array, dims: readonly number[], axis?: number): Float64Array {
   if (axis === undefined) {

@@ -3,6 +3,7 @@ import { InvalidOptionError } from '../errors.js';
 import { clipMaximaTensors, equalizeGraph, type EqualizeReport } from '../passes/equalize.js';
 import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { shareConstants } from '../passes/share-constants.js';
+import { splitHardSwishPass } from '../passes/split-hardswish.js';
 import { assignActivationParams, planQuantization, type FloatOp } from './assign.js';
 import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
@@ -10,6 +11,7 @@ import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type QParams } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
+import { meanCounts, tieFreeWeights } from './tie-free.js';
 import { toQOperator } from './qoperator.js';
 
 export type InputScale =
@@ -64,7 +66,13 @@ export async function quantizeFloatModel(
   hooks: QuantHooks = {},
 ): Promise<QuantResult> {
   const upgraded = (opsetVersion(floatModel) ?? 13) < 13 ? upgradeOpset(floatModel).model : floatModel;
-  const floatGraph = constantsAsInitializers(upgraded.graph);
+  const constants = constantsAsInitializers(upgraded.graph);
+  // affine: HardSwish as Mul(x, HardSigmoid(x)), which LiteRT's int8 kernels compute as ORT does.
+  const floatGraph =
+    s.scheme === 'affine'
+      ? splitHardSwishPass(constants, { opset: opsetVersion(upgraded) ?? 13, irVersion: upgraded.irVersion })
+          .graph
+      : constants;
   const equalized = s.equalize
     ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
     : undefined;
@@ -110,7 +118,9 @@ export async function quantizeFloatModel(
   const perTensorWeights = new Map(
     [...weightParams].filter(([, p]) => p.scale.length === 1 && p.axis === undefined),
   );
-  const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights);
+  const counts = s.scheme === 'affine' ? await meanCounts(g, plan, source) : new Map<string, number>();
+  const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
+  if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
   // Equal small constants (reduction axes, shapes) once in the file.
   const qdq = shareConstants(insertQdq(g, plan, activations, weights, wSettings)).graph;
   const graph = s.onnxFormat === 'qoperator' ? toQOperator(qdq).graph : qdq;
