@@ -1,3 +1,5 @@
+import { binMagnitudes } from './bin-magnitudes.js';
+
 /**
  * Observers collect statistics of one tensor over the calibration samples; range rules turn them into a
  * clipping range. The two are separate (as in ONNX Runtime's calibrate.py): observers never keep the
@@ -16,15 +18,11 @@ export class MinMaxObserver {
   count = 0;
 
   observe(data: Float32Array): void {
-    let lo = this.min;
-    let hi = this.max;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    this.min = lo;
-    this.max = hi;
+    extremes[0] = this.min;
+    extremes[1] = this.max;
+    extendExtremes(data);
+    this.min = extremes[0]!;
+    this.max = extremes[1]!;
     this.count += data.length;
   }
 
@@ -230,27 +228,16 @@ export class GrowingHistogramObserver {
       this.fill(data, 0);
       return;
     }
-    const n = this.fineBins;
-    const inv = n / this.limit;
-    const bins = this.bins;
-    let lo = mm.min;
-    let hi = mm.max;
-    let past = 0;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      const x = Math.abs(v) * inv;
-      if (x >= n) past++;
-      else bins[x | 0]!++;
-    }
-    mm.min = lo;
-    mm.max = hi;
+    const inv = this.fineBins / this.limit;
+    extremes[0] = mm.min;
+    extremes[1] = mm.max;
+    const past = binMagnitudes(data, this.bins, inv, extremes);
+    mm.min = extremes[0]!;
+    mm.max = extremes[1]!;
     mm.count += data.length;
     if (past > 0) {
-      const before = inv;
-      this.grow(Math.max(-lo, hi));
-      this.fill(data, before);
+      this.grow(Math.max(-mm.min, mm.max));
+      this.fill(data, inv);
     }
   }
 
@@ -317,6 +304,24 @@ export class GrowingHistogramObserver {
       const x = a * inv;
       bins[x >= n ? n - 1 : x | 0]!++;
     }
+  }
+}
+
+/**
+ * The running minimum and maximum of MinMaxObserver's loop and of binMagnitudes. Slots of a Float64Array,
+ * not local variables: V8 (Node 20) kept such locals, updated under a condition, as tagged numbers through
+ * the loop, which took 14 to 20 ns per value on ReLU outputs (zeros and positives interleaved) against 2
+ * here.
+ */
+const extremes = new Float64Array(2);
+
+/** Widens extremes[0] (min) and extremes[1] (max) to the values of `data`. */
+function extendExtremes(data: Float32Array): void {
+  const m = extremes;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < m[0]!) m[0] = v;
+    if (v > m[1]!) m[1] = v;
   }
 }
 

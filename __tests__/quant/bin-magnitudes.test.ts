@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { binMagnitudes, binMagnitudesJs } from '../../src/quant/bin-magnitudes.js';
+import { rng } from '../../src/quant/samples.js';
+
+describe('binMagnitudes', () => {
+  // ReLU-like values (zeros among positives), negatives, and the values that need care: NaN (bin 0,
+  // extremes unchanged), -0, infinities and values past the last bin (counted apart).
+  const r = rng(11);
+  const data = Float32Array.from({ length: 100_003 }, () => {
+    const u = r();
+    return u < 0.4 ? 0 : u < 0.7 ? (r() - 0.5) * 8 : r() * 3;
+  });
+  data.set([NaN, -0, Infinity, -Infinity, 1e30, -1e-30, 4, -4], 1000);
+
+  it('gives in WebAssembly exactly the counts, extremes and overflow count of the JS loop', () => {
+    for (const inv of [4096 / 4, 4096 / 1, 4096 / 1e-3]) {
+      const [a, b] = [new Float64Array(4096), new Float64Array(4096)];
+      const [ea, eb] = [Float64Array.of(0.5, 0.5), Float64Array.of(0.5, 0.5)];
+      const pa = binMagnitudesJs(data, a, inv, ea);
+      const pb = binMagnitudes(data, b, inv, eb);
+      expect(pb).toBe(pa);
+      expect([...eb]).toEqual([...ea]);
+      expect(b).toEqual(a);
+    }
+  });
+
+  it('counts each value once, in bin floor(|v| inv) or past the last bin', () => {
+    const bins = new Float64Array(8);
+    const ext = Float64Array.of(Infinity, -Infinity);
+    const past = binMagnitudes(
+      Float32Array.from({ length: 1 << 15 }, (_, i) => (i % 10) - 5),
+      bins,
+      1,
+      ext,
+    );
+    expect([...ext]).toEqual([-5, 4]);
+    expect(past).toBe(0);
+    expect(bins.reduce((s, v) => s + v, 0)).toBe(1 << 15);
+    expect(bins[5]).toBeGreaterThan(0);
+  });
+});
