@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/index.js';
+import { onnxGraph } from '../../src/pipeline/outputs.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import type { Model } from '../../src/ir/graph.js';
 import type { Tensor } from '../../src/ir/tensor.js';
@@ -79,10 +80,15 @@ describe.each(CASES)('$name', (c: Case) => {
       const bytes = writeTfliteFile(model, `${c.name}_affine`);
       const bound = BOUNDS[c.name]!;
       const all = bound.samples === feeds.length ? feeds : await feedsOf(samplesOf(c, float, bound.samples));
-      const a = agreement(await runOnnx(qdq, all), await runTflite(bytes, model, all), outputSteps(qdq));
-      expect(a.withinOneStep).toBeGreaterThanOrEqual(bound.within);
-      expect(a.worstSteps).toBeLessThanOrEqual(bound.worst);
-      expect(a.argmaxDiffers).toBe(0);
+      const lite = await runTflite(bytes, model, all);
+      // the quantized graph, and the graph the .onnx file holds (uint8 activations, integer hard activations)
+      const file = { ...qdq, graph: onnxGraph(qdq.graph, { onnx_format: 'qdq' }) };
+      for (const onnx of [qdq, file]) {
+        const a = agreement(await runOnnx(onnx, all), lite, outputSteps(qdq));
+        expect(a.withinOneStep).toBeGreaterThanOrEqual(bound.within);
+        expect(a.worstSteps).toBeLessThanOrEqual(bound.worst);
+        expect(a.argmaxDiffers).toBe(0);
+      }
     },
     TIMEOUT,
   );

@@ -55,7 +55,7 @@ export function writeOutputs(
 }
 
 /** What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. */
-function onnxGraph(g: Graph, o: QuantizeOptions): Graph {
+export function onnxGraph(g: Graph, o: Pick<QuantizeOptions, 'onnx_format'>): Graph {
   const integer = hardActivationsAsIntegerOps(g);
   if (o.onnx_format !== 'qdq') return integer;
   // uint8 zero points can coincide (int8 -128 and 0 both become 0): shared again after.
