@@ -15,7 +15,6 @@ export class MetricAccumulator {
   private signal = 0;
   private noise = 0;
   private dot = 0;
-  private refNorm = 0;
   private outNorm = 0;
   private maxAbs = 0;
   private absSum = 0;
@@ -27,19 +26,20 @@ export class MetricAccumulator {
   add(ref: Float32Array, out: Float32Array, classes?: number): void {
     if (ref.length !== out.length)
       throw new RangeError(`output sizes differ: ${ref.length} vs ${out.length}`);
-    for (let i = 0; i < ref.length; i++) {
-      const r = ref[i]!;
-      const o = out[i]!;
-      const e = o - r;
-      this.signal += r * r;
-      this.noise += e * e;
-      this.dot += r * o;
-      this.refNorm += r * r;
-      this.outNorm += o * o;
-      const a = Math.abs(e);
-      if (a > this.maxAbs) this.maxAbs = a;
-      this.absSum += a;
-    }
+    const t = totals;
+    t[0] = this.signal;
+    t[1] = this.noise;
+    t[2] = this.dot;
+    t[3] = this.outNorm;
+    t[4] = this.maxAbs;
+    t[5] = this.absSum;
+    accumulate(ref, out);
+    this.signal = t[0]!;
+    this.noise = t[1]!;
+    this.dot = t[2]!;
+    this.outNorm = t[3]!;
+    this.maxAbs = t[4]!;
+    this.absSum = t[5]!;
     this.count += ref.length;
     if (classes && classes > 1) {
       for (let row = 0; row + classes <= ref.length; row += classes) {
@@ -53,13 +53,52 @@ export class MetricAccumulator {
     const m: OutputMetrics = {
       sqnrDb: sqnr(this.signal, this.noise),
       cosine:
-        this.refNorm === 0 && this.outNorm === 0 ? 1 : this.dot / Math.sqrt(this.refNorm * this.outNorm || 1),
+        this.signal === 0 && this.outNorm === 0 ? 1 : this.dot / Math.sqrt(this.signal * this.outNorm || 1),
       maxAbsError: this.maxAbs,
       meanAbsError: this.count ? this.absSum / this.count : 0,
     };
     if (this.rows) m.top1Agreement = this.agreeing / this.rows;
     return m;
   }
+}
+
+/**
+ * accumulate()'s running totals, in and out: reference power (the signal), noise power, the dot product
+ * of reference and output, output power, max |error|, sum |error|.
+ */
+const totals = new Float64Array(6);
+
+/**
+ * The sums of MetricAccumulator.add over one pair of arrays, one value at a time in array order (so
+ * bit-identical to summing into the object's fields), but in local variables: a field's read-modify-write
+ * per value took 4.7 ns per value, about as long as ONNX Runtime took to compute the value; locals take
+ * 2.8. The maximum stays in its typed-array slot: a local updated under a condition was kept as a tagged
+ * number by V8 (Node 20) and was slower than the slot.
+ */
+function accumulate(ref: Float32Array, out: Float32Array): void {
+  const t = totals;
+  let signal = t[0]!;
+  let noise = t[1]!;
+  let dot = t[2]!;
+  let outNorm = t[3]!;
+  let absSum = t[5]!;
+  for (let i = 0; i < ref.length; i++) {
+    const r = ref[i]!;
+    const o = out[i]!;
+    const e = o - r;
+    signal += r * r;
+    noise += e * e;
+    dot += r * o;
+    outNorm += o * o;
+    const a = Math.abs(e);
+    if (a > t[4]!) t[4] = a;
+    absSum += a;
+  }
+  t[0] = signal;
+  t[1] = noise;
+  t[2] = dot;
+  t[3] = outNorm;
+  t[5] = absSum;
 }
 
 export function sqnr(signalPower: number, noisePower: number): number {
