@@ -242,8 +242,8 @@ export async function layerErrors(
   const names = [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t));
   if (names.length === 0 || samples <= 0) return [];
   const quantNames = names.map((n) => twins.get(n)!);
-  const f = await probe(floatModel, names);
-  const q = await probe(quantModel, quantNames);
+  const f = await probe(floatModel, names, 'all');
+  const q = await probe(quantModel, quantNames, 'basic');
   const acc = new Map(names.map((n) => [n, new MetricAccumulator()]));
   let previous: number[] | undefined;
   let seen = 0;
@@ -268,10 +268,14 @@ export async function layerErrors(
     .sort((x, y) => x.sqnrDb - y.sqnrDb);
 }
 
-/** A session on a copy of the model with `names` made outputs. */
-async function probe(model: Model, names: string[]): Promise<OrtSession> {
+/**
+ * A session on a copy of the model with `names` made outputs. The QDQ graph runs at 'basic', unfused, as
+ * ortCandidates' exact one; the float graph at 'all', as the reference does (PP-OCRv4 det with 185 probed
+ * tensors: 48 ms per sample against 59 at 'basic'; the figures differ by float rounding, 1e-7 relative).
+ */
+async function probe(model: Model, names: string[], level: 'basic' | 'all'): Promise<OrtSession> {
   const g = model.graph.clone();
   const have = new Set(g.outputs.map((o) => o.name));
   for (const n of names) if (!have.has(n)) g.outputs.push({ name: n });
-  return createOrtSession(exportOnnx({ ...model, graph: g }).bytes, { graphOptimizationLevel: 'basic' });
+  return createOrtSession(exportOnnx({ ...model, graph: g }).bytes, { graphOptimizationLevel: level });
 }
