@@ -95,13 +95,15 @@ export async function quantizeFloatModel(
     exclude,
   };
   let plan = planQuantization(g, types, planSettings);
-  const toCalibrate = [...new Set([...plan.calibrate, ...floatInputs])];
+  // The conv inputs bias correction takes channel means of are not all among the tensors with ranges.
+  const channelMeans = s.biasCorrection ? biasCorrectionInputs(plan) : [];
+  const toCalibrate = [...new Set([...plan.calibrate, ...floatInputs, ...channelMeans])];
   const { ranges, means } = await calibrateStats(model, toCalibrate, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
     signal: hooks.signal,
-    channelMeans: s.biasCorrection ? biasCorrectionInputs(plan) : [],
+    channelMeans,
   });
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
