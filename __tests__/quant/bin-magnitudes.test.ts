@@ -11,16 +11,21 @@ describe('binMagnitudes', () => {
     return u < 0.4 ? 0 : u < 0.7 ? (r() - 0.5) * 8 : r() * 3;
   });
   data.set([NaN, -0, Infinity, -Infinity, 1e30, -1e-30, 4, -4], 1000);
+  data.set([NaN, 9, -9, 1e-40], data.length - 4);
 
   it('gives in WebAssembly exactly the counts, extremes and overflow count of the JS loop', () => {
-    for (const inv of [4096 / 4, 4096 / 1, 4096 / 1e-3]) {
-      const [a, b] = [new Float64Array(4096), new Float64Array(4096)];
-      const [ea, eb] = [Float64Array.of(0.5, 0.5), Float64Array.of(0.5, 0.5)];
-      const pa = binMagnitudesJs(data, a, inv, ea);
-      const pb = binMagnitudes(data, b, inv, eb);
-      expect(pb).toBe(pa);
-      expect([...eb]).toEqual([...ea]);
-      expect(b).toEqual(a);
+    // Lengths around the four-value groups (the last count % 4 values go one at a time).
+    for (const length of [2048, 2049, 2050, 2051, data.length]) {
+      const part = data.subarray(data.length - length);
+      for (const inv of [4096 / 4, 4096 / 1, 4096 / 1e-3]) {
+        const [a, b] = [new Float64Array(4096), new Float64Array(4096)];
+        const [ea, eb] = [Float64Array.of(0.5, 0.5), Float64Array.of(0.5, 0.5)];
+        const pa = binMagnitudesJs(part, a, inv, ea);
+        const pb = binMagnitudes(part, b, inv, eb);
+        expect(pb).toBe(pa);
+        expect([...eb]).toEqual([...ea]);
+        expect(b).toEqual(a);
+      }
     }
   });
 
