@@ -225,7 +225,12 @@ export class GrowingHistogramObserver {
       // Nothing nonzero seen yet: the range has to come from this data before anything can be binned.
       mm.observe(data);
       this.grow(Math.max(-mm.min, mm.max));
-      this.fill(data, 0);
+      // All of it binned, values at the limit in the last bin (binMagnitudes counts them apart).
+      extremes[0] = mm.min;
+      extremes[1] = mm.max;
+      const inv = this.limit > 0 ? this.fineBins / this.limit : 0;
+      const past = binMagnitudes(data, this.bins, inv, extremes);
+      this.bins[this.fineBins - 1]! += past;
       return;
     }
     const inv = this.fineBins / this.limit;
@@ -291,8 +296,8 @@ export class GrowingHistogramObserver {
   }
 
   /**
-   * Bins the values of `data`, or with `pastOf` (the bins-per-unit factor of an earlier, smaller range)
-   * only those that were past that range, found by the same arithmetic that found them in observe().
+   * Bins the values of `data` that were past an earlier, smaller range (`pastOf` its bins-per-unit
+   * factor), found by the same arithmetic that found them in observe().
    */
   private fill(data: Float32Array, pastOf: number): void {
     const n = this.fineBins;
@@ -300,7 +305,7 @@ export class GrowingHistogramObserver {
     const bins = this.bins;
     for (let i = 0; i < data.length; i++) {
       const a = Math.abs(data[i]!);
-      if (pastOf && a * pastOf < n) continue;
+      if (a * pastOf < n) continue;
       const x = a * inv;
       bins[x >= n ? n - 1 : x | 0]!++;
     }
