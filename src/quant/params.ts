@@ -69,10 +69,16 @@ export function maxAbsPerChannel(values: Float32Array, dims: readonly number[], 
   const channels = dims[axis]!;
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const out = new Float64Array(channels);
-  for (let i = 0; i < values.length; i++) {
-    const c = Math.floor(i / inner) % channels;
-    const a = Math.abs(values[i]!);
-    if (a > out[c]!) out[c] = a;
+  // Value i is in channel floor(i / inner) % channels: walked as blocks of channels of `inner` values,
+  // without a division per value (weights pass through here and quantizeWeights while code is cold).
+  if (inner === 0) return out;
+  for (let i = 0; i < values.length;) {
+    for (let c = 0; c < channels; c++) {
+      for (const end = Math.min(i + inner, values.length); i < end; i++) {
+        const a = Math.abs(values[i]!);
+        if (a > out[c]!) out[c] = a;
+      }
+    }
   }
   return out;
 }
@@ -87,9 +93,14 @@ export function quantizeWeights(
   const out = new Int8Array(values.length);
   const channels = axis === undefined ? 1 : dims[axis]!;
   const inner = axis === undefined ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  for (let i = 0; i < values.length; i++) {
-    const c = axis === undefined ? 0 : Math.floor(i / inner) % channels;
-    out[i] = clampInt(Math.round(values[i]! / scales[c]!), INT8_MIN, INT8_MAX);
+  // Channel by channel as maxAbsPerChannel walks them.
+  if (inner === 0) return out;
+  for (let i = 0; i < values.length;) {
+    for (let c = 0; c < channels; c++) {
+      const s = scales[c]!;
+      for (const end = Math.min(i + inner, values.length); i < end; i++)
+        out[i] = clampInt(Math.round(values[i]! / s), INT8_MIN, INT8_MAX);
+    }
   }
   return out;
 }
