@@ -47,12 +47,16 @@ export function transposeTensor(t: Tensor, perm: readonly number[]): Tensor {
   const out = new (src.constructor as new (n: number) => TypedArray)(src.length);
   const inStrides = stridesOf(t.dims);
   const strides = applyPerm(inStrides, perm);
-  const index = new Array<number>(dims.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let i = 0;
-    for (let k = 0; k < dims.length; k++) i += index[k]! * strides[k]!;
-    out[o] = src[i]!;
-    for (let k = dims.length - 1; k >= 0; k--) {
+  // Output rows (the last output axis) one at a time, its elements at a fixed input stride: per element
+  // only a copy, not a walk over every axis (weights of all convs pass through here, once, while cold).
+  const last = dims.length - 1;
+  const [n, step] = [dims[last]!, strides[last]!];
+  const index = new Array<number>(last).fill(0);
+  for (let o = 0; o < out.length;) {
+    let base = 0;
+    for (let k = 0; k < last; k++) base += index[k]! * strides[k]!;
+    for (let j = 0; j < n; j++) out[o++] = src[base + j * step]!;
+    for (let k = last - 1; k >= 0; k--) {
       if (++index[k]! < dims[k]!) break;
       index[k] = 0;
     }
