@@ -16,7 +16,7 @@ import type { Model } from './ir/graph.js';
 import { formatOf, readModel } from './model-io.js';
 import type { QuantizeOptions } from './options.js';
 import { optimize } from './passes/optimize.js';
-import { planData, type DataPlan } from './pipeline/data.js';
+import { keepFirst, planData, type DataPlan } from './pipeline/data.js';
 import { checkGate, type Gate } from './pipeline/gate.js';
 import { writeOutputs, type Produced } from './pipeline/outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
@@ -167,6 +167,8 @@ async function evaluate(
   // channels between paired convs, so the original's tensors are not their twins); the outputs are the
   // same as the input model's.
   const floatModel = quant.floatReference ?? model;
+  // The per-layer pass reads the first samples again (one more than it uses, to know it is done).
+  const samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
   const candidates: Record<string, Candidate> = {};
   let reference: Reference | undefined;
   let comparison: Comparison;
@@ -180,7 +182,7 @@ async function evaluate(
         candidates.device = await tfliteCandidate(tfliteBytes, o.tflite_layout, target);
       }
     }
-    comparison = await compareOutputs(reference, candidates, data.evaluation, {
+    comparison = await compareOutputs(reference, candidates, samples, {
       labels: data.labels,
       labelled: 'onnx',
       signal: hooks.signal,
@@ -193,7 +195,7 @@ async function evaluate(
   const { metrics, accuracy } = comparison;
   let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
   if (onnx) {
-    const layers = await layerErrors(floatModel, quant.model, data.evaluation, 4, hooks.signal);
+    const layers = await layerErrors(floatModel, quant.model, samples, LAYER_SAMPLES, hooks.signal);
     evaluation = { metrics: metrics.onnx!, layers, accuracy };
     if (metrics.native) evaluation.nativeKernels = metrics.native;
     onnx.runtime = 'onnxruntime';
@@ -213,6 +215,9 @@ async function evaluate(
   }
   return evaluation;
 }
+
+/** Per-layer errors use at most this many evaluation samples (fewer once the figures settle). */
+const LAYER_SAMPLES = 4;
 
 /** Names the outputs whose SQNR ORT's fused int8 kernels on this CPU lower by more than 1 dB. */
 function saturationWarning(e: Evaluation): string | undefined {

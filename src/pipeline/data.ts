@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { DataError } from '../errors.js';
 import type { Model } from '../ir/graph.js';
 import type { QuantizeOptions } from '../options.js';
-import type { SampleSource } from '../quant/calibrate.js';
+import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { concreteInputShapes, fileSamples, listSampleFiles, syntheticSamples } from '../quant/samples.js';
 
 export interface DataPlan {
@@ -67,6 +67,29 @@ export function planData(model: Model, o: QuantizeOptions): DataPlan {
   }
   const labels = o.labels ? readLabels(o.labels, evaluation.count) : undefined;
   return { calibration, evaluation, evaluationSource, labels, warnings };
+}
+
+/**
+ * `source`, its first `n` samples kept in memory once read: a second pass over them (per-layer errors,
+ * after the output comparison) does not read or generate them again. Samples past the kept ones come
+ * from `source` again.
+ */
+export function keepFirst(source: SampleSource, n: number): SampleSource {
+  const kept: Feeds[] = [];
+  return {
+    count: source.count,
+    kind: source.kind,
+    async *samples() {
+      const before = kept.length;
+      yield* kept.slice(0, before);
+      let i = 0;
+      for await (const feeds of source.samples()) {
+        if (i++ < before) continue;
+        if (kept.length < n) kept.push(feeds);
+        yield feeds;
+      }
+    },
+  };
 }
 
 /** One integer class label per line (blank lines ignored), one per evaluation sample. */
