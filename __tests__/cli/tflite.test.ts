@@ -41,4 +41,17 @@ describe('TFLite input through the CLI', () => {
       /--formats: a TFLite input is written as TFLite only/,
     );
   });
+
+  it('pow2 (the default): a model the integer executor cannot run (RESIZE_BILINEAR, a custom op) is still written and evaluated in LiteRT, the device figures replaced by a warning', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-tfl-'));
+    const r = cli(['--input', SELFIE, '--output', out, '--calib_samples', '2']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'selfie_segmentation_report.json'), 'utf8'));
+    expect(report.settings.scheme).toBe('pow2');
+    expect(report.outputs[0]).toMatchObject({ format: 'tflite', runtime: 'litert' });
+    expect(report.device).toBeUndefined();
+    expect(report.warnings.join('\n')).toMatch(
+      /no device \(integer executor\) figures: node 'up_sampling2d': operator RESIZE_BILINEAR/,
+    );
+  });
 });
