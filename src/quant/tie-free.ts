@@ -49,7 +49,8 @@ const ALL_INT8 = Array.from({ length: INT8_MAX - INT8_MIN + 1 }, (_, i) => INT8_
  * never meets a rounding tie; `out.scale` itself when none is found.
  */
 export function tieFreeScale(op: TieOp, a: Int8Params, b: Int8Params, out: Int8Params): number {
-  const accept = (s: number) => isTieFree(op, a, b, { scale: s, zeroPoint: out.zeroPoint });
+  const [ia, ib] = [centred(a), centred(b)];
+  const accept = (s: number) => tieFree(op, a.scale, ia, b.scale, ib, { scale: s, zeroPoint: out.zeroPoint });
   if (accept(out.scale)) return out.scale;
   for (let k = 1; k <= TRIES; k++) {
     for (const sign of [1, -1]) {
@@ -62,19 +63,40 @@ export function tieFreeScale(op: TieOp, a: Int8Params, b: Int8Params, out: Int8P
 
 /** Whether every value the op can produce inside the int8 range lies clear of a half step. */
 export function isTieFree(op: TieOp, a: Int8Params, b: Int8Params, out: Int8Params): boolean {
-  const [ra, rb] =
-    op === 'Mul' ? [(a.scale * b.scale) / out.scale, 0] : [a.scale / out.scale, b.scale / out.scale];
+  return tieFree(op, a.scale, centred(a), b.scale, centred(b), out);
+}
+
+/** The operand's int8 values less its zero point. */
+const centred = (p: Int8Params) => Float64Array.from(p.values ?? ALL_INT8, (q) => q - p.zeroPoint);
+
+/**
+ * The check over all 256 x 256 operand pairs. It runs for each candidate scale of each Mul/Add/HardSigmoid
+ * output (PP-OCRv4 det: ~100 outputs, up to 2,000 candidates each), so it loops over typed arrays of the
+ * centred operands, built once per output, with the per-row products and margins hoisted.
+ */
+function tieFree(
+  op: TieOp,
+  sa: number,
+  ia: Float64Array,
+  sb: number,
+  ib: Float64Array,
+  out: { scale: number; zeroPoint: number },
+): boolean {
+  const [ra, rb] = op === 'Mul' ? [(sa * sb) / out.scale, 0] : [sa / out.scale, sb / out.scale];
   const fixed = op === 'Add' ? Math.max(ra, rb) * ADD_MULTIPLIER_ERROR : 0;
   // Values that round into [-128, 127] after the output zero point (one more step either side).
   const [lo, hi] = [INT8_MIN - out.zeroPoint - 1, INT8_MAX - out.zeroPoint + 1];
-  for (const qa of a.values ?? ALL_INT8) {
-    const i = qa - a.zeroPoint;
-    for (const qb of b.values ?? ALL_INT8) {
-      const j = qb - b.zeroPoint;
-      const v = op === 'Mul' ? i * j * ra : i * ra + j * rb;
+  for (let x = 0; x < ia.length; x++) {
+    const i = ia[x]!;
+    const rowA = i * ra;
+    const rowMargin = Math.abs(i) * fixed + 1e-9;
+    for (let y = 0; y < ib.length; y++) {
+      const j = ib[y]!;
+      const v = op === 'Mul' ? i * j * ra : rowA + j * rb;
       if (v < lo || v > hi) continue;
-      const margin = (Math.abs(i) + Math.abs(j)) * fixed + Math.abs(v) * FLOAT_ERROR + 1e-9;
-      if (Math.abs(v - Math.floor(v) - 0.5) <= margin) return false;
+      const margin = rowMargin + Math.abs(j) * fixed + Math.abs(v) * FLOAT_ERROR;
+      const d = v - Math.floor(v) - 0.5;
+      if (d <= margin && -d <= margin) return false;
     }
   }
   return true;
