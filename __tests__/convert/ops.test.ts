@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/index.js';
+import { UnsupportedOpError } from '../../src/errors.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import { float, int, ints, str } from '../../src/ir/attrs.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -44,6 +45,20 @@ const conv = (b: GraphBuilder, x: string, cin: number, cout: number, attrs = {},
       ...attrs,
     },
   );
+/** ConvTranspose with ONNX weights [cin, cout, k, k], a bias unless `bias` is false. */
+const deconv = (
+  b: GraphBuilder,
+  x: string,
+  cin: number,
+  cout: number,
+  k: number,
+  attrs = {},
+  bias = true,
+) => {
+  const i = b.g.nodes.length;
+  const w = b.weight(`tw${i}`, [cin, cout, k, k]);
+  return b.node('ConvTranspose', bias ? [x, w, b.weight(`tb${i}`, [cout])] : [x, w], attrs);
+};
 const image = (b: GraphBuilder, c = 4, h = 8, w = 8) => b.input('x', [1, c, h, w]);
 const scalar = (b: GraphBuilder, name: string, v: number) => b.init(name, Tensor.float32([], [v]));
 const i64 = (b: GraphBuilder, name: string, v: number[]) => b.init(name, Tensor.int64([v.length], v));
@@ -70,6 +85,60 @@ const CASES: OpCase[] = [
     name: 'Conv + Relu fused',
     build: (b) => b.output(b.node('Relu', [conv(b, image(b), 4, 6)])),
     ops: ['CONV_2D'],
+  },
+  {
+    name: 'ConvTranspose stride 2 kernel 2 with bias (VALID)',
+    build: (b) => b.output(deconv(b, image(b, 4, 6, 8), 4, 5, 2, { strides: ints([2, 2]) })),
+    ops: ['TRANSPOSE_CONV'],
+  },
+  {
+    name: 'ConvTranspose stride 2 kernel 2 without bias, Relu fused',
+    build: (b) =>
+      b.output(b.node('Relu', [deconv(b, image(b, 4, 6, 8), 4, 3, 2, { strides: ints([2, 2]) }, false)])),
+    ops: ['TRANSPOSE_CONV'],
+  },
+  {
+    name: 'ConvTranspose stride 2 kernel 3 pads 1 with bias (SAME)',
+    build: (b) =>
+      b.output(deconv(b, image(b, 4, 6, 8), 4, 5, 3, { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) })),
+    ops: ['TRANSPOSE_CONV'],
+  },
+  {
+    name: 'ConvTranspose stride 2 kernel 3 pads 1 output_padding 1 without bias (VALID + slice)',
+    build: (b) =>
+      b.output(
+        deconv(
+          b,
+          image(b, 4, 6, 8),
+          4,
+          5,
+          3,
+          { strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), output_padding: ints([1, 1]) },
+          false,
+        ),
+      ),
+    ops: ['TRANSPOSE_CONV', 'STRIDED_SLICE'],
+  },
+  {
+    name: 'ConvTranspose stride 2 kernel 3, asymmetric pads, output_padding on H only (VALID + slice)',
+    build: (b) =>
+      b.output(
+        deconv(b, image(b, 4, 5, 7), 4, 3, 3, {
+          strides: ints([2, 2]),
+          pads: ints([0, 2, 1, 0]),
+          output_padding: ints([1, 0]),
+        }),
+      ),
+    ops: ['TRANSPOSE_CONV', 'STRIDED_SLICE'],
+  },
+  {
+    name: 'ConvTranspose stride 1 kernel 3 SAME_UPPER, stride 3 kernel 2 output_padding 2 (VALID)',
+    build: (b) => {
+      const x = image(b, 4, 6, 8);
+      b.output(deconv(b, x, 4, 3, 3, { auto_pad: str('SAME_UPPER') }));
+      b.output(deconv(b, x, 4, 3, 2, { strides: ints([3, 3]), output_padding: ints([2, 1]) }));
+    },
+    ops: ['TRANSPOSE_CONV'],
   },
   {
     name: 'Gemm transB, alpha, beta',
@@ -265,4 +334,35 @@ describe.each(CASES)('$name', (c) => {
     },
     TIMEOUT,
   );
+});
+
+describe('ConvTranspose TFLite cannot express', () => {
+  it.each([
+    [
+      'group 2',
+      { strides: ints([2, 2]), group: int(2) },
+      2,
+      /group = 2: TFLite's TRANSPOSE_CONV has no groups/,
+    ],
+    [
+      'dilations 2',
+      { dilations: ints([2, 2]) },
+      4,
+      /dilations = \[2, 2\]: TFLite's TRANSPOSE_CONV has no dilation/,
+    ],
+    ['output_shape', { strides: ints([2, 2]), output_shape: ints([16, 16]) }, 4, /output_shape attribute/],
+  ] as const)('%s: refused, naming the node and the reason', (_name, attrs, perGroup, why) => {
+    const b = new GraphBuilder(7);
+    b.output(b.node('ConvTranspose', [image(b), b.weight('w', [4, perGroup, 3, 3])], attrs));
+    const err = (() => {
+      try {
+        convertModel(b.model(14));
+      } catch (e) {
+        return e;
+      }
+    })() as UnsupportedOpError;
+    expect(err).toBeInstanceOf(UnsupportedOpError);
+    expect(err.message).toMatch(/node '.+': operator ConvTranspose is not supported in TFLite conversion/);
+    expect(err.message).toMatch(why);
+  });
 });

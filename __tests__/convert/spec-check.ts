@@ -15,9 +15,9 @@ export function int8SpecViolations(model: Model): string[] {
     const where = `${n.opType} '${n.name}'`;
     const out = n.outputs[0]!;
     if (dtype(out) !== 'int8') continue;
-    if (WEIGHTED[n.opType] !== undefined)
-      bad.push(...weightViolations(g, n.inputs, WEIGHTED[n.opType]!, where));
-    if (WEIGHTED[n.opType] !== undefined && index.producer.has(n.inputs[1]!))
+    const weighted = WEIGHTED[n.opType];
+    if (weighted) bad.push(...weightViolations(g, n.inputs, weighted, where));
+    if (weighted && index.producer.has(n.inputs[weighted.weights]!))
       bad.push(`${where}: weights come from an op`);
     const fixed = FIXED[n.opType];
     if (fixed && !same(q(out), { scale: [fixed[0]], zeroPoint: [fixed[1]], axis: 0 })) {
@@ -38,8 +38,21 @@ export function int8SpecViolations(model: Model): string[] {
   return bad;
 }
 
-/** Ops with weights at input 1 and bias at input 2, and the dimension their weights are quantized on. */
-const WEIGHTED: Record<string, number> = { CONV_2D: 0, FULLY_CONNECTED: 0, DEPTHWISE_CONV_2D: 3 };
+/** Ops with weights: where their data, weights and bias are, and the dimension the weights are per-axis on. */
+interface Weighted {
+  data: number;
+  weights: number;
+  bias: number;
+  axis: number;
+}
+const CONV_LIKE = { data: 0, weights: 1, bias: 2 };
+const WEIGHTED: Record<string, Weighted> = {
+  CONV_2D: { ...CONV_LIKE, axis: 0 },
+  FULLY_CONNECTED: { ...CONV_LIKE, axis: 0 },
+  DEPTHWISE_CONV_2D: { ...CONV_LIKE, axis: 3 },
+  // Inputs: output shape, weights OHWI, input, bias.
+  TRANSPOSE_CONV: { data: 2, weights: 1, bias: 3, axis: 0 },
+};
 const FIXED: Record<string, [number, number]> = {
   LOGISTIC: [1 / 256, -128],
   SOFTMAX: [1 / 256, -128],
@@ -61,9 +74,10 @@ const SAME_AS_INPUT = new Set([
 ]);
 const SAME_ALL = new Set(['CONCATENATION', 'MAXIMUM', 'MINIMUM']);
 
-function weightViolations(g: Graph, inputs: string[], axis: number, where: string): string[] {
+function weightViolations(g: Graph, inputs: string[], at: Weighted, where: string): string[] {
   const bad: string[] = [];
-  const w = g.initializers.get(inputs[1]!);
+  const axis = at.axis;
+  const w = g.initializers.get(inputs[at.weights]!);
   const wq = w?.extra?.quantization as QuantAnnotation | undefined;
   if (!w || w.dtype !== 'int8' || !wq) return [`${where}: weights are not a constant int8 tensor`];
   if (wq.zeroPoint.some((z) => z !== 0)) bad.push(`${where}: weights are not symmetric (zero point 0)`);
@@ -72,8 +86,8 @@ function weightViolations(g: Graph, inputs: string[], axis: number, where: strin
   if (wq.scale.length > 1 && (wq.axis !== axis || wq.scale.length !== w.dims[axis])) {
     bad.push(`${where}: weights are per-axis on dimension ${wq.axis}, the spec says ${axis}`);
   }
-  const sIn = quantOf(g, inputs[0]!)?.scale[0];
-  const b = inputs[2] ? g.initializers.get(inputs[2]) : undefined;
+  const sIn = quantOf(g, inputs[at.data]!)?.scale[0];
+  const b = inputs[at.bias] ? g.initializers.get(inputs[at.bias]!) : undefined;
   if (!b) return bad;
   const bq = b.extra?.quantization as QuantAnnotation | undefined;
   if (b.dtype !== 'int32' || !bq) return [...bad, `${where}: bias is not an int32 quantized constant`];

@@ -4,6 +4,7 @@ import AveragePool from './AveragePool.js';
 import Clip from './Clip.js';
 import Concat from './Concat.js';
 import Conv from './Conv.js';
+import ConvTranspose from './ConvTranspose.js';
 import Div from './Div.js';
 import Exp from './Exp.js';
 import Flatten from './Flatten.js';
@@ -46,6 +47,7 @@ const ALL: OpMapping[] = [
   Clip,
   Concat,
   Conv,
+  ConvTranspose,
   Div,
   Exp,
   Flatten,
