@@ -30,6 +30,8 @@ export interface Case {
   inputShapes?: Map<string, number[]>;
   /** Calibrate and evaluate on text-line images rather than noise. */
   images?: boolean;
+  /** Calibrate and evaluate on pages of text (textPages) at the input shape, as a text detector sees. */
+  pages?: boolean;
 }
 
 export const CASES: Case[] = [
@@ -79,6 +81,38 @@ function textLine(h: number, w: number, random: () => number): Tensor {
   return Tensor.float32([1, 3, h, w], d);
 }
 
+/**
+ * Pages of text lines as PP-OCR's detector sees them (normalized to about [-2, 2]): light background,
+ * dark lines of glyph columns at a random pitch, height and margin. At 64x64 its sigmoid map spans
+ * [0, 1] on each (noise and single short lines leave it near 0, so every output would agree trivially).
+ */
+export function textPages(count: number, h: number, w: number, seed = 3): SampleSource {
+  return {
+    count,
+    kind: 'data',
+    async *samples() {
+      const random = rng(seed);
+      for (let s = 0; s < count; s++) yield { x: textPage(h, w, random) };
+    },
+  };
+}
+
+function textPage(h: number, w: number, random: () => number): Tensor {
+  const d = new Float32Array(3 * h * w);
+  const pitch = 12 + Math.floor(random() * 9);
+  const height = Math.floor(pitch / 2) + Math.floor(random() * 3) - 1;
+  const offset = Math.floor(random() * pitch);
+  const [bg, ink] = [1.5 + 0.6 * random(), -1.5 - 0.6 * random()];
+  const [left, right] = [2 + Math.floor(random() * 10), w - 2 - Math.floor(random() * 10)];
+  for (let c = 0; c < 3; c++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const inLine = (y + offset) % pitch < height && x > left && x < right && Math.floor(x / 3) % 3 !== 0;
+        d[(c * h + y) * w + x] = (inLine ? ink : bg) + 0.1 * (random() - 0.5);
+      }
+  return Tensor.float32([1, 3, h, w], d);
+}
+
 export function floatModel(c: Case): Model {
   return optimize(readOnnxFile(c.file)).model;
 }
@@ -87,6 +121,10 @@ export function floatModel(c: Case): Model {
 export function samplesOf(c: Case, model: Model, count = 8): SampleSource {
   if (c.samples) return fileSamples(listSampleFiles(c.samples).slice(0, count), model.graph.runtimeInputs());
   if (c.images) return textLines(count, 48, 192);
+  if (c.pages) {
+    const [h, w] = c.inputShapes!.get('x')!.slice(2) as [number, number];
+    return textPages(count, h, w);
+  }
   return syntheticSamples(
     model.graph,
     count,

