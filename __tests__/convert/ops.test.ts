@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/index.js';
 import { UnsupportedOpError } from '../../src/errors.js';
+import type { QuantAnnotation } from '../../src/formats/tflite/ir-extras.js';
+import ConvTransposeOp from '../../src/ops/ConvTranspose.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import { float, int, ints, str } from '../../src/ir/attrs.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -366,3 +368,30 @@ describe('ConvTranspose TFLite cannot express', () => {
     expect(err.message).toMatch(why);
   });
 });
+
+it('ConvTranspose with per-output-channel int8 weights (ONNX axis 1): TRANSPOSE_CONV weights per-axis on dimension 0, bias per channel, within one step of ORT', async () => {
+  // The quantizer's rule gives ConvTranspose one weight scale; this takes its weights per output channel.
+  const rule = ConvTransposeOp.quant;
+  const perTensor = rule.weight;
+  rule.weight = () => ({ index: 1, axis: 1 });
+  try {
+    const b = new GraphBuilder(7);
+    b.output(deconv(b, image(b, 4, 6, 8), 4, 5, 3, { strides: ints([2, 2]), pads: ints([1, 0, 0, 1]) }));
+    const model = b.model(14);
+    const source = () =>
+      syntheticSamples(model.graph, 6, concreteInputShapes(model.graph, new Map()), new Map());
+    const qdq = (await quantizeFloatModel(model, settings('affine'), source())).model;
+    const { model: tfl } = convertModel(qdq);
+    const bytes = writeTfliteFile(tfl, 'op_ConvTranspose_per_channel_int8');
+    const back = importTflite(bytes);
+    expect(int8SpecViolations(back)).toEqual([]);
+    const tc = back.graph.nodes.find((n) => n.opType === 'TRANSPOSE_CONV')!;
+    const wq = back.graph.initializers.get(tc.inputs[1]!)!.extra!.quantization as QuantAnnotation;
+    expect([wq.scale.length, wq.axis]).toEqual([5, 0]);
+    const feeds = await feedsOf(source());
+    const a = agreement(await runOnnx(qdq, feeds), await runTflite(bytes, tfl, feeds), outputSteps(qdq));
+    expect(a.withinOneStep).toBeGreaterThanOrEqual(0.99);
+  } finally {
+    rule.weight = perTensor;
+  }
+}, 60_000);
