@@ -35,8 +35,9 @@ export default {
   },
   quant: {
     activations: first,
-    // Per-tensor weight.
-    weight: () => ({ index: 1, axis: -1 }),
+    // Per output channel: W's axis 1 when there is one group (with several, axis 1 holds each group's
+    // channels and the scales would be shared across groups: per-tensor then).
+    weight: (node) => ({ index: 1, axis: attrInt(node, 'group', 1) === 1 ? 1 : -1 }),
     bias: 2,
     output: 'calibrated',
   },
