@@ -12,7 +12,8 @@ import {
   type Reference,
 } from './eval/evaluate.js';
 import { tfliteCandidate, tfliteReference } from './eval/evaluate-tflite.js';
-import type { Model } from './ir/graph.js';
+import type { Graph, Model } from './ir/graph.js';
+import { importTflite } from './formats/tflite/import.js';
 import { formatOf, readModel } from './model-io.js';
 import type { QuantizeOptions } from './options.js';
 import { optimize } from './passes/optimize.js';
@@ -200,6 +201,10 @@ async function evaluate(
     for (const c of Object.values(candidates)) await c.close();
   }
   const { metrics, accuracy } = comparison;
+  // A TFLite input's quantized graph gets its output DEQUANTIZE when written: read the steps from the file.
+  const written = model.format === 'tflite' && produced.tflite ? importTflite(produced.tflite) : quant.model;
+  const flat = flatOutputsWarning(written, comparison.referenceRms, data.evaluationSource);
+  if (flat) produced.warnings.push(flat);
   let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
   if (onnx) {
     const layers = await layerErrors(floatModel, quant.model, samples, LAYER_SAMPLES, hooks.signal);
@@ -221,6 +226,44 @@ async function evaluate(
     }
   }
   return evaluation;
+}
+
+/**
+ * Names the outputs whose float values stay within one int8 step of zero over the evaluation inputs (RMS
+ * below the output's step): int8 cannot tell them from 0, so their SQNR and cosine say nothing. PP-OCR det
+ * and MediaPipe's selfie segmentation on synthetic noise (no text, no person: a mask of ~0) are such.
+ */
+function flatOutputsWarning(
+  quantized: Model,
+  rms: Record<string, number>,
+  source: string | undefined,
+): string | undefined {
+  const flat = Object.entries(rms).flatMap(([name, r]) => {
+    const step = outputStep(quantized.graph, name);
+    return step !== undefined && r < step
+      ? [`${name} (RMS ${r.toPrecision(2)}, step ${step.toPrecision(2)})`]
+      : [];
+  });
+  if (!flat.length) return undefined;
+  const inputs = source === 'synthetic' ? 'the synthetic evaluation inputs' : 'the evaluation inputs';
+  return (
+    `the float model's output stays within one int8 step of 0 on ${inputs}: ${flat.join(', ')}; ` +
+    `its SQNR and cosine say nothing there. Evaluate on inputs the model responds to (--eval_data)`
+  );
+}
+
+/** The step of the int8 tensor a graph output is dequantized from (QDQ or TFLite form). */
+function outputStep(g: Graph, name: string): number | undefined {
+  const producer = g.nodes.find((n) => n.outputs.includes(name));
+  if (producer?.opType === 'DequantizeLinear') {
+    const scale = g.initializers.get(producer.inputs[1]!);
+    return scale?.data.length === 1 ? scale.toFloat32()[0] : undefined;
+  }
+  if (producer?.opType === 'DEQUANTIZE') {
+    const q = g.valueInfo.get(producer.inputs[0]!)?.extra?.quantization as { scale?: number[] } | undefined;
+    return q?.scale?.length === 1 ? q.scale[0] : undefined;
+  }
+  return undefined;
 }
 
 /** Per-layer errors use at most this many evaluation samples (fewer once the figures settle). */

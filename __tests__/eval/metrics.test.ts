@@ -35,4 +35,12 @@ describe('output metrics, against hand-computed values', () => {
     acc.add(Float32Array.of(1), Float32Array.of(1)); // signal 1, noise 0
     expect(acc.result().sqnrDb).toBeCloseTo(10 * Math.log10(10), 10);
   });
+
+  it('reference RMS pools the float values of every sample: sqrt((9 + 16 + 0) / 3)', () => {
+    const acc = new MetricAccumulator();
+    acc.add(Float32Array.of(3, -4), Float32Array.of(0, 0));
+    acc.add(Float32Array.of(0), Float32Array.of(5));
+    expect(acc.referenceRms()).toBeCloseTo(Math.sqrt(25 / 3), 12);
+    expect(new MetricAccumulator().referenceRms()).toBe(0);
+  });
 });

@@ -135,6 +135,10 @@ describe('HardSwish written as integer ops in the QDQ .onnx', () => {
         calib_samples: '2',
       }),
     );
+    // On synthetic noise det finds no text: its float probability map is ~0 everywhere, which the report says
+    expect(report.warnings.join('\n')).toMatch(
+      /output stays within one int8 step of 0 on the synthetic evaluation inputs: sigmoid_0.tmp_0 \(RMS [\d.e-]+, step 0.0039\)/,
+    );
     const file = report.outputs[0]!.path;
     const written = readOnnxFile(file).graph.nodes.map((n) => n.opType);
     expect(written).not.toContain('HardSwish');

@@ -65,6 +65,8 @@ export interface Comparison {
   /** Per candidate, per output. */
   metrics: Record<string, Record<string, OutputMetrics>>;
   accuracy?: Accuracy;
+  /** Per output: root mean square of the float reference over the samples. */
+  referenceRms: Record<string, number>;
 }
 
 /** The float model in ONNX Runtime, exported once, with the session options a user runs it with. */
@@ -155,7 +157,10 @@ export async function compareOutputs(
         top5Quant: hits.q5 / hits.n,
       }
     : undefined;
-  return { metrics, accuracy };
+  const referenceRms: Record<string, number> = {};
+  for (const outputs of Object.values(acc))
+    for (const [k, v] of Object.entries(outputs)) referenceRms[k] ??= v.referenceRms();
+  return { metrics, accuracy, referenceRms };
 }
 
 /** 4-D inputs from NCHW to NHWC (what a .tflite written with --tflite_layout nhwc takes). */

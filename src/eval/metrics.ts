@@ -49,6 +49,11 @@ export class MetricAccumulator {
     }
   }
 
+  /** Root mean square of the reference values seen so far. */
+  referenceRms(): number {
+    return this.count ? Math.sqrt(this.signal / this.count) : 0;
+  }
+
   result(): OutputMetrics {
     const m: OutputMetrics = {
       sqnrDb: sqnr(this.signal, this.noise),
