@@ -326,6 +326,24 @@ export function opCases(): OpCase[] {
       (b) => [b.int32('p', [4, 2], [0, 0, 1, 2, 2, 1, 0, 0])],
       { shape: [1, 7, 8, 3], q: q(0.1, -7) },
     ),
+    // 2x as upsampling FPNs use it, and odd sizes for each coordinate convention
+    ...(
+      [
+        ['x2', [4, 6], [8, 12], {}],
+        ['5x7 -> 9x4', [5, 7], [9, 4], {}],
+        ['half_pixel_centers', [5, 7], [9, 11], { half_pixel_centers: 1 }],
+        ['align_corners', [5, 7], [9, 11], { align_corners: 1 }],
+      ] as const
+    ).map(([label, [h, w], [oh, ow], attrs]) =>
+      single(
+        `RESIZE_NEAREST_NEIGHBOR ${label}`,
+        'RESIZE_NEAREST_NEIGHBOR',
+        [{ name: 'x', shape: [2, h, w, 3], q: q(0.1, -7) }],
+        (b) => [b.int32('size', [2], [oh, ow])],
+        { shape: [2, oh, ow, 3], q: q(0.1, -7) },
+        attrs,
+      ),
+    ),
     single(
       'GATHER axis 0',
       'GATHER',

@@ -22,6 +22,7 @@ import { QUANTIZE } from './QUANTIZE.js';
 import { RELU } from './RELU.js';
 import { RELU6 } from './RELU6.js';
 import { RESHAPE } from './RESHAPE.js';
+import { RESIZE_NEAREST_NEIGHBOR } from './RESIZE_NEAREST_NEIGHBOR.js';
 import { SOFTMAX } from './SOFTMAX.js';
 import { SQUEEZE } from './SQUEEZE.js';
 import { SUB } from './SUB.js';
@@ -53,6 +54,7 @@ const ALL: IntegerKernel[] = [
   RELU,
   RELU6,
   RESHAPE,
+  RESIZE_NEAREST_NEIGHBOR,
   SOFTMAX,
   SQUEEZE,
   SUB,
