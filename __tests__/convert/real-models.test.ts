@@ -187,8 +187,8 @@ describe.each(CASES)('$name', (c: Case) => {
 });
 
 /**
- * PaddleOCR det (PP-OCRv4), not in CASES since the integer executor has none of its RESIZE and
- * TRANSPOSE_CONV: its DB head upsamples with two ConvTranspose (k 2, s 2) -> TRANSPOSE_CONV. Checked at
+ * PaddleOCR det (PP-OCRv4), apart from CASES (it needs pages of text, and its own checks): its DB head
+ * upsamples with two ConvTranspose (k 2, s 2) -> TRANSPOSE_CONV. Checked at
  * 64x64 on pages of text lines, which its sigmoid map answers across [0, 1] (on noise it is ~0 everywhere).
  */
 describe('PaddleOCR det', () => {
@@ -265,6 +265,9 @@ describe('PaddleOCR det', () => {
         parseOptions({ input: DET, output: dir, input_shape: '1x3x64x64', calib_samples: '2' }),
       );
       expect(report.warnings.join('\n')).not.toMatch(/no \.tflite written/);
+      // pow2 (the default): the integer executor runs it too (RESIZE_NEAREST_NEIGHBOR, TRANSPOSE_CONV)
+      expect(report.warnings.join('\n')).not.toMatch(/no device/);
+      expect(report.device?.metrics['sigmoid_0.tmp_0']).toBeDefined();
       const file = path.join(dir, 'ch_PP-OCRv4_det_infer_quant.tflite');
       expect(report.outputs.map((o) => o.format)).toEqual(['onnx', 'tflite']);
       expect(report.outputs[1]!.path).toBe(file);

@@ -83,6 +83,36 @@ function conv(
   );
 }
 
+/** TRANSPOSE_CONV reads [output_shape, w, x, bias]: built here, not by single(), which puts x first. */
+function transposeConv(
+  padding: number,
+  stride: number,
+  k: number,
+  [OH, OW]: [number, number],
+  act = 0,
+): OpCase {
+  const [H, W, C, OC] = [5, 7, 6, 10];
+  const ws = scales(OC);
+  const b = new TfliteGraphBuilder();
+  b.input('x', [1, H, W, C], { scale: 0.05, zeroPoint: 7 }, 'int8');
+  const feeds = { x: randomInt8(H * W * C, random) };
+  const shape = b.int32('shape', [4], [1, OH, OW, OC]);
+  const w = b.int8('w', [OC, k, k, C], randomInt8(OC * k * k * C, random, -127, 127), { scale: ws, axis: 0 });
+  const bias = b.int32('b', [OC], biases(OC), { scale: ws.map((v) => v * 0.05) });
+  b.value('y', [1, OH, OW, OC], { scale: 0.09, zeroPoint: -6 }, 'int8');
+  b.node('TRANSPOSE_CONV', [shape, w, 'x', bias], ['y'], {
+    padding,
+    stride_h: stride,
+    stride_w: stride,
+    fused_activation_function: act,
+  });
+  return {
+    name: `TRANSPOSE_CONV ${k}x${k} ${padding ? 'VALID' : 'SAME'} stride ${stride} -> ${OH}x${OW} act ${act}`,
+    model: b.outputs('y'),
+    feeds,
+  };
+}
+
 function depthwise(padding: number, stride: number, m: number, act: number): OpCase {
   const [H, W, C, k] = [10, 9, 8, 3];
   const OC = C * m;
@@ -326,6 +356,11 @@ export function opCases(): OpCase[] {
       (b) => [b.int32('p', [4, 2], [0, 0, 1, 2, 2, 1, 0, 0])],
       { shape: [1, 7, 8, 3], q: q(0.1, -7) },
     ),
+    // k = s = 2 as PP-OCR det's head; SAME with its odd padding; VALID past the full extent; ReLU fused
+    transposeConv(1, 2, 2, [10, 14]),
+    transposeConv(0, 2, 3, [10, 14]),
+    transposeConv(0, 2, 3, [9, 13], 1),
+    transposeConv(1, 3, 2, [15, 21]),
     // 2x as upsampling FPNs use it, and odd sizes for each coordinate convention
     ...(
       [

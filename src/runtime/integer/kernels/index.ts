@@ -29,6 +29,7 @@ import { SUB } from './SUB.js';
 import { SUM } from './SUM.js';
 import { TANH } from './TANH.js';
 import { TRANSPOSE } from './TRANSPOSE.js';
+import { TRANSPOSE_CONV } from './TRANSPOSE_CONV.js';
 
 const ALL: IntegerKernel[] = [
   ADD,
@@ -61,6 +62,7 @@ const ALL: IntegerKernel[] = [
   SUM,
   TANH,
   TRANSPOSE,
+  TRANSPOSE_CONV,
 ];
 
 /** The integer kernels by TFLite op name: one file per op, listed once here. */
