@@ -121,7 +121,7 @@ export const quantAccuracySection: BenchSection = {
           const q = await quantizeFloatModel(model, settings, source);
           eq = q.equalization ?? eq;
           // The .onnx exactly as the pipeline writes it (activations stored uint8).
-          const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model.graph, QDQ) }).bytes;
+          const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model, QDQ) }).bytes;
           exact.push(await outputSqnr(bytes, 'basic', source, reference));
           if (aid.label === 'none') fused = await outputSqnr(bytes, 'all', source, reference);
         }
@@ -191,7 +191,7 @@ async function inputScaleSweep(): Promise<void> {
         biasCorrection: aid.biasCorrection,
       };
       const q = (await quantizeFloatModel(model, settings, source)).model;
-      const bytes = exportOnnx({ ...q, graph: onnxGraph(q.graph, QDQ) }).bytes;
+      const bytes = exportOnnx({ ...q, graph: onnxGraph(q, QDQ) }).bytes;
       sqnr.push(Object.values(await outputSqnr(bytes, 'basic', source, reference))[0]!);
     }
     sqnr.forEach((v, i) => (sums[i]! += v / scales.length));

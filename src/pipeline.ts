@@ -12,8 +12,7 @@ import {
   type Reference,
 } from './eval/evaluate.js';
 import { tfliteCandidate, tfliteReference } from './eval/evaluate-tflite.js';
-import type { Graph, Model } from './ir/graph.js';
-import { importTflite } from './formats/tflite/import.js';
+import type { Model } from './ir/graph.js';
 import { formatOf, readModel } from './model-io.js';
 import type { QuantizeOptions } from './options.js';
 import { optimize } from './passes/optimize.js';
@@ -21,6 +20,7 @@ import { keepFirst, planData, type DataPlan } from './pipeline/data.js';
 import { checkGate, type Gate } from './pipeline/gate.js';
 import { writeOutputs, type Produced } from './pipeline/outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
+import type { QParams } from './quant/params.js';
 import { quantizeTfliteModel } from './quant/tflite/index.js';
 import { getLiteRt } from './runtime/litert-wasm.js';
 import { reportJson } from './report/json.js';
@@ -122,7 +122,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   }
 }
 
-type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales'> &
+type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
   Partial<Pick<QuantResult, 'floatReference'>>;
 
 /** ONNX inputs quantize to QDQ (from which the TFLite file is converted); TFLite inputs to int8 TFLite. */
@@ -201,9 +201,7 @@ async function evaluate(
     for (const c of Object.values(candidates)) await c.close();
   }
   const { metrics, accuracy } = comparison;
-  // A TFLite input's quantized graph gets its output DEQUANTIZE when written: read the steps from the file.
-  const written = model.format === 'tflite' && produced.tflite ? importTflite(produced.tflite) : quant.model;
-  const flat = flatOutputsWarning(written, comparison.referenceRms, data.evaluationSource);
+  const flat = flatOutputsWarning(quant.activations, comparison.referenceRms, data.evaluationSource);
   if (flat) produced.warnings.push(flat);
   let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
   if (onnx) {
@@ -234,12 +232,13 @@ async function evaluate(
  * and MediaPipe's selfie segmentation on synthetic noise (no text, no person: a mask of ~0) are such.
  */
 function flatOutputsWarning(
-  quantized: Model,
+  params: ReadonlyMap<string, QParams>,
   rms: Record<string, number>,
   source: string | undefined,
 ): string | undefined {
   const flat = Object.entries(rms).flatMap(([name, r]) => {
-    const step = outputStep(quantized.graph, name);
+    const scale = params.get(name)?.scale;
+    const step = scale?.length === 1 ? scale[0]! : undefined;
     return step !== undefined && r < step
       ? [`${name} (RMS ${r.toPrecision(2)}, step ${step.toPrecision(2)})`]
       : [];
@@ -250,20 +249,6 @@ function flatOutputsWarning(
     `the float model's output stays within one int8 step of 0 on ${inputs}: ${flat.join(', ')}; ` +
     `its SQNR and cosine say nothing there. Evaluate on inputs the model responds to (--eval_data)`
   );
-}
-
-/** The step of the int8 tensor a graph output is dequantized from (QDQ or TFLite form). */
-function outputStep(g: Graph, name: string): number | undefined {
-  const producer = g.nodes.find((n) => n.outputs.includes(name));
-  if (producer?.opType === 'DequantizeLinear') {
-    const scale = g.initializers.get(producer.inputs[1]!);
-    return scale?.data.length === 1 ? scale.toFloat32()[0] : undefined;
-  }
-  if (producer?.opType === 'DEQUANTIZE') {
-    const q = g.valueInfo.get(producer.inputs[0]!)?.extra?.quantization as { scale?: number[] } | undefined;
-    return q?.scale?.length === 1 ? q.scale[0] : undefined;
-  }
-  return undefined;
 }
 
 /** Per-layer errors use at most this many evaluation samples (fewer once the figures settle). */

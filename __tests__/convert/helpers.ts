@@ -55,12 +55,17 @@ export const CASES: Case[] = [
  * saturate, which is not what the model is for.
  */
 export function textLines(count: number, h: number, w: number, seed = 5): SampleSource {
+  return drawn(count, seed, (random) => textLine(h, w, random));
+}
+
+/** `count` samples of input x, each drawn by `draw` from one seeded generator. */
+function drawn(count: number, seed: number, draw: (random: () => number) => Tensor): SampleSource {
   return {
     count,
     kind: 'data',
     async *samples() {
       const random = rng(seed);
-      for (let s = 0; s < count; s++) yield { x: textLine(h, w, random) };
+      for (let s = 0; s < count; s++) yield { x: draw(random) };
     },
   };
 }
@@ -87,14 +92,7 @@ function textLine(h: number, w: number, random: () => number): Tensor {
  * [0, 1] on each (noise and single short lines leave it near 0, so every output would agree trivially).
  */
 export function textPages(count: number, h: number, w: number, seed = 3): SampleSource {
-  return {
-    count,
-    kind: 'data',
-    async *samples() {
-      const random = rng(seed);
-      for (let s = 0; s < count; s++) yield { x: textPage(h, w, random) };
-    },
-  };
+  return drawn(count, seed, (random) => textPage(h, w, random));
 }
 
 function textPage(h: number, w: number, random: () => number): Tensor {

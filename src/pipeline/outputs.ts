@@ -40,7 +40,7 @@ export function writeOutputs(
   for (const format of formats) {
     const file = path.join(o.output, `${stem}_${suffix}.${format}`);
     if (format === 'onnx') {
-      const onnx = o.scheme === 'none' ? result : { ...result, graph: onnxGraph(result.graph, o) };
+      const onnx = o.scheme === 'none' ? result : { ...result, graph: onnxGraph(result, o) };
       writeOnnxFile(onnx, file);
     } else {
       const bytes = tfliteBytes(inputFormat, result, o, !o.formats, produced.warnings);
@@ -55,11 +55,11 @@ export function writeOutputs(
 }
 
 /** What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. */
-export function onnxGraph(g: Graph, o: Pick<QuantizeOptions, 'onnx_format'>): Graph {
-  const integer = hardActivationsAsIntegerOps(g);
-  if (o.onnx_format !== 'qdq') return integer;
-  // uint8 zero points can coincide (int8 -128 and 0 both become 0): shared again after.
-  return shareConstants(activationsAsUint8(integer)).graph;
+export function onnxGraph(model: Model, o: Pick<QuantizeOptions, 'onnx_format'>): Graph {
+  const integer = hardActivationsAsIntegerOps(model);
+  // Equal constants the passes add (each rewrite its own; uint8 zero points where int8 -128 and 0 both
+  // become 0) are shared again after.
+  return shareConstants(o.onnx_format === 'qdq' ? activationsAsUint8(integer) : integer).graph;
 }
 
 function tfliteBytes(

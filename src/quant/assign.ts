@@ -1,6 +1,6 @@
 import { attrFloat } from '../ir/attrs.js';
 import type { DType } from '../ir/dtype.js';
-import { indexGraph, topoSort, type Graph, type Node } from '../ir/graph.js';
+import { indexGraph, topoSort, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
 import type { Range } from './observers.js';
 import { affineActivation, affineZeroPoint, perTensor, pow2ActivationScale, type QParams } from './params.js';
 import { isFusableActivation, quantRule, type QuantRule } from './rules.js';
@@ -84,13 +84,25 @@ function rangesRead(g: Graph, quantized: Set<Node>): string[] {
         tensors.add(out);
         continue;
       }
-      const consumers = index.consumers.get(out) ?? [];
-      const act = consumers.length === 1 && !index.graphOutputs.has(out) ? consumers[0]! : undefined;
-      const fused = act && quantized.has(act) && isFusableActivation(act, g) && act.outputs[0];
-      tensors.add(fused ? act.outputs[0]! : out);
+      tensors.add(fusedActivationOutput(g, index, quantized, out) ?? out);
     }
   }
   return [...tensors];
+}
+
+/**
+ * The output of the quantized ReLU/Clip that alone reads `out` (a Conv/Gemm/MatMul output the pair runs
+ * as one fused int8 op, so `out` takes the activation's range), else undefined.
+ */
+function fusedActivationOutput(
+  g: Graph,
+  index: GraphIndex,
+  quantized: Set<Node>,
+  out: string,
+): string | undefined {
+  const consumers = index.consumers.get(out) ?? [];
+  const act = consumers.length === 1 && !index.graphOutputs.has(out) ? consumers[0]! : undefined;
+  return act && quantized.has(act) && isFusableActivation(act, g) ? act.outputs[0] || undefined : undefined;
 }
 
 function unsupportedBecause(
@@ -161,10 +173,7 @@ export function assignActivationParams(
       } else if (typeof rule.output === 'object') {
         params.set(out, perTensor(rule.output.scale, rule.output.zeroPoint));
       } else {
-        const consumers = index.consumers.get(out) ?? [];
-        const act = consumers.length === 1 && !index.graphOutputs.has(out) ? consumers[0]! : undefined;
-        const fused = act && plan.quantized.has(act) && isFusableActivation(act, g) && act.outputs[0];
-        const p = fromRange(fused ? act.outputs[0]! : out);
+        const p = fromRange(fusedActivationOutput(g, index, plan.quantized, out) ?? out);
         params.set(out, s.scheme === 'affine' ? offTies(node, g, p, params, weightParams) : p);
       }
     }

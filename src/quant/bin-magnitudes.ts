@@ -6,6 +6,7 @@
  * -0 and 0 occur, which no range depends on) and serves small tensors, where copying in and out costs
  * more than it saves, and runtimes without WebAssembly SIMD.
  */
+import { webAssembly as api, type WebAssemblyApi } from '../runtime/integer/wasm/api.js';
 import { name, op, section, uleb, vec } from '../runtime/integer/wasm/assembler.js';
 
 /**
@@ -54,19 +55,6 @@ export function binMagnitudesJs(
  * out (about 5 us per call). Per value, WebAssembly takes about 2.2 ns and JS 6.
  */
 const WASM_MIN = 2048;
-
-/** The part of the WebAssembly JS API used here (the project's lib settings carry no WebAssembly types). */
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => Memory;
-}
-const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 interface Kernel {
   run(data: Float32Array, bins: Float64Array, inv: number, ext: Float64Array): number;
@@ -139,6 +127,7 @@ const f64convertU = [0xb8];
 const truncSatU = [0xfc, 3];
 const geU = [0x4f];
 const gtU = [0x4b];
+const LANES = [0, 1, 2, 3];
 const simd = (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm];
 const v128const = (bytes: ArrayLike<number>) => simd(12, ...Array.from(bytes));
 /** i8x16.shuffle of two vectors by 32-bit lanes (0-3 the first's, 4-7 the second's). */
@@ -180,25 +169,32 @@ function moduleBytes(): Uint8Array {
   const [a, lo4, hi4, inv2, n2, n4, base4, past4, mask4, d0, d1] = [
     15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
   ];
+  /** ext = v if `v cmp ext` else ext, for the f64 `v` on the stack (kept in local v). */
+  const keep = (cmp: number[], ext: number) => [
+    ...op.tee(v),
+    ...op.get(ext),
+    ...op.get(v),
+    ...op.get(ext),
+    ...cmp,
+    ...op.select,
+    ...op.set(ext),
+  ];
+  /** The address of f64 slot `i` (a local) from the base address in local `base`. */
+  const slotOf = (base: number, i: number) => [
+    ...op.get(base),
+    ...op.get(i),
+    ...op.i32(3),
+    ...op.shl,
+    ...op.add,
+  ];
   /** One value at `data` + `offset` into the first copy (scalar). */
   const value = (offset: number) => [
     ...op.get(data),
     ...f32load(offset),
     ...f64promote,
-    ...op.tee(v),
-    ...op.get(lo),
+    ...keep(f64lt, lo),
     ...op.get(v),
-    ...op.get(lo),
-    ...f64lt,
-    ...op.select,
-    ...op.set(lo),
-    ...op.get(v),
-    ...op.get(hi),
-    ...op.get(v),
-    ...op.get(hi),
-    ...f64gt,
-    ...op.select,
-    ...op.set(hi),
+    ...keep(f64gt, hi),
     ...op.get(v),
     ...f64abs,
     ...op.get(inv),
@@ -284,40 +280,18 @@ function moduleBytes(): Uint8Array {
     ...i32x4shl,
     ...op.get(base4),
     ...i32x4add,
-    ...op.tee(a),
-    ...i32x4lane(0),
-    ...increment,
-    ...op.get(a),
-    ...i32x4lane(1),
-    ...increment,
-    ...op.get(a),
-    ...i32x4lane(2),
-    ...increment,
-    ...op.get(a),
-    ...i32x4lane(3),
-    ...increment,
+    ...op.set(a),
+    ...LANES.flatMap((l) => [...op.get(a), ...i32x4lane(l), ...increment]),
   ];
   const mergeLane = (l: number) => [
     ...op.get(lo4),
     ...f32x4lane(l),
     ...f64promote,
-    ...op.tee(v),
-    ...op.get(lo),
-    ...op.get(v),
-    ...op.get(lo),
-    ...f64lt,
-    ...op.select,
-    ...op.set(lo),
+    ...keep(f64lt, lo),
     ...op.get(hi4),
     ...f32x4lane(l),
     ...f64promote,
-    ...op.tee(v),
-    ...op.get(hi),
-    ...op.get(v),
-    ...op.get(hi),
-    ...f64gt,
-    ...op.select,
-    ...op.set(hi),
+    ...keep(f64gt, hi),
   ];
   const body = [
     ...op.get(n),
@@ -402,24 +376,10 @@ function moduleBytes(): Uint8Array {
     ...op.br(0),
     ...op.end,
     ...op.end,
-    ...mergeLane(0),
-    ...mergeLane(1),
-    ...mergeLane(2),
-    ...mergeLane(3),
+    ...LANES.flatMap(mergeLane),
     // past += the lanes' counts
     ...op.get(past),
-    ...op.get(past4),
-    ...i32x4lane(0),
-    ...op.add,
-    ...op.get(past4),
-    ...i32x4lane(1),
-    ...op.add,
-    ...op.get(past4),
-    ...i32x4lane(2),
-    ...op.add,
-    ...op.get(past4),
-    ...i32x4lane(3),
-    ...op.add,
+    ...LANES.flatMap((l) => [...op.get(past4), ...i32x4lane(l), ...op.add]),
     ...op.set(past),
     // first copy += second copy; second copy = 0 (slots 0..n, the past-the-end slot included)
     ...op.i32(0),
@@ -430,27 +390,15 @@ function moduleBytes(): Uint8Array {
     ...op.get(n),
     ...gtU,
     ...op.brIf(1),
-    ...op.get(bins),
-    ...op.get(index),
-    ...op.i32(3),
-    ...op.shl,
-    ...op.add,
+    ...slotOf(bins, index),
     ...op.tee(end),
     ...op.get(end),
     ...f64load(0),
-    ...op.get(second),
-    ...op.get(index),
-    ...op.i32(3),
-    ...op.shl,
-    ...op.add,
+    ...slotOf(second, index),
     ...f64load(0),
     ...f64add,
     ...f64store(0),
-    ...op.get(second),
-    ...op.get(index),
-    ...op.i32(3),
-    ...op.shl,
-    ...op.add,
+    ...slotOf(second, index),
     ...f64const(0),
     ...f64store(0),
     ...op.get(index),

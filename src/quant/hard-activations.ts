@@ -1,5 +1,7 @@
-import { indexGraph, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
+import { attrFloat } from '../ir/attrs.js';
+import { opsetVersion, type Graph, type Model, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { rulePass, type Rule, type RuleContext } from '../passes/rewrite.js';
 
 /**
  * Writes the quantized HardSwish and HardSigmoid of a QDQ graph as ops ONNX Runtime fuses into integer
@@ -25,111 +27,135 @@ import { Tensor } from '../ir/tensor.js';
  * rounded once by at most |x| / 510 where |x| < 3 (outside, hardsigmoid is exactly 0 or 1): 3 / (510 *
  * step of y) steps at most, under half a step for any output range wider than about [-0.4, 3]. TFLite's
  * fixed-point int8 HARD_SWISH is a step off on some inputs too.
+ *
+ * Rules of the rewrite engine; the constants each rewrite adds are shared again by the caller
+ * (shareConstants).
  */
-export function hardActivationsAsIntegerOps(g: Graph): Graph {
-  const index = indexGraph(g);
-  const swish = new Set(g.nodes.filter((n) => n.opType === 'HardSwish' && isQuantized(n, index)));
-  const sigmoid = new Set(g.nodes.filter((n) => n.opType === 'HardSigmoid' && exactOnItsGrid(g, n, index)));
-  if (swish.size === 0 && sigmoid.size === 0) return g;
-  const out = g.clone();
-  const names = new Set([
-    ...out.nodes.flatMap((n) => [...n.inputs, ...n.outputs]),
-    ...out.initializers.keys(),
-  ]);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
-    names.add(name);
-    return name;
-  };
-  // int8 like every activation here; activationsAsUint8 moves them to uint8 with the rest for the QDQ file.
-  const [low, zero] = [fresh('hard_zp_m128'), fresh('hard_zp_0')];
-  out.initializers.set(low, new Tensor('int8', [], Int8Array.of(-128)));
-  out.initializers.set(zero, new Tensor('int8', [], Int8Array.of(0)));
-  const nodes: Node[] = [];
-  /** A float constant c > 0 as ORT's QLinearAdd wants it: DequantizeLinear of int8 127 at c / 127. */
-  const constants = new Map<number, string>();
-  const constant = (c: number): string => {
-    let name = constants.get(c);
-    if (name) return name;
-    const [values, scale] = [fresh(`hard_const_${c}_q`), fresh(`hard_const_${c}_scale`)];
-    out.initializers.set(values, new Tensor('int8', [], Int8Array.of(127)));
-    out.initializers.set(scale, Tensor.float32([], [c / 127]));
-    name = fresh(`hard_const_${c}`);
-    nodes.push(dq([values, scale, zero], name));
-    constants.set(c, name);
-    return name;
-  };
-  const scalar = (base: string, v: number) => {
-    const name = fresh(base);
-    out.initializers.set(name, Tensor.float32([], [v]));
-    return name;
-  };
-  const [sixGrid, unitGrid] = swish.size
-    ? [scalar('hard_scale_6_255', 6 / 255), scalar('hard_scale_1_255', 1 / 255)]
-    : [];
-  const outIndex = indexGraph(out);
-  const rest: Node[] = [];
-  for (const [i, n] of out.nodes.entries()) {
-    const original = g.nodes[i]!;
-    const [x, y] = [n.inputs[0]!, n.outputs[0]!];
-    const base = n.name || y;
-    if (swish.has(original)) {
-      const [sum, q, h] = [fresh(`${base}_plus3`), fresh(`${base}_relu6_q`), fresh(`${base}_hsigmoid`)];
-      rest.push(
-        binary('Add', `${base}_add3`, x, constant(3), sum),
-        qdqNode('QuantizeLinear', [sum, sixGrid!, low], q),
-        dq([q, unitGrid!, low], h),
-        binary('Mul', `${base}_mul`, x, h, y),
-      );
-    } else if (sigmoid.has(original)) {
-      const { alpha, beta } = hardSigmoidParams(n);
-      rest.push(binary('Add', `${base}_add`, x, constant(beta / alpha), y));
-      for (const q of outIndex.consumers.get(y) ?? []) {
-        const s = out.initializers.get(q.inputs[1]!)!.toFloat32()[0]!;
-        q.inputs[1] = scalar(`${base}_scale_over_alpha`, s / alpha);
-      }
-    } else rest.push(n);
-  }
-  out.nodes = [...nodes, ...rest];
-  const read = new Set(out.nodes.flatMap((n) => n.inputs));
-  for (const name of [low, zero]) if (!read.has(name)) out.initializers.delete(name);
-  return out;
+export function hardActivationsAsIntegerOps(model: Model): Graph {
+  const ctx = { opset: opsetVersion(model) ?? 13, irVersion: model.irVersion };
+  return rulePass([hardSwish, hardSigmoid])(model.graph, ctx).graph;
 }
 
-const qdqNode = (opType: string, inputs: string[], output: string): Node => ({
-  name: '',
+const hardSwish: Rule = {
+  name: 'hard-swish-integer',
+  roots: ['HardSwish'],
+  match(n, cx) {
+    if (!isQuantized(n, cx)) return undefined;
+    const [x, y] = [n.inputs[0]!, n.outputs[0]!];
+    const base = n.name || y;
+    const added = new Added(cx);
+    const [low, sixGrid, unitGrid] = [
+      added.int8('hard_zp_m128', -128),
+      added.float('hard_scale_6_255', 6 / 255),
+      added.float('hard_scale_1_255', 1 / 255),
+    ];
+    const [sum, q, h] = [
+      cx.fresh(`${base}_plus3`),
+      cx.fresh(`${base}_relu6_q`),
+      cx.fresh(`${base}_hsigmoid`),
+    ];
+    return {
+      remove: [n],
+      add: [
+        ...added.constant(3),
+        node('Add', `${base}_add3`, [x, added.last], sum),
+        node('QuantizeLinear', '', [sum, sixGrid, low], q),
+        node('DequantizeLinear', '', [q, unitGrid, low], h),
+        node('Mul', `${base}_mul`, [x, h], y),
+      ],
+      initializers: added.initializers,
+    };
+  },
+};
+
+const hardSigmoid: Rule = {
+  name: 'hard-sigmoid-integer',
+  roots: ['HardSigmoid'],
+  match(n, cx) {
+    if (!exactOnItsGrid(n, cx)) return undefined;
+    const { alpha, beta } = hardSigmoidParams(n);
+    const [x, y] = [n.inputs[0]!, n.outputs[0]!];
+    const base = n.name || y;
+    const added = new Added(cx);
+    const quantizers = cx.consumers(y);
+    return {
+      remove: [n, ...quantizers],
+      add: [
+        ...added.constant(beta / alpha),
+        node('Add', `${base}_add`, [x, added.last], y),
+        // each QuantizeLinear again, at its scale / alpha
+        ...quantizers.map((q) => {
+          const s = cx.constant(q.inputs[1]!)!.toFloat32()[0]!;
+          const scale = added.float(`${base}_scale_over_alpha`, s / alpha);
+          return { ...q, inputs: [y, scale, ...q.inputs.slice(2)] };
+        }),
+      ],
+      initializers: added.initializers,
+    };
+  },
+};
+
+/** The initializers (and constant DequantizeLinear) one rewrite adds, under fresh names. */
+class Added {
+  readonly initializers: [string, Tensor][] = [];
+  /** The output of the last `constant`. */
+  last = '';
+
+  constructor(private readonly cx: RuleContext) {}
+
+  float(base: string, v: number): string {
+    return this.add(base, Tensor.float32([], [v]));
+  }
+
+  int8(base: string, v: number): string {
+    return this.add(base, new Tensor('int8', [], Int8Array.of(v)));
+  }
+
+  /**
+   * A float constant c > 0 as ORT's QLinearAdd wants it: DequantizeLinear of int8 127 at c / 127, one per
+   * value in the graph (a later rewrite reads the one an earlier one added).
+   */
+  constant(c: number): Node[] {
+    const shared = `hard_const_${c}`;
+    const existing = this.cx.producer(shared);
+    if (existing?.opType === 'DequantizeLinear' && existing.name === shared) {
+      this.last = shared;
+      return [];
+    }
+    const values = this.int8(`${shared}_q`, 127);
+    const scale = this.float(`${shared}_scale`, c / 127);
+    const zero = this.int8('hard_zp_0', 0);
+    this.last = this.cx.fresh(shared);
+    return [node('DequantizeLinear', this.last, [values, scale, zero], this.last)];
+  }
+
+  private add(base: string, t: Tensor): string {
+    const name = this.cx.fresh(base);
+    this.initializers.push([name, t]);
+    return name;
+  }
+}
+
+const node = (opType: string, name: string, inputs: string[], output: string): Node => ({
+  name,
   opType,
   domain: '',
   inputs,
   outputs: [output],
   attrs: {},
 });
-const dq = (inputs: string[], output: string) => qdqNode('DequantizeLinear', inputs, output);
-const binary = (opType: string, name: string, a: string, b: string, output: string): Node => ({
-  name,
-  opType,
-  domain: '',
-  inputs: [a, b],
-  outputs: [output],
-  attrs: {},
-});
 
 function hardSigmoidParams(n: Node): { alpha: number; beta: number } {
-  const attr = (key: string, fallback: number) => {
-    const a = n.attrs[key];
-    return a?.kind === 'float' ? a.value : fallback;
-  };
-  return { alpha: attr('alpha', 0.2), beta: attr('beta', 0.5) };
+  return { alpha: attrFloat(n, 'alpha', 0.2), beta: attrFloat(n, 'beta', 0.5) };
 }
 
 /** Reads a DequantizeLinear; only QuantizeLinear nodes read its output (int8 in and out). */
-function isQuantized(n: Node, index: GraphIndex): boolean {
-  if (n.domain !== '' || index.producer.get(n.inputs[0]!)?.opType !== 'DequantizeLinear') return false;
-  const readers = index.consumers.get(n.outputs[0]!) ?? [];
+function isQuantized(n: Node, cx: RuleContext): boolean {
+  if (cx.producer(n.inputs[0]!)?.opType !== 'DequantizeLinear') return false;
+  const readers = cx.consumers(n.outputs[0]!);
   return (
     readers.length > 0 &&
-    !index.graphOutputs.has(n.outputs[0]!) &&
+    !cx.isGraphOutput(n.outputs[0]!) &&
     readers.every((r) => r.opType === 'QuantizeLinear' && r.domain === '')
   );
 }
@@ -138,15 +164,12 @@ function isQuantized(n: Node, index: GraphIndex): boolean {
  * A quantized HardSigmoid whose output grids (per-tensor int8) start at 0 and end at most half a step
  * past 1, so that the QuantizeLinear's saturation is the clamp; and whose Add constant ORT can take.
  */
-function exactOnItsGrid(g: Graph, n: Node, index: GraphIndex): boolean {
-  if (!isQuantized(n, index)) return false;
+function exactOnItsGrid(n: Node, cx: RuleContext): boolean {
+  if (!isQuantized(n, cx)) return false;
   const { alpha, beta } = hardSigmoidParams(n);
   if (!(alpha > 0 && beta > 0)) return false;
-  return (index.consumers.get(n.outputs[0]!) ?? []).every((q) => {
-    const [scale, zp] = [
-      g.initializers.get(q.inputs[1]!),
-      q.inputs[2] ? g.initializers.get(q.inputs[2]) : undefined,
-    ];
+  return cx.consumers(n.outputs[0]!).every((q) => {
+    const [scale, zp] = [cx.constant(q.inputs[1]!), q.inputs[2] ? cx.constant(q.inputs[2]) : undefined];
     if (!scale || scale.data.length !== 1 || !zp || zp.dtype !== 'int8' || zp.data.length !== 1) return false;
     const s = scale.toFloat32()[0]!;
     return Number(zp.data[0]) === -128 && s * 255 <= 1 + s / 2;

@@ -61,16 +61,12 @@ export function tieFreeScale(op: TieOp, a: Int8Params, b: Int8Params, out: Int8P
   return out.scale;
 }
 
-/** Whether every value the op can produce inside the int8 range lies clear of a half step. */
-export function isTieFree(op: TieOp, a: Int8Params, b: Int8Params, out: Int8Params): boolean {
-  return tieFree(op, a.scale, centred(a), b.scale, centred(b), out);
-}
-
 /** The operand's int8 values less its zero point. */
 const centred = (p: Int8Params) => Float64Array.from(p.values ?? ALL_INT8, (q) => q - p.zeroPoint);
 
 /**
- * The check over all 256 x 256 operand pairs. It runs for each candidate scale of each Mul/Add/HardSigmoid
+ * Whether every value the op can produce inside the int8 range lies clear of a half step: the check over
+ * all 256 x 256 operand pairs. It runs for each candidate scale of each Mul/Add/HardSigmoid
  * output (PP-OCRv4 det: ~100 outputs, up to 2,000 candidates each), so it loops over typed arrays of the
  * centred operands, built once per output, with the per-row products and margins hoisted.
  */

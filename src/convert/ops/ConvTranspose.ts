@@ -3,6 +3,7 @@ import { attrInt, attrInts, attrString, int } from '../../ir/attrs.js';
 import type { Node } from '../../ir/graph.js';
 import { fusedActivationOf } from '../fuse-activations.js';
 import { int32s } from './common/constants.js';
+import { emitStridedSlice } from './common/slice.js';
 import { PADDING } from './common/window.js';
 import { biasTensor, weightTensor } from './common/weights.js';
 import type { LowerContext, OpMapping } from './types.js';
@@ -127,23 +128,7 @@ function padBegin(node: Node, inHW: number[], outHW: number[], full: number[]): 
 /** The output: rows [begin, begin + out) of the full result, in the output's NHWC layout. */
 function sliceOut(cx: LowerContext, full: string, begin: number[], outHW: number[]): void {
   const [n, c] = [cx.outShape(0)[0]!, cx.outShape(0)[1]!];
-  const name = (what: string, v: number[]) => cx.addConstant(`${full}_${what}`, int32s(v));
-  cx.emit(
-    'STRIDED_SLICE',
-    [
-      full,
-      name('begin', [0, begin[0]!, begin[1]!, 0]),
-      name('end', [n, begin[0]! + outHW[0]!, begin[1]! + outHW[1]!, c]),
-      name('strides', [1, 1, 1, 1]),
-    ],
-    [cx.output(0)],
-    {
-      begin_mask: int(0),
-      end_mask: int(0),
-      ellipsis_mask: int(0),
-      new_axis_mask: int(0),
-      shrink_axis_mask: int(0),
-      offset: int(0),
-    },
-  );
+  const [b0, b1] = [begin[0]!, begin[1]!];
+  const slice = { begin: [0, b0, b1, 0], end: [n, b0 + outHW[0]!, b1 + outHW[1]!, c], strides: [1, 1, 1, 1] };
+  emitStridedSlice(cx, full, slice, cx.output(0));
 }

@@ -33,14 +33,24 @@ export function stridedSlice(cx: LowerContext, slices: AxisSlice[], out: string)
     [begin[j], end[j], strides[j]] = [s.begin, s.end, s.step];
     if (s.end < 0) endMask |= 1 << j;
   }
+  emitStridedSlice(cx, cx.input(0), { begin, end, strides, endMask }, out);
+}
+
+/** STRIDED_SLICE of `input` into `out` by physical begin/end/strides (constants named after `out`). */
+export function emitStridedSlice(
+  cx: LowerContext,
+  input: string,
+  s: { begin: number[]; end: number[]; strides: number[]; endMask?: number },
+  out: string,
+): void {
   const name = (what: string, v: number[]) => cx.addConstant(`${out}_${what}`, int32s(v));
   cx.emit(
     'STRIDED_SLICE',
-    [cx.input(0), name('begin', begin), name('end', end), name('strides', strides)],
+    [input, name('begin', s.begin), name('end', s.end), name('strides', s.strides)],
     [out],
     {
       begin_mask: int(0),
-      end_mask: int(endMask),
+      end_mask: int(s.endMask ?? 0),
       ellipsis_mask: int(0),
       new_axis_mask: int(0),
       shrink_axis_mask: int(0),

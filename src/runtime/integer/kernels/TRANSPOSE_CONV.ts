@@ -7,7 +7,7 @@ import {
   inputParams,
   KernelError,
   outputParams,
-  requireDtype,
+  weightedOperands,
 } from './common/params.js';
 import { channelRescale } from './common/rescale.js';
 import { windowAttrs, windowGeometry } from './common/window.js';
@@ -23,11 +23,7 @@ export const TRANSPOSE_CONV: IntegerKernel = {
   opType: 'TRANSPOSE_CONV',
   prepare(cx: KernelContext) {
     const shape = constantInts(cx, 0, 'output_shape');
-    const w = requireDtype(cx, 1, 'int8');
-    const x = requireDtype(cx, 2, 'int8');
-    const b = cx.inputs[3]?.name ? requireDtype(cx, 3, 'int32') : undefined;
-    if (!w.data) throw new KernelError(cx, 'weights must be constant');
-    if (b && !b.data) throw new KernelError(cx, 'bias must be constant');
+    const { x, w, b } = weightedOperands(cx, { x: 2, w: 1, b: 3 });
     const [N, H, W, IC] = x.shape as [number, number, number, number];
     const [OC, KH, KW, WC] = w.shape as [number, number, number, number];
     if (x.shape.length !== 4 || w.shape.length !== 4 || WC !== IC)
@@ -58,8 +54,8 @@ export const TRANSPOSE_CONV: IntegerKernel = {
     for (let oc = 0; oc < OC; oc++)
       for (let t = 0; t < KH * KW; t++)
         for (let ic = 0; ic < IC; ic++) wt[(t * IC + ic) * OC + oc] = src[(oc * KH * KW + t) * IC + ic]!;
-    const acc = new Float64Array(OH * OW * OC);
-    const ints = new Int32Array(OH * OW * OC);
+    // sums of at most KH*KW*IC products of |x - z| <= 255 and |w| <= 127: exact in int32
+    const acc = new Int32Array(OH * OW * OC);
     const centred = new Float64Array(IC);
     return {
       outputs: [{ dtype: 'int8' as const, shape: [N, OH, OW, OC] }],
@@ -88,10 +84,8 @@ export const TRANSPOSE_CONV: IntegerKernel = {
                 }
               }
             }
-          // sums of at most KH*KW*IC products of |x| <= 255 and |w| <= 127: exact in doubles and in int32
-          for (let i = 0; i < ints.length; i++) ints[i] = acc[i]!;
           rescale.rows(
-            ints,
+            acc,
             OH * OW,
             (output as Int8Array).subarray(n * OH * OW * OC, (n + 1) * OH * OW * OC),
             OC,

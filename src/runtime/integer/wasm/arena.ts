@@ -1,3 +1,4 @@
+import { webAssembly as api, type WasmMemory as Memory } from './api.js';
 import { int8ModuleBytes } from './int8-module.js';
 
 type Gemm = (a: number, b: number, c: number, rows: number, n: number, kp: number, ldc: number) => void;
@@ -25,19 +26,6 @@ type DwConv = (
   c: number,
   cp: number,
 ) => void;
-
-/** The part of the WebAssembly JS API used here (the project's lib settings carry no WebAssembly types). */
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => Memory;
-}
-const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 let compiled: object | null | undefined;
 

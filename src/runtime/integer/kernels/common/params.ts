@@ -89,13 +89,16 @@ export function requireDtype(cx: KernelContext, i: number, ...dtypes: string[]):
 }
 
 /**
- * The operands of a weighted op (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED): int8 input, constant int8
- * weights, optional constant int32 bias.
+ * The operands of a weighted op (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; TRANSPOSE_CONV has them at
+ * other inputs): int8 input, constant int8 weights, optional constant int32 bias.
  */
-export function weightedOperands(cx: KernelContext): { x: ValueMeta; w: ValueMeta; b?: ValueMeta } {
-  const x = requireDtype(cx, 0, 'int8');
-  const w = requireDtype(cx, 1, 'int8');
-  const b = cx.inputs[2]?.name ? requireDtype(cx, 2, 'int32') : undefined;
+export function weightedOperands(
+  cx: KernelContext,
+  at = { x: 0, w: 1, b: 2 },
+): { x: ValueMeta; w: ValueMeta; b?: ValueMeta } {
+  const x = requireDtype(cx, at.x, 'int8');
+  const w = requireDtype(cx, at.w, 'int8');
+  const b = cx.inputs[at.b]?.name ? requireDtype(cx, at.b, 'int32') : undefined;
   if (!w.data) throw new KernelError(cx, 'weights must be constant');
   if (b && !b.data) throw new KernelError(cx, 'bias must be constant');
   return b ? { x, w, b } : { x, w };
