@@ -4,7 +4,7 @@ import { int8KernelsMaySaturate } from '../runtime/cpu.js';
 import { createOrtSession, ortBackend, type OrtSession } from '../runtime/ort.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
-import { MetricAccumulator, type OutputMetrics } from './metrics.js';
+import { classAxis, MetricAccumulator, type OutputMetrics } from './metrics.js';
 
 export interface LayerError {
   tensor: string;
