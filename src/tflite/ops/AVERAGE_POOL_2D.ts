@@ -1,13 +1,17 @@
-import { pow2Averager } from '../fixed-point.js';
-import type { IntegerKernel } from '../types.js';
-import { poolKernel, poolSetup } from './common/pool.js';
+import { pow2Averager } from '../../runtime/integer/fixed-point.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import { poolKernel, poolSetup } from '../../runtime/integer/kernels/common/pool.js';
+import { defineBuiltin } from './common/builtin.js';
+import { sameAsInput } from './common/int8.js';
+import { POOL_2D_OPTIONS } from './common/options.js';
+import { int16PoolLike } from './common/version.js';
 
 /**
  * Mean over the in-bounds part of each window (count = taps inside the input). affine (TFLite reference,
  * which LiteRT runs): the sum of the stored int8 values divided by the count, rounded half away from zero.
  * pow2: Σ(q - z_x) (s_x / s_y) / count with the scheme's rounding (`pow2Averager`).
  */
-export const AVERAGE_POOL_2D: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'AVERAGE_POOL_2D',
   prepare(cx) {
     const { shape, finish, clampOnly, x, y } = poolSetup(cx);
@@ -43,3 +47,11 @@ export const AVERAGE_POOL_2D: IntegerKernel = {
     });
   },
 };
+
+export const AVERAGE_POOL_2D = defineBuiltin({
+  name: 'AVERAGE_POOL_2D',
+  options: POOL_2D_OPTIONS,
+  version: int16PoolLike,
+  int8: sameAsInput,
+  kernel,
+});

@@ -1,5 +1,5 @@
-import { attrInt } from '../../../ir/attrs.js';
-import type { IntegerKernel } from '../types.js';
+import { attrInt } from '../../ir/attrs.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
 import {
   activationRange,
   fusedActivation,
@@ -8,16 +8,20 @@ import {
   KernelError,
   outputParams,
   sizeOf,
-} from './common/params.js';
-import { requantizeFunction } from './common/requantize.js';
-import { normalizeAxis } from './common/view.js';
+} from '../../runtime/integer/kernels/common/params.js';
+import { requantizeFunction } from '../../runtime/integer/kernels/common/requantize.js';
+import { normalizeAxis } from '../../runtime/integer/kernels/common/view.js';
+import { defineBuiltin } from './common/builtin.js';
+import { allSameAll } from './common/int8.js';
+import { activation, field, optionsTable } from './common/options.js';
+import { first, inp, is } from './common/version.js';
 
 /**
  * Joins inputs along `axis`. An int8 input whose parameters differ from the output's is requantized
  * (TFLite's int8 kernel demands equal parameters; this is its generalisation), then clamped to the fused
  * activation's range.
  */
-export const CONCATENATION: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'CONCATENATION',
   prepare(cx) {
     const inputs = cx.inputs;
@@ -71,3 +75,15 @@ export const CONCATENATION: IntegerKernel = {
     };
   },
 };
+
+export const CONCATENATION = defineBuiltin({
+  name: 'CONCATENATION',
+  options: optionsTable('ConcatenationOptions', [field('axis', 'int'), activation]),
+  version: first(
+    [(s) => is(inp(s, 0), 'UINT32'), 4],
+    [(s) => is(inp(s, 0), 'INT16'), 3],
+    [(s) => is(inp(s, 0), 'INT8'), 2],
+  ),
+  int8: allSameAll,
+  kernel,
+});

@@ -1,5 +1,11 @@
-import type { IntegerKernel, KernelContext } from '../types.js';
-import { MAX_PACKED_TERMS, packedDots, packPairs, plainDots, type DotLayout } from './common/packed.js';
+import type { IntegerKernel, KernelContext } from '../../runtime/integer/types.js';
+import {
+  MAX_PACKED_TERMS,
+  packedDots,
+  packPairs,
+  plainDots,
+  type DotLayout,
+} from '../../runtime/integer/kernels/common/packed.js';
 import {
   activationRange,
   channelScales,
@@ -8,17 +14,35 @@ import {
   KernelError,
   outputParams,
   weightedOperands,
-} from './common/params.js';
-import { Int8Gemm } from './common/gemm.js';
-import { channelRescale } from './common/rescale.js';
-import { PaddedImage, windowAttrs, windowGeometry, type Window, type WindowAttrs } from './common/window.js';
+} from '../../runtime/integer/kernels/common/params.js';
+import { Int8Gemm } from '../../runtime/integer/kernels/common/gemm.js';
+import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import {
+  PaddedImage,
+  windowAttrs,
+  windowGeometry,
+  type Window,
+  type WindowAttrs,
+} from '../../runtime/integer/kernels/common/window.js';
+import { defineBuiltin } from './common/builtin.js';
+import { weighted } from './common/int8.js';
+import {
+  activation,
+  dilations,
+  optionsTable,
+  padding,
+  quantizedBiasType,
+  strideH,
+  strideW,
+} from './common/options.js';
+import { first, hybrid, inp, io, opt, type OpSig } from './common/version.js';
 
 /**
  * x [N,H,W,C] * w [OC,KH,KW,C/groups] + bias [OC] -> y [N,OH,OW,OC]: the int32 accumulators Σ x w of a
  * whole image, then the scheme's rescale over them. The accumulators come from the WebAssembly int8 GEMM
  * on an im2col of the image, or (grouped convs, no WebAssembly SIMD) from JS loops (packed.ts).
  */
-export const CONV_2D: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'CONV_2D',
   prepare(cx: KernelContext) {
     const { x, w, b } = weightedOperands(cx);
@@ -136,4 +160,34 @@ function dotLayout(
         return (kh * a.dilationH * Wp + kw * a.dilationW) * C;
       });
   return { bases, taps, run: rows ? a.kW * IC : IC };
+}
+
+export const CONV_2D = defineBuiltin({
+  name: 'CONV_2D',
+  options: optionsTable('Conv2DOptions', [
+    padding,
+    strideW,
+    strideH,
+    activation,
+    ...dilations,
+    quantizedBiasType,
+  ]),
+  version: first(
+    [(s) => io(s, 'INT16', 'INT8', 'INT16') && !!opt(s, 'quantized_bias_type'), 8],
+    [groupedConv, 6],
+    [(s) => io(s, 'INT16', 'INT16', 'INT16'), 4],
+    [(s) => io(s, 'INT8', 'INT8', 'INT8'), 3],
+    [(s) => io(s, 'INT8', 'INT4', 'INT8'), 7],
+    [(s) => hybrid(s) && inp(s, 1).scales > 1, 5],
+    [hybrid, 2],
+  ),
+  // Filters are OHWI: per-axis dim 0.
+  int8: weighted(0),
+  kernel,
+});
+
+/** Grouped convolution: the input has more channels than one filter covers (NHWC input, OHWI filter). */
+function groupedConv(s: OpSig): boolean {
+  const [input, filter] = [inp(s, 0).shape[3] ?? -1, inp(s, 1).shape[3] ?? -1];
+  return input > 0 && filter > 0 && input !== filter;
 }

@@ -1,5 +1,5 @@
-import { attrInt } from '../../../ir/attrs.js';
-import type { IntegerKernel, KernelContext } from '../types.js';
+import { attrInt } from '../../ir/attrs.js';
+import type { IntegerKernel, KernelContext } from '../../runtime/integer/types.js';
 import {
   activationRange,
   channelScales,
@@ -8,17 +8,21 @@ import {
   KernelError,
   outputParams,
   weightedOperands,
-} from './common/params.js';
-import { channelRescale } from './common/rescale.js';
-import type { WasmArena } from '../wasm/arena.js';
-import { PaddedImage, windowAttrs, windowGeometry } from './common/window.js';
+} from '../../runtime/integer/kernels/common/params.js';
+import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import type { WasmArena } from '../../runtime/integer/wasm/arena.js';
+import { PaddedImage, windowAttrs, windowGeometry } from '../../runtime/integer/kernels/common/window.js';
+import { defineBuiltin } from './common/builtin.js';
+import { weighted } from './common/int8.js';
+import { activation, dilations, field, optionsTable, padding, strideH, strideW } from './common/options.js';
+import { first, hybrid, inp, io, opt } from './common/version.js';
 
 /**
  * x [N,H,W,C] with w [1,KH,KW,C*m]: output channel c reads input channel floor(c / m). Σ over the taps
  * per output pixel and channel: in WebAssembly (multiplier 1), else in JS (doubles holding exact integers,
  * as in packed.ts).
  */
-export const DEPTHWISE_CONV_2D: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'DEPTHWISE_CONV_2D',
   prepare(cx: KernelContext) {
     const { x, w, b } = weightedOperands(cx);
@@ -187,3 +191,26 @@ function pixel(
     acc[o + c] = a;
   }
 }
+
+export const DEPTHWISE_CONV_2D = defineBuiltin({
+  name: 'DEPTHWISE_CONV_2D',
+  options: optionsTable('DepthwiseConv2DOptions', [
+    padding,
+    strideW,
+    strideH,
+    field('depth_multiplier', 'int'),
+    activation,
+    ...dilations,
+  ]),
+  version: first(
+    [(s) => io(s, 'INT16', 'INT16', 'INT16'), 5],
+    [(s) => hybrid(s) && inp(s, 1).scales > 1, 6],
+    [hybrid, 4],
+    [(s) => io(s, 'INT8', 'INT8', 'INT8'), 3],
+    [(s) => io(s, 'INT8', 'INT4', 'INT8'), 7],
+    [(s) => opt(s, 'dilation_w_factor') !== 1 || opt(s, 'dilation_h_factor') !== 1, 2],
+  ),
+  // Filters are 1HW(C*M): per-axis dim 3.
+  int8: weighted(3),
+  kernel,
+});

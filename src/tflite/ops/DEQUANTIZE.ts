@@ -1,8 +1,11 @@
-import type { IntegerKernel } from '../types.js';
-import { inputParams, requireDtype } from './common/params.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import { inputParams, requireDtype } from '../../runtime/integer/kernels/common/params.js';
+import { defineBuiltin } from './common/builtin.js';
+import { optionsTable } from './common/options.js';
+import { first, inp, is } from './common/version.js';
 
 /** int8 -> float32: s (q - z), in float32 (TFLite Dequantize). */
-export const DEQUANTIZE: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'DEQUANTIZE',
   prepare(cx) {
     const x = requireDtype(cx, 0, 'int8');
@@ -19,3 +22,15 @@ export const DEQUANTIZE: IntegerKernel = {
     };
   },
 };
+
+export const DEQUANTIZE = defineBuiltin({
+  name: 'DEQUANTIZE',
+  options: optionsTable('DequantizeOptions'),
+  version: first(
+    [(s) => is(inp(s, 0), 'INT4'), 6],
+    [(s) => is(inp(s, 0), 'INT16', 'FLOAT16'), 3],
+    [(s) => is(inp(s, 0), 'INT8') && inp(s, 0).scales > 1, 5],
+    [(s) => is(inp(s, 0), 'INT8'), 2],
+  ),
+  kernel,
+});

@@ -1,6 +1,12 @@
-import { attrInt } from '../../../ir/attrs.js';
-import type { IntegerKernel, KernelContext } from '../types.js';
-import { MAX_PACKED_TERMS, packedDots, packPairs, plainDots, type DotLayout } from './common/packed.js';
+import { attrInt } from '../../ir/attrs.js';
+import type { IntegerKernel, KernelContext } from '../../runtime/integer/types.js';
+import {
+  MAX_PACKED_TERMS,
+  packedDots,
+  packPairs,
+  plainDots,
+  type DotLayout,
+} from '../../runtime/integer/kernels/common/packed.js';
 import {
   activationRange,
   channelScales,
@@ -10,15 +16,25 @@ import {
   outputParams,
   weightedOperands,
   sizeOf,
-} from './common/params.js';
-import { Int8Gemm } from './common/gemm.js';
-import { channelRescale } from './common/rescale.js';
+} from '../../runtime/integer/kernels/common/params.js';
+import { Int8Gemm } from '../../runtime/integer/kernels/common/gemm.js';
+import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import { defineBuiltin } from './common/builtin.js';
+import { weighted } from './common/int8.js';
+import {
+  activation,
+  asymmetricQuantizeInputs,
+  field,
+  optionsTable,
+  quantizedBiasType,
+} from './common/options.js';
+import { first, hybrid, inp, io, opt } from './common/version.js';
 
 /**
  * x [..., IC] (rows of IC) * w [OC, IC]^T + bias -> [rows, OC], or [..., OC] with keep_num_dims; the
  * WebAssembly int8 GEMM, or JS loops (packed.ts) without WebAssembly SIMD.
  */
-export const FULLY_CONNECTED: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'FULLY_CONNECTED',
   prepare(cx: KernelContext) {
     const { x, w, b } = weightedOperands(cx);
@@ -81,3 +97,30 @@ export const FULLY_CONNECTED: IntegerKernel = {
     };
   },
 };
+
+export const FULLY_CONNECTED = defineBuiltin({
+  name: 'FULLY_CONNECTED',
+  options: optionsTable('FullyConnectedOptions', [
+    activation,
+    field('weights_format', 'byte'),
+    field('keep_num_dims', 'bool'),
+    asymmetricQuantizeInputs,
+    quantizedBiasType,
+  ]),
+  version: first(
+    [(s) => io(s, 'INT16', 'INT4', 'INT16'), 13],
+    [(s) => hybrid(s) && inp(s, 1).scales > 1, 12],
+    [(s) => io(s, 'INT16', 'INT8', 'INT16') && !!opt(s, 'quantized_bias_type'), 11],
+    [(s) => io(s, 'INT16', 'INT16', 'INT16'), 7],
+    [(s) => s.inputs.length === 2, 6],
+    [(s) => !!opt(s, 'keep_num_dims'), 5],
+    [(s) => io(s, 'INT8', 'INT8', 'INT8'), 4],
+    [(s) => io(s, 'INT8', 'INT4', 'INT8'), 10],
+    [(s) => hybrid(s) && !!opt(s, 'asymmetric_quantize_inputs'), 9],
+    [hybrid, 3],
+    [(s) => opt(s, 'weights_format') === 1, 2],
+  ),
+  // Weights are [out, in]: per-axis dim 0.
+  int8: weighted(0),
+  kernel,
+});

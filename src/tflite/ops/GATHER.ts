@@ -1,10 +1,14 @@
-import { attrInt } from '../../../ir/attrs.js';
-import type { IntegerKernel } from '../types.js';
-import { KernelError, requireDtype, sizeOf } from './common/params.js';
-import { normalizeAxis } from './common/view.js';
+import { attrInt } from '../../ir/attrs.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import { KernelError, requireDtype, sizeOf } from '../../runtime/integer/kernels/common/params.js';
+import { normalizeAxis } from '../../runtime/integer/kernels/common/view.js';
+import { defineBuiltin } from './common/builtin.js';
+import { sameAsInput } from './common/int8.js';
+import { field, optionsTable } from './common/options.js';
+import { first, inp, is, opt } from './common/version.js';
 
 /** Slices of input 0 along `axis` picked by the int32/int64 indices of input 1 (batch_dims 0). */
-export const GATHER: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'GATHER',
   prepare(cx) {
     const x = cx.inputs[0]!;
@@ -37,3 +41,18 @@ export const GATHER: IntegerKernel = {
     };
   },
 };
+
+export const GATHER = defineBuiltin({
+  name: 'GATHER',
+  options: optionsTable('GatherOptions', [field('axis', 'int'), field('batch_dims', 'int')]),
+  version: first(
+    [(s) => is(inp(s, 0), 'INT4'), 7],
+    [(s) => is(inp(s, 1), 'INT16'), 6],
+    [(s) => !!opt(s, 'batch_dims'), 5],
+    [(s) => is(inp(s, 0), 'INT16'), 4],
+    [(s) => is(inp(s, 0), 'BOOL'), 3],
+    [(s) => is(inp(s, 0), 'INT8'), 2],
+  ),
+  int8: sameAsInput,
+  kernel,
+});

@@ -1,11 +1,15 @@
-import { quantizeMultiplier, roundReal } from '../fixed-point.js';
-import type { Scalar } from './common/params.js';
-import { unaryKernel, type Int8Function } from './common/unary.js';
+import { quantizeMultiplier, roundReal } from '../../runtime/integer/fixed-point.js';
+import type { Scalar } from '../../runtime/integer/kernels/common/params.js';
+import { unaryKernel, type Int8Function } from '../../runtime/integer/kernels/common/unary.js';
+import { defineBuiltin } from './common/builtin.js';
+import { calibrated } from './common/int8.js';
+import { optionsTable } from './common/options.js';
+import { always1 } from './common/version.js';
 
 const hardSwish = (v: number): number => (v * Math.min(6, Math.max(0, v + 3))) / 6;
 
 /** pow2: the real function, rounded by the scheme's rule. affine: TFLite's int16 fixed-point kernel. */
-export const HARD_SWISH = unaryKernel('HARD_SWISH', (cx, x, y) => {
+const kernel = unaryKernel('HARD_SWISH', (cx, x, y) => {
   if (cx.arith.scheme === 'affine') return tfliteHardSwish(x, y);
   const rounding = cx.arith.rounding;
   return (q) => roundReal(hardSwish((q - x.zeroPoint) * x.scale) / y.scale, rounding) + y.zeroPoint;
@@ -62,3 +66,11 @@ function tfliteHardSwish(x: Scalar, y: Scalar): Int8Function {
     return rdbp(sdhm16(r, preshift), -out.shift) + y.zeroPoint;
   };
 }
+
+export const HARD_SWISH = defineBuiltin({
+  name: 'HARD_SWISH',
+  options: optionsTable('HardSwishOptions'),
+  version: always1,
+  int8: calibrated,
+  kernel,
+});

@@ -1,13 +1,21 @@
-import { attrFloat } from '../../../ir/attrs.js';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundReal } from '../fixed-point.js';
-import { q8Function } from './common/requantize.js';
-import { unaryKernel } from './common/unary.js';
+import { attrFloat } from '../../ir/attrs.js';
+import {
+  multiplyByQuantizedMultiplier,
+  quantizeMultiplier,
+  roundReal,
+} from '../../runtime/integer/fixed-point.js';
+import { q8Function } from '../../runtime/integer/kernels/common/requantize.js';
+import { unaryKernel } from '../../runtime/integer/kernels/common/unary.js';
+import { defineBuiltin } from './common/builtin.js';
+import { calibrated } from './common/int8.js';
+import { field, optionsTable } from './common/options.js';
+import { first, inp, is } from './common/version.js';
 
 /**
  * affine litert: XNNPACK's two 8-bit multipliers. affine reference: q - z_x >= 0 rescaled by s_x / s_y, else by alpha s_x / s_y, each a
  * fixed-point multiplier from float32 ratios. pow2: the real function, rounded by the scheme's rule.
  */
-export const LEAKY_RELU = unaryKernel('LEAKY_RELU', (cx, x, y) => {
+const kernel = unaryKernel('LEAKY_RELU', (cx, x, y) => {
   const alpha = Math.fround(attrFloat(cx.node, 'alpha', 0.2));
   if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
     // XNNPACK (LiteRT's path): 8-bit multipliers for each slope.
@@ -30,4 +38,12 @@ export const LEAKY_RELU = unaryKernel('LEAKY_RELU', (cx, x, y) => {
     const v = (q - x.zeroPoint) * x.scale;
     return y.zeroPoint + roundReal((v >= 0 ? v : alpha * v) / y.scale, rounding);
   };
+});
+
+export const LEAKY_RELU = defineBuiltin({
+  name: 'LEAKY_RELU',
+  options: optionsTable('LeakyReluOptions', [field('alpha', 'float')]),
+  version: first([(s) => is(inp(s, 0), 'INT16'), 2]),
+  int8: calibrated,
+  kernel,
 });

@@ -1,8 +1,3 @@
-import { binaryKernel } from './common/binary.js';
-import { pickPair } from './common/min-max.js';
+import { minMax } from './common/families.js';
 
-export const MAXIMUM = binaryKernel({
-  opType: 'MAXIMUM',
-  int8: (cx, p) => pickPair(cx, p, Math.max),
-  float32: Math.max,
-});
+export const MAXIMUM = minMax('MAXIMUM', Math.max);

@@ -1,8 +1,12 @@
-import type { IntegerKernel } from '../types.js';
-import { poolKernel, poolSetup } from './common/pool.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import { poolKernel, poolSetup } from '../../runtime/integer/kernels/common/pool.js';
+import { defineBuiltin } from './common/builtin.js';
+import { sameAsInput } from './common/int8.js';
+import { POOL_2D_OPTIONS } from './common/options.js';
+import { int16PoolLike } from './common/version.js';
 
 /** The largest int8 in each window (padding never wins), then the fused activation's clamp. */
-export const MAX_POOL_2D: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'MAX_POOL_2D',
   prepare(cx) {
     const { shape, finish } = poolSetup(cx);
@@ -20,3 +24,11 @@ export const MAX_POOL_2D: IntegerKernel = {
     });
   },
 };
+
+export const MAX_POOL_2D = defineBuiltin({
+  name: 'MAX_POOL_2D',
+  options: POOL_2D_OPTIONS,
+  version: int16PoolLike,
+  int8: sameAsInput,
+  kernel,
+});

@@ -3,8 +3,12 @@ import {
   pow2Averager,
   quantizeMultiplier,
   roundHalfEven,
-} from '../fixed-point.js';
-import { reduceKernel } from './common/reduce.js';
+} from '../../runtime/integer/fixed-point.js';
+import { reduceKernel } from '../../runtime/integer/kernels/common/reduce.js';
+import { defineBuiltin } from './common/builtin.js';
+import { calibrated } from './common/int8.js';
+import { REDUCER_OPTIONS } from './common/options.js';
+import { int16Int8 } from './common/version.js';
 
 /**
  * Mean over the axes of input 1, from the int32 sum of the stored q over n elements.
@@ -12,7 +16,7 @@ import { reduceKernel } from './common/reduce.js';
  * affine reference (TFLite reference_integer_ops::Mean): Σ(q - z_x) rescaled by s_x / s_y, then divided by n
  * half away from zero. pow2: Σ(q - z_x) (s_x / s_y) / n with the scheme's rounding (`pow2Averager`).
  */
-export const MEAN = reduceKernel('MEAN', (cx, x, y, n) => {
+const kernel = reduceKernel('MEAN', (cx, x, y, n) => {
   if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
     const ratio = Math.fround(x.scale / y.scale);
     const scale = Math.fround(ratio / n);
@@ -30,4 +34,12 @@ export const MEAN = reduceKernel('MEAN', (cx, x, y, n) => {
   }
   const average = pow2Averager(x.scale / y.scale, n, cx.arith.rounding);
   return (sum) => average(sum - offset) + y.zeroPoint;
+});
+
+export const MEAN = defineBuiltin({
+  name: 'MEAN',
+  options: REDUCER_OPTIONS,
+  version: int16Int8,
+  int8: calibrated,
+  kernel,
 });

@@ -1,8 +1,3 @@
-import { binaryKernel } from './common/binary.js';
-import { pickPair } from './common/min-max.js';
+import { minMax } from './common/families.js';
 
-export const MINIMUM = binaryKernel({
-  opType: 'MINIMUM',
-  int8: (cx, p) => pickPair(cx, p, Math.min),
-  float32: Math.min,
-});
+export const MINIMUM = minMax('MINIMUM', Math.min);

@@ -1,11 +1,20 @@
-import type { IntegerKernel } from '../types.js';
-import { constantInts, KernelError, outputParams, sizeOf } from './common/params.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import {
+  constantInts,
+  KernelError,
+  outputParams,
+  sizeOf,
+} from '../../runtime/integer/kernels/common/params.js';
+import { defineBuiltin } from './common/builtin.js';
+import { sameAsInput } from './common/int8.js';
+import { optionsTable } from './common/options.js';
+import { first, inp, is, rank } from './common/version.js';
 
 /**
  * Pads with the real value 0, i.e. the output's zero point for int8 (TFLite quantized PAD). The input is
  * copied as blocks: the trailing axes without padding are contiguous in both tensors.
  */
-export const PAD: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'PAD',
   prepare(cx) {
     const x = cx.inputs[0]!;
@@ -50,3 +59,16 @@ export const PAD: IntegerKernel = {
     };
   },
 };
+
+export const PAD = defineBuiltin({
+  name: 'PAD',
+  options: optionsTable('PadOptions'),
+  version: first(
+    [(s) => is(inp(s, 0), 'BOOL'), 5],
+    [(s) => rank(inp(s, 0)) > 4, 4],
+    [(s) => is(inp(s, 0), 'INT16'), 3],
+    [(s) => is(inp(s, 0), 'INT8'), 2],
+  ),
+  int8: sameAsInput,
+  kernel,
+});

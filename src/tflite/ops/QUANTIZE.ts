@@ -1,5 +1,5 @@
-import { roundHalfAway } from '../fixed-point.js';
-import type { IntegerKernel } from '../types.js';
+import { roundHalfAway } from '../../runtime/integer/fixed-point.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
 import {
   applyTable,
   inputParams,
@@ -7,15 +7,18 @@ import {
   KernelError,
   outputParams,
   requireDtype,
-} from './common/params.js';
-import { requantizeFunction } from './common/requantize.js';
+} from '../../runtime/integer/kernels/common/params.js';
+import { requantizeFunction } from '../../runtime/integer/kernels/common/requantize.js';
+import { defineBuiltin } from './common/builtin.js';
+import { optionsTable } from './common/options.js';
+import { first, inp, is, out } from './common/version.js';
 
 /**
  * float32 -> int8: clamp(round(x / s) + z), round half away from zero, x / s in float32 (TFLite
  * AffineQuantize; for pow2 the division by 2^e is exact, DESIGN.md's q = round(x * input_scale)).
  * int8 -> int8: a requantization, looked up from a 256-entry table.
  */
-export const QUANTIZE: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'QUANTIZE',
   prepare(cx) {
     const x = requireDtype(cx, 0, 'float32', 'int8');
@@ -40,3 +43,14 @@ export const QUANTIZE: IntegerKernel = {
     };
   },
 };
+
+export const QUANTIZE = defineBuiltin({
+  name: 'QUANTIZE',
+  options: optionsTable('QuantizeOptions'),
+  version: first(
+    [(s) => is(inp(s, 0), 'INT4') || is(out(s, 0), 'INT4'), 4],
+    [(s) => out(s, 0).scales > 1, 3],
+    [(s) => is(out(s, 0), 'INT16'), 2],
+  ),
+  kernel,
+});

@@ -1,10 +1,10 @@
-import { activationRange, ACT } from './common/params.js';
-import { reluRescale } from './common/requantize.js';
-import { unaryKernel } from './common/unary.js';
+import { ACT } from '../../runtime/integer/kernels/common/params.js';
+import { relu } from './common/families.js';
+import { first, inp, is } from './common/version.js';
 
-/** Requantize to the output's parameters, clamp to [q(0), 127] (TFLite QuantizedReluX). */
-export const RELU = unaryKernel('RELU', (cx, x, y) => {
-  const f = reluRescale(cx, x, y);
-  const [lo, hi] = activationRange(cx, ACT.RELU, y);
-  return (q) => Math.min(hi, Math.max(lo, f(q)));
-});
+/** Clamps to [q(0), 127]. */
+export const RELU = relu(
+  'RELU',
+  ACT.RELU,
+  first([(s) => is(inp(s, 0), 'INT16'), 3], [(s) => is(inp(s, 0), 'INT8', 'UINT8'), 2]),
+);

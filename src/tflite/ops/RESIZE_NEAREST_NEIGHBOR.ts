@@ -1,6 +1,10 @@
-import { attrInt } from '../../../ir/attrs.js';
-import type { IntegerKernel } from '../types.js';
-import { constantInts, KernelError } from './common/params.js';
+import { attrInt } from '../../ir/attrs.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import { constantInts, KernelError } from '../../runtime/integer/kernels/common/params.js';
+import { defineBuiltin } from './common/builtin.js';
+import { sameAsInput } from './common/int8.js';
+import { optionsTable, resizeFlags } from './common/options.js';
+import { first, inp, is, opt } from './common/version.js';
 
 /**
  * x [N,H,W,C] to [N, size[0], size[1], C], each output pixel a copy of one input pixel (int8 in and out
@@ -8,7 +12,7 @@ import { constantInts, KernelError } from './common/params.js';
  * TFLite's: scale in/out (or (in-1)/(out-1) with align_corners), in float32; floor((o + 0.5) * scale)
  * with half_pixel_centers, round(o * scale) with align_corners, floor(o * scale) otherwise; clamped.
  */
-export const RESIZE_NEAREST_NEIGHBOR: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'RESIZE_NEAREST_NEIGHBOR',
   prepare(cx) {
     const x = cx.inputs[0]!;
@@ -47,3 +51,15 @@ export const RESIZE_NEAREST_NEIGHBOR: IntegerKernel = {
     };
   },
 };
+
+export const RESIZE_NEAREST_NEIGHBOR = defineBuiltin({
+  name: 'RESIZE_NEAREST_NEIGHBOR',
+  options: optionsTable('ResizeNearestNeighborOptions', resizeFlags),
+  version: first(
+    [(s) => is(inp(s, 0), 'INT16'), 4],
+    [(s) => opt(s, 'half_pixel_centers') === true || opt(s, 'align_corners') === true, 3],
+    [(s) => is(inp(s, 0), 'INT8'), 2],
+  ),
+  int8: sameAsInput,
+  kernel,
+});

@@ -1,6 +1,15 @@
-import { attrFloat } from '../../../ir/attrs.js';
-import type { IntegerKernel } from '../types.js';
-import { inputParams, KernelError, outputParams, requireDtype } from './common/params.js';
+import { attrFloat } from '../../ir/attrs.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import {
+  inputParams,
+  KernelError,
+  outputParams,
+  requireDtype,
+} from '../../runtime/integer/kernels/common/params.js';
+import { defineBuiltin } from './common/builtin.js';
+import { fixedOutput, UNIT_INTERVAL_OUTPUT } from './common/int8.js';
+import { field, optionsTable } from './common/options.js';
+import { int16Int8 } from './common/version.js';
 
 /** Fraction bits of the exp table: e^(-beta s d) as an integer out of 2^24. */
 const EXP_BITS = 24;
@@ -10,7 +19,7 @@ const EXP_BITS = 24;
  * Q24, the row's sum is an integer, and each output is E 256 / sum rounded half up, + z_y (TFLite int8
  * spec: output 1/256, -128). Every product stays below 2^53, so double arithmetic is exact.
  */
-export const SOFTMAX: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'SOFTMAX',
   prepare(cx) {
     const x = requireDtype(cx, 0, 'int8');
@@ -43,3 +52,12 @@ export const SOFTMAX: IntegerKernel = {
     };
   },
 };
+
+export const SOFTMAX = defineBuiltin({
+  name: 'SOFTMAX',
+  options: optionsTable('SoftmaxOptions', [field('beta', 'float')]),
+  version: int16Int8,
+  // TFLite int8 spec: output scale 1/256, zero point -128.
+  int8: fixedOutput(UNIT_INTERVAL_OUTPUT),
+  kernel,
+});

@@ -3,8 +3,12 @@ import {
   pow2Scaler,
   quantizeMultiplier,
   roundHalfEven,
-} from '../fixed-point.js';
-import { reduceKernel } from './common/reduce.js';
+} from '../../runtime/integer/fixed-point.js';
+import { reduceKernel } from '../../runtime/integer/kernels/common/reduce.js';
+import { defineBuiltin } from './common/builtin.js';
+import { calibrated } from './common/int8.js';
+import { REDUCER_OPTIONS } from './common/options.js';
+import { first, inp, is } from './common/version.js';
 
 /**
  * Sum over the axes of input 1, from the int32 sum of the stored q over n elements.
@@ -12,7 +16,7 @@ import { reduceKernel } from './common/reduce.js';
  * affine reference: z_y + MultiplyByQuantizedMultiplier(Σ(q - z_x), s_x / s_y).
  * pow2: Σ(q - z_x) shifted by e_y - e_x with the scheme's rounding.
  */
-export const SUM = reduceKernel('SUM', (cx, x, y, n) => {
+const kernel = reduceKernel('SUM', (cx, x, y, n) => {
   const offset = n * x.zeroPoint;
   if (cx.arith.scheme === 'affine' && cx.arith.affineKernels === 'litert') {
     const scale = Math.fround(x.scale / y.scale);
@@ -25,4 +29,12 @@ export const SUM = reduceKernel('SUM', (cx, x, y, n) => {
   }
   const scale = pow2Scaler(x.scale / y.scale, cx.arith.rounding);
   return (sum) => scale(sum - offset) + y.zeroPoint;
+});
+
+export const SUM = defineBuiltin({
+  name: 'SUM',
+  options: REDUCER_OPTIONS,
+  version: first([(s) => is(inp(s, 0), 'INT8'), 2]),
+  int8: calibrated,
+  kernel,
 });

@@ -1,8 +1,12 @@
-import type { IntegerKernel } from '../types.js';
-import { constantInts, KernelError } from './common/params.js';
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import { constantInts, KernelError } from '../../runtime/integer/kernels/common/params.js';
+import { defineBuiltin } from './common/builtin.js';
+import { sameAsInput } from './common/int8.js';
+import { optionsTable } from './common/options.js';
+import { first, inp, is, rank } from './common/version.js';
 
 /** y[i0..] = x[permuted index], walking y in order with the input offset stepped per axis. */
-export const TRANSPOSE: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'TRANSPOSE',
   prepare(cx) {
     const x = cx.inputs[0]!;
@@ -41,3 +45,18 @@ export const TRANSPOSE: IntegerKernel = {
     };
   },
 };
+
+export const TRANSPOSE = defineBuiltin({
+  name: 'TRANSPOSE',
+  options: optionsTable('TransposeOptions'),
+  version: first(
+    [(s) => is(inp(s, 0), 'INT4'), 7],
+    [(s) => rank(inp(s, 0)) > 5, 6],
+    [(s) => is(inp(s, 0), 'INT16'), 5],
+    [(s) => rank(inp(s, 0)) > 4, 4],
+    [(s) => is(inp(s, 0), 'BOOL'), 3],
+    [(s) => is(inp(s, 0), 'INT8'), 2],
+  ),
+  int8: sameAsInput,
+  kernel,
+});

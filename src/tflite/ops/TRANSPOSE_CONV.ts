@@ -1,4 +1,4 @@
-import type { IntegerKernel, KernelContext } from '../types.js';
+import type { IntegerKernel, KernelContext } from '../../runtime/integer/types.js';
 import {
   activationRange,
   channelScales,
@@ -8,9 +8,12 @@ import {
   KernelError,
   outputParams,
   weightedOperands,
-} from './common/params.js';
-import { channelRescale } from './common/rescale.js';
-import { windowAttrs, windowGeometry } from './common/window.js';
+} from '../../runtime/integer/kernels/common/params.js';
+import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import { windowAttrs, windowGeometry } from '../../runtime/integer/kernels/common/window.js';
+import { defineBuiltin } from './common/builtin.js';
+import { activation, optionsTable, padding, quantizedBiasType, strideH, strideW } from './common/options.js';
+import { first, inp, io, is, opt } from './common/version.js';
 
 /**
  * TFLite's TRANSPOSE_CONV: inputs output_shape [4] (constant), w [OC,KH,KW,IC], x [N,H,W,IC], bias [OC]
@@ -19,7 +22,7 @@ import { windowAttrs, windowGeometry } from './common/window.js';
  * the input's. The input is centred before the sums (a pixel near the border receives fewer taps, so the
  * zero-point correction is per pixel, not per channel); then the scheme's rescale, as CONV_2D's.
  */
-export const TRANSPOSE_CONV: IntegerKernel = {
+const kernel: IntegerKernel = {
   opType: 'TRANSPOSE_CONV',
   prepare(cx: KernelContext) {
     const shape = constantInts(cx, 0, 'output_shape');
@@ -95,3 +98,17 @@ export const TRANSPOSE_CONV: IntegerKernel = {
     };
   },
 };
+
+export const TRANSPOSE_CONV = defineBuiltin({
+  name: 'TRANSPOSE_CONV',
+  options: optionsTable('TransposeConvOptions', [padding, strideW, strideH, activation, quantizedBiasType]),
+  // Inputs: output shape, filter (OHWI), input, optional bias.
+  version: first(
+    [(s) => io(s, 'INT16', 'INT8', 'INT16') && !!opt(s, 'quantized_bias_type'), 5],
+    [(s) => !!opt(s, 'fused_activation_function'), 4],
+    [(s) => s.inputs.length === 4 && inp(s, 3).type !== undefined, 3],
+    [(s) => is(inp(s, 1), 'INT8'), 2],
+  ),
+  int8: { activations: () => [2], weight: { index: 1, axis: 0 }, bias: 3, output: 'calibrated' },
+  kernel,
+});
