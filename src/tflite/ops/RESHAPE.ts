@@ -23,5 +23,6 @@ export const RESHAPE = defineBuiltin({
   options: optionsTable('ReshapeOptions', [field('new_shape', 'int[]')]),
   version: always1,
   int8: sameAsInput,
+  keepsExtremes: true,
   kernel,
 });

@@ -59,5 +59,6 @@ export const SOFTMAX = defineBuiltin({
   version: int16Int8,
   // TFLite int8 spec: output scale 1/256, zero point -128.
   int8: fixedOutput(UNIT_INTERVAL_OUTPUT),
+  keepsExtremes: true,
   kernel,
 });

@@ -20,5 +20,6 @@ export const SQUEEZE = defineBuiltin({
   options: optionsTable('SqueezeOptions', [field('squeeze_dims', 'int[]')]),
   version: first([(s) => is(inp(s, 0), 'STRING'), 2]),
   int8: sameAsInput,
+  keepsExtremes: true,
   kernel,
 });

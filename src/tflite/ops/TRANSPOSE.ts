@@ -58,5 +58,6 @@ export const TRANSPOSE = defineBuiltin({
     [(s) => is(inp(s, 0), 'INT8'), 2],
   ),
   int8: sameAsInput,
+  keepsExtremes: true,
   kernel,
 });

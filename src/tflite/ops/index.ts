@@ -141,3 +141,8 @@ export const SUPPORTED_BUILTINS: readonly string[] = [...TFLITE_BUILTINS.keys()]
 
 /** The field list of a `BuiltinOptions` union member, or undefined for tables this project does not know. */
 export const optionsSpec = (typeId: number): OptionsSpec | undefined => OPTIONS_TABLES.get(typeId);
+
+/** Builtins through which a model's result passes unchanged in meaning (see `keepsExtremes`). */
+export const RESULT_PATH_BUILTINS: ReadonlySet<string> = new Set(
+  [...TFLITE_BUILTINS.values()].filter((b) => b.keepsExtremes).map((b) => b.name),
+);

@@ -16,6 +16,11 @@ export interface TfliteBuiltin {
   version: VersionRule;
   /** How it runs int8; absent when the project keeps it float (its int8 form is not in the spec or not handled). */
   int8?: Int8Rule;
+  /**
+   * The output is the input squashed or moved (SOFTMAX, LOGISTIC, RESHAPE ...): a model result's extremes
+   * are its input's extremes, so calibration keeps both whole.
+   */
+  keepsExtremes?: boolean;
   /** The integer executor's kernel; absent when the executor cannot run it. */
   kernel?: IntegerKernel;
 }

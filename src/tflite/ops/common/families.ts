@@ -83,6 +83,7 @@ export function squashing(
     options: null,
     version,
     int8: fixedOutput(output),
+    keepsExtremes: true,
     kernel: unaryKernel(name, (cx, x, y) => realFunctionEntry(cx, x, y, real, real32)),
   });
 }
