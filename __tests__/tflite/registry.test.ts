@@ -16,7 +16,7 @@ describe('TFLite builtin registry', () => {
     const fromFiles: string[] = [];
     for (const file of files) {
       const name = file.replace(/\.ts$/, '');
-      const mod = (await import(`../../src/tflite/ops/${name}.js`)) as Record<string, TfliteBuiltin>;
+      const mod = (await import(`../../src/tflite/ops/${name}.ts`)) as Record<string, TfliteBuiltin>;
       expect(Object.keys(mod), file).toEqual([name]);
       expect(mod[name]!.name, file).toBe(name);
       expect(TFLITE_BUILTINS.get(name), `${file} is not registered`).toBe(mod[name]);
