@@ -73,9 +73,10 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
   const data = opts.scheme === 'none' ? undefined : await planData(model, opts);
-  // The shapes every written file takes: the data's (see planData), else --input_shape and the model's.
-  const inputShapes =
-    data?.inputShapes ?? (inputFormat === 'onnx' ? plainInputShapes(model, opts) : new Map());
+  // The shapes the .tflite takes: the data's (see planData), else --input_shape and the model's (asked
+  // only when an ONNX model is converted: a float .onnx copy keeps its dynamic dims).
+  const converted = inputFormat === 'onnx' && (opts.formats ?? ['tflite']).includes('tflite');
+  const inputShapes = data?.inputShapes ?? (converted ? plainInputShapes(model, opts) : new Map());
   // Evaluating the .tflite needs LiteRT, whose WASM compiles off the main thread: start it now, so that
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.io_type === 'float';
