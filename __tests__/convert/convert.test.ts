@@ -27,6 +27,19 @@ describe('convertToTflite', () => {
     expect(err.supported).toEqual(expect.arrayContaining(['Conv', 'Gemm', 'Gather', 'Resize', 'Split']));
   });
 
+  it('names the node whose output shape depends on the data (a Reshape to a runtime shape) instead of failing in the layout pass', () => {
+    const b = new GraphBuilder();
+    const y = b.node('Reshape', [
+      b.node('Relu', [b.input('x', [1, 3, 4, 4])]),
+      b.input('shape', [2], 'int64'),
+    ]);
+    b.output(b.node('Sigmoid', [y]));
+    expect(() => convertToTflite(b.model())).toThrow(UnsupportedOpError);
+    expect(() => convertToTflite(b.model())).toThrow(
+      /node 'reshape_1': operator Reshape is not supported where the shape of 'reshape_1' depends on the input data/,
+    );
+  });
+
   it("keeps the ONNX inputs' and outputs' names in the SignatureDef LiteRT runs", async () => {
     const b = new GraphBuilder();
     const y = b.node('Relu', [b.input('image:0', [1, 4])]);
