@@ -16,7 +16,7 @@ import type { Model } from './ir/graph.js';
 import { formatOf, readModel } from './model-io.js';
 import type { QuantizeOptions } from './options.js';
 import { optimize } from './passes/optimize.js';
-import { keepFirst, planData, type DataPlan } from './pipeline/data.js';
+import { keepFirst, plainInputShapes, planData, type DataPlan } from './pipeline/data.js';
 import { checkGate, type Gate } from './pipeline/gate.js';
 import { writeOutputs, type Produced } from './pipeline/outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
@@ -72,7 +72,11 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const imported = await timed('import', () => readModel(opts.input));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
-  const data = opts.scheme === 'none' ? undefined : planData(model, opts);
+  const data = opts.scheme === 'none' ? undefined : await planData(model, opts);
+  // The shapes the .tflite takes: the data's (see planData), else --input_shape and the model's (asked
+  // only when an ONNX model is converted: a float .onnx copy keeps its dynamic dims).
+  const converted = inputFormat === 'onnx' && (opts.formats ?? ['tflite']).includes('tflite');
+  const inputShapes = data?.inputShapes ?? (converted ? plainInputShapes(model, opts) : new Map());
   // Evaluating the .tflite needs LiteRT, whose WASM compiles off the main thread: start it now, so that
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.io_type === 'float';
@@ -83,7 +87,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const written: string[] = [];
   try {
     const produced = await timed('write', () =>
-      writeOutputs(inputFormat, quant?.model ?? model, opts, stem, written),
+      writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written),
     );
     const inputBytes = fs.statSync(opts.input).size;
     for (const o of produced.files) o.ratio = o.bytes / inputBytes;
@@ -138,7 +142,6 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     calibMethod: o.calib_method,
     percentile: o.percentile,
     exclude: o.exclude,
-    onnxFormat: o.onnx_format,
     equalize: o.equalize,
     biasCorrection: o.bias_correction,
   };

@@ -8,6 +8,7 @@ import type { Graph, Model } from '../ir/graph.js';
 import type { OutputFormat, QuantizeOptions } from '../options.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
+import { toQOperator } from '../quant/qoperator.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { ConversionReport, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -30,6 +31,7 @@ export function writeOutputs(
   inputFormat: 'onnx' | 'tflite',
   result: Model,
   o: QuantizeOptions,
+  inputShapes: Map<string, number[]>,
   stem: string,
   written: string[],
 ): Produced {
@@ -45,7 +47,7 @@ export function writeOutputs(
       const onnx = o.scheme === 'none' ? result : { ...result, graph: onnxGraph(result, o) };
       writeOnnxFile(onnx, file);
     } else {
-      const bytes = tfliteBytes(inputFormat, result, o, !o.formats, produced);
+      const bytes = tfliteBytes(inputFormat, result, o, inputShapes, !o.formats, produced);
       if (!bytes) continue;
       writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));
       produced.tflite = bytes;
@@ -56,9 +58,13 @@ export function writeOutputs(
   return produced;
 }
 
-/** What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. */
+/**
+ * What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. The
+ * QOperator form is one of them: the TFLite converter reads the QDQ graph whatever --onnx_format says.
+ */
 export function onnxGraph(model: Model, o: Pick<QuantizeOptions, 'onnx_format'>): Graph {
-  const integer = hardActivationsAsIntegerOps(model);
+  const form = o.onnx_format === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
+  const integer = hardActivationsAsIntegerOps(form);
   // Equal constants the passes add (each rewrite its own; uint8 zero points where int8 -128 and 0 both
   // become 0) are shared again after.
   return shareConstants(o.onnx_format === 'qdq' ? activationsAsUint8(integer) : integer).graph;
@@ -68,6 +74,7 @@ function tfliteBytes(
   inputFormat: 'onnx' | 'tflite',
   m: Model,
   o: QuantizeOptions,
+  inputShapes: Map<string, number[]>,
   defaulted: boolean,
   produced: Produced,
 ): Uint8Array | undefined {
@@ -77,7 +84,7 @@ function tfliteBytes(
     const converted = convertModel(m, {
       layout: o.tflite_layout,
       ioType: o.io_type,
-      inputShapes: o.input_shape,
+      inputShapes,
     });
     produced.conversion = conversionReport(m, converted.report);
     return exportTflite(converted.model, { shareEqualConstants: true, shareEqualVectors: true });

@@ -12,7 +12,6 @@ import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type QParams } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
-import { toQOperator } from './qoperator.js';
 
 export type InputScale =
   { kind: 'all'; value: number } | { kind: 'named'; values: Map<string, number> } | { kind: 'auto' };
@@ -25,8 +24,6 @@ export interface QuantSettings {
   calibMethod: CalibMethod;
   percentile: number;
   exclude: string[];
-  /** 'qdq' (default) or 'qoperator' (QLinearConv / QLinearMatMul where the pattern allows). */
-  onnxFormat?: 'qdq' | 'qoperator';
   /** Cross-layer equalization of Conv -> (ReLU) -> Conv pairs before calibration (default false). */
   equalize?: boolean;
   /** Bias correction of Conv/Gemm biases for the mean shift weight rounding causes (default false). */
@@ -124,8 +121,7 @@ export async function quantizeFloatModel(
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
   if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
   // Equal small constants (reduction axes, shapes) once in the file.
-  const qdq = shareConstants(insertQdq(g, plan, activations, weights, wSettings)).graph;
-  const graph = s.onnxFormat === 'qoperator' ? toQOperator(qdq).graph : qdq;
+  const graph = shareConstants(insertQdq(g, plan, activations, weights, wSettings)).graph;
   return {
     model: { ...model, graph },
     activations,
