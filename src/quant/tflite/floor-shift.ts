@@ -123,8 +123,8 @@ export function foldFloorShifts(
     const sOut = scaleOf(out);
     const sIn = scaleOf(node.inputs[0] ?? '');
     if (MAC_OPS.has(node.opType)) {
-      if (sIn && at(node.inputs[0]) !== 0 && correctBias(g, node, at(node.inputs[0]) / sIn, sIn, biasMode))
-        corrected++;
+      const mu = sIn ? at(node.inputs[0]) / sIn : 0;
+      if (mu !== 0 && sOut && correctBias(g, node, mu, [sIn!, sOut], biasMode)) corrected++;
       continue;
     }
     if (!sOut) continue;
@@ -182,13 +182,18 @@ function carried(
  * Raises the bias of a conv/FC by mu Σw per output channel (mu: its input's mean error in input steps,
  * negative), in accumulator steps: B16 clamped to int16, B8 rounded to a whole output step (b8 2^k).
  */
-function correctBias(g: Graph, node: Node, mu: number, sIn: number, biasMode: BiasMode): boolean {
+function correctBias(
+  g: Graph,
+  node: Node,
+  mu: number,
+  [sIn, sOut]: [number, number],
+  biasMode: BiasMode,
+): boolean {
   const w = g.initializers.get(node.inputs[1] ?? '');
   const bName = node.inputs[2];
   const b = bName ? g.initializers.get(bName) : undefined;
-  const sOut = annotationOf(g.valueInfo.get(node.outputs[0]!)?.extra)?.scale[0];
   const wq = annotationOf(w?.extra);
-  if (!w || !b || !bName || b.dtype !== 'int32' || w.dtype !== 'int8' || !wq || !sOut) return false;
+  if (!w || !b || !bName || b.dtype !== 'int32' || w.dtype !== 'int8' || !wq) return false;
   // A bias other layers read too stays as it is (their inputs may carry other shifts).
   if (g.nodes.filter((n) => n.inputs.includes(bName)).length > 1) return false;
   const channels = b.dims[0] ?? 0;
@@ -201,7 +206,7 @@ function correctBias(g: Graph, node: Node, mu: number, sIn: number, biasMode: Bi
       continue;
     }
     const acc = sIn * Math.fround(wq.scale[wq.scale.length === 1 ? 0 : c]!);
-    const step = 2 ** outputShift(Math.fround(sOut), acc);
+    const step = 2 ** outputShift(sOut, acc);
     const b8 = clampInt(Math.round((values[c]! + delta) / step), INT8_MIN, INT8_MAX);
     values[c] = b8 * step;
   }
