@@ -144,6 +144,7 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     exclude: o.exclude,
     equalize: o.equalize,
     biasCorrection: o.bias_correction,
+    rounding: o.rounding,
   };
   const h = {
     signal: hooks.signal,
@@ -215,21 +216,35 @@ async function evaluate(
     evaluation = { metrics: metrics.onnx!, layers, accuracy };
     if (metrics.native) evaluation.nativeKernels = metrics.native;
     onnx.runtime = 'onnxruntime';
+    onnx.target = fileTarget('ONNX Runtime', o);
     onnx.metrics = metrics.onnx;
     const saturated = saturationWarning(evaluation as Evaluation);
     if (saturated) produced.warnings.push(saturated);
   }
   if (tflite && tfliteBytes) {
     tflite.runtime = 'litert';
+    tflite.target = fileTarget('LiteRT', o);
     tflite.metrics = metrics.litert;
     if (metrics.device) {
-      evaluation = {
-        ...evaluation,
-        device: { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, metrics: metrics.device },
-      };
+      const target =
+        `the .tflite in the original hardware's fixed-point arithmetic (integer executor, ${o.bias_mode}, ` +
+        (o.rounding === 'floor' ? 'truncating shifts)' : 'shifts rounded half up)');
+      const device = { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, target } as const;
+      evaluation = { ...evaluation, device: { ...device, metrics: metrics.device } };
     }
   }
   return evaluation;
+}
+
+/**
+ * What a file's row measures. pow2 files made for truncating hardware (--rounding floor) carry its
+ * rounding offset in their biases, which a runtime that rounds adds on top of its own rounding.
+ */
+function fileTarget(runtime: string, o: QuantizeOptions): string {
+  const own = `the file in ${runtime}, which rounds to nearest`;
+  return o.scheme === 'pow2' && o.rounding === 'floor'
+    ? `${own}; its biases carry the rounding offset truncating hardware needs (--rounding floor), so this row is not the device's figure`
+    : own;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { OutputFormat, QuantizeOptions } from '../options.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
+import { foldFloorShifts } from '../quant/tflite/floor-shift.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { ConversionReport, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -78,16 +79,16 @@ function tfliteBytes(
   defaulted: boolean,
   produced: Produced,
 ): Uint8Array | undefined {
-  if (inputFormat === 'tflite')
-    return exportTflite(m, { shareEqualConstants: true, shareEqualVectors: true });
+  // Truncating pow2 hardware: conv/FC biases also cancel the mean shift of ops without a bias.
+  const floor = o.scheme === 'pow2' && o.rounding === 'floor';
+  const options = { shareEqualConstants: true, shareEqualVectors: true };
+  const write = (model: Model) =>
+    exportTflite(floor ? foldFloorShifts(model, o.bias_mode).model : model, options);
+  if (inputFormat === 'tflite') return write(m);
   try {
-    const converted = convertModel(m, {
-      layout: o.tflite_layout,
-      ioType: o.io_type,
-      inputShapes,
-    });
+    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
-    return exportTflite(converted.model, { shareEqualConstants: true, shareEqualVectors: true });
+    return write(converted.model);
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
     produced.warnings.push(`no .tflite written: ${e.message}`);

@@ -9,7 +9,7 @@ import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from '
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
-import { perTensor, type BiasMode, type QParams } from './params.js';
+import { perTensor, type BiasMode, type QParams, type ShiftRounding } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
 
@@ -28,6 +28,11 @@ export interface QuantSettings {
   equalize?: boolean;
   /** Bias correction of Conv/Gemm biases for the mean shift weight rounding causes (default false). */
   biasCorrection?: boolean;
+  /**
+   * pow2: how the target's right shifts round. 'floor' (the original hardware) folds the rounding offset
+   * into the biases; default 'nearest' (biases as the float model's).
+   */
+  rounding?: ShiftRounding;
 }
 
 /** Progress and cancellation, passed through to calibration. */
@@ -105,7 +110,12 @@ export async function quantizeFloatModel(
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
   planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
-  const wSettings = { scheme: s.scheme, perChannel: s.perChannel, biasMode: s.biasMode };
+  const wSettings = {
+    scheme: s.scheme,
+    perChannel: s.perChannel,
+    biasMode: s.biasMode,
+    rounding: s.rounding,
+  };
   const weights = quantizeAllWeights(g, plan, wSettings);
   const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
   if (corrected) {
