@@ -55,7 +55,9 @@ export function randomText(next: () => number): string {
     } else if (r < 0.9) {
       parts.push(`${Math.floor(next() * 1000)}.${String(Math.floor(next() * 100)).padStart(2, '0')}`);
     } else {
-      parts.push(`${1 + Math.floor(next() * 28)}/${1 + Math.floor(next() * 12)}/20${10 + Math.floor(next() * 20)}`);
+      parts.push(
+        `${1 + Math.floor(next() * 28)}/${1 + Math.floor(next() * 12)}/20${10 + Math.floor(next() * 20)}`,
+      );
     }
   }
   let text = parts.join(' ');
@@ -146,7 +148,8 @@ export function recTensor(rgb: Uint8Array, width: number): Tensor {
   const data = new Float32Array(3 * plane);
   for (let y = 0; y < REC_HEIGHT; y++)
     for (let x = 0; x < width; x++)
-      for (let c = 0; c < 3; c++) data[c * plane + y * REC_WIDTH + x] = (rgb[(y * width + x) * 3 + c]! / 255 - 0.5) / 0.5;
+      for (let c = 0; c < 3; c++)
+        data[c * plane + y * REC_WIDTH + x] = (rgb[(y * width + x) * 3 + c]! / 255 - 0.5) / 0.5;
   return Tensor.float32([1, 3, REC_HEIGHT, REC_WIDTH], data);
 }
 
@@ -186,7 +189,9 @@ export function ctcAlphabet(keysFile: string, classes: number): string[] {
   if (keys.at(-1) === '') keys.pop();
   const alphabet = ['', ...keys, ' '];
   if (alphabet.length !== classes)
-    throw new Error(`${keysFile}: ${keys.length} keys + blank + space = ${alphabet.length}, model has ${classes} classes`);
+    throw new Error(
+      `${keysFile}: ${keys.length} keys + blank + space = ${alphabet.length}, model has ${classes} classes`,
+    );
   return alphabet;
 }
 
