@@ -138,6 +138,7 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     onnxFormat: o.onnx_format,
     equalize: o.equalize,
     biasCorrection: o.bias_correction,
+    pow2ExponentByError: o.activation_exponents !== 'range',
   };
   const h = {
     signal: hooks.signal,
