@@ -10,7 +10,7 @@ import { exportOnnx } from '../src/formats/onnx/export.js';
 import { readOnnxFile } from '../src/formats/onnx/import.js';
 import { parseOptions } from '../src/options.js';
 import { optimize } from '../src/passes/optimize.js';
-import { quantizeModel } from '../src/pipeline.js';
+import { quantizeModel } from '../src/pipeline/quantize-model.js';
 import { createOrtSession } from '../src/runtime/ort.js';
 import { concreteInputShapes, fileSamples, listSampleFiles, syntheticSamples } from '../src/quant/samples.js';
 import { planData } from '../src/pipeline/data.js';

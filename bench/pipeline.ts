@@ -164,7 +164,7 @@ async function quantizeToFile(c: (typeof CASES)[number], tmp: string): Promise<s
   const args = [
     '--import',
     'tsx',
-    'src/cli.ts',
+    'src/cli/index.ts',
     '--input',
     c.model,
     '--output',

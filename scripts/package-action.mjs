@@ -44,7 +44,7 @@ function compile() {
 function bundle(out) {
   fs.rmSync(out, { recursive: true, force: true });
   const ncc = path.join(pkgDir('@vercel/ncc'), 'dist/ncc/cli.js');
-  node(ncc, ['build', 'lib/index.js', '-o', out, '--license', 'licenses.txt', '--quiet']);
+  node(ncc, ['build', 'lib/action/index.js', '-o', out, '--license', 'licenses.txt', '--quiet']);
   const copy = (from, to) => {
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.copyFileSync(from, to);

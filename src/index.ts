@@ -1,3 +1,3 @@
-import { run } from './main.js';
-
-void run();
+export { quantizeModel, type Report } from './pipeline/quantize-model.js';
+export { parseOptions, type QuantizeOptions } from './options.js';
+export * from './errors.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { parseOptions } from '../../src/options.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { loadTflite, type TfliteData } from '../../src/runtime/litert.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { fileSamples, listSampleFiles } from '../../src/quant/samples.js';

@@ -78,7 +78,7 @@ describe('report and quality gate', () => {
     const child = spawn(process.execPath, [
       '--import',
       'tsx',
-      'src/cli.ts',
+      'src/cli/index.ts',
       ...base,
       '--calib_samples',
       '300',

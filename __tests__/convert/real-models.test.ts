@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/index.js';
 import { parseOptions } from '../../src/options.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { onnxGraph } from '../../src/pipeline/outputs.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import type { Model } from '../../src/ir/graph.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/options.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { float, int, ints } from '../../src/ir/attrs.js';
 import type { Graph, Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';

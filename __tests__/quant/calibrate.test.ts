@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { parseOptions } from '../../src/options.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { calibrate, resultTensors, type Feeds, type SampleSource } from '../../src/quant/calibrate.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { GraphBuilder, randomTensor } from '../helpers/graphs.js';

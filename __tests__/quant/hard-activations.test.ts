@@ -8,7 +8,7 @@ import { float } from '../../src/ir/attrs.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { parseOptions } from '../../src/options.js';
 import { optimize } from '../../src/passes/optimize.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { hardActivationsAsIntegerOps } from '../../src/quant/hard-activations.js';
 import { activationsAsUint8 } from '../../src/quant/uint8.js';
 import { createOrtSession } from '../../src/runtime/ort.js';

@@ -11,7 +11,7 @@ import { Graph, type Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { parseOptions } from '../../src/options.js';
 import { shareConstants } from '../../src/passes/share-constants.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { loadTflite } from '../../src/runtime/litert.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { syntheticSamples } from '../../src/quant/samples.js';

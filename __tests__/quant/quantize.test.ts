@@ -6,7 +6,7 @@ import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { parseOptions } from '../../src/options.js';
 import { compare } from '../../src/eval/metrics.js';
 import { concreteInputShapes, syntheticSamples } from '../../src/quant/samples.js';

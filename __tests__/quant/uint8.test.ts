@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { indexGraph } from '../../src/ir/graph.js';
 import { parseOptions } from '../../src/options.js';
-import { quantizeModel } from '../../src/pipeline.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { int8KernelsMaySaturate } from '../../src/runtime/cpu.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { concreteInputShapes, syntheticSamples } from '../../src/quant/samples.js';

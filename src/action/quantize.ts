@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ModelQuantError } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { quantizeModel } from '../pipeline.js';
+import { quantizeModel } from '../pipeline/quantize-model.js';
 import type { Git } from './git.js';
 import { flagsFor } from './inputs.js';
 import { displayPath } from './models.js';

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ModelQuantError } from '../errors.js';
 import { FLAGS, parseOptions } from '../options.js';
-import { quantizeModel } from '../pipeline.js';
+import { quantizeModel } from '../pipeline/quantize-model.js';
 import { VERSION } from '../version.js';
 import { progressReporter } from './progress.js';
 

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { ProgressEvent } from '../pipeline.js';
+import type { ProgressEvent } from '../pipeline/quantize-model.js';
 
 /**
  * Progress on stderr: a cli-progress bar per counted stage (calibration passes, evaluation) when stderr is

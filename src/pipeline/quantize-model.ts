@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidOptionError, UnsupportedOpError } from './errors.js';
+import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
 import {
   compareOutputs,
   layerErrors,
@@ -10,25 +10,25 @@ import {
   type Comparison,
   type Evaluation,
   type Reference,
-} from './eval/evaluate.js';
-import { tfliteCandidate, tfliteReference } from './eval/evaluate-tflite.js';
-import type { Model } from './ir/graph.js';
-import { formatOf, readModel } from './model-io.js';
-import type { QuantizeOptions } from './options.js';
-import { optimize } from './passes/optimize.js';
-import { keepFirst, plainInputShapes, planData, type DataPlan } from './pipeline/data.js';
-import { checkGate, type Gate } from './pipeline/gate.js';
-import { writeOutputs, type Produced } from './pipeline/outputs.js';
-import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
-import type { QParams } from './quant/params.js';
-import { quantizeTfliteModel } from './quant/tflite/index.js';
-import { getLiteRt } from './runtime/litert-wasm.js';
-import { reportJson } from './report/json.js';
-import { reportMarkdown } from './report/markdown.js';
-import { layerChartSvg } from './report/svg.js';
-import type { Report, WrittenFile } from './report/types.js';
-import { writeFileAtomic } from './util/fs.js';
-import { VERSION } from './version.js';
+} from '../eval/evaluate.js';
+import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
+import type { Model } from '../ir/graph.js';
+import { formatOf, readModel } from '../model-io.js';
+import type { QuantizeOptions } from '../options.js';
+import { optimize } from '../passes/optimize.js';
+import { keepFirst, plainInputShapes, planData, type DataPlan } from './data.js';
+import { checkGate, type Gate } from './gate.js';
+import { writeOutputs, type Produced } from './outputs.js';
+import { quantizeFloatModel, type QuantResult, type QuantSettings } from '../quant/quantize.js';
+import type { QParams } from '../quant/params.js';
+import { quantizeTfliteModel } from '../quant/tflite/index.js';
+import { getLiteRt } from '../runtime/litert-wasm.js';
+import { reportJson } from '../report/json.js';
+import { reportMarkdown } from '../report/markdown.js';
+import { layerChartSvg } from '../report/svg.js';
+import type { Report, WrittenFile } from '../report/types.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { VERSION } from '../version.js';
 
 export type { Report, WrittenFile };
 

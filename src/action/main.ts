@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as github from '@actions/github';
-import { readInputs } from './action/inputs.js';
-import { runAction, type ActionIO } from './action/run.js';
-import { asInputs } from './action/quantize.js';
-import { ModelQuantError } from './errors.js';
+import { readInputs } from './inputs.js';
+import { runAction, type ActionIO } from './run.js';
+import { asInputs } from './quantize.js';
+import { ModelQuantError } from '../errors.js';
 
 /**
  * The Action's face, and the only file that imports @actions/*: it reads the inputs and the event, builds
