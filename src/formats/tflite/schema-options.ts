@@ -3,6 +3,7 @@
  * schema's defaults (schema.fbs). Enum-typed fields (Padding, ActivationFunctionType, TensorType,
  * FullyConnectedOptionsWeightsFormat) are bytes.
  */
+import { CONTROL_FLOW_OPS, CONTROL_FLOW_TABLES } from './control-flow-options.js';
 import { BuiltinOptionsType } from './schema.js';
 
 export type FieldType = 'bool' | 'byte' | 'int' | 'float' | 'int[]';
@@ -103,6 +104,7 @@ const TABLES: Record<string, readonly FieldSpec[]> = {
   GatherOptions: [f('axis', 'int'), f('batch_dims', 'int')],
   QuantizeOptions: [],
   DequantizeOptions: [],
+  ...CONTROL_FLOW_TABLES,
 };
 
 /** The options table each op in scope takes (`null`: the op has none), per the converter's usage. */
@@ -146,6 +148,7 @@ export const OP_OPTIONS: Readonly<Record<string, string | null>> = {
   QUANTIZE: 'QuantizeOptions',
   DEQUANTIZE: 'DequantizeOptions',
   CUSTOM: null,
+  ...CONTROL_FLOW_OPS,
 };
 
 /** The ops this project reads into its IR and writes back. */

@@ -56,7 +56,8 @@ export function probeModel(model: Model, tensors: string[]): Model {
     g.outputs.push(info);
     g.valueInfo.delete(name);
   }
-  const extra: TfliteModelExtra = { metadata: [], metadataBuffers: [], signatureDefs: [] };
+  const kept = model.extra?.tflite as TfliteModelExtra | undefined;
+  const extra: TfliteModelExtra = { ...kept, metadata: [], metadataBuffers: [], signatureDefs: [] };
   return { ...model, graph: g, extra: { ...model.extra, tflite: extra } };
 }
 
