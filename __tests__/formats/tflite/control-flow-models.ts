@@ -154,6 +154,27 @@ export function callOnceModel(): Uint8Array {
   return writeTflite(model('call_once', [main([init, double], []), empty], []));
 }
 
+/**
+ * No control flow: y = FC2(2 FC1(x)) as TensorFlow exports it, tensors named 'serving_default_x:0' and
+ * 'StatefulPartitionedCall:0', the SignatureDef keys 'x' and 'y'.
+ */
+export function signatureModel(): Uint8Array {
+  const double = op('ADD', [3, 3], [4], ['AddOptions', { fused_activation_function: 0 }]);
+  const m = model('call_once', [main([double], [])], []);
+  const sg = m.subgraphs[0]!;
+  sg.tensors[0]!.name = 'serving_default_x:0';
+  sg.tensors[7]!.name = 'StatefulPartitionedCall:0';
+  m.signatureDefs = [
+    {
+      signatureKey: 'serving_default',
+      subgraphIndex: 0,
+      inputs: [{ name: 'x', tensorIndex: 0 }],
+      outputs: [{ name: 'y', tensorIndex: 7 }],
+    },
+  ];
+  return writeTflite(m);
+}
+
 /** The float outputs by hand: FC1, the middle step (`kind`), FC2. */
 export function expected(kind: Kind, x: Float32Array): Float32Array {
   const fc = (v: Float32Array, w: Float32Array, b: Float32Array, n: number) =>

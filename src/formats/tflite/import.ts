@@ -157,9 +157,20 @@ function addValues(ctx: Ctx, g: Graph): void {
     else g.valueInfo.set(name, valueInfoOf(ctx, i));
   });
   const io = (i: number): ValueInfo => g.valueInfo.get(ctx.names[i]!) ?? { name: ctx.names[i]! };
-  g.inputs = ctx.sg.inputs.map(io);
-  g.outputs = ctx.sg.outputs.map(io);
+  g.inputs = ctx.sg.inputs.map(io).map((v) => withSignatureKey(ctx, v));
+  g.outputs = ctx.sg.outputs.map(io).map((v) => withSignatureKey(ctx, v));
   for (const v of [...g.inputs, ...g.outputs]) g.valueInfo.delete(v.name);
+}
+
+/** Marks an input or output whose SignatureDef key is not its name (data may be named by either). */
+function withSignatureKey(ctx: Ctx, v: ValueInfo): ValueInfo {
+  const sig = ctx.model.signatureDefs.find((s) => s.subgraphIndex === 0);
+  const key = [...(sig?.inputs ?? []), ...(sig?.outputs ?? [])].find(
+    (m) => ctx.names[m.tensorIndex] === v.name,
+  );
+  if (!key || key.name === v.name) return v;
+  const extra = { ...v.extra, tflite: { ...(v.extra?.tflite as object), signatureKey: key.name } };
+  return { ...v, extra };
 }
 
 /** A folded float16 source that some other node still reads stays a constant too. */

@@ -24,6 +24,8 @@ export interface TfliteTensorExtra {
   isVariable?: true;
   /** The file had a shape_signature for this tensor. */
   shapeSignature?: true;
+  /** A main-subgraph input's or output's SignatureDef key, when it differs from the value's name. */
+  signatureKey?: string;
 }
 
 /** `extra.tflite` of a node: the operator version it had in the file. */
