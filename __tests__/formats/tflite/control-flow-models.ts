@@ -16,8 +16,8 @@ const B1 = Float32Array.from({ length: WIDTH }, () => (rand() - 0.5) / 4);
 const W2 = Float32Array.from({ length: OUT * WIDTH }, () => rand() - 0.5);
 const B2 = Float32Array.from({ length: OUT }, () => (rand() - 0.5) / 4);
 
-type Kind = 'while' | 'if' | 'call_once';
-const OPS = ['FULLY_CONNECTED', 'WHILE', 'IF', 'CALL_ONCE', 'LESS', 'ADD', 'MUL'] as const;
+type Kind = 'while' | 'if' | 'call_once' | 'log';
+const OPS = ['FULLY_CONNECTED', 'WHILE', 'IF', 'CALL_ONCE', 'LESS', 'ADD', 'MUL', 'LOGISTIC', 'LOG'] as const;
 const code = (name: (typeof OPS)[number]): number => OPS.indexOf(name);
 
 const bytes = (a: Float32Array | Int32Array | Uint8Array): Uint8Array =>
@@ -154,6 +154,13 @@ export function callOnceModel(): Uint8Array {
   return writeTflite(model('call_once', [main([init, double], []), empty], []));
 }
 
+/** LOG of a LOGISTIC (so its input is positive): g = log(sigmoid(h)). */
+export function logModel(): Uint8Array {
+  const sigmoid = op('LOGISTIC', [3], [8]);
+  const log = op('LOG', [8], [4]);
+  return writeTflite(model('log', [main([sigmoid, log], [tensor('s', [1, WIDTH], 'FLOAT32')])], []));
+}
+
 /**
  * No control flow: y = FC2(2 FC1(x)) as TensorFlow exports it, tensors named 'serving_default_x:0' and
  * 'StatefulPartitionedCall:0', the SignatureDef keys 'x' and 'y'.
@@ -180,6 +187,12 @@ export function expected(kind: Kind, x: Float32Array): Float32Array {
   const fc = (v: Float32Array, w: Float32Array, b: Float32Array, n: number) =>
     Float32Array.from({ length: n }, (_, o) => v.reduce((s, vi, i) => s + vi * w[o * v.length + i]!, b[o]!));
   const h = fc(x, W1, B1, WIDTH);
-  const g = h.map((v) => (kind === 'while' ? 8 * v : kind === 'if' ? v * v : 2 * v));
+  const step = {
+    while: (v: number) => 8 * v,
+    if: (v: number) => v * v,
+    call_once: (v: number) => 2 * v,
+    log: (v: number) => Math.log(1 / (1 + Math.exp(-v))),
+  }[kind];
+  const g = h.map(step);
   return fc(g, W2, B2, OUT);
 }
