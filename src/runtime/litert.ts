@@ -105,12 +105,17 @@ export async function loadTflite(bytes: Uint8Array, name = '<tflite bytes>'): Pr
     });
     return new Runner(rt, ptr, model, compiled, name, tensorNames(parsed));
   } catch (error) {
-    if (isTrap(error)) resetLiteRt();
-    else {
-      compiled?.delete();
-      model?.delete();
-      wasm._free(ptr);
+    let trapped = isTrap(error);
+    try {
+      if (!trapped) {
+        compiled?.delete();
+        model?.delete();
+        wasm._free(ptr);
+      }
+    } catch {
+      trapped = true; // freeing what a damaged model left behind trapped
     }
+    if (trapped) resetLiteRt();
     throw new ModelFormatError(name, `LiteRT cannot load the model: ${describe(error, rt.log)}`);
   }
 }
@@ -188,7 +193,9 @@ class Runner implements TfliteRunner {
       });
       return result;
     } finally {
-      if (!this.broken) for (const buffer of [...buffers, ...outputs]) buffer.delete();
+      this.guard('fails releasing its tensors', () => {
+        for (const buffer of [...buffers, ...outputs]) buffer.delete();
+      });
     }
   }
 
@@ -197,16 +204,30 @@ class Runner implements TfliteRunner {
     try {
       return await this.compiled.run(0, buffers);
     } catch (error) {
-      if (isTrap(error)) {
-        // A trapped instance may be left inconsistent: nothing of it is touched again.
-        this.broken = true;
-        resetLiteRt();
-      }
-      throw new ModelFormatError(
-        this.file,
-        `LiteRT fails running the model: ${describe(error, this.rt.log)}`,
-      );
+      throw this.fault('fails running the model', error);
     }
+  }
+
+  /**
+   * Runs `f` on this model's LiteRT objects unless the instance trapped before. A trap here (memory a
+   * kernel overwrote while running a damaged model shows up when it is freed) is the model's fault too.
+   */
+  private guard(doing: string, f: () => void): void {
+    if (this.broken) return;
+    try {
+      f();
+    } catch (error) {
+      throw this.fault(doing, error);
+    }
+  }
+
+  private fault(doing: string, error: unknown): ModelFormatError {
+    if (isTrap(error)) {
+      // A trapped instance may be left inconsistent: nothing of it is touched again.
+      this.broken = true;
+      resetLiteRt();
+    }
+    return new ModelFormatError(this.file, `LiteRT ${doing}: ${describe(error, this.rt.log)}`);
   }
 
   private toBuffer(port: Port, data: TfliteData): WasmTensorBuffer {
@@ -248,12 +269,13 @@ class Runner implements TfliteRunner {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.broken) return;
-    for (const port of [...this.inPorts, ...this.outPorts]) port.type.delete();
-    this.signature.delete();
-    this.compiled.delete();
-    this.model.delete();
-    this.rt.wasm._free(this.ptr);
+    this.guard('fails releasing the model', () => {
+      for (const port of [...this.inPorts, ...this.outPorts]) port.type.delete();
+      this.signature.delete();
+      this.compiled.delete();
+      this.model.delete();
+      this.rt.wasm._free(this.ptr);
+    });
   }
 }
 

@@ -6,6 +6,7 @@
 import { byteLength } from '../../ir/dtype.js';
 import { DTYPE_OF } from './ir-extras.js';
 import type { TfliteModel, TfliteTensor } from './model.js';
+import { checkOutputShapes } from './shape-check.js';
 
 /** Elements a tensor may hold: LiteRT sizes buffers in int32 bytes, so 2^31 bytes is a hard limit. */
 const MAX_BYTES = 2 ** 31 - 1;
@@ -25,6 +26,7 @@ export function checkTensors(m: TfliteModel, fail: (message: string) => never): 
       }
     });
   });
+  checkOutputShapes(m, fail);
 }
 
 function checkTensor(m: TfliteModel, t: TfliteTensor, where: string, fail: (message: string) => never): void {
