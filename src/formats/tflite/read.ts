@@ -18,7 +18,7 @@ import type {
 import { optionsSpec } from './schema-options.js';
 import { FILE_IDENTIFIER, SLOT, TENSOR_TYPE_NAMES } from './schema.js';
 import { checkSubgraphCalls } from './subgraphs.js';
-import { checkTensors } from './validate.js';
+import { checkOptionTables, checkTensors } from './validate.js';
 
 export function readTflite(bytes: Uint8Array, fileName: string): TfliteModel {
   const r = new CheckedReader(bytes, fileName);
@@ -29,6 +29,7 @@ export function readTflite(bytes: Uint8Array, fileName: string): TfliteModel {
   const root = r.table(r.u32(0, 'root offset'), 'Model');
   const model = readModel(r, root);
   validate(r, model);
+  checkOptionTables(model, (message) => r.fail(message));
   checkTensors(model, (message) => r.fail(message));
   checkSubgraphCalls(model, (message) => r.fail(message));
   return model;

@@ -6,6 +6,8 @@
 import { byteLength } from '../../ir/dtype.js';
 import { DTYPE_OF } from './ir-extras.js';
 import type { TfliteModel, TfliteTensor } from './model.js';
+import { OP_OPTIONS, optionsTypeOf } from './schema-options.js';
+import { BUILTIN_OPERATOR_NAMES, BUILTIN_OPTIONS_NAMES } from './schema.js';
 import { checkOutputShapes } from './shape-check.js';
 
 /** Elements a tensor may hold: LiteRT sizes buffers in int32 bytes, so 2^31 bytes is a hard limit. */
@@ -50,4 +52,21 @@ function checkTensor(m: TfliteModel, t: TfliteTensor, where: string, fail: (mess
     );
   if (q?.zeroPoint && q.zeroPoint.length !== channels && q.zeroPoint.length > 0)
     fail(`${where}: ${q.zeroPoint.length} zero points for ${channels} scales`);
+}
+
+/** An operator's options table must be the one its builtin takes (a mismatch is read as garbage). */
+export function checkOptionTables(m: TfliteModel, fail: (message: string) => never): void {
+  m.subgraphs.forEach((sg, s) =>
+    sg.operators.forEach((op, o) => {
+      const name = BUILTIN_OPERATOR_NAMES[m.operatorCodes[op.opcodeIndex]!.builtinCode] ?? '';
+      if (!(name in OP_OPTIONS) || op.builtinOptionsType === 0) return;
+      const want = optionsTypeOf(name);
+      if (op.builtinOptionsType !== want) {
+        const table = BUILTIN_OPTIONS_NAMES[op.builtinOptionsType] ?? `#${op.builtinOptionsType}`;
+        fail(
+          `subgraphs[${s}].operators[${o}] (${name}) has options ${table}, not ${BUILTIN_OPTIONS_NAMES[want] ?? 'none'}`,
+        );
+      }
+    }),
+  );
 }
