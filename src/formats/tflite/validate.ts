@@ -44,14 +44,6 @@ function checkTensor(m: TfliteModel, t: TfliteTensor, where: string, fail: (mess
   const data = m.buffers[t.buffer]?.data;
   if (data && dtype && dtype !== 'string' && data.length !== bytes)
     fail(`${where}: ${t.type}[${t.shape}] needs ${bytes} bytes, its buffer has ${data.length}`);
-  const q = t.quantization;
-  const channels = q?.scale?.length ?? 0;
-  if (q && channels > 1 && !(q.quantizedDimension >= 0 && t.shape[q.quantizedDimension] === channels))
-    fail(
-      `${where}: ${channels} quantization scales do not match dimension ${q.quantizedDimension} of [${t.shape}]`,
-    );
-  if (q?.zeroPoint && q.zeroPoint.length !== channels && q.zeroPoint.length > 0)
-    fail(`${where}: ${q.zeroPoint.length} zero points for ${channels} scales`);
 }
 
 /** An operator's options table must be the one its builtin takes (a mismatch is read as garbage). */
