@@ -1,7 +1,7 @@
 /**
  * The declared shapes of operator outputs against what the operator computes from its inputs, for the
  * ops whose rule is plain (TFLite kernels' Prepare): elementwise, convolution, pooling, fully connected,
- * resize, concatenation, reshape. LiteRT sizes a model's output buffers by the declared shapes while its
+ * resize. LiteRT sizes a model's output buffers by the declared shapes while its
  * kernels write the computed ones, so a file that disagrees (damaged, or a converter bug) makes it write
  * past a buffer once the tensor is read out (calibration reads every tensor). Tensors with a dynamic
  * dimension (shape_signature -1) are not checked; nor are other ops.
@@ -95,7 +95,6 @@ function outputShape(
     const size = ints(op.inputs[1]);
     return x.length === 4 && size?.length === 2 ? [x[0]!, size[0]!, size[1]!, x[3]!] : undefined;
   }
-  if (name === 'RESHAPE') return undefined; // its output shape is its definition; counts are checked below
   return undefined;
 }
 
