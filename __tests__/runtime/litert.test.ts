@@ -19,8 +19,13 @@ function fixedInput(): Float32Array {
 describe('LiteRT adapter', () => {
   it('runs selfie_segmentation: sigmoid mask of the right shape, deterministic', async () => {
     const runner = await loadTflite(new Uint8Array(readFileSync(SELFIE)), 'selfie_segmentation.tflite');
-    expect(runner.inputs).toEqual([{ name: 'input_1', shape: [1, 256, 256, 3], dtype: 'float32' }]);
-    expect(runner.outputs).toEqual([{ name: 'activation_10', shape: [1, 256, 256, 1], dtype: 'float32' }]);
+    // No SignatureDef: LiteRT names the ports by their tensors.
+    expect(runner.inputs).toEqual([
+      { name: 'input_1', tensorName: 'input_1', shape: [1, 256, 256, 3], dtype: 'float32' },
+    ]);
+    expect(runner.outputs).toEqual([
+      { name: 'activation_10', tensorName: 'activation_10', shape: [1, 256, 256, 1], dtype: 'float32' },
+    ]);
     const input = fixedInput();
     const first = await runner.run({ input_1: input });
     const second = await runner.run([input]);
@@ -49,8 +54,9 @@ describe('LiteRT adapter', () => {
   it('rejects bytes that are not a model with a ModelFormatError naming the file', async () => {
     const bad = loadTflite(new Uint8Array(1000).fill(7), 'junk.tflite');
     await expect(bad).rejects.toBeInstanceOf(ModelFormatError);
+    // The project's reader checks the bytes before LiteRT gets them.
     await expect(loadTflite(new Uint8Array(16), 'junk.tflite')).rejects.toThrow(
-      /^junk\.tflite: LiteRT cannot load/,
+      /^junk\.tflite: not a TFLite model/,
     );
   });
 });

@@ -3,6 +3,7 @@ import { Tensor } from '../ir/tensor.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { loadTflite, type TfliteData } from '../runtime/litert.js';
 import { importTflite } from '../formats/tflite/import.js';
+import type { TfliteModelExtra } from '../formats/tflite/ir-extras.js';
 import { createIntegerExecutor, type Rounding } from '../runtime/integer/index.js';
 import { runnerFeeds } from '../quant/tflite/calibrate.js';
 import type { Candidate, Outputs, Reference } from './evaluate.js';
@@ -19,19 +20,26 @@ export async function tfliteCandidate(
   tflite: Uint8Array,
   layout: 'nchw' | 'nhwc',
   target: TfliteTarget = { kind: 'litert' },
+  file = 'quantized.tflite',
 ): Promise<Candidate> {
-  const runner = target.kind === 'litert' ? await litertRunner(tflite) : deviceRunner(tflite, target);
+  const runner =
+    target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(tflite, target, file);
   return { ...runner, nhwc: layout === 'nhwc' };
 }
 
-async function litertRunner(bytes: Uint8Array): Promise<Candidate> {
-  const t = await loadTflite(bytes, 'quantized.tflite');
+async function litertRunner(bytes: Uint8Array, file: string): Promise<Candidate> {
+  const t = await loadTflite(bytes, file);
   return {
     async run(feeds) {
-      const names = t.inputs.map((p, i) => (feeds[p.name] ? p.name : Object.keys(feeds)[i]!));
-      const out = await t.run(runnerFeeds(t, names, feeds));
+      const name = (p: (typeof t.inputs)[number], i: number) =>
+        feeds[p.tensorName] ? p.tensorName : feeds[p.name] ? p.name : Object.keys(feeds)[i]!;
+      const out = await t.run(runnerFeeds(t, t.inputs.map(name), feeds));
       const result: Outputs = {};
-      for (const [k, o] of Object.entries(out)) result[k] = { dims: o.shape, data: asFloat32(o.data) };
+      // Keyed as the float model's outputs are: by tensor name, whatever the signature calls them.
+      for (const port of t.outputs) {
+        const o = out[port.name]!;
+        result[port.tensorName] = { dims: o.shape, data: asFloat32(o.data) };
+      }
       return result;
     },
     close: () => t.close(),
@@ -39,8 +47,12 @@ async function litertRunner(bytes: Uint8Array): Promise<Candidate> {
 }
 
 /** The pow2 model in the original hardware's arithmetic (truncating shifts, B8/B16), bit-exact. */
-function deviceRunner(bytes: Uint8Array, target: { rounding: Rounding; biasMode: 'B8' | 'B16' }): Candidate {
-  const ex = createIntegerExecutor(importTflite(bytes, 'quantized.tflite'), {
+function deviceRunner(
+  bytes: Uint8Array,
+  target: { rounding: Rounding; biasMode: 'B8' | 'B16' },
+  file: string,
+): Candidate {
+  const ex = createIntegerExecutor(importTflite(bytes, file), {
     scheme: 'pow2',
     rounding: target.rounding,
     biasMode: target.biasMode,
@@ -57,15 +69,19 @@ function deviceRunner(bytes: Uint8Array, target: { rounding: Rounding; biasMode:
 
 /** A float TFLite model run in LiteRT: the reference when the input is a .tflite. */
 export async function tfliteReference(m: Model): Promise<Reference> {
-  const r = await loadTflite(exportTflite(m), 'float.tflite');
+  const file = (m.extra?.tflite as TfliteModelExtra | undefined)?.file ?? 'float.tflite';
+  const r = await loadTflite(exportTflite(m), file);
   return {
-    outputNames: r.outputs.map((o) => o.name),
+    outputNames: r.outputs.map((o) => o.tensorName),
     async run(feeds) {
       const out = await r.run(
         Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.data as TfliteData])),
       );
       return Object.fromEntries(
-        Object.entries(out).map(([k, o]) => [k, new Tensor('float32', o.shape, asFloat32(o.data))]),
+        r.outputs.map((p) => [
+          p.tensorName,
+          new Tensor('float32', out[p.name]!.shape, asFloat32(out[p.name]!.data)),
+        ]),
       );
     },
     close: () => r.close(),

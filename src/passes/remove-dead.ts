@@ -13,6 +13,12 @@ export const removeDead: Pass = (input) => {
   const live = new Set<Node>();
   const needed = new Set<string>();
   const stack = g.outputs.map((v) => v.name);
+  // A node with no outputs acts only by its effects (TFLite CALL_ONCE runs an initializer): it stays.
+  for (const n of g.nodes) {
+    if (n.outputs.length > 0) continue;
+    live.add(n);
+    stack.push(...readsOf(n));
+  }
   while (stack.length) {
     const name = stack.pop()!;
     if (needed.has(name)) continue;

@@ -65,16 +65,30 @@ function readSample(file: string, inputs: ValueInfo[], preprocess: Preprocess): 
   } else {
     feeds = readNpzFile(file);
   }
+  const picked: Feeds = {};
   for (const input of inputs) {
-    const t = feeds[input.name];
-    if (!t)
+    const alias = aliasOf(input);
+    const t = feeds[input.name] ?? (alias === undefined ? undefined : feeds[alias]);
+    if (!t) {
+      const named = alias === undefined ? `'${input.name}'` : `'${input.name}' (signature key '${alias}')`;
       throw new DataError(
         file,
-        `has no array for model input '${input.name}' (it has: ${Object.keys(feeds).join(', ') || 'none'})`,
+        `has no array for model input ${named} (it has: ${Object.keys(feeds).join(', ') || 'none'})`,
       );
+    }
     checkFits(file, input, t);
+    picked[input.name] = t;
   }
-  return Object.fromEntries(inputs.map((i) => [i.name, feeds[i.name]!]));
+  return picked;
+}
+
+/**
+ * A TFLite input's SignatureDef key when it differs from the tensor name: an .npz array may be named by
+ * either, as TensorFlow users name inputs by the key and the file's tensors by their own names.
+ */
+function aliasOf(input: ValueInfo): string | undefined {
+  const tfl = input.extra?.tflite as { signatureKey?: string } | undefined;
+  return tfl?.signatureKey;
 }
 
 function checkFits(file: string, input: ValueInfo, t: Tensor): void {

@@ -95,6 +95,21 @@ export function getLiteRt(): Promise<LiteRtInstance> {
   return instance;
 }
 
+/**
+ * Drops the loaded instance after its WASM trapped (an out-of-bounds access, an abort): emscripten
+ * leaves such an instance unusable, so the next getLiteRt() loads a fresh one.
+ */
+export function resetLiteRt(): void {
+  instance = undefined;
+}
+
+/** A fault of the WASM itself, as opposed to an error LiteRT reports. */
+export function isTrap(error: unknown): boolean {
+  // WebAssembly.RuntimeError (the lib settings here have no WebAssembly types); emscripten's abort().
+  if (!(error instanceof Error)) return false;
+  return error.name === 'RuntimeError' || /^Aborted\(/.test(error.message);
+}
+
 async function loadLiteRt(): Promise<LiteRtInstance> {
   const log: string[] = [];
   const keep = (line: string): void => {

@@ -4,9 +4,13 @@
  * have int8 inputs and outputs.
  */
 import { ModelFormatError } from '../errors.js';
+import { readTflite } from '../formats/tflite/read.js';
+import type { TfliteModel } from '../formats/tflite/model.js';
 import {
   fromVector,
   getLiteRt,
+  isTrap,
+  resetLiteRt,
   type LiteRtInstance,
   type WasmCompiledModel,
   type WasmModel,
@@ -19,7 +23,10 @@ export type TfliteDType = 'float32' | 'int32' | 'uint8' | 'int8' | 'int16' | 'in
 export type TfliteData = Float32Array | Int32Array | Uint8Array | Int8Array | Int16Array | BigInt64Array;
 
 export interface TfliteTensorInfo {
+  /** The name LiteRT gives the port: the SignatureDef key when the model has signatures. */
   name: string;
+  /** The subgraph tensor's own name (what the project's IR calls the value). */
+  tensorName: string;
   shape: number[];
   dtype: TfliteDType;
 }
@@ -31,7 +38,10 @@ export interface TfliteOutput {
 export interface TfliteRunner {
   readonly inputs: readonly TfliteTensorInfo[];
   readonly outputs: readonly TfliteTensorInfo[];
-  /** Feeds by input name, or in input order. Outputs are keyed by output name. */
+  /**
+   * Feeds by input name (signature key or tensor name), or in input order. Outputs are keyed by both the
+   * signature key and the tensor name. A runtime fault is a ModelFormatError naming the model and LiteRT.
+   */
   run(feeds: Record<string, TfliteData> | TfliteData[]): Promise<Record<string, TfliteOutput>>;
   close(): void;
 }
@@ -72,8 +82,13 @@ interface Port extends TfliteTensorInfo {
   type: WasmTensorType;
 }
 
-/** Loads and compiles a model for the CPU. `name` is used in error messages (the file name, usually). */
+/**
+ * Loads and compiles a model for the CPU. `name` is used in error messages (the file name, usually). The
+ * bytes are checked by the project's reader first: LiteRT trusts what it reads, and a file that is wrong
+ * where it does not look (an index, a shape, a subgraph reference) can make its WASM trap.
+ */
 export async function loadTflite(bytes: Uint8Array, name = '<tflite bytes>'): Promise<TfliteRunner> {
+  const parsed = readTflite(bytes, name);
   const rt = await getLiteRt();
   const { wasm } = rt;
   const ptr = wasm._malloc(bytes.byteLength);
@@ -88,17 +103,40 @@ export async function loadTflite(bytes: Uint8Array, name = '<tflite bytes>'): Pr
       gpuOptions: {},
       webNNOptions: {},
     });
-    return new Runner(rt, ptr, model, compiled);
+    return new Runner(rt, ptr, model, compiled, name, tensorNames(parsed));
   } catch (error) {
-    compiled?.delete();
-    model?.delete();
-    wasm._free(ptr);
+    let trapped = isTrap(error);
+    try {
+      if (!trapped) {
+        compiled?.delete();
+        model?.delete();
+        wasm._free(ptr);
+      }
+    } catch {
+      trapped = true; // freeing what a damaged model left behind trapped
+    }
+    if (trapped) resetLiteRt();
     throw new ModelFormatError(name, `LiteRT cannot load the model: ${describe(error, rt.log)}`);
   }
 }
 
+/** Port name → tensor name, for the first signature (or the first subgraph when there is none). */
+function tensorNames(m: TfliteModel): Map<string, string> {
+  const names = new Map<string, string>();
+  const sig = m.signatureDefs[0];
+  const sg = m.subgraphs[sig?.subgraphIndex ?? 0];
+  if (!sg) return names;
+  if (sig) {
+    for (const t of [...sig.inputs, ...sig.outputs])
+      names.set(t.name, sg.tensors[t.tensorIndex]?.name ?? t.name);
+  }
+  return names;
+}
+
 function describe(error: unknown, log: string[]): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const raw = error instanceof Error ? error.message : String(error);
+  // LiteRT's messages carry newlines and tree glyphs; one line reads better in the CLI's error.
+  const message = raw.replace(/\s*\n\s*[└├│─\s]*/g, '; ').trim();
   const last = log.filter((line) => /ERROR/.test(line)).slice(-3);
   return last.length ? `${message} (${last.join('; ')})` : message;
 }
@@ -110,23 +148,33 @@ class Runner implements TfliteRunner {
   private readonly outPorts: Port[];
   private readonly signature: WasmSignature;
   private closed = false;
+  /** Set when LiteRT's WASM trapped under this model: its objects belong to a discarded instance. */
+  private broken = false;
 
   constructor(
     private readonly rt: LiteRtInstance,
     private readonly ptr: number,
     private readonly model: WasmModel,
     private readonly compiled: WasmCompiledModel,
+    private readonly file: string,
+    tensorNames: Map<string, string>,
   ) {
     this.signature = model.getSignature(0);
     const ports = (names: string[], get: (i: number) => WasmTensorType): Port[] =>
       names.map((portName, i) => {
         const type = get(i);
         const info = dtypeOf(type, `tensor '${portName}'`);
-        return { name: portName, shape: shapeOf(type), dtype: info.dtype, info, type };
+        const tensorName = tensorNames.get(portName) ?? portName;
+        return { name: portName, tensorName, shape: shapeOf(type), dtype: info.dtype, info, type };
       });
     this.inPorts = ports(fromVector(this.signature.inputNames()), (i) => model.getInputTensorType(0, i));
     this.outPorts = ports(fromVector(this.signature.outputNames()), (i) => model.getOutputTensorType(0, i));
-    const info = ({ name, shape, dtype }: Port): TfliteTensorInfo => ({ name, shape: [...shape], dtype });
+    const info = ({ name, tensorName, shape, dtype }: Port): TfliteTensorInfo => ({
+      name,
+      tensorName,
+      shape: [...shape],
+      dtype,
+    });
     this.inputs = this.inPorts.map(info);
     this.outputs = this.outPorts.map(info);
   }
@@ -137,16 +185,49 @@ class Runner implements TfliteRunner {
     let outputs: WasmTensorBuffer[] = [];
     try {
       this.inPorts.forEach((port, i) => buffers.push(this.toBuffer(port, pickFeed(feeds, port, i))));
-      outputs = await this.compiled.run(0, buffers);
+      outputs = await this.invoke(buffers);
       const result: Record<string, TfliteOutput> = {};
       outputs.forEach((buffer, i) => {
         const port = this.outPorts[i];
-        if (port) result[port.name] = this.fromBuffer(buffer, port);
+        if (port) result[port.name] = result[port.tensorName] = this.fromBuffer(buffer, port);
       });
       return result;
     } finally {
-      for (const buffer of [...buffers, ...outputs]) buffer.delete();
+      this.guard('fails releasing its tensors', () => {
+        for (const buffer of [...buffers, ...outputs]) buffer.delete();
+      });
     }
+  }
+
+  /** LiteRT's run, its failures (an error it reports, or a trap of its WASM) as errors naming the model. */
+  private async invoke(buffers: WasmTensorBuffer[]): Promise<WasmTensorBuffer[]> {
+    try {
+      return await this.compiled.run(0, buffers);
+    } catch (error) {
+      throw this.fault('fails running the model', error);
+    }
+  }
+
+  /**
+   * Runs `f` on this model's LiteRT objects unless the instance trapped before. A trap here (memory a
+   * kernel overwrote while running a damaged model shows up when it is freed) is the model's fault too.
+   */
+  private guard(doing: string, f: () => void): void {
+    if (this.broken) return;
+    try {
+      f();
+    } catch (error) {
+      throw this.fault(doing, error);
+    }
+  }
+
+  private fault(doing: string, error: unknown): ModelFormatError {
+    if (isTrap(error)) {
+      // A trapped instance may be left inconsistent: nothing of it is touched again.
+      this.broken = true;
+      resetLiteRt();
+    }
+    return new ModelFormatError(this.file, `LiteRT ${doing}: ${describe(error, this.rt.log)}`);
   }
 
   private toBuffer(port: Port, data: TfliteData): WasmTensorBuffer {
@@ -188,16 +269,21 @@ class Runner implements TfliteRunner {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const port of [...this.inPorts, ...this.outPorts]) port.type.delete();
-    this.signature.delete();
-    this.compiled.delete();
-    this.model.delete();
-    this.rt.wasm._free(this.ptr);
+    this.guard('fails releasing the model', () => {
+      for (const port of [...this.inPorts, ...this.outPorts]) port.type.delete();
+      this.signature.delete();
+      this.compiled.delete();
+      this.model.delete();
+      this.rt.wasm._free(this.ptr);
+    });
   }
 }
 
 function pickFeed(feeds: Record<string, TfliteData> | TfliteData[], port: Port, index: number): TfliteData {
-  const data = Array.isArray(feeds) ? feeds[index] : feeds[port.name];
-  if (!data) throw new RangeError(`LiteRT: no data for input '${port.name}' (index ${index})`);
+  const data = Array.isArray(feeds) ? feeds[index] : (feeds[port.name] ?? feeds[port.tensorName]);
+  if (!data) {
+    const also = port.tensorName !== port.name ? ` or '${port.tensorName}'` : '';
+    throw new RangeError(`LiteRT: no data for input '${port.name}'${also} (index ${index})`);
+  }
   return data;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ortWeb from 'onnxruntime-web';
+import { ModelFormatError } from '../errors.js';
 import type { DType } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 
@@ -17,6 +18,8 @@ export interface OrtSessionOptions {
   optimizedModelFilePath?: string;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   intraOpNumThreads?: number;
+  /** Names the model in errors (default: its path, or "the ONNX model" for bytes). */
+  name?: string;
 }
 
 export interface OrtSession {
@@ -113,17 +116,28 @@ export async function createOrtSession(
   // The WASM build reads no files of its own accord here: hand it the bytes.
   const source =
     typeof model === 'string' && name === 'wasm' ? new Uint8Array(fs.readFileSync(model)) : model;
-  const session =
+  const file = opts.name ?? (typeof model === 'string' ? model : 'the ONNX model');
+  // A runtime refusing or failing on a file is reported as a fault of that file, naming the runtime.
+  const fault =
+    (doing: string) =>
+    (e: unknown): never => {
+      const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, '; ');
+      throw new ModelFormatError(file, `ONNX Runtime ${doing}: ${message}`);
+    };
+  const session = await (
     typeof source === 'string'
-      ? await ort.InferenceSession.create(source, options)
-      : await ort.InferenceSession.create(source, options);
+      ? ort.InferenceSession.create(source, options)
+      : ort.InferenceSession.create(source, options)
+  ).catch(fault('cannot load the model'));
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, outputs) {
       const ortFeeds: Record<string, ortWeb.Tensor> = {};
       for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = toOrt(t);
-      const result = outputs ? await session.run(ortFeeds, outputs as string[]) : await session.run(ortFeeds);
+      const result = await (
+        outputs ? session.run(ortFeeds, outputs as string[]) : session.run(ortFeeds)
+      ).catch(fault('fails running the model'));
       const out: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(result)) out[k] = fromOrt(t);
       return out;

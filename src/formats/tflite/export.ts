@@ -31,6 +31,7 @@ import {
   SCHEMA_VERSION,
   type TensorTypeName,
 } from './schema.js';
+import { restoreSubgraphs } from './subgraphs.js';
 import { opVersion, type TensorSig } from './versions.js';
 import { writeTflite, type WriteOptions } from './write.js';
 
@@ -79,12 +80,17 @@ export function irToTflite(
   const operators = g.nodes.map((node) => operatorOf(ctx, node, codes));
   const outputs = g.outputs.map((v) => tensorIndex(ctx, v.name));
   const extra = model.extra?.tflite as TfliteModelExtra | undefined;
+  const kept = restoreSubgraphs(
+    extra?.subgraphs ?? [],
+    (data) => storeBuffer(ctx, data),
+    (code) => codeIndex(codes, code),
+  );
   const metadataIndex = (data: Uint8Array): number => storeBuffer(ctx, data);
   return {
     version: SCHEMA_VERSION,
     description: model.doc ?? '',
     operatorCodes: codes,
-    subgraphs: [{ name: g.name, tensors: ctx.tensors, inputs, outputs, operators }],
+    subgraphs: [{ name: g.name, tensors: ctx.tensors, inputs, outputs, operators }, ...kept],
     buffers: ctx.buffers,
     metadata: (extra?.metadata ?? []).map((m) => ({ name: m.name, buffer: metadataIndex(m.data) })),
     ...(extra?.metadataBuffers.length ? { metadataBuffer: extra.metadataBuffers.map(metadataIndex) } : {}),

@@ -2,6 +2,7 @@
  * TFLite → IR, one to one: each operator becomes a node of domain 'tflite' named by its TFLite op
  * (CONV_2D, ...) that keeps TFLite's NHWC semantics; its builtin options become attributes. The one
  * rewrite: float16 weights behind a DEQUANTIZE become float32 constants and the DEQUANTIZE goes.
+ * The first subgraph is the graph; further ones (control-flow bodies) ride along as TFLite data.
  */
 import { readFileSync } from 'node:fs';
 import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
@@ -16,6 +17,7 @@ import {
 } from './ir-extras.js';
 import type { OptionValue, TfliteModel, TfliteOperator, TfliteSubgraph, TfliteTensor } from './model.js';
 import { readTflite } from './read.js';
+import { keepSubgraphs } from './subgraphs.js';
 import { optionsSpec, SUPPORTED_BUILTINS } from '../../tflite/ops/index.js';
 import { BUILTIN_OPERATOR_NAMES, SCHEMA_VERSION } from './schema.js';
 
@@ -49,12 +51,7 @@ interface Ctx {
 }
 
 export function tfliteToIr(model: TfliteModel, file: string): Model {
-  if (model.subgraphs.length !== 1) {
-    throw new ModelFormatError(
-      file,
-      `has ${model.subgraphs.length} subgraphs; only single-subgraph models are supported`,
-    );
-  }
+  if (model.subgraphs.length === 0) throw new ModelFormatError(file, 'has no subgraphs');
   const sg = model.subgraphs[0]!;
   const ctx: Ctx = { file, model, sg, names: valueNames(sg.tensors), folded: new Map() };
   const ops = sg.operators.filter((op) => !foldFloat16Dequantize(ctx, op));
@@ -160,9 +157,20 @@ function addValues(ctx: Ctx, g: Graph): void {
     else g.valueInfo.set(name, valueInfoOf(ctx, i));
   });
   const io = (i: number): ValueInfo => g.valueInfo.get(ctx.names[i]!) ?? { name: ctx.names[i]! };
-  g.inputs = ctx.sg.inputs.map(io);
-  g.outputs = ctx.sg.outputs.map(io);
+  g.inputs = ctx.sg.inputs.map(io).map((v) => withSignatureKey(ctx, v));
+  g.outputs = ctx.sg.outputs.map(io).map((v) => withSignatureKey(ctx, v));
   for (const v of [...g.inputs, ...g.outputs]) g.valueInfo.delete(v.name);
+}
+
+/** Marks an input or output whose SignatureDef key is not its name (data may be named by either). */
+function withSignatureKey(ctx: Ctx, v: ValueInfo): ValueInfo {
+  const sig = ctx.model.signatureDefs.find((s) => s.subgraphIndex === 0);
+  const key = [...(sig?.inputs ?? []), ...(sig?.outputs ?? [])].find(
+    (m) => ctx.names[m.tensorIndex] === v.name,
+  );
+  if (!key || key.name === v.name) return v;
+  const extra = { ...v.extra, tflite: { ...(v.extra?.tflite as object), signatureKey: key.name } };
+  return { ...v, extra };
 }
 
 /** A folded float16 source that some other node still reads stays a constant too. */
@@ -236,7 +244,10 @@ function modelExtra(ctx: Ctx): TfliteModelExtra {
   const data = (buffer: number) => model.buffers[buffer]?.data ?? new Uint8Array(0);
   const names = (maps: { name: string; tensorIndex: number }[]) =>
     maps.map((m) => ({ name: m.name, value: ctx.names[m.tensorIndex] ?? '' }));
+  const subgraphs = keepSubgraphs(model, ctx.file);
   return {
+    file: ctx.file,
+    ...(subgraphs.length ? { subgraphs } : {}),
     metadata: model.metadata.map((m) => ({ name: m.name, data: data(m.buffer) })),
     metadataBuffers: (model.metadataBuffer ?? []).map(data),
     signatureDefs: model.signatureDefs

@@ -3,6 +3,7 @@
  * bags so that TFLite → IR → TFLite keeps it. Quantization parameters sit under a format-neutral key.
  */
 import type { DType } from '../../ir/dtype.js';
+import type { TfliteOperator, TfliteOperatorCode, TfliteTensor } from './model.js';
 import type { TensorTypeName } from './schema.js';
 
 /** `extra.quantization` of a value (ValueInfo) or constant (Tensor): TFLite's QuantizationParameters. */
@@ -23,6 +24,8 @@ export interface TfliteTensorExtra {
   isVariable?: true;
   /** The file had a shape_signature for this tensor. */
   shapeSignature?: true;
+  /** A main-subgraph input's or output's SignatureDef key, when it differs from the value's name. */
+  signatureKey?: string;
 }
 
 /** `extra.tflite` of a node: the operator version it had in the file. */
@@ -40,6 +43,22 @@ export interface TfliteModelExtra {
     inputs: { name: string; value: string }[];
     outputs: { name: string; value: string }[];
   }[];
+  /**
+   * Subgraphs after the first (bodies of WHILE, IF, CALL_ONCE), kept as read and written back after the
+   * main one in the same order, so the subgraph indices in control-flow options stay valid.
+   */
+  subgraphs?: KeptSubgraph[];
+  /** The file the model was read from, for errors of runtimes that load copies of it. */
+  file?: string;
+}
+
+/** A subgraph carried through as TFLite data: constant bytes and operator codes inline, no indices. */
+export interface KeptSubgraph {
+  name: string;
+  tensors: (Omit<TfliteTensor, 'buffer'> & { data?: Uint8Array })[];
+  inputs: number[];
+  outputs: number[];
+  operators: (Omit<TfliteOperator, 'opcodeIndex'> & { code: TfliteOperatorCode })[];
 }
 
 /** TFLite TensorType ↔ IR DType (RESOURCE and VARIANT have no IR type). */

@@ -17,6 +17,8 @@ import type {
 } from './model.js';
 import { optionsSpec } from '../../tflite/ops/index.js';
 import { FILE_IDENTIFIER, SLOT, TENSOR_TYPE_NAMES } from './schema.js';
+import { checkSubgraphCalls } from './subgraphs.js';
+import { checkOptionTables, checkTensors } from './validate.js';
 
 export function readTflite(bytes: Uint8Array, fileName: string): TfliteModel {
   const r = new CheckedReader(bytes, fileName);
@@ -27,6 +29,9 @@ export function readTflite(bytes: Uint8Array, fileName: string): TfliteModel {
   const root = r.table(r.u32(0, 'root offset'), 'Model');
   const model = readModel(r, root);
   validate(r, model);
+  checkOptionTables(model, (message) => r.fail(message));
+  checkTensors(model, (message) => r.fail(message));
+  checkSubgraphCalls(model, (message) => r.fail(message));
   return model;
 }
 

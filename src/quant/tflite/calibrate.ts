@@ -18,7 +18,9 @@ export async function calibrateTflite(
   source: SampleSource,
   opts: CalibrationOptions,
 ): Promise<Map<string, Range>> {
-  const runner = await loadTflite(exportTflite(probeModel(model, tensors)), 'calibration model');
+  // Errors name the user's file: the probe is that model, rewritten with more outputs.
+  const file = (model.extra?.tflite as TfliteModelExtra | undefined)?.file ?? 'calibration model';
+  const runner = await loadTflite(exportTflite(probeModel(model, tensors)), file);
   try {
     const inputs = model.graph.inputs.map((v) => v.name);
     const outputs = [...model.graph.outputs.map((v) => v.name), ...tensors.filter((t) => !isIo(model, t))];
@@ -56,7 +58,8 @@ export function probeModel(model: Model, tensors: string[]): Model {
     g.outputs.push(info);
     g.valueInfo.delete(name);
   }
-  const extra: TfliteModelExtra = { metadata: [], metadataBuffers: [], signatureDefs: [] };
+  const kept = model.extra?.tflite as TfliteModelExtra | undefined;
+  const extra: TfliteModelExtra = { ...kept, metadata: [], metadataBuffers: [], signatureDefs: [] };
   return { ...model, graph: g, extra: { ...model.extra, tflite: extra } };
 }
 

@@ -1,3 +1,4 @@
+import { builtinOf } from '../../tflite/ops/index.js';
 /**
  * pow2 on truncating hardware (`--rounding floor`): what the biases of a converted int8 TFLite graph can
  * still carry after each conv/FC has folded its own rounding offset in (params.ts pow2Bias).
@@ -77,24 +78,7 @@ const scaled = (ratio: number): number => {
   return k === undefined ? -0.5 : truncation(k);
 };
 
-const SHAPE_OPS = new Set([
-  'RESHAPE',
-  'SQUEEZE',
-  'EXPAND_DIMS',
-  'TRANSPOSE',
-  'GATHER',
-  'PAD',
-  'MAX_POOL_2D',
-  'RELU',
-  'RELU6',
-  'MINIMUM',
-  'MAXIMUM',
-  'CONCATENATION',
-  'QUANTIZE',
-  'DEQUANTIZE',
-]);
-const TABLE_OPS = new Set(['HARD_SWISH', 'LOGISTIC', 'TANH', 'LEAKY_RELU']);
-const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
+const floorShiftOf = (op: string) => builtinOf(op)?.floorShift;
 
 /**
  * A copy of the model whose conv/FC biases also cancel the mean shift that truncating ops without a bias
@@ -122,7 +106,7 @@ export function foldFloorShifts(
     if (!out) continue;
     const sOut = scaleOf(out);
     const sIn = scaleOf(node.inputs[0] ?? '');
-    if (MAC_OPS.has(node.opType)) {
+    if (floorShiftOf(node.opType) === 'biased') {
       const mu = sIn ? at(node.inputs[0]) / sIn : 0;
       if (mu !== 0 && sOut && correctBias(g, node, mu, [sIn!, sOut], biasMode)) corrected++;
       continue;
@@ -151,8 +135,8 @@ function ownTruncation(
   if (op === 'MUL' && sA && sB) return scaled((sA * sB) / sOut);
   if ((op === 'MEAN' || op === 'AVERAGE_POOL_2D') && sA) return averaged(sA / sOut, count);
   if (op === 'SUM' && sA) return scaled(sA / sOut);
-  if (TABLE_OPS.has(op)) return -0.5;
-  if (SHAPE_OPS.has(op)) {
+  if (floorShiftOf(op) === 'table') return -0.5;
+  if (floorShiftOf(op) === 'exact') {
     return sA && sA !== sOut ? scaled(sA / sOut) : 0;
   }
   return undefined;
@@ -174,7 +158,7 @@ function carried(
     return values.length ? values.reduce((s, v) => s + at(v), 0) / values.length : 0;
   }
   if (op === 'MINIMUM' || op === 'MAXIMUM') return at(node.inputs[0]);
-  if (SHAPE_OPS.has(op)) return at(node.inputs[0]);
+  if (floorShiftOf(op) === 'exact') return at(node.inputs[0]);
   return 0;
 }
 

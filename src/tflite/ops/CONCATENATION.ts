@@ -78,6 +78,7 @@ const kernel: IntegerKernel = {
 
 export const CONCATENATION = defineBuiltin({
   name: 'CONCATENATION',
+  floorShift: 'exact',
   options: optionsTable('ConcatenationOptions', [field('axis', 'int'), activation]),
   version: first(
     [(s) => is(inp(s, 0), 'UINT32'), 4],

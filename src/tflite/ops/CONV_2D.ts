@@ -164,6 +164,7 @@ function dotLayout(
 
 export const CONV_2D = defineBuiltin({
   name: 'CONV_2D',
+  floorShift: 'biased',
   options: optionsTable('Conv2DOptions', [
     padding,
     strideW,

@@ -194,6 +194,7 @@ function pixel(
 
 export const DEPTHWISE_CONV_2D = defineBuiltin({
   name: 'DEPTHWISE_CONV_2D',
+  floorShift: 'biased',
   options: optionsTable('DepthwiseConv2DOptions', [
     padding,
     strideW,

@@ -25,6 +25,7 @@ const kernel: IntegerKernel = {
 
 export const DEQUANTIZE = defineBuiltin({
   name: 'DEQUANTIZE',
+  floorShift: 'exact',
   options: optionsTable('DequantizeOptions'),
   version: first(
     [(s) => is(inp(s, 0), 'INT4'), 6],

@@ -13,6 +13,7 @@ const kernel = viewKernel('EXPAND_DIMS', (cx, input) => {
 
 export const EXPAND_DIMS = defineBuiltin({
   name: 'EXPAND_DIMS',
+  floorShift: 'exact',
   options: optionsTable('ExpandDimsOptions'),
   version: always1,
   int8: sameAsInput,

@@ -100,6 +100,7 @@ const kernel: IntegerKernel = {
 
 export const FULLY_CONNECTED = defineBuiltin({
   name: 'FULLY_CONNECTED',
+  floorShift: 'biased',
   options: optionsTable('FullyConnectedOptions', [
     activation,
     field('weights_format', 'byte'),

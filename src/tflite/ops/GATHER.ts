@@ -44,6 +44,7 @@ const kernel: IntegerKernel = {
 
 export const GATHER = defineBuiltin({
   name: 'GATHER',
+  floorShift: 'exact',
   options: optionsTable('GatherOptions', [field('axis', 'int'), field('batch_dims', 'int')]),
   version: first(
     [(s) => is(inp(s, 0), 'INT4'), 7],

@@ -69,6 +69,7 @@ function tfliteHardSwish(x: Scalar, y: Scalar): Int8Function {
 
 export const HARD_SWISH = defineBuiltin({
   name: 'HARD_SWISH',
+  floorShift: 'table',
   options: optionsTable('HardSwishOptions'),
   version: always1,
   int8: calibrated,

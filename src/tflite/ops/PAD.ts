@@ -62,6 +62,7 @@ const kernel: IntegerKernel = {
 
 export const PAD = defineBuiltin({
   name: 'PAD',
+  floorShift: 'exact',
   options: optionsTable('PadOptions'),
   version: first(
     [(s) => is(inp(s, 0), 'BOOL'), 5],

@@ -46,6 +46,7 @@ const kernel: IntegerKernel = {
 
 export const QUANTIZE = defineBuiltin({
   name: 'QUANTIZE',
+  floorShift: 'exact',
   options: optionsTable('QuantizeOptions'),
   version: first(
     [(s) => is(inp(s, 0), 'INT4') || is(out(s, 0), 'INT4'), 4],

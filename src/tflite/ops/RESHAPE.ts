@@ -20,6 +20,7 @@ const kernel = viewKernel('RESHAPE', (cx, input) => {
 
 export const RESHAPE = defineBuiltin({
   name: 'RESHAPE',
+  floorShift: 'exact',
   options: optionsTable('ReshapeOptions', [field('new_shape', 'int[]')]),
   version: always1,
   int8: sameAsInput,

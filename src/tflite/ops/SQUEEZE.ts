@@ -17,6 +17,7 @@ const kernel = viewKernel('SQUEEZE', (cx, input) => {
 
 export const SQUEEZE = defineBuiltin({
   name: 'SQUEEZE',
+  floorShift: 'exact',
   options: optionsTable('SqueezeOptions', [field('squeeze_dims', 'int[]')]),
   version: first([(s) => is(inp(s, 0), 'STRING'), 2]),
   int8: sameAsInput,

@@ -48,6 +48,7 @@ const kernel: IntegerKernel = {
 
 export const TRANSPOSE = defineBuiltin({
   name: 'TRANSPOSE',
+  floorShift: 'exact',
   options: optionsTable('TransposeOptions'),
   version: first(
     [(s) => is(inp(s, 0), 'INT4'), 7],

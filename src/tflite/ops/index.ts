@@ -1,12 +1,13 @@
 import type { IntegerKernel } from '../../runtime/integer/types.js';
 import type { TfliteBuiltin } from './common/builtin.js';
 import type { FixedParams, Int8Rule } from './common/int8.js';
-import type { OptionsSpec } from './common/options.js';
+import { EMPTY_TABLES, type OptionsSpec } from './common/options.js';
 import { ADD } from './ADD.js';
 import { AVERAGE_POOL_2D } from './AVERAGE_POOL_2D.js';
 import { BATCH_MATMUL } from './BATCH_MATMUL.js';
 import { CONCATENATION } from './CONCATENATION.js';
 import { CONV_2D } from './CONV_2D.js';
+import { CALL_ONCE } from './CALL_ONCE.js';
 import { CUSTOM } from './CUSTOM.js';
 import { DEPTHWISE_CONV_2D } from './DEPTHWISE_CONV_2D.js';
 import { DEQUANTIZE } from './DEQUANTIZE.js';
@@ -15,8 +16,10 @@ import { EXP } from './EXP.js';
 import { EXPAND_DIMS } from './EXPAND_DIMS.js';
 import { FULLY_CONNECTED } from './FULLY_CONNECTED.js';
 import { GATHER } from './GATHER.js';
+import { IF } from './IF.js';
 import { HARD_SWISH } from './HARD_SWISH.js';
 import { LEAKY_RELU } from './LEAKY_RELU.js';
+import { LOG } from './LOG.js';
 import { LOGISTIC } from './LOGISTIC.js';
 import { MAX_POOL_2D } from './MAX_POOL_2D.js';
 import { MAXIMUM } from './MAXIMUM.js';
@@ -41,6 +44,7 @@ import { SUM } from './SUM.js';
 import { TANH } from './TANH.js';
 import { TRANSPOSE } from './TRANSPOSE.js';
 import { TRANSPOSE_CONV } from './TRANSPOSE_CONV.js';
+import { WHILE } from './WHILE.js';
 
 export type { TfliteBuiltin } from './common/builtin.js';
 export type { FixedParams, Int8Rule } from './common/int8.js';
@@ -56,6 +60,7 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   ADD,
   AVERAGE_POOL_2D,
   BATCH_MATMUL,
+  CALL_ONCE,
   CONCATENATION,
   CONV_2D,
   CUSTOM,
@@ -67,7 +72,9 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   FULLY_CONNECTED,
   GATHER,
   HARD_SWISH,
+  IF,
   LEAKY_RELU,
+  LOG,
   LOGISTIC,
   MAX_POOL_2D,
   MAXIMUM,
@@ -92,6 +99,7 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   TANH,
   TRANSPOSE,
   TRANSPOSE_CONV,
+  WHILE,
 ]);
 
 function registry(all: TfliteBuiltin[]): ReadonlyMap<string, TfliteBuiltin> {
@@ -118,7 +126,7 @@ export const INTEGER_KERNELS: ReadonlyMap<string, IntegerKernel> = new Map(
 
 /** Every options table by its union type id; a table two builtins share must be the same table. */
 export const OPTIONS_TABLES: ReadonlyMap<number, OptionsSpec> = (() => {
-  const tables = new Map<number, OptionsSpec>();
+  const tables = new Map<number, OptionsSpec>(EMPTY_TABLES.map((t) => [t.typeId, t]));
   for (const b of TFLITE_BUILTINS.values()) {
     if (!b.options) continue;
     const seen = tables.get(b.options.typeId);
@@ -146,3 +154,7 @@ export const optionsSpec = (typeId: number): OptionsSpec | undefined => OPTIONS_
 export const RESULT_PATH_BUILTINS: ReadonlySet<string> = new Set(
   [...TFLITE_BUILTINS.values()].filter((b) => b.keepsExtremes).map((b) => b.name),
 );
+
+/** The option fields that name subgraphs, by control-flow builtin (WHILE, IF, CALL_ONCE). */
+export const subgraphFieldsOf = (name: string): readonly string[] | undefined =>
+  TFLITE_BUILTINS.get(name)?.subgraphFields;

@@ -21,6 +21,15 @@ export interface TfliteBuiltin {
    * are its input's extremes, so calibration keeps both whole.
    */
   keepsExtremes?: boolean;
+  /**
+   * What truncating pow2 hardware does to a mean error reaching the op (src/quant/tflite/floor-shift.ts):
+   * 'exact' ops move or select int8 values without a shift (the error passes unchanged), 'table' ops
+   * map each value through a function (it passes scaled by the slope), 'biased' ops accumulate into a
+   * bias that can cancel it. Absent: the op's own shifts are worked out by floor-shift, or it stops there.
+   */
+  floorShift?: 'exact' | 'table' | 'biased';
+  /** Option fields that name a subgraph (control flow: WHILE, IF, CALL_ONCE), checked on read. */
+  subgraphFields?: readonly string[];
   /** The integer executor's kernel; absent when the executor cannot run it. */
   kernel?: IntegerKernel;
 }

@@ -37,6 +37,7 @@ export function addSub(name: 'ADD' | 'SUB', sign: 1 | -1, version: VersionRule):
  */
 export function minMax(name: 'MAXIMUM' | 'MINIMUM', pick: (a: number, b: number) => number): TfliteBuiltin {
   return defineBuiltin({
+    floorShift: 'exact',
     name,
     options: optionsTable('MaximumMinimumOptions'),
     version: first(
@@ -55,6 +56,7 @@ export function minMax(name: 'MAXIMUM' | 'MINIMUM', pick: (a: number, b: number)
  */
 export function relu(name: 'RELU' | 'RELU6', code: number, version: VersionRule): TfliteBuiltin {
   return defineBuiltin({
+    floorShift: 'exact',
     name,
     options: null,
     version,
@@ -79,6 +81,7 @@ export function squashing(
   version: VersionRule,
 ): TfliteBuiltin {
   return defineBuiltin({
+    floorShift: 'table',
     name,
     options: null,
     version,

@@ -53,3 +53,18 @@ export const POOL_2D_OPTIONS = optionsTable('Pool2DOptions', [
   activation,
 ]);
 export const REDUCER_OPTIONS = optionsTable('ReducerOptions', [field('keep_dims', 'bool')]);
+
+/**
+ * Empty tables in schema.fbs (no fields) that ops inside kept subgraphs (comparisons, logic, shape ops)
+ * commonly carry: known by name so that those subgraphs are read and written back as they were.
+ */
+export const EMPTY_TABLES: readonly OptionsSpec[] = `
+  LessOptions GreaterOptions GreaterEqualOptions LessEqualOptions EqualOptions NotEqualOptions
+  LogicalOrOptions LogicalAndOptions LogicalNotOptions SelectOptions SelectV2Options NegOptions
+  AbsOptions CosOptions SquareOptions ZerosLikeOptions FillOptions FloorDivOptions FloorModOptions
+  RangeOptions TileOptions PowOptions RankOptions WhereOptions MatrixDiagOptions MatrixSetDiagOptions
+  SignOptions ReadVariableOptions AssignVariableOptions BroadcastToOptions AddNOptions
+  DynamicUpdateSliceOptions HashtableFindOptions HashtableImportOptions HashtableSizeOptions`
+  .trim()
+  .split(/\s+/)
+  .map((name) => optionsTable(name));
