@@ -158,7 +158,7 @@ export async function quantizeFloatModel(
     activations,
     weights: weightParams,
     ranges,
-    float: [...plan.float, ...branchFloat],
+    float: [...plan.float.map(controlFlowReason), ...branchFloat],
     inputScales,
     floatReference: model,
     equalization: equalized?.report,
@@ -240,4 +240,9 @@ function topLevelNames(g: Graph): Set<string> {
   const names = new Set<string>([...g.inputs.map((v) => v.name), ...g.initializers.keys()]);
   for (const n of g.nodes) for (const o of n.outputs) if (o) names.add(o);
   return names;
+}
+
+/** An If stays as it is (control flow has no int8 form); what runs int8 is inside its branches. */
+function controlFlowReason(f: FloatOp): FloatOp {
+  return f.op === 'If' ? { ...f, why: 'control flow (its branches are quantized inside)' } : f;
 }

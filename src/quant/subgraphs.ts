@@ -3,6 +3,7 @@ import type { DType } from '../ir/dtype.js';
 import {
   constantNodeValue,
   outerReads,
+  readNames,
   subgraphsOf,
   type Attribute,
   type Graph,
@@ -137,6 +138,9 @@ export function quantizeBranches(g: Graph, s: BranchSettings, float: FloatOp[]):
     }
     for (const f of plan.float) float.push({ ...f, node: `${where}/${f.node}` });
     const acts = assignActivationParams(graph, plan, s.ranges, s.plan);
+    // The model inputs' parameters are seeded for every scope; a branch quantizes only what it reads.
+    const read = readNames(graph);
+    for (const name of [...acts.keys()]) if (!read.has(name)) acts.delete(name);
     const weights = quantizeAllWeights(graph, plan, s.weights);
     return insertQdq(graph, plan, acts, weights, s.weights, s.names);
   });
