@@ -8,7 +8,10 @@ import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { ints } from '../../src/ir/attrs.js';
 import { Graph, subgraphsOf, type Model, type Node } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { shareConstants } from '../../src/passes/share-constants.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
+import { runOrt } from '../helpers/ort-compare.js';
 import { cli } from '../helpers/cli.js';
 import { GraphBuilder, randomTensor, rng } from '../helpers/graphs.js';
 
@@ -134,4 +137,42 @@ describe('a model with an If whose branches read outer-scope initializers', () =
       }
     },
   );
+});
+
+describe('passes on a model whose If branches read outer-scope values', () => {
+  it('optimize and shareConstants keep every value a branch reads: same outputs in ORT on both paths', async () => {
+    const model = ifModel();
+    // A Constant node and a small initializer equal to another one, each read only inside a branch:
+    // constant folding turns the node into an initializer, dead-code removal and constant sharing must
+    // leave both where the branch can read them.
+    const g = model.graph;
+    g.nodes.unshift(
+      node('Constant', [], 'k', { value: { kind: 'tensor', value: Tensor.float32([1], [0.25]) } }),
+    );
+    g.initializers.set('half_a', Tensor.float32([1], [0.5]));
+    g.initializers.set('half_b', Tensor.float32([1], [0.5]));
+    const ifNode = g.nodes.find((n) => n.opType === 'If')!;
+    const [thenBranch, elseBranch] = subgraphsOf(ifNode);
+    thenBranch!.nodes.push(node('Add', ['t_out', 'k'], 't_shift'));
+    thenBranch!.outputs[0]!.name = 't_shift';
+    elseBranch!.nodes.push(
+      node('Mul', ['e_out', 'half_b'], 'e_scaled'),
+      node('Mul', ['e_scaled', 'half_a'], 'e_q'),
+    );
+    elseBranch!.outputs[0]!.name = 'e_q';
+
+    const optimized = optimize(model).model;
+    const shared = { ...optimized, graph: shareConstants(optimized.graph).graph };
+    for (const after of [optimized, shared]) {
+      const random = rng(5);
+      for (const gate of [1, -1]) {
+        const f = feeds(random, gate);
+        const [want, got] = [await runOrt(model, f), await runOrt(after, f)];
+        const name = model.graph.outputs[0]!.name;
+        const a = want[name]!.data as Float32Array;
+        const b = got[name]!.data as Float32Array;
+        expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThan(1e-5);
+      }
+    }
+  });
 });
