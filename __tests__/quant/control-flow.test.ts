@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { writeNpzFile } from '../../src/data/npz.js';
 import { writeOnnxFile } from '../../src/formats/onnx/export.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
-import { ints } from '../../src/ir/attrs.js';
+import { int, ints } from '../../src/ir/attrs.js';
+import { float32ToFloat16 } from '../../src/ir/float16.js';
 import { Graph, subgraphsOf, type Model, type Node } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { optimize } from '../../src/passes/optimize.js';
@@ -24,12 +25,19 @@ const node = (opType: string, inputs: string[], output: string, attrs: Node['att
   attrs,
 });
 
+/** The float32 tensor's values as float16 (a half-precision export's weights). */
+function toHalf(t: Tensor): Tensor {
+  return new Tensor('float16', t.dims, Uint16Array.from(t.toFloat32(), float32ToFloat16));
+}
+
 /**
  * y = If(mean(gate) > 0, then: Relu(Conv(x, W) + b), else: Sigmoid(Conv(x, W2))) followed by a top-level
  * Conv with W as well. Both branches read initializers of the enclosing graph (W, b, W2): the case an
- * exporter gives for a model with a data-dependent path (Silero VAD's sample-rate switch).
+ * exporter gives for a model with a data-dependent path (Silero VAD's sample-rate switch). `half`:
+ * the weights are float16 initializers, each read through a Cast to float32 where it is used (inside the
+ * branches too), as half-precision exports are written.
  */
-function ifModel(): Model {
+function ifModel(half = false): Model {
   const b = new GraphBuilder(3);
   b.input('x', [1, 4, 8, 8]);
   b.input('gate', [1]);
@@ -37,6 +45,9 @@ function ifModel(): Model {
   b.weight('bias', [4], -0.2, 0.2);
   b.weight('W2', [4, 4, 1, 1]);
   b.init('zero', Tensor.float32([], [0]));
+  if (half) for (const w of ['W', 'W2']) b.g.initializers.set(w, toHalf(b.g.initializers.get(w)!));
+  const cast = (w: string, out: string) => node('Cast', [w], out, { to: int(1) });
+  const [w, w2] = half ? ['t_w', 'e_w'] : ['W', 'W2'];
   const cond = b.node('Greater', ['gate', 'zero']);
   const branch = (name: string, nodes: Node[], out: string) => {
     const g = new Graph();
@@ -48,12 +59,20 @@ function ifModel(): Model {
   const pads = ints([1, 1, 1, 1]);
   const thenBranch = branch(
     'then',
-    [node('Conv', ['x', 'W', 'bias'], 't_conv', { pads }), node('Relu', ['t_conv'], 't_out')],
+    [
+      ...(half ? [cast('W', w)] : []),
+      node('Conv', ['x', w, 'bias'], 't_conv', { pads }),
+      node('Relu', ['t_conv'], 't_out'),
+    ],
     't_out',
   );
   const elseBranch = branch(
     'else',
-    [node('Conv', ['x', 'W2'], 'e_conv'), node('Sigmoid', ['e_conv'], 'e_out')],
+    [
+      ...(half ? [cast('W2', w2)] : []),
+      node('Conv', ['x', w2], 'e_conv'),
+      node('Sigmoid', ['e_conv'], 'e_out'),
+    ],
     'e_out',
   );
   b.g.nodes.push({
@@ -67,7 +86,8 @@ function ifModel(): Model {
       else_branch: { kind: 'graph', value: elseBranch },
     },
   });
-  const y = b.node('Conv', ['branch_out', 'W', 'bias'], { pads });
+  const topW = half ? b.node('Cast', ['W'], { to: int(1) }) : 'W';
+  const y = b.node('Conv', ['branch_out', topW, 'bias'], { pads });
   b.output(y, 'float32', [1, 4, 8, 8]);
   b.g.outputs[0]!.name = y;
   return b.model(13);
@@ -78,23 +98,39 @@ const feeds = (random: () => number, gate: number) => ({
   gate: Tensor.float32([1], [gate]),
 });
 
+/** Whether every Conv of `g` reads its weight from a DequantizeLinear of an int8 initializer of `g`. */
+function convWeightsInt8(g: Graph): boolean {
+  const convs = g.nodes.filter((n) => n.opType === 'Conv');
+  return (
+    convs.length > 0 &&
+    convs.every((c) => {
+      const dq = g.nodes.find((n) => n.outputs[0] === c.inputs[1]);
+      return dq?.opType === 'DequantizeLinear' && g.initializers.get(dq.inputs[0]!)?.dtype === 'int8';
+    })
+  );
+}
+
 function quantizeNodesIn(g: Graph): number {
   return g.nodes.filter((n) => n.opType === 'QuantizeLinear').length;
 }
 
 describe('a model with an If whose branches read outer-scope initializers', () => {
-  it.each(['pow2', 'affine'])(
-    '--scheme %s quantizes inside both branches, and the written .onnx runs in ORT close to float',
-    async (scheme) => {
+  it.each([
+    ['pow2', false],
+    ['affine', false],
+    ['pow2', true],
+  ])(
+    '--scheme %s (float16 weights: %s) quantizes inside both branches; the .onnx runs in ORT close to float',
+    async (scheme, half) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-if-'));
       const input = path.join(dir, 'switch.onnx');
-      writeOnnxFile(ifModel(), input);
+      writeOnnxFile(ifModel(half as boolean), input);
       const calib = path.join(dir, 'calib');
       fs.mkdirSync(calib);
       const random = rng(11);
       for (let i = 0; i < 16; i++) writeNpzFile(path.join(calib, `s${i}.npz`), feeds(random, i % 2 ? 1 : -1));
       const out = path.join(dir, 'out');
-      const r = cli(['--input', input, '--output', out, '--calib_data', calib, '--scheme', scheme]);
+      const r = cli(['--input', input, '--output', out, '--calib_data', calib, '--scheme', scheme as string]);
       expect(r.code, r.stderr).toBe(0);
       // The .tflite cannot hold the If: the run says so, naming it, and writes the rest.
       expect(r.stdout + r.stderr).toMatch(/no \.tflite written: node 'switch': operator If/);
@@ -108,8 +144,7 @@ describe('a model with an If whose branches read outer-scope initializers', () =
       // readable where it is read (no branch may shadow or lose an outer name).
       expect(quantizeNodesIn(thenQ!)).toBeGreaterThan(0);
       expect(quantizeNodesIn(elseQ!)).toBeGreaterThan(0);
-      for (const g of [thenQ!, elseQ!])
-        expect([...g.initializers.values()].some((t) => t.dtype === 'int8')).toBe(true);
+      for (const g of [thenQ!, elseQ!]) expect(convWeightsInt8(g)).toBe(true);
 
       const float = await createOrtSession(fs.readFileSync(input));
       const quant = await createOrtSession(fs.readFileSync(file));

@@ -105,7 +105,8 @@ export async function quantizeFloatModel(
   // The conv inputs bias correction takes channel means of are not all among the tensors with ranges.
   const channelMeans = s.biasCorrection ? biasCorrectionInputs(plan) : [];
   // Tensors inside If branches are observed through extra If outputs (see subgraphs.ts).
-  const inBranches = branchCalibrationTensors(g, planSettings);
+  const pass = { opset: opsetVersion(model) ?? 13, irVersion: model.irVersion };
+  const inBranches = branchCalibrationTensors(g, planSettings, pass);
   const exposed = exposeBranchValues(g, new Set(inBranches));
   const topNames = topLevelNames(g);
   const toCalibrate = [
@@ -133,7 +134,7 @@ export async function quantizeFloatModel(
   const names = allNamesDeep(g);
   const branchFloat: FloatOp[] = [];
   if (inBranches.length) {
-    g = quantizeBranches(g, { plan: planSettings, weights: wSettings, ranges, names }, branchFloat);
+    g = quantizeBranches(g, { plan: planSettings, weights: wSettings, ranges, names, pass }, branchFloat);
     plan = planQuantization(g, types, planSettings);
   }
   const weights = quantizeAllWeights(g, plan, wSettings);

@@ -8,8 +8,11 @@ import {
   type Attribute,
   type Graph,
   type Node,
+  type ValueInfo,
 } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { foldConstants } from '../passes/fold-constants.js';
+import type { PassContext } from '../passes/types.js';
 import {
   assignActivationParams,
   planQuantization,
@@ -20,7 +23,6 @@ import {
 import { elementTypes } from './dtypes.js';
 import type { Range } from './observers.js';
 import { insertQdq, quantizeAllWeights, type WeightSettings } from './qdq.js';
-import { quantRule } from './rules.js';
 
 /**
  * Quantization inside the branches of If nodes. Exporters put whole models there (Silero VAD: the 16 kHz
@@ -60,16 +62,29 @@ interface View {
 }
 
 /** The branch as a graph of its own: outer values it reads become typed inputs, outer constants copies. */
-function viewOf(branch: Graph, outerTypes: Map<string, DType>, outerConstants: Map<string, Tensor>): View {
-  const graph = constantsAsInitializers(branch).clone();
+function viewOf(
+  branch: Graph,
+  outerTypes: Map<string, DType>,
+  outerConstants: Map<string, Tensor>,
+  pass: PassContext,
+): View {
+  const copy = constantsAsInitializers(branch).clone();
   const added = new Map<string, Tensor | undefined>();
+  const inputs: ValueInfo[] = [];
   for (const name of outerReads(branch)) {
     const t = outerConstants.get(name);
-    if (t) graph.initializers.set(name, t);
+    if (t) copy.initializers.set(name, t);
     const dtype = t?.dtype ?? outerTypes.get(name);
-    graph.inputs.push(dtype ? { name, type: { kind: 'tensor', dtype } } : { name });
+    inputs.push(dtype ? { name, type: { kind: 'tensor', dtype } } : { name });
     added.set(name, t);
   }
+  // Constants computed from constants fold first (a float16 weight's Cast to float32, as exporters
+  // write half-precision models), so that the ops reading them see weights they can quantize. Outer
+  // values become inputs only after: an initializer listed as an input is no constant to the folder.
+  // As inputs they keep QDQ insertion from taking an outer constant's name for a DequantizeLinear output
+  // (which would redefine the outer name inside the branch).
+  const graph = foldConstants(copy, pass).graph;
+  graph.inputs.push(...inputs);
   return { graph, added };
 }
 
@@ -85,6 +100,7 @@ function unview(g: Graph, added: Map<string, Tensor | undefined>): Graph {
 function mapBranches(
   g: Graph,
   f: (view: View, where: string) => Graph | undefined,
+  pass: PassContext,
   outerConstants: Map<string, Tensor> = new Map(),
 ): Graph {
   if (!g.nodes.some(isIf)) return g;
@@ -97,8 +113,8 @@ function mapBranches(
     for (const key of BRANCHES) {
       const a = node.attrs[key];
       if (a?.kind !== 'graph') continue;
-      const view = viewOf(a.value, types, constants);
-      const inner = mapBranches(view.graph, f, constants);
+      const view = viewOf(a.value, types, constants, pass);
+      const inner = mapBranches(view.graph, f, pass, constants);
       const done = f({ graph: inner, added: view.added }, `${node.name || node.outputs[0]} ${key}`);
       attrs[key] = { ...a, value: unview(done ?? inner, view.added) };
     }
@@ -108,13 +124,17 @@ function mapBranches(
 }
 
 /** The activations the quantized nodes of every If branch need ranges for (views' names). */
-export function branchCalibrationTensors(g: Graph, settings: PlanSettings): string[] {
+export function branchCalibrationTensors(g: Graph, settings: PlanSettings, pass: PassContext): string[] {
   const wanted = new Set<string>();
-  mapBranches(g, ({ graph }) => {
-    const plan = planQuantization(graph, elementTypes(graph), settings);
-    for (const name of plan.calibrate) wanted.add(name);
-    return undefined;
-  });
+  mapBranches(
+    g,
+    ({ graph }) => {
+      const plan = planQuantization(graph, elementTypes(graph), settings);
+      for (const name of plan.calibrate) wanted.add(name);
+      return undefined;
+    },
+    pass,
+  );
   // Values of the enclosing scopes are calibrated where they are made.
   return [...wanted];
 }
@@ -125,6 +145,7 @@ export interface BranchSettings {
   ranges: Map<string, Range>;
   /** Every name in the model; names made here are added. */
   names: Set<string>;
+  pass: PassContext;
 }
 
 /**
@@ -132,26 +153,30 @@ export interface BranchSettings {
  * stays float and why. The top graph's own nodes are left to the caller.
  */
 export function quantizeBranches(g: Graph, s: BranchSettings, float: FloatOp[]): Graph {
-  return mapBranches(g, ({ graph }, where) => {
-    const plan = planQuantization(graph, elementTypes(graph), s.plan);
-    const observed = plan.calibrate.some((n) => {
-      const r = s.ranges.get(n);
-      return r !== undefined && (r.min !== 0 || r.max !== 0);
-    });
-    if (plan.quantized.size === 0) return undefined;
-    if (!observed) {
-      float.push({ node: where, op: 'If', why: 'branch not taken by any calibration sample' });
-      return undefined;
-    }
-    withoutMoveIslands(graph, plan);
-    for (const f of plan.float) float.push({ ...f, node: `${where}/${f.node}` });
-    const acts = assignActivationParams(graph, plan, s.ranges, s.plan);
-    // The model inputs' parameters are seeded for every scope; a branch quantizes only what it reads.
-    const read = readNames(graph);
-    for (const name of [...acts.keys()]) if (!read.has(name)) acts.delete(name);
-    const weights = quantizeAllWeights(graph, plan, s.weights);
-    return insertQdq(graph, plan, acts, weights, s.weights, s.names);
-  });
+  return mapBranches(
+    g,
+    ({ graph }, where) => {
+      const plan = planQuantization(graph, elementTypes(graph), s.plan);
+      const observed = plan.calibrate.some((n) => {
+        const r = s.ranges.get(n);
+        return r !== undefined && (r.min !== 0 || r.max !== 0);
+      });
+      if (plan.quantized.size === 0) return undefined;
+      if (!observed) {
+        float.push({ node: where, op: 'If', why: 'branch not taken by any calibration sample' });
+        return undefined;
+      }
+      withoutMoveIslands(graph, plan);
+      for (const f of plan.float) float.push({ ...f, node: `${where}/${f.node}` });
+      const acts = assignActivationParams(graph, plan, s.ranges, s.plan);
+      // The model inputs' parameters are seeded for every scope; a branch quantizes only what it reads.
+      const read = readNames(graph);
+      for (const name of [...acts.keys()]) if (!read.has(name)) acts.delete(name);
+      const weights = quantizeAllWeights(graph, plan, s.weights);
+      return insertQdq(graph, plan, acts, weights, s.weights, s.names);
+    },
+    s.pass,
+  );
 }
 
 /**
@@ -161,11 +186,21 @@ export function quantizeBranches(g: Graph, s: BranchSettings, float: FloatOp[]):
  * recurrent state to int8 on every window (silero_vad.onnx, pow2: stateN 1.6 -> 5.6 dB against float;
  * affine: output 9.1 -> 28.0 dB, stateN 6.7 -> 10.5 dB, now equal to the op15 export of the same network).
  */
+const MOVES = new Set([
+  'Squeeze',
+  'Unsqueeze',
+  'Reshape',
+  'Flatten',
+  'Transpose',
+  'Concat',
+  'Slice',
+  'Split',
+  'Gather',
+  'Identity',
+]);
+
 function withoutMoveIslands(g: Graph, plan: QuantPlan): void {
-  const moves = (n: Node) => {
-    const rule = quantRule(n.opType);
-    return !!rule && !rule.weight && (rule.output === 'same-as-input' || n.opType === 'Concat');
-  };
+  const moves = (n: Node) => MOVES.has(n.opType);
   const producer = new Map<string, Node>();
   const readers = new Map<string, Node[]>();
   for (const n of g.nodes) {
