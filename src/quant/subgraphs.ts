@@ -11,7 +11,8 @@ import {
   type ValueInfo,
 } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { foldConstants } from '../passes/fold-constants.js';
+import { foldConstantsRules } from '../passes/fold-constants.js';
+import { rulePass, type Rule } from '../passes/rewrite.js';
 import type { PassContext } from '../passes/types.js';
 import {
   assignActivationParams,
@@ -23,6 +24,7 @@ import {
 import { elementTypes } from './dtypes.js';
 import type { Range } from './observers.js';
 import { insertQdq, quantizeAllWeights, type WeightSettings } from './qdq.js';
+import { quantRule } from './rules.js';
 
 /**
  * Quantization inside the branches of If nodes. Exporters put whole models there (Silero VAD: the 16 kHz
@@ -78,12 +80,12 @@ function viewOf(
     inputs.push(dtype ? { name, type: { kind: 'tensor', dtype } } : { name });
     added.set(name, t);
   }
-  // Constants computed from constants fold first (a float16 weight's Cast to float32, as exporters
-  // write half-precision models), so that the ops reading them see weights they can quantize. Outer
+  // A float16 weight's Cast to float32 (as exporters write half-precision models) folds first, so that
+  // the op reading it sees a weight it can quantize. Outer
   // values become inputs only after: an initializer listed as an input is no constant to the folder.
   // As inputs they keep QDQ insertion from taking an outer constant's name for a DequantizeLinear output
   // (which would redefine the outer name inside the branch).
-  const graph = foldConstants(copy, pass).graph;
+  const graph = foldWeightCasts(copy, pass).graph;
   graph.inputs.push(...inputs);
   return { graph, added };
 }
@@ -186,6 +188,24 @@ export function quantizeBranches(g: Graph, s: BranchSettings, float: FloatOp[]):
  * recurrent state to int8 on every window (silero_vad.onnx, pow2: stateN 1.6 -> 5.6 dB against float;
  * affine: output 9.1 -> 28.0 dB, stateN 6.7 -> 10.5 dB, now equal to the op15 export of the same network).
  */
+const foldConstant = foldConstantsRules.find((r) => r.name === 'fold-constant')!;
+
+/**
+ * Only Casts of constants that feed weighted ops (Conv, Gemm, MatMul) fold in a branch: folding anything
+ * else would copy outer weights into each branch (Silero's LSTM weight slices: 1.5 -> 4.6 MB).
+ */
+const foldWeightCasts = rulePass([
+  {
+    name: 'fold-weight-cast',
+    roots: ['Cast'],
+    match(node, cx) {
+      const readers = node.outputs[0] ? cx.consumers(node.outputs[0]) : [];
+      if (readers.length === 0 || !readers.every((r) => quantRule(r.opType)?.weight)) return undefined;
+      return foldConstant.match(node, cx);
+    },
+  } satisfies Rule,
+]);
+
 const MOVES = new Set([
   'Squeeze',
   'Unsqueeze',
