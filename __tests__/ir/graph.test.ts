@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Graph, indexGraph, outerReads, readsOf, topoSort, type Node } from '../../src/ir/graph.js';
+import {
+  Graph,
+  indexGraph,
+  outerReads,
+  readNames,
+  readsOf,
+  topoSort,
+  type Node,
+} from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 
 function node(name: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node {
@@ -123,5 +131,24 @@ describe('indexGraph', () => {
     const g2 = graph([], [], ['q']);
     const n = node('Multi', [], ['y'], { branches: { kind: 'graphs', value: [g1, g2] } });
     expect(new Set(readsOf(n))).toEqual(new Set(['p', 'q']));
+  });
+});
+
+describe('readNames', () => {
+  it('lists what node inputs, subgraphs (from the outer scope) and graph outputs read, nothing else', () => {
+    // 'w_branch' is read only inside the If's branch: the name a pass dropping "unused" initializers
+    // by node inputs alone would lose (the file ORT then refuses: "... is not output of any previous nodes").
+    const branch = graph([node('Conv', ['x', 'w_branch'], ['c'])], [], ['c']);
+    const g = graph(
+      [
+        node('Relu', ['x'], ['r']),
+        node('If', ['r'], ['y'], { then_branch: { kind: 'graph', value: branch } }),
+      ],
+      ['x'],
+      ['y', 'r'],
+    );
+    g.initializers.set('w_branch', Tensor.float32([1], [1]));
+    g.initializers.set('unused', Tensor.float32([1], [1]));
+    expect([...readNames(g)].sort()).toEqual(['r', 'w_branch', 'x', 'y']);
   });
 });

@@ -1,5 +1,6 @@
 import type { Model } from '../ir/graph.js';
 import { cleanup } from './cleanup.js';
+import { refuseControlFlow } from './control-flow.js';
 import { tfliteModel } from './finish.js';
 import { foldQdq } from './fold-qdq.js';
 import { fuseActivations } from './fuse-activations.js';
@@ -31,6 +32,7 @@ export function convertModel(
   options: Partial<ConvertOptions> = {},
 ): { model: Model; report: ConvertReport } {
   const opts: ConvertOptions = { layout: 'nchw', ioType: 'float', ...options };
+  refuseControlFlow(model.graph);
   const { graph, opset } = prepare(model, opts);
   const types = staticTypes(inferQdqTypes(graph, opset));
   requireStaticShapes(graph, types, supportedOps());

@@ -174,6 +174,17 @@ export function subgraphsOf(node: Node): Graph[] {
   return out;
 }
 
+/**
+ * Every value something in `g` reads: node inputs, the outer-scope values their subgraphs use, and the
+ * graph outputs. A pass that drops "unused" initializers must ask this, not the node inputs alone: an If
+ * branch that reads an initializer of the enclosing graph has no node input naming it.
+ */
+export function readNames(g: Graph): Set<string> {
+  const read = new Set<string>(g.outputs.map((v) => v.name));
+  for (const n of g.nodes) for (const i of readsOf(n)) read.add(i);
+  return read;
+}
+
 /** Names a subgraph reads from its enclosing scopes. */
 export function outerReads(g: Graph): Set<string> {
   const defined = new Set<string>([...g.inputs.map((v) => v.name), ...g.initializers.keys()]);

@@ -21,7 +21,10 @@ export default {
     const to = castTarget(node);
     const x = inputs[0];
     if (!to || !computable(to)) throw new NotEvaluable(node, `no reference cast to ${to}`);
+    // Half-precision weights (float16/bfloat16 initializers read through a Cast, as half exports are
+    // written) widen exactly to float32, so their casts fold and the weights can be quantized.
+    const half = x && (x.dtype === 'float16' || x.dtype === 'bfloat16');
     // Float to integer truncates toward zero (static_cast in ONNX Runtime); makeTensor does the same.
-    return [makeTensor(to, x!.dims, values(node, x))];
+    return [makeTensor(to, x!.dims, half ? x.toFloat32() : values(node, x))];
   },
 } satisfies OpDescriptor;

@@ -1,5 +1,5 @@
 import { attrInt } from '../ir/attrs.js';
-import { indexGraph, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
+import { indexGraph, readNames, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Pass, PassStats } from './types.js';
 
@@ -402,8 +402,8 @@ function rewrite(g: Graph, pairs: Pair[], index: GraphIndex): Graph {
 
 /** Drops the replaced initializers nothing reads any more (another node may share a weight). */
 function removeUnread(g: Graph, names: string[]): void {
-  const read = new Set<string>([...g.outputs.map((v) => v.name), ...g.inputs.map((v) => v.name)]);
-  for (const n of g.nodes) for (const i of n.inputs) read.add(i);
+  const read = readNames(g);
+  for (const v of g.inputs) read.add(v.name);
   for (const name of names) if (!read.has(name)) g.initializers.delete(name);
 }
 

@@ -28,10 +28,20 @@ export function elementTypes(g: Graph): Map<string, DType> {
     if (v.type?.kind === 'tensor') types.set(v.name, v.type.dtype);
   }
   for (const node of topoSort(g)) {
-    const out = outputType(node, types);
-    for (const o of node.outputs) if (o && !types.has(o) && out) types.set(o, out);
+    const branch = node.opType === 'If' && node.domain === '' ? node.attrs.then_branch : undefined;
+    node.outputs.forEach((o, i) => {
+      // An If's outputs are its branch's outputs, one type each (not its bool condition's).
+      const out = branch?.kind === 'graph' ? branchOutputType(branch.value, i) : outputType(node, types);
+      if (o && !types.has(o) && out) types.set(o, out);
+    });
   }
   return types;
+}
+
+function branchOutputType(branch: Graph, i: number): DType | undefined {
+  const v = branch.outputs[i];
+  if (v?.type?.kind === 'tensor') return v.type.dtype;
+  return v ? elementTypes(branch).get(v.name) : undefined;
 }
 
 function outputType(node: Node, types: Map<string, DType>): DType | undefined {

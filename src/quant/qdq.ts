@@ -1,5 +1,5 @@
 import { int } from '../ir/attrs.js';
-import { Graph, indexGraph, topoSort, type GraphIndex, type Node } from '../ir/graph.js';
+import { Graph, indexGraph, readNames, topoSort, type GraphIndex, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import type { QuantPlan } from './assign.js';
 import {
@@ -66,11 +66,14 @@ export function insertQdq(
   acts: Map<string, QParams>,
   weights: Map<string, QuantizedWeight>,
   s: WeightSettings,
+  /** Names taken elsewhere in the model (other scopes): new names avoid them, and are added. */
+  taken: Set<string> = new Set(),
 ): Graph {
   const out = g.clone();
   // Intermediate types are re-inferred by every runtime; stale entries would contradict the rewired graph.
   out.valueInfo = new Map();
-  const names = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
+  const names = taken;
+  for (const name of [...g.initializers.keys(), ...g.inputs.map((v) => v.name)]) names.add(name);
   for (const n of g.nodes) for (const o of n.outputs) names.add(o);
   const unique = (base: string) => {
     let name = base;
@@ -130,7 +133,9 @@ export function insertQdq(
     const addDq = (output: string) =>
       added.push(qdqNode('DequantizeLinear', [q, scaleName, zpName], output, {}));
     if (isOutput) addDq(name);
+    // Only direct readers: an If/Loop that reads the value inside a subgraph keeps reading the float one.
     for (const reader of new Set(index.consumers.get(name) ?? [])) {
+      if (!reader.inputs.includes(name)) continue;
       const dq = unique(`d${n}`);
       addDq(dq);
       dqFor.set(`${position.get(reader)}:${name}`, dq);
@@ -234,9 +239,7 @@ function renameProducerOutput(g: Graph, position: number, from: string, to: stri
 }
 
 function removeUnusedInitializers(g: Graph): void {
-  const used = new Set<string>();
-  for (const n of g.nodes) for (const i of n.inputs) used.add(i);
-  for (const o of g.outputs) used.add(o.name);
+  const used = readNames(g);
   for (const name of [...g.initializers.keys()]) if (!used.has(name)) g.initializers.delete(name);
 }
 

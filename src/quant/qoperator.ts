@@ -1,4 +1,4 @@
-import { indexGraph, topoSort, type Graph, type Node } from '../ir/graph.js';
+import { indexGraph, readNames, topoSort, type Graph, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 
 /**
@@ -76,13 +76,11 @@ function zeroPointMaker(g: Graph) {
 /** Drops nodes whose outputs nobody reads (the DQ nodes the fused ops no longer need) and their constants. */
 function removeUnused(g: Graph): void {
   for (;;) {
-    const used = new Set<string>(g.outputs.map((o) => o.name));
-    for (const n of g.nodes) for (const i of n.inputs) used.add(i);
+    const used = readNames(g);
     const keep = g.nodes.filter((n) => n.outputs.some((o) => used.has(o)));
     if (keep.length === g.nodes.length) break;
     g.nodes = keep;
   }
-  const used = new Set<string>(g.outputs.map((o) => o.name));
-  for (const n of g.nodes) for (const i of n.inputs) used.add(i);
+  const used = readNames(g);
   for (const name of [...g.initializers.keys()]) if (!used.has(name)) g.initializers.delete(name);
 }

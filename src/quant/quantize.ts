@@ -1,4 +1,4 @@
-import { constantNodeValue, opsetVersion, type Graph, type Model } from '../ir/graph.js';
+import { opsetVersion, type Graph, type Model } from '../ir/graph.js';
 import { InvalidOptionError } from '../errors.js';
 import { clipMaximaTensors, equalizeGraph, type EqualizeReport } from '../passes/equalize.js';
 import { upgradeOpset } from '../passes/upgrade-opset.js';
@@ -12,6 +12,13 @@ import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
+import {
+  allNamesDeep,
+  branchCalibrationTensors,
+  constantsAsInitializers,
+  exposeBranchValues,
+  quantizeBranches,
+} from './subgraphs.js';
 
 export type InputScale =
   { kind: 'all'; value: number } | { kind: 'named'; values: Map<string, number> } | { kind: 'auto' };
@@ -102,14 +109,29 @@ export async function quantizeFloatModel(
   let plan = planQuantization(g, types, planSettings);
   // The conv inputs bias correction takes channel means of are not all among the tensors with ranges.
   const channelMeans = s.biasCorrection ? biasCorrectionInputs(plan) : [];
-  const toCalibrate = [...new Set([...plan.calibrate, ...floatInputs, ...channelMeans])];
-  const { ranges, means, histograms } = await calibrateStats(model, toCalibrate, source, {
+  // Tensors inside If branches are observed through extra If outputs (see subgraphs.ts).
+  const pass = { opset: opsetVersion(model) ?? 13, irVersion: model.irVersion };
+  const inBranches = branchCalibrationTensors(g, planSettings, pass);
+  const exposed = exposeBranchValues(g, new Set(inBranches));
+  const topNames = topLevelNames(g);
+  const toCalibrate = [
+    ...new Set([
+      ...plan.calibrate,
+      ...floatInputs,
+      ...channelMeans,
+      ...inBranches.filter((n) => topNames.has(n)),
+      ...exposed.alias.keys(),
+    ]),
+  ];
+  const calibrationModel = exposed.alias.size ? { ...model, graph: exposed.graph } : model;
+  const { ranges, means, histograms } = await calibrateStats(calibrationModel, toCalibrate, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
     signal: hooks.signal,
     channelMeans,
   });
+  for (const [outer, inner] of exposed.alias) ranges.set(inner, ranges.get(outer)!);
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
   planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
@@ -120,6 +142,12 @@ export async function quantizeFloatModel(
     biasMode: s.biasMode,
     rounding: s.rounding,
   };
+  const names = allNamesDeep(g);
+  const branchFloat: FloatOp[] = [];
+  if (inBranches.length) {
+    g = quantizeBranches(g, { plan: planSettings, weights: wSettings, ranges, names, pass }, branchFloat);
+    plan = planQuantization(g, types, planSettings);
+  }
   const weights = quantizeAllWeights(g, plan, wSettings);
   const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
   if (corrected) {
@@ -135,13 +163,13 @@ export async function quantizeFloatModel(
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
   if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
   // Equal small constants (reduction axes, shapes) once in the file.
-  const graph = shareConstants(insertQdq(g, plan, activations, weights, wSettings)).graph;
+  const graph = shareConstants(insertQdq(g, plan, activations, weights, wSettings, names)).graph;
   return {
     model: { ...model, graph },
     activations,
     weights: weightParams,
     ranges,
-    float: plan.float,
+    float: [...plan.float.map(controlFlowReason), ...branchFloat],
     inputScales,
     floatReference: model,
     equalization: equalized?.report,
@@ -218,18 +246,14 @@ export function checkNamedScales(scale: InputScale | undefined, inputs: string[]
 
 export { perTensor };
 
-/**
- * Weights held in Constant nodes (PaddleOCR's export does this) become initializers, so that they are
- * quantized as weights even when the optimizer (which does the same among other things) is off.
- */
-function constantsAsInitializers(g: Graph): Graph {
-  if (!g.nodes.some((n) => n.opType === 'Constant' && n.domain === '')) return g;
-  const out = g.clone();
-  out.nodes = out.nodes.filter((n) => {
-    const value =
-      n.opType === 'Constant' && n.domain === '' && n.outputs[0] ? constantNodeValue(n) : undefined;
-    if (value) out.initializers.set(n.outputs[0]!, value);
-    return !value;
-  });
-  return out;
+/** Names of the top graph's own values (inputs, initializers, node outputs), not those inside subgraphs. */
+function topLevelNames(g: Graph): Set<string> {
+  const names = new Set<string>([...g.inputs.map((v) => v.name), ...g.initializers.keys()]);
+  for (const n of g.nodes) for (const o of n.outputs) if (o) names.add(o);
+  return names;
+}
+
+/** An If stays as it is (control flow has no int8 form); what runs int8 is inside its branches. */
+function controlFlowReason(f: FloatOp): FloatOp {
+  return f.op === 'If' ? { ...f, why: 'control flow (its branches are quantized inside)' } : f;
 }

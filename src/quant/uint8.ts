@@ -1,4 +1,4 @@
-import { indexGraph, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
+import { indexGraph, readNames, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 
 /**
@@ -58,7 +58,7 @@ export function activationsAsUint8(g: Graph): Graph {
   }
   for (const name of constantOperandsAsUint8(out, index)) originals.add(name);
   // Drop the int8 zero points and constants no node reads any more.
-  const read = new Set(out.nodes.flatMap((n) => n.inputs));
+  const read = readNames(out);
   for (const name of originals) if (!read.has(name)) out.initializers.delete(name);
   return out;
 }
