@@ -1,4 +1,7 @@
-import type { OpDescriptor } from './types.js';
+import type { ConstantOf, OpDescriptor } from './types.js';
+import type { FusedActivation } from '../convert/lowering/activation.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
+import type { Node } from '../ir/graph.js';
 import Abs from './Abs.js';
 import Add from './Add.js';
 import And from './And.js';
@@ -154,4 +157,30 @@ export function getOp(opType: string, domain = ''): OpDescriptor | undefined {
 
 export function allOps(): OpDescriptor[] {
   return [...table.values()];
+}
+
+/** How a default-domain op lowers to TFLite (the `tflite` part of its descriptor); undefined: it does not. */
+export function tfliteLowering(opType: string): TfliteLowering | undefined {
+  return getOp(opType)?.tflite;
+}
+
+/** The ONNX ops the TFLite converter lowers, sorted. */
+export function loweredOps(): string[] {
+  return allOps()
+    .filter((op) => op.tflite && !op.domain)
+    .map((op) => op.opType)
+    .sort();
+}
+
+/**
+ * The TFLite activation `node` is when it can run fused into the op before it (its descriptor's
+ * `fusedActivation`), else undefined.
+ */
+export function fusableActivation(node: Node, constant: ConstantOf): FusedActivation | undefined {
+  return getOp(node.opType, node.domain)?.fusedActivation?.(node, constant);
+}
+
+/** Whether TFLite ops lowered from `opType` can carry a fused activation at all (a `fusable` rule). */
+export function takesFusedActivation(opType: string, domain = ''): boolean {
+  return domain === '' && getOp(opType)?.tflite?.fusable !== undefined;
 }

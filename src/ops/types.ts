@@ -1,5 +1,7 @@
 import type { Dim, Graph, Node, ValueType } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import type { FusedActivation } from '../convert/lowering/activation.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 /** What shape inference can see of a node's inputs. */
 export interface ShapeContext {
@@ -10,6 +12,9 @@ export interface ShapeContext {
   /** The default-domain opset the model imports (undefined when unknown, e.g. a TFLite graph). */
   opset?: number;
 }
+
+/** A constant value by name (an initializer, or undefined when the value is not constant). */
+export type ConstantOf = (name: string) => Tensor | undefined;
 
 /** Output types, one per node output (undefined when it cannot be known statically). */
 export type InferShapes = (node: Node, ctx: ShapeContext) => (ValueType | undefined)[];
@@ -38,7 +43,6 @@ export interface QuantRule {
 
 /**
  * Everything the project knows about one operator, in one place (one file per op under src/ops/).
- * Later stages add their own optional parts (TFLite mapping, integer kernel).
  */
 export interface OpDescriptor {
   opType: string;
@@ -48,6 +52,14 @@ export interface OpDescriptor {
   evaluate?: Evaluate;
   /** How the op is quantized; none: it stays float. */
   quant?: QuantRule;
+  /** How it lowers to TFLite builtins; none: conversion refuses it (UnsupportedOpError naming the node). */
+  tflite?: TfliteLowering;
+  /**
+   * The op is an activation that TFLite can run fused into the op before it: which one this node is
+   * (undefined: this node cannot fuse). TFLite fuses only NONE, RELU, RELU_N1_TO_1 and RELU6, so this is
+   * the one answer the quantizer (src/quant/assign.ts), the optimizer's annotation and the converter use.
+   */
+  fusedActivation?: (node: Node, constant: ConstantOf) => FusedActivation | undefined;
   [part: string]: unknown;
 }
 

@@ -41,9 +41,11 @@ export interface LowerContext {
   alias(i: number, name: string): void;
 }
 
-export interface OpMapping {
-  /** The ONNX op (default domain). */
-  opType: string;
+/**
+ * How an ONNX op lowers to TFLite builtins: the `tflite` part of its descriptor (src/ops/<Op>.ts), read by
+ * src/convert/lower.ts and src/convert/layout.ts. An op without one is an UnsupportedOpError in conversion.
+ */
+export interface TfliteLowering {
   layout: LayoutKind;
   /** Whether TFLite has int8 kernels for it; otherwise it runs float between DEQUANTIZE and QUANTIZE. */
   int8: boolean | ((node: Node, state: ConvState) => boolean);

@@ -1,5 +1,5 @@
-import { int } from '../../../ir/attrs.js';
-import type { LowerContext } from '../types.js';
+import { int } from '../../ir/attrs.js';
+import type { LowerContext } from './types.js';
 import { int32s } from './constants.js';
 
 /** A slice along logical axes: ONNX-clamped begin/end/step per axis. */

@@ -1,13 +1,12 @@
-import { ints } from '../../../ir/attrs.js';
-import type { OpMapping } from '../types.js';
+import { ints } from '../../ir/attrs.js';
+import type { TfliteLowering } from './types.js';
 
 /**
  * Reshape-like ops -> RESHAPE to the output's shape. The layout pass has made the stored bytes be in
  * the order the output needs (ONNX order, or the storage order a following FC's weights expect).
  */
-export function reshape(opType: string): OpMapping {
+export function reshapeLowering(): TfliteLowering {
   return {
-    opType,
     layout: 'reshape',
     int8: true,
     lower(node, cx) {
@@ -17,9 +16,8 @@ export function reshape(opType: string): OpMapping {
 }
 
 /** Ops whose output is their input relabelled: no TFLite op at all. */
-export function alias(opType: string): OpMapping {
+export function aliasLowering(): TfliteLowering {
   return {
-    opType,
     layout: 'alias',
     int8: true,
     lower(_node, cx) {

@@ -1,7 +1,7 @@
-import { attrInt, attrInts, int } from '../../../ir/attrs.js';
-import type { Node } from '../../../ir/graph.js';
-import type { ConvState } from '../../types.js';
-import type { LowerContext, OpMapping } from '../types.js';
+import { attrInt, attrInts, int } from '../../ir/attrs.js';
+import type { Node } from '../../ir/graph.js';
+import type { ConvState } from '../types.js';
+import type { LowerContext, TfliteLowering } from './types.js';
 import { int32s } from './constants.js';
 
 /** The logical axes a reduction reduces (attribute before opset 18 for most, input 1 after). */
@@ -24,17 +24,15 @@ const stateConstant = (node: Node, s: ConvState) => (i: number) =>
  * ReduceMean/ReduceSum (and GlobalAveragePool, all spatial axes kept) -> MEAN/SUM over the physical axes,
  * in whatever layout the input has. Without keepdims the output's layout drops the reduced axes.
  */
-export function reduction(
-  opType: string,
+export function reduceLowering(
   tflite: string,
   axesOf?: (rank: number) => number[],
   int8 = true,
-): OpMapping {
+): TfliteLowering {
   const axes = (node: Node, rank: number, get: (i: number) => number[] | undefined) =>
     axesOf ? axesOf(rank) : reducedAxes(node, rank, get);
   const keep = (node: Node) => (axesOf ? true : attrInt(node, 'keepdims', 1) === 1);
   return {
-    opType,
     layout: 'agnostic',
     int8,
     outputPerm(node, perm, s) {

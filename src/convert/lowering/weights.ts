@@ -1,8 +1,8 @@
-import { Tensor } from '../../../ir/tensor.js';
-import { affineWeightScale, maxAbsPerChannel, type QParams } from '../../../quant/params.js';
-import { reshapeTensor, transposeTensor } from '../../layout-math.js';
-import { annotationOf, quantizeValues, realValues, toAnnotation, withAnnotation } from '../../quant-util.js';
-import type { LowerContext } from '../types.js';
+import { Tensor } from '../../ir/tensor.js';
+import { affineWeightScale, maxAbsPerChannel, type QParams } from '../../quant/params.js';
+import { reshapeTensor, transposeTensor } from '../layout-math.js';
+import { annotationOf, quantizeValues, realValues, toAnnotation, withAnnotation } from '../quant-util.js';
+import type { LowerContext } from './types.js';
 import { floatConstant } from './constants.js';
 
 /**

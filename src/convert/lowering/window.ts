@@ -1,6 +1,6 @@
-import { attrInts, attrString, int } from '../../../ir/attrs.js';
-import type { Attribute, Node } from '../../../ir/graph.js';
-import type { LowerContext } from '../types.js';
+import { attrInts, attrString, int } from '../../ir/attrs.js';
+import type { Attribute, Node } from '../../ir/graph.js';
+import type { LowerContext } from './types.js';
 import { int32s } from './constants.js';
 
 /** TFLite `Padding` (schema.fbs). */

@@ -1,7 +1,7 @@
-import { int } from '../../../ir/attrs.js';
-import type { Tensor } from '../../../ir/tensor.js';
-import { fusedActivationOf } from '../../fuse-activations.js';
-import type { LowerContext } from '../types.js';
+import { int } from '../../ir/attrs.js';
+import type { Tensor } from '../../ir/tensor.js';
+import { fusedActivationOf } from './activation.js';
+import type { LowerContext } from './types.js';
 import { biasTensor, scaledWeights, weightTensor } from './weights.js';
 
 /** How an FC op is asked for: weights as ONNX holds them, and whether they are [N, K] already. */

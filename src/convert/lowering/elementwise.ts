@@ -1,16 +1,15 @@
-import { int } from '../../../ir/attrs.js';
-import type { Attribute, Node } from '../../../ir/graph.js';
-import { fusedActivationOf } from '../../fuse-activations.js';
-import type { LowerContext, OpMapping } from '../types.js';
+import { int } from '../../ir/attrs.js';
+import type { Attribute, Node } from '../../ir/graph.js';
+import { fusedActivationOf } from './activation.js';
+import type { LowerContext, TfliteLowering } from './types.js';
 import { operand } from './constants.js';
 
 /**
  * Binary elementwise ops (ONNX broadcasting = TFLite broadcasting once constants have the output's rank
  * and layout). `int8`: TFLite has an int8 kernel (DIV has none).
  */
-export function binary(opType: string, tflite: string, int8 = true, fused = true): OpMapping {
+export function binaryLowering(tflite: string, int8 = true, fused = true): TfliteLowering {
   return {
-    opType,
     layout: 'agnostic',
     int8,
     ...(fused ? { fusable: () => true } : {}),
@@ -24,13 +23,11 @@ export function binary(opType: string, tflite: string, int8 = true, fused = true
 }
 
 /** One-input elementwise ops; `attrs` maps the ONNX attributes to the TFLite options. */
-export function unary(
-  opType: string,
+export function unaryLowering(
   tflite: string,
   attrs: (node: Node, cx: LowerContext) => Record<string, Attribute> = () => ({}),
-): OpMapping {
+): TfliteLowering {
   return {
-    opType,
     layout: 'agnostic',
     int8: true,
     lower(node, cx) {

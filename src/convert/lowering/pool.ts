@@ -1,6 +1,6 @@
-import { UnsupportedOpError } from '../../../errors.js';
-import { attrInt, attrInts, int } from '../../../ir/attrs.js';
-import type { OpMapping } from '../types.js';
+import { UnsupportedOpError } from '../../errors.js';
+import { attrInt, attrInts, int } from '../../ir/attrs.js';
+import type { TfliteLowering } from './types.js';
 import { tfPadding, windowAttrs, windowOf } from './window.js';
 
 /**
@@ -8,9 +8,8 @@ import { tfPadding, windowAttrs, windowOf } from './window.js';
  * as ONNX's max pool and count_include_pad = 0 average pool do; other pads (and ceil_mode outputs
  * TFLite does not produce) are refused rather than computed differently.
  */
-export function pool(opType: string, tflite: string): OpMapping {
+export function poolLowering(opType: string, tflite: string): TfliteLowering {
   return {
-    opType,
     layout: 'spatial',
     int8: true,
     lower(node, cx) {

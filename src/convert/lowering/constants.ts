@@ -1,6 +1,6 @@
-import { Tensor } from '../../../ir/tensor.js';
-import type { QParams } from '../../../quant/params.js';
-import { reshapeTensor, transposeTensor } from '../../layout-math.js';
+import { Tensor } from '../../ir/tensor.js';
+import type { QParams } from '../../quant/params.js';
+import { reshapeTensor, transposeTensor } from '../layout-math.js';
 import {
   annotationOf,
   fromAnnotation,
@@ -8,8 +8,8 @@ import {
   realValues,
   sameParams,
   symmetricParams,
-} from '../../quant-util.js';
-import type { LowerContext } from '../types.js';
+} from '../quant-util.js';
+import type { LowerContext } from './types.js';
 
 /** An int32 vector constant (axes, paddings, shapes: TFLite reads them as int32). */
 export const int32s = (values: number[], dims: number[] = [values.length]): Tensor =>
