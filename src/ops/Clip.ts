@@ -1,7 +1,6 @@
 import { attrFloat } from '../ir/attrs.js';
 import type { Node } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
-import type { OpDescriptor } from './types.js';
+import type { ConstantOf, OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
 import { passThrough } from './common/quant.js';
 import { UnsupportedOpError } from '../errors.js';
@@ -12,22 +11,20 @@ import type { LowerContext, TfliteLowering } from '../convert/lowering/types.js'
  * Clip-1/6 take `min`/`max` as attributes; Clip-11+ as optional inputs 1 and 2 (absent or '' = no bound).
  * Returns undefined for a bound that is an input but not a constant.
  */
-export function clipBounds(
-  node: Node,
-  constant: (name: string) => Tensor | undefined,
-): { min: number; max: number } | undefined {
-  if (node.inputs.length <= 1) {
-    return { min: attrFloat(node, 'min', -Infinity), max: attrFloat(node, 'max', Infinity) };
-  }
-  const bound = (i: number, fallback: number): number | undefined => {
-    const name = node.inputs[i];
-    if (!name) return fallback;
-    const t = constant(name);
-    return t && t.size === 1 ? t.toNumbers()[0] : undefined;
-  };
-  const min = bound(1, -Infinity);
-  const max = bound(2, Infinity);
+export function clipBounds(node: Node, constant: ConstantOf): { min: number; max: number } | undefined {
+  const min = clipBound(node, 1, constant);
+  const max = clipBound(node, 2, constant);
   return min === undefined || max === undefined ? undefined : { min, max };
+}
+
+/** Bound `i` (1: min, 2: max) of clipBounds alone. */
+function clipBound(node: Node, i: 1 | 2, constant: ConstantOf): number | undefined {
+  const fallback = i === 1 ? -Infinity : Infinity;
+  if (node.inputs.length <= 1) return attrFloat(node, i === 1 ? 'min' : 'max', fallback);
+  const name = node.inputs[i];
+  if (!name) return fallback;
+  const t = constant(name);
+  return t && t.size === 1 ? t.toNumbers()[0] : undefined;
 }
 
 /**
@@ -58,6 +55,8 @@ export default {
     return (x) => Math.min(b.max, Math.max(b.min, x));
   }),
   quant: passThrough,
+  // Non-negative when the lower bound is a constant >= 0, whatever the upper one is.
+  nonNegative: (node, constant) => (clipBound(node, 1, constant) ?? -1) >= 0,
   fusedActivation: (node, constant) => {
     const b = clipBounds(node, constant);
     if (b?.min === 0 && b.max === 6) return 'RELU6';

@@ -60,4 +60,5 @@ export default {
   },
   quant: { activations: allInputs, output: 'calibrated' },
   tflite,
+  nonNegative: 'if-all-inputs',
 } satisfies OpDescriptor;

@@ -76,6 +76,7 @@ export default {
     activations: first,
     weight: () => ({ index: 1, axis: 0 }),
     bias: 2,
+    accumulates: true,
     output: 'calibrated',
   },
   tflite,

@@ -170,6 +170,7 @@ export default {
     // channels and the scales would be shared across groups: per-tensor then).
     weight: (node) => ({ index: 1, axis: attrInt(node, 'group', 1) === 1 ? 1 : -1 }),
     bias: 2,
+    accumulates: true,
     output: 'calibrated',
   },
   tflite,

@@ -28,4 +28,6 @@ export default {
   },
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

@@ -57,6 +57,7 @@ export default {
     weight: (n, g) =>
       g.initializers.has(n.inputs[1]!) ? { index: 1, axis: attrInt(n, 'transB', 0) ? 0 : 1 } : undefined,
     bias: 2,
+    accumulates: true,
     output: 'calibrated',
   },
   tflite,

@@ -18,4 +18,6 @@ export default {
   },
   quant: { activations: first, output: 'mean' },
   tflite,
+  nonNegative: 'if-input',
+  positivelyHomogeneous: true,
 } satisfies OpDescriptor;

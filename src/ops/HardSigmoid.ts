@@ -58,4 +58,5 @@ export default {
   ),
   quant: calibrated,
   tflite,
+  nonNegative: 'always',
 } satisfies OpDescriptor;

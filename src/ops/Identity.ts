@@ -10,4 +10,7 @@ export default {
   inferShapes: sameAsInput(0),
   evaluate: (_node, inputs) => [inputs[0]!],
   tflite,
+  nonNegative: 'if-input',
+  positivelyHomogeneous: true,
+  resultView: true,
 } satisfies OpDescriptor;

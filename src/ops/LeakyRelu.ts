@@ -14,4 +14,5 @@ export default {
   }),
   quant: calibrated,
   tflite,
+  positivelyHomogeneous: true,
 } satisfies OpDescriptor;

@@ -51,6 +51,7 @@ export default {
       const w = g.initializers.get(n.inputs[1]!);
       return w && w.dims.length === 2 ? { index: 1, axis: 1 } : undefined;
     },
+    accumulates: true,
     output: 'calibrated',
   },
   tflite,

@@ -16,4 +16,6 @@ export default {
   },
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
+  positivelyHomogeneous: true,
 } satisfies OpDescriptor;

@@ -6,4 +6,9 @@ import { binaryLowering } from '../convert/lowering/elementwise.js';
 /** Mul -> MUL (int8 kernel; takes a fused RELU/RELU6). */
 const tflite = binaryLowering('MUL');
 
-export default { ...binaryOp('Mul', (a, b) => a * b), quant: binary, tflite } satisfies OpDescriptor;
+export default {
+  ...binaryOp('Mul', (a, b) => a * b),
+  quant: binary,
+  tflite,
+  nonNegative: 'if-all-inputs',
+} satisfies OpDescriptor;

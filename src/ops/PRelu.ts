@@ -20,4 +20,5 @@ export default {
   inferShapes: (_node, ctx) => [ctx.inputTypes[0]],
   quant: calibrated,
   tflite,
+  positivelyHomogeneous: true,
 } satisfies typeof op;

@@ -6,4 +6,9 @@ import { reduceLowering } from '../convert/lowering/reduce.js';
 /** ReduceMean -> MEAN over the physical axes of the reduced ones. */
 const tflite = reduceLowering('MEAN');
 
-export default { ...reduceOp('ReduceMean'), quant: calibrated, tflite } satisfies OpDescriptor;
+export default {
+  ...reduceOp('ReduceMean'),
+  quant: calibrated,
+  tflite,
+  nonNegative: 'if-input',
+} satisfies OpDescriptor;

@@ -11,4 +11,6 @@ export default {
   quant: passThrough,
   fusedActivation: () => 'RELU',
   tflite,
+  nonNegative: 'always',
+  positivelyHomogeneous: true,
 } satisfies OpDescriptor;

@@ -46,4 +46,6 @@ export default {
   },
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

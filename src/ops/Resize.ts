@@ -89,4 +89,5 @@ export default {
   },
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
 } satisfies OpDescriptor;

@@ -10,4 +10,6 @@ export default {
   ...unaryOp('Sigmoid', () => (x) => 1 / (1 + Math.exp(-x)), { floatOnly: true }),
   quant: { activations: first, output: SIGMOID_OUT },
   tflite,
+  nonNegative: 'always',
+  resultView: true,
 } satisfies OpDescriptor;

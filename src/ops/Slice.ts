@@ -109,4 +109,5 @@ export default {
   },
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
 } satisfies OpDescriptor;

@@ -39,4 +39,6 @@ export default {
   inferShapes: sameAsInput(0),
   quant: { activations: first, output: SIGMOID_OUT },
   tflite,
+  nonNegative: 'always',
+  resultView: true,
 } satisfies OpDescriptor;

@@ -81,4 +81,5 @@ export default {
   },
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
 } satisfies OpDescriptor;

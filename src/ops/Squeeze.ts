@@ -33,4 +33,6 @@ export default {
   },
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

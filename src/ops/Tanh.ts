@@ -10,4 +10,5 @@ export default {
   ...unaryOp('Tanh', () => Math.tanh, { floatOnly: true }),
   quant: { activations: first, output: TANH_OUT },
   tflite,
+  resultView: true,
 } satisfies OpDescriptor;

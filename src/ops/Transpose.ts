@@ -48,4 +48,6 @@ export default {
   evaluate: (node, inputs) => [transposeTensor(inputs[0]!, transposePerm(node, inputs[0]!.dims.length))],
   quant: passThrough,
   tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

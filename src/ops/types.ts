@@ -1,4 +1,5 @@
 import type { Dim, Graph, Node, ValueType } from '../ir/graph.js';
+import type { DType } from '../ir/dtype.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { FusedActivation } from '../convert/lowering/activation.js';
 import type { TfliteLowering } from '../convert/lowering/types.js';
@@ -38,6 +39,11 @@ export interface QuantRule {
   activations: (node: Node, g: Graph) => number[];
   weight?: (node: Node, g: Graph) => { index: number; axis: number } | undefined;
   bias?: number;
+  /**
+   * The output is a sum of activation x weight products (an int32 accumulator requantized by
+   * s_in * s_w / s_out): Conv, ConvTranspose, Gemm, MatMul. src/quant/tie-free.ts nudges their scales.
+   */
+  accumulates?: boolean;
   output: 'calibrated' | 'same-as-input' | 'mean' | { scale: number; zeroPoint: number };
 }
 
@@ -60,6 +66,25 @@ export interface OpDescriptor {
    * the one answer the quantizer (src/quant/assign.ts), the optimizer's annotation and the converter use.
    */
   fusedActivation?: (node: Node, constant: ConstantOf) => FusedActivation | undefined;
+  /**
+   * Whether the output is non-negative by construction (src/quant/uint8.ts stores such activations
+   * uint8): 'always' whatever the input; 'if-input' when input 0 is (ops that move, select, pool or
+   * resample values); 'if-all-inputs' when every input is (or is a non-negative constant); a function
+   * for a node whose attributes or constant inputs decide it.
+   */
+  nonNegative?: 'always' | 'if-input' | 'if-all-inputs' | ((node: Node, constant: ConstantOf) => boolean);
+  /**
+   * f(s * x) = s * f(x) channel by channel for every s > 0 (input 0's channels, axis 1): cross-layer
+   * equalization (src/passes/equalize.ts) may scale a channel across it.
+   */
+  positivelyHomogeneous?: boolean;
+  /**
+   * The output is input 0 squashed or reshaped, so at a model's output its extremes are still the answer
+   * (calibration keeps them: src/quant/calibrate.ts's resultTensors).
+   */
+  resultView?: boolean;
+  /** The output element type when it does not follow the inputs' (comparisons: bool; Shape: int64). */
+  outputDType?: DType;
   [part: string]: unknown;
 }
 
