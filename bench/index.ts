@@ -3,13 +3,20 @@
  * function in SECTIONS; with no argument all run in order. A section that finds a figure past its stated
  * limit sets a non-zero exit code, after printing everything.
  */
+import { corpusSection } from './corpus.js';
 import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
 import { quantAccuracySection } from './quant-accuracy.js';
 import { pipelineSection } from './pipeline.js';
 import type { BenchSection } from './section.js';
 
-const SECTIONS: BenchSection[] = [ioSection, integerSection, quantAccuracySection, pipelineSection];
+const SECTIONS: BenchSection[] = [
+  ioSection,
+  integerSection,
+  quantAccuracySection,
+  pipelineSection,
+  corpusSection,
+];
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);

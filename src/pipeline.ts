@@ -97,6 +97,9 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       input: { path: opts.input, format: inputFormat, bytes: inputBytes },
       settings: settingsRecord(opts),
       optimizer: optimized?.report,
+      equalization: quant?.equalization,
+      biasCorrection: quant?.biasCorrection,
+      conversion: produced.conversion,
       calibration: data && {
         source: data.calibration.kind,
         samples: data.calibration.count,
@@ -123,7 +126,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
 }
 
 type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
-  Partial<Pick<QuantResult, 'floatReference'>>;
+  Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
 
 /** ONNX inputs quantize to QDQ (from which the TFLite file is converted); TFLite inputs to int8 TFLite. */
 function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHooks): Promise<Quantized> {

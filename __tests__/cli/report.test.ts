@@ -98,3 +98,37 @@ describe('report and quality gate', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('every stage that ran has its report in report.json', () => {
+  const MBV1 = path.resolve('examples/mobilenet_v1_bn.onnx');
+  const out = tmp();
+  const args = [
+    '--input',
+    MBV1,
+    '--output',
+    out,
+    '--calib_data',
+    path.resolve('examples/mobilenet_v1_bn/samples'),
+  ];
+  const run = cli([...args, '--calib_samples', '4', '--equalize', 'true', '--bias_correction', 'true']);
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'mobilenet_v1_bn_report.json'), 'utf8'));
+
+  it('equalization names the Conv pairs it rescaled, bias correction the layers it shifted', () => {
+    expect(run.code).toBe(0);
+    expect(report.equalization.pairs.length).toBeGreaterThan(0);
+    for (const p of report.equalization.pairs) {
+      expect(p.first).not.toBe(p.second);
+      expect(p.channels).toBeGreaterThan(0);
+    }
+    expect(report.biasCorrection.corrected.length).toBeGreaterThan(0);
+    for (const c of report.biasCorrection.corrected) expect(c.maxShift).toBeGreaterThanOrEqual(0);
+    expect(run.stdout).toMatch(/Equalization: \d+ Conv pair\(s\) rescaled/);
+    expect(run.stdout).toMatch(/Bias correction: \d+ layer\(s\) corrected/);
+  });
+
+  it('the converter says what it rewrote and which ops run float in the .tflite', () => {
+    expect(report.conversion.stats).toEqual(expect.any(Object));
+    expect(Object.values(report.conversion.stats).every((n) => typeof n === 'number')).toBe(true);
+    expect(report.conversion.floatOps).toEqual(expect.any(Array));
+  });
+});

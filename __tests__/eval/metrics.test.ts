@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compare, MetricAccumulator } from '../../src/eval/metrics.js';
+import { classAxis, compare, MetricAccumulator } from '../../src/eval/metrics.js';
 import { reportJson } from '../../src/report/json.js';
 
 describe('output metrics, against hand-computed values', () => {
@@ -26,6 +26,17 @@ describe('output metrics, against hand-computed values', () => {
     // two rows of 3 classes: row 0 argmax 2 vs 2 (agree), row 1 argmax 0 vs 1 (disagree)
     acc.add(Float32Array.of(0, 1, 5, 9, 1, 0), Float32Array.of(0, 2, 4, 1, 3, 0), 3);
     acc.add(Float32Array.of(1, 0, 0), Float32Array.of(2, 0, 1), 3);
+    expect(acc.result().top1Agreement).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('a sequence output [N, T, classes] (a CTC recognizer) is scored per position; maps are not scored', () => {
+    expect(classAxis([1, 1000])).toBe(1000);
+    expect(classAxis([1, 40, 6625])).toBe(6625);
+    expect(classAxis([1, 1, 64, 64])).toBeUndefined();
+    expect(classAxis([7])).toBeUndefined();
+    const acc = new MetricAccumulator();
+    // [1, T=3, C=2]: positions argmax 1/1 (agree), 0/1 (disagree), 0/0 (agree)
+    acc.add(Float32Array.of(0, 1, 3, 2, 5, 4), Float32Array.of(0, 2, 1, 2, 5, 0), classAxis([1, 3, 2]));
     expect(acc.result().top1Agreement).toBeCloseTo(2 / 3, 12);
   });
 

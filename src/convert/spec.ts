@@ -3,54 +3,30 @@ import { perTensor, type QParams } from '../quant/params.js';
 import type { Dim } from '../ir/graph.js';
 import { fromAnnotation, sameParams, toAnnotation } from './quant-util.js';
 import type { QuantAnnotation } from '../formats/tflite/ir-extras.js';
+import { int8RuleOf } from '../tflite/ops/index.js';
 
 /**
  * The TFLite int8 quantization spec's fixed and shared parameters ("TFLite 8-bit quantization
- * specification", per-op restrictions), enforced on the lowered graph. Where the QDQ graph's parameters
- * differ, the value is requantized rather than the QDQ graph's scales changed: DEQUANTIZE then QUANTIZE,
- * each exact to float32, where an int8 -> int8 QUANTIZE would run as XNNPACK's convert, whose 8-bit
- * fractional multiplier is off by a step on about one value in three (mmoe's expert concat).
+ * specification", per-op restrictions; each builtin's `int8.output` in src/tflite/ops/), enforced on the
+ * lowered graph. Where the QDQ graph's parameters differ, the value is requantized rather than the QDQ
+ * graph's scales changed: DEQUANTIZE then QUANTIZE, each exact to float32, where an int8 -> int8 QUANTIZE
+ * would run as XNNPACK's convert, whose 8-bit fractional multiplier is off by a step on about one value
+ * in three (mmoe's expert concat).
  */
-
-/** Ops whose output must have its (data) input's parameters. */
-const SAME_AS_INPUT = new Set([
-  'AVERAGE_POOL_2D',
-  'MAX_POOL_2D',
-  'RESHAPE',
-  'SQUEEZE',
-  'EXPAND_DIMS',
-  'TRANSPOSE',
-  'GATHER',
-  'PAD',
-  'SLICE',
-  'STRIDED_SLICE',
-  'SPLIT',
-  'RESIZE_BILINEAR',
-  'RESIZE_NEAREST_NEIGHBOR',
-]);
-/** Ops whose inputs and output all share one set of parameters. */
-const SAME_ALL = new Set(['CONCATENATION', 'MAXIMUM', 'MINIMUM']);
-/** Fixed output parameters: LOGISTIC and SOFTMAX 1/256, -128; TANH 1/128, 0. */
-export const FIXED_OUTPUT: Record<string, QParams> = {
-  LOGISTIC: perTensor(1 / 256, -128),
-  SOFTMAX: perTensor(1 / 256, -128),
-  TANH: perTensor(1 / 128, 0),
-};
-
-/** The data input of an op (SPLIT takes the axis first). */
-const dataInput = (n: Node) => (n.opType === 'SPLIT' ? 1 : 0);
 
 export function enforceInt8Spec(input: Graph): { graph: Graph; requantized: number } {
   const g = input.clone();
   const r = new Requantizer(g);
   for (const node of [...g.nodes]) {
     if (!r.isInt8(node.outputs[0]!)) continue;
-    const fixed = FIXED_OUTPUT[node.opType];
-    if (fixed) r.outputAt(node, fixed);
-    else if (SAME_AS_INPUT.has(node.opType)) {
-      const p = r.params(node.inputs[dataInput(node)]!);
+    const rule = int8RuleOf(node);
+    const output = rule?.output;
+    if (typeof output === 'object') r.outputAt(node, perTensor(output.scale, output.zeroPoint));
+    else if (output === 'same-as-input') {
+      // The data input is the first activation slot (SPLIT takes the axis first).
+      const p = r.params(node.inputs[rule!.activations(node)[0]!]!);
       if (p) for (const o of node.outputs) r.outputAt(node, p, o);
-    } else if (SAME_ALL.has(node.opType)) {
+    } else if (output === 'same-all') {
       const p = r.params(node.outputs[0]!)!;
       node.inputs.forEach((_, i) => r.inputAt(node, i, p));
     }

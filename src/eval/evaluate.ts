@@ -5,7 +5,7 @@ import { createOrtSession, ortBackend, type OrtSession } from '../runtime/ort.js
 import { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { isFusableActivation } from '../quant/rules.js';
-import { MetricAccumulator, type OutputMetrics } from './metrics.js';
+import { classAxis, MetricAccumulator, type OutputMetrics } from './metrics.js';
 
 export interface LayerError {
   tensor: string;
@@ -134,7 +134,7 @@ export async function compareOutputs(
           c.nhwc && o.dims.length === 4 && r.dims.length === 4 && o.dims[3] === r.dims[1]
             ? (transpose(Tensor.float32(o.dims, o.data), [0, 3, 1, 2]).data as Float32Array)
             : o.data;
-        const classes = r.dims.length === 2 ? r.dims[1] : undefined;
+        const classes = classAxis(r.dims);
         (acc[key]![name] ??= new MetricAccumulator()).add(r.data as Float32Array, data, classes);
       }
       const label = opts.labels?.[i];

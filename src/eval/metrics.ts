@@ -7,8 +7,19 @@ export interface OutputMetrics {
   cosine: number;
   maxAbsError: number;
   meanAbsError: number;
-  /** Share of rows whose argmax agrees, for outputs whose last axis is a class score vector. */
+  /**
+   * Share of rows whose argmax agrees, for outputs whose last axis is a class score vector: [N, classes],
+   * or a sequence [N, T, classes] (CTC recognizers, token logits), counted per position.
+   */
   top1Agreement?: number;
+}
+
+/**
+ * The size of an output's class axis when its shape reads as scores: [N, classes] or a sequence of them,
+ * [N, T, classes]; undefined for anything else (maps, masks, embeddings of rank 4 and up).
+ */
+export function classAxis(dims: readonly number[]): number | undefined {
+  return dims.length === 2 || dims.length === 3 ? dims[dims.length - 1] : undefined;
 }
 
 export class MetricAccumulator {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
-import { convertModel } from '../convert/index.js';
+import { convertModel, type ConvertReport } from '../convert/index.js';
 import { writeOnnxFile } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import type { Graph, Model } from '../ir/graph.js';
@@ -9,13 +9,15 @@ import type { OutputFormat, QuantizeOptions } from '../options.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
-import type { WrittenFile } from '../report/types.js';
+import type { ConversionReport, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 export interface Produced {
   files: WrittenFile[];
   /** The .tflite bytes written, for evaluation in LiteRT. */
   tflite?: Uint8Array;
+  /** The ONNX -> TFLite converter's report, when it ran. */
+  conversion?: ConversionReport;
   warnings: string[];
 }
 
@@ -43,7 +45,7 @@ export function writeOutputs(
       const onnx = o.scheme === 'none' ? result : { ...result, graph: onnxGraph(result, o) };
       writeOnnxFile(onnx, file);
     } else {
-      const bytes = tfliteBytes(inputFormat, result, o, !o.formats, produced.warnings);
+      const bytes = tfliteBytes(inputFormat, result, o, !o.formats, produced);
       if (!bytes) continue;
       writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));
       produced.tflite = bytes;
@@ -67,7 +69,7 @@ function tfliteBytes(
   m: Model,
   o: QuantizeOptions,
   defaulted: boolean,
-  warnings: string[],
+  produced: Produced,
 ): Uint8Array | undefined {
   if (inputFormat === 'tflite')
     return exportTflite(m, { shareEqualConstants: true, shareEqualVectors: true });
@@ -77,10 +79,22 @@ function tfliteBytes(
       ioType: o.io_type,
       inputShapes: o.input_shape,
     });
+    produced.conversion = conversionReport(m, converted.report);
     return exportTflite(converted.model, { shareEqualConstants: true, shareEqualVectors: true });
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
-    warnings.push(`no .tflite written: ${e.message}`);
+    produced.warnings.push(`no .tflite written: ${e.message}`);
     return undefined;
   }
+}
+
+/** The converter's report with each float op's type and the reason, as the quantizer's `float[]` says it. */
+function conversionReport(m: Model, r: ConvertReport): ConversionReport {
+  const byName = new Map(m.graph.nodes.map((n) => [n.name || n.outputs[0]!, n]));
+  const floatOps = r.floatOps.map((node) => ({
+    node,
+    op: byName.get(node)?.opType ?? '?',
+    why: 'no int8 TFLite kernel for it here: it runs float between DEQUANTIZE and QUANTIZE',
+  }));
+  return { stats: r.stats, floatOps };
 }

@@ -1,6 +1,7 @@
 import type { Graph, Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { getOp } from '../ops/index.js';
+import { RESULT_PATH_BUILTINS } from '../tflite/ops/index.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { createOrtSession } from '../runtime/ort.js';
 import {
@@ -113,20 +114,6 @@ export function calibratedRanges(
 }
 
 /**
- * TFLite builtins through which a model's result passes unchanged in meaning (its extremes stay its
- * extremes), for TFLite inputs; ONNX ops say so on their descriptor (`resultView`).
- */
-const RESULT_PATH_BUILTINS = new Set([
-  'SOFTMAX',
-  'LOG_SOFTMAX',
-  'LOGISTIC',
-  'TANH',
-  'RESHAPE',
-  'SQUEEZE',
-  'TRANSPOSE',
-]);
-
-/**
  * The model's outputs and the tensors they are a squashed or reshaped view of (a classifier's logits
  * before its Softmax, a detector's map before its Sigmoid). Histogram methods clip the rare extremes of
  * a tensor, which is right inside a network, where they are outliers, and wrong here, where the extremes
@@ -141,6 +128,7 @@ export function resultTensors(g: Graph): Set<string> {
   while (queue.length) {
     const node = producer.get(queue.pop()!);
     if (!node) continue;
+    // A builtin says so in its file (keepsExtremes), an ONNX op on its descriptor (resultView).
     const tflite = node.domain === 'tflite';
     if (!(tflite ? RESULT_PATH_BUILTINS.has(node.opType) : getOp(node.opType, node.domain)?.resultView))
       continue;

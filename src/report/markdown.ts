@@ -67,13 +67,42 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
     for (const l of r.layers.slice(0, 5)) lines.push(`| ${l.tensor} | ${l.op} | ${db(l.sqnrDb)} |`);
     if (chartFile) lines.push('', `![per-layer SQNR](${chartFile})`);
   }
-  if (r.float.length) lines.push('', `${r.float.length} node(s) stay in float: ${summarizeFloat(r)}.`);
+  if (r.float.length) lines.push('', `${r.float.length} node(s) stay in float: ${summarizeFloat(r.float)}.`);
+  const tfliteFloat = r.conversion?.floatOps ?? [];
+  if (tfliteFloat.length)
+    lines.push(
+      '',
+      `In the .tflite, ${tfliteFloat.length} more run in float: ${summarizeFloat(tfliteFloat)}.`,
+    );
+  lines.push(...stageLines(r));
   for (const w of r.warnings) lines.push('', `> ${w}`);
   return `${lines.join('\n')}\n`;
 }
 
-function summarizeFloat(r: Report): string {
+function summarizeFloat(float: Report['float']): string {
   const byOp = new Map<string, number>();
-  for (const f of r.float) byOp.set(`${f.op} (${f.why})`, (byOp.get(`${f.op} (${f.why})`) ?? 0) + 1);
+  for (const f of float) byOp.set(`${f.op} (${f.why})`, (byOp.get(`${f.op} (${f.why})`) ?? 0) + 1);
   return [...byOp].map(([k, n]) => `${n}× ${k}`).join(', ');
+}
+
+/** One line for each optional stage that ran: what equalization and bias correction changed. */
+function stageLines(r: Report): string[] {
+  const lines: string[] = [];
+  const eq = r.equalization;
+  if (eq) {
+    const skipped = eq.skipped.length ? `, ${eq.skipped.length} skipped (report.json says why)` : '';
+    lines.push(
+      '',
+      `Equalization: ${eq.pairs.length} Conv pair(s) rescaled in ${eq.sweeps} sweep(s)${skipped}.`,
+    );
+  }
+  const bc = r.biasCorrection;
+  if (bc) {
+    const worst = Math.max(0, ...bc.corrected.map((c) => c.maxShift));
+    lines.push(
+      '',
+      `Bias correction: ${bc.corrected.length} layer(s) corrected, largest shift ${worst.toPrecision(3)}.`,
+    );
+  }
+  return lines;
 }

@@ -2,7 +2,9 @@ import type { Accuracy, LayerError } from '../eval/evaluate.js';
 import type { OutputMetrics } from '../eval/metrics.js';
 import type { ModelFormat } from '../model-io.js';
 import type { OptimizeReport } from '../passes/optimize.js';
+import type { EqualizeReport } from '../passes/equalize.js';
 import type { FloatOp } from '../quant/assign.js';
+import type { BiasCorrectionReport } from '../quant/bias-correction.js';
 
 /** `<stem>_report.json`, schema version 1 (documented in the README). */
 export interface Report {
@@ -12,6 +14,12 @@ export interface Report {
   /** Every option as used, defaults filled in. */
   settings: Record<string, unknown>;
   optimizer?: OptimizeReport;
+  /** --equalize: the Conv pairs rescaled (and those skipped, with why). */
+  equalization?: EqualizeReport;
+  /** --bias_correction: the biases shifted, with the largest shift per layer. */
+  biasCorrection?: BiasCorrectionReport;
+  /** The ONNX -> TFLite conversion: what its stages rewrote, and the ops that run float in the .tflite. */
+  conversion?: ConversionReport;
   calibration?: { source: 'data' | 'synthetic'; samples: number; method: string };
   evaluation?: { source: 'data' | 'synthetic' | 'calibration'; samples: number };
   /** input_scale used per float input (pow2; after `auto`). */
@@ -30,6 +38,13 @@ export interface Report {
   timingsMs: Record<string, number>;
   peakRssBytes: number;
   warnings: string[];
+}
+
+export interface ConversionReport {
+  /** What each converter stage matched and rewrote, by rule. */
+  stats: Record<string, number>;
+  /** Nodes quantized in the .onnx that run float in the .tflite (between DEQUANTIZE and QUANTIZE). */
+  floatOps: FloatOp[];
 }
 
 export interface WrittenFile {

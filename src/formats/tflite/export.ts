@@ -24,7 +24,7 @@ import type {
   TfliteOperatorCode,
   TfliteTensor,
 } from './model.js';
-import { OP_OPTIONS, optionsSpec, optionsTypeOf, SUPPORTED_OPS } from './schema-options.js';
+import { builtinOf, SUPPORTED_BUILTINS } from '../../tflite/ops/index.js';
 import {
   BuiltinOperator,
   PLACEHOLDER_FOR_GREATER_OP_CODES,
@@ -98,9 +98,9 @@ export function irToTflite(
 }
 
 function checkNode(node: Node): void {
-  if (node.domain !== 'tflite' || !SUPPORTED_OPS.includes(node.opType)) {
+  if (node.domain !== 'tflite' || !SUPPORTED_BUILTINS.includes(node.opType)) {
     const op = node.domain && node.domain !== 'tflite' ? `${node.domain}.${node.opType}` : node.opType;
-    throw new UnsupportedOpError(node.name, op, SUPPORTED_OPS, 'in TFLite export');
+    throw new UnsupportedOpError(node.name, op, SUPPORTED_BUILTINS, 'in TFLite export');
   }
 }
 
@@ -224,7 +224,7 @@ function operatorOf(ctx: Ctx, node: Node, codes: TfliteOperatorCode[]): TfliteOp
     opcodeIndex: codeIndex(codes, code),
     inputs,
     outputs,
-    builtinOptionsType: Object.keys(options).length ? optionsTypeOf(node.opType) : 0,
+    builtinOptionsType: Object.keys(options).length ? (builtinOf(node.opType)?.options?.typeId ?? 0) : 0,
     builtinOptions: options,
   };
   const customOptions = node.attrs.custom_options;
@@ -250,8 +250,7 @@ function stringAttr(node: Node, name: string): string {
 
 /** Attributes back to option values, by the field types of the op's options table. */
 function optionValues(node: Node): Record<string, OptionValue> {
-  const table = OP_OPTIONS[node.opType];
-  const spec = table ? optionsSpec(optionsTypeOf(node.opType)) : undefined;
+  const spec = builtinOf(node.opType)?.options;
   const values: Record<string, OptionValue> = {};
   for (const field of spec?.fields ?? []) {
     const a = node.attrs[field.name];

@@ -16,7 +16,7 @@ import {
 } from './ir-extras.js';
 import type { OptionValue, TfliteModel, TfliteOperator, TfliteSubgraph, TfliteTensor } from './model.js';
 import { readTflite } from './read.js';
-import { optionsSpec, SUPPORTED_OPS } from './schema-options.js';
+import { optionsSpec, SUPPORTED_BUILTINS } from '../../tflite/ops/index.js';
 import { BUILTIN_OPERATOR_NAMES, SCHEMA_VERSION } from './schema.js';
 
 /** Reads a .tflite file into the IR. */
@@ -108,8 +108,8 @@ function nodeOf(ctx: Ctx, op: TfliteOperator): Node {
   const value = (i: number): string => (i < 0 ? '' : ctx.names[i]!);
   const outputs = op.outputs.map(value);
   const name = outputs[0] || `${opType}_${ctx.sg.operators.indexOf(op)}`;
-  if (!SUPPORTED_OPS.includes(opType)) {
-    throw new UnsupportedOpError(name, opType, SUPPORTED_OPS, `in TFLite import of ${ctx.file}`);
+  if (!SUPPORTED_BUILTINS.includes(opType)) {
+    throw new UnsupportedOpError(name, opType, SUPPORTED_BUILTINS, `in TFLite import of ${ctx.file}`);
   }
   const code = ctx.model.operatorCodes[op.opcodeIndex]!;
   const extra: TfliteNodeExtra = { version: code.version };

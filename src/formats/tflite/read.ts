@@ -15,7 +15,7 @@ import type {
   TfliteSubgraph,
   TfliteTensor,
 } from './model.js';
-import { optionsSpec } from './schema-options.js';
+import { optionsSpec } from '../../tflite/ops/index.js';
 import { FILE_IDENTIFIER, SLOT, TENSOR_TYPE_NAMES } from './schema.js';
 
 export function readTflite(bytes: Uint8Array, fileName: string): TfliteModel {

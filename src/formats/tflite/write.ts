@@ -16,7 +16,7 @@ import type {
   TfliteSubgraph,
   TfliteTensor,
 } from './model.js';
-import { optionsSpec, type FieldSpec } from './schema-options.js';
+import { optionsSpec, type FieldSpec } from '../../tflite/ops/index.js';
 import {
   BUFFER_ALIGNMENT,
   BUILTIN_OPTIONS_NAMES,

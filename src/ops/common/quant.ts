@@ -1,5 +1,8 @@
 import type { Node } from '../../ir/graph.js';
 import type { QuantRule } from '../types.js';
+import { fixedOutputOf } from '../../tflite/ops/common/int8.js';
+import { LOGISTIC } from '../../tflite/ops/LOGISTIC.js';
+import { TANH } from '../../tflite/ops/TANH.js';
 
 /**
  * Building blocks for the ops' `quant` rules (see QuantRule in ../types.ts); an op with its own logic
@@ -32,6 +35,7 @@ export const binary: QuantRule = {
   output: 'calibrated',
 };
 
-// TFLite int8 spec: LOGISTIC and SOFTMAX outputs are scale 1/256, zero point -128; TANH 1/128, 0.
-export const SIGMOID_OUT = { scale: 1 / 256, zeroPoint: -128 };
-export const TANH_OUT = { scale: 1 / 128, zeroPoint: 0 };
+// The output parameters the TFLite int8 spec fixes, read from the builtins Sigmoid and Tanh lower to
+// (Softmax's SOFTMAX has LOGISTIC's: both are outputs in [0, 1]).
+export const SIGMOID_OUT = fixedOutputOf(LOGISTIC);
+export const TANH_OUT = fixedOutputOf(TANH);

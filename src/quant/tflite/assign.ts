@@ -2,7 +2,7 @@ import { indexGraph, type Graph, type GraphIndex, type Node } from '../../ir/gra
 import type { Range } from '../observers.js';
 import { affineActivation, perTensor, pow2ActivationScale, type QParams } from '../params.js';
 import type { TflitePlan } from './plan.js';
-import { CLIPPING_ACTIVATIONS, ruleOf } from './rules.js';
+import { ruleOf } from './rules.js';
 
 export interface ActivationSettings {
   scheme: 'pow2' | 'affine';
@@ -94,7 +94,7 @@ function clippingConsumer(index: GraphIndex, plan: TflitePlan, name: string): st
   const only = readers.length === 1 && !index.graphOutputs.has(name) ? readers[0]! : undefined;
   const producer = index.producer.get(name);
   if (!only || !producer || !plan.quantized.has(producer) || !plan.quantized.has(only)) return undefined;
-  return CLIPPING_ACTIVATIONS.has(only.opType) ? only.outputs[0] : undefined;
+  return ruleOf(only)?.clips ? only.outputs[0] : undefined;
 }
 
 function valueRange(values: Float32Array): Range {

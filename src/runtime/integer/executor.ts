@@ -8,7 +8,7 @@ import { UnsupportedOpError } from '../../errors.js';
 import type { DType } from '../../ir/dtype.js';
 import { topoSort, type Graph, type Model, type ValueInfo } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
-import { INTEGER_KERNELS } from './kernels/index.js';
+import { INTEGER_KERNELS } from '../../tflite/ops/index.js';
 import { annotationOf, resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
 import { WasmArena } from './wasm/arena.js';
 import type {

@@ -1,5 +1,6 @@
 import type { QuantAnnotation } from '../../formats/tflite/ir-extras.js';
-import type { Graph, Model } from '../../ir/graph.js';
+import type { Graph, Model, Node } from '../../ir/graph.js';
+import { FIXED_OUTPUTS, int8RuleOf } from '../../tflite/ops/index.js';
 import { exactLog2, type Rounding } from './fixed-point.js';
 import type { AffineKernels, Arithmetic, BiasMode, Scheme } from './types.js';
 
@@ -24,16 +25,20 @@ export function annotationOf(extra: Record<string, unknown> | undefined): QuantA
   return q && q.scale.length ? q : undefined;
 }
 
-const SPEC_OUTPUTS = [
-  { scale: 1 / 256, zeroPoint: -128 },
-  { scale: 1 / 128, zeroPoint: 0 },
-];
+/** The parameters the spec fixes for some outputs (LOGISTIC, SOFTMAX, TANH): allowed zero points in pow2. */
+const SPEC_OUTPUTS = [...FIXED_OUTPUTS.values()];
 
-const MAC_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
+/** A weighted op's (data input, weights, bias) slots, from its builtin's int8 rule. */
+function weightedSlots(node: Node): { input: number; weight: number; bias?: number } | undefined {
+  const rule = int8RuleOf(node);
+  return rule?.weight
+    ? { input: rule.activations(node)[0]!, weight: rule.weight.index, bias: rule.bias }
+    : undefined;
+}
 
 /**
  * pow2 when every int8 zero point is 0 (the parameters the TFLite spec fixes for LOGISTIC, SOFTMAX and
- * TANH outputs excepted) and the weights of every conv and FC have power-of-two scales. Activation scales
+ * TANH outputs excepted) and the weights of every weighted op (conv, FC) have power-of-two scales. Activation scales
  * are 2^n / input_scale, powers of two only relative to each other, so the weights are what tells the
  * schemes apart (affine weight scales are max|w| / 127).
  */
@@ -45,9 +50,10 @@ export function detectScheme(g: Graph): Scheme {
   const values = [...g.valueInfo.values(), ...g.inputs, ...g.outputs].filter((v) => int8(v.name));
   const constants = [...g.initializers.values()].filter((t) => t.dtype === 'int8');
   const all = [...values.map((v) => v.extra), ...constants.map((t) => t.extra)].map(annotationOf);
-  const weights = g.nodes
-    .filter((n) => MAC_OPS.has(n.opType) && n.inputs[1])
-    .map((n) => annotationOf(g.initializers.get(n.inputs[1]!)?.extra));
+  const weights = g.nodes.flatMap((n) => {
+    const w = weightedSlots(n)?.weight;
+    return w !== undefined && n.inputs[w] ? [annotationOf(g.initializers.get(n.inputs[w])?.extra)] : [];
+  });
   if (!all.some((q) => q)) return 'affine';
   const zeroOk = (q: QuantAnnotation | undefined) =>
     !q ||
@@ -76,10 +82,11 @@ export function detectBiasMode(g: Graph): BiasMode {
   };
   let beyond16 = false;
   for (const node of g.nodes) {
-    if (!MAC_OPS.has(node.opType) || !node.inputs[2]) continue;
-    const bias = g.initializers.get(node.inputs[2]);
-    const sIn = scaleOf(node.inputs[0]!)?.[0];
-    const sW = scaleOf(node.inputs[1]!);
+    const slots = weightedSlots(node);
+    if (slots?.bias === undefined || !node.inputs[slots.bias]) continue;
+    const bias = g.initializers.get(node.inputs[slots.bias]!);
+    const sIn = scaleOf(node.inputs[slots.input]!)?.[0];
+    const sW = scaleOf(node.inputs[slots.weight]!);
     const sOut = scaleOf(node.outputs[0]!)?.[0];
     if (!bias || bias.dtype !== 'int32' || !sIn || !sW || !sOut) continue;
     const values = bias.data as Int32Array;

@@ -1,0 +1,3 @@
+import { minMax } from './common/families.js';
+
+export const MINIMUM = minMax('MINIMUM', Math.min);

@@ -1,0 +1,114 @@
+import type { IntegerKernel, KernelContext } from '../../runtime/integer/types.js';
+import {
+  activationRange,
+  channelScales,
+  constantInts,
+  fusedActivation,
+  inputParams,
+  KernelError,
+  outputParams,
+  weightedOperands,
+} from '../../runtime/integer/kernels/common/params.js';
+import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import { windowAttrs, windowGeometry } from '../../runtime/integer/kernels/common/window.js';
+import { defineBuiltin } from './common/builtin.js';
+import { activation, optionsTable, padding, quantizedBiasType, strideH, strideW } from './common/options.js';
+import { first, inp, io, is, opt } from './common/version.js';
+
+/**
+ * TFLite's TRANSPOSE_CONV: inputs output_shape [4] (constant), w [OC,KH,KW,IC], x [N,H,W,IC], bias [OC]
+ * (optional). Each input pixel scatters into the output: y[iy*sh + kh - pad_top, ix*sw + kw - pad_left, oc]
+ * += Σ_ic (x - z_x) w, the padding TFLite computes for the forward conv from the output's size back to
+ * the input's. The input is centred before the sums (a pixel near the border receives fewer taps, so the
+ * zero-point correction is per pixel, not per channel); then the scheme's rescale, as CONV_2D's.
+ */
+const kernel: IntegerKernel = {
+  opType: 'TRANSPOSE_CONV',
+  prepare(cx: KernelContext) {
+    const shape = constantInts(cx, 0, 'output_shape');
+    const { x, w, b } = weightedOperands(cx, { x: 2, w: 1, b: 3 });
+    const [N, H, W, IC] = x.shape as [number, number, number, number];
+    const [OC, KH, KW, WC] = w.shape as [number, number, number, number];
+    if (x.shape.length !== 4 || w.shape.length !== 4 || WC !== IC)
+      throw new KernelError(cx, `input [${x.shape}] and filter [${w.shape}] do not match`);
+    if (shape.length !== 4 || shape[0] !== N || shape[3] !== OC)
+      throw new KernelError(
+        cx,
+        `output_shape [${shape}] does not fit input [${x.shape}], filter [${w.shape}]`,
+      );
+    const [OH, OW] = [shape[1]!, shape[2]!];
+    const attrs = windowAttrs(cx, KH, KW);
+    const { padTop, padLeft } = windowGeometry(OH, OW, attrs);
+    const xq = inputParams(cx, 2);
+    const yq = outputParams(cx, 0);
+    const rescale = channelRescale(cx, {
+      // centred input: no zero-point correction left to make
+      input: { scale: xq.scale, zeroPoint: 0 },
+      weightScales: channelScales(cx, w, OC),
+      output: yq,
+      bias: b?.data as Int32Array | undefined,
+      weightSums: new Int32Array(OC),
+      range: activationRange(cx, fusedActivation(cx), yq),
+      rows: OH * OW,
+    });
+    // weights as [KH, KW, IC, OC]: one tap's OC outputs for each input channel are contiguous
+    const src = w.data as Int8Array;
+    const wt = new Float64Array(KH * KW * IC * OC);
+    for (let oc = 0; oc < OC; oc++)
+      for (let t = 0; t < KH * KW; t++)
+        for (let ic = 0; ic < IC; ic++) wt[(t * IC + ic) * OC + oc] = src[(oc * KH * KW + t) * IC + ic]!;
+    // sums of at most KH*KW*IC products of |x - z| <= 255 and |w| <= 127: exact in int32
+    const acc = new Int32Array(OH * OW * OC);
+    const centred = new Float64Array(IC);
+    return {
+      outputs: [{ dtype: 'int8' as const, shape: [N, OH, OW, OC] }],
+      run(inputs, [output]) {
+        const xs = inputs[2] as Int8Array;
+        for (let n = 0; n < N; n++) {
+          acc.fill(0);
+          for (let iy = 0; iy < H; iy++)
+            for (let ix = 0; ix < W; ix++) {
+              const from = ((n * H + iy) * W + ix) * IC;
+              for (let ic = 0; ic < IC; ic++) centred[ic] = xs[from + ic]! - xq.zeroPoint;
+              for (let kh = 0; kh < KH; kh++) {
+                const oy = iy * attrs.strideH + kh - padTop;
+                if (oy < 0 || oy >= OH) continue;
+                for (let kw = 0; kw < KW; kw++) {
+                  const ox = ix * attrs.strideW + kw - padLeft;
+                  if (ox < 0 || ox >= OW) continue;
+                  const to = (oy * OW + ox) * OC;
+                  const tap = (kh * KW + kw) * IC * OC;
+                  for (let ic = 0; ic < IC; ic++) {
+                    const v = centred[ic]!;
+                    if (v === 0) continue;
+                    const row = tap + ic * OC;
+                    for (let oc = 0; oc < OC; oc++) acc[to + oc]! += v * wt[row + oc]!;
+                  }
+                }
+              }
+            }
+          rescale.rows(
+            acc,
+            OH * OW,
+            (output as Int8Array).subarray(n * OH * OW * OC, (n + 1) * OH * OW * OC),
+            OC,
+          );
+        }
+      },
+    };
+  },
+};
+
+export const TRANSPOSE_CONV = defineBuiltin({
+  name: 'TRANSPOSE_CONV',
+  options: optionsTable('TransposeConvOptions', [padding, strideW, strideH, activation, quantizedBiasType]),
+  // Inputs: output shape, filter (OHWI), input, optional bias.
+  version: first(
+    [(s) => io(s, 'INT16', 'INT8', 'INT16') && !!opt(s, 'quantized_bias_type'), 5],
+    [(s) => !!opt(s, 'fused_activation_function'), 4],
+    [(s) => s.inputs.length === 4 && inp(s, 3).type !== undefined, 3],
+    [(s) => is(inp(s, 1), 'INT8'), 2],
+  ),
+  int8: { activations: () => [2], weight: { index: 1, axis: 0 }, bias: 3, output: 'calibrated' },
+  kernel,
+});

@@ -1,0 +1,148 @@
+import type { IntegerKernel } from '../../runtime/integer/types.js';
+import type { TfliteBuiltin } from './common/builtin.js';
+import type { FixedParams, Int8Rule } from './common/int8.js';
+import type { OptionsSpec } from './common/options.js';
+import { ADD } from './ADD.js';
+import { AVERAGE_POOL_2D } from './AVERAGE_POOL_2D.js';
+import { BATCH_MATMUL } from './BATCH_MATMUL.js';
+import { CONCATENATION } from './CONCATENATION.js';
+import { CONV_2D } from './CONV_2D.js';
+import { CUSTOM } from './CUSTOM.js';
+import { DEPTHWISE_CONV_2D } from './DEPTHWISE_CONV_2D.js';
+import { DEQUANTIZE } from './DEQUANTIZE.js';
+import { DIV } from './DIV.js';
+import { EXP } from './EXP.js';
+import { EXPAND_DIMS } from './EXPAND_DIMS.js';
+import { FULLY_CONNECTED } from './FULLY_CONNECTED.js';
+import { GATHER } from './GATHER.js';
+import { HARD_SWISH } from './HARD_SWISH.js';
+import { LEAKY_RELU } from './LEAKY_RELU.js';
+import { LOGISTIC } from './LOGISTIC.js';
+import { MAX_POOL_2D } from './MAX_POOL_2D.js';
+import { MAXIMUM } from './MAXIMUM.js';
+import { MEAN } from './MEAN.js';
+import { MINIMUM } from './MINIMUM.js';
+import { MUL } from './MUL.js';
+import { PAD } from './PAD.js';
+import { PRELU } from './PRELU.js';
+import { QUANTIZE } from './QUANTIZE.js';
+import { RELU } from './RELU.js';
+import { RELU6 } from './RELU6.js';
+import { RESHAPE } from './RESHAPE.js';
+import { RESIZE_BILINEAR } from './RESIZE_BILINEAR.js';
+import { RESIZE_NEAREST_NEIGHBOR } from './RESIZE_NEAREST_NEIGHBOR.js';
+import { SLICE } from './SLICE.js';
+import { SOFTMAX } from './SOFTMAX.js';
+import { SPLIT } from './SPLIT.js';
+import { SQUEEZE } from './SQUEEZE.js';
+import { STRIDED_SLICE } from './STRIDED_SLICE.js';
+import { SUB } from './SUB.js';
+import { SUM } from './SUM.js';
+import { TANH } from './TANH.js';
+import { TRANSPOSE } from './TRANSPOSE.js';
+import { TRANSPOSE_CONV } from './TRANSPOSE_CONV.js';
+
+export type { TfliteBuiltin } from './common/builtin.js';
+export type { FixedParams, Int8Rule } from './common/int8.js';
+export type { FieldSpec, FieldType, OptionsSpec } from './common/options.js';
+export type { OpSig, TensorSig } from './common/version.js';
+
+/**
+ * The TFLite builtins this project reads, writes, quantizes and runs: one file each, listed once here.
+ * Every other table about builtins (option tables, versions, spec checks, quantizer rules, kernels) is
+ * derived from this one.
+ */
+export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
+  ADD,
+  AVERAGE_POOL_2D,
+  BATCH_MATMUL,
+  CONCATENATION,
+  CONV_2D,
+  CUSTOM,
+  DEPTHWISE_CONV_2D,
+  DEQUANTIZE,
+  DIV,
+  EXP,
+  EXPAND_DIMS,
+  FULLY_CONNECTED,
+  GATHER,
+  HARD_SWISH,
+  LEAKY_RELU,
+  LOGISTIC,
+  MAX_POOL_2D,
+  MAXIMUM,
+  MEAN,
+  MINIMUM,
+  MUL,
+  PAD,
+  PRELU,
+  QUANTIZE,
+  RELU,
+  RELU6,
+  RESHAPE,
+  RESIZE_BILINEAR,
+  RESIZE_NEAREST_NEIGHBOR,
+  SLICE,
+  SOFTMAX,
+  SPLIT,
+  SQUEEZE,
+  STRIDED_SLICE,
+  SUB,
+  SUM,
+  TANH,
+  TRANSPOSE,
+  TRANSPOSE_CONV,
+]);
+
+function registry(all: TfliteBuiltin[]): ReadonlyMap<string, TfliteBuiltin> {
+  const table = new Map<string, TfliteBuiltin>();
+  for (const b of all) {
+    if (table.has(b.name)) throw new Error(`TFLite builtins: ${b.name} is registered twice`);
+    table.set(b.name, b);
+  }
+  return table;
+}
+
+/** The builtin's descriptor, or undefined for one this project does not know. */
+export const builtinOf = (name: string): TfliteBuiltin | undefined => TFLITE_BUILTINS.get(name);
+
+/** The int8 rule of a node's builtin (nodes outside domain 'tflite' have none). */
+export function int8RuleOf(node: { domain: string; opType: string }): Int8Rule | undefined {
+  return node.domain === 'tflite' ? TFLITE_BUILTINS.get(node.opType)?.int8 : undefined;
+}
+
+/** The integer executor's kernels by builtin name. */
+export const INTEGER_KERNELS: ReadonlyMap<string, IntegerKernel> = new Map(
+  [...TFLITE_BUILTINS.values()].flatMap((b) => (b.kernel ? [[b.name, b.kernel] as const] : [])),
+);
+
+/** Every options table by its union type id; a table two builtins share must be the same table. */
+export const OPTIONS_TABLES: ReadonlyMap<number, OptionsSpec> = (() => {
+  const tables = new Map<number, OptionsSpec>();
+  for (const b of TFLITE_BUILTINS.values()) {
+    if (!b.options) continue;
+    const seen = tables.get(b.options.typeId);
+    if (seen && JSON.stringify(seen) !== JSON.stringify(b.options))
+      throw new Error(`TFLite builtins: ${b.name} declares ${b.options.name} with other fields`);
+    tables.set(b.options.typeId, b.options);
+  }
+  return tables;
+})();
+
+/** The output parameters the spec fixes, by builtin (LOGISTIC, SOFTMAX, TANH). */
+export const FIXED_OUTPUTS: ReadonlyMap<string, FixedParams> = new Map(
+  [...TFLITE_BUILTINS.values()].flatMap((b) =>
+    b.int8 && typeof b.int8.output === 'object' ? [[b.name, b.int8.output] as const] : [],
+  ),
+);
+
+/** The builtins this project reads into its IR and writes back. */
+export const SUPPORTED_BUILTINS: readonly string[] = [...TFLITE_BUILTINS.keys()];
+
+/** The field list of a `BuiltinOptions` union member, or undefined for tables this project does not know. */
+export const optionsSpec = (typeId: number): OptionsSpec | undefined => OPTIONS_TABLES.get(typeId);
+
+/** Builtins through which a model's result passes unchanged in meaning (see `keepsExtremes`). */
+export const RESULT_PATH_BUILTINS: ReadonlySet<string> = new Set(
+  [...TFLITE_BUILTINS.values()].filter((b) => b.keepsExtremes).map((b) => b.name),
+);
