@@ -4,6 +4,7 @@ import type { ConstantOf, OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
 import { passThrough } from './common/quant.js';
 import { UnsupportedOpError } from '../errors.js';
+import type { FusedActivation } from '../convert/lowering/activation.js';
 import { clamp } from '../convert/lowering/clamp.js';
 import type { LowerContext, TfliteLowering } from '../convert/lowering/types.js';
 
@@ -57,7 +58,7 @@ export default {
   quant: passThrough,
   // Non-negative when the lower bound is a constant >= 0, whatever the upper one is.
   nonNegative: (node, constant) => (clipBound(node, 1, constant) ?? -1) >= 0,
-  fusedActivation: (node, constant) => {
+  fusedActivation: (node, constant): FusedActivation | undefined => {
     const b = clipBounds(node, constant);
     if (b?.min === 0 && b.max === 6) return 'RELU6';
     if (b?.min === 0 && b.max === Infinity) return 'RELU';

@@ -4,7 +4,7 @@ import { unaryOp } from './common/elementwise.js';
 import { calibrated } from './common/quant.js';
 import { Tensor } from '../ir/tensor.js';
 import { perTensor } from '../quant/params.js';
-import { ACTIVATION } from '../convert/lowering/activation.js';
+import { ActivationFunctionType } from '../formats/tflite/schema.js';
 import { int8Range } from '../convert/quant-util.js';
 import { int8Constant } from '../convert/lowering/constants.js';
 import { physicalShape } from '../convert/lowering/clamp.js';
@@ -31,11 +31,13 @@ const tflite = {
     const mParams = pIn ? perTensor(pIn.scale[0]! * alpha, pIn.zeroPoint[0]!) : undefined;
     const scaled = cx.addValue(`${node.outputs[0]}_scaled`, dtype, shape, mParams);
     cx.emit('MUL', [cx.input(0), scalar(alpha)], [scaled], {
-      fused_activation_function: int(ACTIVATION.NONE),
+      fused_activation_function: int(ActivationFunctionType.NONE),
     });
     const needMin = !pOut || int8Range(pOut).max > 1;
     const sum = needMin ? cx.addValue(`${node.outputs[0]}_relu`, dtype, shape, pOut) : cx.output(0);
-    cx.emit('ADD', [scaled, scalar(beta)], [sum], { fused_activation_function: int(ACTIVATION.RELU) });
+    cx.emit('ADD', [scaled, scalar(beta)], [sum], {
+      fused_activation_function: int(ActivationFunctionType.RELU),
+    });
     if (needMin) cx.emit('MINIMUM', [sum, one(cx)], [cx.output(0)]);
   },
 } satisfies TfliteLowering;

@@ -1,4 +1,5 @@
 import type { FusedActivation } from '../convert/lowering/activation.js';
+import { ActivationFunctionType } from '../formats/tflite/schema.js';
 import { indexGraph, type Node } from '../ir/graph.js';
 import { fusableActivation, takesFusedActivation } from '../ops/index.js';
 import type { Pass, PassStats } from './types.js';
@@ -11,11 +12,11 @@ import type { Pass, PassStats } from './types.js';
  * the graph and the graph computes exactly what it did. Stale annotations are removed.
  */
 
-const KINDS: readonly FusedActivation[] = ['RELU', 'RELU6', 'RELU_N1_TO_1'];
-
 export function fusedActivationOf(node: Node): FusedActivation | undefined {
   const v = node.extra?.fusedActivation;
-  return KINDS.find((k) => k === v);
+  return typeof v === 'string' && v !== 'NONE' && v in ActivationFunctionType
+    ? (v as FusedActivation)
+    : undefined;
 }
 
 export const annotateActivations: Pass = (input) => {
