@@ -65,7 +65,7 @@ async function latency(float: Model, quantFile: string, shape: string, threads?:
  */
 async function floor(float: Model, raw: Record<string, string>) {
   const t0 = performance.now();
-  const plan = planData(float, parseOptions(raw));
+  const plan = await planData(float, parseOptions(raw));
   const calibration: Feeds[] = [];
   for await (const feeds of plan.calibration.samples()) calibration.push(feeds);
   if (plan.evaluation !== plan.calibration) for await (const feeds of plan.evaluation.samples()) void feeds;

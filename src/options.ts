@@ -94,7 +94,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'rounding',
     arg: 'mode',
     description:
-      "pow2 device arithmetic (the report's integer-executor row): floor (the hardware's truncating shift) or nearest",
+      "pow2 target's shifts: floor (the original hardware truncates; biases carry the rounding offset, which runtimes that round add on top) or nearest (files for rounding hardware and runtimes)",
     default: 'floor',
     choices: ['floor', 'nearest'],
   },

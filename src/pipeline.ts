@@ -16,7 +16,7 @@ import type { Model } from './ir/graph.js';
 import { formatOf, readModel } from './model-io.js';
 import type { QuantizeOptions } from './options.js';
 import { optimize } from './passes/optimize.js';
-import { keepFirst, planData, type DataPlan } from './pipeline/data.js';
+import { keepFirst, plainInputShapes, planData, type DataPlan } from './pipeline/data.js';
 import { checkGate, type Gate } from './pipeline/gate.js';
 import { writeOutputs, type Produced } from './pipeline/outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from './quant/quantize.js';
@@ -72,7 +72,11 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const imported = await timed('import', () => readModel(opts.input));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
-  const data = opts.scheme === 'none' ? undefined : planData(model, opts);
+  const data = opts.scheme === 'none' ? undefined : await planData(model, opts);
+  // The shapes the .tflite takes: the data's (see planData), else --input_shape and the model's (asked
+  // only when an ONNX model is converted: a float .onnx copy keeps its dynamic dims).
+  const converted = inputFormat === 'onnx' && (opts.formats ?? ['tflite']).includes('tflite');
+  const inputShapes = data?.inputShapes ?? (converted ? plainInputShapes(model, opts) : new Map());
   // Evaluating the .tflite needs LiteRT, whose WASM compiles off the main thread: start it now, so that
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.io_type === 'float';
@@ -83,7 +87,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const written: string[] = [];
   try {
     const produced = await timed('write', () =>
-      writeOutputs(inputFormat, quant?.model ?? model, opts, stem, written),
+      writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written),
     );
     const inputBytes = fs.statSync(opts.input).size;
     for (const o of produced.files) o.ratio = o.bytes / inputBytes;
@@ -138,9 +142,9 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     calibMethod: o.calib_method,
     percentile: o.percentile,
     exclude: o.exclude,
-    onnxFormat: o.onnx_format,
     equalize: o.equalize,
     biasCorrection: o.bias_correction,
+    rounding: o.rounding,
   };
   const h = {
     signal: hooks.signal,
@@ -212,21 +216,35 @@ async function evaluate(
     evaluation = { metrics: metrics.onnx!, layers, accuracy };
     if (metrics.native) evaluation.nativeKernels = metrics.native;
     onnx.runtime = 'onnxruntime';
+    onnx.target = fileTarget('ONNX Runtime', o);
     onnx.metrics = metrics.onnx;
     const saturated = saturationWarning(evaluation as Evaluation);
     if (saturated) produced.warnings.push(saturated);
   }
   if (tflite && tfliteBytes) {
     tflite.runtime = 'litert';
+    tflite.target = fileTarget('LiteRT', o);
     tflite.metrics = metrics.litert;
     if (metrics.device) {
-      evaluation = {
-        ...evaluation,
-        device: { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, metrics: metrics.device },
-      };
+      const target =
+        `the .tflite in the original hardware's fixed-point arithmetic (integer executor, ${o.bias_mode}, ` +
+        (o.rounding === 'floor' ? 'truncating shifts)' : 'shifts rounded half up)');
+      const device = { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, target } as const;
+      evaluation = { ...evaluation, device: { ...device, metrics: metrics.device } };
     }
   }
   return evaluation;
+}
+
+/**
+ * What a file's row measures. pow2 files made for truncating hardware (--rounding floor) carry its
+ * rounding offset in their biases, which a runtime that rounds adds on top of its own rounding.
+ */
+function fileTarget(runtime: string, o: QuantizeOptions): string {
+  const own = `the file in ${runtime}, which rounds to nearest`;
+  return o.scheme === 'pow2' && o.rounding === 'floor'
+    ? `${own}; its biases carry the rounding offset truncating hardware needs (--rounding floor), so this row is not the device's figure`
+    : own;
 }
 
 /**

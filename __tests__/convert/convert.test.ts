@@ -27,6 +27,19 @@ describe('convertToTflite', () => {
     expect(err.supported).toEqual(expect.arrayContaining(['Conv', 'Gemm', 'Gather', 'Resize', 'Split']));
   });
 
+  it('names the node whose output shape depends on the data (a Reshape to a runtime shape) instead of failing in the layout pass', () => {
+    const b = new GraphBuilder();
+    const y = b.node('Reshape', [
+      b.node('Relu', [b.input('x', [1, 3, 4, 4])]),
+      b.input('shape', [2], 'int64'),
+    ]);
+    b.output(b.node('Sigmoid', [y]));
+    expect(() => convertToTflite(b.model())).toThrow(UnsupportedOpError);
+    expect(() => convertToTflite(b.model())).toThrow(
+      /node 'reshape_1': operator Reshape is not supported where the shape of 'reshape_1' depends on the input data/,
+    );
+  });
+
   it("keeps the ONNX inputs' and outputs' names in the SignatureDef LiteRT runs", async () => {
     const b = new GraphBuilder();
     const y = b.node('Relu', [b.input('image:0', [1, 4])]);
@@ -50,15 +63,24 @@ describe('convertToTflite', () => {
     );
   });
 
-  it('fixes symbolic input dims: given by name, else 1; a shape of the wrong rank is refused', () => {
+  it('fixes symbolic input dims: given by name, else batch 1; an unknown H/W, a wrong rank or a fixed dim changed is refused', () => {
     const b = new GraphBuilder();
     b.output(b.node('Relu', [b.input('x', ['N', 3, 'H', 'W'])]));
     const model = convertToTflite(b.model(), { inputShapes: new Map([['x', [2, 3, 5, 7]]]) });
     expect(model.graph.inputs[0]!.type).toMatchObject({ shape: [2, 3, 5, 7] });
-    expect(convertToTflite(b.model()).graph.inputs[0]!.type).toMatchObject({ shape: [1, 3, 1, 1] });
+    // No guess for H and W (a 1x1 model nobody has): the error names the input and the flag.
+    expect(() => convertToTflite(b.model())).toThrow(
+      /input 'x' has dynamic dims \[N, 3, H, W\].*--input_shape x=1x3xNxN/,
+    );
     expect(() => convertToTflite(b.model(), { inputShapes: new Map([['x', [2, 3]]]) })).toThrow(
       InvalidOptionError,
     );
+    expect(() => convertToTflite(b.model(), { inputShapes: new Map([['x', [1, 4, 5, 7]]]) })).toThrow(
+      /input 'x' is fixed at Nx3xHxW; --input_shape gives 1x4x5x7/,
+    );
+    const batch = new GraphBuilder();
+    batch.output(batch.node('Relu', [batch.input('x', ['N', 3, 5, 7])]));
+    expect(convertToTflite(batch.model()).graph.inputs[0]!.type).toMatchObject({ shape: [1, 3, 5, 7] });
   });
 
   it('reads a foreign QDQ graph: uint8 activations become int8 (zero point - 128), weights stay int8', async () => {

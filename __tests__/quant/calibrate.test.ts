@@ -81,7 +81,8 @@ describe('calibration of result tensors', () => {
       return report.outputs[0]!.metrics!.output!.sqnrDb;
     };
     const affine = await sqnr({ scheme: 'affine' });
-    const pow2 = await sqnr({ scheme: 'pow2', bias_mode: 'B16' });
+    // ORT figures: the pow2 file for runtimes that round (floor files carry the hardware's offsets).
+    const pow2 = await sqnr({ scheme: 'pow2', bias_mode: 'B16', rounding: 'nearest' });
     expect(affine).toBeGreaterThanOrEqual(pow2);
   });
 });

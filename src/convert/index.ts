@@ -6,7 +6,8 @@ import { fuseActivations } from './fuse-activations.js';
 import { assignLayout } from './layout.js';
 import { lower } from './lower.js';
 import { prepare } from './prepare.js';
-import { inferQdqTypes, staticTypes } from './shapes.js';
+import { supportedOps } from './ops/index.js';
+import { inferQdqTypes, requireStaticShapes, staticTypes } from './shapes.js';
 import { enforceInt8Spec } from './spec.js';
 import type { ConvertOptions } from './types.js';
 
@@ -31,7 +32,9 @@ export function convertModel(
 ): { model: Model; report: ConvertReport } {
   const opts: ConvertOptions = { layout: 'nchw', ioType: 'float', ...options };
   const { graph, opset } = prepare(model, opts);
-  const folded = foldQdq(graph, staticTypes(inferQdqTypes(graph, opset)), opts);
+  const types = staticTypes(inferQdqTypes(graph, opset));
+  requireStaticShapes(graph, types, supportedOps());
+  const folded = foldQdq(graph, types, opts);
   const fused = fuseActivations(folded);
   const placed = assignLayout(fused, opts);
   const lowered = lower(placed);

@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '../errors.js';
-import { opsetVersion, type Graph, type Model, type ValueInfo } from '../ir/graph.js';
+import { opsetVersion, type Graph, type Model } from '../ir/graph.js';
+import { concreteShape, withShape } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { shapeSlice } from '../ops/Shape.js';
 import { foldConstants } from '../passes/fold-constants.js';
@@ -24,7 +24,12 @@ export function prepare(
   const opset = opsetVersion(upgraded) ?? 13;
   const ctx = { opset, irVersion: Math.max(upgraded.irVersion, 7) };
   let g = upgraded.graph.clone();
-  g.inputs = g.inputs.map((v) => (g.initializers.has(v.name) ? v : withStaticShape(v, opts.inputShapes)));
+  // One rule for every input (ir/shapes.ts): the pipeline passes the shapes its data has; a symbolic
+  // dim with no value is refused rather than guessed.
+  const given = opts.inputShapes ?? new Map<string, number[]>();
+  g.inputs = g.inputs.map((v) =>
+    g.initializers.has(v.name) ? v : withShape(v, concreteShape(v, given.get(v.name) ?? given.get('*'))),
+  );
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const before = g.nodes.length;
     g = foldStaticShapes(g, opset);
@@ -33,20 +38,6 @@ export function prepare(
     if (g.nodes.length === before) break;
   }
   return { graph: g, opset };
-}
-
-function withStaticShape(v: ValueInfo, given: Map<string, number[]> | undefined): ValueInfo {
-  if (v.type?.kind !== 'tensor') return v;
-  const declared = v.type.shape ?? [];
-  const shape = given?.get(v.name) ?? given?.get('*');
-  if (shape && shape.length !== declared.length) {
-    throw new InvalidOptionError(
-      'input_shape',
-      `input '${v.name}' has rank ${declared.length}, the shape given has ${shape.length} dims`,
-    );
-  }
-  const dims = declared.map((d, i) => shape?.[i] ?? (typeof d === 'number' ? d : 1));
-  return { ...v, type: { ...v.type, shape: dims } };
 }
 
 /** Shape of a value whose shape is static becomes an initializer. */

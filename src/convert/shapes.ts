@@ -1,3 +1,4 @@
+import { UnsupportedOpError } from '../errors.js';
 import type { DType } from '../ir/dtype.js';
 import { topoSort, type Graph, type ValueType } from '../ir/graph.js';
 import { mergeTypes } from '../ir/shapes.js';
@@ -47,4 +48,32 @@ export function staticTypes(types: Map<string, ValueType>): Map<string, LogicalT
     out.set(name, { dtype: t.dtype, shape: t.shape as number[] });
   }
   return out;
+}
+
+/**
+ * Every value the converter places and lowers needs a static shape; prepare() made the inputs static, so
+ * the first node whose output stays unknown is the cause: an op the shape table does not know (a foreign
+ * or QOperator op), or one whose output shape depends on the data. Either is refused here by node name,
+ * before the layout pass, which would otherwise stop on the missing shape with no name attached.
+ */
+export function requireStaticShapes(
+  g: Graph,
+  types: Map<string, LogicalType>,
+  supported: readonly string[],
+): void {
+  const read = new Set([...g.nodes.flatMap((n) => n.inputs), ...g.outputs.map((v) => v.name)]);
+  for (const node of topoSort(g)) {
+    const unknown = node.outputs.find((o) => o && read.has(o) && !types.has(o));
+    if (!unknown) continue;
+    const qdq =
+      node.domain === '' && (node.opType === 'QuantizeLinear' || node.opType === 'DequantizeLinear');
+    const known = qdq || getOp(node.opType, node.domain)?.inferShapes;
+    const missingInput = node.inputs.find((i) => i && !g.initializers.has(i) && !types.has(i));
+    // Downstream of a value already unknown: its producer was reported (or is a graph input, static).
+    if (missingInput && known) continue;
+    const why = known
+      ? `where the shape of '${unknown}' depends on the input data (TFLite needs static shapes)`
+      : `in ONNX to TFLite conversion`;
+    throw new UnsupportedOpError(node.name || node.outputs[0]!, node.opType, supported, why);
+  }
 }

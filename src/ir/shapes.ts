@@ -1,6 +1,7 @@
+import { InvalidOptionError } from '../errors.js';
 import { getOp } from '../ops/index.js';
 import type { ShapeContext } from '../ops/types.js';
-import { Graph, indexGraph, topoSort, type Dim, type ValueType } from './graph.js';
+import { Graph, indexGraph, topoSort, type Dim, type ValueInfo, type ValueType } from './graph.js';
 
 /**
  * Static shape inference over the IR, driven by each op's `inferShapes` (src/ops/<OpType>.ts). Ops
@@ -78,4 +79,53 @@ function mergeDim(a: Dim, b: Dim): Dim {
   if (typeof b === 'number') return b;
   if (typeof a === 'number') return a;
   return b ?? a;
+}
+
+const dimText = (d: Dim) => (d === null ? '?' : String(d));
+const shapeText = (dims: readonly Dim[]) => dims.map(dimText).join('x');
+
+/**
+ * The concrete shape a graph input runs at: `given` (from the data or --input_shape) when there is one,
+ * checked against the declared rank and fixed dims; else the declared shape with a leading symbolic dim
+ * taken as batch 1. Any other symbolic dim without a value is a usage error naming the input and the
+ * flag: a silent guess (1) would write a model for inputs nobody has.
+ */
+export function concreteShape(v: ValueInfo, given?: readonly number[], source = '--input_shape'): number[] {
+  const declared = v.type?.kind === 'tensor' ? v.type.shape : undefined;
+  if (given) {
+    if (declared && declared.length !== given.length) {
+      throw new InvalidOptionError(
+        'input_shape',
+        `input '${v.name}' has rank ${declared.length} ([${declared.map(dimText).join(', ')}]); ${source} gives ${given.length} dims (${given.join('x')})`,
+      );
+    }
+    const clash = declared?.findIndex((d, i) => typeof d === 'number' && d !== given[i]) ?? -1;
+    if (clash >= 0) {
+      throw new InvalidOptionError(
+        'input_shape',
+        `input '${v.name}' is fixed at ${shapeText(declared!)}; ${source} gives ${given.join('x')} (dim ${clash} differs)`,
+      );
+    }
+    return [...given];
+  }
+  if (!declared) {
+    throw new InvalidOptionError(
+      'input_shape',
+      `model input '${v.name}' has no known shape; give it with --input_shape ${v.name}=1x...`,
+    );
+  }
+  const dims = declared.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : NaN));
+  if (dims.some(Number.isNaN)) {
+    throw new InvalidOptionError(
+      'input_shape',
+      `model input '${v.name}' has dynamic dims [${declared.map(dimText).join(', ')}]; give calibration data or a concrete shape with --input_shape ${v.name}=${dims.map((d) => (Number.isNaN(d) ? 'N' : d)).join('x')}`,
+    );
+  }
+  return dims;
+}
+
+/** `v` with the concrete shape `dims` (same element type). */
+export function withShape(v: ValueInfo, dims: readonly number[]): ValueInfo {
+  if (v.type?.kind !== 'tensor') return v;
+  return { ...v, type: { ...v.type, shape: [...dims] } };
 }

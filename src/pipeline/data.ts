@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import { DataError } from '../errors.js';
-import type { Model } from '../ir/graph.js';
+import { DataError, InvalidOptionError } from '../errors.js';
+import type { Model, ValueInfo } from '../ir/graph.js';
+import { concreteShape } from '../ir/shapes.js';
 import type { QuantizeOptions } from '../options.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { concreteInputShapes, fileSamples, listSampleFiles, syntheticSamples } from '../quant/samples.js';
@@ -10,6 +11,8 @@ export interface DataPlan {
   evaluation: SampleSource;
   /** Where evaluation samples come from: files of their own, the calibration files, or synthetic. */
   evaluationSource: 'data' | 'calibration' | 'synthetic';
+  /** The concrete shape of every model input: the one every sample has and every written file takes. */
+  inputShapes: Map<string, number[]>;
   labels?: number[];
   warnings: string[];
 }
@@ -18,13 +21,18 @@ export interface DataPlan {
  * Calibration takes the first --calib_samples files; evaluation takes --eval_data, or else the files not
  * used for calibration, so accuracy is never measured on the data the ranges were fitted to unless there
  * is nothing else (then the report says so). Without data both are synthetic, with different seeds.
+ *
+ * Input shapes are decided here, once: by the first calibration sample when there is data (then
+ * --input_shape must agree with it), else by --input_shape and the declared dims (see concreteShape).
  */
-export function planData(model: Model, o: QuantizeOptions): DataPlan {
+export async function planData(model: Model, o: QuantizeOptions): Promise<DataPlan> {
   const inputs = model.graph.runtimeInputs();
+  checkShapeNames(inputs, o.input_shape);
   const warnings: string[] = [];
   let calibration: SampleSource;
   let evaluation: SampleSource;
   let evaluationSource: DataPlan['evaluationSource'];
+  let inputShapes: Map<string, number[]>;
   if (o.calib_data) {
     const files = listSampleFiles(o.calib_data);
     // Without --eval_data, evaluation needs files calibration did not see: when --calib_samples would
@@ -37,12 +45,15 @@ export function planData(model: Model, o: QuantizeOptions): DataPlan {
       );
     }
     const calibFiles = files.slice(0, calibCount);
-    calibration = fileSamples(calibFiles, inputs, o.preprocess);
+    inputShapes = await shapesOfData(calibFiles[0]!, inputs, o);
+    const origin = `the first calibration sample (${calibFiles[0]})`;
+    const read = (f: string[]) => samplesOfShape(f, inputs, inputShapes, o, origin);
+    calibration = read(calibFiles);
     if (o.eval_data) {
-      evaluation = fileSamples(listSampleFiles(o.eval_data), inputs, o.preprocess);
+      evaluation = read(listSampleFiles(o.eval_data));
       evaluationSource = 'data';
     } else if (files.length > calibFiles.length) {
-      evaluation = fileSamples(files.slice(calibFiles.length), inputs, o.preprocess);
+      evaluation = read(files.slice(calibFiles.length));
       evaluationSource = 'data';
     } else {
       evaluation = calibration;
@@ -52,22 +63,108 @@ export function planData(model: Model, o: QuantizeOptions): DataPlan {
       );
     }
   } else {
-    const shapes = concreteInputShapes(model.graph, o.input_shape);
+    inputShapes = concreteInputShapes(model.graph, o.input_shape);
     const scales = new Map<string, number>();
     if (o.input_scale?.kind === 'all') for (const i of inputs) scales.set(i.name, 1 / o.input_scale.value);
     if (o.input_scale?.kind === 'named') for (const [k, v] of o.input_scale.values) scales.set(k, 1 / v);
-    calibration = syntheticSamples(model.graph, o.calib_samples, shapes, scales, 1234);
+    calibration = syntheticSamples(model.graph, o.calib_samples, inputShapes, scales, 1234);
     evaluation = o.eval_data
-      ? fileSamples(listSampleFiles(o.eval_data), inputs, o.preprocess)
-      : syntheticSamples(model.graph, Math.min(16, o.calib_samples), shapes, scales, 5678);
+      ? samplesOfShape(listSampleFiles(o.eval_data), inputs, inputShapes, o, 'the synthetic samples')
+      : syntheticSamples(model.graph, Math.min(16, o.calib_samples), inputShapes, scales, 5678);
     evaluationSource = o.eval_data ? 'data' : 'synthetic';
     warnings.push(
       'no --calib_data: ranges come from synthetic inputs (data-free); accuracy figures are agreement with float on synthetic inputs',
     );
   }
   const labels = o.labels ? readLabels(o.labels, evaluation.count) : undefined;
-  return { calibration, evaluation, evaluationSource, labels, warnings };
+  return { calibration, evaluation, evaluationSource, inputShapes, labels, warnings };
 }
+
+/** The input shapes of a run without samples (--scheme none): --input_shape and the declared dims. */
+export function plainInputShapes(
+  model: Model,
+  o: Pick<QuantizeOptions, 'input_shape'>,
+): Map<string, number[]> {
+  checkShapeNames(model.graph.runtimeInputs(), o.input_shape);
+  return concreteInputShapes(model.graph, o.input_shape);
+}
+
+function checkShapeNames(inputs: ValueInfo[], given: Map<string, number[]>): void {
+  const names = inputs.map((v) => v.name);
+  for (const name of given.keys()) {
+    if (name !== '*' && !names.includes(name)) {
+      throw new InvalidOptionError(
+        'input_shape',
+        `names '${name}', which is not an input of the model; its inputs are: ${names.join(', ')}`,
+      );
+    }
+  }
+}
+
+/**
+ * The shapes the first calibration sample has (read against the declared inputs, so fixed dims and the
+ * element type are checked there). --input_shape, when given too, must say the same: two sources that
+ * disagree are a usage error, not a silent pick.
+ */
+async function shapesOfData(
+  file: string,
+  inputs: ValueInfo[],
+  o: Pick<QuantizeOptions, 'input_shape' | 'preprocess'>,
+): Promise<Map<string, number[]>> {
+  let first: Feeds | undefined;
+  for await (const feeds of fileSamples([file], inputs, o.preprocess).samples()) first = feeds;
+  const shapes = new Map<string, number[]>();
+  for (const v of inputs) {
+    const dims = [...first![v.name]!.dims];
+    const given = o.input_shape.get(v.name) ?? o.input_shape.get('*');
+    if (given && !sameDims(given, dims)) {
+      const image = /\.(png|jpe?g)$/i.test(file) ? ' (images: --preprocess resize=HxW sets their size)' : '';
+      throw new InvalidOptionError(
+        'input_shape',
+        `input '${v.name}' is given as ${given.join('x')}, but the calibration data (${file}) is ${dims.join('x')}; drop --input_shape or make the two agree${image}`,
+      );
+    }
+    shapes.set(v.name, concreteShape(v, dims, `the calibration data (${file})`));
+  }
+  return shapes;
+}
+
+/**
+ * Samples from files, each checked to have the shapes every written file takes. A dynamic dim takes the
+ * first sample's size; a later sample of another size is refused (not resized or padded: which of the
+ * two a model wants is the user's call), with the file, the input and both shapes named.
+ */
+function samplesOfShape(
+  files: string[],
+  inputs: ValueInfo[],
+  shapes: Map<string, number[]>,
+  o: Pick<QuantizeOptions, 'preprocess'>,
+  origin: string,
+): SampleSource {
+  return {
+    count: files.length,
+    kind: 'data',
+    async *samples() {
+      for (const file of files) {
+        for await (const feeds of fileSamples([file], inputs, o.preprocess).samples()) {
+          for (const v of inputs) {
+            const want = shapes.get(v.name)!;
+            const got = feeds[v.name]!.dims;
+            if (sameDims(want, got)) continue;
+            throw new DataError(
+              file,
+              `input '${v.name}' is ${got.join('x')}, but ${origin} made it ${want.join('x')}; every sample must have one shape, the one the written files take (resize or pad the samples to one size${/\.(png|jpe?g)$/i.test(file) ? ', e.g. with --preprocess resize=HxW' : ''})`,
+            );
+          }
+          yield feeds;
+        }
+      }
+    },
+  };
+}
+
+const sameDims = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * `source`, its first `n` samples kept in memory once read: a second pass over them (per-layer errors,

@@ -8,6 +8,8 @@ import type { Graph, Model } from '../ir/graph.js';
 import type { OutputFormat, QuantizeOptions } from '../options.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
+import { toQOperator } from '../quant/qoperator.js';
+import { foldFloorShifts } from '../quant/tflite/floor-shift.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { ConversionReport, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -30,6 +32,7 @@ export function writeOutputs(
   inputFormat: 'onnx' | 'tflite',
   result: Model,
   o: QuantizeOptions,
+  inputShapes: Map<string, number[]>,
   stem: string,
   written: string[],
 ): Produced {
@@ -45,7 +48,7 @@ export function writeOutputs(
       const onnx = o.scheme === 'none' ? result : { ...result, graph: onnxGraph(result, o) };
       writeOnnxFile(onnx, file);
     } else {
-      const bytes = tfliteBytes(inputFormat, result, o, !o.formats, produced);
+      const bytes = tfliteBytes(inputFormat, result, o, inputShapes, !o.formats, produced);
       if (!bytes) continue;
       writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));
       produced.tflite = bytes;
@@ -56,9 +59,13 @@ export function writeOutputs(
   return produced;
 }
 
-/** What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. */
+/**
+ * What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. The
+ * QOperator form is one of them: the TFLite converter reads the QDQ graph whatever --onnx_format says.
+ */
 export function onnxGraph(model: Model, o: Pick<QuantizeOptions, 'onnx_format'>): Graph {
-  const integer = hardActivationsAsIntegerOps(model);
+  const form = o.onnx_format === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
+  const integer = hardActivationsAsIntegerOps(form);
   // Equal constants the passes add (each rewrite its own; uint8 zero points where int8 -128 and 0 both
   // become 0) are shared again after.
   return shareConstants(o.onnx_format === 'qdq' ? activationsAsUint8(integer) : integer).graph;
@@ -68,19 +75,20 @@ function tfliteBytes(
   inputFormat: 'onnx' | 'tflite',
   m: Model,
   o: QuantizeOptions,
+  inputShapes: Map<string, number[]>,
   defaulted: boolean,
   produced: Produced,
 ): Uint8Array | undefined {
-  if (inputFormat === 'tflite')
-    return exportTflite(m, { shareEqualConstants: true, shareEqualVectors: true });
+  // Truncating pow2 hardware: conv/FC biases also cancel the mean shift of ops without a bias.
+  const floor = o.scheme === 'pow2' && o.rounding === 'floor';
+  const options = { shareEqualConstants: true, shareEqualVectors: true };
+  const write = (model: Model) =>
+    exportTflite(floor ? foldFloorShifts(model, o.bias_mode).model : model, options);
+  if (inputFormat === 'tflite') return write(m);
   try {
-    const converted = convertModel(m, {
-      layout: o.tflite_layout,
-      ioType: o.io_type,
-      inputShapes: o.input_shape,
-    });
+    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
-    return exportTflite(converted.model, { shareEqualConstants: true, shareEqualVectors: true });
+    return write(converted.model);
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
     produced.warnings.push(`no .tflite written: ${e.message}`);

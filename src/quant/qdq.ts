@@ -8,8 +8,10 @@ import {
   perTensor,
   pow2WeightScale,
   quantizeBias,
+  b16Value,
   quantizeWeights,
   type BiasMode,
+  type ShiftRounding,
   type QParams,
 } from './params.js';
 import { quantRule } from './rules.js';
@@ -18,6 +20,8 @@ export interface WeightSettings {
   scheme: 'pow2' | 'affine';
   perChannel: boolean;
   biasMode: BiasMode;
+  /** pow2: the target's shift; 'floor' folds the rounding into the biases (params.ts pow2Bias). */
+  rounding?: ShiftRounding;
 }
 
 export interface QuantizedWeight {
@@ -146,9 +150,12 @@ export function insertQdq(
     const wName = original.inputs[w.index]!;
     const qw = weights.get(wName)!;
     const bName = rule.bias !== undefined ? original.inputs[rule.bias] : undefined;
+    const outScale = acts.get(original.outputs[0]!)?.scale[0] ?? 1;
     if (bName && s.scheme === 'pow2' && s.biasMode === 'B16') {
       const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
-      fitB16Bias(qw, g.initializers.get(wName)!, g.initializers.get(bName)!.toFloat32(), inScale);
+      const b = g.initializers.get(bName)!.toFloat32();
+      const floor = s.rounding === 'floor' ? outScale : undefined;
+      fitB16Bias(qw, g.initializers.get(wName)!, b, inScale, floor);
     }
     const dequantize = (
       base: string,
@@ -183,10 +190,9 @@ export function insertQdq(
     node.inputs[w.index] = dequantize(wName, wValues, qw.params, 'int8', node.opType === 'Gemm');
     if (bName) {
       const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
-      const outScale = acts.get(original.outputs[0]!)?.scale[0] ?? 1;
       const b = g.initializers.get(bName)!.toFloat32();
       const mode = s.scheme === 'affine' ? 'affine' : s.biasMode;
-      const q = quantizeBias(b, inScale, qw.params.scale, mode, outScale);
+      const q = quantizeBias(b, inScale, qw.params.scale, mode, outScale, s.rounding);
       const bScale = Float64Array.from(
         b,
         (_, c) => inScale * qw.params.scale[qw.params.scale.length === 1 ? 0 : c]!,
@@ -238,21 +244,32 @@ function removeUnusedInitializers(g: Graph): void {
  * pow2 B16 adds the bias as a 16-bit integer at the accumulator scale s_in * 2^-f. Where a channel's bias
  * would not fit int16, its weight exponent f is lowered until it does: coarser weights for that channel,
  * but a bias the hardware adds exactly, instead of a clamped one (measured on mobilenet_v1_bn: clamping
- * took output SQNR below 0 dB). Returns the channels changed.
+ * took output SQNR below 0 dB). Given `floorOutScale` (the output scale, for a truncating target), the
+ * value that must fit is the bias with the rounding offset 2^(k-1) folded in (`pow2Bias`); lowering f
+ * halves both, so a channel the offset alone pushes past int16 loses one bit of weight rather than part of
+ * its offset. Returns the channels changed.
  */
 export function fitB16Bias(
   qw: QuantizedWeight,
   weights: Tensor,
   bias: Float32Array,
   inScale: number,
+  floorOutScale?: number,
 ): number {
   const scales = qw.params.scale;
   let changed = 0;
   for (let c = 0; c < bias.length; c++) {
     const i = scales.length === 1 ? 0 : c;
     const need = Math.abs(bias[c]!) / (32767 * inScale);
-    if (scales[i]! >= need) continue;
-    scales[i] = 2 ** Math.ceil(Math.log2(need));
+    let scale = scales[i]! >= need ? scales[i]! : 2 ** Math.ceil(Math.log2(need));
+    // The offset can push a bias that fits past int16 (clamping would drop part of it).
+    const fits = (s: number) => {
+      const v = b16Value(bias[c]!, inScale * s, floorOutScale!, 'floor');
+      return v >= -32768 && v <= 32767;
+    };
+    while (floorOutScale !== undefined && !fits(scale)) scale *= 2;
+    if (scale === scales[i]) continue;
+    scales[i] = scale;
     changed++;
   }
   if (changed) qw.values = quantizeWeights(weights.toFloat32(), weights.dims, scales, qw.params.axis);

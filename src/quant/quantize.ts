@@ -9,10 +9,9 @@ import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from '
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
-import { perTensor, type BiasMode, type QParams } from './params.js';
+import { perTensor, type BiasMode, type QParams, type ShiftRounding } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
-import { toQOperator } from './qoperator.js';
 
 export type InputScale =
   { kind: 'all'; value: number } | { kind: 'named'; values: Map<string, number> } | { kind: 'auto' };
@@ -25,12 +24,15 @@ export interface QuantSettings {
   calibMethod: CalibMethod;
   percentile: number;
   exclude: string[];
-  /** 'qdq' (default) or 'qoperator' (QLinearConv / QLinearMatMul where the pattern allows). */
-  onnxFormat?: 'qdq' | 'qoperator';
   /** Cross-layer equalization of Conv -> (ReLU) -> Conv pairs before calibration (default false). */
   equalize?: boolean;
   /** Bias correction of Conv/Gemm biases for the mean shift weight rounding causes (default false). */
   biasCorrection?: boolean;
+  /**
+   * pow2: how the target's right shifts round. 'floor' (the original hardware) folds the rounding offset
+   * into the biases; default 'nearest' (biases as the float model's).
+   */
+  rounding?: ShiftRounding;
 }
 
 /** Progress and cancellation, passed through to calibration. */
@@ -108,7 +110,12 @@ export async function quantizeFloatModel(
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
   planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
-  const wSettings = { scheme: s.scheme, perChannel: s.perChannel, biasMode: s.biasMode };
+  const wSettings = {
+    scheme: s.scheme,
+    perChannel: s.perChannel,
+    biasMode: s.biasMode,
+    rounding: s.rounding,
+  };
   const weights = quantizeAllWeights(g, plan, wSettings);
   const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
   if (corrected) {
@@ -124,8 +131,7 @@ export async function quantizeFloatModel(
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
   if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
   // Equal small constants (reduction axes, shapes) once in the file.
-  const qdq = shareConstants(insertQdq(g, plan, activations, weights, wSettings)).graph;
-  const graph = s.onnxFormat === 'qoperator' ? toQOperator(qdq).graph : qdq;
+  const graph = shareConstants(insertQdq(g, plan, activations, weights, wSettings)).graph;
   return {
     model: { ...model, graph },
     activations,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { globSync } from 'tinyglobby';
 import { DataError } from '../errors.js';
 import type { Dim, Graph, ValueInfo } from '../ir/graph.js';
+import { concreteShape } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { readNpyFile } from '../data/npy.js';
 import { readNpzFile } from '../data/npz.js';
@@ -160,31 +161,11 @@ function indexedRows(g: Graph, input: string): number {
 }
 
 /**
- * Concrete shapes for the model's inputs: fixed dims as declared, a leading symbolic dim as batch 1,
- * others from --input_shape. A symbolic dim without a value is an error that says which flag to use.
+ * Concrete shapes for the model's inputs: --input_shape (by name, or '*' for all) checked against the
+ * declared shape, else fixed dims as declared and a leading symbolic dim as batch 1 (see concreteShape).
  */
 export function concreteInputShapes(g: Graph, given: Map<string, number[]>): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const input of g.runtimeInputs()) {
-    const fixed = given.get(input.name) ?? given.get('*');
-    if (fixed) {
-      out.set(input.name, fixed);
-      continue;
-    }
-    const shape = input.type?.kind === 'tensor' ? input.type.shape : undefined;
-    if (!shape)
-      throw new DataError(
-        input.name,
-        `model input '${input.name}' has no known shape; give it with --input_shape ${input.name}=1x...`,
-      );
-    const dims = shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : NaN));
-    if (dims.some(Number.isNaN)) {
-      throw new DataError(
-        input.name,
-        `model input '${input.name}' has dynamic dims [${shape.map(dimText).join(', ')}]; give a concrete shape with --input_shape ${input.name}=${dims.map((d) => (Number.isNaN(d) ? 'N' : d)).join('x')}`,
-      );
-    }
-    out.set(input.name, dims);
-  }
-  return out;
+  return new Map(
+    g.runtimeInputs().map((v) => [v.name, concreteShape(v, given.get(v.name) ?? given.get('*'))]),
+  );
 }

@@ -50,6 +50,11 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
       );
     }
   }
+  const targets = [
+    ...r.outputs.flatMap((o) => (o.target ? [`${o.format}: ${o.target}`] : [])),
+    ...(r.device ? [`device: ${r.device.target}`] : []),
+  ];
+  if (targets.length) lines.push('', `Rows: ${targets.join('. ')}.`);
   if (r.accuracy) {
     const a = r.accuracy;
     lines.push(

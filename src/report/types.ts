@@ -30,6 +30,8 @@ export interface Report {
     runtime: 'integer';
     rounding: 'floor' | 'nearest';
     biasMode: 'B8' | 'B16';
+    /** What the metrics describe: the original hardware's arithmetic, truncating or rounding. */
+    target: string;
     metrics: Record<string, OutputMetrics>;
   };
   accuracy?: Accuracy;
@@ -54,6 +56,8 @@ export interface WrittenFile {
   /** bytes / input bytes */
   ratio: number;
   runtime?: 'onnxruntime' | 'litert';
+  /** What the metrics describe: the file in its runtime, with that runtime's rounding. */
+  target?: string;
   /** Per model output: float vs this file, in its runtime. */
   metrics?: Record<string, OutputMetrics>;
 }

