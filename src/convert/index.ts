@@ -6,7 +6,7 @@ import { fuseActivations } from './fuse-activations.js';
 import { assignLayout } from './layout.js';
 import { lower } from './lower.js';
 import { prepare } from './prepare.js';
-import { supportedOps } from './ops/index.js';
+import { loweredOps } from '../ops/index.js';
 import { inferQdqTypes, requireStaticShapes, staticTypes } from './shapes.js';
 import { enforceInt8Spec } from './spec.js';
 import type { ConvertOptions } from './types.js';
@@ -33,7 +33,7 @@ export function convertModel(
   const opts: ConvertOptions = { layout: 'nchw', ioType: 'float', ...options };
   const { graph, opset } = prepare(model, opts);
   const types = staticTypes(inferQdqTypes(graph, opset));
-  requireStaticShapes(graph, types, supportedOps());
+  requireStaticShapes(graph, types, loweredOps());
   const folded = foldQdq(graph, types, opts);
   const fused = fuseActivations(folded);
   const placed = assignLayout(fused, opts);
