@@ -11,6 +11,7 @@ import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js
 import { fileSamples, listSampleFiles, rng } from '../src/quant/samples.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
 import { createOrtSession } from '../src/runtime/ort.js';
+import { recognizerCer } from './recognizer-cer.js';
 import { ROOT, table, type BenchSection } from './section.js';
 
 /**
@@ -92,7 +93,7 @@ const AIDS = [
 export const quantAccuracySection: BenchSection = {
   name: 'quant-accuracy',
   description:
-    'output SQNR (dB, float vs int8 QDQ in ONNX Runtime over the calibration samples) with and without cross-layer equalization (eq) and bias correction (bc)',
+    'output SQNR (dB, float vs int8 QDQ in ONNX Runtime over the calibration samples) with and without cross-layer equalization (eq) and bias correction (bc); PP-OCRv4 rec character error rate on held-out rendered lines',
   async run() {
     const rows: string[][] = [];
     const notes: string[] = [];
@@ -160,6 +161,7 @@ export const quantAccuracySection: BenchSection = {
         "'none, fused': ORT's fused int8 kernels on this CPU (x86 without VNNI saturates u8 x s8 pair sums in int16).",
     );
     await inputScaleSweep();
+    await recognizerCer();
   },
 };
 

@@ -25,6 +25,8 @@ export interface QuantizeOptions {
   per_channel: boolean;
   equalize: boolean;
   bias_correction: boolean;
+  /** pow2 activation exponents: by histogram error (default) or by range alone. */
+  activation_exponents: 'error' | 'range';
   calib_data?: string;
   calib_samples: number;
   calib_method: CalibMethod;
@@ -134,6 +136,14 @@ export const FLAGS: readonly FlagSpec[] = [
     description: 'correct Conv/Gemm biases for the mean shift that weight rounding causes',
     default: 'false',
   },
+  {
+    name: 'activation_exponents',
+    arg: 'how',
+    description:
+      'pow2 activation exponents: error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
+    default: 'error',
+    choices: ['error', 'range'],
+  },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
   {
     name: 'calib_data',
@@ -205,6 +215,10 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
     per_channel: parseBool('per_channel', get('per_channel')!),
     equalize: parseBool('equalize', get('equalize')!),
     bias_correction: parseBool('bias_correction', get('bias_correction')!),
+    activation_exponents: choice('activation_exponents', get('activation_exponents')!, [
+      'error',
+      'range',
+    ] as const),
     calib_data: get('calib_data'),
     calib_samples: positiveInt('calib_samples', get('calib_samples')!),
     calib_method: choice('calib_method', get('calib_method')!, [

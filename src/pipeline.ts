@@ -145,6 +145,7 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     equalize: o.equalize,
     biasCorrection: o.bias_correction,
     rounding: o.rounding,
+    pow2ExponentByError: o.activation_exponents !== 'range',
   };
   const h = {
     signal: hooks.signal,

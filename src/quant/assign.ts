@@ -2,7 +2,15 @@ import { attrFloat } from '../ir/attrs.js';
 import type { DType } from '../ir/dtype.js';
 import { indexGraph, topoSort, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
 import type { Range } from './observers.js';
-import { affineActivation, affineZeroPoint, perTensor, pow2ActivationScale, type QParams } from './params.js';
+import {
+  affineActivation,
+  affineZeroPoint,
+  perTensor,
+  pow2ActivationScale,
+  pow2ScaleByError,
+  type Magnitudes,
+  type QParams,
+} from './params.js';
 import { isFusableActivation, quantRule, type QuantRule } from './rules.js';
 import { hardSigmoidOperands, meanScale, tieFreeScale, type Int8Params } from './tie-free.js';
 
@@ -13,6 +21,11 @@ export interface PlanSettings {
   /** input_scale that pow2 activations are built on (scale 2^n / base). */
   baseInputScale: number;
   exclude: string[];
+  /**
+   * pow2: histograms of |x| by tensor; a tensor with one takes the exponent of least error on it
+   * (pow2ScaleByError), else the one its range gives.
+   */
+  histograms?: Map<string, Magnitudes>;
 }
 
 export interface FloatOp {
@@ -147,7 +160,11 @@ export function assignActivationParams(
   const params = new Map<string, QParams>();
   const fromRange = (name: string): QParams => {
     const r = ranges.get(name) ?? { min: 0, max: 0 };
-    if (s.scheme === 'pow2') return perTensor(pow2ActivationScale(r, s.baseInputScale), 0);
+    if (s.scheme === 'pow2') {
+      const scale = pow2ActivationScale(r, s.baseInputScale);
+      const h = s.histograms?.get(name);
+      return perTensor(h ? pow2ScaleByError(h, scale) : scale, 0);
+    }
     const a = affineActivation(r);
     return perTensor(a.scale, a.zeroPoint);
   };

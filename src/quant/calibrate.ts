@@ -7,6 +7,8 @@ import { createOrtSession } from '../runtime/ort.js';
 import {
   ChannelMaxObserver,
   ChannelMeanObserver,
+  GrowingHistogramObserver,
+  HistogramObserver,
   observedRange,
   rangeObserver,
   type CalibMethod,
@@ -41,6 +43,11 @@ export interface CalibrationStats {
   means: Map<string, Float64Array>;
   /** Per-channel maxima (axis 1) of the tensors named in `channelMaxima`. */
   maxima: Map<string, Float64Array>;
+  /**
+   * Histograms of |x| of the tensors calibrated by a histogram method, except result tensors (which keep
+   * their min/max): pow2 picks exponents by error on them.
+   */
+  histograms: Map<string, HistogramObserver>;
 }
 
 /**
@@ -92,7 +99,7 @@ export async function calibrateStats(
     const ranges = calibratedRanges(model.graph, observers, opts);
     const means = new Map([...meanObservers].map(([k, o]) => [k, o.means()]));
     const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
-    return { ranges, means, maxima };
+    return { ranges, means, maxima, histograms: histograms(model.graph, observers) };
   } finally {
     await session.close();
   }
@@ -111,6 +118,14 @@ export function calibratedRanges(
       results.has(name) ? widened(o.range(), MARGIN) : observedRange(o, opts.method, opts.percentile),
     ]),
   );
+}
+
+function histograms(g: Graph, observers: Map<string, RangeObserver>): Map<string, HistogramObserver> {
+  const results = resultTensors(g);
+  const out = new Map<string, HistogramObserver>();
+  for (const [name, o] of observers)
+    if (o instanceof GrowingHistogramObserver && !results.has(name)) out.set(name, o.histogram());
+  return out;
 }
 
 /**

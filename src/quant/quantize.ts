@@ -9,7 +9,7 @@ import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from '
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
-import { perTensor, type BiasMode, type QParams, type ShiftRounding } from './params.js';
+import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
 
@@ -33,6 +33,8 @@ export interface QuantSettings {
    * into the biases; default 'nearest' (biases as the float model's).
    */
   rounding?: ShiftRounding;
+  /** pow2: activation exponents by histogram error rather than by range alone (default true). */
+  pow2ExponentByError?: boolean;
 }
 
 /** Progress and cancellation, passed through to calibration. */
@@ -95,12 +97,13 @@ export async function quantizeFloatModel(
     inputScales: new Map<string, number>(),
     baseInputScale: 1,
     exclude,
+    histograms: s.pow2ExponentByError === false ? undefined : new Map<string, Magnitudes>(),
   };
   let plan = planQuantization(g, types, planSettings);
   // The conv inputs bias correction takes channel means of are not all among the tensors with ranges.
   const channelMeans = s.biasCorrection ? biasCorrectionInputs(plan) : [];
   const toCalibrate = [...new Set([...plan.calibrate, ...floatInputs, ...channelMeans])];
-  const { ranges, means } = await calibrateStats(model, toCalibrate, source, {
+  const { ranges, means, histograms } = await calibrateStats(model, toCalibrate, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
@@ -110,6 +113,7 @@ export async function quantizeFloatModel(
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
   planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
+  if (planSettings.histograms) planSettings.histograms = histograms;
   const wSettings = {
     scheme: s.scheme,
     perChannel: s.perChannel,

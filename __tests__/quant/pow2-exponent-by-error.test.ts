@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { Model } from '../../src/ir/graph.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import type { Feeds, SampleSource } from '../../src/quant/calibrate.js';
+import { magnitudeError, pow2ScaleByError } from '../../src/quant/params.js';
+import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
+import { GraphBuilder, rng } from '../helpers/graphs.js';
+import { runOrt } from '../helpers/ort-compare.js';
+
+const N = 2000;
+const INPUT_SCALE = 10;
+
+/**
+ * A residual sum gated by a second branch, out = (x + y) * g, as PP-OCRv4 rec's blocks have them: x and
+ * y are mostly under 1 with rare large values (one position in 500, +-6.6 in both), so the range of x + y
+ * is some fifteen times its typical size: covering it takes a step of 0.2 where 0.1 clips 16 values of
+ * 8000 by 0.5 and rounds the rest twice as finely.
+ */
+function gatedResidual() {
+  const b = new GraphBuilder();
+  const s = b.node('Add', [b.input('x', [1, N]), b.input('y', [1, N])]);
+  b.output(b.node('Mul', [s, b.input('g', [1, N])]));
+  return { model: b.model(13), sum: s };
+}
+
+function samples(count: number, seed: number): Feeds[] {
+  const next = rng(seed);
+  return Array.from({ length: count }, () => {
+    const x = new Float32Array(N);
+    const y = new Float32Array(N);
+    for (let i = 0; i < N; i++) {
+      const outlier = next() < 0.002 ? (next() < 0.5 ? -6.6 : 6.6) : 0;
+      x[i] = outlier || (next() + next() + next() - 1.5) * 0.6;
+      y[i] = outlier || next() - 0.5;
+    }
+    const g = Float32Array.from({ length: N }, () => next());
+    return { x: Tensor.float32([1, N], x), y: Tensor.float32([1, N], y), g: Tensor.float32([1, N], g) };
+  });
+}
+
+const SUM = 'int8_sum';
+
+/** The QDQ model with the dequantized int8 value of `sum` as an extra output, SUM. */
+function withSum(m: Model, sum: string): Model {
+  const g = m.graph.clone();
+  const dq = g.nodes.find((n) => n.opType === 'DequantizeLinear' && n.inputs[0] === `${sum}_q`)!;
+  g.nodes.push({
+    name: '',
+    opType: 'Identity',
+    domain: '',
+    inputs: [dq.outputs[0]!],
+    outputs: [SUM],
+    attrs: {},
+  });
+  g.outputs.push({ name: SUM });
+  return { ...m, graph: g };
+}
+
+const source = (feeds: Feeds[]): SampleSource => ({
+  count: feeds.length,
+  kind: 'data',
+  async *samples() {
+    yield* feeds;
+  },
+});
+
+const settings = (byError: boolean): QuantSettings => ({
+  scheme: 'pow2',
+  biasMode: 'B16',
+  perChannel: true,
+  inputScale: { kind: 'all', value: INPUT_SCALE },
+  calibMethod: 'percentile',
+  percentile: 100,
+  exclude: [],
+  pow2ExponentByError: byError,
+});
+
+/**
+ * QuantizeLinear then DequantizeLinear as ONNX defines them, in float32 as ONNX Runtime computes them:
+ * x / scale, rounded half to even, saturated to int8, times scale.
+ */
+const quantize = (v: number, step: number) => {
+  const s32 = Math.fround(step);
+  const r = Math.fround(Math.fround(v) / s32);
+  const f = Math.floor(r);
+  const q = r - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(r);
+  return Math.fround(Math.max(-128, Math.min(127, q)) * s32);
+};
+
+describe('pow2 activation exponents by error', () => {
+  const calib = samples(4, 1);
+  const held = samples(4, 2);
+
+  it('picks, for a residual sum, the grid of least squared error on the calibration values', async () => {
+    const { model, sum } = gatedResidual();
+    const q = await quantizeFloatModel(model, settings(true), source(calib));
+    // By hand: the range grid (2^n / 8 with n the smallest covering max |x + y| in 127 steps) and the
+    // exact squared error of each grid 2^1 .. 2^-3 times it over every calibrated value of x + y.
+    const values = calib.flatMap((f) => {
+      const [x, y] = [f.x!.toFloat32(), f.y!.toFloat32()];
+      return Array.from(x, (v, i) => Math.fround(v + y[i]!));
+    });
+    const max = Math.max(...values.map(Math.abs));
+    const rangeStep = 2 ** Math.ceil(Math.log2((max * INPUT_SCALE) / 127)) / INPUT_SCALE;
+    const sse = (step: number) => values.reduce((s, v) => s + (v - quantize(v, step)) ** 2, 0);
+    const candidates = [2, 1, 0.5, 0.25, 0.125].map((k) => rangeStep * k);
+    const best = candidates.reduce((a, b) => (sse(b) < sse(a) ? b : a));
+    expect(best).toBeLessThan(rangeStep);
+    expect(q.activations.get(sum)!.scale[0]).toBe(best);
+  });
+
+  it('runs in ONNX Runtime as the shift-only arithmetic computed by hand, and nearer the float model', async () => {
+    const { model, sum } = gatedResidual();
+    const byError = await quantizeFloatModel(model, settings(true), source(calib));
+    const byRange = await quantizeFloatModel(model, settings(false), source(calib));
+    const out = model.graph.outputs[0]!.name;
+    const [sStep, oStep] = [sum, out].map((t) => byError.activations.get(t)!.scale[0]!);
+    let exact = 0;
+    const err = { byError: 0, byRange: 0 };
+    for (const feeds of held) {
+      const [x, y, g] = ['x', 'y', 'g'].map((k) => feeds[k]!.toFloat32());
+      const got = await runOrt(withSum(byError.model, sum), feeds);
+      const ort = got[out]!.toFloat32();
+      const ranged = (await runOrt(withSum(byRange.model, sum), feeds))[SUM]!.toFloat32();
+      for (let i = 0; i < N; i++) {
+        const step = 1 / INPUT_SCALE;
+        const s = quantize(Math.fround(quantize(x[i]!, step) + quantize(y[i]!, step)), sStep);
+        const hand = quantize(Math.fround(s * quantize(g[i]!, step)), oStep);
+        // float32 sums in ORT can land a hair off a rounding tie that the hand sum hits: one step at most.
+        expect(Math.abs(ort[i]! - hand)).toBeLessThanOrEqual(oStep * 1.0001);
+        if (ort[i] === hand) exact++;
+        const float = Math.fround(x[i]! + y[i]!);
+        err.byError += (got[SUM]!.toFloat32()[i]! - float) ** 2;
+        err.byRange += (ranged[i]! - float) ** 2;
+      }
+    }
+    expect(exact / (held.length * N)).toBeGreaterThan(0.99);
+    // On samples calibration did not see, the int8 sum is nearer the float one: a finer grid.
+    expect(err.byError).toBeLessThan(0.5 * err.byRange);
+  });
+
+  it('prefers the wider grid when a narrower one would clip values away', () => {
+    // 100 values near 10 and 100 near 0.6, on bins of width 0.25 over [0, 12]: the range grid (step 10/127
+    // rounded up to 1/8) keeps 10; half that step clips 10 to 7.9, an error far above the rounding saved.
+    const bins = new Float64Array(48);
+    bins[2] = 100;
+    bins[40] = 100;
+    const h = { bins, width: 0.25 };
+    expect(pow2ScaleByError(h, 0.125)).toBe(0.125);
+    expect(magnitudeError(h, 0.0625)).toBeGreaterThan(magnitudeError(h, 0.125));
+  });
+});
