@@ -25,10 +25,7 @@ export const isBuiltinHome = (path: string): boolean =>
  * A file still holding a list another helper's branch replaces (the lead removes the entry at the
  * merge; the test fails once the list is gone and the entry stays).
  */
-export const PENDING: Readonly<Record<string, string>> = {
-  'src/quant/calibrate.ts':
-    'RESULT_PATH_OPS mixes ONNX and TFLite names; owned by the ONNX-ops helper (src/tflite/ops/index.ts exports RESULT_PATH_BUILTINS for it)',
-};
+export const PENDING: Readonly<Record<string, string>> = {};
 
 /** Every BuiltinOperator name a file's code quotes ('CONV_2D'), with fused activation kinds left out. */
 export function quotedBuiltins(code: string): string[] {

@@ -1,6 +1,6 @@
 import { UnsupportedOpError } from '../errors.js';
 import { subgraphsOf, type Graph } from '../ir/graph.js';
-import { supportedOps } from './ops/index.js';
+import { loweredOps } from '../ops/index.js';
 
 /**
  * The converter writes one TFLite subgraph: a node with subgraphs of its own (If, Loop, Scan) has no
@@ -13,7 +13,7 @@ export function refuseControlFlow(g: Graph): void {
   throw new UnsupportedOpError(
     node.name || node.outputs[0] || '',
     node.opType,
-    supportedOps(),
+    loweredOps(),
     'in ONNX to TFLite conversion (control flow: the .tflite would need TFLite IF/WHILE subgraphs, which the converter does not write)',
   );
 }

@@ -7,13 +7,13 @@ import { fuseActivations } from './fuse-activations.js';
 import { assignLayout } from './layout.js';
 import { lower } from './lower.js';
 import { prepare } from './prepare.js';
-import { supportedOps } from './ops/index.js';
+import { loweredOps } from '../ops/index.js';
 import { inferQdqTypes, requireStaticShapes, staticTypes } from './shapes.js';
 import { enforceInt8Spec } from './spec.js';
 import type { ConvertOptions } from './types.js';
 
 export type { ConvertOptions } from './types.js';
-export { supportedOps } from './ops/index.js';
+export { loweredOps as supportedOps } from '../ops/index.js';
 
 export interface ConvertReport {
   /** What each stage matched and rewrote, by rule. */
@@ -35,7 +35,7 @@ export function convertModel(
   refuseControlFlow(model.graph);
   const { graph, opset } = prepare(model, opts);
   const types = staticTypes(inferQdqTypes(graph, opset));
-  requireStaticShapes(graph, types, supportedOps());
+  requireStaticShapes(graph, types, loweredOps());
   const folded = foldQdq(graph, types, opts);
   const fused = fuseActivations(folded);
   const placed = assignLayout(fused, opts);

@@ -1,5 +1,7 @@
 import type { Graph, Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import { getOp } from '../ops/index.js';
+import { RESULT_PATH_BUILTINS } from '../tflite/ops/index.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { createOrtSession } from '../runtime/ort.js';
 import {
@@ -126,28 +128,6 @@ function histograms(g: Graph, observers: Map<string, RangeObserver>): Map<string
   return out;
 }
 
-/** Ops through which a model's result passes unchanged in meaning (its extremes stay its extremes). */
-const RESULT_PATH_OPS = new Set([
-  'Softmax',
-  'LogSoftmax',
-  'Sigmoid',
-  'Tanh',
-  'Reshape',
-  'Flatten',
-  'Squeeze',
-  'Unsqueeze',
-  'Transpose',
-  'Identity',
-  // TFLite builtins, for TFLite inputs.
-  'SOFTMAX',
-  'LOG_SOFTMAX',
-  'LOGISTIC',
-  'TANH',
-  'RESHAPE',
-  'SQUEEZE',
-  'TRANSPOSE',
-]);
-
 /**
  * The model's outputs and the tensors they are a squashed or reshaped view of (a classifier's logits
  * before its Softmax, a detector's map before its Sigmoid). Histogram methods clip the rare extremes of
@@ -162,7 +142,10 @@ export function resultTensors(g: Graph): Set<string> {
   const queue = [...result];
   while (queue.length) {
     const node = producer.get(queue.pop()!);
-    if (!node || (node.domain !== '' && node.domain !== 'tflite') || !RESULT_PATH_OPS.has(node.opType))
+    if (!node) continue;
+    // A builtin says so in its file (keepsExtremes), an ONNX op on its descriptor (resultView).
+    const tflite = node.domain === 'tflite';
+    if (!(tflite ? RESULT_PATH_BUILTINS.has(node.opType) : getOp(node.opType, node.domain)?.resultView))
       continue;
     const input = node.inputs[0];
     if (input && !result.has(input)) {
