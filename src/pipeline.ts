@@ -201,7 +201,8 @@ async function evaluate(
     }
     comparison = await compareOutputs(reference, candidates, samples, {
       labels: data.labels,
-      labelled: 'onnx',
+      // Files for truncating hardware are scored where they ship: the device's arithmetic.
+      labelled: candidates.device && o.rounding === 'floor' ? 'device' : 'onnx',
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
     });
