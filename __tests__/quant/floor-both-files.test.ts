@@ -44,27 +44,36 @@ describe.each(['B16', 'B8'])('mobilenet_v1_bn --scheme pow2 --rounding floor --b
     expect(onnxBiases.length).toBe(28);
     expect(onnxBiases.filter((b) => !tfliteBiases.has(b))).toEqual([]);
 
-    // ORT runs the .onnx and LiteRT the .tflite on every sample: SQNR of one against the other. Before the
-    // .onnx carried the corrections it was 18.7 (B16) and 18.3 dB (B8); the two runtimes on the
-    // --rounding nearest files of the same run: 35.0 and 30.7 dB.
-    const ort = await createOrtSession(onnxFile, { graphOptimizationLevel: 'basic' });
+    // ORT runs the .onnx and LiteRT the .tflite on every sample: SQNR of one against the other. ORT as a
+    // user opens the file (its int8 kernels) computes what LiteRT does (measured: identical outputs); at
+    // the 'basic' level the report uses (QDQ run in float, ties rounded to even) 28.8 (B16) and 28.3 dB
+    // (B8), against 35.0 and 30.7 on the --rounding nearest files. Before the .onnx carried the
+    // corrections: 18.7 and 18.3 dB.
     const litert = await tfliteCandidate(new Uint8Array(fs.readFileSync(tfliteFile)), 'nchw');
-    let [signal, noise] = [0, 0];
-    try {
-      for (const f of fs.readdirSync(SAMPLES).sort()) {
-        const feeds = { input: readNpyFile(path.join(SAMPLES, f)) };
-        const a = (await ort.run(feeds)).output!.toFloat32();
-        const b = (await litert.run(feeds)).output!.data;
-        for (let i = 0; i < a.length; i++) {
-          signal += a[i]! ** 2;
-          noise += (a[i]! - b[i]!) ** 2;
+    const agreement = async (level?: 'basic') => {
+      const ort = await createOrtSession(onnxFile, level ? { graphOptimizationLevel: level } : {});
+      let [signal, noise] = [0, 0];
+      try {
+        for (const f of fs.readdirSync(SAMPLES).sort()) {
+          const feeds = { input: readNpyFile(path.join(SAMPLES, f)) };
+          const a = (await ort.run(feeds)).output!.toFloat32();
+          const b = (await litert.run(feeds)).output!.data;
+          for (let i = 0; i < a.length; i++) {
+            signal += a[i]! ** 2;
+            noise += (a[i]! - b[i]!) ** 2;
+          }
         }
+      } finally {
+        await ort.close();
       }
+      return 10 * Math.log10(signal / noise);
+    };
+    try {
+      expect(await agreement()).toBeGreaterThanOrEqual(30);
+      expect(await agreement('basic')).toBeGreaterThan(27.5);
     } finally {
-      await ort.close();
       await litert.close();
     }
-    expect(10 * Math.log10(signal / noise)).toBeGreaterThan(27.5);
     // The device row (the .tflite in the truncating arithmetic) is what it was: 26.4 (B16), 24.9 dB (B8).
     expect(report.device.metrics.output.sqnrDb).toBeGreaterThan(mode === 'B16' ? 26 : 24.5);
   });
