@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelSummary } from '../../src/action/summary.js';
+import { filesOf, type ModelSummary } from '../../src/action/summary.js';
+import type { Report } from '../../src/report/types.js';
 import { COMMENT_LIMIT, commentMarker, renderTable, tableRows } from '../../src/action/table.js';
 
 const summary = (model: string, extra: Partial<ModelSummary> = {}): ModelSummary => ({
@@ -72,5 +73,31 @@ describe('the table', () => {
     expect(cut).toContain(tableRows(many)[0]);
     const full = renderTable(many, {}, '', 10_000_000);
     expect(full).toContain(tableRows(many).at(-1));
+  });
+});
+
+describe('a pow2 --rounding floor run', () => {
+  const m = (sqnrDb: number) => ({ out: { sqnrDb, cosine: 1, maxAbsError: 0, meanAbsError: 0 } });
+  const report = (rounding: 'floor' | 'nearest') =>
+    ({
+      outputs: [
+        { format: 'onnx', path: '/w/m_quant.onnx', bytes: 100 * 1024, ratio: 0.25, metrics: m(6.7) },
+        { format: 'tflite', path: '/w/m_quant.tflite', bytes: 100 * 1024, ratio: 0.25, metrics: m(6.9) },
+      ],
+      device: { runtime: 'integer', rounding, biasMode: 'B16', target: 'device', metrics: m(26.42) },
+    }) as unknown as Report;
+
+  it("shows the device row's SQNR on the .tflite row, says so, and marks the .onnx's runtime figure", () => {
+    const files = filesOf(report('floor'), (p) => p.slice(3));
+    const [onnx, tflite] = tableRows([summary('m.onnx', { files })]);
+    expect(tflite).toContain('| device: 26.4 dB |');
+    expect(onnx).toContain('| runtime, not the device: 6.7 dB |');
+  });
+
+  it('a nearest run shows each file in its runtime, unmarked', () => {
+    const files = filesOf(report('nearest'), (p) => p.slice(3));
+    const [onnx, tflite] = tableRows([summary('m.onnx', { files })]);
+    expect(tflite).toContain('| 6.9 dB |');
+    expect(onnx).toContain('| 6.7 dB |');
   });
 });

@@ -38,4 +38,28 @@ describe('--fail_on_drop', () => {
     expect(g.failed).toBe(false);
     expect(g.reason).toMatch(/nothing to gate on/);
   });
+
+  it('a pow2 --rounding floor run is judged on the device row, not on the runtimes that round', () => {
+    // The files agree with float in ORT and LiteRT on 50% of the samples only (their biases carry the
+    // truncating hardware's offset, which those runtimes add to their own rounding); the device: 100%.
+    const files = [
+      { format: 'onnx' as const, path: 'x', bytes: 1, ratio: 1, metrics: { out: metrics(0.5) } },
+      { format: 'tflite' as const, path: 'y', bytes: 1, ratio: 1, metrics: { out: metrics(0.5) } },
+    ];
+    const device = (top1: number, rounding: 'floor' | 'nearest') => ({
+      runtime: 'integer' as const,
+      rounding,
+      biasMode: 'B16' as const,
+      target: 'the .tflite in the original hardware',
+      metrics: { out: metrics(top1) },
+    });
+    const floor = checkGate(base({ outputs: files, device: device(1, 'floor') }), 1);
+    expect(floor.failed).toBe(false);
+    expect(floor.reason).toContain('100.00% on device:out');
+    expect(checkGate(base({ outputs: files, device: device(0.98, 'floor') }), 1).failed).toBe(true);
+    // Rounding hardware: every row measures what ships, the worst one decides.
+    const nearest = checkGate(base({ outputs: files, device: device(1, 'nearest') }), 1);
+    expect(nearest.failed).toBe(true);
+    expect(nearest.reason).toContain('50.00% on onnx:out');
+  });
 });

@@ -15,6 +15,12 @@ export interface FileSummary {
   sqnrDb?: number;
   worstOutput?: string;
   top1Agreement?: number;
+  /**
+   * 'device': the figures are the integer executor's (the .tflite in the truncating hardware's
+   * arithmetic), for pow2 --rounding floor, whose files runtimes that round do not measure;
+   * 'rounding-runtime': such a file's figure in its runtime (not what the hardware computes).
+   */
+  measuredOn?: 'device' | 'rounding-runtime';
 }
 
 export interface Top1 {
@@ -48,9 +54,15 @@ export interface ModelSummary {
   markdown?: string;
 }
 
+/**
+ * The table's figures per written file. A pow2 floor run's .tflite shows the device row (what the
+ * truncating hardware computes); its .onnx keeps ONNX Runtime's figure, which the table marks.
+ */
 export function filesOf(report: Report, show: (file: string) => string): FileSummary[] {
+  const device = report.device?.rounding === 'floor' ? report.device.metrics : undefined;
   return report.outputs.map((o) => {
-    const metrics = Object.entries(o.metrics ?? {});
+    const onDevice = device && o.format === 'tflite';
+    const metrics = Object.entries((onDevice ? device : o.metrics) ?? {});
     const worst = metrics.reduce<[string, number] | undefined>(
       (w, [name, m]) => (w === undefined || m.sqnrDb < w[1] ? [name, m.sqnrDb] : w),
       undefined,
@@ -64,6 +76,7 @@ export function filesOf(report: Report, show: (file: string) => string): FileSum
       sqnrDb: worst?.[1],
       worstOutput: metrics.length > 1 ? worst?.[0] : undefined,
       top1Agreement: agreements.length ? Math.min(...agreements) : undefined,
+      ...(device ? { measuredOn: onDevice ? ('device' as const) : ('rounding-runtime' as const) } : {}),
     };
   });
 }

@@ -33,7 +33,9 @@ const db = (v: number) => (v >= 200 ? '≥200' : v.toFixed(1));
 function quality(s: ModelSummary, f: FileSummary): string {
   const parts: string[] = [];
   if (s.accuracy) parts.push(`top-1 ${pct(s.accuracy.top1Float)} → ${pct(s.accuracy.top1Quant)}`);
-  if (f.sqnrDb !== undefined) parts.push(`${db(f.sqnrDb)} dB${f.worstOutput ? ` (${f.worstOutput})` : ''}`);
+  const on = f.measuredOn ? (f.measuredOn === 'device' ? 'device: ' : 'runtime, not the device: ') : '';
+  if (f.sqnrDb !== undefined)
+    parts.push(`${on}${db(f.sqnrDb)} dB${f.worstOutput ? ` (${f.worstOutput})` : ''}`);
   else if (!s.accuracy) parts.push('–');
   if (s.gate?.failed) parts.push('⚠️ over `fail_on_drop`');
   return cell(parts.join(', '));

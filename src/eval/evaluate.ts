@@ -15,6 +15,8 @@ export interface LayerError {
 
 export interface Accuracy {
   samples: number;
+  /** Which candidate top1Quant/top5Quant measure ('onnx': the .onnx in ONNX Runtime; 'device'). */
+  of?: string;
   top1Float: number;
   top1Quant: number;
   top5Float: number;
@@ -152,6 +154,7 @@ export async function compareOutputs(
   const accuracy = hits.n
     ? {
         samples: hits.n,
+        of: opts.labelled,
         top1Float: hits.f1 / hits.n,
         top1Quant: hits.q1 / hits.n,
         top5Float: hits.f5 / hits.n,

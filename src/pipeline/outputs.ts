@@ -9,6 +9,7 @@ import type { OutputFormat, QuantizeOptions } from '../options.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
+import { floorBiases } from '../quant/floor-biases.js';
 import { foldFloorShifts } from '../quant/tflite/floor-shift.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { ConversionReport, WrittenFile } from '../report/types.js';
@@ -20,6 +21,8 @@ export interface Produced {
   tflite?: Uint8Array;
   /** The ONNX -> TFLite converter's report, when it ran. */
   conversion?: ConversionReport;
+  /** The quantized model the files were written from (pow2 floor: with the corrected biases). */
+  model?: Model;
   warnings: string[];
 }
 
@@ -42,13 +45,21 @@ export function writeOutputs(
   }
   const suffix = o.scheme === 'none' ? 'float' : 'quant';
   const produced: Produced = { files: [], warnings: [] };
+  const floor = inputFormat === 'onnx' && o.scheme === 'pow2' && o.rounding === 'floor';
+  const converted = floor
+    ? floorCorrected(result, o, inputShapes, formats.includes('tflite') && !!o.formats, produced)
+    : undefined;
+  const model = converted?.qdq ?? result;
+  produced.model = model;
   for (const format of formats) {
     const file = path.join(o.output, `${stem}_${suffix}.${format}`);
     if (format === 'onnx') {
-      const onnx = o.scheme === 'none' ? result : { ...result, graph: onnxGraph(result, o) };
+      const onnx = o.scheme === 'none' ? model : { ...model, graph: onnxGraph(model, o) };
       writeOnnxFile(onnx, file);
     } else {
-      const bytes = tfliteBytes(inputFormat, result, o, inputShapes, !o.formats, produced);
+      const bytes = converted
+        ? converted.tflite && exportTflite(converted.tflite, TFLITE_OPTIONS)
+        : tfliteBytes(inputFormat, result, o, inputShapes, !o.formats, produced);
       if (!bytes) continue;
       writeFileAtomic(file, (tmp) => fs.writeFileSync(tmp, bytes));
       produced.tflite = bytes;
@@ -71,6 +82,34 @@ export function onnxGraph(model: Model, o: Pick<QuantizeOptions, 'onnx_format'>)
   return shareConstants(o.onnx_format === 'qdq' ? activationsAsUint8(integer) : integer).graph;
 }
 
+const TFLITE_OPTIONS = { shareEqualConstants: true, shareEqualVectors: true };
+
+/**
+ * pow2 --rounding floor from an ONNX input: the conversion runs first, the mean-shift corrections are
+ * computed on it (quant/floor-biases.ts) and carried back to the QDQ graph, so that the .onnx and the
+ * .tflite hold the same biases. A model the converter cannot take keeps its .onnx with the conv/FC
+ * offsets only (a warning says so unless a .tflite was asked for, which then fails as before).
+ */
+function floorCorrected(
+  m: Model,
+  o: QuantizeOptions,
+  inputShapes: Map<string, number[]>,
+  tfliteAsked: boolean,
+  produced: Produced,
+): { qdq: Model; tflite?: Model } {
+  try {
+    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
+    produced.conversion = conversionReport(m, converted.report);
+    return floorBiases(m, converted.model, o.bias_mode);
+  } catch (e) {
+    if (tfliteAsked || !(e instanceof UnsupportedOpError)) throw e;
+    produced.warnings.push(
+      `no .tflite written and no mean-shift corrections in the .onnx's biases (they are computed on the converted graph): ${e.message}`,
+    );
+    return { qdq: m };
+  }
+}
+
 function tfliteBytes(
   inputFormat: 'onnx' | 'tflite',
   m: Model,
@@ -79,11 +118,11 @@ function tfliteBytes(
   defaulted: boolean,
   produced: Produced,
 ): Uint8Array | undefined {
-  // Truncating pow2 hardware: conv/FC biases also cancel the mean shift of ops without a bias.
+  // Truncating pow2 hardware (a TFLite input; ONNX inputs go through floorCorrected): conv/FC biases also
+  // cancel the mean shift of ops without a bias.
   const floor = o.scheme === 'pow2' && o.rounding === 'floor';
-  const options = { shareEqualConstants: true, shareEqualVectors: true };
   const write = (model: Model) =>
-    exportTflite(floor ? foldFloorShifts(model, o.bias_mode).model : model, options);
+    exportTflite(floor ? foldFloorShifts(model, o.bias_mode).model : model, TFLITE_OPTIONS);
   if (inputFormat === 'tflite') return write(m);
   try {
     const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });

@@ -91,9 +91,11 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     );
     const inputBytes = fs.statSync(opts.input).size;
     for (const o of produced.files) o.ratio = o.bytes / inputBytes;
+    // pow2 floor: the files' biases also cancel mean shifts; per-layer errors read that graph too.
+    const fromFiles = quant && produced.model ? { ...quant, model: produced.model } : quant;
     const evaluation =
-      quant && data
-        ? await timed('evaluate', () => evaluate(model, quant, produced, data, opts, hooks))
+      fromFiles && data
+        ? await timed('evaluate', () => evaluate(model, fromFiles, produced, data, opts, hooks))
         : undefined;
     const report: Report = {
       schemaVersion: 1,
@@ -200,7 +202,8 @@ async function evaluate(
     }
     comparison = await compareOutputs(reference, candidates, samples, {
       labels: data.labels,
-      labelled: 'onnx',
+      // Files for truncating hardware are scored where they ship: the device's arithmetic.
+      labelled: candidates.device && o.rounding === 'floor' ? 'device' : 'onnx',
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
     });

@@ -59,7 +59,7 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
     const a = r.accuracy;
     lines.push(
       '',
-      `Labelled accuracy (${a.samples} samples): top-1 ${pct(a.top1Float)} → ${pct(a.top1Quant)}, top-5 ${pct(a.top5Float)} → ${pct(a.top5Quant)}.`,
+      `Labelled accuracy${a.of === 'device' ? ' on the device' : ''} (${a.samples} samples): top-1 ${pct(a.top1Float)} → ${pct(a.top1Quant)}, top-5 ${pct(a.top5Float)} → ${pct(a.top5Quant)}.`,
     );
   }
   if (r.layers.length) {
