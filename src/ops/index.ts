@@ -36,6 +36,7 @@ import HardSwish from './HardSwish.js';
 import Identity from './Identity.js';
 import IsInf from './IsInf.js';
 import IsNaN from './IsNaN.js';
+import LayerNormalization from './LayerNormalization.js';
 import LeakyRelu from './LeakyRelu.js';
 import Less from './Less.js';
 import LessOrEqual from './LessOrEqual.js';
@@ -118,6 +119,7 @@ const ALL: OpDescriptor[] = [
   Identity,
   IsInf,
   IsNaN,
+  LayerNormalization,
   LeakyRelu,
   Less,
   LessOrEqual,

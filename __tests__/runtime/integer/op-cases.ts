@@ -271,6 +271,8 @@ export function opCases(): OpCase[] {
       unary('RELU6', x, q(0.025, -128)),
       unary('QUANTIZE', x, q(0.037, 3)),
     ]),
+    unary('RSQRT', q(0.05, -128), q(0.02, -128)),
+    unary('RSQRT', q(0.011, -128), q(0.05, -128)),
     single(
       'QUANTIZE float32 -> int8',
       'QUANTIZE',

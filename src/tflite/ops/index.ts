@@ -31,6 +31,7 @@ import { RELU6 } from './RELU6.js';
 import { RESHAPE } from './RESHAPE.js';
 import { RESIZE_BILINEAR } from './RESIZE_BILINEAR.js';
 import { RESIZE_NEAREST_NEIGHBOR } from './RESIZE_NEAREST_NEIGHBOR.js';
+import { RSQRT } from './RSQRT.js';
 import { SLICE } from './SLICE.js';
 import { SOFTMAX } from './SOFTMAX.js';
 import { SPLIT } from './SPLIT.js';
@@ -82,6 +83,7 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   RESHAPE,
   RESIZE_BILINEAR,
   RESIZE_NEAREST_NEIGHBOR,
+  RSQRT,
   SLICE,
   SOFTMAX,
   SPLIT,
