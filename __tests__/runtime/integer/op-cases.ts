@@ -273,6 +273,8 @@ export function opCases(): OpCase[] {
     ]),
     unary('RSQRT', q(0.05, -128), q(0.02, -128)),
     unary('RSQRT', q(0.011, -128), q(0.05, -128)),
+    unary('EXP', q(0.02, 0), q(0.05, -128)),
+    unary('ABS', q(0.03, 5), q(0.02, -128)),
     single(
       'QUANTIZE float32 -> int8',
       'QUANTIZE',

@@ -2,6 +2,7 @@ import type { IntegerKernel } from '../../runtime/integer/types.js';
 import type { TfliteBuiltin } from './common/builtin.js';
 import type { FixedParams, Int8Rule } from './common/int8.js';
 import type { OptionsSpec } from './common/options.js';
+import { ABS } from './ABS.js';
 import { ADD } from './ADD.js';
 import { AVERAGE_POOL_2D } from './AVERAGE_POOL_2D.js';
 import { BATCH_MATMUL } from './BATCH_MATMUL.js';
@@ -17,13 +18,16 @@ import { FULLY_CONNECTED } from './FULLY_CONNECTED.js';
 import { GATHER } from './GATHER.js';
 import { HARD_SWISH } from './HARD_SWISH.js';
 import { LEAKY_RELU } from './LEAKY_RELU.js';
+import { LOG } from './LOG.js';
 import { LOGISTIC } from './LOGISTIC.js';
 import { MAX_POOL_2D } from './MAX_POOL_2D.js';
 import { MAXIMUM } from './MAXIMUM.js';
 import { MEAN } from './MEAN.js';
 import { MINIMUM } from './MINIMUM.js';
 import { MUL } from './MUL.js';
+import { NEG } from './NEG.js';
 import { PAD } from './PAD.js';
+import { POW } from './POW.js';
 import { PRELU } from './PRELU.js';
 import { QUANTIZE } from './QUANTIZE.js';
 import { RELU } from './RELU.js';
@@ -35,6 +39,7 @@ import { RSQRT } from './RSQRT.js';
 import { SLICE } from './SLICE.js';
 import { SOFTMAX } from './SOFTMAX.js';
 import { SPLIT } from './SPLIT.js';
+import { SQRT } from './SQRT.js';
 import { SQUEEZE } from './SQUEEZE.js';
 import { STRIDED_SLICE } from './STRIDED_SLICE.js';
 import { SUB } from './SUB.js';
@@ -54,6 +59,7 @@ export type { OpSig, TensorSig } from './common/version.js';
  * derived from this one.
  */
 export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
+  ABS,
   ADD,
   AVERAGE_POOL_2D,
   BATCH_MATMUL,
@@ -69,13 +75,16 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   GATHER,
   HARD_SWISH,
   LEAKY_RELU,
+  LOG,
   LOGISTIC,
   MAX_POOL_2D,
   MAXIMUM,
   MEAN,
   MINIMUM,
   MUL,
+  NEG,
   PAD,
+  POW,
   PRELU,
   QUANTIZE,
   RELU,
@@ -87,6 +96,7 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   SLICE,
   SOFTMAX,
   SPLIT,
+  SQRT,
   SQUEEZE,
   STRIDED_SLICE,
   SUB,
