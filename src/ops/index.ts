@@ -17,6 +17,7 @@ import Constant from './Constant.js';
 import ConstantOfShape from './ConstantOfShape.js';
 import Conv from './Conv.js';
 import ConvTranspose from './ConvTranspose.js';
+import DepthToSpace from './DepthToSpace.js';
 import Div from './Div.js';
 import Dropout from './Dropout.js';
 import Equal from './Equal.js';
@@ -57,9 +58,11 @@ import Pad from './Pad.js';
 import Pow from './Pow.js';
 import Range from './Range.js';
 import Reciprocal from './Reciprocal.js';
+import ReduceL2 from './ReduceL2.js';
 import ReduceMax from './ReduceMax.js';
 import ReduceMean from './ReduceMean.js';
 import ReduceMin from './ReduceMin.js';
+import ReduceProd from './ReduceProd.js';
 import ReduceSum from './ReduceSum.js';
 import Relu from './Relu.js';
 import Reshape from './Reshape.js';
@@ -69,12 +72,14 @@ import Sigmoid from './Sigmoid.js';
 import Size from './Size.js';
 import Slice from './Slice.js';
 import Softmax from './Softmax.js';
+import SpaceToDepth from './SpaceToDepth.js';
 import Split from './Split.js';
 import Sqrt from './Sqrt.js';
 import Squeeze from './Squeeze.js';
 import Sub from './Sub.js';
 import Sum from './Sum.js';
 import Tanh from './Tanh.js';
+import Tile from './Tile.js';
 import Transpose from './Transpose.js';
 import Unsqueeze from './Unsqueeze.js';
 import Where from './Where.js';
@@ -100,6 +105,7 @@ const ALL: OpDescriptor[] = [
   ConstantOfShape,
   Conv,
   ConvTranspose,
+  DepthToSpace,
   Div,
   Dropout,
   Equal,
@@ -140,9 +146,11 @@ const ALL: OpDescriptor[] = [
   Pow,
   Range,
   Reciprocal,
+  ReduceL2,
   ReduceMax,
   ReduceMean,
   ReduceMin,
+  ReduceProd,
   ReduceSum,
   Relu,
   Reshape,
@@ -152,12 +160,14 @@ const ALL: OpDescriptor[] = [
   Size,
   Slice,
   Softmax,
+  SpaceToDepth,
   Split,
   Sqrt,
   Squeeze,
   Sub,
   Sum,
   Tanh,
+  Tile,
   Transpose,
   Unsqueeze,
   Where,
