@@ -27,6 +27,7 @@ import Expand from './Expand.js';
 import Flatten from './Flatten.js';
 import Floor from './Floor.js';
 import Gather from './Gather.js';
+import Gelu from './Gelu.js';
 import Gemm from './Gemm.js';
 import GlobalAveragePool from './GlobalAveragePool.js';
 import GlobalMaxPool from './GlobalMaxPool.js';
@@ -115,6 +116,7 @@ const ALL: OpDescriptor[] = [
   Flatten,
   Floor,
   Gather,
+  Gelu,
   Gemm,
   GlobalAveragePool,
   GlobalMaxPool,

@@ -22,6 +22,7 @@ import { EXP } from './EXP.js';
 import { EXPAND_DIMS } from './EXPAND_DIMS.js';
 import { FULLY_CONNECTED } from './FULLY_CONNECTED.js';
 import { GATHER } from './GATHER.js';
+import { GELU } from './GELU.js';
 import { GREATER } from './GREATER.js';
 import { GREATER_EQUAL } from './GREATER_EQUAL.js';
 import { HARD_SWISH } from './HARD_SWISH.js';
@@ -99,6 +100,7 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   EXPAND_DIMS,
   FULLY_CONNECTED,
   GATHER,
+  GELU,
   GREATER,
   GREATER_EQUAL,
   HARD_SWISH,
