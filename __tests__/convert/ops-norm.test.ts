@@ -1,4 +1,4 @@
-import { float, int } from '../../src/ir/attrs.js';
+import { float, int, ints } from '../../src/ir/attrs.js';
 import { checkOpCases, type OpCase } from './op-case.js';
 
 /**
@@ -31,6 +31,20 @@ const CASES: OpCase[] = [
     ops: ['MEAN', 'SUB', 'MUL', 'RSQRT'],
     floatInInt8: ['RSQRT'],
     executor: true,
+  },
+  {
+    name: 'InstanceNormalization of NCHW after a Conv (NHWC in TFLite)',
+    build: (b) => {
+      const x = b.input('x', [1, 4, 6, 5]);
+      const y = b.node('Conv', [x, b.weight('w', [3, 4, 3, 3]), b.weight('wb', [3])], {
+        pads: ints([1, 1, 1, 1]),
+      });
+      b.output(b.node('InstanceNormalization', [y, b.weight('s', [3], 0.5, 1.5), b.weight('bb', [3])]));
+    },
+    ops: ['CONV_2D', 'MEAN', 'RSQRT'],
+    floatInInt8: ['RSQRT'],
+    executor: true,
+    opset: 13,
   },
 ];
 

@@ -1,4 +1,4 @@
-import { attrFloat, attrInt, int } from '../ir/attrs.js';
+import { attrFloat, attrInt } from '../ir/attrs.js';
 import type { Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { UnsupportedOpError } from '../errors.js';
@@ -6,10 +6,9 @@ import { NotEvaluable, type OpDescriptor } from './types.js';
 import { calibrated } from './common/quant.js';
 import { normAxis, shapeOf, tensorType } from './common/shape.js';
 import { values } from './common/compute.js';
-import { ACTIVATION } from '../convert/lowering/activation.js';
-import { int32s, operand } from '../convert/lowering/constants.js';
-import { physicalShape } from '../convert/lowering/clamp.js';
-import type { LowerContext, TfliteLowering } from '../convert/lowering/types.js';
+import { operand } from '../convert/lowering/constants.js';
+import { emitNormalization } from '../convert/lowering/normalize.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 /**
  * LayerNormalization (opset 17): y = (x - mean) / sqrt(var + epsilon) * scale + B, mean and var over the
@@ -76,43 +75,10 @@ const tflite = {
     const axes = Array.from({ length: rank - firstAxis(node, rank) }, (_, i) => rank - 1 - i)
       .map((a) => cx.inPerm(0).indexOf(a))
       .sort((a, b) => a - b);
-    const full = physicalShape(cx);
-    const stat = full.map((d, i) => (axes.includes(i) ? 1 : d));
-    const tmp = (what: string, shape: number[]) =>
-      cx.addValue(`${node.outputs[0]}_${what}`, 'float32', shape);
-    const axesName = cx.addConstant(`layernorm_axes_${axes.join('_')}`, int32s(axes));
-    const none = { fused_activation_function: int(ACTIVATION.NONE) };
-    const mean = (x: string, out: string) => cx.emit('MEAN', [x, axesName], [out], { keep_dims: int(1) });
-    const [mu, d, d2, v, ve, rs, norm] = [
-      tmp('mean', stat),
-      tmp('centered', full),
-      tmp('squared', full),
-      tmp('var', stat),
-      tmp('var_eps', stat),
-      tmp('rstd', stat),
-      tmp('normalized', full),
-    ];
-    mean(cx.input(0), mu);
-    cx.emit('SUB', [cx.input(0), mu], [d], none);
-    cx.emit('MUL', [d, d], [d2], none);
-    mean(d2, v);
-    cx.emit('ADD', [v, cx.addConstant('layernorm_epsilon', Tensor.float32([], [epsilon(node)]))], [ve], none);
-    cx.emit('RSQRT', [ve], [rs]);
-    cx.emit('MUL', [d, rs], [norm], none);
-    affine(node, cx, norm);
+    const bias = (node.inputs[2] ?? '') !== '' ? operand(cx, 2) : '';
+    emitNormalization(cx, axes, epsilon(node), operand(cx, 1), bias);
   },
 } satisfies TfliteLowering;
-
-/** MUL by scale and ADD B (when present) into output 0. */
-function affine(node: Node, cx: LowerContext, norm: string): void {
-  const none = { fused_activation_function: int(ACTIVATION.NONE) };
-  const hasBias = (node.inputs[2] ?? '') !== '';
-  const scaled = hasBias
-    ? cx.addValue(`${node.outputs[0]}_scaled`, 'float32', physicalShape(cx))
-    : cx.output(0);
-  cx.emit('MUL', [norm, operand(cx, 1)], [scaled], none);
-  if (hasBias) cx.emit('ADD', [scaled, operand(cx, 2)], [cx.output(0)], none);
-}
 
 export default {
   opType: 'LayerNormalization',

@@ -36,6 +36,7 @@ import GreaterOrEqual from './GreaterOrEqual.js';
 import HardSigmoid from './HardSigmoid.js';
 import HardSwish from './HardSwish.js';
 import Identity from './Identity.js';
+import InstanceNormalization from './InstanceNormalization.js';
 import IsInf from './IsInf.js';
 import IsNaN from './IsNaN.js';
 import LayerNormalization from './LayerNormalization.js';
@@ -125,6 +126,7 @@ const ALL: OpDescriptor[] = [
   HardSigmoid,
   HardSwish,
   Identity,
+  InstanceNormalization,
   IsInf,
   IsNaN,
   LayerNormalization,
