@@ -3,8 +3,9 @@ import type { Node } from '../ir/graph.js';
 import { rulePass, type Rule, type RuleContext } from './rewrite.js';
 
 /**
- * GELU written out with Erf, x * 0.5 * (1 + erf(x / sqrt 2)), as BERT-style exporters leave it: one Gelu
- * node (opset 20's, approximate 'none'). Erf has no TFLite builtin; GELU has (int8 too). The converter
+ * GELU written out with Erf, x * 0.5 * (1 + erf(x / sqrt 2)), as BERT-style exporters leave it, or in the
+ * tanh form x * 0.5 * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) (the cube as Pow(x, 3)): one Gelu node
+ * (opset 20's, approximate 'none' or 'tanh'). Erf has no TFLite builtin; GELU has (int8 too). The converter
  * runs this on its own copy of the graph (src/convert/prepare.ts), so the written .onnx keeps the opset it
  * had. Accepted: the scaling as Div by sqrt 2 or Mul by 1/sqrt 2, the 0.5 on either product, operands in
  * either order.
@@ -26,12 +27,21 @@ function besideScalar(node: Node | undefined, cx: RuleContext, v: number): strin
   return undefined;
 }
 
-/** 1 + erf(x / sqrt 2) produced by `add`, read only here: x and the nodes. */
-function onePlusErf(add: Node | undefined, cx: RuleContext): { x: string; nodes: Node[] } | undefined {
+interface Inner {
+  x: string;
+  nodes: Node[];
+  tanh: boolean;
+}
+
+/** 1 + erf(x / sqrt 2) or 1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)) produced by `add`, read only here. */
+function onePlus(add: Node | undefined, cx: RuleContext): Inner | undefined {
   if (add?.opType !== 'Add') return undefined;
   const e = besideScalar(add, cx, 1);
-  const erf = e ? cx.producer(e) : undefined;
-  if (erf?.opType !== 'Erf' || cx.consumers(e!).length !== 1) return undefined;
+  const f = e ? cx.producer(e) : undefined;
+  if (!f || cx.consumers(e!).length !== 1 || cx.consumers(add.outputs[0]!).length !== 1) return undefined;
+  if (f.opType === 'Tanh') return tanhForm(f, add, cx);
+  const erf = f;
+  if (erf.opType !== 'Erf') return undefined;
   const scale = cx.producer(erf.inputs[0]!);
   const x =
     scale?.opType === 'Div'
@@ -43,10 +53,28 @@ function onePlusErf(add: Node | undefined, cx: RuleContext): { x: string; nodes:
         : undefined;
   if (!x || cx.consumers(erf.inputs[0]!).length !== 1 || cx.consumers(add.outputs[0]!).length !== 1)
     return undefined;
-  return { x, nodes: [scale!, erf, add] };
+  return { x, nodes: [scale!, erf, add], tanh: false };
 }
 
-const fromErf: Rule = {
+/** tanh(sqrt(2 / pi) * (x + 0.044715 * Pow(x, 3))), each step read only by the next. */
+function tanhForm(tanh: Node, add: Node, cx: RuleContext): Inner | undefined {
+  const only = (n: Node | undefined) => (n && cx.consumers(n.outputs[0]!).length === 1 ? n : undefined);
+  const scaled = only(cx.producer(tanh.inputs[0]!));
+  const sum = besideScalar(scaled?.opType === 'Mul' ? scaled : undefined, cx, Math.sqrt(2 / Math.PI));
+  const inner = only(sum ? cx.producer(sum) : undefined);
+  if (inner?.opType !== 'Add') return undefined;
+  for (const side of [0, 1]) {
+    const x = inner.inputs[side]!;
+    const cubic = only(cx.producer(inner.inputs[1 - side]!));
+    const cube = besideScalar(cubic?.opType === 'Mul' ? cubic : undefined, cx, 0.044715);
+    const pow = only(cube ? cx.producer(cube) : undefined);
+    if (pow?.opType !== 'Pow' || pow.inputs[0] !== x || !near(scalar(cx, pow.inputs[1]) ?? 0, 3)) continue;
+    return { x, nodes: [pow, cubic!, inner, scaled!, tanh, add], tanh: true };
+  }
+  return undefined;
+}
+
+const fromWrittenOut: Rule = {
   name: 'fuse-gelu',
   roots: ['Mul'],
   match(root, cx) {
@@ -58,8 +86,8 @@ const fromErf: Rule = {
       const half = scalar(cx, other);
       const found =
         half !== undefined && near(half, 0.5)
-          ? [0, 1].map((k) => ({ x: inner.inputs[1 - k]!, t: onePlusErf(cx.producer(inner.inputs[k]!), cx) }))
-          : [{ x: besideScalar(inner, cx, 0.5), t: onePlusErf(cx.producer(other), cx) }];
+          ? [0, 1].map((k) => ({ x: inner.inputs[1 - k]!, t: onePlus(cx.producer(inner.inputs[k]!), cx) }))
+          : [{ x: besideScalar(inner, cx, 0.5), t: onePlus(cx.producer(other), cx) }];
       for (const { x, t } of found) {
         if (!t || !x || t.x !== x) continue;
         const gelu: Node = {
@@ -68,7 +96,7 @@ const fromErf: Rule = {
           domain: '',
           inputs: [x],
           outputs: [root.outputs[0]!],
-          attrs: { approximate: str('none') },
+          attrs: { approximate: str(t.tanh ? 'tanh' : 'none') },
         };
         return { remove: [...t.nodes, inner, root], add: [gelu] };
       }
@@ -77,4 +105,4 @@ const fromErf: Rule = {
   },
 };
 
-export const fuseGelu = rulePass([fromErf]);
+export const fuseGelu = rulePass([fromWrittenOut]);
