@@ -1,3 +1,4 @@
+import { pickReduceKernel } from '../../runtime/integer/kernels/common/reduce-pick.js';
 import { defineBuiltin } from './common/builtin.js';
 import { sameAsInput } from './common/int8.js';
 import { REDUCER_OPTIONS } from './common/options.js';
@@ -9,4 +10,5 @@ export const REDUCE_MIN = defineBuiltin({
   options: REDUCER_OPTIONS,
   version: first([(s) => is(inp(s, 0), 'INT8'), 2]),
   int8: sameAsInput,
+  kernel: pickReduceKernel('REDUCE_MIN', (a, b) => a < b),
 });

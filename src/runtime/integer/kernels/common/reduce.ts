@@ -58,7 +58,7 @@ export function reduceKernel(
 }
 
 /** Per input axis, the step in the output's flat index (0 on reduced axes). */
-function outStrides(shape: number[], axes: Set<number>): number[] {
+export function outStrides(shape: number[], axes: Set<number>): number[] {
   const strides = new Array<number>(shape.length).fill(0);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
