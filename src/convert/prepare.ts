@@ -3,6 +3,7 @@ import { concreteShape, withShape } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { shapeSlice } from '../ops/Shape.js';
 import { foldConstants } from '../passes/fold-constants.js';
+import { fuseGelu } from '../passes/fuse-gelu.js';
 import { removeDead } from '../passes/remove-dead.js';
 import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { inferQdqTypes } from './shapes.js';
@@ -37,6 +38,8 @@ export function prepare(
     g = removeDead(g, ctx).graph;
     if (g.nodes.length === before) break;
   }
+  // GELU written with Erf becomes one GELU (Erf alone has no TFLite builtin).
+  g = fuseGelu(g, ctx).graph;
   return { graph: g, opset };
 }
 

@@ -1,4 +1,5 @@
 import type { OpDescriptor } from './types.js';
+import { argOp } from './common/arg.js';
 
-/** ArgMax: the index of the largest element along `axis`. Only its output element type is known here (src/quant/dtypes.ts reads it). */
-export default { opType: 'ArgMax', outputDType: 'int64' } satisfies OpDescriptor;
+/** ArgMax: the index of the largest element along `axis` -> ARG_MAX. */
+export default argOp('ArgMax', 'ARG_MAX') satisfies OpDescriptor;

@@ -1,4 +1,5 @@
 import type { OpDescriptor } from './types.js';
+import { argOp } from './common/arg.js';
 
-/** ArgMin: the index of the smallest element along `axis`. Only its output element type is known here (src/quant/dtypes.ts reads it). */
-export default { opType: 'ArgMin', outputDType: 'int64' } satisfies OpDescriptor;
+/** ArgMin: the index of the smallest element along `axis` -> ARG_MIN. */
+export default argOp('ArgMin', 'ARG_MIN') satisfies OpDescriptor;

@@ -4,6 +4,10 @@ import type { Node } from '../ir/graph.js';
 import { computable, makeTensor, values } from './common/compute.js';
 import { shapeOf, tensorType } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
+import { int } from '../ir/attrs.js';
+import { UnsupportedOpError } from '../errors.js';
+import { TensorType, type TensorTypeName } from '../formats/tflite/schema.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 /** The element type a Cast produces (attribute `to`, an ONNX TensorProto.DataType code). */
 export function castTarget(node: Node): DType | undefined {
@@ -11,8 +15,39 @@ export function castTarget(node: Node): DType | undefined {
   return to === undefined ? undefined : dtypeFromOnnx(to);
 }
 
+const TFLITE_TYPE: Partial<Record<DType, TensorTypeName>> = {
+  float32: 'FLOAT32',
+  int32: 'INT32',
+  int64: 'INT64',
+  bool: 'BOOL',
+  int8: 'INT8',
+  uint8: 'UINT8',
+};
+
+/** Cast -> CAST between float32, int32, int64, bool, int8 and uint8 values, float (not a quantized value). */
+const tflite = {
+  layout: 'agnostic',
+  int8: false,
+  lower(node, cx) {
+    const [from, to] = [cx.state.types.get(node.inputs[0]!), castTarget(node)];
+    const codes = [from?.dtype, to].map((t) => (t ? TFLITE_TYPE[t] : undefined));
+    if (codes.some((c) => !c))
+      throw new UnsupportedOpError(
+        node.name,
+        'Cast',
+        Object.keys(TFLITE_TYPE),
+        `from ${codes[0]} to ${to} in TFLite conversion`,
+      );
+    cx.emit('CAST', [cx.input(0)], [cx.output(0)], {
+      in_data_type: int(TensorType[codes[0]!]!),
+      out_data_type: int(TensorType[codes[1]!]!),
+    });
+  },
+} satisfies TfliteLowering;
+
 export default {
   opType: 'Cast',
+  tflite,
   inferShapes: (node, ctx) => {
     const to = castTarget(node);
     return [to ? tensorType(to, shapeOf(ctx.inputTypes[0])) : undefined];

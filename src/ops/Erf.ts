@@ -1,7 +1,7 @@
 import { unaryOp } from './common/elementwise.js';
 
 /** Abramowitz-Stegun 7.1.26 is too coarse for folding; this series is exact to float32 precision. */
-function erf(x: number): number {
+export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax > 6) return Math.sign(x);
   let sum = ax;

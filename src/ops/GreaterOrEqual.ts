@@ -1,4 +1,11 @@
+import { binaryOp } from './common/elementwise.js';
 import type { OpDescriptor } from './types.js';
+import { compareLowering } from '../convert/lowering/compare.js';
 
-/** GreaterOrEqual: x >= y, elementwise with broadcasting. Only its output element type is known here (src/quant/dtypes.ts reads it). */
-export default { opType: 'GreaterOrEqual', outputDType: 'bool' } satisfies OpDescriptor;
+/** GreaterOrEqual -> GREATER_EQUAL, float (its inputs are read dequantized; the output is bool). */
+const tflite = compareLowering('GREATER_EQUAL');
+
+export default {
+  ...binaryOp('GreaterOrEqual', (a, b) => (a >= b ? 1 : 0), { resultType: 'bool' }),
+  tflite,
+} satisfies OpDescriptor;

@@ -1,3 +1,11 @@
 import { binaryOp } from './common/elementwise.js';
+import type { OpDescriptor } from './types.js';
+import { compareLowering } from '../convert/lowering/compare.js';
 
-export default binaryOp('Less', (a, b) => (a < b ? 1 : 0), { resultType: 'bool' });
+/** Less -> LESS, float (its inputs are read dequantized; the output is bool). */
+const tflite = compareLowering('LESS');
+
+export default {
+  ...binaryOp('Less', (a, b) => (a < b ? 1 : 0), { resultType: 'bool' }),
+  tflite,
+} satisfies OpDescriptor;

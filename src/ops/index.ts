@@ -17,6 +17,7 @@ import Constant from './Constant.js';
 import ConstantOfShape from './ConstantOfShape.js';
 import Conv from './Conv.js';
 import ConvTranspose from './ConvTranspose.js';
+import DepthToSpace from './DepthToSpace.js';
 import Div from './Div.js';
 import Dropout from './Dropout.js';
 import Equal from './Equal.js';
@@ -26,6 +27,7 @@ import Expand from './Expand.js';
 import Flatten from './Flatten.js';
 import Floor from './Floor.js';
 import Gather from './Gather.js';
+import Gelu from './Gelu.js';
 import Gemm from './Gemm.js';
 import GlobalAveragePool from './GlobalAveragePool.js';
 import GlobalMaxPool from './GlobalMaxPool.js';
@@ -34,8 +36,10 @@ import GreaterOrEqual from './GreaterOrEqual.js';
 import HardSigmoid from './HardSigmoid.js';
 import HardSwish from './HardSwish.js';
 import Identity from './Identity.js';
+import InstanceNormalization from './InstanceNormalization.js';
 import IsInf from './IsInf.js';
 import IsNaN from './IsNaN.js';
+import LayerNormalization from './LayerNormalization.js';
 import LeakyRelu from './LeakyRelu.js';
 import Less from './Less.js';
 import LessOrEqual from './LessOrEqual.js';
@@ -56,9 +60,11 @@ import Pad from './Pad.js';
 import Pow from './Pow.js';
 import Range from './Range.js';
 import Reciprocal from './Reciprocal.js';
+import ReduceL2 from './ReduceL2.js';
 import ReduceMax from './ReduceMax.js';
 import ReduceMean from './ReduceMean.js';
 import ReduceMin from './ReduceMin.js';
+import ReduceProd from './ReduceProd.js';
 import ReduceSum from './ReduceSum.js';
 import Relu from './Relu.js';
 import Reshape from './Reshape.js';
@@ -68,12 +74,14 @@ import Sigmoid from './Sigmoid.js';
 import Size from './Size.js';
 import Slice from './Slice.js';
 import Softmax from './Softmax.js';
+import SpaceToDepth from './SpaceToDepth.js';
 import Split from './Split.js';
 import Sqrt from './Sqrt.js';
 import Squeeze from './Squeeze.js';
 import Sub from './Sub.js';
 import Sum from './Sum.js';
 import Tanh from './Tanh.js';
+import Tile from './Tile.js';
 import Transpose from './Transpose.js';
 import Unsqueeze from './Unsqueeze.js';
 import Where from './Where.js';
@@ -99,6 +107,7 @@ const ALL: OpDescriptor[] = [
   ConstantOfShape,
   Conv,
   ConvTranspose,
+  DepthToSpace,
   Div,
   Dropout,
   Equal,
@@ -108,6 +117,7 @@ const ALL: OpDescriptor[] = [
   Flatten,
   Floor,
   Gather,
+  Gelu,
   Gemm,
   GlobalAveragePool,
   GlobalMaxPool,
@@ -116,8 +126,10 @@ const ALL: OpDescriptor[] = [
   HardSigmoid,
   HardSwish,
   Identity,
+  InstanceNormalization,
   IsInf,
   IsNaN,
+  LayerNormalization,
   LeakyRelu,
   Less,
   LessOrEqual,
@@ -138,9 +150,11 @@ const ALL: OpDescriptor[] = [
   Pow,
   Range,
   Reciprocal,
+  ReduceL2,
   ReduceMax,
   ReduceMean,
   ReduceMin,
+  ReduceProd,
   ReduceSum,
   Relu,
   Reshape,
@@ -150,12 +164,14 @@ const ALL: OpDescriptor[] = [
   Size,
   Slice,
   Softmax,
+  SpaceToDepth,
   Split,
   Sqrt,
   Squeeze,
   Sub,
   Sum,
   Tanh,
+  Tile,
   Transpose,
   Unsqueeze,
   Where,

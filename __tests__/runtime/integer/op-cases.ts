@@ -262,6 +262,8 @@ export function opCases(): OpCase[] {
     reduce('MEAN', [2, 40, 16], [1], false, q(0.05, 3), q(0.013, -4)),
     reduce('SUM', [1, 3, 8], [1], false, q(0.02, -7), q(0.05, 6)),
     reduce('SUM', [1, 2, 64], [1], false, q(0.02, -7), q(0.04, 6)),
+    reduce('REDUCE_MAX', [1, 5, 6, 8], [1, 2], true, q(0.05, 3), q(0.05, 3)),
+    reduce('REDUCE_MIN', [2, 3, 16], [2], false, q(0.02, -9), q(0.02, -9)),
     ...[q(0.05, 7), q(0.0123, -20), q(0.1, 0)].flatMap((x) => [
       unary('LOGISTIC', x, q(1 / 256, -128)),
       unary('TANH', x, q(1 / 128, 0)),
@@ -271,6 +273,10 @@ export function opCases(): OpCase[] {
       unary('RELU6', x, q(0.025, -128)),
       unary('QUANTIZE', x, q(0.037, 3)),
     ]),
+    unary('RSQRT', q(0.05, -128), q(0.02, -128)),
+    unary('RSQRT', q(0.011, -128), q(0.05, -128)),
+    unary('EXP', q(0.02, 0), q(0.05, -128)),
+    unary('ABS', q(0.03, 5), q(0.02, -128)),
     single(
       'QUANTIZE float32 -> int8',
       'QUANTIZE',

@@ -55,6 +55,24 @@ export function elementwiseConstant(cx: LowerContext, i: number, params?: QParam
   return cx.addConstant(`${cx.node.inputs[i]}_${cx.int8 ? 'int8' : 'float'}`, c);
 }
 
+/**
+ * Input i as an operand of an op on values of any element type (comparisons, SELECT_V2): a constant
+ * keeps its own element type (int32, int64, bool), raised and permuted like `elementwiseConstant`.
+ */
+export function typedOperand(cx: LowerContext, i: number): string {
+  const t = cx.constant(i);
+  if (!t || cx.input(i) || t.dtype === 'float32' || annotationOf(t)) return operand(cx, i);
+  const rank = cx.outShape(0).length;
+  let c = t;
+  if (c.size === 1) c = reshapeTensor(c, []);
+  else {
+    if (c.dims.length < rank)
+      c = reshapeTensor(c, [...new Array<number>(rank - c.dims.length).fill(1), ...c.dims]);
+    c = transposeTensor(c, cx.outPerm(0));
+  }
+  return cx.addConstant(`${cx.node.inputs[i]}_${t.dtype}`, c);
+}
+
 /** Input i as an elementwise operand: the activation, or the constant made ready for the op. */
 export const operand = (cx: LowerContext, i: number, params?: QParams): string =>
   cx.input(i) || elementwiseConstant(cx, i, params);

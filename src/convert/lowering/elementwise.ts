@@ -22,14 +22,18 @@ export function binaryLowering(tflite: string, int8 = true, fused = true): Tflit
   };
 }
 
-/** One-input elementwise ops; `attrs` maps the ONNX attributes to the TFLite options. */
+/**
+ * One-input elementwise ops; `attrs` maps the ONNX attributes to the TFLite options. `int8`: TFLite has
+ * an int8 kernel (SQRT, LOG have none: they run float between DEQUANTIZE and QUANTIZE).
+ */
 export function unaryLowering(
   tflite: string,
   attrs: (node: Node, cx: LowerContext) => Record<string, Attribute> = () => ({}),
+  int8 = true,
 ): TfliteLowering {
   return {
     layout: 'agnostic',
-    int8: true,
+    int8,
     lower(node, cx) {
       cx.emit(tflite, [cx.input(0)], [cx.output(0)], attrs(node, cx));
     },

@@ -1,9 +1,11 @@
+import { unaryKernel } from '../../runtime/integer/kernels/common/unary.js';
 import { defineBuiltin } from './common/builtin.js';
 import { always1 } from './common/version.js';
 
-/** Natural logarithm; read and written, kept float (the project has no int8 rule for it). */
+/** float32 only here: a converted graph keeps LOG in a float island. */
 export const LOG = defineBuiltin({
   name: 'LOG',
   options: null,
   version: always1,
+  kernel: unaryKernel('LOG', undefined, Math.log),
 });

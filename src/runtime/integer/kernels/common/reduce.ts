@@ -1,5 +1,5 @@
 import { attrInt } from '../../../../ir/attrs.js';
-import type { IntegerKernel, KernelContext } from '../../types.js';
+import type { IntegerKernel, KernelContext, PreparedKernel } from '../../types.js';
 import {
   constantInts,
   inputParams,
@@ -13,12 +13,19 @@ import {
 /** Turns the int32 sum of the raw q over n elements into the output's int8 (before clamping). */
 export type ReduceFinish = (cx: KernelContext, x: Scalar, y: Scalar, n: number) => (sum: number) => number;
 
-/** A reduction over the axes of input 1 (keep_dims option): int32 sums of the stored q, then `finish`. */
-export function reduceKernel(opType: string, finishOf: ReduceFinish): IntegerKernel {
+/**
+ * A reduction over the axes of input 1 (keep_dims option): int32 sums of the stored q, then `finish`.
+ * `float32` finishes a float sum of n elements, for the float islands of a converted graph.
+ */
+export function reduceKernel(
+  opType: string,
+  finishOf: ReduceFinish,
+  float32?: (sum: number, n: number) => number,
+): IntegerKernel {
   return {
     opType,
     prepare(cx) {
-      const x = requireDtype(cx, 0, 'int8');
+      const x = requireDtype(cx, 0, 'int8', ...(float32 ? ['float32'] : []));
       const rank = x.shape.length;
       const axes = new Set(constantInts(cx, 1, 'axes').map((a) => (a < 0 ? a + rank : a)));
       if ([...axes].some((a) => a < 0 || a >= rank))
@@ -29,6 +36,7 @@ export function reduceKernel(opType: string, finishOf: ReduceFinish): IntegerKer
         : x.shape.filter((_, i) => !axes.has(i));
       const n = x.shape.reduce((p, d, i) => (axes.has(i) ? p * d : p), 1);
       const outStride = outStrides(x.shape, axes);
+      if (x.dtype === 'float32') return floatReduce(x.shape, shape, n, outStride, float32!);
       const xq = inputParams(cx, 0);
       const finish = finishOf(cx, xq, outputParams(cx, 0), n);
       const total = sizeOf(shape);
@@ -50,7 +58,7 @@ export function reduceKernel(opType: string, finishOf: ReduceFinish): IntegerKer
 }
 
 /** Per input axis, the step in the output's flat index (0 on reduced axes). */
-function outStrides(shape: number[], axes: Set<number>): number[] {
+export function outStrides(shape: number[], axes: Set<number>): number[] {
   const strides = new Array<number>(shape.length).fill(0);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -61,7 +69,31 @@ function outStrides(shape: number[], axes: Set<number>): number[] {
   return strides;
 }
 
-function sumInto(src: Int8Array, shape: number[], outStride: number[], acc: Int32Array): void {
+function floatReduce(
+  inShape: number[],
+  shape: number[],
+  n: number,
+  outStride: number[],
+  finish: (sum: number, n: number) => number,
+): PreparedKernel {
+  const acc = new Float64Array(sizeOf(shape));
+  return {
+    outputs: [{ dtype: 'float32', shape }],
+    run([input], [output]) {
+      acc.fill(0);
+      sumInto(input as Float32Array, inShape, outStride, acc);
+      const dst = output as Float32Array;
+      for (let i = 0; i < acc.length; i++) dst[i] = finish(acc[i]!, n);
+    },
+  };
+}
+
+function sumInto(
+  src: Int8Array | Float32Array,
+  shape: number[],
+  outStride: number[],
+  acc: Int32Array | Float64Array,
+): void {
   const rank = shape.length;
   if (rank === 0) {
     acc[0] = src[0]!;
