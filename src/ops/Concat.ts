@@ -61,4 +61,5 @@ export default {
   quant: { activations: allInputs, output: 'calibrated' },
   tflite,
   nonNegative: 'if-all-inputs',
+  movesData: true,
 } satisfies OpDescriptor;

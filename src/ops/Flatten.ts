@@ -30,4 +30,5 @@ export default {
   tflite,
   nonNegative: 'if-input',
   resultView: true,
+  movesData: true,
 } satisfies OpDescriptor;

@@ -69,4 +69,5 @@ export default {
     output: 'same-as-input',
   },
   tflite,
+  movesData: true,
 } satisfies OpDescriptor;

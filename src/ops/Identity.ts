@@ -13,4 +13,5 @@ export default {
   nonNegative: 'if-input',
   positivelyHomogeneous: true,
   resultView: true,
+  movesData: true,
 } satisfies OpDescriptor;

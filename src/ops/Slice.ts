@@ -110,4 +110,5 @@ export default {
   quant: passThrough,
   tflite,
   nonNegative: 'if-input',
+  movesData: true,
 } satisfies OpDescriptor;

@@ -50,4 +50,5 @@ export default {
   tflite,
   nonNegative: 'if-input',
   resultView: true,
+  movesData: true,
 } satisfies OpDescriptor;

@@ -83,6 +83,8 @@ export interface OpDescriptor {
    * (calibration keeps them: src/quant/calibrate.ts's resultTensors).
    */
   resultView?: boolean;
+  /** The op only moves or selects values: every output value is one of its inputs' (Reshape, Concat, Gather ...). */
+  movesData?: boolean;
   /** The output element type when it does not follow the inputs' (comparisons: bool; Shape: int64). */
   outputDType?: DType;
   [part: string]: unknown;

@@ -1,3 +1,4 @@
+import { getOp } from '../ops/index.js';
 /**
  * pow2 --rounding floor on an ONNX input: one set of biases for both files of a run.
  *
@@ -52,8 +53,9 @@ function int32Biases(g: Graph): Map<string, { bias: string; scale?: Float32Array
   const index = indexGraph(g);
   const map = new Map<string, { bias: string; scale?: Float32Array }>();
   for (const node of g.nodes) {
-    const dqOut = node.inputs[2];
-    if (!dqOut || !['Conv', 'Gemm', 'MatMul'].includes(node.opType)) continue;
+    const slot = getOp(node.opType, node.domain)?.quant?.bias;
+    const dqOut = slot === undefined ? undefined : node.inputs[slot];
+    if (!dqOut) continue;
     const dq = index.producer.get(dqOut);
     const source = dq?.opType === 'DequantizeLinear' ? dq.inputs[0] : undefined;
     const t = source ? g.initializers.get(source) : undefined;

@@ -1,3 +1,4 @@
+import { getOp } from '../ops/index.js';
 import { int } from '../ir/attrs.js';
 import type { DType } from '../ir/dtype.js';
 import {
@@ -206,21 +207,8 @@ const foldWeightCasts = rulePass([
   } satisfies Rule,
 ]);
 
-const MOVES = new Set([
-  'Squeeze',
-  'Unsqueeze',
-  'Reshape',
-  'Flatten',
-  'Transpose',
-  'Concat',
-  'Slice',
-  'Split',
-  'Gather',
-  'Identity',
-]);
-
 function withoutMoveIslands(g: Graph, plan: QuantPlan): void {
-  const moves = (n: Node) => MOVES.has(n.opType);
+  const moves = (n: Node) => getOp(n.opType, n.domain)?.movesData === true;
   const producer = new Map<string, Node>();
   const readers = new Map<string, Node[]>();
   for (const n of g.nodes) {
