@@ -23,8 +23,8 @@ describe('annotateActivations', () => {
       b.output(b.node('Relu', [add]));
       const { after, stats } = await runPass(annotateActivations, b.model(opset));
       const [convAfter, , addAfter] = after.graph.nodes;
-      expect(fusedActivationOf(convAfter!)).toBe('Relu6');
-      expect(fusedActivationOf(addAfter!)).toBe('Relu');
+      expect(fusedActivationOf(convAfter!)).toBe('RELU6');
+      expect(fusedActivationOf(addAfter!)).toBe('RELU');
       expect(after.graph.nodes).toHaveLength(4);
       expect(stats).toEqual({ 'annotate-fused-activation': 2 });
     }
@@ -33,7 +33,7 @@ describe('annotateActivations', () => {
   it('does not mark an op whose output has other readers, and drops a stale mark', async () => {
     const b = new GraphBuilder();
     const conv = b.node('Conv', [b.input('x', [1, 3, 4, 4]), b.weight('w', [4, 3, 1, 1])]);
-    b.g.nodes[0]!.extra = { fusedActivation: 'Relu' };
+    b.g.nodes[0]!.extra = { fusedActivation: 'RELU' };
     b.output(b.node('Relu', [conv]));
     b.output(conv);
     const { after } = await runPass(annotateActivations, b.model());

@@ -54,7 +54,7 @@ describe('optimize on real models', () => {
     const { after } = await check('mobilenet_v1_bn', model, mbv1.feeds(model));
     expect(opCounts(after.graph).BatchNormalization).toBeUndefined();
     const convs = after.graph.nodes.filter((n) => n.opType === 'Conv');
-    expect(convs.every((n) => fusedActivationOf(n) === 'Relu6')).toBe(true);
+    expect(convs.every((n) => fusedActivationOf(n) === 'RELU6')).toBe(true);
   });
 
   it('examples/mmoe.onnx: several inputs and outputs, MatMul+Add become Gemm', async () => {
@@ -128,7 +128,7 @@ describe('optimize on hand-built graphs', () => {
       'remove-identity': 1,
       'remove-dropout': 1,
     });
-    expect(fusedActivationOf(after.graph.nodes[0]!)).toBe('Relu6');
+    expect(fusedActivationOf(after.graph.nodes[0]!)).toBe('RELU6');
     // Shapes are known after optimizing: value_info holds them for the quantizer.
     expect(after.graph.valueInfo.get(after.graph.nodes[0]!.outputs[0]!)?.type).toMatchObject({
       shape: ['N', 8, 8, 8],

@@ -11,7 +11,7 @@ import { enforceInt8Spec } from './spec.js';
 import type { ConvertOptions } from './types.js';
 
 export type { ConvertOptions } from './types.js';
-export { supportedOps } from './ops/index.js';
+export { loweredOps as supportedOps } from '../ops/index.js';
 
 export interface ConvertReport {
   /** What each stage matched and rewrote, by rule. */

@@ -1,8 +1,8 @@
 import { attrInt, attrInts } from '../ir/attrs.js';
 import { indexGraph, topoSort, type GraphIndex, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { getMapping } from './ops/index.js';
-import type { LayoutKind } from './ops/types.js';
+import { tfliteLowering } from '../ops/index.js';
+import type { LayoutKind } from './lowering/types.js';
 import { annotationOf, withAnnotation } from './quant-util.js';
 import {
   channelsLast,
@@ -48,7 +48,7 @@ const permOf = (s: ConvState, v: string): number[] => s.perm.get(v) ?? identity(
 
 function layoutKind(node: Node): LayoutKind {
   if (node.domain === 'tflite') return 'agnostic';
-  return getMapping(node.opType)?.layout ?? 'logical';
+  return tfliteLowering(node.opType)?.layout ?? 'logical';
 }
 
 /** Non-constant inputs (indices), whose storage the layout decides. */
@@ -96,7 +96,7 @@ function placeAgnostic(
     : shaped.map((i) => permOf(s, node.inputs[i]!)).find((p) => !isIdentity(p));
   const perm = chosen ?? identity(rank);
   for (const i of shaped) want(i, mixed ? identity(rankOf(s, node.inputs[i]!)) : perm);
-  const outputPerm = node.domain === '' ? getMapping(node.opType)?.outputPerm : undefined;
+  const outputPerm = node.domain === '' ? tfliteLowering(node.opType)?.outputPerm : undefined;
   setOutputs((o) => {
     if (outputPerm) return outputPerm(node, perm, s);
     return rankOf(s, o) === perm.length ? perm : identity(rankOf(s, o));

@@ -4,8 +4,8 @@ import { Graph, topoSort, type Attribute, type Node, type ValueInfo } from '../i
 import type { Tensor } from '../ir/tensor.js';
 import type { QParams } from '../quant/params.js';
 import { applyPerm, identity } from './layout-math.js';
-import { getMapping, supportedOps } from './ops/index.js';
-import type { LowerContext, OpMapping } from './ops/types.js';
+import { loweredOps, tfliteLowering } from '../ops/index.js';
+import type { LowerContext, TfliteLowering } from './lowering/types.js';
 import { toAnnotation } from './quant-util.js';
 import type { ConvState } from './types.js';
 
@@ -17,7 +17,7 @@ export interface PhysicalType {
 }
 
 /**
- * Lowers every ONNX node to TFLite ops through its mapping (src/convert/ops/<OpType>.ts). A node runs
+ * Lowers every ONNX node to TFLite ops through its lowering (the `tflite` part of src/ops/<OpType>.ts). A node runs
  * int8 when TFLite has an int8 kernel for it and the QDQ graph quantized its float inputs and outputs;
  * otherwise it runs float, its int8 inputs behind a DEQUANTIZE (one per value) and its int8 outputs
  * behind a QUANTIZE: ops the QDQ graph leaves float stay float.
@@ -102,13 +102,13 @@ export class Lowering {
       for (const o of node.outputs) this.typeOf(o);
       return this.emit(node.opType, node.inputs, node.outputs, node.attrs);
     }
-    const mapping = node.domain === '' ? getMapping(node.opType) : undefined;
+    const mapping = node.domain === '' ? tfliteLowering(node.opType) : undefined;
     if (!mapping) {
       const op = node.domain ? `${node.domain}.${node.opType}` : node.opType;
       throw new UnsupportedOpError(
         node.name || node.outputs[0]!,
         op,
-        supportedOps(),
+        loweredOps(),
         'in ONNX to TFLite conversion',
       );
     }
@@ -120,7 +120,7 @@ export class Lowering {
     cx.quantizeOutputs();
   }
 
-  private runsInt8(node: Node, mapping: OpMapping): boolean {
+  private runsInt8(node: Node, mapping: TfliteLowering): boolean {
     const capable = typeof mapping.int8 === 'function' ? mapping.int8(node, this.s) : mapping.int8;
     if (!capable) return false;
     const isFloat = (v: string) => this.s.types.get(v)?.dtype === 'float32';

@@ -4,6 +4,7 @@ import { int8KernelsMaySaturate } from '../runtime/cpu.js';
 import { createOrtSession, ortBackend, type OrtSession } from '../runtime/ort.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
+import { isFusableActivation } from '../quant/rules.js';
 import { classAxis, MetricAccumulator, type OutputMetrics } from './metrics.js';
 
 export interface LayerError {
@@ -240,9 +241,7 @@ export async function layerErrors(
   const readers = indexGraph(floatModel.graph).consumers;
   const fusedInto = (t: string) => {
     const r = readers.get(t) ?? [];
-    return (
-      r.length === 1 && (r[0]!.opType === 'Relu' || r[0]!.opType === 'Clip') && twins.has(r[0]!.outputs[0]!)
-    );
+    return r.length === 1 && isFusableActivation(r[0]!, floatModel.graph) && twins.has(r[0]!.outputs[0]!);
   };
   const names = [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t));
   if (names.length === 0 || samples <= 0) return [];

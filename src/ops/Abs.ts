@@ -1,3 +1,4 @@
+import type { OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
 
-export default unaryOp('Abs', () => Math.abs);
+export default { ...unaryOp('Abs', () => Math.abs), nonNegative: 'always' } satisfies OpDescriptor;

@@ -1,5 +1,9 @@
 import type { OpDescriptor } from './types.js';
 import { binaryOp } from './common/elementwise.js';
 import { binary } from './common/quant.js';
+import { binaryLowering } from '../convert/lowering/elementwise.js';
 
-export default { ...binaryOp('Add', (a, b) => a + b), quant: binary } satisfies OpDescriptor;
+/** Add -> ADD (int8 kernel; takes a fused RELU/RELU6). */
+const tflite = binaryLowering('ADD');
+
+export default { ...binaryOp('Add', (a, b) => a + b), quant: binary, tflite } satisfies OpDescriptor;

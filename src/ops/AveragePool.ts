@@ -2,6 +2,10 @@ import { shapeOf, withShape } from './common/shape.js';
 import { pooledShape } from './common/window.js';
 import type { OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { poolLowering } from '../convert/lowering/pool.js';
+
+/** AveragePool -> AVERAGE_POOL_2D (TFLite int8 spec: input and output share parameters). */
+const tflite = poolLowering('AveragePool', 'AVERAGE_POOL_2D');
 
 export default {
   opType: 'AveragePool',
@@ -10,4 +14,7 @@ export default {
     return [withShape(ctx.inputTypes[0], shape)];
   },
   quant: passThrough,
+  tflite,
+  nonNegative: 'if-input',
+  positivelyHomogeneous: true,
 } satisfies OpDescriptor;

@@ -1,10 +1,12 @@
-import { attrInt } from '../ir/attrs.js';
+import { attrInt, int } from '../ir/attrs.js';
 import type { Dim } from '../ir/graph.js';
 import { Tensor, elementCount } from '../ir/tensor.js';
 import { computable, makeTensor, values } from './common/compute.js';
 import { normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
 import { allInputs } from './common/quant.js';
+import { operand, physicalAxisOf } from '../convert/lowering/constants.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 function concatShapes(shapes: Dim[][], axis: number): Dim[] | undefined {
   const rank = shapes[0]!.length;
@@ -17,6 +19,17 @@ function concatShapes(shapes: Dim[][], axis: number): Dim[] | undefined {
     return dims.find((d) => typeof d === 'number') ?? (dims.every((d) => d === dims[0]) ? dims[0]! : null);
   });
 }
+
+/** Concat -> CONCATENATION on the physical axis; constant inputs at the output's parameters. */
+const tflite = {
+  layout: 'agnostic',
+  int8: true,
+  lower(node, cx) {
+    const inputs = node.inputs.map((_, i) => operand(cx, i, cx.outParams(0)));
+    const axis = physicalAxisOf(attrInt(node, 'axis', 0), cx.outPerm(0));
+    cx.emit('CONCATENATION', inputs, [cx.output(0)], { axis: int(axis), fused_activation_function: int(0) });
+  },
+} satisfies TfliteLowering;
 
 export default {
   opType: 'Concat',
@@ -46,4 +59,6 @@ export default {
     return [makeTensor(ts[0]!.dtype, dims, out)];
   },
   quant: { activations: allInputs, output: 'calibrated' },
+  tflite,
+  nonNegative: 'if-all-inputs',
 } satisfies OpDescriptor;

@@ -1,3 +1,8 @@
 import { unaryOp } from './common/elementwise.js';
+import type { OpDescriptor } from './types.js';
+import { unaryLowering } from '../convert/lowering/elementwise.js';
 
-export default unaryOp('Exp', () => Math.exp, { floatOnly: true });
+/** Exp -> EXP. */
+const tflite = unaryLowering('EXP');
+
+export default { ...unaryOp('Exp', () => Math.exp, { floatOnly: true }), tflite } satisfies OpDescriptor;

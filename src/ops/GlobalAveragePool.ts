@@ -1,6 +1,10 @@
 import { shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
 import { first } from './common/quant.js';
+import { reduceLowering } from '../convert/lowering/reduce.js';
+
+/** GlobalAveragePool -> MEAN over the spatial axes, kept as 1s; any layout. */
+const tflite = reduceLowering('MEAN', (rank) => Array.from({ length: rank - 2 }, (_, i) => i + 2));
 
 /**
  * [N, C, ...spatial] -> [N, C, 1, ...]. int8: the output scale is its own (a mean's range is narrower than
@@ -13,4 +17,7 @@ export default {
     return [withShape(ctx.inputTypes[0], x ? x.map((d, i) => (i < 2 ? d : 1)) : undefined)];
   },
   quant: { activations: first, output: 'mean' },
+  tflite,
+  nonNegative: 'if-input',
+  positivelyHomogeneous: true,
 } satisfies OpDescriptor;

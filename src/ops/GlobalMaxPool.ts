@@ -8,4 +8,6 @@ export default {
     const x = shapeOf(ctx.inputTypes[0]);
     return [withShape(ctx.inputTypes[0], x ? x.map((d, i) => (i < 2 ? d : 1)) : undefined)];
   },
+  nonNegative: 'if-input',
+  positivelyHomogeneous: true,
 } satisfies OpDescriptor;

@@ -1,7 +1,50 @@
-import { attrFloat } from '../ir/attrs.js';
+import { attrFloat, int } from '../ir/attrs.js';
 import type { OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
 import { calibrated } from './common/quant.js';
+import { Tensor } from '../ir/tensor.js';
+import { perTensor } from '../quant/params.js';
+import { ACTIVATION } from '../convert/lowering/activation.js';
+import { int8Range } from '../convert/quant-util.js';
+import { int8Constant } from '../convert/lowering/constants.js';
+import { physicalShape } from '../convert/lowering/clamp.js';
+import type { LowerContext, TfliteLowering } from '../convert/lowering/types.js';
+
+/**
+ * HardSigmoid = min(max(alpha x + beta, 0), 1); TFLite has no such op: MUL by alpha, ADD beta with a
+ * fused RELU, and MINIMUM 1 unless the int8 output cannot exceed 1 anyway. int8: the MUL's output is
+ * stored at scale alpha * s_x with x's zero point, so it holds x's int8 values exactly.
+ */
+const tflite = {
+  layout: 'agnostic',
+  int8: (node) => attrFloat(node, 'alpha', 0.2) > 0,
+  lower(node, cx) {
+    const alpha = attrFloat(node, 'alpha', 0.2);
+    const beta = attrFloat(node, 'beta', 0.5);
+    const [pIn, pOut] = [cx.inParams(0), cx.outParams(0)];
+    const shape = physicalShape(cx);
+    const dtype = pOut ? 'int8' : 'float32';
+    const scalar = (v: number) => {
+      const t = Tensor.float32([], [v]);
+      return cx.addConstant(`hardsigmoid_${v}`, cx.int8 ? int8Constant(t) : t);
+    };
+    const mParams = pIn ? perTensor(pIn.scale[0]! * alpha, pIn.zeroPoint[0]!) : undefined;
+    const scaled = cx.addValue(`${node.outputs[0]}_scaled`, dtype, shape, mParams);
+    cx.emit('MUL', [cx.input(0), scalar(alpha)], [scaled], {
+      fused_activation_function: int(ACTIVATION.NONE),
+    });
+    const needMin = !pOut || int8Range(pOut).max > 1;
+    const sum = needMin ? cx.addValue(`${node.outputs[0]}_relu`, dtype, shape, pOut) : cx.output(0);
+    cx.emit('ADD', [scaled, scalar(beta)], [sum], { fused_activation_function: int(ACTIVATION.RELU) });
+    if (needMin) cx.emit('MINIMUM', [sum, one(cx)], [cx.output(0)]);
+  },
+} satisfies TfliteLowering;
+
+function one(cx: LowerContext): string {
+  const t = Tensor.float32([], [1]);
+  const params = cx.outParams(0);
+  return cx.addConstant('hardsigmoid_one', params ? int8Constant(t, params) : t);
+}
 
 export default {
   ...unaryOp(
@@ -14,4 +57,6 @@ export default {
     { floatOnly: true },
   ),
   quant: calibrated,
+  tflite,
+  nonNegative: 'always',
 } satisfies OpDescriptor;

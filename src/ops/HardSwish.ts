@@ -1,6 +1,10 @@
 import type { OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
 import { calibrated } from './common/quant.js';
+import { unaryLowering } from '../convert/lowering/elementwise.js';
+
+/** HardSwish -> HARD_SWISH. */
+const tflite = unaryLowering('HARD_SWISH');
 
 /** HardSwish-14: x * max(0, min(1, x/6 + 1/2)). */
 export default {
@@ -8,4 +12,5 @@ export default {
     floatOnly: true,
   }),
   quant: calibrated,
+  tflite,
 } satisfies OpDescriptor;

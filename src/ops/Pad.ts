@@ -4,6 +4,9 @@ import type { Tensor } from '../ir/tensor.js';
 import { constInts, normAxis, shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { UnsupportedOpError } from '../errors.js';
+import { int32s } from '../convert/lowering/constants.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 export interface PadParams {
   mode: string;
@@ -45,6 +48,32 @@ export function padParams(
   return { mode, pads, value };
 }
 
+/**
+ * Pad (constant mode, value 0) -> PAD with paddings in the input's physical order. int8 pads with the
+ * zero point, which is real 0 (TFLite int8 spec: PAD shares input and output parameters).
+ */
+const tflite = {
+  layout: 'agnostic',
+  int8: true,
+  lower(node, cx) {
+    const pads = cx.constant(1)?.toNumbers();
+    const value = cx.constant(2)?.toFloat32()[0] ?? 0;
+    const axes = cx.constant(3)?.toNumbers();
+    if (!pads || attrString(node, 'mode', 'constant') !== 'constant' || value !== 0 || axes) {
+      throw new UnsupportedOpError(
+        node.name,
+        'Pad',
+        ['Pad (constant mode, value 0, constant pads)'],
+        'in TFLite conversion',
+      );
+    }
+    const rank = cx.inShape(0).length;
+    const physical = cx.inPerm(0).flatMap((a) => [pads[a]!, pads[a + rank]!]);
+    const paddings = cx.addConstant(`${node.inputs[1]}_paddings`, int32s(physical, [rank, 2]));
+    cx.emit('PAD', [cx.input(0), paddings], [cx.output(0)]);
+  },
+} satisfies TfliteLowering;
+
 export default {
   opType: 'Pad',
   inferShapes: (node, ctx) => {
@@ -61,4 +90,5 @@ export default {
     ];
   },
   quant: passThrough,
+  tflite,
 } satisfies OpDescriptor;

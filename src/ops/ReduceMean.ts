@@ -1,5 +1,14 @@
 import type { OpDescriptor } from './types.js';
 import { reduceOp } from './common/reduce.js';
 import { calibrated } from './common/quant.js';
+import { reduceLowering } from '../convert/lowering/reduce.js';
 
-export default { ...reduceOp('ReduceMean'), quant: calibrated } satisfies OpDescriptor;
+/** ReduceMean -> MEAN over the physical axes of the reduced ones. */
+const tflite = reduceLowering('MEAN');
+
+export default {
+  ...reduceOp('ReduceMean'),
+  quant: calibrated,
+  tflite,
+  nonNegative: 'if-input',
+} satisfies OpDescriptor;

@@ -4,6 +4,7 @@ import { Tensor } from '../ir/tensor.js';
 import { constInts, dimProduct, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { reshapeLowering } from '../convert/lowering/reshape.js';
 
 /**
  * The output shape of Reshape: 0 copies the input dim (unless allowzero, Reshape-14), -1 takes what is
@@ -24,6 +25,9 @@ export function reshapeDims(node: Node, input: Dim[] | undefined, target: number
   return out;
 }
 
+/** Reshape -> RESHAPE (TFLite int8 spec: input and output share parameters). */
+const tflite = reshapeLowering();
+
 export default {
   opType: 'Reshape',
   inferShapes: (node, ctx) => {
@@ -41,4 +45,7 @@ export default {
     return [new Tensor(x.dtype, dims as number[], x.data)];
   },
   quant: passThrough,
+  tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

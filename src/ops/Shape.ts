@@ -13,6 +13,7 @@ export function shapeSlice<T>(node: Node, dims: readonly T[]): T[] {
 
 export default {
   opType: 'Shape',
+  outputDType: 'int64',
   inferShapes: (node, ctx) => {
     const shape = shapeOf(ctx.inputTypes[0]);
     return [tensorType('int64', shape ? [shapeSlice<Dim>(node, shape).length] : [null])];

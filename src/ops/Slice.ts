@@ -5,6 +5,9 @@ import { pick, strides } from './common/compute.js';
 import { constInts, normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { UnsupportedOpError } from '../errors.js';
+import { clampSlice, stridedSlice, type AxisSlice } from '../convert/lowering/slice.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 interface Range1 {
   axis: number;
@@ -53,6 +56,33 @@ function sliceDims(shape: Dim[], ranges: Range1[]): Dim[] {
   return out;
 }
 
+/** Slice (constant starts/ends/axes/steps) -> STRIDED_SLICE in the input's layout. */
+const tflite = {
+  layout: 'agnostic',
+  int8: true,
+  lower(node, cx) {
+    const get = (i: number) => (node.inputs[i] ? cx.constant(i)?.toNumbers() : undefined);
+    const [starts, ends] = [get(1), get(2)];
+    if (!starts || !ends || (node.inputs[3] && !get(3)) || (node.inputs[4] && !get(4))) {
+      throw new UnsupportedOpError(
+        node.name,
+        'Slice',
+        ['Slice (constant starts, ends, axes, steps)'],
+        'in TFLite conversion',
+      );
+    }
+    const shape = cx.inShape(0);
+    const axes = get(3) ?? starts.map((_, i) => i);
+    const steps = get(4) ?? starts.map(() => 1);
+    const slices: AxisSlice[] = axes.map((a, i) => {
+      const axis = a < 0 ? a + shape.length : a;
+      const [begin, end] = clampSlice(shape[axis]!, starts[i]!, ends[i]!, steps[i]!);
+      return { axis, begin, end, step: steps[i]! };
+    });
+    stridedSlice(cx, slices, cx.output(0));
+  },
+} satisfies TfliteLowering;
+
 export default {
   opType: 'Slice',
   inferShapes: (node, ctx) => {
@@ -78,4 +108,6 @@ export default {
     return [pick(x, dims, index)];
   },
   quant: passThrough,
+  tflite,
+  nonNegative: 'if-input',
 } satisfies OpDescriptor;

@@ -1,10 +1,13 @@
-import { attrInt, attrInts } from '../ir/attrs.js';
+import { attrInt, attrInts, int } from '../ir/attrs.js';
 import type { Dim, Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { pick, strides } from './common/compute.js';
 import { constInts, normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { int32s, physicalAxisOf } from '../convert/lowering/constants.js';
+import { stridedSlice } from '../convert/lowering/slice.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 /**
  * Part sizes along the axis: attribute `split` (Split-1/2/11), input 1 (Split-13+), or equal parts (the
@@ -19,6 +22,28 @@ function splitSizes(node: Node, dim: Dim, splitIn: Tensor | undefined): number[]
   const part = attrInt(node, 'num_outputs') !== undefined ? Math.ceil(dim / n) : dim / n;
   return Array.from({ length: n }, (_, i) => Math.max(0, Math.min(part, dim - i * part)));
 }
+
+/** Split -> SPLIT into equal parts, else one STRIDED_SLICE per part (TFLite int8 spec: shared parameters). */
+const tflite = {
+  layout: 'agnostic',
+  int8: true,
+  lower(node, cx) {
+    const rank = cx.inShape(0).length;
+    const axisAttr = attrInt(node, 'axis', 0);
+    const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
+    const sizes = node.outputs.map((_, i) => cx.outShape(i)[axis]!);
+    if (sizes.every((s) => s === sizes[0])) {
+      const axisName = cx.addConstant(`split_axis_${axis}`, int32s([physicalAxisOf(axis, cx.inPerm(0))], []));
+      const outputs = node.outputs.map((_, i) => cx.output(i));
+      return cx.emit('SPLIT', [axisName, cx.input(0)], outputs, { num_splits: int(sizes.length) });
+    }
+    let begin = 0;
+    sizes.forEach((size, i) => {
+      stridedSlice(cx, [{ axis, begin, end: begin + size, step: 1 }], cx.output(i));
+      begin += size;
+    });
+  },
+} satisfies TfliteLowering;
 
 export default {
   opType: 'Split',
@@ -55,4 +80,6 @@ export default {
     });
   },
   quant: passThrough,
+  tflite,
+  nonNegative: 'if-input',
 } satisfies OpDescriptor;

@@ -4,6 +4,7 @@ import { axesOf } from './common/axes.js';
 import { normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { reshapeLowering } from '../convert/lowering/reshape.js';
 
 /** Squeeze drops the listed axes, or without axes every dim that is 1 (then every dim must be known). */
 function squeezeDims(node: Node, shape: Dim[], axesIn: Tensor | undefined): Dim[] | undefined {
@@ -14,6 +15,9 @@ function squeezeDims(node: Node, shape: Dim[], axesIn: Tensor | undefined): Dim[
   const drop = new Set(axes.map((a) => normAxis(a, shape.length)));
   return shape.filter((_, i) => !drop.has(i));
 }
+
+/** Squeeze -> RESHAPE (TFLite int8 spec: input and output share parameters). */
+const tflite = reshapeLowering();
 
 export default {
   opType: 'Squeeze',
@@ -28,4 +32,7 @@ export default {
     return [new Tensor(x.dtype, dims as number[], x.data)];
   },
   quant: passThrough,
+  tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

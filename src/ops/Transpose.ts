@@ -5,6 +5,7 @@ import { pick, strides } from './common/compute.js';
 import { shapeOf, withShape } from './common/shape.js';
 import type { OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { aliasLowering } from '../convert/lowering/reshape.js';
 
 /** `perm`, reversing the axes by default. */
 export function transposePerm(node: Node, rank: number): number[] {
@@ -30,6 +31,9 @@ export function transposeTensor(x: Tensor, perm: number[]): Tensor {
   return pick(x, dims, index);
 }
 
+/** Transpose: relabels the layout (src/convert/layout.ts); a TRANSPOSE appears only where a reader needs one. */
+const tflite = aliasLowering();
+
 export default {
   opType: 'Transpose',
   inferShapes: (node, ctx) => {
@@ -43,4 +47,7 @@ export default {
   },
   evaluate: (node, inputs) => [transposeTensor(inputs[0]!, transposePerm(node, inputs[0]!.dims.length))],
   quant: passThrough,
+  tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

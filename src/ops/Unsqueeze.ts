@@ -4,6 +4,7 @@ import { axesOf } from './common/axes.js';
 import { normAxis, shapeOf, withShape } from './common/shape.js';
 import { NotEvaluable, type OpDescriptor } from './types.js';
 import { passThrough } from './common/quant.js';
+import { reshapeLowering } from '../convert/lowering/reshape.js';
 
 /** Unsqueeze inserts 1s at `axes`, which count in the output's rank. */
 function unsqueezeDims(node: Node, shape: Dim[], axesIn: Tensor | undefined): Dim[] | undefined {
@@ -14,6 +15,9 @@ function unsqueezeDims(node: Node, shape: Dim[], axesIn: Tensor | undefined): Di
   const rest = [...shape];
   return Array.from({ length: rank }, (_, i) => (at.has(i) ? 1 : (rest.shift() ?? null)));
 }
+
+/** Unsqueeze -> RESHAPE (TFLite int8 spec: input and output share parameters). */
+const tflite = reshapeLowering();
 
 export default {
   opType: 'Unsqueeze',
@@ -28,4 +32,7 @@ export default {
     return [new Tensor(x.dtype, dims as number[], x.data)];
   },
   quant: passThrough,
+  tflite,
+  nonNegative: 'if-input',
+  resultView: true,
 } satisfies OpDescriptor;

@@ -1,7 +1,12 @@
-import type { OpDescriptor } from './types.js';
+import type { ConstantOf, OpDescriptor } from './types.js';
+import type { FusedActivation } from '../convert/lowering/activation.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
+import type { Node } from '../ir/graph.js';
 import Abs from './Abs.js';
 import Add from './Add.js';
 import And from './And.js';
+import ArgMax from './ArgMax.js';
+import ArgMin from './ArgMin.js';
 import AveragePool from './AveragePool.js';
 import BatchNormalization from './BatchNormalization.js';
 import Cast from './Cast.js';
@@ -25,12 +30,17 @@ import Gemm from './Gemm.js';
 import GlobalAveragePool from './GlobalAveragePool.js';
 import GlobalMaxPool from './GlobalMaxPool.js';
 import Greater from './Greater.js';
+import GreaterOrEqual from './GreaterOrEqual.js';
 import HardSigmoid from './HardSigmoid.js';
 import HardSwish from './HardSwish.js';
 import Identity from './Identity.js';
+import IsInf from './IsInf.js';
+import IsNaN from './IsNaN.js';
 import LeakyRelu from './LeakyRelu.js';
 import Less from './Less.js';
+import LessOrEqual from './LessOrEqual.js';
 import Log from './Log.js';
+import LogSoftmax from './LogSoftmax.js';
 import MatMul from './MatMul.js';
 import Max from './Max.js';
 import MaxPool from './MaxPool.js';
@@ -38,6 +48,7 @@ import Mean from './Mean.js';
 import Min from './Min.js';
 import Mul from './Mul.js';
 import Neg from './Neg.js';
+import NonZero from './NonZero.js';
 import Not from './Not.js';
 import Or from './Or.js';
 import PRelu from './PRelu.js';
@@ -54,6 +65,7 @@ import Reshape from './Reshape.js';
 import Resize from './Resize.js';
 import Shape from './Shape.js';
 import Sigmoid from './Sigmoid.js';
+import Size from './Size.js';
 import Slice from './Slice.js';
 import Softmax from './Softmax.js';
 import Split from './Split.js';
@@ -65,6 +77,7 @@ import Tanh from './Tanh.js';
 import Transpose from './Transpose.js';
 import Unsqueeze from './Unsqueeze.js';
 import Where from './Where.js';
+import Xor from './Xor.js';
 
 /**
  * The one table of operators. Adding an op is adding its file and one line here; a duplicate entry is a
@@ -74,6 +87,8 @@ const ALL: OpDescriptor[] = [
   Abs,
   Add,
   And,
+  ArgMax,
+  ArgMin,
   AveragePool,
   BatchNormalization,
   Cast,
@@ -97,12 +112,17 @@ const ALL: OpDescriptor[] = [
   GlobalAveragePool,
   GlobalMaxPool,
   Greater,
+  GreaterOrEqual,
   HardSigmoid,
   HardSwish,
   Identity,
+  IsInf,
+  IsNaN,
   LeakyRelu,
   Less,
+  LessOrEqual,
   Log,
+  LogSoftmax,
   MatMul,
   Max,
   MaxPool,
@@ -110,6 +130,7 @@ const ALL: OpDescriptor[] = [
   Min,
   Mul,
   Neg,
+  NonZero,
   Not,
   Or,
   PRelu,
@@ -126,6 +147,7 @@ const ALL: OpDescriptor[] = [
   Resize,
   Shape,
   Sigmoid,
+  Size,
   Slice,
   Softmax,
   Split,
@@ -137,6 +159,7 @@ const ALL: OpDescriptor[] = [
   Transpose,
   Unsqueeze,
   Where,
+  Xor,
 ];
 
 const table = new Map<string, OpDescriptor>();
@@ -154,4 +177,30 @@ export function getOp(opType: string, domain = ''): OpDescriptor | undefined {
 
 export function allOps(): OpDescriptor[] {
   return [...table.values()];
+}
+
+/** How a default-domain op lowers to TFLite (the `tflite` part of its descriptor); undefined: it does not. */
+export function tfliteLowering(opType: string): TfliteLowering | undefined {
+  return getOp(opType)?.tflite;
+}
+
+/** The ONNX ops the TFLite converter lowers, sorted. */
+export function loweredOps(): string[] {
+  return allOps()
+    .filter((op) => op.tflite && !op.domain)
+    .map((op) => op.opType)
+    .sort();
+}
+
+/**
+ * The TFLite activation `node` is when it can run fused into the op before it (its descriptor's
+ * `fusedActivation`), else undefined.
+ */
+export function fusableActivation(node: Node, constant: ConstantOf): FusedActivation | undefined {
+  return getOp(node.opType, node.domain)?.fusedActivation?.(node, constant);
+}
+
+/** Whether TFLite ops lowered from `opType` can carry a fused activation at all (a `fusable` rule). */
+export function takesFusedActivation(opType: string, domain = ''): boolean {
+  return domain === '' && getOp(opType)?.tflite?.fusable !== undefined;
 }

@@ -1,5 +1,8 @@
 import type { Dim, Graph, Node, ValueType } from '../ir/graph.js';
+import type { DType } from '../ir/dtype.js';
 import type { Tensor } from '../ir/tensor.js';
+import type { FusedActivation } from '../convert/lowering/activation.js';
+import type { TfliteLowering } from '../convert/lowering/types.js';
 
 /** What shape inference can see of a node's inputs. */
 export interface ShapeContext {
@@ -10,6 +13,9 @@ export interface ShapeContext {
   /** The default-domain opset the model imports (undefined when unknown, e.g. a TFLite graph). */
   opset?: number;
 }
+
+/** A constant value by name (an initializer, or undefined when the value is not constant). */
+export type ConstantOf = (name: string) => Tensor | undefined;
 
 /** Output types, one per node output (undefined when it cannot be known statically). */
 export type InferShapes = (node: Node, ctx: ShapeContext) => (ValueType | undefined)[];
@@ -33,12 +39,16 @@ export interface QuantRule {
   activations: (node: Node, g: Graph) => number[];
   weight?: (node: Node, g: Graph) => { index: number; axis: number } | undefined;
   bias?: number;
+  /**
+   * The output is a sum of activation x weight products (an int32 accumulator requantized by
+   * s_in * s_w / s_out): Conv, ConvTranspose, Gemm, MatMul. src/quant/tie-free.ts nudges their scales.
+   */
+  accumulates?: boolean;
   output: 'calibrated' | 'same-as-input' | 'mean' | { scale: number; zeroPoint: number };
 }
 
 /**
  * Everything the project knows about one operator, in one place (one file per op under src/ops/).
- * Later stages add their own optional parts (TFLite mapping, integer kernel).
  */
 export interface OpDescriptor {
   opType: string;
@@ -48,6 +58,33 @@ export interface OpDescriptor {
   evaluate?: Evaluate;
   /** How the op is quantized; none: it stays float. */
   quant?: QuantRule;
+  /** How it lowers to TFLite builtins; none: conversion refuses it (UnsupportedOpError naming the node). */
+  tflite?: TfliteLowering;
+  /**
+   * The op is an activation that TFLite can run fused into the op before it: which one this node is
+   * (undefined: this node cannot fuse). TFLite fuses only NONE, RELU, RELU_N1_TO_1 and RELU6, so this is
+   * the one answer the quantizer (src/quant/assign.ts), the optimizer's annotation and the converter use.
+   */
+  fusedActivation?: (node: Node, constant: ConstantOf) => FusedActivation | undefined;
+  /**
+   * Whether the output is non-negative by construction (src/quant/uint8.ts stores such activations
+   * uint8): 'always' whatever the input; 'if-input' when input 0 is (ops that move, select, pool or
+   * resample values); 'if-all-inputs' when every input is (or is a non-negative constant); a function
+   * for a node whose attributes or constant inputs decide it.
+   */
+  nonNegative?: 'always' | 'if-input' | 'if-all-inputs' | ((node: Node, constant: ConstantOf) => boolean);
+  /**
+   * f(s * x) = s * f(x) channel by channel for every s > 0 (input 0's channels, axis 1): cross-layer
+   * equalization (src/passes/equalize.ts) may scale a channel across it.
+   */
+  positivelyHomogeneous?: boolean;
+  /**
+   * The output is input 0 squashed or reshaped, so at a model's output its extremes are still the answer
+   * (calibration keeps them: src/quant/calibrate.ts's resultTensors).
+   */
+  resultView?: boolean;
+  /** The output element type when it does not follow the inputs' (comparisons: bool; Shape: int64). */
+  outputDType?: DType;
   [part: string]: unknown;
 }
 

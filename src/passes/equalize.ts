@@ -1,6 +1,7 @@
 import { attrInt } from '../ir/attrs.js';
 import { indexGraph, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { getOp } from '../ops/index.js';
 import type { Pass, PassStats } from './types.js';
 
 /**
@@ -329,8 +330,6 @@ function soleReader(index: GraphIndex, value: string): Node | undefined {
   return readers.length === 1 && !index.graphOutputs.has(value) ? readers[0] : undefined;
 }
 
-const POOLS = new Set(['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Identity']);
-
 /**
  * Why a node reading `value` does not commute with a positive per-channel scale, or undefined when it
  * does (f(x / s) = f(x) / s channel by channel, and its other inputs do not depend on `value`).
@@ -339,7 +338,7 @@ function nonHomogeneous(g: Graph, index: GraphIndex, node: Node, value: string):
   const op = node.domain === '' ? node.opType : `${node.domain}.${node.opType}`;
   if (node.inputs[0] !== value || node.outputs.filter(Boolean).length !== 1)
     return `${op} is not channel-wise`;
-  if (['Relu', 'LeakyRelu', 'PRelu'].includes(op) || POOLS.has(op)) return undefined;
+  if (getOp(node.opType, node.domain)?.positivelyHomogeneous) return undefined;
   if (op !== 'Clip') return `${op} is not positively homogeneous`;
   const [lo, hi] = clipBounds(g, index, node);
   if ((lo === 0 || lo === -Infinity) && hi === Infinity) return undefined;

@@ -115,7 +115,8 @@ function unsupportedBecause(
   const acts = rule.activations(node, g);
   if (!acts.every((i) => isFloat(node.inputs[i]!))) return 'input is not float32';
   const w = rule.weight?.(node, g);
-  if (['Conv', 'ConvTranspose', 'Gemm'].includes(node.opType) && !w) return 'weights are not constant';
+  // A bias is stored int32 at s_in * s_w: an op with a bias slot needs a constant weight.
+  if (rule.bias !== undefined && !w) return 'weights are not constant';
   if (w && g.initializers.get(node.inputs[w.index]!)?.dtype !== 'float32') return 'weights are not float32';
   if (
     rule.bias !== undefined &&

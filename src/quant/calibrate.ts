@@ -1,5 +1,6 @@
 import type { Graph, Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
+import { getOp } from '../ops/index.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { createOrtSession } from '../runtime/ort.js';
 import {
@@ -111,19 +112,11 @@ export function calibratedRanges(
   );
 }
 
-/** Ops through which a model's result passes unchanged in meaning (its extremes stay its extremes). */
-const RESULT_PATH_OPS = new Set([
-  'Softmax',
-  'LogSoftmax',
-  'Sigmoid',
-  'Tanh',
-  'Reshape',
-  'Flatten',
-  'Squeeze',
-  'Unsqueeze',
-  'Transpose',
-  'Identity',
-  // TFLite builtins, for TFLite inputs.
+/**
+ * TFLite builtins through which a model's result passes unchanged in meaning (its extremes stay its
+ * extremes), for TFLite inputs; ONNX ops say so on their descriptor (`resultView`).
+ */
+const RESULT_PATH_BUILTINS = new Set([
   'SOFTMAX',
   'LOG_SOFTMAX',
   'LOGISTIC',
@@ -147,7 +140,9 @@ export function resultTensors(g: Graph): Set<string> {
   const queue = [...result];
   while (queue.length) {
     const node = producer.get(queue.pop()!);
-    if (!node || (node.domain !== '' && node.domain !== 'tflite') || !RESULT_PATH_OPS.has(node.opType))
+    if (!node) continue;
+    const tflite = node.domain === 'tflite';
+    if (!(tflite ? RESULT_PATH_BUILTINS.has(node.opType) : getOp(node.opType, node.domain)?.resultView))
       continue;
     const input = node.inputs[0];
     if (input && !result.has(input)) {

@@ -1,20 +1,6 @@
 import { dtypeFromOnnx, type DType } from '../ir/dtype.js';
 import { constantNodeValue, topoSort, type Graph, type Node } from '../ir/graph.js';
-
-const BOOL_OUT = new Set([
-  'Equal',
-  'Less',
-  'Greater',
-  'LessOrEqual',
-  'GreaterOrEqual',
-  'Not',
-  'And',
-  'Or',
-  'Xor',
-  'IsNaN',
-  'IsInf',
-]);
-const INT64_OUT = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin']);
+import { getOp } from '../ops/index.js';
 
 /**
  * Element type of every value, from the file's type information where present and otherwise from a
@@ -36,8 +22,8 @@ export function elementTypes(g: Graph): Map<string, DType> {
 
 function outputType(node: Node, types: Map<string, DType>): DType | undefined {
   if (node.domain !== '') return undefined;
-  if (BOOL_OUT.has(node.opType)) return 'bool';
-  if (INT64_OUT.has(node.opType)) return 'int64';
+  const fixed = getOp(node.opType)?.outputDType;
+  if (fixed) return fixed;
   switch (node.opType) {
     case 'Constant':
       return constantNodeValue(node)?.dtype;

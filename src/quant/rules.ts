@@ -1,5 +1,5 @@
 import type { Graph, Node } from '../ir/graph.js';
-import { getOp } from '../ops/index.js';
+import { fusableActivation, getOp } from '../ops/index.js';
 import type { QuantRule } from '../ops/types.js';
 
 export type { QuantRule } from '../ops/types.js';
@@ -12,14 +12,10 @@ export function quantRule(opType: string): QuantRule | undefined {
   return getOp(opType)?.quant;
 }
 
-/** Activations that a preceding Conv/Gemm/MatMul/Add absorbs (fused in TFLite, removed by ORT's QDQ fusion). */
+/**
+ * An activation that a preceding Conv/Gemm/MatMul/Add absorbs (fused in TFLite, removed by ORT's QDQ
+ * fusion): the op's `fusedActivation` (src/ops/), the one answer the converter also uses.
+ */
 export function isFusableActivation(node: Node, g: Graph): boolean {
-  if (node.opType === 'Relu') return true;
-  if (node.opType !== 'Clip') return false;
-  const lo = node.inputs[1]
-    ? g.initializers.get(node.inputs[1])?.toFloat32()[0]
-    : node.attrs.min?.kind === 'float'
-      ? node.attrs.min.value
-      : undefined;
-  return lo === 0;
+  return fusableActivation(node, (name) => g.initializers.get(name)) !== undefined;
 }

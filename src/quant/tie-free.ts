@@ -158,8 +158,9 @@ export function tieFreeWeights(
   const readers = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   for (const node of plan.quantized) {
-    if (!['Conv', 'ConvTranspose', 'Gemm', 'MatMul'].includes(node.opType)) continue;
-    const w = quantRule(node.opType)?.weight?.(node, g);
+    const rule = quantRule(node.opType);
+    if (!rule?.accumulates) continue;
+    const w = rule.weight?.(node, g);
     const name = w && node.inputs[w.index]!;
     const qw = name ? weights.get(name) : undefined;
     const [pin, pout] = [acts.get(node.inputs[0]!), acts.get(node.outputs[0]!)];

@@ -1,5 +1,7 @@
-import { indexGraph, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
+import { indexGraph, type Graph, type GraphIndex } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { getOp } from '../ops/index.js';
+import { binary } from '../ops/common/quant.js';
 
 /**
  * Stores activations as uint8, in the form ONNX Runtime's x86/ARM QDQ selectors fuse into integer
@@ -63,8 +65,6 @@ export function activationsAsUint8(g: Graph): Graph {
   return out;
 }
 
-const BINARY = new Set(['Add', 'Sub', 'Mul']);
-
 /**
  * A constant operand of Add/Sub/Mul (a per-tensor int8 "weight", e.g. PP-OCRv4 det's learnable affine
  * Mul(scale, x) + bias) is stored uint8 too (value + 128, zero point 128: the same grid): ORT's
@@ -81,7 +81,9 @@ function constantOperandsAsUint8(g: Graph, index: GraphIndex): Iterable<string> 
     const scale = g.initializers.get(dq.inputs[1]!);
     if (!values || values.dtype !== 'int8' || !scale || scale.data.length !== 1) continue;
     const readers = index.consumers.get(dq.outputs[0]!) ?? [];
-    if (!readers.length || !readers.every((n) => BINARY.has(n.opType) && n.domain === '')) continue;
+    // Readers quantized by the binary rule (Add, Sub, Mul), whose constant operand is a per-tensor weight.
+    if (!readers.length || !readers.every((n) => n.domain === '' && getOp(n.opType)?.quant === binary))
+      continue;
     const zp = dq.inputs[2] ? g.initializers.get(dq.inputs[2]) : undefined;
     if (zp && (zp.dtype !== 'int8' || zp.data[0] !== 0)) continue;
     let name = converted.get(dq.inputs[0]!);
@@ -106,47 +108,22 @@ function constantOperandsAsUint8(g: Graph, index: GraphIndex): Iterable<string> 
   return [...converted.keys(), ...replaced];
 }
 
-/** Ops whose output is never negative, whatever their input. */
-const NON_NEGATIVE_OPS = new Set(['Relu', 'Sigmoid', 'Softmax', 'HardSigmoid', 'Abs']);
-/** Ops that only move, select, pool or resample values: non-negative in, non-negative out. */
-const PRESERVING_OPS = new Set([
-  'DequantizeLinear',
-  'QuantizeLinear',
-  'MaxPool',
-  'AveragePool',
-  'GlobalAveragePool',
-  'GlobalMaxPool',
-  'Reshape',
-  'Flatten',
-  'Transpose',
-  'Squeeze',
-  'Unsqueeze',
-  'Slice',
-  'Split',
-  'Resize',
-  'Identity',
-  'ReduceMean',
-  'ReduceMax',
-]);
-
 /** Values that are non-negative by construction (not by calibration), in graph order. */
 function nonNegativeValues(g: Graph, index: GraphIndex): Set<string> {
   const result = new Set<string>();
-  const clipMin = (n: Node): number | undefined => {
-    if (n.inputs[1]) {
-      const t = g.constant(n.inputs[1], index);
-      return t && t.data.length === 1 ? Number(t.data[0]) : undefined;
-    }
-    const a = n.attrs.min;
-    return a && a.kind === 'float' ? a.value : undefined;
-  };
+  const constant = (name: string) => g.constant(name, index);
   for (const n of g.nodes) {
     if (n.domain !== '') continue;
+    // QuantizeLinear/DequantizeLinear (the format itself, no op file) keep their input's sign.
+    const rule =
+      n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear'
+        ? 'if-input'
+        : getOp(n.opType)?.nonNegative;
     let ok = false;
-    if (NON_NEGATIVE_OPS.has(n.opType)) ok = true;
-    else if (n.opType === 'Clip') ok = (clipMin(n) ?? -1) >= 0;
-    else if (PRESERVING_OPS.has(n.opType)) ok = result.has(n.inputs[0]!);
-    else if (n.opType === 'Concat' || n.opType === 'Mul' || n.opType === 'Max')
+    if (rule === 'always') ok = true;
+    else if (typeof rule === 'function') ok = rule(n, constant);
+    else if (rule === 'if-input') ok = result.has(n.inputs[0]!);
+    else if (rule === 'if-all-inputs')
       ok = n.inputs.every((i) => result.has(i) || isNonNegativeConstant(g, i, index));
     if (ok) for (const o of n.outputs) if (o) result.add(o);
   }

@@ -45,6 +45,7 @@ export function broadcastOp(
   const from = opts.dtypeFrom ?? 0;
   return {
     opType,
+    ...(opts.resultType ? { outputDType: opts.resultType } : {}),
     inferShapes: (_node, ctx) => {
       const dtype = opts.resultType ?? dtypeOf(ctx.inputTypes[from]);
       return [dtype ? tensorType(dtype, broadcastTypes(ctx.inputTypes)) : undefined];

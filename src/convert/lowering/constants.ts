@@ -1,0 +1,60 @@
+import { Tensor } from '../../ir/tensor.js';
+import type { QParams } from '../../quant/params.js';
+import { reshapeTensor, transposeTensor } from '../layout-math.js';
+import {
+  annotationOf,
+  fromAnnotation,
+  quantizeValues,
+  realValues,
+  sameParams,
+  symmetricParams,
+} from '../quant-util.js';
+import type { LowerContext } from './types.js';
+
+/** An int32 vector constant (axes, paddings, shapes: TFLite reads them as int32). */
+export const int32s = (values: number[], dims: number[] = [values.length]): Tensor =>
+  Tensor.int32(dims, values);
+
+/** ONNX axis (negative counts from the end) to the physical axis of a value stored as `perm`. */
+export function physicalAxisOf(axis: number, perm: readonly number[]): number {
+  return perm.indexOf(axis < 0 ? axis + perm.length : axis);
+}
+
+/** Float32 values of a constant (dequantized when the QDQ graph quantized it). */
+export function floatConstant(t: Tensor): Tensor {
+  return annotationOf(t) || t.dtype !== 'float32' ? Tensor.float32(t.dims, realValues(t)) : t;
+}
+
+/**
+ * A constant as an int8 operand: as the QDQ graph stored it when per-tensor (and equal to `params` if
+ * given), else quantized with `params`, or symmetric per-tensor for one the QDQ graph left float.
+ */
+export function int8Constant(t: Tensor, params?: QParams): Tensor {
+  const q = annotationOf(t);
+  const usable =
+    q && t.dtype === 'int8' && (params ? sameParams(fromAnnotation(q), params) : q.scale.length === 1);
+  if (usable) return t;
+  const values = realValues(t);
+  return quantizeValues(values, t.dims, params ?? symmetricParams(values), 'int8');
+}
+
+/**
+ * Constant input i of an elementwise op in the op's output layout: rank raised by leading 1s (ONNX
+ * broadcasting) and permuted; int8 when the op runs int8, else float32. One element stays a scalar.
+ */
+export function elementwiseConstant(cx: LowerContext, i: number, params?: QParams): string {
+  const t = cx.constant(i)!;
+  let c = cx.int8 ? int8Constant(t, params) : floatConstant(t);
+  const rank = cx.outShape(0).length;
+  if (c.size === 1) c = reshapeTensor(c, []);
+  else {
+    if (c.dims.length < rank)
+      c = reshapeTensor(c, [...new Array<number>(rank - c.dims.length).fill(1), ...c.dims]);
+    c = transposeTensor(c, cx.outPerm(0));
+  }
+  return cx.addConstant(`${cx.node.inputs[i]}_${cx.int8 ? 'int8' : 'float'}`, c);
+}
+
+/** Input i as an elementwise operand: the activation, or the constant made ready for the op. */
+export const operand = (cx: LowerContext, i: number, params?: QParams): string =>
+  cx.input(i) || elementwiseConstant(cx, i, params);

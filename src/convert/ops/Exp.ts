@@ -1,4 +1,0 @@
-import { unary } from './common/elementwise.js';
-
-/** Exp -> EXP. */
-export default unary('Exp', 'EXP');

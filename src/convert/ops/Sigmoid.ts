@@ -1,4 +1,0 @@
-import { unary } from './common/elementwise.js';
-
-/** Sigmoid -> LOGISTIC (TFLite int8 spec: output 1/256, -128). */
-export default unary('Sigmoid', 'LOGISTIC');
