@@ -51,6 +51,9 @@ function layoutKind(node: Node): LayoutKind {
   return tfliteLowering(node.opType)?.layout ?? 'logical';
 }
 
+const spatialRanks = (node: Node): readonly number[] =>
+  (node.domain === '' && tfliteLowering(node.opType)?.spatialRanks) || [4];
+
 /** Non-constant inputs (indices), whose storage the layout decides. */
 const dataInputs = (node: Node, s: ConvState): number[] =>
   node.inputs.flatMap((v, i) => (v && !s.graph.initializers.has(v) ? [i] : []));
@@ -61,10 +64,10 @@ function place(node: Node, kind: LayoutKind, s: ConvState, t: Transposer, index:
   const setOutputs = (perm: (o: string) => number[]) => {
     for (const o of node.outputs) if (o) s.perm.set(o, perm(o));
   };
-  const out0 = node.outputs[0]!;
-  if (kind === 'spatial' && rankOf(s, out0) === 4) {
-    for (const i of data) want(i, i === 0 ? channelsLast(4) : identity(rankOf(s, node.inputs[i]!)));
-    return setOutputs((o) => (rankOf(s, o) === 4 ? channelsLast(4) : identity(rankOf(s, o))));
+  const rank = rankOf(s, node.outputs[0]!);
+  if (kind === 'spatial' && spatialRanks(node).includes(rank)) {
+    for (const i of data) want(i, i === 0 ? channelsLast(rank) : identity(rankOf(s, node.inputs[i]!)));
+    return setOutputs((o) => (rankOf(s, o) === rank ? channelsLast(rank) : identity(rankOf(s, o))));
   }
   if (kind === 'alias') return setOutputs(() => aliasPerm(node, permOf(s, node.inputs[0]!)));
   if (kind === 'reshape') {
