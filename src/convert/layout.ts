@@ -30,7 +30,9 @@ export function assignLayout(input: ConvState, opts: Pick<ConvertOptions, 'layou
   const index = indexGraph(g);
   const t = new Transposer(s);
   if (opts.layout === 'nhwc') {
-    for (const v of g.runtimeInputs()) if (rankOf(s, v.name) === 4) s.perm.set(v.name, channelsLast(4));
+    for (const v of g.runtimeInputs())
+      if (rankOf(s, v.name) === 4 && !alreadyChannelsLast(v.name, s, index))
+        s.perm.set(v.name, channelsLast(4));
   }
   const nodes: Node[] = [];
   for (const node of g.nodes) {
@@ -41,6 +43,27 @@ export function assignLayout(input: ConvState, opts: Pick<ConvertOptions, 'layou
   restoreOutputs(s, t, opts);
   g.nodes.push(...t.drain());
   return s;
+}
+
+/**
+ * Whether a 4-D input is NHWC in the ONNX graph itself (TensorFlow-origin models: tf2onnx reads it through
+ * Transpose(0, 3, 1, 2), maybe after elementwise preprocessing). Such an input is what --tflite_layout nhwc
+ * promises as it is; storing it "channels-last" again would make the .tflite take [N, W, C, H].
+ */
+function alreadyChannelsLast(v: string, s: ConvState, index: GraphIndex, depth = 0): boolean {
+  const readers = index.consumers.get(v) ?? [];
+  if (readers.length === 0 || depth > 8) return false;
+  return readers.every((n) => {
+    if (n.domain === '' && n.opType === 'Transpose') return samePerm(attrInts(n, 'perm') ?? [], [0, 3, 1, 2]);
+    const y = n.outputs[0]!;
+    return (
+      layoutKind(n) === 'agnostic' &&
+      n.outputs.length === 1 &&
+      rankOf(s, y) === 4 &&
+      dataInputs(n, s).length === 1 &&
+      alreadyChannelsLast(y, s, index, depth + 1)
+    );
+  });
 }
 
 const rankOf = (s: ConvState, v: string): number => s.types.get(v)?.shape.length ?? 0;

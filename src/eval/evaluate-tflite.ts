@@ -21,7 +21,7 @@ export async function tfliteCandidate(
   target: TfliteTarget = { kind: 'litert' },
 ): Promise<Candidate> {
   const runner = target.kind === 'litert' ? await litertRunner(tflite) : deviceRunner(tflite, target);
-  return { ...runner, nhwc: layout === 'nhwc' };
+  return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(tflite) };
 }
 
 async function litertRunner(bytes: Uint8Array): Promise<Candidate> {
@@ -74,3 +74,14 @@ export async function tfliteReference(m: Model): Promise<Reference> {
 
 const asFloat32 = (d: TfliteData): Float32Array =>
   d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+
+/** The file's input and output shapes by tensor name (which 4-D values it stores NHWC). */
+function ioShapes(bytes: Uint8Array): Record<string, readonly number[]> {
+  const g = importTflite(bytes, 'quantized.tflite').graph;
+  const shapes: Record<string, readonly number[]> = {};
+  for (const v of [...g.inputs, ...g.outputs]) {
+    const shape = v.type?.kind === 'tensor' ? v.type.shape : undefined;
+    if (shape?.every((d) => typeof d === 'number')) shapes[v.name] = shape as number[];
+  }
+  return shapes;
+}
