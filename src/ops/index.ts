@@ -27,6 +27,7 @@ import Flatten from './Flatten.js';
 import Floor from './Floor.js';
 import Gather from './Gather.js';
 import Gemm from './Gemm.js';
+import GRU from './GRU.js';
 import GlobalAveragePool from './GlobalAveragePool.js';
 import GlobalMaxPool from './GlobalMaxPool.js';
 import Greater from './Greater.js';
@@ -41,6 +42,7 @@ import Less from './Less.js';
 import LessOrEqual from './LessOrEqual.js';
 import Log from './Log.js';
 import LogSoftmax from './LogSoftmax.js';
+import LSTM from './LSTM.js';
 import MatMul from './MatMul.js';
 import Max from './Max.js';
 import MaxPool from './MaxPool.js';
@@ -109,6 +111,7 @@ const ALL: OpDescriptor[] = [
   Floor,
   Gather,
   Gemm,
+  GRU,
   GlobalAveragePool,
   GlobalMaxPool,
   Greater,
@@ -123,6 +126,7 @@ const ALL: OpDescriptor[] = [
   LessOrEqual,
   Log,
   LogSoftmax,
+  LSTM,
   MatMul,
   Max,
   MaxPool,
