@@ -1,5 +1,8 @@
 import { int, ints, str } from '../../src/ir/attrs.js';
-import type { GraphBuilder } from '../helpers/graphs.js';
+import { describe, expect, it } from 'vitest';
+import { convertModel } from '../../src/convert/index.js';
+import { UnsupportedOpError } from '../../src/errors.js';
+import { GraphBuilder } from '../helpers/graphs.js';
 import { describeOpCases, type OpCase } from './op-cases.js';
 
 /** Sequence ops: 1-D convolutions ([N, C, L], audio front-ends), lowered as 2-D with H = 1. */
@@ -102,6 +105,62 @@ const CASES: OpCase[] = [
     },
     ops: ['FULLY_CONNECTED', 'SPLIT', 'LOGISTIC', 'TANH', 'SUB'],
   },
+  {
+    name: "Einsum attention: 'bhid,bhjd->bhij', Softmax, 'bhij,bhjd->bhid'",
+    build: (b) => {
+      const [q, k, v] = ['q', 'k', 'v'].map((n) => b.input(n, [1, 2, 5, 4]));
+      const s = b.node('Einsum', [q!, k!], { equation: str('bhid,bhjd->bhij') });
+      const p = b.node('Softmax', [s], { axis: int(-1) });
+      b.output(b.node('Einsum', [p, v!], { equation: str('bhij,bhjd->bhid') }));
+    },
+    ops: ['BATCH_MATMUL', 'TRANSPOSE', 'SOFTMAX'],
+  },
+  {
+    name: "Einsum with a constant: 'bid,jd->bij', and 'bid,bjd->bji' (output transposed)",
+    build: (b) => {
+      const x = b.input('x', [2, 5, 4]);
+      b.output(b.node('Einsum', [x, b.weight('proj', [3, 4])], { equation: str('bid,jd->bij') }));
+      b.output(b.node('Einsum', [x, b.input('y', [2, 6, 4])], { equation: str('bid,bjd->bji') }));
+    },
+    ops: ['BATCH_MATMUL', 'TRANSPOSE'],
+  },
 ];
 
 describeOpCases(CASES);
+
+describe('forms TFLite conversion refuses, naming the node and the reason', () => {
+  const refusal = (build: (b: GraphBuilder) => void) => {
+    const b = new GraphBuilder(7);
+    build(b);
+    try {
+      convertModel(b.model(14));
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('converted');
+  };
+  it.each(['bij->bji', 'bij,bjk,bkl->bil', 'bij,bkj->bi', 'bij,bik->bijk'])('Einsum %s', (equation) => {
+    const err = refusal((b) => {
+      const terms = equation.split('->')[0]!.split(',');
+      const ins = terms.map((t, i) =>
+        b.input(
+          `x${i}`,
+          [...t].map(() => 3),
+        ),
+      );
+      b.output(b.node('Einsum', ins, { equation: str(equation) }));
+    });
+    expect(err).toBeInstanceOf(UnsupportedOpError);
+    expect(err.message).toContain(`operator Einsum is not supported`);
+    expect(err.message).toContain(`equation '${equation}'`);
+  });
+  it('LSTM bidirectional', () => {
+    const err = refusal((b) => {
+      const x = b.input('x', [3, 1, 2]);
+      const [w, r] = [b.weight('w', [2, 8, 2]), b.weight('r', [2, 8, 2])];
+      b.output(b.node('LSTM', [x, w, r], { hidden_size: int(2), direction: str('bidirectional') }));
+    });
+    expect(err).toBeInstanceOf(UnsupportedOpError);
+    expect(err.message).toMatch(/node 'lstm_0': operator LSTM is not supported .*direction 'bidirectional'/);
+  });
+});

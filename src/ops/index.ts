@@ -20,6 +20,7 @@ import ConvTranspose from './ConvTranspose.js';
 import Div from './Div.js';
 import Dropout from './Dropout.js';
 import Equal from './Equal.js';
+import Einsum from './Einsum.js';
 import Erf from './Erf.js';
 import Exp from './Exp.js';
 import Expand from './Expand.js';
@@ -104,6 +105,7 @@ const ALL: OpDescriptor[] = [
   Div,
   Dropout,
   Equal,
+  Einsum,
   Erf,
   Exp,
   Expand,
