@@ -57,5 +57,7 @@ export function buildTfOrigin(size = 16, seed = 1): Model {
   const logits = b.node('MatMul', 'dense', [flat, w('dense_w', [16 * q * q, 10], 0.1)]);
   b.node('Add', 'dense_bias', [logits, w('dense_b', [10], 0.1)], {}, 'logits');
   b.output('logits', 'float32', ['unk__7', 10]);
+  // A feature map out in NHWC, as TF segmentation/feature models have (at size 8: H = W = C).
+  b.output('residual', 'float32', ['unk__7', size, size, 8]);
   return b.model('A TensorFlow-origin (tf2onnx-style) CNN: NHWC input, Transpose pairs around each Conv.');
 }

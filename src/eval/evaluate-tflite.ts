@@ -9,18 +9,20 @@ import type { Candidate, Outputs, Reference } from './evaluate.js';
 
 /**
  * A written .tflite as an evaluation candidate: in LiteRT, or in the project's integer executor (the pow2
- * "device"). `nhwc` (--tflite_layout nhwc): the file takes 4-D inputs as NHWC, and its 4-D outputs are
- * compared with float's NCHW ones after transposing back (compareOutputs does both).
+ * "device"). `layout`: the inputs and outputs the file stores NHWC, as the converter reports them; or
+ * the --tflite_layout it was written with (nhwc: 4-D inputs taken as NHWC and 4-D outputs transposed
+ * back where the file's shapes say so; compareOutputs does both).
  */
 export type TfliteTarget =
   { kind: 'litert' } | { kind: 'device'; rounding: Rounding; biasMode: 'B8' | 'B16' };
 
 export async function tfliteCandidate(
   tflite: Uint8Array,
-  layout: 'nchw' | 'nhwc',
+  layout: 'nchw' | 'nhwc' | ReadonlySet<string>,
   target: TfliteTarget = { kind: 'litert' },
 ): Promise<Candidate> {
   const runner = target.kind === 'litert' ? await litertRunner(tflite) : deviceRunner(tflite, target);
+  if (typeof layout !== 'string') return { ...runner, nhwc: layout.size > 0, stored: layout };
   return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(tflite) };
 }
 

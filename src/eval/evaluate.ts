@@ -64,6 +64,8 @@ export interface Candidate {
   nhwc?: boolean;
   /** The file's input and output shapes by name. */
   shapes?: Record<string, readonly number[]>;
+  /** Exactly the inputs and outputs stored NHWC, when the converter said so (overrides `shapes`). */
+  stored?: ReadonlySet<string>;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
 }
@@ -131,13 +133,13 @@ export async function compareOutputs(
     const ref = await reference.run(feeds);
     let nhwcFeeds: Feeds | undefined;
     for (const [key, c] of Object.entries(candidates)) {
-      if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c.shapes);
+      if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c);
       const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
       for (const [name, r] of Object.entries(ref)) {
         const o = out[name];
         if (!o || r.dtype !== 'float32') continue;
         const data =
-          c.nhwc && storedNhwc(r.dims, o.dims)
+          c.nhwc && (c.stored ? c.stored.has(name) && r.dims.length === 4 : storedNhwc(r.dims, o.dims))
             ? (transpose(Tensor.float32(o.dims, o.data), [0, 3, 1, 2]).data as Float32Array)
             : o.data;
         const classes = classAxis(r.dims);
@@ -183,9 +185,10 @@ function storedNhwc(onnx: readonly number[], stored: readonly number[] | undefin
  * 4-D inputs from NCHW to NHWC (what a .tflite written with --tflite_layout nhwc takes): those the file
  * stores NHWC when its input shapes are known, else every 4-D input.
  */
-function toNhwc(feeds: Feeds, shapes?: Record<string, readonly number[]>): Feeds {
+function toNhwc(feeds: Feeds, c: Candidate): Feeds {
   const moved = (k: string, x: Tensor) =>
-    x.dims.length === 4 && (shapes?.[k] ? storedNhwc(x.dims, shapes[k]) : true);
+    x.dims.length === 4 &&
+    (c.stored ? c.stored.has(k) : c.shapes?.[k] ? storedNhwc(x.dims, c.shapes[k]) : true);
   return Object.fromEntries(Object.entries(feeds).map(([k, x]) => [k, moved(k, x) ? transpose(x, NHWC) : x]));
 }
 

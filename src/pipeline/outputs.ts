@@ -18,6 +18,8 @@ export interface Produced {
   tflite?: Uint8Array;
   /** The ONNX -> TFLite converter's report, when it ran. */
   conversion?: ConversionReport;
+  /** Inputs and outputs the .tflite stores NHWC (from the converter), for evaluation to transpose. */
+  nhwc?: string[];
   warnings: string[];
 }
 
@@ -80,6 +82,7 @@ function tfliteBytes(
       inputShapes: o.input_shape,
     });
     produced.conversion = conversionReport(m, converted.report);
+    produced.nhwc = converted.report.nhwc;
     return exportTflite(converted.model, { shareEqualConstants: true, shareEqualVectors: true });
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
