@@ -87,7 +87,7 @@ function place(node: Node, kind: LayoutKind, s: ConvState, t: Transposer, index:
   const setOutputs = (perm: (o: string) => number[]) => {
     for (const o of node.outputs) if (o) s.perm.set(o, perm(o));
   };
-  const rank = rankOf(s, node.outputs[0]!);
+  const rank = kind === 'spatial' ? rankOf(s, node.outputs[0]!) : 0;
   if (kind === 'spatial' && spatialRanks(node).includes(rank)) {
     for (const i of data) want(i, i === 0 ? channelsLast(rank) : identity(rankOf(s, node.inputs[i]!)));
     return setOutputs((o) => (rankOf(s, o) === rank ? channelsLast(rank) : identity(rankOf(s, o))));
