@@ -11,6 +11,7 @@ import { loweredOps } from '../ops/index.js';
 import { inferQdqTypes, requireStaticShapes, staticTypes } from './shapes.js';
 import { enforceInt8Spec } from './spec.js';
 import type { ConvertOptions } from './types.js';
+import { isIdentity } from './layout-math.js';
 
 export type { ConvertOptions } from './types.js';
 export { loweredOps as supportedOps } from '../ops/index.js';
@@ -20,6 +21,11 @@ export interface ConvertReport {
   stats: Record<string, number>;
   /** ONNX nodes the QDQ graph quantizes around that run float in TFLite (no int8 kernel). */
   floatOps: string[];
+  /**
+   * Graph inputs and outputs the file stores transposed from the ONNX order (--tflite_layout nhwc: 4-D
+   * NCHW values as NHWC). An input the ONNX graph itself has NHWC is not among them.
+   */
+  nhwc: string[];
 }
 
 /**
@@ -43,7 +49,9 @@ export function convertModel(
   const spec = enforceInt8Spec(lowered.graph);
   const clean = cleanup(spec.graph);
   const stats = { ...placed.stats, 'spec-requantize': spec.requantized, 'no-ops-removed': clean.removed };
-  return { model: tfliteModel(clean.graph, model), report: { stats, floatOps: lowered.floatOps } };
+  const io = [...placed.graph.runtimeInputs(), ...placed.graph.outputs].map((v) => v.name);
+  const nhwc = io.filter((v) => !isIdentity(placed.perm.get(v) ?? []));
+  return { model: tfliteModel(clean.graph, model), report: { stats, floatOps: lowered.floatOps, nhwc } };
 }
 
 /** The converter's entry point: the TFLite-domain model only. */

@@ -30,7 +30,9 @@ export function assignLayout(input: ConvState, opts: Pick<ConvertOptions, 'layou
   const index = indexGraph(g);
   const t = new Transposer(s);
   if (opts.layout === 'nhwc') {
-    for (const v of g.runtimeInputs()) if (rankOf(s, v.name) === 4) s.perm.set(v.name, channelsLast(4));
+    for (const v of g.runtimeInputs())
+      if (rankOf(s, v.name) === 4 && !alreadyChannelsLast(v.name, s, index))
+        s.perm.set(v.name, channelsLast(4));
   }
   const nodes: Node[] = [];
   for (const node of g.nodes) {
@@ -43,6 +45,27 @@ export function assignLayout(input: ConvState, opts: Pick<ConvertOptions, 'layou
   return s;
 }
 
+/**
+ * Whether a 4-D input is NHWC in the ONNX graph itself (TensorFlow-origin models: tf2onnx reads it through
+ * Transpose(0, 3, 1, 2), maybe after elementwise preprocessing). Such an input is what --tflite_layout nhwc
+ * promises as it is; storing it "channels-last" again would make the .tflite take [N, W, C, H].
+ */
+function alreadyChannelsLast(v: string, s: ConvState, index: GraphIndex, depth = 0): boolean {
+  const readers = index.consumers.get(v) ?? [];
+  if (readers.length === 0 || depth > 8) return false;
+  return readers.every((n) => {
+    if (n.domain === '' && n.opType === 'Transpose') return samePerm(attrInts(n, 'perm') ?? [], [0, 3, 1, 2]);
+    const y = n.outputs[0]!;
+    return (
+      layoutKind(n) === 'agnostic' &&
+      n.outputs.length === 1 &&
+      rankOf(s, y) === 4 &&
+      dataInputs(n, s).length === 1 &&
+      alreadyChannelsLast(y, s, index, depth + 1)
+    );
+  });
+}
+
 const rankOf = (s: ConvState, v: string): number => s.types.get(v)?.shape.length ?? 0;
 const permOf = (s: ConvState, v: string): number[] => s.perm.get(v) ?? identity(rankOf(s, v));
 
@@ -50,6 +73,9 @@ function layoutKind(node: Node): LayoutKind {
   if (node.domain === 'tflite') return 'agnostic';
   return tfliteLowering(node.opType)?.layout ?? 'logical';
 }
+
+const spatialRanks = (node: Node): readonly number[] =>
+  (node.domain === '' && tfliteLowering(node.opType)?.spatialRanks) || [4];
 
 /** Non-constant inputs (indices), whose storage the layout decides. */
 const dataInputs = (node: Node, s: ConvState): number[] =>
@@ -61,10 +87,10 @@ function place(node: Node, kind: LayoutKind, s: ConvState, t: Transposer, index:
   const setOutputs = (perm: (o: string) => number[]) => {
     for (const o of node.outputs) if (o) s.perm.set(o, perm(o));
   };
-  const out0 = node.outputs[0]!;
-  if (kind === 'spatial' && rankOf(s, out0) === 4) {
-    for (const i of data) want(i, i === 0 ? channelsLast(4) : identity(rankOf(s, node.inputs[i]!)));
-    return setOutputs((o) => (rankOf(s, o) === 4 ? channelsLast(4) : identity(rankOf(s, o))));
+  const rank = kind === 'spatial' ? rankOf(s, node.outputs[0]!) : 0;
+  if (kind === 'spatial' && spatialRanks(node).includes(rank)) {
+    for (const i of data) want(i, i === 0 ? channelsLast(rank) : identity(rankOf(s, node.inputs[i]!)));
+    return setOutputs((o) => (rankOf(s, o) === rank ? channelsLast(rank) : identity(rankOf(s, o))));
   }
   if (kind === 'alias') return setOutputs(() => aliasPerm(node, permOf(s, node.inputs[0]!)));
   if (kind === 'reshape') {

@@ -10,21 +10,23 @@ import type { Candidate, Outputs, Reference } from './evaluate.js';
 
 /**
  * A written .tflite as an evaluation candidate: in LiteRT, or in the project's integer executor (the pow2
- * "device"). `nhwc` (--tflite_layout nhwc): the file takes 4-D inputs as NHWC, and its 4-D outputs are
- * compared with float's NCHW ones after transposing back (compareOutputs does both).
+ * "device"). `layout`: the inputs and outputs the file stores NHWC, as the converter reports them; or
+ * the --tflite_layout it was written with (nhwc: 4-D inputs taken as NHWC and 4-D outputs transposed
+ * back where the file's shapes say so; compareOutputs does both).
  */
 export type TfliteTarget =
   { kind: 'litert' } | { kind: 'device'; rounding: Rounding; biasMode: 'B8' | 'B16' };
 
 export async function tfliteCandidate(
   tflite: Uint8Array,
-  layout: 'nchw' | 'nhwc',
+  layout: 'nchw' | 'nhwc' | ReadonlySet<string>,
   target: TfliteTarget = { kind: 'litert' },
   file = 'quantized.tflite',
 ): Promise<Candidate> {
   const runner =
     target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(tflite, target, file);
-  return { ...runner, nhwc: layout === 'nhwc' };
+  if (typeof layout !== 'string') return { ...runner, nhwc: layout.size > 0, stored: layout };
+  return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(tflite) };
 }
 
 async function litertRunner(bytes: Uint8Array, file: string): Promise<Candidate> {
@@ -90,3 +92,14 @@ export async function tfliteReference(m: Model): Promise<Reference> {
 
 const asFloat32 = (d: TfliteData): Float32Array =>
   d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+
+/** The file's input and output shapes by tensor name (which 4-D values it stores NHWC). */
+function ioShapes(bytes: Uint8Array): Record<string, readonly number[]> {
+  const g = importTflite(bytes, 'quantized.tflite').graph;
+  const shapes: Record<string, readonly number[]> = {};
+  for (const v of [...g.inputs, ...g.outputs]) {
+    const shape = v.type?.kind === 'tensor' ? v.type.shape : undefined;
+    if (shape?.every((d) => typeof d === 'number')) shapes[v.name] = shape as number[];
+  }
+  return shapes;
+}

@@ -58,8 +58,16 @@ export interface Reference {
 
 /** One way of running a written file (ONNX Runtime, LiteRT, the integer executor). */
 export interface Candidate {
-  /** Takes 4-D inputs as NHWC (transposed from the NCHW samples); 4-D outputs are transposed back. */
+  /**
+   * Takes 4-D inputs as NHWC (transposed from the NCHW samples); 4-D outputs are transposed back. Which
+   * ones is read from `shapes` when given: a value whose shape is the model's own (an input the ONNX
+   * graph already has NHWC, as TensorFlow-origin models do) is passed as it is.
+   */
   nhwc?: boolean;
+  /** The file's input and output shapes by name. */
+  shapes?: Record<string, readonly number[]>;
+  /** Exactly the inputs and outputs stored NHWC, when the converter said so (overrides `shapes`). */
+  stored?: ReadonlySet<string>;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
 }
@@ -127,13 +135,13 @@ export async function compareOutputs(
     const ref = await reference.run(feeds);
     let nhwcFeeds: Feeds | undefined;
     for (const [key, c] of Object.entries(candidates)) {
-      if (c.nhwc) nhwcFeeds ??= toNhwc(feeds);
+      if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c);
       const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
       for (const [name, r] of Object.entries(ref)) {
         const o = out[name];
         if (!o || r.dtype !== 'float32') continue;
         const data =
-          c.nhwc && o.dims.length === 4 && r.dims.length === 4 && o.dims[3] === r.dims[1]
+          c.nhwc && (c.stored ? c.stored.has(name) && r.dims.length === 4 : storedNhwc(r.dims, o.dims))
             ? (transpose(Tensor.float32(o.dims, o.data), [0, 3, 1, 2]).data as Float32Array)
             : o.data;
         const classes = classAxis(r.dims);
@@ -167,11 +175,24 @@ export async function compareOutputs(
   return { metrics, accuracy, referenceRms };
 }
 
-/** 4-D inputs from NCHW to NHWC (what a .tflite written with --tflite_layout nhwc takes). */
-function toNhwc(feeds: Feeds): Feeds {
-  return Object.fromEntries(
-    Object.entries(feeds).map(([k, x]) => [k, x.dims.length === 4 ? transpose(x, [0, 2, 3, 1]) : x]),
-  );
+const NHWC = [0, 2, 3, 1];
+
+/** Whether a 4-D value of ONNX shape `onnx` is stored with shape `stored` as NHWC (not as it is). */
+function storedNhwc(onnx: readonly number[], stored: readonly number[] | undefined): boolean {
+  if (onnx.length !== 4 || stored?.length !== 4) return false;
+  const same = stored.every((d, i) => d === onnx[i]);
+  return !same && stored.every((d, i) => d === onnx[NHWC[i]!]);
+}
+
+/**
+ * 4-D inputs from NCHW to NHWC (what a .tflite written with --tflite_layout nhwc takes): those the file
+ * stores NHWC when its input shapes are known, else every 4-D input.
+ */
+function toNhwc(feeds: Feeds, c: Candidate): Feeds {
+  const moved = (k: string, x: Tensor) =>
+    x.dims.length === 4 &&
+    (c.stored ? c.stored.has(k) : c.shapes?.[k] ? storedNhwc(x.dims, c.shapes[k]) : true);
+  return Object.fromEntries(Object.entries(feeds).map(([k, x]) => [k, moved(k, x) ? transpose(x, NHWC) : x]));
 }
 
 export function transpose(t: Tensor, perm: number[]): Tensor {

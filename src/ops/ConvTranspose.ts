@@ -10,9 +10,10 @@ import { emitStridedSlice } from '../convert/lowering/slice.js';
 import { PADDING } from '../convert/lowering/window.js';
 import { biasTensor, weightTensor } from '../convert/lowering/weights.js';
 import type { LowerContext, TfliteLowering } from '../convert/lowering/types.js';
+import { lowerAs2d } from '../convert/lowering/conv1d.js';
 
 const SUPPORTED = [
-  'ConvTranspose (2-D, constant weights, group 1, dilations 1, pads or auto_pad rather than output_shape)',
+  'ConvTranspose (1-D or 2-D, constant weights, group 1, dilations 1, pads or auto_pad rather than output_shape)',
 ];
 
 /**
@@ -29,74 +30,77 @@ const SUPPORTED = [
  */
 const tflite = {
   layout: 'spatial',
+  spatialRanks: [3, 4],
   int8: true,
   fusable: () => true,
-  lower(node, cx) {
-    const w = cx.constant(1);
-    const x = cx.inShape(0);
-    const y = cx.outShape(0);
-    if (!w || x.length !== 4 || w.dims.length !== 4) refuse(node, 'needs 2-D input and constant weights');
-    const [c, m, kh, kw] = w!.dims as [number, number, number, number];
-    const group = attrInt(node, 'group', 1);
-    if (group !== 1) refuse(node, `group = ${group}: TFLite's TRANSPOSE_CONV has no groups`);
-    const dilations = attrInts(node, 'dilations', [1, 1]);
-    if (dilations.some((d) => d !== 1))
-      refuse(node, `dilations = [${dilations.join(', ')}]: TFLite's TRANSPOSE_CONV has no dilation`);
-    if (c !== x[1] || y[1] !== m)
-      refuse(node, `weights [${w!.dims.join(', ')}] do not fit input [${x.join(', ')}]`);
-    const strides = attrInts(node, 'strides', [1, 1]);
-    const kernel = [kh, kw];
-    const inHW = x.slice(2);
-    const outHW = y.slice(2);
-    const full = inHW.map((n, i) => strides[i]! * (n - 1) + kernel[i]!);
-    const begin = padBegin(node, inHW, outHW, full);
-
-    const same = inHW.every(
-      (n, i) =>
-        Math.ceil(outHW[i]! / strides[i]!) === n && begin[i] === Math.floor((full[i]! - outHW[i]!) / 2),
-    );
-    // VALID with an extent short of the full result is not computed right by every kernel (TFLite's
-    // optimized col2im derives the input size from it): such pads take the slice instead.
-    const valid = begin.every((b, i) => b === 0 && outHW[i]! >= full[i]!);
-    // The extent TRANSPOSE_CONV writes: what the output needs of the full result, at least all of it.
-    const extent = same || valid ? outHW : full.map((f, i) => Math.max(f, outHW[i]! + begin[i]!));
-    // Fewer than stride rows past the full extent, as ONNX's output_padding (< stride) allows.
-    if (extent.some((e, i) => e - full[i]! >= strides[i]!))
-      refuse(node, 'output extends a stride or more past the input');
-
-    const [n] = x as [number];
-    const weights = weightTensor(cx, w!, [1, 2, 3, 0], 1);
-    const bias = biasTensor(cx, cx.constant(2), m, weights);
-    const base = node.inputs[1]!;
-    const sliced = !same && !valid;
-    const params = cx.outParams(0);
-    const out = sliced
-      ? cx.addValue(
-          `${node.outputs[0]}_full`,
-          params ? 'int8' : 'float32',
-          [n, extent[0]!, extent[1]!, m],
-          params,
-        )
-      : cx.output(0);
-    cx.emit(
-      'TRANSPOSE_CONV',
-      [
-        cx.addConstant(`${node.outputs[0]}_output_shape`, int32s([n, extent[0]!, extent[1]!, m])),
-        cx.addConstant(`${base}_ohwi`, weights),
-        cx.input(0),
-        cx.addConstant(`${node.inputs[2] || base}_bias`, bias),
-      ],
-      [out],
-      {
-        padding: int(same && !valid ? PADDING.SAME : PADDING.VALID),
-        stride_w: int(strides[1]!),
-        stride_h: int(strides[0]!),
-        fused_activation_function: int(fusedActivationOf(node)),
-      },
-    );
-    if (sliced) sliceOut(cx, out, begin, outHW);
-  },
+  lower: (node, cx) => (cx.inShape(0).length === 3 ? lowerAs2d(node, cx, lower2d) : lower2d(node, cx)),
 } satisfies TfliteLowering;
+
+function lower2d(node: Node, cx: LowerContext): void {
+  const w = cx.constant(1);
+  const x = cx.inShape(0);
+  const y = cx.outShape(0);
+  if (!w || x.length !== 4 || w.dims.length !== 4)
+    refuse(node, 'needs 1-D or 2-D input and constant weights');
+  const [c, m, kh, kw] = w!.dims as [number, number, number, number];
+  const group = attrInt(node, 'group', 1);
+  if (group !== 1) refuse(node, `group = ${group}: TFLite's TRANSPOSE_CONV has no groups`);
+  const dilations = attrInts(node, 'dilations', [1, 1]);
+  if (dilations.some((d) => d !== 1))
+    refuse(node, `dilations = [${dilations.join(', ')}]: TFLite's TRANSPOSE_CONV has no dilation`);
+  if (c !== x[1] || y[1] !== m)
+    refuse(node, `weights [${w!.dims.join(', ')}] do not fit input [${x.join(', ')}]`);
+  const strides = attrInts(node, 'strides', [1, 1]);
+  const kernel = [kh, kw];
+  const inHW = x.slice(2);
+  const outHW = y.slice(2);
+  const full = inHW.map((n, i) => strides[i]! * (n - 1) + kernel[i]!);
+  const begin = padBegin(node, inHW, outHW, full);
+
+  const same = inHW.every(
+    (n, i) => Math.ceil(outHW[i]! / strides[i]!) === n && begin[i] === Math.floor((full[i]! - outHW[i]!) / 2),
+  );
+  // VALID with an extent short of the full result is not computed right by every kernel (TFLite's
+  // optimized col2im derives the input size from it): such pads take the slice instead.
+  const valid = begin.every((b, i) => b === 0 && outHW[i]! >= full[i]!);
+  // The extent TRANSPOSE_CONV writes: what the output needs of the full result, at least all of it.
+  const extent = same || valid ? outHW : full.map((f, i) => Math.max(f, outHW[i]! + begin[i]!));
+  // Fewer than stride rows past the full extent, as ONNX's output_padding (< stride) allows.
+  if (extent.some((e, i) => e - full[i]! >= strides[i]!))
+    refuse(node, 'output extends a stride or more past the input');
+
+  const [n] = x as [number];
+  const weights = weightTensor(cx, w!, [1, 2, 3, 0], 1);
+  const bias = biasTensor(cx, cx.constant(2), m, weights);
+  const base = node.inputs[1]!;
+  const sliced = !same && !valid;
+  const params = cx.outParams(0);
+  const out = sliced
+    ? cx.addValue(
+        `${node.outputs[0]}_full`,
+        params ? 'int8' : 'float32',
+        [n, extent[0]!, extent[1]!, m],
+        params,
+      )
+    : cx.output(0);
+  cx.emit(
+    'TRANSPOSE_CONV',
+    [
+      cx.addConstant(`${node.outputs[0]}_output_shape`, int32s([n, extent[0]!, extent[1]!, m])),
+      cx.addConstant(`${base}_ohwi`, weights),
+      cx.input(0),
+      cx.addConstant(`${node.inputs[2] || base}_bias`, bias),
+    ],
+    [out],
+    {
+      padding: int(same && !valid ? PADDING.SAME : PADDING.VALID),
+      stride_w: int(strides[1]!),
+      stride_h: int(strides[0]!),
+      fused_activation_function: int(fusedActivationOf(node)),
+    },
+  );
+  if (sliced) sliceOut(cx, out, begin, outHW);
+}
 
 function refuse(node: Node, why: string): never {
   throw new UnsupportedOpError(node.name, 'ConvTranspose', SUPPORTED, `in TFLite conversion (${why})`);

@@ -21,6 +21,7 @@ import DepthToSpace from './DepthToSpace.js';
 import Div from './Div.js';
 import Dropout from './Dropout.js';
 import Equal from './Equal.js';
+import Einsum from './Einsum.js';
 import Erf from './Erf.js';
 import Exp from './Exp.js';
 import Expand from './Expand.js';
@@ -29,6 +30,7 @@ import Floor from './Floor.js';
 import Gather from './Gather.js';
 import Gelu from './Gelu.js';
 import Gemm from './Gemm.js';
+import GRU from './GRU.js';
 import GlobalAveragePool from './GlobalAveragePool.js';
 import GlobalMaxPool from './GlobalMaxPool.js';
 import Greater from './Greater.js';
@@ -45,6 +47,7 @@ import Less from './Less.js';
 import LessOrEqual from './LessOrEqual.js';
 import Log from './Log.js';
 import LogSoftmax from './LogSoftmax.js';
+import LSTM from './LSTM.js';
 import MatMul from './MatMul.js';
 import Max from './Max.js';
 import MaxPool from './MaxPool.js';
@@ -111,6 +114,7 @@ const ALL: OpDescriptor[] = [
   Div,
   Dropout,
   Equal,
+  Einsum,
   Erf,
   Exp,
   Expand,
@@ -119,6 +123,7 @@ const ALL: OpDescriptor[] = [
   Gather,
   Gelu,
   Gemm,
+  GRU,
   GlobalAveragePool,
   GlobalMaxPool,
   Greater,
@@ -135,6 +140,7 @@ const ALL: OpDescriptor[] = [
   LessOrEqual,
   Log,
   LogSoftmax,
+  LSTM,
   MatMul,
   Max,
   MaxPool,

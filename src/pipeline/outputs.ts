@@ -23,6 +23,8 @@ export interface Produced {
   conversion?: ConversionReport;
   /** The quantized model the files were written from (pow2 floor: with the corrected biases). */
   model?: Model;
+  /** Inputs and outputs the .tflite stores NHWC (from the converter), for evaluation to transpose. */
+  nhwc?: string[];
   warnings: string[];
 }
 
@@ -100,6 +102,7 @@ function floorCorrected(
   try {
     const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
+    produced.nhwc = converted.report.nhwc;
     return floorBiases(m, converted.model, o.bias_mode);
   } catch (e) {
     if (tfliteAsked || !(e instanceof UnsupportedOpError)) throw e;
@@ -127,6 +130,7 @@ function tfliteBytes(
   try {
     const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
+    produced.nhwc = converted.report.nhwc;
     return write(converted.model);
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;

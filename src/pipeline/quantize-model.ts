@@ -187,11 +187,12 @@ async function evaluate(
     reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
     if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
     if (tfliteBytes) {
-      candidates.litert = await tfliteCandidate(tfliteBytes, o.tflite_layout, undefined, tflite?.path);
+      const layout = produced.nhwc ? new Set(produced.nhwc) : o.tflite_layout;
+      candidates.litert = await tfliteCandidate(tfliteBytes, layout, undefined, tflite?.path);
       if (o.scheme === 'pow2') {
         const target = { kind: 'device', rounding: o.rounding, biasMode: o.bias_mode } as const;
         try {
-          candidates.device = await tfliteCandidate(tfliteBytes, o.tflite_layout, target, tflite?.path);
+          candidates.device = await tfliteCandidate(tfliteBytes, layout, target, tflite?.path);
         } catch (e) {
           // An op the fixed-point device has no kernel for (a float custom op, a resize) costs the
           // report its device figures, not the run its files.

@@ -47,6 +47,8 @@ export interface LowerContext {
  */
 export interface TfliteLowering {
   layout: LayoutKind;
+  /** The ranks a 'spatial' op takes channels-last (default 4; 3 for 1-D ops lowered as 2-D). */
+  spatialRanks?: readonly number[];
   /** Whether TFLite has int8 kernels for it; otherwise it runs float between DEQUANTIZE and QUANTIZE. */
   int8: boolean | ((node: Node, state: ConvState) => boolean);
   /** It takes a fused RELU/RELU6 (Conv, Gemm, Add, ...). */
