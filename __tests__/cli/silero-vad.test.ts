@@ -81,7 +81,9 @@ describe('Silero VAD (If subgraphs reading outer initializers, LSTM, float16), a
       for (const suffix of ['_quant.onnx', '_report.json', '_report.md'])
         expect(fs.existsSync(path.join(out, stem + suffix)), suffix).toBe(true);
       // TFLite has no If here: the run names it and writes everything else.
-      expect(r.stdout + r.stderr).toMatch(/no \.tflite written[^:]*: node '[^']+': operator If is not supported/);
+      expect(r.stdout + r.stderr).toMatch(
+        /no \.tflite written[^:]*: node '[^']+': operator If is not supported/,
+      );
       expect(fs.existsSync(path.join(out, `${stem}_quant.tflite`))).toBe(false);
 
       const quantFile = path.join(out, `${stem}_quant.onnx`);

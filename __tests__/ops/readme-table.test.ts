@@ -15,7 +15,9 @@ describe("the README's supported-ops tables", () => {
   it('say what the registries say of a few ops whose parts are known', () => {
     // Conv: folded (reference evaluation), int8 rule, TFLite lowering; CONV_2D: int8 rule and a kernel.
     expect(getOp('Conv')?.quant).toBeDefined();
-    expect(section).toMatch(new RegExp(`\\| Conv +\\| ${getOp('Conv')?.evaluate ? 'yes' : '–'} +\\| yes +\\| yes +\\|`));
+    expect(section).toMatch(
+      new RegExp(`\\| Conv +\\| ${getOp('Conv')?.evaluate ? 'yes' : '–'} +\\| yes +\\| yes +\\|`),
+    );
     expect(TFLITE_BUILTINS.get('CONV_2D')?.kernel).toBeDefined();
     expect(section).toMatch(/\| CONV_2D +\| yes +\| yes +\|/);
     // CUSTOM is read and written but never int8 and has no kernel.
