@@ -96,8 +96,8 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'rounding',
     arg: 'mode',
     description:
-      "pow2 target's shifts: floor (the original hardware truncates; biases carry the rounding offset, which runtimes that round add on top) or nearest (files for rounding hardware and runtimes)",
-    default: 'floor',
+      "pow2 target's shifts: nearest (files for hardware and runtimes that round: ONNX Runtime, LiteRT) or floor (files for the original hardware, whose shifts truncate: biases carry the rounding offset it lacks, which runtimes that round add on top)",
+    default: 'nearest',
     choices: ['floor', 'nearest'],
   },
   {

@@ -47,9 +47,9 @@ describe('report and quality gate', () => {
 
   it('--fail_on_drop exits 1 with the reason when top-1 agreement falls below 100 - X %, 0 otherwise', () => {
     // pow2 on 8 synthetic samples: cls loses top-1 agreement (affine keeps 100 % since hard-swish fusion).
-    // The files are made for truncating hardware (--rounding floor, the default): the gate judges the
-    // device row (the .tflite in that arithmetic), not the runtimes that round.
-    const pow2 = [...base.slice(0, -2), '--scheme', 'pow2'];
+    // Files made for truncating hardware (--rounding floor): the gate judges the device row (the .tflite
+    // in that arithmetic), not the runtimes that round.
+    const pow2 = [...base.slice(0, -2), '--scheme', 'pow2', '--rounding', 'floor'];
     const dir = tmp();
     cli([...pow2, '--output', dir]);
     const r = JSON.parse(
@@ -126,6 +126,16 @@ describe('every stage that ran has its report in report.json', () => {
     for (const c of report.biasCorrection.corrected) expect(c.maxShift).toBeGreaterThanOrEqual(0);
     expect(run.stdout).toMatch(/Equalization: \d+ Conv pair\(s\) rescaled/);
     expect(run.stdout).toMatch(/Bias correction: \d+ layer\(s\) corrected/);
+  });
+
+  it('pow2 files for rounding targets (the default) say what truncating hardware would lose, and the flag', () => {
+    // The issue measured it: on this model the device row is ~25.8 dB rounding and ~7.4 dB truncating.
+    expect(report.settings.rounding).toBe('nearest');
+    expect(report.device.rounding).toBe('nearest');
+    const warning = report.warnings.find((w: string) => w.includes('shifts truncate'));
+    expect(warning).toMatch(
+      /these files give -?\d+\.\d dB instead of the device row's \d+\.\d dB: --rounding floor/,
+    );
   });
 
   it('the converter says what it rewrote and which ops run float in the .tflite', () => {

@@ -27,7 +27,16 @@ const int32Values = (tensors: Iterable<Tensor>) =>
 describe.each(['B16', 'B8'])('mobilenet_v1_bn --scheme pow2 --rounding floor --bias_mode %s', (mode) => {
   const dir = path.join(out, mode);
   const run = () => {
-    const args = ['--input', 'examples/mobilenet_v1_bn.onnx', '--input_scale', '10', '--bias_mode', mode];
+    const args = [
+      '--input',
+      'examples/mobilenet_v1_bn.onnx',
+      '--input_scale',
+      '10',
+      '--bias_mode',
+      mode,
+      '--rounding',
+      'floor',
+    ];
     const r = cli([...args, '--calib_data', SAMPLES, '--output', dir]);
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(fs.readFileSync(path.join(dir, 'mobilenet_v1_bn_report.json'), 'utf8'));

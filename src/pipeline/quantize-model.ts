@@ -13,6 +13,7 @@ import {
 } from '../eval/evaluate.js';
 import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
 import type { Model } from '../ir/graph.js';
+import type { OutputMetrics } from '../eval/metrics.js';
 import { formatOf, readModel } from '../model-io.js';
 import type { QuantizeOptions } from '../options.js';
 import { optimize } from '../passes/optimize.js';
@@ -193,6 +194,11 @@ async function evaluate(
         const target = { kind: 'device', rounding: o.rounding, biasMode: o.bias_mode } as const;
         try {
           candidates.device = await tfliteCandidate(tfliteBytes, layout, target, tflite?.path);
+          // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
+          if (o.rounding === 'nearest') {
+            const truncating = { ...target, rounding: 'floor' } as const;
+            candidates.truncating = await tfliteCandidate(tfliteBytes, layout, truncating, tflite?.path);
+          }
         } catch (e) {
           // An op the fixed-point device has no kernel for (a float custom op, a resize) costs the
           // report its device figures, not the run its files.
@@ -213,6 +219,8 @@ async function evaluate(
     for (const c of Object.values(candidates)) await c.close();
   }
   const { metrics, accuracy } = comparison;
+  const truncation = truncationWarning(metrics.device, metrics.truncating);
+  if (truncation) produced.warnings.push(truncation);
   const flat = flatOutputsWarning(quant.activations, comparison.referenceRms, data.evaluationSource);
   if (flat) produced.warnings.push(flat);
   let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
@@ -274,6 +282,26 @@ function flatOutputsWarning(
   return (
     `the float model's output stays within one int8 step of 0 on ${inputs}: ${flat.join(', ')}; ` +
     `its SQNR and cosine say nothing there. Evaluate on inputs the model responds to (--eval_data)`
+  );
+}
+
+/**
+ * pow2 files for rounding targets (--rounding nearest) on hardware whose shifts truncate (the original
+ * tool's): each shift loses half a step on average and the losses add up. Named when the worst output
+ * loses more than 1 dB there, with the flag that writes files for such hardware.
+ */
+function truncationWarning(
+  device: Record<string, OutputMetrics> | undefined,
+  truncating: Record<string, OutputMetrics> | undefined,
+): string | undefined {
+  if (!device || !truncating) return undefined;
+  const worst = (m: Record<string, OutputMetrics>) => Math.min(...Object.values(m).map((x) => x.sqnrDb));
+  const [rounded, truncated] = [worst(device), worst(truncating)];
+  if (!(rounded - truncated > 1)) return undefined;
+  return (
+    `on hardware whose shifts truncate (the original tool's), these files give ${truncated.toFixed(1)} dB ` +
+    `instead of the device row's ${rounded.toFixed(1)} dB: --rounding floor writes files whose biases ` +
+    `carry the rounding such hardware lacks`
   );
 }
 
