@@ -38,19 +38,19 @@ const DEFAULTS: Pick<QuantSettings, 'calibMethod' | 'percentile' | 'perChannel' 
 };
 const SCHEMES: { label: string; limit: number; settings: QuantSettings }[] = [
   {
-    label: 'pow2 B16 auto',
+    label: 'pow2 B16 auto (default settings)',
     limit: 1.0,
     settings: { ...DEFAULTS, scheme: 'pow2', biasMode: 'B16', inputScale: { kind: 'auto' } },
   },
   {
-    label: 'pow2 B16 auto, exponents by range',
-    limit: Infinity,
+    label: 'pow2 B16 auto, --activation_exponents error',
+    limit: 1.0,
     settings: {
       ...DEFAULTS,
       scheme: 'pow2',
       biasMode: 'B16',
       inputScale: { kind: 'auto' },
-      pow2ExponentByError: false,
+      pow2ExponentByError: true,
     },
   },
   { label: 'affine', limit: 0.3, settings: { ...DEFAULTS, scheme: 'affine', biasMode: 'B16' } },

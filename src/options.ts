@@ -141,7 +141,7 @@ export const FLAGS: readonly FlagSpec[] = [
     arg: 'how',
     description:
       'pow2 activation exponents: error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
-    default: 'error',
+    default: 'range',
     choices: ['error', 'range'],
   },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },

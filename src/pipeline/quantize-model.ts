@@ -148,7 +148,7 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     equalize: o.equalize,
     biasCorrection: o.bias_correction,
     rounding: o.rounding,
-    pow2ExponentByError: o.activation_exponents !== 'range',
+    pow2ExponentByError: o.activation_exponents === 'error',
   };
   const h = {
     signal: hooks.signal,

@@ -40,7 +40,7 @@ export interface QuantSettings {
    * into the biases; default 'nearest' (biases as the float model's).
    */
   rounding?: ShiftRounding;
-  /** pow2: activation exponents by histogram error rather than by range alone (default true). */
+  /** pow2: activation exponents by histogram error rather than by range alone (default false). */
   pow2ExponentByError?: boolean;
 }
 
@@ -104,7 +104,7 @@ export async function quantizeFloatModel(
     inputScales: new Map<string, number>(),
     baseInputScale: 1,
     exclude,
-    histograms: s.pow2ExponentByError === false ? undefined : new Map<string, Magnitudes>(),
+    histograms: s.pow2ExponentByError ? new Map<string, Magnitudes>() : undefined,
   };
   let plan = planQuantization(g, types, planSettings);
   // The conv inputs bias correction takes channel means of are not all among the tensors with ranges.
