@@ -80,21 +80,26 @@ function operand(cx: LowerContext, i: number, term: string, order: string[], sha
   return viewed;
 }
 
-/** Einsum: output dims by letter (two operands, explicit output; others leave the shape unknown). */
+/**
+ * Einsum: output dims by letter, for any number of operands with an explicit output (no ellipsis); the
+ * lowering decides which equations TFLite can take, and names the equation when it cannot.
+ */
 export default {
   opType: 'Einsum',
   inferShapes: (node, ctx) => {
-    const m = /^([a-zA-Z]+),([a-zA-Z]+)->([a-zA-Z]*)$/.exec(
+    const m = /^([a-zA-Z]+(?:,[a-zA-Z]+)*)->([a-zA-Z]*)$/.exec(
       attrString(node, 'equation', '').replace(/\s+/g, ''),
     );
-    const shapes = [shapeOf(ctx.inputTypes[0]), shapeOf(ctx.inputTypes[1])];
-    if (!m || !shapes[0] || !shapes[1]) return [withShape(ctx.inputTypes[0], undefined)];
+    const terms = m ? m[1]!.split(',') : [];
+    const shapes = terms.map((_, i) => shapeOf(ctx.inputTypes[i]));
+    if (!m || terms.length !== node.inputs.length || shapes.some((sh) => !sh))
+      return [withShape(ctx.inputTypes[0], undefined)];
     const size = new Map<string, Dim>();
-    [m[1]!, m[2]!].forEach((term, i) => [...term].forEach((c, k) => size.set(c, shapes[i]![k] ?? null)));
+    terms.forEach((term, i) => [...term].forEach((c, k) => size.set(c, shapes[i]![k] ?? null)));
     return [
       withShape(
         ctx.inputTypes[0],
-        [...m[3]!].map((c) => size.get(c) ?? null),
+        [...m[2]!].map((c) => size.get(c) ?? null),
       ),
     ];
   },
