@@ -1,3 +1,4 @@
+import { getOp } from '../../src/ops/index.js';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_OPERATOR_NAMES, BuiltinOptionsType } from '../../src/formats/tflite/schema.js';
@@ -36,7 +37,8 @@ describe('TFLite builtin registry', () => {
     const missing = sources()
       .filter((s) => !isBuiltinHome(s.path) && !(s.path in PENDING))
       .flatMap((s) => quotedBuiltins(s.code).map((n) => `${s.path}: ${n}`))
-      .filter((hit) => !TFLITE_BUILTINS.has(hit.split(': ')[1]!));
+      // A name that is also a registered ONNX op ('LSTM') is that op where it is quoted outside here.
+      .filter((hit) => !TFLITE_BUILTINS.has(hit.split(': ')[1]!) && !getOp(hit.split(': ')[1]!));
     expect(missing).toEqual([]);
   });
 

@@ -21,7 +21,7 @@ const tflite = {
   layout: 'logical',
   int8: false,
   lower(node, cx) {
-    const n = rnnOf(node, cx, 3);
+    const n = rnnOf(node, cx, 3, ['Sigmoid', 'Tanh']);
     const H = n.h;
     // Rb of z and r adds like Wb; Rb of h sits inside the reset product.
     const bias = n.wb.map((v, k) => (k < 2 * H ? v + n.rb[k]! : v));

@@ -19,7 +19,7 @@ const tflite = {
   layout: 'logical',
   int8: false,
   lower(node, cx) {
-    const n = rnnOf(node, cx, 4);
+    const n = rnnOf(node, cx, 4, ['Sigmoid', 'Tanh', 'Tanh']);
     const bias = n.wb.map((v, k) => v + n.rb[k]!);
     const xs = inputProjections(n, bias);
     let [h, c] = [initialState(n, 5, 'h'), initialState(n, 6, 'c')];

@@ -27,13 +27,11 @@ export interface Rnn {
   name: string;
 }
 
-const DEFAULT_ACTIVATIONS: Record<string, string[]> = {
-  LSTM: ['Sigmoid', 'Tanh', 'Tanh'],
-  GRU: ['Sigmoid', 'Tanh'],
-};
-
-/** Checks what the unrolling covers and reads the node's sizes and weights. */
-export function rnnOf(node: Node, cx: LowerContext, gates: number): Rnn {
+/**
+ * Checks what the unrolling covers and reads the node's sizes and weights; `activations` are the op's
+ * default activation functions (the unrolling computes those only).
+ */
+export function rnnOf(node: Node, cx: LowerContext, gates: number, activations: readonly string[]): Rnn {
   const refuse = (why: string): never => {
     throw new UnsupportedOpError(
       node.name,
@@ -51,8 +49,7 @@ export function rnnOf(node: Node, cx: LowerContext, gates: number): Rnn {
   if (node.opType === 'LSTM' && node.inputs[7]) refuse('peepholes');
   const a = node.attrs.activations;
   const acts = a?.kind === 'strings' ? a.value : undefined;
-  if (acts && acts.join() !== DEFAULT_ACTIVATIONS[node.opType]!.join())
-    refuse(`activations ${acts.join(', ')}`);
+  if (acts && acts.join() !== activations.join()) refuse(`activations ${acts.join(', ')}`);
   const [w, r] = [cx.constant(1), cx.constant(2)];
   if (!w || !r || (node.inputs[3] && !cx.constant(3))) refuse('W, R and B must be constants');
   const [t, b] = cx.inShape(0) as [number, number];
