@@ -28,7 +28,9 @@ export interface OpCase {
   build: (b: GraphBuilder) => void;
   /** TFLite ops the float conversion must contain. */
   ops: string[];
-  /** TFLite ops the int8 conversion must keep float (behind DEQUANTIZE), listed in the converter's report. */
+  /** TFLite ops the conversion must not contain (e.g. TRANSPOSE where layouts should cancel). */
+  absent?: string[];
+  /** TFLite ops the int8 conversion keeps float: present in the int8 file, which has a DEQUANTIZE. */
   floatInInt8?: string[];
   opset?: number;
   /** The integer executor runs the int8 file too (a kernel was added): within one step of LiteRT. */
@@ -73,12 +75,12 @@ function executorSteps(
   return worst;
 }
 
-/** Runs every case both ways against ONNX Runtime and LiteRT. */
-export function checkOpCases(cases: OpCase[]): void {
+/** Runs every case both ways against ONNX Runtime and LiteRT; cases without an opset get `opset`. */
+export function checkOpCases(cases: OpCase[], opset = 17): void {
   describe.each(cases)('$name', (c) => {
     const b = new GraphBuilder(7);
     c.build(b);
-    const model = b.model(c.opset ?? 17);
+    const model = b.model(c.opset ?? opset);
     const source = () => {
       const s = syntheticSamples(model.graph, 6, concreteInputShapes(model.graph, new Map()), new Map());
       if (!c.positive) return s;
@@ -91,6 +93,12 @@ export function checkOpCases(cases: OpCase[]): void {
         const { model: tfl } = convertModel(model);
         const ops = new Set(tfl.graph.nodes.map((n) => n.opType));
         for (const op of c.ops) expect(ops, op).toContain(op);
+        for (const op of c.absent ?? []) expect(ops, op).not.toContain(op);
+        // At most one TRANSPOSE per input into channels-last and one per output back to ONNX order.
+        const io = [...tfl.graph.inputs, ...tfl.graph.outputs];
+        const spatial = io.filter((v) => v.type?.kind === 'tensor' && (v.type.shape?.length ?? 0) >= 3);
+        const transposes = tfl.graph.nodes.filter((n) => n.opType === 'TRANSPOSE').length;
+        if (!c.ops.includes('TRANSPOSE')) expect(transposes).toBeLessThanOrEqual(spatial.length);
         const feeds = await feedsOf(source());
         const bytes = writeTfliteFile(tfl, `op_${c.name}_float`);
         const err = relativeError(await runOnnx(model, feeds), await runTflite(bytes, tfl, feeds));
