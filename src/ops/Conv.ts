@@ -8,20 +8,14 @@ import { UnsupportedOpError } from '../errors.js';
 import { fusedActivationOf } from '../convert/lowering/activation.js';
 import { biasTensor, weightTensor } from '../convert/lowering/weights.js';
 import { padSpatial, PADDING, tfPadding, windowAttrs, windowOf } from '../convert/lowering/window.js';
-import type { LowerContext, TfliteLowering } from '../convert/lowering/types.js';
-import { lowerAs2d } from '../convert/lowering/conv1d.js';
+import type { LowerContext } from '../convert/lowering/types.js';
+import { convLowering } from '../convert/lowering/conv1d.js';
 
 /**
  * Conv -> CONV_2D (filter OHWI, grouped when group > 1) or DEPTHWISE_CONV_2D (group = channels; filter
  * [1, H, W, C*M], per-axis dimension 3). Pads TFLite cannot say become a PAD before a VALID conv.
  */
-const tflite = {
-  layout: 'spatial',
-  spatialRanks: [3, 4],
-  int8: true,
-  fusable: () => true,
-  lower: (node, cx) => (cx.inShape(0).length === 3 ? lowerAs2d(node, cx, lower2d) : lower2d(node, cx)),
-} satisfies TfliteLowering;
+const tflite = convLowering(lower2d);
 
 function lower2d(node: Node, cx: LowerContext): void {
   const w = cx.constant(1);

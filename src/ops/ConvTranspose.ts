@@ -9,8 +9,8 @@ import { int32s } from '../convert/lowering/constants.js';
 import { emitStridedSlice } from '../convert/lowering/slice.js';
 import { PADDING } from '../convert/lowering/window.js';
 import { biasTensor, weightTensor } from '../convert/lowering/weights.js';
-import type { LowerContext, TfliteLowering } from '../convert/lowering/types.js';
-import { lowerAs2d } from '../convert/lowering/conv1d.js';
+import type { LowerContext } from '../convert/lowering/types.js';
+import { convLowering } from '../convert/lowering/conv1d.js';
 
 const SUPPORTED = [
   'ConvTranspose (1-D or 2-D, constant weights, group 1, dilations 1, pads or auto_pad rather than output_shape)',
@@ -28,13 +28,7 @@ const SUPPORTED = [
  * start take VALID, and any other pads a VALID op of extent max(F, out + pad_begin) then a STRIDED_SLICE
  * [pad_begin, pad_begin + out).
  */
-const tflite = {
-  layout: 'spatial',
-  spatialRanks: [3, 4],
-  int8: true,
-  fusable: () => true,
-  lower: (node, cx) => (cx.inShape(0).length === 3 ? lowerAs2d(node, cx, lower2d) : lower2d(node, cx)),
-} satisfies TfliteLowering;
+const tflite = convLowering(lower2d);
 
 function lower2d(node: Node, cx: LowerContext): void {
   const w = cx.constant(1);

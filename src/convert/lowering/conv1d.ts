@@ -1,7 +1,7 @@
 import { attrInts, ints } from '../../ir/attrs.js';
 import type { Attribute, Node } from '../../ir/graph.js';
 import { reshapeTensor } from '../layout-math.js';
-import type { LowerContext } from './types.js';
+import type { LowerContext, TfliteLowering } from './types.js';
 
 /** Per-axis attributes of a 1-D window, and what the added H axis (size 1) takes. */
 const WINDOW_ATTRS: Record<string, number> = {
@@ -10,6 +10,20 @@ const WINDOW_ATTRS: Record<string, number> = {
   dilations: 1,
   output_padding: 0,
 };
+
+/**
+ * The lowering of a convolution whose 2-D form is `lower2d`: channels-last, int8, fusable, and 1-D inputs
+ * ([N, C, L]) lowered through the 2-D form (lowerAs2d).
+ */
+export function convLowering(lower2d: (node: Node, cx: LowerContext) => void): TfliteLowering {
+  return {
+    layout: 'spatial',
+    spatialRanks: [3, 4],
+    int8: true,
+    fusable: () => true,
+    lower: (node, cx) => (cx.inShape(0).length === 3 ? lowerAs2d(node, cx, lower2d) : lower2d(node, cx)),
+  };
+}
 
 /**
  * A 1-D Conv/ConvTranspose ([N, C, L], stored channels-last [N, L, C]) lowered as the 2-D op on
