@@ -134,7 +134,7 @@ describe('correctBiases', () => {
     expect(correctBiases(b.g, planOf(), weights, means).report.corrected).toEqual([]);
     expect(correctBiases(b.g, planOf(gemm), weights, new Map()).report.corrected).toEqual([]);
     expect(correctBiases(b.g, planOf(gemm), weights, means).report.corrected).toEqual([]);
-    expect(biasCorrectionInputs(planOf(gemm))).toEqual([x]);
+    expect(biasCorrectionInputs(b.g, planOf(gemm))).toEqual([x]);
   });
 });
 

@@ -44,7 +44,24 @@ export interface QuantRule {
    * s_in * s_w / s_out): Conv, ConvTranspose, Gemm, MatMul. src/quant/tie-free.ts nudges their scales.
    */
   accumulates?: boolean;
-  output: 'calibrated' | 'same-as-input' | 'mean' | { scale: number; zeroPoint: number };
+  /** ('same-all', TFLite builtins only: CONCATENATION and the like) inputs and output share parameters. */
+  output: 'calibrated' | 'same-as-input' | 'same-all' | 'mean' | { scale: number; zeroPoint: number };
+}
+
+/**
+ * Which axes of a weighted op's constant weight (input `index`) index its output and input channels, for
+ * the passes that rescale or correct channel by channel (cross-layer equalization, bias correction): ONNX
+ * Conv OIHW, TFLite CONV_2D OHWI, DEPTHWISE_CONV_2D 1HWO, FULLY_CONNECTED [O, I]. Input channel `j` of
+ * output channel `o` is global channel floor(o / (O / groups)) * dims[input] + j. `clip`: the bounds of an
+ * activation the op applies to its own output (TFLite's fused activation; NaN for one that is not a clip).
+ */
+export interface WeightChannels {
+  index: number;
+  bias?: number;
+  output: number;
+  input: number;
+  groups: number;
+  clip?: readonly [number, number];
 }
 
 /**
@@ -78,6 +95,8 @@ export interface OpDescriptor {
    * equalization (src/passes/equalize.ts) may scale a channel across it.
    */
   positivelyHomogeneous?: boolean;
+  /** How its constant weight indexes channels (see WeightChannels); undefined: not such a layer here. */
+  weightChannels?: (node: Node, g: Graph) => WeightChannels | undefined;
   /**
    * The output is input 0 squashed or reshaped, so at a model's output its extremes are still the answer
    * (calibration keeps them: src/quant/calibrate.ts's resultTensors).

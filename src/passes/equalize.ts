@@ -1,8 +1,15 @@
-import { attrInt } from '../ir/attrs.js';
 import { indexGraph, readNames, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { getOp } from '../ops/index.js';
 import type { Pass, PassStats } from './types.js';
+import {
+  forEachWeight as forEachIndex,
+  inputChannels,
+  isOpenClip,
+  isPositivelyHomogeneous,
+  outputChannels,
+  weightChannelsOf,
+  type WeightChannels,
+} from './weight-channels.js';
 
 /**
  * Cross-layer equalization (Nagel et al. 2019, "Data-Free Quantization Through Weight Equalization and
@@ -83,12 +90,16 @@ export interface EqualizeReport {
   converged: boolean;
 }
 
-/** A Conv whose weights are being rescaled: W'[o, c] = W[o, c] * colMul[c] / rowDiv[o]. */
+/**
+ * A conv (or FC) whose weights are being rescaled: W'[o, c] = W[o, c] * colMul[c] / rowDiv[o]. ONNX Conv
+ * and TFLite CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED alike: their descriptors say which weight axes
+ * are the channels (src/passes/weight-channels.ts).
+ */
 interface Layer {
   node: Node;
   w: Float32Array;
   dims: readonly number[];
-  group: number;
+  channels: WeightChannels;
   rowDiv: Float64Array;
   colMul: Float64Array;
 }
@@ -197,13 +208,7 @@ function equalizePair(p: Pair): number {
 
 /** Maps each flat weight index to its output row and its (global) input channel. */
 function forEachWeight(l: Layer, fn: (i: number, row: number, cin: number) => void): void {
-  const [m, cPer] = [l.dims[0]!, l.dims[1]!];
-  const inner = l.w.length / (m * cPer);
-  const mPer = m / l.group;
-  for (let row = 0, i = 0; row < m; row++) {
-    const base = Math.floor(row / mPer) * cPer;
-    for (let j = 0; j < cPer; j++) for (let k = 0; k < inner; k++, i++) fn(i, row, base + j);
-  }
+  forEachIndex(l.dims, l.channels, fn);
 }
 
 function rowRanges(l: Layer): Float64Array {
@@ -246,14 +251,29 @@ function findPairs(g: Graph, index: GraphIndex, { maxima, maxScale, headroom }: 
   const found: Found = { pairs: [], skipped: [], clipped: [] };
   for (const node of g.nodes) {
     if (!convLayer(g, index, node)) continue;
-    const channels = layerOf(node).dims[0]!;
+    const first = layerOf(node);
+    const channels = first.rowDiv.length;
     const lower = new Float64Array(channels).fill(1 / maxScale);
     const upper = new Float64Array(channels).fill(maxScale);
     const via: string[] = [];
     let value = node.outputs[0]!;
+    // A TFLite conv's own fused activation: RELU commutes with the scales, RELU6 needs the maxima.
+    const clip = first.channels.clip;
+    if (clip && !isOpenClip(clip)) {
+      const m = maxima.get(value);
+      const after = soleReader(index, value);
+      if (clip[0] !== 0 || !Number.isFinite(clip[1]) || !(m && m.length === channels)) {
+        if (after && convLayer(g, index, after)) {
+          const why = `${node.opType}'s fused activation clips to [${clip.join(', ')}]`;
+          found.skipped.push({ first: label(node), second: label(after), why });
+          if (clip[0] === 0 && Number.isFinite(clip[1])) found.clipped.push(value);
+        }
+        continue;
+      }
+      bindToClip(m, clip[1], headroom, lower, upper);
+    }
     for (let next = soleReader(index, value); next; next = soleReader(index, value)) {
-      const second =
-        next.opType === 'Conv' && next.inputs[0] === value ? convLayer(g, index, next) : undefined;
+      const second = next.inputs[0] === value ? convLayer(g, index, next) : undefined;
       if (second) {
         if (second.colMul.length !== channels) break;
         const total = new Float64Array(channels).fill(1);
@@ -265,7 +285,7 @@ function findPairs(g: Graph, index: GraphIndex, { maxima, maxScale, headroom }: 
       const m = hi !== undefined ? maxima.get(value) : undefined;
       if (why && !(m && m.length === channels)) {
         const after = next.outputs[0] ? soleReader(index, next.outputs[0]) : undefined;
-        if (after?.opType === 'Conv') {
+        if (after && convLayer(g, index, after)) {
           found.skipped.push({ first: label(node), second: label(after), why });
           if (hi !== undefined) found.clipped.push(value);
         }
@@ -306,21 +326,25 @@ function clipBound(g: Graph, index: GraphIndex, node: Node): number | undefined 
   return lo === 0 && hi > 0 && Number.isFinite(hi) ? hi : undefined;
 }
 
-/** A Conv with constant float32 weights and a constant float32 bias (or none), as an unscaled layer. */
+/**
+ * A conv with constant float32 weights and a constant float32 bias (or none), as an unscaled layer: an
+ * ONNX Conv, or a TFLite CONV_2D or DEPTHWISE_CONV_2D (FC and Gemm are left alone: their input is rarely
+ * a conv's channels).
+ */
 function convLayer(g: Graph, index: GraphIndex, node: Node): Layer | undefined {
-  if (node.opType !== 'Conv' || node.domain !== '') return undefined;
-  const w = g.constant(node.inputs[1] ?? '', index);
-  if (w?.dtype !== 'float32' || w.dims.length < 3) return undefined;
-  const bias = node.inputs[2] ? g.constant(node.inputs[2], index) : undefined;
-  if (node.inputs[2] && (bias?.dtype !== 'float32' || bias.size !== w.dims[0])) return undefined;
-  const group = attrInt(node, 'group', 1);
+  const channels = weightChannelsOf(node, g);
+  const w = channels && g.constant(node.inputs[channels.index] ?? '', index);
+  if (!channels || w?.dtype !== 'float32' || w.dims.length < 3) return undefined;
+  const b = channels.bias !== undefined ? node.inputs[channels.bias] : undefined;
+  const bias = b ? g.constant(b, index) : undefined;
+  if (b && (bias?.dtype !== 'float32' || bias.size !== outputChannels(w.dims, channels))) return undefined;
   return {
     node,
     w: w.toFloat32(),
     dims: w.dims,
-    group,
-    rowDiv: new Float64Array(w.dims[0]!).fill(1),
-    colMul: new Float64Array(w.dims[1]! * group).fill(1),
+    channels,
+    rowDiv: new Float64Array(outputChannels(w.dims, channels)).fill(1),
+    colMul: new Float64Array(inputChannels(w.dims, channels)).fill(1),
   };
 }
 
@@ -338,7 +362,7 @@ function nonHomogeneous(g: Graph, index: GraphIndex, node: Node, value: string):
   const op = node.domain === '' ? node.opType : `${node.domain}.${node.opType}`;
   if (node.inputs[0] !== value || node.outputs.filter(Boolean).length !== 1)
     return `${op} is not channel-wise`;
-  if (getOp(node.opType, node.domain)?.positivelyHomogeneous) return undefined;
+  if (isPositivelyHomogeneous(node)) return undefined;
   if (op !== 'Clip') return `${op} is not positively homogeneous`;
   const [lo, hi] = clipBounds(g, index, node);
   if ((lo === 0 || lo === -Infinity) && hi === Infinity) return undefined;
@@ -377,17 +401,18 @@ function rewrite(g: Graph, pairs: Pair[], index: GraphIndex): Graph {
   const replaced: string[] = [];
   for (const l of layers) {
     const node = out.nodes[g.nodes.indexOf(l.node)]!;
+    const [wi, bi] = [l.channels.index, l.channels.bias ?? -1];
     const w = new Float32Array(l.w.length);
     forEachWeight(l, (i, row, cin) => (w[i] = (l.w[i]! * l.colMul[cin]!) / l.rowDiv[row]!));
-    replaced.push(node.inputs[1]!);
-    node.inputs[1] = fresh(`${l.node.inputs[1]}_eq`);
-    out.initializers.set(node.inputs[1], Tensor.float32(l.dims, w));
-    if (node.inputs[2] && l.rowDiv.some((d) => d !== 1)) {
-      const b = g.constant(node.inputs[2], index)!.toFloat32();
-      replaced.push(node.inputs[2]);
-      node.inputs[2] = fresh(`${l.node.inputs[2]}_eq`);
+    replaced.push(node.inputs[wi]!);
+    node.inputs[wi] = fresh(`${l.node.inputs[wi]}_eq`);
+    out.initializers.set(node.inputs[wi], Tensor.float32(l.dims, w));
+    if (node.inputs[bi] && l.rowDiv.some((d) => d !== 1)) {
+      const b = g.constant(node.inputs[bi], index)!.toFloat32();
+      replaced.push(node.inputs[bi]);
+      node.inputs[bi] = fresh(`${l.node.inputs[bi]}_eq`);
       out.initializers.set(
-        node.inputs[2],
+        node.inputs[bi],
         Tensor.float32(
           [b.length],
           b.map((v, o) => v / l.rowDiv[o]!),

@@ -11,7 +11,7 @@ import {
   type Magnitudes,
   type QParams,
 } from './params.js';
-import { isFusableActivation, quantRule, type QuantRule } from './rules.js';
+import { isFusableActivation, quantRuleOf, type QuantRule } from './rules.js';
 import { hardSigmoidOperands, meanScale, tieFreeScale, type Int8Params } from './tie-free.js';
 
 export interface PlanSettings {
@@ -42,32 +42,61 @@ export interface QuantPlan {
   float: FloatOp[];
 }
 
-/** Which nodes are quantized and which tensors need ranges. */
-export function planQuantization(g: Graph, types: Map<string, DType>, settings: PlanSettings): QuantPlan {
+/**
+ * Which nodes are quantized and which tensors need ranges, in an ONNX-semantics graph or a TFLite-domain
+ * one alike: each node's rule comes from its op's descriptor (quantRuleOf).
+ */
+export function planQuantization(
+  g: Graph,
+  types: Map<string, DType>,
+  settings: Pick<PlanSettings, 'exclude'>,
+): QuantPlan {
   const quantized = new Set<Node>();
   const float: FloatOp[] = [];
   const isFloat = (name: string) => types.get(name) === 'float32';
+  // A TFLite node is reported when it reads a float activation too (a float op between int8 ones).
+  const reads = (node: Node) =>
+    node.domain === 'tflite' && node.inputs.some((i) => isFloat(i) && !g.initializers.has(i));
   for (const node of topoSort(g)) {
-    const rule = node.domain === '' ? quantRule(node.opType) : undefined;
+    const rule = quantRuleOf(node);
     const label = node.name || node.outputs[0]!;
+    const op = opLabel(node);
     if (settings.exclude.includes(node.name) || settings.exclude.includes(node.opType)) {
-      float.push({ node: label, op: node.opType, why: 'excluded by --exclude' });
+      float.push({ node: label, op, why: 'excluded by --exclude' });
       continue;
     }
     if (!rule) {
-      if (node.outputs.some(isFloat) && node.opType !== 'Constant') {
-        float.push({ node: label, op: node.opType, why: 'no int8 rule for this operator' });
+      if ((node.outputs.some(isFloat) || reads(node)) && node.opType !== 'Constant') {
+        float.push({ node: label, op, why: noRuleBecause(node) });
       }
       continue;
     }
     const why = unsupportedBecause(node, rule, g, isFloat);
     if (why) {
-      float.push({ node: label, op: node.opType, why });
+      float.push({ node: label, op, why });
       continue;
     }
     quantized.add(node);
   }
   return { quantized, calibrate: rangesRead(g, quantized), float };
+}
+
+/** A TFLite custom op is named by its code: CUSTOM(Convolution2DTransposeBias). */
+const customCode = (node: Node): string | undefined =>
+  node.domain === 'tflite' && node.attrs.custom_code?.kind === 'string'
+    ? node.attrs.custom_code.value
+    : undefined;
+
+const opLabel = (node: Node): string => {
+  const code = customCode(node);
+  return code === undefined ? node.opType : `CUSTOM(${code})`;
+};
+
+function noRuleBecause(node: Node): string {
+  const code = customCode(node);
+  return code === undefined
+    ? 'no int8 rule for this operator'
+    : `custom op ${code}: no int8 kernel in TFLite`;
 }
 
 /**
@@ -84,7 +113,7 @@ function rangesRead(g: Graph, quantized: Set<Node>): string[] {
   const tensors = new Set<string>();
   for (const node of topoSort(g)) {
     if (!quantized.has(node)) continue;
-    const rule = quantRule(node.opType)!;
+    const rule = quantRuleOf(node)!;
     const activations = rule.activations(node, g);
     for (const i of activations) {
       const producer = index.producer.get(node.inputs[i]!);
@@ -172,7 +201,7 @@ export function assignActivationParams(
   const index = indexGraph(g);
   for (const node of topoSort(g)) {
     if (!plan.quantized.has(node)) continue;
-    const rule = quantRule(node.opType)!;
+    const rule = quantRuleOf(node)!;
     for (const i of rule.activations(node, g)) {
       const name = node.inputs[i]!;
       if (!params.has(name)) params.set(name, fromRange(name));

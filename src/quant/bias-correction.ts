@@ -1,6 +1,12 @@
 import { attrFloat, attrInt } from '../ir/attrs.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import {
+  forEachWeight,
+  inputChannels,
+  weightChannelsOf,
+  type WeightChannels,
+} from '../passes/weight-channels.js';
 import type { QuantPlan } from './assign.js';
 import type { QuantizedWeight } from './qdq.js';
 
@@ -9,7 +15,9 @@ import type { QuantizedWeight } from './qdq.js';
  * E[W_q x] - E[W x] = (W_q - W) E[x]. Subtracting that shift from the bias restores the float mean.
  * E[x] per input channel comes from calibration (the per-channel means of each layer's input), so the
  * correction costs no extra pass over the samples. Border effects of padding are neglected, as in the
- * paper: every kernel tap is taken to see the channel mean.
+ * paper: every kernel tap is taken to see the channel mean. Convs of either domain (ONNX Conv, TFLite
+ * CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED: their descriptors say which weight axes are the channels,
+ * and a TFLite graph's means are taken over its last axis) and ONNX Gemm.
  */
 
 export interface CorrectedBias {
@@ -24,8 +32,8 @@ export interface BiasCorrectionReport {
 }
 
 /** The layers bias correction applies to, and the input tensor whose channel means each one needs. */
-export function biasCorrectionInputs(plan: QuantPlan): string[] {
-  return [...plan.quantized].filter((n) => layerKind(n) !== undefined).map((n) => n.inputs[0]!);
+export function biasCorrectionInputs(g: Graph, plan: QuantPlan): string[] {
+  return [...plan.quantized].filter((n) => layerKind(n, g) !== undefined).map((n) => n.inputs[0]!);
 }
 
 /**
@@ -43,20 +51,21 @@ export function correctBiases(
   for (const n of g.nodes) for (const v of [...n.inputs, ...n.outputs]) names.add(v);
   const corrected: CorrectedBias[] = [];
   g.nodes.forEach((node, position) => {
-    const kind = plan.quantized.has(node) ? layerKind(node) : undefined;
-    const qw = weights.get(node.inputs[1] ?? '');
+    const kind = plan.quantized.has(node) ? layerKind(node, g) : undefined;
+    const qw = weights.get(node.inputs[kind === 'Gemm' ? 1 : (kind?.index ?? 1)] ?? '');
     const mean = means.get(node.inputs[0]!);
     if (!kind || !qw || !mean) return;
-    const shift = kind === 'Conv' ? convShift(node, g, qw, mean) : gemmShift(node, g, qw, mean);
-    const bias = shift && currentBias(node, g, shift.length);
+    const shift = kind === 'Gemm' ? gemmShift(node, g, qw, mean) : convShift(kind, g, qw, mean);
+    const slot = kind === 'Gemm' ? 2 : (kind.bias ?? 2);
+    const bias = shift && currentBias(node, slot, g, shift.length);
     if (!shift || !bias) return;
     const beta = kind === 'Gemm' ? attrFloat(node, 'beta', 1) : 1;
     const next = Float32Array.from(bias, (b, o) => b - shift[o]! / beta);
-    let name = `${node.inputs[2] || `${node.outputs[0]}_bias`}_bc`;
-    for (let i = 1; names.has(name); i++) name = `${node.inputs[2] || `${node.outputs[0]}_bias`}_bc_${i}`;
+    let name = `${node.inputs[slot] || `${node.outputs[0]}_bias`}_bc`;
+    for (let i = 1; names.has(name); i++) name = `${node.inputs[slot] || `${node.outputs[0]}_bias`}_bc_${i}`;
     names.add(name);
     out.initializers.set(name, Tensor.float32([next.length], next));
-    out.nodes[position]!.inputs[2] = name;
+    out.nodes[position]!.inputs[slot] = name;
     corrected.push({
       node: node.name || node.outputs[0]!,
       maxShift: Math.max(...Array.from(shift, Math.abs)),
@@ -66,12 +75,12 @@ export function correctBiases(
   return { graph: out, report: { corrected } };
 }
 
-function layerKind(node: Node): 'Conv' | 'Gemm' | undefined {
-  if (node.domain !== '') return undefined;
-  if (node.opType === 'Conv') return 'Conv';
+/** A conv-like layer's channel layout, or 'Gemm'. */
+function layerKind(node: Node, g: Graph): WeightChannels | 'Gemm' | undefined {
   // Gemm's A is [M, K] unless transposed; the means are taken along axis 1, so transA = 1 is left alone.
-  if (node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0) return 'Gemm';
-  return undefined;
+  if (node.domain === '' && node.opType === 'Gemm')
+    return attrInt(node, 'transA', 0) === 0 ? 'Gemm' : undefined;
+  return weightChannelsOf(node, g);
 }
 
 /** W_q - W at flat index i, from the float weights and the int8 values with their scales. */
@@ -88,22 +97,26 @@ function weightError(g: Graph, qw: QuantizedWeight): Float64Array {
   return err;
 }
 
-/** Conv W [M, C/g, k...]: shift[o] = sum over j, k of dW[o, j, k] * E[x_(group(o) * C/g + j)]. */
-function convShift(node: Node, g: Graph, qw: QuantizedWeight, mean: Float64Array): Float64Array | undefined {
-  const [m, cPer] = [qw.dims[0]!, qw.dims[1]!];
-  const group = attrInt(node, 'group', 1);
-  if (mean.length !== cPer * group) return undefined;
+/**
+ * A conv's W (output channel o, a group's input channel j, taps k; axes per `c`): shift[o] = sum over j
+ * of (sum over k of dW[o, j, k]) * E[x_(group(o) * C/g + j)], each sum in the weight's flat order.
+ */
+function convShift(
+  c: WeightChannels,
+  g: Graph,
+  qw: QuantizedWeight,
+  mean: Float64Array,
+): Float64Array | undefined {
+  const [m, cPer] = [qw.dims[c.output]!, qw.dims[c.input]!];
+  if (mean.length !== inputChannels(qw.dims, c)) return undefined;
   const err = weightError(g, qw);
-  const inner = err.length / (m * cPer);
+  const taps = new Float64Array(m * cPer);
+  forEachWeight(qw.dims, c, (i, row, cin) => (taps[row * cPer + (cin % cPer)]! += err[i]!));
   const shift = new Float64Array(m);
-  for (let o = 0, i = 0; o < m; o++) {
-    const base = Math.floor(o / (m / group)) * cPer;
+  for (let o = 0; o < m; o++) {
+    const base = Math.floor(o / (m / c.groups)) * cPer;
     let s = 0;
-    for (let j = 0; j < cPer; j++) {
-      let tap = 0;
-      for (let k = 0; k < inner; k++, i++) tap += err[i]!;
-      s += tap * mean[base + j]!;
-    }
+    for (let j = 0; j < cPer; j++) s += taps[o * cPer + j]! * mean[base + j]!;
     shift[o] = s;
   }
   return shift;
@@ -129,8 +142,8 @@ function gemmShift(node: Node, g: Graph, qw: QuantizedWeight, mean: Float64Array
 }
 
 /** The bias as one value per output channel (zeros when absent), or undefined for other shapes. */
-function currentBias(node: Node, g: Graph, channels: number): Float32Array | undefined {
-  const name = node.inputs[2];
+function currentBias(node: Node, slot: number, g: Graph, channels: number): Float32Array | undefined {
+  const name = node.inputs[slot];
   if (!name) return new Float32Array(channels);
   if (node.opType === 'Gemm' && attrFloat(node, 'beta', 1) === 0) return undefined;
   const b = g.initializers.get(name);

@@ -4,6 +4,7 @@ import { getOp } from '../ops/index.js';
 import { RESULT_PATH_BUILTINS } from '../tflite/ops/index.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { createOrtSession } from '../runtime/ort.js';
+import { tfliteProbe } from './tflite/calibrate.js';
 import {
   ChannelMaxObserver,
   ChannelMeanObserver,
@@ -51,7 +52,7 @@ export interface CalibrationStats {
 }
 
 /**
- * Runs the float model in ONNX Runtime with every tensor in `tensors` made an extra output, streaming once
+ * Runs the float model (ONNX Runtime, or LiteRT for a TFLite-domain model) with every tensor in `tensors` made an extra output, streaming once
  * over the samples, and turns the observed statistics into a range per tensor. Histogram methods fill
  * histograms whose range grows with the values seen (GrowingHistogramObserver), so one pass suffices.
  */
@@ -64,23 +65,23 @@ export async function calibrate(
   return (await calibrateStats(model, tensors, source, opts)).ranges;
 }
 
-/** `calibrate`, with per-channel means and maxima of the tensors named in `opts` gathered in the same pass. */
+/**
+ * `calibrate`, with per-channel means and maxima of the tensors named in `opts` gathered in the same pass.
+ * An ONNX-semantics model runs in ONNX Runtime, a TFLite-domain one in LiteRT (channels last).
+ */
 export async function calibrateStats(
   model: Model,
   tensors: string[],
   source: SampleSource,
   opts: CalibrationOptions,
 ): Promise<CalibrationStats> {
-  const g = model.graph.clone();
-  const existing = new Set(g.outputs.map((o) => o.name));
-  for (const name of tensors) if (!existing.has(name)) g.outputs.push({ name });
-  const session = await createOrtSession(exportOnnx({ ...model, graph: g }).bytes);
-  const runtimeInputs = new Set(session.inputNames);
-  const outputs = tensors.filter((t) => session.outputNames.includes(t));
+  const probe =
+    model.format === 'tflite' ? await tfliteProbe(model, tensors) : await ortProbe(model, tensors);
+  const last = model.format === 'tflite';
   try {
     const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
-    const meanObservers = new Map((opts.channelMeans ?? []).map((t) => [t, new ChannelMeanObserver()]));
-    const maxObservers = new Map((opts.channelMaxima ?? []).map((t) => [t, new ChannelMaxObserver()]));
+    const meanObservers = new Map((opts.channelMeans ?? []).map((t) => [t, new ChannelMeanObserver(last)]));
+    const maxObservers = new Map((opts.channelMaxima ?? []).map((t) => [t, new ChannelMaxObserver(last)]));
     const each = (name: string, data: Float32Array, dims: readonly number[]) => {
       observers.get(name)?.observe(data);
       meanObservers.get(name)?.observe(data, dims);
@@ -90,10 +91,9 @@ export async function calibrateStats(
     for await (const feeds of source.samples()) {
       opts.signal?.throwIfAborted();
       for (const name of tensors)
-        if (runtimeInputs.has(name) && feeds[name]) each(name, feeds[name].toFloat32(), feeds[name].dims);
-      const result = await session.run(feeds, outputs);
-      for (const [name, t] of Object.entries(result))
-        if (t.dtype === 'float32') each(name, t.data as Float32Array, t.dims);
+        if (probe.inputs.has(name) && feeds[name]?.dtype === 'float32')
+          each(name, feeds[name].toFloat32(), feeds[name].dims);
+      for (const [name, data, dims] of await probe.run(feeds)) each(name, data, dims);
       opts.onSample?.(1, ++done, source.count);
     }
     const ranges = calibratedRanges(model.graph, observers, opts);
@@ -101,8 +101,34 @@ export async function calibrateStats(
     const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
     return { ranges, means, maxima, histograms: histograms(model.graph, observers) };
   } finally {
-    await session.close();
+    await probe.close();
   }
+}
+
+/** The float model run with extra outputs: the inputs it reads, and each run's float results. */
+export interface Probe {
+  inputs: Set<string>;
+  run(feeds: Feeds): Promise<[name: string, data: Float32Array, dims: readonly number[]][]>;
+  close(): Promise<void> | void;
+}
+
+/** The model in ONNX Runtime with every tensor in `tensors` made an extra output. */
+async function ortProbe(model: Model, tensors: string[]): Promise<Probe> {
+  const g = model.graph.clone();
+  const existing = new Set(g.outputs.map((o) => o.name));
+  for (const name of tensors) if (!existing.has(name)) g.outputs.push({ name });
+  const session = await createOrtSession(exportOnnx({ ...model, graph: g }).bytes);
+  const outputs = tensors.filter((t) => session.outputNames.includes(t));
+  return {
+    inputs: new Set(session.inputNames),
+    async run(feeds) {
+      const result = await session.run(feeds, outputs);
+      return Object.entries(result).flatMap(([name, t]) =>
+        t.dtype === 'float32' ? [[name, t.data as Float32Array, t.dims] as const] : [],
+      );
+    },
+    close: () => session.close(),
+  };
 }
 
 /** The range of each observed tensor: by `opts.method`, except for result tensors (see resultTensors). */

@@ -33,6 +33,12 @@ export class MinMaxObserver {
   }
 }
 
+/** Channel count and values per channel run: axis 1 (NCHW), or the last axis (channels last). */
+function channelAxis(dims: readonly number[], last: boolean): [number, number] {
+  if (last) return [dims.at(-1) ?? 1, 1];
+  return [dims.length >= 2 ? dims[1]! : 1, dims.slice(2).reduce((a, b) => a * b, 1)];
+}
+
 /**
  * Per-channel means of a tensor (channel axis 1: NCHW activations, [N, K] Gemm inputs), for bias
  * correction. Sums are kept in doubles, so memory is one number per channel whatever the sample count.
@@ -41,9 +47,11 @@ export class ChannelMeanObserver {
   private sums = new Float64Array(0);
   private count = 0;
 
+  /** `channelsLast`: the channel axis is the last (TFLite's NHWC activations, [N, K] FC inputs). */
+  constructor(private readonly channelsLast = false) {}
+
   observe(data: Float32Array, dims: readonly number[]): void {
-    const channels = dims.length >= 2 ? dims[1]! : 1;
-    const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+    const [channels, inner] = channelAxis(dims, this.channelsLast);
     if (this.sums.length === 0) this.sums = new Float64Array(channels);
     if (channels !== this.sums.length)
       throw new RangeError(`channel count changed: ${this.sums.length} -> ${channels}`);
@@ -64,13 +72,14 @@ export class ChannelMeanObserver {
   }
 }
 
-/** Per-channel maxima (channel axis 1), for equalizing through a Clip; one number per channel. */
+/** Per-channel maxima (channel axis 1, or last), for equalizing through a Clip; one number per channel. */
 export class ChannelMaxObserver {
   private maxima = new Float64Array(0);
 
+  constructor(private readonly channelsLast = false) {}
+
   observe(data: Float32Array, dims: readonly number[]): void {
-    const channels = dims.length >= 2 ? dims[1]! : 1;
-    const inner = dims.slice(2).reduce((a, b) => a * b, 1);
+    const [channels, inner] = channelAxis(dims, this.channelsLast);
     if (this.maxima.length === 0) this.maxima = new Float64Array(channels).fill(-Infinity);
     if (channels !== this.maxima.length)
       throw new RangeError(`channel count changed: ${this.maxima.length} -> ${channels}`);

@@ -14,7 +14,7 @@ import {
   type ShiftRounding,
   type QParams,
 } from './params.js';
-import { quantRule } from './rules.js';
+import { quantRule, quantRuleOf } from './rules.js';
 
 export interface WeightSettings {
   scheme: 'pow2' | 'affine';
@@ -39,7 +39,7 @@ export function quantizeAllWeights(
 ): Map<string, QuantizedWeight> {
   const out = new Map<string, QuantizedWeight>();
   for (const node of plan.quantized) {
-    const w = quantRule(node.opType)!.weight?.(node, g);
+    const w = quantRuleOf(node)!.weight?.(node, g);
     if (!w) continue;
     const name = node.inputs[w.index]!;
     if (out.has(name)) continue;
@@ -146,6 +146,7 @@ export function insertQdq(
   });
 
   // Weights and biases of quantized nodes.
+  fitB16Biases(g, plan, acts, weights, s);
   for (const node of out.nodes) {
     const original = g.nodes[out.nodes.indexOf(node)]!;
     if (!plan.quantized.has(original)) continue;
@@ -156,12 +157,6 @@ export function insertQdq(
     const qw = weights.get(wName)!;
     const bName = rule.bias !== undefined ? original.inputs[rule.bias] : undefined;
     const outScale = acts.get(original.outputs[0]!)?.scale[0] ?? 1;
-    if (bName && s.scheme === 'pow2' && s.biasMode === 'B16') {
-      const inScale = acts.get(original.inputs[0]!)!.scale[0]!;
-      const b = g.initializers.get(bName)!.toFloat32();
-      const floor = s.rounding === 'floor' ? outScale : undefined;
-      fitB16Bias(qw, g.initializers.get(wName)!, b, inScale, floor);
-    }
     const dequantize = (
       base: string,
       values: Tensor,
@@ -241,6 +236,34 @@ function renameProducerOutput(g: Graph, position: number, from: string, to: stri
 function removeUnusedInitializers(g: Graph): void {
   const used = readNames(g);
   for (const name of [...g.initializers.keys()]) if (!used.has(name)) g.initializers.delete(name);
+}
+
+/**
+ * pow2 B16: the weights of every quantized layer with a bias fitted to it (fitB16Bias), in graph order;
+ * ONNX and TFLite-domain graphs alike (rules from quantRuleOf). Returns the channels changed.
+ */
+export function fitB16Biases(
+  g: Graph,
+  plan: QuantPlan,
+  acts: Map<string, QParams>,
+  weights: Map<string, QuantizedWeight>,
+  s: WeightSettings,
+): number {
+  if (s.scheme !== 'pow2' || s.biasMode !== 'B16') return 0;
+  let changed = 0;
+  for (const node of g.nodes) {
+    const rule = plan.quantized.has(node) ? quantRuleOf(node) : undefined;
+    const w = rule?.weight?.(node, g);
+    const bName = w && rule!.bias !== undefined ? node.inputs[rule!.bias] : undefined;
+    if (!bName) continue;
+    const wName = node.inputs[w!.index]!;
+    const inScale = acts.get(node.inputs[0]!)!.scale[0]!;
+    const outScale = acts.get(node.outputs[0]!)?.scale[0] ?? 1;
+    const b = g.initializers.get(bName)!.toFloat32();
+    const floor = s.rounding === 'floor' ? outScale : undefined;
+    changed += fitB16Bias(weights.get(wName)!, g.initializers.get(wName)!, b, inScale, floor);
+  }
+  return changed;
 }
 
 /**

@@ -108,7 +108,7 @@ export async function quantizeFloatModel(
   };
   let plan = planQuantization(g, types, planSettings);
   // The conv inputs bias correction takes channel means of are not all among the tensors with ranges.
-  const channelMeans = s.biasCorrection ? biasCorrectionInputs(plan) : [];
+  const channelMeans = s.biasCorrection ? biasCorrectionInputs(g, plan) : [];
   // Tensors inside If branches are observed through extra If outputs (see subgraphs.ts).
   const pass = { opset: opsetVersion(model) ?? 13, irVersion: model.irVersion };
   const inBranches = branchCalibrationTensors(g, planSettings, pass);
@@ -181,7 +181,7 @@ export async function quantizeFloatModel(
  * Cross-layer equalization. Pairs through a ReLU6 need the per-channel maxima of the first conv's output:
  * one min/max pass over the samples (reported as pass 0) gathers them when the graph has such pairs.
  */
-async function equalize(
+export async function equalize(
   model: Model,
   { scheme, perChannel, exclude }: Pick<QuantSettings, 'scheme' | 'perChannel' | 'exclude'>,
   source: SampleSource,

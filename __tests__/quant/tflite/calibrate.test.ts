@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { exportTflite } from '../../../src/formats/tflite/export.js';
 import { loadTflite } from '../../../src/runtime/litert.js';
-import type { Feeds, SampleSource } from '../../../src/quant/calibrate.js';
-import { calibrateTflite } from '../../../src/quant/tflite/calibrate.js';
+import {
+  calibrateStats,
+  type CalibrationOptions,
+  type Feeds,
+  type SampleSource,
+} from '../../../src/quant/calibrate.js';
+import type { Model } from '../../../src/ir/graph.js';
 import { floats, generatedSource, smoothImage } from './helpers.js';
 import { tinyModel } from './tiny.js';
 
@@ -25,7 +30,11 @@ function countingSource(count: number) {
 
 const opts = { method: 'minmax' as const, percentile: 99.99 };
 
-describe('calibrateTflite', () => {
+/** calibrateStats' ranges for a TFLite-domain model (it runs in LiteRT). */
+const calibrateTflite = async (m: Model, t: string[], s: SampleSource, o: CalibrationOptions) =>
+  (await calibrateStats(m, t, s, o)).ranges;
+
+describe('calibrateStats on a TFLite-domain model (LiteRT)', () => {
   it('gives each tensor the min/max over the samples as LiteRT computes them (0 always inside; the output with headroom)', async () => {
     const { source } = countingSource(5);
     const ranges = await calibrateTflite(tinyModel(), ['x', 'c1', 's', 'y'], source, opts);

@@ -1,8 +1,8 @@
 import { indexGraph, type Graph, type GraphIndex, type Node } from '../../ir/graph.js';
 import type { Range } from '../observers.js';
+import type { QuantPlan } from '../assign.js';
 import { affineActivation, perTensor, pow2ActivationScale, type QParams } from '../params.js';
-import type { TflitePlan } from './plan.js';
-import { ruleOf } from './rules.js';
+import { isFusableActivation, quantRuleOf } from '../rules.js';
 
 export interface ActivationSettings {
   scheme: 'pow2' | 'affine';
@@ -34,7 +34,7 @@ export interface ActivationParams {
  */
 export function assignActivations(
   g: Graph,
-  plan: TflitePlan,
+  plan: QuantPlan,
   ranges: Map<string, Range>,
   s: ActivationSettings,
 ): ActivationParams {
@@ -44,13 +44,14 @@ export function assignActivations(
   const ties: [Node, number][] = [];
   for (const node of g.nodes) {
     if (!plan.quantized.has(node)) continue;
-    const rule = ruleOf(node)!;
-    const slots = rule.activations(node);
+    const rule = quantRuleOf(node)!;
+    const slots = rule.activations(node, g);
     for (const i of slots) groups.add(node.inputs[i]!);
     for (const o of node.outputs) if (o) groups.add(o);
     const out = node.outputs[0]!;
-    if (typeof rule.output === 'object') {
-      for (const o of node.outputs) if (o) groups.fix(o, rule.output);
+    const fixed = rule.output;
+    if (typeof fixed === 'object') {
+      for (const o of node.outputs) if (o) groups.fix(o, perTensor(fixed.scale, fixed.zeroPoint));
     } else if (rule.output === 'same-as-input') {
       // The output's values are the input's, moved: it joins the input's group whatever that holds.
       for (const o of node.outputs) if (o) groups.union(node.inputs[slots[0]!]!, o);
@@ -78,23 +79,23 @@ function fromRange(r: Range, s: ActivationSettings): QParams {
 function effectiveRange(
   g: Graph,
   index: GraphIndex,
-  plan: TflitePlan,
+  plan: QuantPlan,
   ranges: Map<string, Range>,
   name: string,
 ): Range {
   const constant = g.initializers.get(name);
   if (constant) return valueRange(constant.toFloat32());
-  const clip = clippingConsumer(index, plan, name);
+  const clip = clippingConsumer(g, index, plan, name);
   return ranges.get(clip ?? name) ?? { min: 0, max: 0 };
 }
 
 /** The output of the quantized RELU/RELU6 that alone reads `name`, when there is one. */
-function clippingConsumer(index: GraphIndex, plan: TflitePlan, name: string): string | undefined {
+function clippingConsumer(g: Graph, index: GraphIndex, plan: QuantPlan, name: string): string | undefined {
   const readers = index.consumers.get(name) ?? [];
   const only = readers.length === 1 && !index.graphOutputs.has(name) ? readers[0]! : undefined;
   const producer = index.producer.get(name);
   if (!only || !producer || !plan.quantized.has(producer) || !plan.quantized.has(only)) return undefined;
-  return ruleOf(only)?.clips ? only.outputs[0] : undefined;
+  return isFusableActivation(only, g) ? only.outputs[0] : undefined;
 }
 
 function valueRange(values: Float32Array): Range {

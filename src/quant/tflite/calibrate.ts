@@ -3,44 +3,29 @@ import type { TfliteModelExtra } from '../../formats/tflite/ir-extras.js';
 import type { Model, ValueInfo } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { loadTflite, type TfliteData, type TfliteDType, type TfliteRunner } from '../../runtime/litert.js';
-import { calibratedRanges, type CalibrationOptions, type SampleSource } from '../calibrate.js';
-import { rangeObserver, type Range } from '../observers.js';
+import type { Probe } from '../calibrate.js';
 
 /**
- * Ranges of `tensors` over the samples, from the float TFLite model run in LiteRT with each of them made
- * an extra subgraph output. Samples stream through the observers one at a time, so memory does not grow
- * with their number; histogram methods fill histograms whose range grows with the values seen, in the
- * same single pass.
+ * The float TFLite model in LiteRT with each of `tensors` made an extra subgraph output: calibration's
+ * probe for a TFLite-domain model (quant/calibrate.ts calibrateStats streams the samples through it).
  */
-export async function calibrateTflite(
-  model: Model,
-  tensors: string[],
-  source: SampleSource,
-  opts: CalibrationOptions,
-): Promise<Map<string, Range>> {
+export async function tfliteProbe(model: Model, tensors: string[]): Promise<Probe> {
   // Errors name the user's file: the probe is that model, rewritten with more outputs.
   const file = (model.extra?.tflite as TfliteModelExtra | undefined)?.file ?? 'calibration model';
   const runner = await loadTflite(exportTflite(probeModel(model, tensors)), file);
-  try {
-    const inputs = model.graph.inputs.map((v) => v.name);
-    const outputs = [...model.graph.outputs.map((v) => v.name), ...tensors.filter((t) => !isIo(model, t))];
-    const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
-    const each = (name: string, data: Float32Array) => observers.get(name)?.observe(data);
-    let done = 0;
-    for await (const feeds of source.samples()) {
-      opts.signal?.throwIfAborted();
-      for (const name of inputs) if (feeds[name]?.dtype === 'float32') each(name, feeds[name].toFloat32());
+  const inputs = model.graph.inputs.map((v) => v.name);
+  const outputs = [...model.graph.outputs.map((v) => v.name), ...tensors.filter((t) => !isIo(model, t))];
+  return {
+    inputs: new Set(inputs),
+    async run(feeds) {
       const result = await runner.run(runnerFeeds(runner, inputs, feeds));
-      runner.outputs.forEach((port, i) => {
-        const data = result[port.name]?.data;
-        if (data instanceof Float32Array) each(outputs[i]!, data);
+      return runner.outputs.flatMap((port, i) => {
+        const out = result[port.name];
+        return out?.data instanceof Float32Array ? [[outputs[i]!, out.data, out.shape] as const] : [];
       });
-      opts.onSample?.(1, ++done, source.count);
-    }
-    return calibratedRanges(model.graph, observers, opts);
-  } finally {
-    runner.close();
-  }
+    },
+    close: () => runner.close(),
+  };
 }
 
 const isIo = (model: Model, name: string): boolean =>

@@ -1,26 +1,31 @@
-import type { Model } from '../../ir/graph.js';
-import type { SampleSource } from '../calibrate.js';
+import type { Graph, Model } from '../../ir/graph.js';
+import { planQuantization, type QuantPlan } from '../assign.js';
+import { biasCorrectionInputs, correctBiases } from '../bias-correction.js';
+import { calibrateStats, type SampleSource } from '../calibrate.js';
+import { elementTypes } from '../dtypes.js';
+import { fitB16Biases, quantizeAllWeights } from '../qdq.js';
 import {
   checkNamedScales,
+  equalize,
   resolveInputScales,
   type QuantHooks,
   type QuantResult,
   type QuantSettings,
 } from '../quantize.js';
+import { quantRuleOf } from '../rules.js';
 import { assignActivations } from './assign.js';
-import { calibrateTflite } from './calibrate.js';
-import { planTflite } from './plan.js';
 import { rewriteInt8 } from './rewrite.js';
 
-export { TFLITE_QUANT_RULES } from './rules.js';
-
-/** As for ONNX inputs, without the equalization parts (TFLite inputs are not equalized). */
-export type TfliteQuantResult = Omit<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>;
+export type TfliteQuantResult = QuantResult;
 
 /**
- * Quantizes a float TFLite-domain model (as `importTflite` reads it) to int8 TFLite: calibrate in LiteRT,
- * then the same ops in the same order, int8 where TFLite has an int8 kernel, with QUANTIZE/DEQUANTIZE
- * where float meets int8. Samples feed inputs by name, in the model's own (NHWC) layout.
+ * Quantizes a float TFLite-domain model (as `importTflite` reads it) to int8 TFLite with the stages an
+ * ONNX model goes through: equalization (--equalize), the plan from the builtins' int8 rules, calibration
+ * (in LiteRT), weights (B16's bias fit included), bias correction (--bias_correction), activation
+ * parameters, then the rewrite: the same ops in the same order, int8 where TFLite has an int8 kernel, with
+ * QUANTIZE/DEQUANTIZE where float meets int8. Samples feed inputs by name, in the model's own (NHWC)
+ * layout. What differs from ONNX: the TFLite int8 spec ties some tensors' parameters together
+ * (assign.ts), and the rewrite writes int8 tensors rather than QDQ.
  */
 export async function quantizeTfliteModel(
   model: Model,
@@ -28,38 +33,70 @@ export async function quantizeTfliteModel(
   source: SampleSource,
   hooks: QuantHooks = {},
 ): Promise<TfliteQuantResult> {
-  const g = model.graph;
-  const foreign = g.nodes.find((n) => n.domain !== 'tflite');
+  const foreign = model.graph.nodes.find((n) => n.domain !== 'tflite');
   if (model.format !== 'tflite' || foreign)
     throw new TypeError(`quantizeTfliteModel takes a TFLite-domain model (node '${foreign?.name}' is not)`);
-  const inputs = g.inputs.map((v) => v.name);
+  const inputs = model.graph.inputs.map((v) => v.name);
   checkNamedScales(s.inputScale, inputs);
-  const plan = planTflite(g, s.exclude);
-  const floatInputs = inputs.filter((name) => plan.dtypes.get(name) === 'float32');
-  const ranges = await calibrateTflite(model, plan.calibrate, source, {
+  const equalized = s.equalize ? await equalize(model, s, source, hooks) : undefined;
+  const floatModel = { ...model, graph: equalized?.graph ?? model.graph };
+  let g = floatModel.graph;
+  const types = elementTypes(g);
+  let plan = planQuantization(g, types, s);
+  const floatInputs = inputs.filter((name) => types.get(name) === 'float32');
+  const channelMeans = s.biasCorrection ? biasCorrectionInputs(g, plan) : [];
+  const tensors = [...new Set([...floatInputs, ...groupedTensors(g, plan), ...channelMeans])];
+  const { ranges, means } = await calibrateStats(floatModel, tensors, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
     signal: hooks.signal,
+    channelMeans,
   });
   const inputScales = resolveInputScales(s, floatInputs, ranges);
+  const wSettings = {
+    scheme: s.scheme,
+    perChannel: s.perChannel,
+    biasMode: s.biasMode,
+    rounding: s.rounding,
+  };
+  const weights = quantizeAllWeights(g, plan, wSettings);
+  const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
+  if (corrected) {
+    g = corrected.graph;
+    plan = planQuantization(g, elementTypes(g), s);
+  }
   const acts = assignActivations(g, plan, ranges, {
     scheme: s.scheme,
     inputScales: new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v])),
     baseInputScale: inputScales[floatInputs[0]!] ?? 1,
   });
-  const int8 = rewriteInt8(g, plan, acts, {
-    scheme: s.scheme,
-    perChannel: s.perChannel,
-    biasMode: s.biasMode,
-    rounding: s.rounding,
-  });
+  fitB16Biases(g, plan, acts.params, weights, wSettings);
+  const graph = rewriteInt8(g, plan, acts, weights, wSettings);
   return {
-    model: { ...model, graph: int8.graph },
+    model: { ...model, graph },
     activations: acts.params,
-    weights: int8.weights,
+    weights: new Map([...weights].map(([k, w]) => [k, w.params])),
     ranges,
     float: plan.float,
     inputScales,
+    floatReference: floatModel,
+    equalization: equalized?.report,
+    biasCorrection: corrected?.report,
   };
+}
+
+/**
+ * Every activation an int8 node reads or writes: the spec's ties (assign.ts) give a group of tensors the
+ * union of their ranges, so each member is observed.
+ */
+function groupedTensors(g: Graph, plan: QuantPlan): string[] {
+  const tensors = new Set<string>();
+  for (const node of g.nodes) {
+    if (!plan.quantized.has(node)) continue;
+    for (const i of quantRuleOf(node)!.activations(node, g))
+      if (!g.initializers.has(node.inputs[i]!)) tensors.add(node.inputs[i]!);
+    for (const o of node.outputs) if (o) tensors.add(o);
+  }
+  return [...tensors];
 }

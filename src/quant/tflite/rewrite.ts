@@ -7,23 +7,12 @@ import {
   type ValueInfo,
 } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
+import type { QuantPlan } from '../assign.js';
 import type { QParams } from '../params.js';
+import type { QuantizedWeight, WeightSettings } from '../qdq.js';
+import { quantRuleOf, type QuantRule } from '../rules.js';
 import type { ActivationParams } from './assign.js';
-import type { TflitePlan } from './plan.js';
-import { ruleOf } from './rules.js';
-import {
-  quantizeBiasTensor,
-  quantizeConstant,
-  quantizeWeightTensor,
-  toAnnotation,
-  type WeightSettings,
-} from './weights.js';
-
-export interface Int8Graph {
-  graph: Graph;
-  /** Parameters of every quantized weight, by its name in the float graph. */
-  weights: Map<string, QParams>;
-}
+import { int8Weight, quantizeBiasTensor, quantizeConstant, toAnnotation } from './weights.js';
 
 /**
  * The float graph with its quantized nodes reading and writing int8: the same nodes in the same order,
@@ -33,27 +22,28 @@ export interface Int8Graph {
  */
 export function rewriteInt8(
   g: Graph,
-  plan: TflitePlan,
+  plan: QuantPlan,
   acts: ActivationParams,
+  weights: Map<string, QuantizedWeight>,
   s: WeightSettings,
-): Int8Graph {
+): Graph {
   const w = new Int8Writer(g, plan, acts);
-  const constants = new Constants(g, w.out, acts, s, (base) => w.fresh(base));
+  const constants = new Constants(g, w.out, acts, weights, s, (base) => w.fresh(base));
   for (const node of topoSort(g)) {
     const copy: Node = { ...node, inputs: [...node.inputs], outputs: [...node.outputs] };
     if (plan.quantized.has(node)) {
-      const rule = ruleOf(node)!;
-      for (const i of rule.activations(node)) {
+      const rule = quantRuleOf(node)!;
+      const weight = rule.weight?.(node, g);
+      for (const i of rule.activations(node, g)) {
         const t = node.inputs[i]!;
         const again = acts.requantize.find((r) => r.node === node && r.slot === i);
         if (g.initializers.has(t))
           copy.inputs[i] = constants.activation(t, again?.params ?? acts.params.get(t)!);
         else copy.inputs[i] = again ? w.requantized(t, again.params) : w.int8Of(t);
       }
-      if (rule.weight)
-        copy.inputs[rule.weight.index] = constants.weight(node, rule.weight.index, rule.weight.axis);
-      if (rule.bias !== undefined && node.inputs[rule.bias])
-        copy.inputs[rule.bias] = constants.bias(node, rule);
+      if (weight) copy.inputs[weight.index] = constants.weight(node.inputs[weight.index]!);
+      if (weight && rule.bias !== undefined && node.inputs[rule.bias])
+        copy.inputs[rule.bias] = constants.bias(node, rule, weight.index);
       copy.outputs = node.outputs.map((o) => (o ? w.int8Of(o) : o));
     } else {
       copy.inputs = node.inputs.map((t) => (t && !g.initializers.has(t) ? w.floatOf(t) : t));
@@ -63,7 +53,7 @@ export function rewriteInt8(
   for (const v of g.outputs) w.floatOf(v.name);
   w.out.nodes = w.nodes;
   removeUnusedInitializers(w.out);
-  return { graph: w.out, weights: constants.weightParams };
+  return w.out;
 }
 
 /**
@@ -82,7 +72,7 @@ class Int8Writer {
 
   constructor(
     private readonly g: Graph,
-    private readonly plan: TflitePlan,
+    private readonly plan: QuantPlan,
     private readonly acts: ActivationParams,
   ) {
     this.out = g.clone();
@@ -161,7 +151,6 @@ class Int8Writer {
 
 /** Quantized constants, under the float constant's name when nothing else reads it. */
 class Constants {
-  readonly weightParams = new Map<string, QParams>();
   private readonly made = new Map<string, string>();
   private readonly index: GraphIndex;
 
@@ -169,6 +158,7 @@ class Constants {
     private readonly g: Graph,
     private readonly out: Graph,
     private readonly acts: ActivationParams,
+    private readonly weights: Map<string, QuantizedWeight>,
     private readonly s: WeightSettings,
     private readonly fresh: (base: string) => string,
   ) {
@@ -192,24 +182,20 @@ class Constants {
     return this.place(name, `int8:${p.scale[0]}:${p.zeroPoint[0]}`, () => quantizeConstant(t, p));
   }
 
-  weight(node: Node, slot: number, axis: number): string {
-    const name = node.inputs[slot]!;
-    const t = this.g.initializers.get(name)!;
-    return this.place(name, `int8:w${axis}`, () => {
-      const q = quantizeWeightTensor(t, axis, this.s);
-      this.weightParams.set(name, q.params);
-      return q.tensor;
-    });
+  /** The weight as quantizeAllWeights made it (B16's bias fit included). */
+  weight(name: string): string {
+    const q = this.weights.get(name)!;
+    return this.place(name, 'int8:w', () => int8Weight(this.g.initializers.get(name)!, q));
   }
 
-  bias(node: Node, rule: NonNullable<ReturnType<typeof ruleOf>>): string {
+  bias(node: Node, rule: QuantRule, slot: number): string {
     const name = node.inputs[rule.bias!]!;
-    const input = node.inputs[rule.activations(node)[0]!]!;
+    const input = node.inputs[rule.activations(node, this.g)[0]!]!;
     const inScale = this.acts.params.get(input)!.scale[0]!;
     const outScale = this.acts.params.get(node.outputs[0]!)!.scale[0]!;
-    const wName = node.inputs[rule.weight!.index]!;
-    this.weight(node, rule.weight!.index, rule.weight!.axis);
-    const wParams = this.weightParams.get(wName)!;
+    const wName = node.inputs[slot]!;
+    this.weight(wName);
+    const wParams = this.weights.get(wName)!.params;
     const t = this.g.initializers.get(name)!;
     const key = `int32:${inScale}:${outScale}:${wName}`;
     return this.place(name, key, () => quantizeBiasTensor(t, inScale, wParams, outScale, this.s));

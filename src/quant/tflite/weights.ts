@@ -1,24 +1,7 @@
 import type { QuantAnnotation } from '../../formats/tflite/ir-extras.js';
 import { Tensor } from '../../ir/tensor.js';
-import {
-  affineWeightScale,
-  clampInt,
-  maxAbsPerChannel,
-  pow2WeightScale,
-  quantizeBias,
-  quantizeWeights,
-  type BiasMode,
-  type QParams,
-  type ShiftRounding,
-} from '../params.js';
-
-export interface WeightSettings {
-  scheme: 'pow2' | 'affine';
-  perChannel: boolean;
-  biasMode: BiasMode;
-  /** pow2: the target's shift; 'floor' folds the rounding into the biases (params.ts pow2Bias). */
-  rounding?: ShiftRounding;
-}
+import { clampInt, quantizeBias, type QParams } from '../params.js';
+import type { QuantizedWeight, WeightSettings } from '../qdq.js';
 
 export function toAnnotation(p: QParams): QuantAnnotation {
   return { scale: Array.from(p.scale, Math.fround), zeroPoint: Array.from(p.zeroPoint), axis: p.axis ?? 0 };
@@ -37,22 +20,9 @@ function annotated(
   return t;
 }
 
-/**
- * Weights symmetric int8 (TFLite int8 spec: zero point 0), per channel along `axis` when per-channel is
- * on; pow2 scales are powers of two.
- */
-export function quantizeWeightTensor(
-  t: Tensor,
-  axis: number,
-  s: WeightSettings,
-): { tensor: Tensor; params: QParams } {
-  const values = t.toFloat32();
-  const perAxis = s.perChannel && t.dims.length > axis ? axis : undefined;
-  const maxAbs = maxAbsPerChannel(values, t.dims, perAxis);
-  const scale = maxAbs.map(s.scheme === 'pow2' ? pow2WeightScale : affineWeightScale);
-  const params: QParams = { scale, zeroPoint: new Int32Array(scale.length), axis: perAxis };
-  const q = quantizeWeights(values, t.dims, scale, perAxis);
-  return { tensor: annotated(t, 'int8', t.dims, q, params), params };
+/** A weight as quantizeAllWeights made it (symmetric int8, per channel or not), as a TFLite tensor. */
+export function int8Weight(source: Tensor, q: QuantizedWeight): Tensor {
+  return annotated(source, 'int8', q.dims, q.values, q.params);
 }
 
 /**

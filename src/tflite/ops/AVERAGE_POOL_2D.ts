@@ -50,6 +50,7 @@ const kernel: IntegerKernel = {
 
 export const AVERAGE_POOL_2D = defineBuiltin({
   name: 'AVERAGE_POOL_2D',
+  positivelyHomogeneous: true,
   options: POOL_2D_OPTIONS,
   version: int16PoolLike,
   int8: sameAsInput,

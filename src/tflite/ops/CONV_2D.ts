@@ -24,7 +24,7 @@ import {
   type Window,
   type WindowAttrs,
 } from '../../runtime/integer/kernels/common/window.js';
-import { defineBuiltin } from './common/builtin.js';
+import { defineBuiltin, weightedChannels } from './common/builtin.js';
 import { weighted } from './common/int8.js';
 import {
   activation,
@@ -164,6 +164,8 @@ function dotLayout(
 
 export const CONV_2D = defineBuiltin({
   name: 'CONV_2D',
+  // Filters OHWI.
+  weightChannels: weightedChannels(0, 3),
   floorShift: 'biased',
   options: optionsTable('Conv2DOptions', [
     padding,

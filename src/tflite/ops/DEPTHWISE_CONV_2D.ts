@@ -12,7 +12,7 @@ import {
 import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
 import type { WasmArena } from '../../runtime/integer/wasm/arena.js';
 import { PaddedImage, windowAttrs, windowGeometry } from '../../runtime/integer/kernels/common/window.js';
-import { defineBuiltin } from './common/builtin.js';
+import { defineBuiltin, fusedClip } from './common/builtin.js';
 import { weighted } from './common/int8.js';
 import { activation, dilations, field, optionsTable, padding, strideH, strideW } from './common/options.js';
 import { first, hybrid, inp, io, opt } from './common/version.js';
@@ -194,6 +194,13 @@ function pixel(
 
 export const DEPTHWISE_CONV_2D = defineBuiltin({
   name: 'DEPTHWISE_CONV_2D',
+  // Filters 1HW(C*m): output channel o reads input channel floor(o / m), one group per input channel.
+  weightChannels: (node, g) => {
+    const w = g.initializers.get(node.inputs[1] ?? '');
+    const m = attrInt(node, 'depth_multiplier', 0) || 1;
+    if (w?.dims.length !== 4 || w.dims[3]! % m !== 0) return undefined;
+    return { index: 1, bias: 2, output: 3, input: 0, groups: w.dims[3]! / m, clip: fusedClip(node) };
+  },
   floorShift: 'biased',
   options: optionsTable('DepthwiseConv2DOptions', [
     padding,

@@ -19,7 +19,7 @@ import {
 } from '../../runtime/integer/kernels/common/params.js';
 import { Int8Gemm } from '../../runtime/integer/kernels/common/gemm.js';
 import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
-import { defineBuiltin } from './common/builtin.js';
+import { defineBuiltin, weightedChannels } from './common/builtin.js';
 import { weighted } from './common/int8.js';
 import {
   activation,
@@ -100,6 +100,8 @@ const kernel: IntegerKernel = {
 
 export const FULLY_CONNECTED = defineBuiltin({
   name: 'FULLY_CONNECTED',
+  // Weights [O, I].
+  weightChannels: weightedChannels(0, 1),
   floorShift: 'biased',
   options: optionsTable('FullyConnectedOptions', [
     activation,

@@ -42,6 +42,7 @@ const kernel = unaryKernel('LEAKY_RELU', (cx, x, y) => {
 
 export const LEAKY_RELU = defineBuiltin({
   name: 'LEAKY_RELU',
+  positivelyHomogeneous: true,
   floorShift: 'table',
   options: optionsTable('LeakyReluOptions', [field('alpha', 'float')]),
   version: first([(s) => is(inp(s, 0), 'INT16'), 2]),

@@ -27,6 +27,7 @@ const kernel: IntegerKernel = {
 
 export const MAX_POOL_2D = defineBuiltin({
   name: 'MAX_POOL_2D',
+  positivelyHomogeneous: true,
   floorShift: 'exact',
   options: POOL_2D_OPTIONS,
   version: int16PoolLike,

@@ -4,6 +4,7 @@ import { always1 } from './common/version.js';
 
 export const PRELU = defineBuiltin({
   name: 'PRELU',
+  positivelyHomogeneous: true,
   options: null,
   version: always1,
   int8: elementwise,

@@ -73,6 +73,7 @@ import { TRANSPOSE_CONV } from './TRANSPOSE_CONV.js';
 import { WHILE } from './WHILE.js';
 
 export type { TfliteBuiltin } from './common/builtin.js';
+export { fusedClip } from './common/builtin.js';
 export type { FixedParams, Int8Rule } from './common/int8.js';
 export type { FieldSpec, FieldType, OptionsSpec } from './common/options.js';
 export type { OpSig, TensorSig } from './common/version.js';

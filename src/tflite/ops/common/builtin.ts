@@ -1,5 +1,8 @@
 import { BuiltinOperator } from '../../../formats/tflite/schema.js';
 import type { IntegerKernel } from '../../../runtime/integer/types.js';
+import { attrInt } from '../../../ir/attrs.js';
+import type { Graph, Node } from '../../../ir/graph.js';
+import type { WeightChannels } from '../../../ops/types.js';
 import type { Int8Rule } from './int8.js';
 import type { OptionsSpec } from './options.js';
 import type { VersionRule } from './version.js';
@@ -30,6 +33,13 @@ export interface TfliteBuiltin {
   floorShift?: 'exact' | 'table' | 'biased';
   /** Option fields that name a subgraph (control flow: WHILE, IF, CALL_ONCE), checked on read. */
   subgraphFields?: readonly string[];
+  /** How its constant weight indexes channels (equalization, bias correction; see WeightChannels). */
+  weightChannels?: (node: Node, g: Graph) => WeightChannels | undefined;
+  /**
+   * f(s x) = s f(x) channel by channel (channels last) for every s > 0, given no fused activation that
+   * clips (fusedClip): cross-layer equalization may scale a channel across it.
+   */
+  positivelyHomogeneous?: boolean;
   /** The integer executor's kernel; absent when the executor cannot run it. */
   kernel?: IntegerKernel;
 }
@@ -40,4 +50,31 @@ export function defineBuiltin(spec: Omit<TfliteBuiltin, 'code'>): TfliteBuiltin 
   if (spec.kernel && spec.kernel.opType !== spec.name)
     throw new Error(`TFLite builtins: ${spec.name}'s kernel is registered as ${spec.kernel.opType}`);
   return { ...spec, code };
+}
+
+/**
+ * The bounds of the activation a node applies to its own output (fused_activation_function): RELU
+ * [0, inf), RELU6 [0, 6], RELU_N1_TO_1 [-1, 1]; NaN bounds for one that is no clip (TANH, SIGN_BIT);
+ * undefined for none.
+ */
+export function fusedClip(node: Node): readonly [number, number] | undefined {
+  const code = attrInt(node, 'fused_activation_function', 0);
+  const bounds: Record<number, readonly [number, number]> = { 1: [0, Infinity], 2: [-1, 1], 3: [0, 6] };
+  return code === 0 ? undefined : (bounds[code] ?? [NaN, NaN]);
+}
+
+/**
+ * A conv or FC's channels: filter input 1, bias 2, output channels on `output`, a group's input channels
+ * on `input`; groups from the input's channel count (channels last) over the filter's.
+ */
+export function weightedChannels(output: number, input: number) {
+  return (node: Node, g: Graph): WeightChannels | undefined => {
+    const w = g.initializers.get(node.inputs[1] ?? '');
+    if (!w || w.dims.length <= Math.max(output, input)) return undefined;
+    const x = g.typeOf(node.inputs[0]!);
+    const c = x?.kind === 'tensor' ? x.shape?.at(-1) : undefined;
+    const perGroup = w.dims[input]!;
+    const groups = typeof c === 'number' && c > 0 && c % perGroup === 0 ? c / perGroup : 1;
+    return { index: 1, bias: 2, output, input, groups, clip: fusedClip(node) };
+  };
 }

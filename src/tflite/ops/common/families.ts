@@ -61,6 +61,8 @@ export function relu(name: 'RELU' | 'RELU6', code: number, version: VersionRule)
     options: null,
     version,
     int8: { ...calibrated, clips: true },
+    // RELU6's bound is one value for all channels.
+    positivelyHomogeneous: name === 'RELU',
     kernel: unaryKernel(name, (cx, x, y) => {
       const f = reluRescale(cx, x, y);
       const [lo, hi] = activationRange(cx, code, y);
