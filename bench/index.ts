@@ -8,12 +8,14 @@ import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
 import { quantAccuracySection } from './quant-accuracy.js';
 import { pipelineSection } from './pipeline.js';
+import { tfliteQuantSection } from './tflite-quant.js';
 import type { BenchSection } from './section.js';
 
 const SECTIONS: BenchSection[] = [
   ioSection,
   integerSection,
   quantAccuracySection,
+  tfliteQuantSection,
   pipelineSection,
   corpusSection,
 ];

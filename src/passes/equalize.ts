@@ -212,7 +212,7 @@ function forEachWeight(l: Layer, fn: (i: number, row: number, cin: number) => vo
 }
 
 function rowRanges(l: Layer): Float64Array {
-  const r = new Float64Array(l.dims[0]!);
+  const r = new Float64Array(l.rowDiv.length);
   forEachWeight(l, (i, row, cin) => {
     const a = (Math.abs(l.w[i]!) * l.colMul[cin]!) / l.rowDiv[row]!;
     if (a > r[row]!) r[row] = a;

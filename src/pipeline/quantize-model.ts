@@ -69,6 +69,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     return r;
   };
   const inputFormat = formatOf(opts.input);
+  const flagWarnings = inputFormat === 'tflite' ? tfliteInputFlags(opts) : [];
   prepareOutputDir(opts.output);
   const imported = await timed('import', () => readModel(opts.input));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
@@ -121,7 +122,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       float: quant?.float ?? [],
       timingsMs: timings,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      warnings: [...(data?.warnings ?? []), ...produced.warnings],
+      warnings: [...flagWarnings, ...(data?.warnings ?? []), ...produced.warnings],
     };
     const gate = opts.fail_on_drop === undefined ? undefined : checkGate(report, opts.fail_on_drop);
     const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
@@ -130,6 +131,29 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     for (const f of written) fs.rmSync(f, { force: true });
     throw e;
   }
+}
+
+/**
+ * Flags that cannot apply to a .tflite input: a usage error where the user asked for something the run
+ * cannot give (a QOperator .onnx, int8 file inputs), a report warning where the file is what was asked
+ * anyway. Every other flag means for a .tflite what it means for an .onnx (one quantizer).
+ */
+function tfliteInputFlags(o: QuantizeOptions): string[] {
+  if (o.onnx_format !== 'qdq')
+    throw new InvalidOptionError(
+      'onnx_format',
+      'a .tflite input is written as TFLite only (no .onnx to shape); drop the flag',
+    );
+  if (o.io_type !== 'float')
+    throw new InvalidOptionError(
+      'io_type',
+      "applies to ONNX inputs converted to TFLite; a .tflite input keeps its own inputs' and outputs' types (float)",
+    );
+  if (o.tflite_layout === 'nhwc')
+    return [
+      '--tflite_layout nhwc applies to ONNX inputs; a .tflite input keeps its own layout (NHWC already)',
+    ];
+  return [];
 }
 
 type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &

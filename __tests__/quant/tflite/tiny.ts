@@ -8,7 +8,7 @@ const SAME = int(0);
 const RELU6 = int(3);
 
 /** Weights with a trained net's spread: normal, one scale per output channel (a 4x spread). */
-function weights(dims: number[], fanIn: number, axis: number, seed: number): Tensor {
+export function weights(dims: number[], fanIn: number, axis: number, seed: number): Tensor {
   const next = rng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   const channels = dims[axis]!;
@@ -24,7 +24,7 @@ function weights(dims: number[], fanIn: number, axis: number, seed: number): Ten
   );
 }
 
-const bias = (n: number, seed: number) => {
+export const bias = (n: number, seed: number) => {
   const next = rng(seed);
   return Tensor.float32(
     [n],

@@ -1,7 +1,14 @@
 import { indexGraph, type Graph, type GraphIndex, type Node } from '../../ir/graph.js';
 import type { Range } from '../observers.js';
 import type { QuantPlan } from '../assign.js';
-import { affineActivation, perTensor, pow2ActivationScale, type QParams } from '../params.js';
+import {
+  affineActivation,
+  perTensor,
+  pow2ActivationScale,
+  pow2ScaleByError,
+  type Magnitudes,
+  type QParams,
+} from '../params.js';
 import { isFusableActivation, quantRuleOf } from '../rules.js';
 
 export interface ActivationSettings {
@@ -10,6 +17,11 @@ export interface ActivationSettings {
   inputScales: Map<string, number>;
   /** input_scale that pow2 activations are built on (scale 2^n / base). */
   baseInputScale: number;
+  /**
+   * pow2 (--activation_exponents error): histograms of |x| by tensor; a group of one tensor with one
+   * takes the exponent of least error on it, as assignActivationParams does for an ONNX graph.
+   */
+  histograms?: Map<string, Magnitudes>;
 }
 
 /** An input slot that reads its tensor through a requantizing QUANTIZE (int8 -> int8). */
@@ -39,7 +51,9 @@ export function assignActivations(
   s: ActivationSettings,
 ): ActivationParams {
   const index = indexGraph(g);
-  const groups = new Groups((name) => effectiveRange(g, index, plan, ranges, name));
+  const source = (name: string) =>
+    g.initializers.has(name) ? name : (clippingConsumer(g, index, plan, name) ?? name);
+  const groups = new Groups((name) => effectiveRange(g, ranges, source(name)));
   for (const [name, scale] of s.inputScales) groups.fix(name, perTensor(scale, 0));
   const ties: [Node, number][] = [];
   for (const node of g.nodes) {
@@ -62,31 +76,33 @@ export function assignActivations(
       for (const i of fixedLast) if (!groups.tie(node.inputs[i]!, out)) ties.push([node, i]);
     }
   }
-  const paramsOf = (name: string): QParams => groups.fixed(name) ?? fromRange(groups.range(name), s);
+  const histogram = (name: string) =>
+    s.histograms && groups.size(name) === 1 ? s.histograms.get(source(name)) : undefined;
+  const paramsOf = (name: string): QParams =>
+    groups.fixed(name) ?? fromRange(groups.range(name), s, histogram(name));
   const params = new Map<string, QParams>();
   for (const name of groups.names()) params.set(name, paramsOf(name));
   const requantize = ties.map(([node, slot]) => ({ node, slot, params: paramsOf(node.outputs[0]!) }));
   return { params, requantize };
 }
 
-function fromRange(r: Range, s: ActivationSettings): QParams {
-  if (s.scheme === 'pow2') return perTensor(pow2ActivationScale(r, s.baseInputScale), 0);
+function fromRange(r: Range, s: ActivationSettings, h: Magnitudes | undefined): QParams {
+  if (s.scheme === 'pow2') {
+    const scale = pow2ActivationScale(r, s.baseInputScale);
+    return perTensor(h ? pow2ScaleByError(h, scale) : scale, 0);
+  }
   const a = affineActivation(r);
   return perTensor(a.scale, a.zeroPoint);
 }
 
-/** The range a tensor's parameters are built from: calibrated, or a constant's own values. */
-function effectiveRange(
-  g: Graph,
-  index: GraphIndex,
-  plan: QuantPlan,
-  ranges: Map<string, Range>,
-  name: string,
-): Range {
+/**
+ * The range a tensor's parameters are built from: a constant's own values, else the calibrated range of
+ * `name` (the tensor itself, or the output of the RELU that alone reads it).
+ */
+function effectiveRange(g: Graph, ranges: Map<string, Range>, name: string): Range {
   const constant = g.initializers.get(name);
   if (constant) return valueRange(constant.toFloat32());
-  const clip = clippingConsumer(g, index, plan, name);
-  return ranges.get(clip ?? name) ?? { min: 0, max: 0 };
+  return ranges.get(name) ?? { min: 0, max: 0 };
 }
 
 /** The output of the quantized RELU/RELU6 that alone reads `name`, when there is one. */
@@ -133,6 +149,12 @@ class Groups {
 
   names(): string[] {
     return [...this.parent.keys()];
+  }
+
+  /** How many tensors share `name`'s group. */
+  size(name: string): number {
+    const root = this.add(name);
+    return this.names().filter((n) => this.root(n) === root).length;
   }
 
   private root(name: string): string {

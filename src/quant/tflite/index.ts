@@ -46,7 +46,7 @@ export async function quantizeTfliteModel(
   const floatInputs = inputs.filter((name) => types.get(name) === 'float32');
   const channelMeans = s.biasCorrection ? biasCorrectionInputs(g, plan) : [];
   const tensors = [...new Set([...floatInputs, ...groupedTensors(g, plan), ...channelMeans])];
-  const { ranges, means } = await calibrateStats(floatModel, tensors, source, {
+  const { ranges, means, histograms } = await calibrateStats(floatModel, tensors, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
@@ -70,6 +70,7 @@ export async function quantizeTfliteModel(
     scheme: s.scheme,
     inputScales: new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v])),
     baseInputScale: inputScales[floatInputs[0]!] ?? 1,
+    histograms: s.pow2ExponentByError ? histograms : undefined,
   });
   fitB16Biases(g, plan, acts.params, weights, wSettings);
   const graph = rewriteInt8(g, plan, acts, weights, wSettings);
