@@ -257,7 +257,9 @@ export function fitB16Biases(
     const bName = w && rule!.bias !== undefined ? node.inputs[rule!.bias] : undefined;
     if (!bName) continue;
     const wName = node.inputs[w!.index]!;
-    const inScale = acts.get(node.inputs[0]!)!.scale[0]!;
+    // The data input: slot 0, except TFLite's TRANSPOSE_CONV (output shape, filter, data).
+    const input = node.inputs[rule!.activations(node, g)[0] ?? 0]!;
+    const inScale = acts.get(input)!.scale[0]!;
     const outScale = acts.get(node.outputs[0]!)?.scale[0] ?? 1;
     const b = g.initializers.get(bName)!.toFloat32();
     const floor = s.rounding === 'floor' ? outScale : undefined;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exportTflite } from '../../../src/formats/tflite/export.js';
-import { SCHEMA_VERSION } from '../../../src/formats/tflite/schema.js';
-import { Graph, type Attribute, type Model, type Node } from '../../../src/ir/graph.js';
+import { Graph, type Attribute, type Model } from '../../../src/ir/graph.js';
 import { clipMaximaTensors, equalizeGraph } from '../../../src/passes/equalize.js';
 import { planQuantization } from '../../../src/quant/assign.js';
 import { correctBiases } from '../../../src/quant/bias-correction.js';
@@ -12,7 +11,7 @@ import { probeModel } from '../../../src/quant/tflite/calibrate.js';
 import { quantizeTfliteModel } from '../../../src/quant/tflite/index.js';
 import { loadTflite } from '../../../src/runtime/litert.js';
 import { floats, generatedSource, settings, smoothImage, sqnr } from './helpers.js';
-import { bias, weights } from './tiny.js';
+import { bias, tfliteModel, tfliteNode, weights } from './tiny.js';
 
 const int = (value: number): Attribute => ({ kind: 'int', value });
 const [NONE, RELU, RELU6] = [0, 1, 3];
@@ -40,14 +39,7 @@ function chain(fused: number): Model {
   const init = (name: string, t: ReturnType<typeof bias>) => (g.initializers.set(name, t), name);
   const window = { padding: int(0), stride_w: int(1), stride_h: int(1) };
   const dilation = { dilation_w_factor: int(1), dilation_h_factor: int(1) };
-  const node = (opType: string, inputs: string[], output: string, attrs: Node['attrs'] = {}): Node => ({
-    name: output,
-    opType,
-    domain: 'tflite',
-    inputs,
-    outputs: [output],
-    attrs,
-  });
+  const node = tfliteNode;
   g.nodes = [
     node('CONV_2D', ['x', init('w1', weights([8, 3, 3, 4], 36, 0, 1)), init('b1', bias(8, 2))], 'c1', {
       ...window,
@@ -72,14 +64,7 @@ function chain(fused: number): Model {
       fused_activation_function: int(NONE),
     }),
   ];
-  return {
-    format: 'tflite',
-    irVersion: 0,
-    opsetImports: [{ domain: 'tflite', version: SCHEMA_VERSION }],
-    metadata: [],
-    graph: g,
-    extra: { tflite: { metadata: [], metadataBuffers: [], signatureDefs: [] } },
-  };
+  return tfliteModel(g);
 }
 
 const image = (seed: number) => smoothImage(6, 6, 4, seed, -1, 2);

@@ -118,6 +118,11 @@ export function tinyModel(): Model {
     node('ADD', ['f', init('offset', bias(10, 7))], 'a', { fused_activation_function: int(0) }),
     node('SOFTMAX', ['a'], 'y', { beta: { kind: 'float', value: 1 } }),
   ];
+  return tfliteModel(g);
+}
+
+/** A TFLite-domain model around `g`, as importTflite makes one (no metadata, no signatures). */
+export function tfliteModel(g: Graph): Model {
   return {
     format: 'tflite',
     irVersion: 0,
@@ -126,6 +131,16 @@ export function tinyModel(): Model {
     graph: g,
     extra: { tflite: { metadata: [], metadataBuffers: [], signatureDefs: [] } },
   };
+}
+
+/** A TFLite builtin node named for its one output. */
+export function tfliteNode(
+  opType: string,
+  inputs: string[],
+  output: string,
+  attrs: Node['attrs'] = {},
+): Node {
+  return { name: output, opType, domain: 'tflite', inputs, outputs: [output], attrs };
 }
 
 /**
