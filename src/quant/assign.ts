@@ -136,7 +136,7 @@ function rangesRead(g: Graph, quantized: Set<Node>): string[] {
  * The output of the quantized ReLU/Clip that alone reads `out` (a Conv/Gemm/MatMul output the pair runs
  * as one fused int8 op, so `out` takes the activation's range), else undefined.
  */
-function fusedActivationOutput(
+export function fusedActivationOutput(
   g: Graph,
   index: GraphIndex,
   quantized: Set<Node>,
@@ -187,16 +187,8 @@ export function assignActivationParams(
   meanCounts: Map<string, number> = new Map(),
 ): Map<string, QParams> {
   const params = new Map<string, QParams>();
-  const fromRange = (name: string): QParams => {
-    const r = ranges.get(name) ?? { min: 0, max: 0 };
-    if (s.scheme === 'pow2') {
-      const scale = pow2ActivationScale(r, s.baseInputScale);
-      const h = s.histograms?.get(name);
-      return perTensor(h ? pow2ScaleByError(h, scale) : scale, 0);
-    }
-    const a = affineActivation(r);
-    return perTensor(a.scale, a.zeroPoint);
-  };
+  const fromRange = (name: string): QParams =>
+    paramsFromRange(ranges.get(name) ?? { min: 0, max: 0 }, s, s.histograms?.get(name));
   for (const [name, scale] of s.inputScales) params.set(name, perTensor(scale, 0));
   const index = indexGraph(g);
   for (const node of topoSort(g)) {
@@ -226,6 +218,23 @@ export function assignActivationParams(
     }
   }
   return params;
+}
+
+/**
+ * The scheme's parameters for a calibrated range: pow2 2^n / input_scale (given a histogram of |x|, the
+ * exponent of least error on it), affine the range's scale and zero point. Both domains' assignments.
+ */
+export function paramsFromRange(
+  r: Range,
+  s: Pick<PlanSettings, 'scheme' | 'baseInputScale'>,
+  h: Magnitudes | undefined,
+): QParams {
+  if (s.scheme === 'pow2') {
+    const scale = pow2ActivationScale(r, s.baseInputScale);
+    return perTensor(h ? pow2ScaleByError(h, scale) : scale, 0);
+  }
+  const a = affineActivation(r);
+  return perTensor(a.scale, a.zeroPoint);
 }
 
 /**

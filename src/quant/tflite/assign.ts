@@ -1,15 +1,8 @@
 import { indexGraph, type Graph, type GraphIndex, type Node } from '../../ir/graph.js';
 import type { Range } from '../observers.js';
-import type { QuantPlan } from '../assign.js';
-import {
-  affineActivation,
-  perTensor,
-  pow2ActivationScale,
-  pow2ScaleByError,
-  type Magnitudes,
-  type QParams,
-} from '../params.js';
-import { isFusableActivation, quantRuleOf } from '../rules.js';
+import { fusedActivationOutput, paramsFromRange, type QuantPlan } from '../assign.js';
+import { perTensor, type Magnitudes, type QParams } from '../params.js';
+import { quantRuleOf } from '../rules.js';
 
 export interface ActivationSettings {
   scheme: 'pow2' | 'affine';
@@ -79,20 +72,11 @@ export function assignActivations(
   const histogram = (name: string) =>
     s.histograms && groups.size(name) === 1 ? s.histograms.get(source(name)) : undefined;
   const paramsOf = (name: string): QParams =>
-    groups.fixed(name) ?? fromRange(groups.range(name), s, histogram(name));
+    groups.fixed(name) ?? paramsFromRange(groups.range(name), s, histogram(name));
   const params = new Map<string, QParams>();
   for (const name of groups.names()) params.set(name, paramsOf(name));
   const requantize = ties.map(([node, slot]) => ({ node, slot, params: paramsOf(node.outputs[0]!) }));
   return { params, requantize };
-}
-
-function fromRange(r: Range, s: ActivationSettings, h: Magnitudes | undefined): QParams {
-  if (s.scheme === 'pow2') {
-    const scale = pow2ActivationScale(r, s.baseInputScale);
-    return perTensor(h ? pow2ScaleByError(h, scale) : scale, 0);
-  }
-  const a = affineActivation(r);
-  return perTensor(a.scale, a.zeroPoint);
 }
 
 /**
@@ -105,13 +89,12 @@ function effectiveRange(g: Graph, ranges: Map<string, Range>, name: string): Ran
   return ranges.get(name) ?? { min: 0, max: 0 };
 }
 
-/** The output of the quantized RELU/RELU6 that alone reads `name`, when there is one. */
+/** The output of the quantized RELU/RELU6 that alone reads `name` (an int8 node's output), if any. */
 function clippingConsumer(g: Graph, index: GraphIndex, plan: QuantPlan, name: string): string | undefined {
-  const readers = index.consumers.get(name) ?? [];
-  const only = readers.length === 1 && !index.graphOutputs.has(name) ? readers[0]! : undefined;
   const producer = index.producer.get(name);
-  if (!only || !producer || !plan.quantized.has(producer) || !plan.quantized.has(only)) return undefined;
-  return isFusableActivation(only, g) ? only.outputs[0] : undefined;
+  return producer && plan.quantized.has(producer)
+    ? fusedActivationOutput(g, index, plan.quantized, name)
+    : undefined;
 }
 
 function valueRange(values: Float32Array): Range {
