@@ -11,6 +11,7 @@ import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js
 import { fileSamples, listSampleFiles, rng } from '../src/quant/samples.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
 import { createOrtSession } from '../src/runtime/ort.js';
+import { detectorMaskIou } from './det-mask.js';
 import { recognizerCer } from './recognizer-cer.js';
 import { ROOT, table, type BenchSection } from './section.js';
 
@@ -93,7 +94,7 @@ const AIDS = [
 export const quantAccuracySection: BenchSection = {
   name: 'quant-accuracy',
   description:
-    'output SQNR (dB, float vs int8 QDQ in ONNX Runtime over the calibration samples) with and without cross-layer equalization (eq) and bias correction (bc); PP-OCRv4 rec character error rate on held-out rendered lines',
+    'output SQNR (dB, float vs int8 QDQ in ONNX Runtime over the calibration samples) with and without cross-layer equalization (eq) and bias correction (bc); PP-OCRv4 rec character error rate on held-out rendered lines; PP-OCRv4 det text-mask IoU on held-out rendered pages',
   async run() {
     const rows: string[][] = [];
     const notes: string[] = [];
@@ -162,6 +163,7 @@ export const quantAccuracySection: BenchSection = {
     );
     await inputScaleSweep();
     await recognizerCer();
+    await detectorMaskIou();
   },
 };
 

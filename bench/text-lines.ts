@@ -86,10 +86,14 @@ export function randomStyle(next: () => number): LineStyle {
 }
 
 /**
- * The line drawn by ImageMagick, resized as PaddleOCR does (height 48, aspect kept, width at most 320),
- * as interleaved RGB bytes.
+ * The line drawn by ImageMagick, resized as PaddleOCR does (height 48, aspect kept, width at most
+ * `maxWidth`: 320 for the recognizer, 192 for the direction classifier), as interleaved RGB bytes.
  */
-export function renderLine(text: string, style: LineStyle): { rgb: Uint8Array; width: number } {
+export function renderLine(
+  text: string,
+  style: LineStyle,
+  maxWidth = REC_WIDTH,
+): { rgb: Uint8Array; width: number } {
   const gray = (v: number) => `rgb(${v},${v},${v})`;
   const [l, t, r, b] = style.margin;
   const args = [
@@ -113,8 +117,8 @@ export function renderLine(text: string, style: LineStyle): { rgb: Uint8Array; w
     '-resize',
     `x${REC_HEIGHT}`,
     '-resize',
-    // PaddleOCR squeezes a line wider than 320 at height 48 to exactly 320 x 48.
-    `${REC_WIDTH}x${REC_HEIGHT}!>`,
+    // PaddleOCR squeezes a line wider than maxWidth at height 48 to exactly maxWidth x 48.
+    `${maxWidth}x${REC_HEIGHT}!>`,
     '-depth',
     '8',
     'ppm:-',
@@ -140,17 +144,17 @@ function parsePpm(buf: Buffer): { rgb: Uint8Array; width: number } {
 }
 
 /**
- * PaddleOCR's rec normalization: (v / 255 - 0.5) / 0.5 per channel, NCHW, zeros (mid gray) right of the
- * resized line up to width 320.
+ * PaddleOCR's rec (and cls) normalization: (v / 255 - 0.5) / 0.5 per channel, NCHW, zeros (mid gray)
+ * right of the resized line up to the input's width (320 rec, 192 cls).
  */
-export function recTensor(rgb: Uint8Array, width: number): Tensor {
-  const plane = REC_HEIGHT * REC_WIDTH;
+export function recTensor(rgb: Uint8Array, width: number, inputWidth = REC_WIDTH): Tensor {
+  const plane = REC_HEIGHT * inputWidth;
   const data = new Float32Array(3 * plane);
   for (let y = 0; y < REC_HEIGHT; y++)
     for (let x = 0; x < width; x++)
       for (let c = 0; c < 3; c++)
-        data[c * plane + y * REC_WIDTH + x] = (rgb[(y * width + x) * 3 + c]! / 255 - 0.5) / 0.5;
-  return Tensor.float32([1, 3, REC_HEIGHT, REC_WIDTH], data);
+        data[c * plane + y * inputWidth + x] = (rgb[(y * width + x) * 3 + c]! / 255 - 0.5) / 0.5;
+  return Tensor.float32([1, 3, REC_HEIGHT, inputWidth], data);
 }
 
 export interface TextLine {

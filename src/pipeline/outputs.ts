@@ -25,22 +25,40 @@ export interface Produced {
   model?: Model;
   /** Inputs and outputs the .tflite stores NHWC (from the converter), for evaluation to transpose. */
   nhwc?: string[];
+  /** pow2 --rounding floor: whether the mean-shift corrections were kept, and why. */
+  floorCorrections?: FloorCorrections;
   warnings: string[];
 }
+
+export interface FloorCorrections {
+  /** Conv/FC biases floor-shift moved for the mean shift of ops without a bias. */
+  meanShift: number;
+  /** Whether the files hold them (false: the conv/FC rounding offsets alone measured better). */
+  kept: boolean;
+  /** Worst output SQNR of the device (truncating) on the calibration samples, with and without. */
+  calibrationSqnrDb?: { with: number; without: number };
+}
+
+/**
+ * Scores .tflite candidates for truncating hardware on calibration data: the device's worst output SQNR
+ * against the float model, one figure per candidate. `nhwc`: the values the files store NHWC.
+ */
+export type FloorJudge = (candidates: Uint8Array[], nhwc: string[]) => Promise<number[]>;
 
 /**
  * Writes the requested formats. ONNX input: the QDQ (or float) .onnx and its conversion to .tflite, both
  * from the one quantized graph. TFLite input: the .tflite. When the formats were not asked for explicitly,
  * a model the TFLite converter cannot take still gets its .onnx, with a warning instead of a failure.
  */
-export function writeOutputs(
+export async function writeOutputs(
   inputFormat: 'onnx' | 'tflite',
   result: Model,
   o: QuantizeOptions,
   inputShapes: Map<string, number[]>,
   stem: string,
   written: string[],
-): Produced {
+  judge?: FloorJudge,
+): Promise<Produced> {
   const formats: OutputFormat[] = o.formats ?? (inputFormat === 'onnx' ? ['onnx', 'tflite'] : ['tflite']);
   if (inputFormat === 'tflite' && formats.includes('onnx')) {
     throw new InvalidOptionError('formats', 'a TFLite input is written as TFLite only; use --formats tflite');
@@ -49,7 +67,7 @@ export function writeOutputs(
   const produced: Produced = { files: [], warnings: [] };
   const floor = inputFormat === 'onnx' && o.scheme === 'pow2' && o.rounding === 'floor';
   const converted = floor
-    ? floorCorrected(result, o, inputShapes, formats.includes('tflite') && !!o.formats, produced)
+    ? await floorCorrected(result, o, inputShapes, formats.includes('tflite') && !!o.formats, produced, judge)
     : undefined;
   const model = converted?.qdq ?? result;
   produced.model = model;
@@ -91,19 +109,37 @@ const TFLITE_OPTIONS = { shareEqualConstants: true, shareEqualVectors: true };
  * computed on it (quant/floor-biases.ts) and carried back to the QDQ graph, so that the .onnx and the
  * .tflite hold the same biases. A model the converter cannot take keeps its .onnx with the conv/FC
  * offsets only (a warning says so unless a .tflite was asked for, which then fails as before).
+ *
+ * floor-shift predicts each op's truncation from its arithmetic alone; where a shift is not a mean shift
+ * (an SE block's gate, which scales a feature map) its correction can cost more than it gains: on PP-OCR
+ * cls (B16, held-out rendered lines) the device row is 27.4 dB with the conv/FC offsets alone, 12.8 dB with
+ * the corrections, 27.8 dB for rounding hardware; on mobilenet_v1_bn 19.5 against 26.0 (nearest 26.6).
+ * With calibration data (`judge`), both are run as the device on it and the better one is written.
  */
-function floorCorrected(
+async function floorCorrected(
   m: Model,
   o: QuantizeOptions,
   inputShapes: Map<string, number[]>,
   tfliteAsked: boolean,
   produced: Produced,
-): { qdq: Model; tflite?: Model } {
+  judge: FloorJudge | undefined,
+): Promise<{ qdq: Model; tflite?: Model }> {
   try {
     const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
-    return floorBiases(m, converted.model, o.bias_mode);
+    const corrected = floorBiases(m, converted.model, o.bias_mode);
+    produced.floorCorrections = { meanShift: corrected.corrected, kept: true };
+    if (!judge || corrected.corrected === 0) return corrected;
+    const files = [corrected.tflite, converted.model].map((t) => exportTflite(t, TFLITE_OPTIONS));
+    const [withShifts, without] = await judge(files, converted.report.nhwc ?? []);
+    const kept = !(without! > withShifts!);
+    produced.floorCorrections = {
+      meanShift: corrected.corrected,
+      kept,
+      calibrationSqnrDb: { with: withShifts!, without: without! },
+    };
+    return kept ? corrected : { qdq: m, tflite: converted.model };
   } catch (e) {
     if (tfliteAsked || !(e instanceof UnsupportedOpError)) throw e;
     produced.warnings.push(

@@ -19,7 +19,7 @@ import type { QuantizeOptions } from '../options.js';
 import { optimize } from '../passes/optimize.js';
 import { keepFirst, plainInputShapes, planData, type DataPlan } from './data.js';
 import { checkGate, type Gate } from './gate.js';
-import { writeOutputs, type Produced } from './outputs.js';
+import { writeOutputs, type FloorJudge, type Produced } from './outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
@@ -88,8 +88,9 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const stem = path.basename(opts.input, path.extname(opts.input));
   const written: string[] = [];
   try {
+    const judge = quant && data ? floorJudge(quant.floatReference ?? model, data, opts) : undefined;
     const produced = await timed('write', () =>
-      writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written),
+      writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written, judge),
     );
     const inputBytes = fs.statSync(opts.input).size;
     for (const o of produced.files) o.ratio = o.bytes / inputBytes;
@@ -108,6 +109,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       equalization: quant?.equalization,
       biasCorrection: quant?.biasCorrection,
       conversion: produced.conversion,
+      floorCorrections: produced.floorCorrections,
       calibration: data && {
         source: data.calibration.kind,
         samples: data.calibration.count,
@@ -271,6 +273,44 @@ async function evaluate(
     }
   }
   return evaluation;
+}
+
+/** Calibration samples a floor judge runs (the device executor is the slow part). */
+const JUDGE_SAMPLES = 32;
+
+/**
+ * pow2 --rounding floor: candidate .tflite files scored as the device (truncating shifts) against the float
+ * model on the calibration samples (never the evaluation ones, which the report's figures come from).
+ */
+function floorJudge(floatModel: Model, data: DataPlan, o: QuantizeOptions): FloorJudge {
+  return async (files, nhwc) => {
+    const reference = await ortReference(floatModel);
+    const target = { kind: 'device', rounding: 'floor', biasMode: o.bias_mode } as const;
+    const candidates: Record<string, Candidate> = {};
+    try {
+      for (const [i, bytes] of files.entries())
+        candidates[i] = await tfliteCandidate(bytes, new Set(nhwc), target);
+      const { metrics } = await compareOutputs(reference, candidates, firstSamples(data.calibration));
+      return files.map((_, i) => Math.min(...Object.values(metrics[i]!).map((m) => m.sqnrDb)));
+    } finally {
+      await reference.close();
+      for (const c of Object.values(candidates)) await c.close();
+    }
+  };
+}
+
+function firstSamples(source: DataPlan['calibration']): DataPlan['calibration'] {
+  return {
+    count: Math.min(source.count, JUDGE_SAMPLES),
+    kind: source.kind,
+    async *samples() {
+      let i = 0;
+      for await (const feeds of source.samples()) {
+        if (i++ >= JUDGE_SAMPLES) return;
+        yield feeds;
+      }
+    },
+  };
 }
 
 /**

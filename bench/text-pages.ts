@@ -1,0 +1,70 @@
+/**
+ * Rendered pages for PP-OCR det: text lines of seeded strings (bench/text-lines.ts's generator), in
+ * DejaVu fonts at several sizes and positions, drawn by ImageMagick (/usr/bin/convert) on a plain page,
+ * preprocessed as PaddleOCR's detector does (DetResizeForTest: each side resized to a multiple of 32;
+ * NormalizeImage on the BGR image OpenCV reads: (v / 255 - mean) / std with ImageNet's mean and std;
+ * NCHW).
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Tensor } from '../src/ir/tensor.js';
+import { rng } from '../src/quant/samples.js';
+import { randomText } from './text-lines.js';
+
+const CONVERT = '/usr/bin/convert';
+const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
+const FONTS = ['DejaVuSans.ttf', 'DejaVuSerif.ttf', 'DejaVuSansMono.ttf', 'DejaVuSans-Bold.ttf'];
+
+/** PaddleOCR's det NormalizeImage, applied to the channels in BGR order as cv2.imread gives them. */
+const MEAN = [0.485, 0.456, 0.406];
+const STD = [0.229, 0.224, 0.225];
+
+/** The drawn page's size before DetResizeForTest; every page resizes to the same input size. */
+export interface PageSize {
+  height: number;
+  width: number;
+}
+
+/** A side resized as DetResizeForTest does: to the nearest multiple of 32, at least 32. */
+export const multipleOf32 = (side: number): number => Math.max(32, Math.round(side / 32) * 32);
+
+/** ImageMagick arguments that draw one page: lines top to bottom, each at its own size, font and x. */
+function pageArgs(next: () => number, { height, width }: PageSize): string[] {
+  const gray = (v: number) => `rgb(${v},${v},${v})`;
+  const paper = 190 + Math.floor(next() * 66);
+  const args = ['-size', `${width}x${height}`, `xc:${gray(paper)}`];
+  for (let y = 4 + Math.floor(next() * 12); ;) {
+    const size = 20 + Math.floor(next() * 26);
+    if (y + size > height - 4) break;
+    const font = FONTS[Math.floor(next() * FONTS.length)]!;
+    const ink = Math.floor(next() * 90);
+    const x = 4 + Math.floor(next() * width * 0.3);
+    const text = randomText(next).replace(/^[@\\]/, ' $&');
+    args.push('-font', path.join(FONT_DIR, font), '-pointsize', String(size), '-fill', gray(ink));
+    // -annotate places the baseline: the line's top is about one point size above it.
+    args.push('-annotate', `+${x}+${y + size}`, text);
+    y += Math.round(size * (1.3 + next() * 1.2));
+  }
+  return args;
+}
+
+/** One page as the det model's input [1, 3, H, W] (H, W the size's multiples of 32). */
+export function renderPage(next: () => number, size: PageSize): Tensor {
+  const [h, w] = [multipleOf32(size.height), multipleOf32(size.width)];
+  const args = [...pageArgs(next, size), '-resize', `${w}x${h}!`, '-depth', '8', 'rgb:-'];
+  const rgb = execFileSync(CONVERT, args, { maxBuffer: 1 << 26 });
+  if (rgb.length !== h * w * 3) throw new Error(`${CONVERT}: ${rgb.length} bytes for a ${w}x${h} page`);
+  const plane = h * w;
+  const data = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    // Channel c of the BGR image is RGB channel 2 - c.
+    for (let i = 0; i < plane; i++) data[c * plane + i] = (rgb[i * 3 + 2 - c]! / 255 - MEAN[c]!) / STD[c]!;
+  }
+  return Tensor.float32([1, 3, h, w], data);
+}
+
+/** `count` seeded pages of one size. */
+export function textPages(count: number, seed: number, size: PageSize): Tensor[] {
+  const next = rng(seed);
+  return Array.from({ length: count }, () => renderPage(next, size));
+}
