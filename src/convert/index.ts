@@ -1,6 +1,7 @@
-import type { Model } from '../ir/graph.js';
+import type { Graph, Model } from '../ir/graph.js';
 import { cleanup } from './cleanup.js';
-import { refuseControlFlow } from './control-flow.js';
+import { lowerIfsToSubgraphs } from './control-flow.js';
+import type { KeptSubgraph } from '../formats/tflite/ir-extras.js';
 import { tfliteModel } from './finish.js';
 import { foldQdq } from './fold-qdq.js';
 import { fuseActivations } from './fuse-activations.js';
@@ -38,8 +39,28 @@ export function convertModel(
   options: Partial<ConvertOptions> = {},
 ): { model: Model; report: ConvertReport } {
   const opts: ConvertOptions = { layout: 'nchw', ioType: 'float', ...options };
-  refuseControlFlow(model.graph);
-  const { graph, opset } = prepare(model, opts);
+  const subgraphs: KeptSubgraph[] = [];
+  const { graph, report } = convertGraph(model, opts, subgraphs);
+  return { model: tfliteModel(graph, model, subgraphs), report };
+}
+
+/**
+ * One graph through the stages; the branches of its runtime Ifs go through them too, as models of their
+ * own (float I/O in ONNX order), each appended to `subgraphs` (control-flow.ts). Their reports add up.
+ */
+function convertGraph(
+  model: Model,
+  opts: ConvertOptions,
+  subgraphs: KeptSubgraph[],
+): { graph: Graph; report: ConvertReport } {
+  const { graph: prepared, opset } = prepare(model, opts);
+  const branchReports: ConvertReport[] = [];
+  const branchOpts: ConvertOptions = { layout: 'nchw', ioType: 'float' };
+  const graph = lowerIfsToSubgraphs(prepared, opset, model, subgraphs, (branch) => {
+    const converted = convertGraph(branch, branchOpts, subgraphs);
+    branchReports.push(converted.report);
+    return converted.graph;
+  });
   const types = staticTypes(inferQdqTypes(graph, opset));
   requireStaticShapes(graph, types, loweredOps());
   const folded = foldQdq(graph, types, opts);
@@ -48,10 +69,19 @@ export function convertModel(
   const lowered = lower(placed);
   const spec = enforceInt8Spec(lowered.graph);
   const clean = cleanup(spec.graph);
-  const stats = { ...placed.stats, 'spec-requantize': spec.requantized, 'no-ops-removed': clean.removed };
+  const stats: Record<string, number> = {
+    ...placed.stats,
+    'spec-requantize': spec.requantized,
+    'no-ops-removed': clean.removed,
+  };
   const io = [...placed.graph.runtimeInputs(), ...placed.graph.outputs].map((v) => v.name);
   const nhwc = io.filter((v) => !isIdentity(placed.perm.get(v) ?? []));
-  return { model: tfliteModel(clean.graph, model), report: { stats, floatOps: lowered.floatOps, nhwc } };
+  const floatOps = [...lowered.floatOps];
+  for (const r of branchReports) {
+    for (const [k, v] of Object.entries(r.stats)) stats[k] = (stats[k] ?? 0) + v;
+    floatOps.push(...r.floatOps);
+  }
+  return { graph: clean.graph, report: { stats, floatOps, nhwc } };
 }
 
 /** The converter's entry point: the TFLite-domain model only. */
