@@ -1,4 +1,4 @@
-import { UnsupportedOpError } from '../errors.js';
+import { ModelQuantError, UnsupportedOpError } from '../errors.js';
 import { irToTflite } from '../formats/tflite/export.js';
 import type { KeptSubgraph } from '../formats/tflite/ir-extras.js';
 import { keptSubgraph } from '../formats/tflite/subgraphs.js';
@@ -15,6 +15,7 @@ import {
 } from '../ir/graph.js';
 import { loweredOps } from '../ops/index.js';
 import { removeDead } from '../passes/remove-dead.js';
+import { inlineIf } from './inline-if.js';
 import { inferQdqTypes, staticTypes } from './shapes.js';
 import type { LogicalType } from './types.js';
 
@@ -29,35 +30,57 @@ import type { LogicalType } from './types.js';
  * into it. A QuantizeLinear of the caller that only feeds branches moves into them with its readers, so no
  * int8 value crosses the IF. Ifs whose condition the input shapes decide are gone by now (inline-if.ts).
  */
-export function lowerIfsToSubgraphs(
+export function lowerIfsToSubgraphs<R>(
   input: Graph,
   opset: number,
   source: Model,
   table: KeptSubgraph[],
-  convertBranch: (branch: Model) => Graph,
-): Graph {
+  convertBranch: (branch: Model) => { graph: Graph; report: R },
+  notes: string[],
+): { graph: Graph; inlined: boolean; reports: R[] } {
   refuseLoops(input);
-  if (!input.nodes.some(isIf)) return input;
+  const reports: R[] = [];
+  if (!input.nodes.some(isIf)) return { graph: input, inlined: false, reports };
   let g = input.clone();
   g.nodes = topoSort(g);
   for (let k = 0; k < g.nodes.length; k++) {
     const node = g.nodes[k]!;
     if (!isIf(node)) continue;
-    const types = staticTypes(inferQdqTypes(g, opset));
-    const operands = ifOperands(g, node, types);
-    const indices = (['then_branch', 'else_branch'] as const).map((key) => {
-      const view = branchView(g, node, key, operands);
-      const converted = convertBranch({ ...source, graph: view });
-      converted.name = `${node.name || node.outputs[0]}_${key}`;
-      table.push(keptOf(converted));
-      return { index: table.length, outputs: converted.outputs };
+    const operands = ifOperands(g, node, staticTypes(inferQdqTypes(g, opset)));
+    const before = table.length;
+    const converted = BRANCHES.map((key) => {
+      try {
+        const { graph, report } = convertBranch({ ...source, graph: branchView(g, node, key, operands) });
+        graph.name = `${node.name || node.outputs[0]}_${key}`;
+        table.push(keptOf(graph));
+        return { index: table.length, outputs: graph.outputs, report };
+      } catch (e) {
+        if (!(e instanceof ModelQuantError)) throw e;
+        return e;
+      }
     });
-    const outputs = sameOutputs(node, indices[0]!.outputs, indices[1]!.outputs);
+    const failed = converted.findIndex((c) => c instanceof ModelQuantError);
+    if (failed >= 0) {
+      // A branch that cannot run at these input shapes (Silero VAD's 8 kHz network on a 16 kHz window:
+      // ONNX Runtime fails it too) leaves the other one, inlined; both failing is the first one's error.
+      const other = converted[1 - failed]!;
+      if (other instanceof ModelQuantError) throw converted[0] as ModelQuantError;
+      table.length = before;
+      notes.push(
+        `If '${node.name || node.outputs[0]}': its ${BRANCHES[failed]} cannot be converted at these input shapes (${(converted[failed] as Error).message.split('; supported:')[0]}); the .tflite always runs its ${BRANCHES[1 - failed]}`,
+      );
+      // The inlined branch's own shape-decided Ifs fold when the caller prepares the graph again.
+      inlineIf(g, k, BRANCHES[1 - failed]!);
+      return { graph: g, inlined: true, reports };
+    }
+    const [then, otherwise] = converted as { index: number; outputs: ValueInfo[]; report: R }[];
+    reports.push(then!.report, otherwise!.report);
+    const outputs = sameOutputs(node, then!.outputs, otherwise!.outputs);
     const rewritten = cloneNode(node);
     rewritten.inputs = [node.inputs[0]!, ...operands.values.map((v) => v.name)];
     rewritten.attrs = {
-      then_subgraph_index: { kind: 'int', value: indices[0]!.index },
-      else_subgraph_index: { kind: 'int', value: indices[1]!.index },
+      then_subgraph_index: { kind: 'int', value: then!.index },
+      else_subgraph_index: { kind: 'int', value: otherwise!.index },
     };
     g.nodes[k] = rewritten;
     outputs.forEach((info, i) => {
@@ -65,9 +88,10 @@ export function lowerIfsToSubgraphs(
       if (y) g.valueInfo.set(y, { ...info, name: y });
     });
   }
-  g = removeDead(g, { opset, irVersion: 8 }).graph;
-  return g;
+  return { graph: removeDead(g, { opset, irVersion: 8 }).graph, inlined: false, reports };
 }
+
+const BRANCHES = ['then_branch', 'else_branch'] as const;
 
 const isIf = (n: Node) => n.opType === 'If' && n.domain === '';
 

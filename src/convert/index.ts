@@ -27,6 +27,8 @@ export interface ConvertReport {
    * NCHW values as NHWC). An input the ONNX graph itself has NHWC is not among them.
    */
   nhwc: string[];
+  /** What the .tflite does differently from the .onnx, for the user to know (an If branch left out). */
+  notes: string[];
 }
 
 /**
@@ -53,14 +55,17 @@ function convertGraph(
   opts: ConvertOptions,
   subgraphs: KeptSubgraph[],
 ): { graph: Graph; report: ConvertReport } {
-  const { graph: prepared, opset } = prepare(model, opts);
+  let { graph, opset } = prepare(model, opts);
   const branchReports: ConvertReport[] = [];
   const branchOpts: ConvertOptions = { layout: 'nchw', ioType: 'float' };
-  const graph = lowerIfsToSubgraphs(prepared, opset, model, subgraphs, (branch) => {
-    const converted = convertGraph(branch, branchOpts, subgraphs);
-    branchReports.push(converted.report);
-    return converted.graph;
-  });
+  const notes: string[] = [];
+  const convertBranch = (branch: Model) => convertGraph(branch, branchOpts, subgraphs);
+  for (let lowered = false; !lowered;) {
+    const r = lowerIfsToSubgraphs(graph, opset, model, subgraphs, convertBranch, notes);
+    branchReports.push(...r.reports);
+    lowered = !r.inlined;
+    graph = r.inlined ? prepare({ ...model, graph: r.graph }, opts).graph : r.graph;
+  }
   const types = staticTypes(inferQdqTypes(graph, opset));
   requireStaticShapes(graph, types, loweredOps());
   const folded = foldQdq(graph, types, opts);
@@ -80,8 +85,9 @@ function convertGraph(
   for (const r of branchReports) {
     for (const [k, v] of Object.entries(r.stats)) stats[k] = (stats[k] ?? 0) + v;
     floatOps.push(...r.floatOps);
+    notes.push(...r.notes);
   }
-  return { graph: clean.graph, report: { stats, floatOps, nhwc } };
+  return { graph: clean.graph, report: { stats, floatOps, nhwc, notes } };
 }
 
 /** The converter's entry point: the TFLite-domain model only. */

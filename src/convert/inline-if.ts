@@ -24,6 +24,16 @@ export function inlineConstantIfs(g: Graph): Graph {
   return inlineConstantIfs(out);
 }
 
+/** `g` with the If node at `at` replaced by its branch `key`, inlined; the number of nodes it became. */
+export function inlineIf(g: Graph, at: number, key: 'then_branch' | 'else_branch'): number {
+  const node = g.nodes[at]!;
+  const branch = node.attrs[key];
+  if (branch?.kind !== 'graph') throw new Error(`If '${node.name}' has no ${key}`);
+  const inlined = inlineBranch(g, branch.value, node);
+  g.nodes.splice(at, 1, ...inlined);
+  return inlined.length;
+}
+
 /** The branch's nodes, reading and writing names of `into`; its constants become `into`'s. */
 function inlineBranch(into: Graph, branch: Graph, ifNode: Node): Node[] {
   const rename = new Map<string, string>();
