@@ -41,7 +41,7 @@ export function lowerIfsToSubgraphs<R>(
   refuseLoops(input);
   const reports: R[] = [];
   if (!input.nodes.some(isIf)) return { graph: input, inlined: false, reports };
-  let g = input.clone();
+  const g = input.clone();
   g.nodes = topoSort(g);
   for (let k = 0; k < g.nodes.length; k++) {
     const node = g.nodes[k]!;

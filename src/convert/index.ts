@@ -55,7 +55,9 @@ function convertGraph(
   opts: ConvertOptions,
   subgraphs: KeptSubgraph[],
 ): { graph: Graph; report: ConvertReport } {
-  let { graph, opset } = prepare(model, opts);
+  const prepared = prepare(model, opts);
+  const opset = prepared.opset;
+  let graph = prepared.graph;
   const branchReports: ConvertReport[] = [];
   const branchOpts: ConvertOptions = { layout: 'nchw', ioType: 'float' };
   const notes: string[] = [];
