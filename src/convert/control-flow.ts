@@ -73,25 +73,45 @@ export function lowerIfsToSubgraphs<R>(
       inlineIf(g, k, BRANCHES[1 - failed]!);
       return { graph: g, inlined: true, reports };
     }
-    const [then, otherwise] = converted as { index: number; outputs: ValueInfo[]; report: R }[];
+    const [then, otherwise] = converted as Converted<R>[];
     reports.push(then!.report, otherwise!.report);
-    const outputs = sameOutputs(node, then!.outputs, otherwise!.outputs);
-    const rewritten = cloneNode(node);
-    rewritten.inputs = [node.inputs[0]!, ...operands.values.map((v) => v.name)];
-    rewritten.attrs = {
-      then_subgraph_index: { kind: 'int', value: then!.index },
-      else_subgraph_index: { kind: 'int', value: otherwise!.index },
-    };
-    g.nodes[k] = rewritten;
-    outputs.forEach((info, i) => {
-      const y = node.outputs[i];
-      if (y) g.valueInfo.set(y, { ...info, name: y });
-    });
+    g.nodes[k] = explicitIf(g, node, operands, then!, otherwise!);
   }
   return { graph: removeDead(g, { opset, irVersion: 8 }).graph, inlined: false, reports };
 }
 
 const BRANCHES = ['then_branch', 'else_branch'] as const;
+
+interface Converted<R> {
+  index: number;
+  outputs: ValueInfo[];
+  report: R;
+}
+
+/**
+ * The If as the lowering reads it (src/ops/If.ts): the condition, then the operands; the branches'
+ * subgraph indices as attributes; its outputs typed as the branches give them.
+ */
+function explicitIf<R>(
+  g: Graph,
+  node: Node,
+  ops: Operands,
+  then: Converted<R>,
+  otherwise: Converted<R>,
+): Node {
+  const outputs = sameOutputs(node, then.outputs, otherwise.outputs);
+  outputs.forEach((info, i) => {
+    const y = node.outputs[i];
+    if (y) g.valueInfo.set(y, { ...info, name: y });
+  });
+  const rewritten = cloneNode(node);
+  rewritten.inputs = [node.inputs[0]!, ...ops.values.map((v) => v.name)];
+  rewritten.attrs = {
+    then_subgraph_index: { kind: 'int', value: then.index },
+    else_subgraph_index: { kind: 'int', value: otherwise.index },
+  };
+  return rewritten;
+}
 
 const isIf = (n: Node) => n.opType === 'If' && n.domain === '';
 
