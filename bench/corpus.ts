@@ -25,6 +25,8 @@ export const corpusSection: BenchSection = {
     const rows: string[][] = [];
     let failed = 0;
     for (const c of CORPUS) {
+      const calib = c.calibData ? fs.mkdtempSync(path.join(os.tmpdir(), 'mq-corpus-calib-')) : undefined;
+      if (calib) await c.calibData!(calib);
       for (const scheme of ['pow2', 'affine']) {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-corpus-'));
         const args = [
@@ -33,6 +35,7 @@ export const corpusSection: BenchSection = {
           '--output',
           out,
           ...c.args,
+          ...(calib ? ['--calib_data', calib] : []),
           ...(scheme === 'affine' ? ['--scheme', 'affine'] : []),
         ];
         const t0 = performance.now();
@@ -68,6 +71,7 @@ export const corpusSection: BenchSection = {
         ]);
         fs.rmSync(out, { recursive: true, force: true });
       }
+      if (calib) fs.rmSync(calib, { recursive: true, force: true });
     }
     console.log(
       table(['model', 'scheme', 'exit', 'wall', 'peak RSS', 'files', 'stages (or the error)'], rows),

@@ -1,4 +1,4 @@
-import type { TfliteModelExtra } from '../formats/tflite/ir-extras.js';
+import type { KeptSubgraph, TfliteModelExtra } from '../formats/tflite/ir-extras.js';
 import { SCHEMA_VERSION } from '../formats/tflite/schema.js';
 import type { Graph, Model } from '../ir/graph.js';
 
@@ -7,9 +7,9 @@ export const SIGNATURE_KEY = 'serving_default';
 
 /**
  * The lowered graph as a TFLite-domain model, ready for `exportTflite`: one SignatureDef naming the
- * model's inputs and outputs as the ONNX model does.
+ * model's inputs and outputs as the ONNX model does, and the IF branches' subgraphs after the main one.
  */
-export function tfliteModel(g: Graph, source: Model): Model {
+export function tfliteModel(g: Graph, source: Model, subgraphs: KeptSubgraph[] = []): Model {
   const map = (names: string[]) => names.map((name) => ({ name, value: name }));
   const extra: TfliteModelExtra = {
     metadata: [],
@@ -21,6 +21,7 @@ export function tfliteModel(g: Graph, source: Model): Model {
         outputs: map(g.outputs.map((v) => v.name)),
       },
     ],
+    ...(subgraphs.length ? { subgraphs } : {}),
   };
   return {
     format: 'tflite',

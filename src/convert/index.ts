@@ -1,6 +1,7 @@
-import type { Model } from '../ir/graph.js';
+import type { Graph, Model } from '../ir/graph.js';
 import { cleanup } from './cleanup.js';
-import { refuseControlFlow } from './control-flow.js';
+import { lowerIfsToSubgraphs } from './control-flow.js';
+import type { KeptSubgraph } from '../formats/tflite/ir-extras.js';
 import { tfliteModel } from './finish.js';
 import { foldQdq } from './fold-qdq.js';
 import { fuseActivations } from './fuse-activations.js';
@@ -26,6 +27,8 @@ export interface ConvertReport {
    * NCHW values as NHWC). An input the ONNX graph itself has NHWC is not among them.
    */
   nhwc: string[];
+  /** What the .tflite does differently from the .onnx, for the user to know (an If branch left out). */
+  notes: string[];
 }
 
 /**
@@ -38,8 +41,33 @@ export function convertModel(
   options: Partial<ConvertOptions> = {},
 ): { model: Model; report: ConvertReport } {
   const opts: ConvertOptions = { layout: 'nchw', ioType: 'float', ...options };
-  refuseControlFlow(model.graph);
-  const { graph, opset } = prepare(model, opts);
+  const subgraphs: KeptSubgraph[] = [];
+  const { graph, report } = convertGraph(model, opts, subgraphs);
+  return { model: tfliteModel(graph, model, subgraphs), report };
+}
+
+/**
+ * One graph through the stages; the branches of its runtime Ifs go through them too, as models of their
+ * own (float I/O in ONNX order), each appended to `subgraphs` (control-flow.ts). Their reports add up.
+ */
+function convertGraph(
+  model: Model,
+  opts: ConvertOptions,
+  subgraphs: KeptSubgraph[],
+): { graph: Graph; report: ConvertReport } {
+  const prepared = prepare(model, opts);
+  const opset = prepared.opset;
+  let graph = prepared.graph;
+  const branchReports: ConvertReport[] = [];
+  const branchOpts: ConvertOptions = { layout: 'nchw', ioType: 'float' };
+  const notes: string[] = [];
+  const convertBranch = (branch: Model) => convertGraph(branch, branchOpts, subgraphs);
+  for (let lowered = false; !lowered;) {
+    const r = lowerIfsToSubgraphs(graph, opset, model, subgraphs, convertBranch, notes);
+    branchReports.push(...r.reports);
+    lowered = !r.inlined;
+    graph = r.inlined ? prepare({ ...model, graph: r.graph }, opts).graph : r.graph;
+  }
   const types = staticTypes(inferQdqTypes(graph, opset));
   requireStaticShapes(graph, types, loweredOps());
   const folded = foldQdq(graph, types, opts);
@@ -48,10 +76,20 @@ export function convertModel(
   const lowered = lower(placed);
   const spec = enforceInt8Spec(lowered.graph);
   const clean = cleanup(spec.graph);
-  const stats = { ...placed.stats, 'spec-requantize': spec.requantized, 'no-ops-removed': clean.removed };
+  const stats: Record<string, number> = {
+    ...placed.stats,
+    'spec-requantize': spec.requantized,
+    'no-ops-removed': clean.removed,
+  };
   const io = [...placed.graph.runtimeInputs(), ...placed.graph.outputs].map((v) => v.name);
   const nhwc = io.filter((v) => !isIdentity(placed.perm.get(v) ?? []));
-  return { model: tfliteModel(clean.graph, model), report: { stats, floatOps: lowered.floatOps, nhwc } };
+  const floatOps = [...lowered.floatOps];
+  for (const r of branchReports) {
+    for (const [k, v] of Object.entries(r.stats)) stats[k] = (stats[k] ?? 0) + v;
+    floatOps.push(...r.floatOps);
+    notes.push(...r.notes);
+  }
+  return { graph: clean.graph, report: { stats, floatOps, nhwc, notes } };
 }
 
 /** The converter's entry point: the TFLite-domain model only. */

@@ -6,6 +6,8 @@ import { foldConstants } from '../passes/fold-constants.js';
 import { fuseGelu } from '../passes/fuse-gelu.js';
 import { removeDead } from '../passes/remove-dead.js';
 import { upgradeOpset } from '../passes/upgrade-opset.js';
+import { foldConstantQdq } from './fold-constant-qdq.js';
+import { inlineConstantIfs } from './inline-if.js';
 import { inferQdqTypes } from './shapes.js';
 import type { ConvertOptions } from './types.js';
 
@@ -15,7 +17,7 @@ const MAX_ROUNDS = 10;
 /**
  * Brings the model to what the converter reads: opset >= 13 (one spelling per op), static input
  * shapes, and shape arithmetic (Shape -> Cast -> Slice -> Concat -> Reshape) folded to constants, which
- * TFLite needs as the new shape of a RESHAPE.
+ * TFLite needs as the new shape of a RESHAPE. An If that these constants decide becomes its branch.
  */
 export function prepare(
   model: Model,
@@ -32,28 +34,33 @@ export function prepare(
     g.initializers.has(v.name) ? v : withShape(v, concreteShape(v, given.get(v.name) ?? given.get('*'))),
   );
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const before = g.nodes.length;
+    const size = g.nodes.length;
     g = foldStaticShapes(g, opset);
-    g = foldConstants(g, ctx).graph;
-    g = removeDead(g, ctx).graph;
-    if (g.nodes.length === before) break;
+    g = foldConstants(foldConstantQdq(g), ctx).graph;
+    const inlined = inlineConstantIfs(g);
+    const branched = inlined !== g;
+    g = removeDead(inlined, ctx).graph;
+    if (g.nodes.length === size && !branched) break;
   }
   // GELU written with Erf becomes one GELU (Erf alone has no TFLite builtin).
   g = fuseGelu(g, ctx).graph;
   return { graph: g, opset };
 }
 
-/** Shape of a value whose shape is static becomes an initializer. */
+/** Shape (and Size) of a value whose shape is static becomes an initializer. */
 function foldStaticShapes(input: Graph, opset: number): Graph {
   const types = inferQdqTypes(input, opset);
   const g = input.clone();
   g.nodes = g.nodes.filter((node) => {
-    if (node.opType !== 'Shape' || node.domain !== '') return true;
+    if ((node.opType !== 'Shape' && node.opType !== 'Size') || node.domain !== '') return true;
     const t = types.get(node.inputs[0]!);
     const dims = t?.kind === 'tensor' ? t.shape : undefined;
     if (!dims || !dims.every((d) => typeof d === 'number')) return true;
-    const picked = shapeSlice(node, dims as number[]);
-    g.initializers.set(node.outputs[0]!, Tensor.int64([picked.length], picked));
+    const value =
+      node.opType === 'Size'
+        ? Tensor.int64([], [(dims as number[]).reduce((a, b) => a * b, 1)])
+        : Tensor.int64([shapeSlice(node, dims).length], shapeSlice(node, dims as number[]));
+    g.initializers.set(node.outputs[0]!, value);
     return false;
   });
   return g;

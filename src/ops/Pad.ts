@@ -49,8 +49,9 @@ export function padParams(
 }
 
 /**
- * Pad (constant mode, value 0) -> PAD with paddings in the input's physical order. int8 pads with the
- * zero point, which is real 0 (TFLite int8 spec: PAD shares input and output parameters).
+ * Pad (constant mode, value 0) -> PAD; Pad (reflect mode: audio front-ends pad frames so) -> MIRROR_PAD
+ * REFLECT. Paddings are in the input's physical order. int8 pads with the zero point, which is real 0
+ * (TFLite int8 spec: PAD shares input and output parameters); a mirror only copies values.
  */
 const tflite = {
   layout: 'agnostic',
@@ -59,18 +60,22 @@ const tflite = {
     const pads = cx.constant(1)?.toNumbers();
     const value = cx.constant(2)?.toFloat32()[0] ?? 0;
     const axes = cx.constant(3)?.toNumbers();
-    if (!pads || attrString(node, 'mode', 'constant') !== 'constant' || value !== 0 || axes) {
+    const mode = attrString(node, 'mode', 'constant');
+    const supported = mode === 'reflect' || (mode === 'constant' && value === 0);
+    if (!pads || !supported || axes) {
       throw new UnsupportedOpError(
         node.name,
         'Pad',
-        ['Pad (constant mode, value 0, constant pads)'],
+        ['Pad (constant mode with value 0 or reflect mode, constant pads)'],
         'in TFLite conversion',
       );
     }
     const rank = cx.inShape(0).length;
     const physical = cx.inPerm(0).flatMap((a) => [pads[a]!, pads[a + rank]!]);
     const paddings = cx.addConstant(`${node.inputs[1]}_paddings`, int32s(physical, [rank, 2]));
-    cx.emit('PAD', [cx.input(0), paddings], [cx.output(0)]);
+    if (mode === 'reflect')
+      cx.emit('MIRROR_PAD', [cx.input(0), paddings], [cx.output(0)], { mode: { kind: 'int', value: 0 } });
+    else cx.emit('PAD', [cx.input(0), paddings], [cx.output(0)]);
   },
 } satisfies TfliteLowering;
 

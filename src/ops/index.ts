@@ -38,6 +38,7 @@ import GreaterOrEqual from './GreaterOrEqual.js';
 import HardSigmoid from './HardSigmoid.js';
 import HardSwish from './HardSwish.js';
 import Identity from './Identity.js';
+import If from './If.js';
 import InstanceNormalization from './InstanceNormalization.js';
 import IsInf from './IsInf.js';
 import IsNaN from './IsNaN.js';
@@ -131,6 +132,7 @@ const ALL: OpDescriptor[] = [
   HardSigmoid,
   HardSwish,
   Identity,
+  If,
   InstanceNormalization,
   IsInf,
   IsNaN,

@@ -4,7 +4,7 @@ import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
 import { convertModel, type ConvertReport } from '../convert/index.js';
 import { writeOnnxFile } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
-import type { Graph, Model } from '../ir/graph.js';
+import { subgraphsOf, type Graph, type Model, type Node } from '../ir/graph.js';
 import type { OutputFormat, QuantizeOptions } from '../options.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
@@ -128,6 +128,7 @@ async function floorCorrected(
     const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
+    for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);
     const corrected = floorBiases(m, converted.model, o.bias_mode);
     produced.floorCorrections = { meanShift: corrected.corrected, kept: true };
     if (!judge || corrected.corrected === 0) return corrected;
@@ -167,6 +168,7 @@ function tfliteBytes(
     const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
+    for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);
     return write(converted.model);
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
@@ -177,7 +179,15 @@ function tfliteBytes(
 
 /** The converter's report with each float op's type and the reason, as the quantizer's `float[]` says it. */
 function conversionReport(m: Model, r: ConvertReport): ConversionReport {
-  const byName = new Map(m.graph.nodes.map((n) => [n.name || n.outputs[0]!, n]));
+  // Nodes inside If branches too: the converter names theirs among the float ops.
+  const byName = new Map<string, Node>();
+  const index = (g: Graph): void => {
+    for (const n of g.nodes) {
+      byName.set(n.name || n.outputs[0]!, n);
+      subgraphsOf(n).forEach(index);
+    }
+  };
+  index(m.graph);
   const floatOps = r.floatOps.map((node) => ({
     node,
     op: byName.get(node)?.opType ?? '?',

@@ -2,11 +2,11 @@ import { int } from '../../ir/attrs.js';
 import type { Attribute, Node } from '../../ir/graph.js';
 import { fusedActivationOf } from './activation.js';
 import type { LowerContext, TfliteLowering } from './types.js';
-import { operand } from './constants.js';
+import { typedOperand } from './constants.js';
 
 /**
  * Binary elementwise ops (ONNX broadcasting = TFLite broadcasting once constants have the output's rank
- * and layout). `int8`: TFLite has an int8 kernel (DIV has none).
+ * and layout; integer constants keep their type). `int8`: TFLite has an int8 kernel (DIV has none).
  */
 export function binaryLowering(tflite: string, int8 = true, fused = true): TfliteLowering {
   return {
@@ -17,7 +17,8 @@ export function binaryLowering(tflite: string, int8 = true, fused = true): Tflit
       const attrs: Record<string, Attribute> = fused
         ? { fused_activation_function: int(fusedActivationOf(node)) }
         : {};
-      cx.emit(tflite, [operand(cx, 0), operand(cx, 1)], [cx.output(0)], attrs);
+      // An integer op (shape arithmetic: Silero VAD adds sr * 0 to its state) keeps integer constants.
+      cx.emit(tflite, [typedOperand(cx, 0), typedOperand(cx, 1)], [cx.output(0)], attrs);
     },
   };
 }

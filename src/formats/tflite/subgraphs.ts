@@ -26,20 +26,25 @@ export function keepSubgraphs(m: TfliteModel, file: string): KeptSubgraph[] {
         );
       }
     });
-    return {
-      name: sg.name,
-      tensors: sg.tensors.map(({ buffer, ...t }) => {
-        const data = m.buffers[buffer]?.data;
-        return data ? { ...t, data } : t;
-      }),
-      inputs: [...sg.inputs],
-      outputs: [...sg.outputs],
-      operators: sg.operators.map(({ opcodeIndex, ...op }) => ({
-        ...op,
-        code: m.operatorCodes[opcodeIndex]!,
-      })),
-    };
+    return keptSubgraph(m, sg);
   });
+}
+
+/** One subgraph of `m` as self-contained data: constant bytes and operator codes inline. */
+export function keptSubgraph(m: TfliteModel, sg: TfliteSubgraph): KeptSubgraph {
+  return {
+    name: sg.name,
+    tensors: sg.tensors.map(({ buffer, ...t }) => {
+      const data = m.buffers[buffer]?.data;
+      return data ? { ...t, data } : t;
+    }),
+    inputs: [...sg.inputs],
+    outputs: [...sg.outputs],
+    operators: sg.operators.map(({ opcodeIndex, ...op }) => ({
+      ...op,
+      code: m.operatorCodes[opcodeIndex]!,
+    })),
+  };
 }
 
 /** Kept subgraphs back to TFLite tables, storing their data and operator codes with the writer's own. */

@@ -43,6 +43,7 @@ import { MINIMUM } from './MINIMUM.js';
 import { MUL } from './MUL.js';
 import { NEG } from './NEG.js';
 import { NOT_EQUAL } from './NOT_EQUAL.js';
+import { MIRROR_PAD } from './MIRROR_PAD.js';
 import { PAD } from './PAD.js';
 import { POW } from './POW.js';
 import { PRELU } from './PRELU.js';
@@ -122,6 +123,7 @@ export const TFLITE_BUILTINS: ReadonlyMap<string, TfliteBuiltin> = registry([
   MAXIMUM,
   MEAN,
   MINIMUM,
+  MIRROR_PAD,
   MUL,
   NEG,
   NOT_EQUAL,
