@@ -29,6 +29,7 @@ export function tfliteModel(g: Graph, source: Model): Model {
     producerName: 'model-quant',
     doc: source.doc ?? '',
     metadata: [],
+    ...(source.quantScheme ? { quantScheme: source.quantScheme } : {}),
     graph: g,
     extra: { tflite: extra },
   };

@@ -65,8 +65,8 @@ export async function planData(model: Model, o: QuantizeOptions): Promise<DataPl
   } else {
     inputShapes = concreteInputShapes(model.graph, o.input_shape);
     const scales = new Map<string, number>();
-    if (o.input_scale?.kind === 'all') for (const i of inputs) scales.set(i.name, 1 / o.input_scale.value);
-    if (o.input_scale?.kind === 'named') for (const [k, v] of o.input_scale.values) scales.set(k, 1 / v);
+    if (o.input_scale?.kind === 'all') for (const i of inputs) scales.set(i.name, o.input_scale.value);
+    if (o.input_scale?.kind === 'named') for (const [k, v] of o.input_scale.values) scales.set(k, v);
     calibration = syntheticSamples(model.graph, o.calib_samples, inputShapes, scales, 1234);
     evaluation = o.eval_data
       ? samplesOfShape(listSampleFiles(o.eval_data), inputs, inputShapes, o, 'the synthetic samples')

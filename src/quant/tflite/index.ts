@@ -2,6 +2,7 @@ import type { Model } from '../../ir/graph.js';
 import type { SampleSource } from '../calibrate.js';
 import {
   checkNamedScales,
+  quantSchemeOf,
   resolveInputScales,
   type QuantHooks,
   type QuantResult,
@@ -55,7 +56,7 @@ export async function quantizeTfliteModel(
     rounding: s.rounding,
   });
   return {
-    model: { ...model, graph: int8.graph },
+    model: { ...model, quantScheme: quantSchemeOf(s), graph: int8.graph },
     activations: acts.params,
     weights: int8.weights,
     ranges,

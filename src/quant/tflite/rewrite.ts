@@ -15,7 +15,7 @@ import {
   quantizeBiasTensor,
   quantizeConstant,
   quantizeWeightTensor,
-  toAnnotation,
+  float32Params,
   type WeightSettings,
 } from './weights.js';
 
@@ -149,7 +149,8 @@ class Int8Writer {
     const info: ValueInfo = {
       name,
       type: { kind: 'tensor', dtype: 'int8', ...(shape ? { shape } : {}) },
-      extra: { ...base, quantization: toAnnotation(p) },
+      quant: float32Params(p),
+      ...(base ? { extra: base } : {}),
     };
     this.out.valueInfo.set(name, info);
   }
