@@ -5,7 +5,7 @@ import { convertModel, type ConvertReport } from '../convert/index.js';
 import { writeOnnxFile } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import type { Graph, Model } from '../ir/graph.js';
-import type { OutputFormat, QuantizeOptions } from '../options.js';
+import type { OutputFormat, RunSettings } from './settings.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
@@ -36,7 +36,7 @@ export interface Produced {
 export function writeOutputs(
   inputFormat: 'onnx' | 'tflite',
   result: Model,
-  o: QuantizeOptions,
+  o: RunSettings,
   inputShapes: Map<string, number[]>,
   stem: string,
   written: string[],
@@ -76,12 +76,12 @@ export function writeOutputs(
  * What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. The
  * QOperator form is one of them: the TFLite converter reads the QDQ graph whatever --onnx_format says.
  */
-export function onnxGraph(model: Model, o: Pick<QuantizeOptions, 'onnx_format'>): Graph {
-  const form = o.onnx_format === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
+export function onnxGraph(model: Model, o: Pick<RunSettings, 'onnxFormat'>): Graph {
+  const form = o.onnxFormat === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
   const integer = hardActivationsAsIntegerOps(form);
   // Equal constants the passes add (each rewrite its own; uint8 zero points where int8 -128 and 0 both
   // become 0) are shared again after.
-  return shareConstants(o.onnx_format === 'qdq' ? activationsAsUint8(integer) : integer).graph;
+  return shareConstants(o.onnxFormat === 'qdq' ? activationsAsUint8(integer) : integer).graph;
 }
 
 const TFLITE_OPTIONS = { shareEqualConstants: true, shareEqualVectors: true };
@@ -94,16 +94,16 @@ const TFLITE_OPTIONS = { shareEqualConstants: true, shareEqualVectors: true };
  */
 function floorCorrected(
   m: Model,
-  o: QuantizeOptions,
+  o: RunSettings,
   inputShapes: Map<string, number[]>,
   tfliteAsked: boolean,
   produced: Produced,
 ): { qdq: Model; tflite?: Model } {
   try {
-    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
+    const converted = convertModel(m, { layout: o.tfliteLayout, ioType: o.ioType, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
-    return floorBiases(m, converted.model, o.bias_mode);
+    return floorBiases(m, converted.model, o.biasMode);
   } catch (e) {
     if (tfliteAsked || !(e instanceof UnsupportedOpError)) throw e;
     produced.warnings.push(
@@ -116,7 +116,7 @@ function floorCorrected(
 function tfliteBytes(
   inputFormat: 'onnx' | 'tflite',
   m: Model,
-  o: QuantizeOptions,
+  o: RunSettings,
   inputShapes: Map<string, number[]>,
   defaulted: boolean,
   produced: Produced,
@@ -125,10 +125,10 @@ function tfliteBytes(
   // cancel the mean shift of ops without a bias.
   const floor = o.scheme === 'pow2' && o.rounding === 'floor';
   const write = (model: Model) =>
-    exportTflite(floor ? foldFloorShifts(model, o.bias_mode).model : model, TFLITE_OPTIONS);
+    exportTflite(floor ? foldFloorShifts(model, o.biasMode).model : model, TFLITE_OPTIONS);
   if (inputFormat === 'tflite') return write(m);
   try {
-    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
+    const converted = convertModel(m, { layout: o.tfliteLayout, ioType: o.ioType, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
     return write(converted.model);
