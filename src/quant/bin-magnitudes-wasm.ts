@@ -2,7 +2,7 @@
  * The WebAssembly module of binMagnitudes, written with the integer executor's small assembler: its
  * locals, the code fragments of its one function, and the module around them.
  */
-import { I32, V128, name, op, section, uleb, vec } from '../runtime/integer/wasm/assembler.js';
+import { I32, V128, loopOn, name, op, section, uleb, vec } from '../runtime/integer/wasm/assembler.js';
 
 // Opcodes beyond the assembler's table: scalar f32/f64 and the SIMD ones used here.
 const F64 = 0x7c;
@@ -19,7 +19,6 @@ const f64gt = [0x64];
 const f64ge = [0x66];
 const f64convertU = [0xb8];
 const truncSatU = [0xfc, 3];
-const geU = [0x4f];
 const gtU = [0x4b];
 const LANES = [0, 1, 2, 3];
 const simd = (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm];
@@ -226,20 +225,7 @@ const groupsOfFour = [
   ...op.shl,
   ...op.add,
   ...op.set(end),
-  ...op.block,
-  ...op.loop,
-  ...op.get(data),
-  ...op.get(end),
-  ...geU,
-  ...op.brIf(1),
-  ...fourValues,
-  ...op.get(data),
-  ...op.i32(16),
-  ...op.add,
-  ...op.set(data),
-  ...op.br(0),
-  ...op.end,
-  ...op.end,
+  ...loopOn(data, end, 16, fourValues),
 ];
 
 /** The last count % 4 values, one at a time. */
@@ -253,20 +239,7 @@ const lastValues = [
   ...op.shl,
   ...op.add,
   ...op.set(end),
-  ...op.block,
-  ...op.loop,
-  ...op.get(data),
-  ...op.get(end),
-  ...geU,
-  ...op.brIf(1),
-  ...value(0),
-  ...op.get(data),
-  ...op.i32(4),
-  ...op.add,
-  ...op.set(data),
-  ...op.br(0),
-  ...op.end,
-  ...op.end,
+  ...loopOn(data, end, 4, value(0)),
 ];
 
 /** Lanes merged into the scalar extremes and `past`, the second bin copy added into the first and zeroed. */
