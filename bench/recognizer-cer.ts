@@ -80,7 +80,7 @@ export async function recognizerCer(): Promise<void> {
     const rows: string[][] = [];
     for (const s of SCHEMES) {
       const q = await quantizeFloatModel(model, s.settings, calib);
-      const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnx_format: 'qdq' }) }).bytes;
+      const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes;
       const outs = await run(bytes, evals);
       const acc = new MetricAccumulator();
       outs.forEach((o, i) => acc.add(float[i]!.toFloat32(), o.toFloat32()));

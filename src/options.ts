@@ -1,51 +1,16 @@
 import { InvalidOptionError } from './errors.js';
-import type { CalibMethod } from './quant/observers.js';
-import type { BiasMode } from './quant/params.js';
 import type { InputScale } from './quant/quantize.js';
-import { parsePreprocess, type Preprocess } from './data/image.js';
+import { parsePreprocess } from './data/image.js';
+import type { OutputFormat, RunSettings } from './pipeline/settings.js';
 
-/**
- * Every option of a run, typed. The CLI and the Action read the same flag table (`FLAGS`) and both end
- * in `QuantizeOptions`, so a flag means the same thing in both faces.
- */
-export type Scheme = 'pow2' | 'affine' | 'none';
-export type OutputFormat = 'onnx' | 'tflite';
+export type { OutputFormat, RunSettings };
 
-export interface QuantizeOptions {
-  input: string;
-  output: string;
-  scheme: Scheme;
-  /** Files to write; default: both for an ONNX input, tflite for a TFLite input. */
-  formats?: OutputFormat[];
-  optimize: boolean;
-  /** pow2: fixed-point input scaling factor(s); affine: fixes the inputs' scale to 1/value. */
-  input_scale?: InputScale;
-  bias_mode: BiasMode;
-  rounding: 'floor' | 'nearest';
-  per_channel: boolean;
-  equalize: boolean;
-  bias_correction: boolean;
-  /** pow2 activation exponents: by histogram error (default) or by range alone. */
-  activation_exponents: 'error' | 'range';
-  calib_data?: string;
-  calib_samples: number;
-  calib_method: CalibMethod;
-  percentile: number;
-  exclude: string[];
-  onnx_format: 'qdq' | 'qoperator';
-  tflite_layout: 'nchw' | 'nhwc';
-  io_type: 'float' | 'int8';
-  eval_data?: string;
-  preprocess: Preprocess;
-  labels?: string;
-  fail_on_drop?: number;
-  /** Concrete shapes for inputs with dynamic dims: name -> dims ('*' for every input). */
-  input_shape: Map<string, number[]>;
-}
+/** The schemes the flag takes ('none': float conversion). */
+export type Scheme = RunSettings['scheme'];
 
 export interface FlagSpec {
   /** The flag as typed: `--input_scale`. Also the Action input's name. */
-  name: keyof QuantizeOptions & string;
+  name: string;
   arg?: string;
   description: string;
   /** Shown in --help; undefined when the flag is required or has a computed default. */
@@ -196,8 +161,12 @@ export const FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-/** Turns raw flag strings (from argv or Action inputs) into checked options. */
-export function parseOptions(raw: Record<string, string | undefined>): QuantizeOptions {
+/**
+ * Turns raw flag strings (from argv or Action inputs) into checked settings: the one translation from
+ * flags (snake_case, as typed) to the settings the library takes. Both faces call it, so a flag means
+ * the same thing in both.
+ */
+export function parseOptions(raw: Record<string, string | undefined>): RunSettings {
   const get = (name: string): string | undefined => {
     const v = raw[name];
     return v === undefined || v === '' ? FLAGS.find((f) => f.name === name)?.default : v;
@@ -210,18 +179,16 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
     scheme: choice('scheme', get('scheme')!, ['pow2', 'affine', 'none'] as const),
     formats: parseFormats(get('formats')),
     optimize: parseBool('optimize', get('optimize')!),
-    input_scale: parseInputScale(get('input_scale')!),
-    bias_mode: choice('bias_mode', get('bias_mode')!, ['B8', 'B16'] as const),
-    per_channel: parseBool('per_channel', get('per_channel')!),
+    inputScale: parseInputScale(get('input_scale')!),
+    biasMode: choice('bias_mode', get('bias_mode')!, ['B8', 'B16'] as const),
+    perChannel: parseBool('per_channel', get('per_channel')!),
     equalize: parseBool('equalize', get('equalize')!),
-    bias_correction: parseBool('bias_correction', get('bias_correction')!),
-    activation_exponents: choice('activation_exponents', get('activation_exponents')!, [
-      'error',
-      'range',
-    ] as const),
-    calib_data: get('calib_data'),
-    calib_samples: positiveInt('calib_samples', get('calib_samples')!),
-    calib_method: choice('calib_method', get('calib_method')!, [
+    biasCorrection: parseBool('bias_correction', get('bias_correction')!),
+    pow2ExponentByError:
+      choice('activation_exponents', get('activation_exponents')!, ['error', 'range'] as const) === 'error',
+    calibData: get('calib_data'),
+    calibSamples: positiveInt('calib_samples', get('calib_samples')!),
+    calibMethod: choice('calib_method', get('calib_method')!, [
       'minmax',
       'percentile',
       'entropy',
@@ -232,16 +199,56 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
       .split(',')
       .map((x) => x.trim())
       .filter(Boolean),
-    input_shape: parseShapes(get('input_shape')),
+    inputShapes: parseShapes(get('input_shape')),
     rounding: choice('rounding', get('rounding')!, ['floor', 'nearest'] as const),
-    onnx_format: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
-    tflite_layout: choice('tflite_layout', get('tflite_layout')!, ['nchw', 'nhwc'] as const),
-    io_type: choice('io_type', get('io_type')!, ['float', 'int8'] as const),
-    eval_data: get('eval_data'),
+    onnxFormat: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
+    tfliteLayout: choice('tflite_layout', get('tflite_layout')!, ['nchw', 'nhwc'] as const),
+    ioType: choice('io_type', get('io_type')!, ['float', 'int8'] as const),
+    evalData: get('eval_data'),
     preprocess: parsePreprocess(get('preprocess')),
     labels: get('labels'),
-    fail_on_drop:
+    failOnDrop:
       get('fail_on_drop') === undefined ? undefined : nonNegative('fail_on_drop', get('fail_on_drop')!),
+  };
+}
+
+/**
+ * The settings under their flags' names, as the report records them (`settings` of report.json): the
+ * inverse of `parseOptions`, kept beside it so that a flag's name is written in this file only.
+ */
+export function flagRecord(s: RunSettings): Record<string, unknown> {
+  const scale = s.inputScale;
+  return {
+    input: s.input,
+    output: s.output,
+    scheme: s.scheme,
+    formats: s.formats,
+    optimize: s.optimize,
+    input_scale:
+      !scale || scale.kind === 'auto'
+        ? 'auto'
+        : scale.kind === 'all'
+          ? scale.value
+          : Object.fromEntries(scale.values),
+    bias_mode: s.biasMode,
+    per_channel: s.perChannel,
+    equalize: s.equalize,
+    bias_correction: s.biasCorrection,
+    activation_exponents: s.pow2ExponentByError ? 'error' : 'range',
+    calib_data: s.calibData,
+    calib_samples: s.calibSamples,
+    calib_method: s.calibMethod,
+    percentile: s.percentile,
+    exclude: s.exclude,
+    input_shape: Object.fromEntries(s.inputShapes),
+    rounding: s.rounding,
+    onnx_format: s.onnxFormat,
+    tflite_layout: s.tfliteLayout,
+    io_type: s.ioType,
+    eval_data: s.evalData,
+    preprocess: s.preprocess,
+    labels: s.labels,
+    fail_on_drop: s.failOnDrop,
   };
 }
 

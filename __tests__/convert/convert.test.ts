@@ -122,7 +122,7 @@ describe('convertToTflite', () => {
       'DEQUANTIZE',
     ]);
     const conv = back.graph.nodes[2]!;
-    expect(back.graph.valueInfo.get(conv.inputs[0]!)?.extra?.quantization).toMatchObject({ zeroPoint: [0] });
+    expect(back.graph.valueInfo.get(conv.inputs[0]!)?.quant?.zeroPoint).toEqual(Int32Array.of(0));
     expect(back.graph.initializers.get(conv.inputs[1]!)?.dtype).toBe('int8');
     const feeds = [
       {

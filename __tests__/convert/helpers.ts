@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { exportTflite } from '../../src/formats/tflite/export.js';
-import type { QuantAnnotation } from '../../src/formats/tflite/ir-extras.js';
+import type { QParams } from '../../src/ir/qparams.js';
 import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
@@ -187,8 +187,7 @@ export async function runTflite(
       for (const v of model.graph.inputs) input[v.name] = toTfliteData(f[v.name]!, v.type, nhwc);
       const r = await runner.run(input);
       const out: Record<string, Float32Array> = {};
-      for (const v of model.graph.outputs)
-        out[v.name] = fromTfliteData(r[v.name]!.data, v.extra?.quantization as QuantAnnotation | undefined);
+      for (const v of model.graph.outputs) out[v.name] = fromTfliteData(r[v.name]!.data, v.quant);
       results.push(out);
     }
     return results;
@@ -217,7 +216,7 @@ export function toNhwc(t: Tensor): Tensor {
   return Tensor.float32([n, h, w, c], out);
 }
 
-function fromTfliteData(data: TfliteData, q: QuantAnnotation | undefined): Float32Array {
+function fromTfliteData(data: TfliteData, q: QParams | undefined): Float32Array {
   if (data instanceof Float32Array) return data;
   const [s, z] = [q?.scale[0] ?? 1, q?.zeroPoint[0] ?? 0];
   return Float32Array.from(data as ArrayLike<number>, (v) => (Number(v) - z) * s);

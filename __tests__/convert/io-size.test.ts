@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/index.js';
-import type { QuantAnnotation } from '../../src/formats/tflite/ir-extras.js';
 import type { Model } from '../../src/ir/graph.js';
 import { loadTflite } from '../../src/runtime/litert.js';
 import { CASES, feedsOf, floatModel, quantized, runTflite, samplesOf, writeTfliteFile } from './helpers.js';
@@ -41,9 +40,7 @@ describe("ioType 'int8'", () => {
     async () => {
       const floatIo = convertModel(qdq).model;
       const int8Io = convertModel(qdq, { ioType: 'int8' }).model;
-      const [inQ, outQ] = [int8Io.graph.inputs[0]!, int8Io.graph.outputs[0]!].map(
-        (v) => v.extra?.quantization as QuantAnnotation,
-      );
+      const [inQ, outQ] = [int8Io.graph.inputs[0]!, int8Io.graph.outputs[0]!].map((v) => v.quant!);
       expect(int8Io.graph.inputs[0]!.type).toMatchObject({ dtype: 'int8' });
       expect(int8Io.graph.outputs[0]!.type).toMatchObject({ dtype: 'int8' });
       expect(int8Io.graph.nodes.some((n) => n.opType === 'QUANTIZE' || n.opType === 'DEQUANTIZE')).toBe(

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/index.js';
 import { UnsupportedOpError } from '../../src/errors.js';
-import type { QuantAnnotation } from '../../src/formats/tflite/ir-extras.js';
 import ConvTransposeOp from '../../src/ops/ConvTranspose.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import { float, int, ints, str } from '../../src/ir/attrs.js';
@@ -386,7 +385,7 @@ it('ConvTranspose with per-output-channel int8 weights (ONNX axis 1): TRANSPOSE_
     const back = importTflite(bytes);
     expect(int8SpecViolations(back)).toEqual([]);
     const tc = back.graph.nodes.find((n) => n.opType === 'TRANSPOSE_CONV')!;
-    const wq = back.graph.initializers.get(tc.inputs[1]!)!.extra!.quantization as QuantAnnotation;
+    const wq = back.graph.initializers.get(tc.inputs[1]!)!.quant!;
     expect([wq.scale.length, wq.axis]).toEqual([5, 0]);
     const feeds = await feedsOf(source());
     const a = agreement(await runOnnx(qdq, feeds), await runTflite(bytes, tfl, feeds), outputSteps(qdq));

@@ -87,7 +87,7 @@ describe.each(CASES)('$name', (c: Case) => {
       const all = bound.samples === feeds.length ? feeds : await feedsOf(samplesOf(c, float, bound.samples));
       const lite = await runTflite(bytes, model, all);
       // the quantized graph, and the graph the .onnx file holds (uint8 activations, integer hard activations)
-      const file = { ...qdq, graph: onnxGraph(qdq, { onnx_format: 'qdq' }) };
+      const file = { ...qdq, graph: onnxGraph(qdq, { onnxFormat: 'qdq' }) };
       for (const onnx of [qdq, file]) {
         const a = agreement(await runOnnx(onnx, all), lite, outputSteps(qdq));
         expect(a.withinOneStep).toBeGreaterThanOrEqual(bound.within);

@@ -1,4 +1,4 @@
-import type { QuantAnnotation } from '../../src/formats/tflite/ir-extras.js';
+import { perTensor, type QParams } from '../../src/ir/qparams.js';
 import { indexGraph, type Graph, type Model } from '../../src/ir/graph.js';
 
 /**
@@ -20,7 +20,7 @@ export function int8SpecViolations(model: Model): string[] {
     if (weighted && index.producer.has(n.inputs[weighted.weights]!))
       bad.push(`${where}: weights come from an op`);
     const fixed = FIXED[n.opType];
-    if (fixed && !same(q(out), { scale: [fixed[0]], zeroPoint: [fixed[1]], axis: 0 })) {
+    if (fixed && !same(q(out), perTensor(fixed[0], fixed[1]))) {
       bad.push(`${where}: output parameters must be ${fixed[0]}, ${fixed[1]}`);
     }
     const data = n.opType === 'SPLIT' ? n.inputs[1]! : n.inputs[0]!;
@@ -78,7 +78,7 @@ function weightViolations(g: Graph, inputs: string[], at: Weighted, where: strin
   const bad: string[] = [];
   const axis = at.axis;
   const w = g.initializers.get(inputs[at.weights]!);
-  const wq = w?.extra?.quantization as QuantAnnotation | undefined;
+  const wq = w?.quant;
   if (!w || w.dtype !== 'int8' || !wq) return [`${where}: weights are not a constant int8 tensor`];
   if (wq.zeroPoint.some((z) => z !== 0)) bad.push(`${where}: weights are not symmetric (zero point 0)`);
   if ((w.data as Int8Array).some((v) => v === -128))
@@ -89,7 +89,7 @@ function weightViolations(g: Graph, inputs: string[], at: Weighted, where: strin
   const sIn = quantOf(g, inputs[at.data]!)?.scale[0];
   const b = inputs[at.bias] ? g.initializers.get(inputs[at.bias]!) : undefined;
   if (!b) return bad;
-  const bq = b.extra?.quantization as QuantAnnotation | undefined;
+  const bq = b.quant;
   if (b.dtype !== 'int32' || !bq) return [...bad, `${where}: bias is not an int32 quantized constant`];
   const channels = b.size;
   for (let c = 0; c < channels; c++) {
@@ -109,9 +109,8 @@ function infoOf(g: Graph, name: string) {
   );
 }
 
-function quantOf(g: Graph, name: string): QuantAnnotation | undefined {
-  return (g.initializers.get(name)?.extra ?? infoOf(g, name)?.extra)?.quantization as
-    QuantAnnotation | undefined;
+function quantOf(g: Graph, name: string): QParams | undefined {
+  return g.quantOf(name);
 }
 
 function dtypeOf(g: Graph, name: string): string | undefined {
@@ -121,7 +120,7 @@ function dtypeOf(g: Graph, name: string): string | undefined {
   return type?.kind === 'tensor' ? type.dtype : undefined;
 }
 
-function same(a: QuantAnnotation | undefined, b: QuantAnnotation | undefined): boolean {
+function same(a: QParams | undefined, b: QParams | undefined): boolean {
   if (!a || !b) return !a && !b;
   return (
     a.scale.length === b.scale.length &&

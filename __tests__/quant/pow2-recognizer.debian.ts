@@ -60,7 +60,7 @@ describe('pow2 on PP-OCRv4 rec (needs ImageMagick at /usr/bin/convert)', () => {
     expect(q.inputScales).toEqual({ x: 127 });
     const float = await outputs(exportOnnx(model).bytes, held);
     const int8 = await outputs(
-      exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnx_format: 'qdq' }) }).bytes,
+      exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes,
       held,
     );
     const acc = new MetricAccumulator();

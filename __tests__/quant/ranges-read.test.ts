@@ -25,7 +25,7 @@ describe('plan.calibrate', () => {
       it(`holds every range parameter assignment reads: ${real.name}, ${scheme}`, async () => {
         const model = optimize(real.load()).model;
         const g = model.graph;
-        const s = { scheme, inputScales: new Map<string, number>(), baseInputScale: 1, exclude: [] };
+        const s = { scheme, inputParams: new Map(), baseInputScale: 1, exclude: [] };
         const plan = planQuantization(g, elementTypes(g), s);
         const counts =
           scheme === 'affine' ? await meanCounts(g, plan, oneSample(real.feeds(model))) : new Map();

@@ -1,6 +1,5 @@
 import { indexGraph, type Graph, type GraphIndex, type Node } from '../ir/graph.js';
-import type { QuantAnnotation } from '../formats/tflite/ir-extras.js';
-import { fromAnnotation, sameParams } from './quant-util.js';
+import { sameParams } from './quant-util.js';
 
 /**
  * Removes what lowering left that computes nothing: a RESHAPE to the shape it already has (ONNX
@@ -29,19 +28,12 @@ const typeOf = (g: Graph, name: string) =>
   (g.valueInfo.get(name) ?? g.inputs.find((v) => v.name === name) ?? g.outputs.find((v) => v.name === name))
     ?.type;
 
-function paramsOf(g: Graph, name: string) {
-  const info =
-    g.valueInfo.get(name) ?? g.inputs.find((v) => v.name === name) ?? g.outputs.find((v) => v.name === name);
-  const q = info?.extra?.quantization as QuantAnnotation | undefined;
-  return q ? fromAnnotation(q) : undefined;
-}
-
 function isNoOpReshape(g: Graph, node: Node): boolean {
   if (node.opType !== 'RESHAPE' || g.initializers.has(node.inputs[0]!)) return false;
   const [a, b] = [typeOf(g, node.inputs[0]!), typeOf(g, node.outputs[0]!)];
   if (a?.kind !== 'tensor' || b?.kind !== 'tensor' || a.dtype !== b.dtype) return false;
   const same = a.shape?.length === b.shape?.length && a.shape!.every((d, i) => d === b.shape![i]);
-  return same && sameParams(paramsOf(g, node.inputs[0]!), paramsOf(g, node.outputs[0]!));
+  return same && sameParams(g.quantOf(node.inputs[0]!), g.quantOf(node.outputs[0]!));
 }
 
 /** DEQUANTIZE(x) -> y -> QUANTIZE -> z, y read only there, z with x's parameters: z is x. */
@@ -52,7 +44,7 @@ function foldRoundTrip(g: Graph, index: GraphIndex, q: Node): boolean {
   if (index.graphOutputs.has(dq.outputs[0]!)) return false;
   const x = dq.inputs[0]!;
   const z = q.outputs[0]!;
-  if (!sameParams(paramsOf(g, x), paramsOf(g, z)) || !replaceValue(g, index, z, x)) return false;
+  if (!sameParams(g.quantOf(x), g.quantOf(z)) || !replaceValue(g, index, z, x)) return false;
   g.nodes = g.nodes.filter((n) => n !== q && n !== dq);
   return true;
 }

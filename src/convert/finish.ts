@@ -30,6 +30,7 @@ export function tfliteModel(g: Graph, source: Model, subgraphs: KeptSubgraph[] =
     producerName: 'model-quant',
     doc: source.doc ?? '',
     metadata: [],
+    ...(source.quantScheme ? { quantScheme: source.quantScheme } : {}),
     graph: g,
     extra: { tflite: extra },
   };

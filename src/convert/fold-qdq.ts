@@ -2,7 +2,7 @@ import { attrInt } from '../ir/attrs.js';
 import { indexGraph, type Graph, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import type { QParams } from '../quant/params.js';
-import { quantizeValues, realValues, sameParams, toAnnotation, withAnnotation } from './quant-util.js';
+import { quantizeValues, realValues, sameParams, withParams } from './quant-util.js';
 import { count, type ConvertOptions, type ConvState, type LogicalType } from './types.js';
 
 /**
@@ -89,7 +89,7 @@ class Folder {
         Int8Array.from(t.data as Uint8Array, (v) => v - 128),
       );
     else if (t.dtype !== 'int8' && t.dtype !== 'int32') return;
-    this.s.graph.initializers.set(out, withAnnotation(data, toAnnotation(p)));
+    this.s.graph.initializers.set(out, withParams(data, p));
     this.removed.add(node);
     count(this.s, 'weights-read-from-qdq');
   }

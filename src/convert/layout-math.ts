@@ -1,6 +1,6 @@
 import type { TypedArray } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
-import { annotationOf, withAnnotation } from './quant-util.js';
+import { withParams } from './quant-util.js';
 
 /**
  * Axis permutations. A layout `perm` says which logical axis each physical axis holds: physical shape
@@ -61,16 +61,16 @@ export function transposeTensor(t: Tensor, perm: readonly number[]): Tensor {
       index[k] = 0;
     }
   }
-  const q = annotationOf(t);
+  const q = t.quant;
   const result = new Tensor(t.dtype, dims, out);
-  return q ? withAnnotation(result, { ...q, axis: q.scale.length > 1 ? perm.indexOf(q.axis) : 0 }) : result;
+  return q ? withParams(result, { ...q, axis: q.scale.length > 1 ? perm.indexOf(q.axis ?? 0) : 0 }) : result;
 }
 
-/** The same data viewed with other dims (same element count); the annotation's axis is given anew. */
+/** The same data viewed with other dims (same element count); the parameters' axis is given anew. */
 export function reshapeTensor(t: Tensor, dims: readonly number[], axis?: number): Tensor {
   const out = new Tensor(t.dtype, dims, t.data);
-  const q = annotationOf(t);
-  return q ? withAnnotation(out, { ...q, axis: axis ?? q.axis }) : out;
+  const q = t.quant;
+  return q ? withParams(out, { ...q, axis: axis ?? q.axis }) : out;
 }
 
 export function stridesOf(dims: readonly number[]): number[] {

@@ -3,7 +3,7 @@ import { indexGraph, topoSort, type GraphIndex, type Node } from '../ir/graph.js
 import { Tensor } from '../ir/tensor.js';
 import { tfliteLowering } from '../ops/index.js';
 import type { LayoutKind } from './lowering/types.js';
-import { annotationOf, withAnnotation } from './quant-util.js';
+import { withParams } from './quant-util.js';
 import {
   channelsLast,
   identity,
@@ -196,10 +196,10 @@ function permuteAxis(t: Tensor, axis: number, order: Int32Array): Tensor {
     out[i] = src[i - j * inner + order[j]! * inner]!;
   }
   const result = new Tensor(t.dtype, t.dims, out as never);
-  const q = annotationOf(t);
-  if (!q || q.scale.length === 1 || q.axis !== axis) return q ? withAnnotation(result, q) : result;
-  const pick = <T>(v: T[]) => Array.from(order, (k) => v[k]!);
-  return withAnnotation(result, { ...q, scale: pick(q.scale), zeroPoint: pick(q.zeroPoint) });
+  const q = t.quant;
+  if (!q || q.scale.length === 1 || q.axis !== axis) return q ? withParams(result, q) : result;
+  const scale = Float64Array.from(order, (k) => q.scale[k]!);
+  return withParams(result, { ...q, scale, zeroPoint: Int32Array.from(order, (k) => q.zeroPoint[k]!) });
 }
 
 /**

@@ -6,7 +6,6 @@ import type { QParams } from '../quant/params.js';
 import { applyPerm, identity } from './layout-math.js';
 import { loweredOps, tfliteLowering } from '../ops/index.js';
 import type { LowerContext, TfliteLowering } from './lowering/types.js';
-import { toAnnotation } from './quant-util.js';
 import type { ConvState } from './types.js';
 
 /** A TFLite tensor's type: storage dtype, physical shape, int8 parameters. */
@@ -144,7 +143,7 @@ export class Lowering {
       return {
         name,
         type: { kind: 'tensor', dtype: t.dtype, shape: t.shape },
-        ...(t.params ? { extra: { quantization: toAnnotation(t.params) } } : {}),
+        ...(t.params ? { quant: t.params } : {}),
       };
     };
     g.inputs = src.runtimeInputs().map((v) => info(v.name));

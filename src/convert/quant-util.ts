@@ -1,31 +1,12 @@
-import type { QuantAnnotation } from '../formats/tflite/ir-extras.js';
 import { Tensor } from '../ir/tensor.js';
 import { affineWeightScale, clampInt, perTensor, type QParams } from '../quant/params.js';
 
-/**
- * Quantization parameters in the two forms the converter meets: `QParams` (the quantizer's, on values)
- * and `QuantAnnotation` (the TFLite format's `extra.quantization`, on constants and typed values).
- */
-
-export function annotationOf(t: Tensor): QuantAnnotation | undefined {
-  return t.extra?.quantization as QuantAnnotation | undefined;
-}
-
-/** A new Tensor object over the same data carrying `q` (tensors are shared, never mutated). */
-export function withAnnotation(t: Tensor, q: QuantAnnotation): Tensor {
+/** A new Tensor object over the same data carrying `p` (tensors are shared, never mutated). */
+export function withParams(t: Tensor, p: QParams): Tensor {
   const out = new Tensor(t.dtype, t.dims, t.data);
-  out.extra = { ...t.extra, quantization: q };
+  out.extra = t.extra;
+  out.quant = p;
   return out;
-}
-
-export function toAnnotation(p: QParams): QuantAnnotation {
-  return { scale: Array.from(p.scale), zeroPoint: Array.from(p.zeroPoint), axis: p.axis ?? 0 };
-}
-
-export function fromAnnotation(q: QuantAnnotation): QParams {
-  const p: QParams = { scale: Float64Array.from(q.scale), zeroPoint: Int32Array.from(q.zeroPoint) };
-  if (q.scale.length > 1) p.axis = q.axis;
-  return p;
 }
 
 /** Equal parameters, scales to float32 precision (they are stored as float32 in both formats). */
@@ -49,7 +30,7 @@ function channelIndexer(dims: readonly number[], q: { scale: ArrayLike<number>; 
 
 /** Real values of a constant: dequantized when it carries parameters, else converted to float32. */
 export function realValues(t: Tensor): Float32Array {
-  const q = annotationOf(t);
+  const q = t.quant;
   if (!q) return t.toFloat32();
   const raw = t.toNumbers();
   const ch = channelIndexer(t.dims, q);
@@ -72,7 +53,7 @@ export function quantizeValues(
     const c = ch(i);
     out[i] = clampInt(roundAway(values[i]! / p.scale[c]!) + p.zeroPoint[c]!, lo, hi);
   }
-  return withAnnotation(new Tensor(dtype, dims, out), toAnnotation(p));
+  return withParams(new Tensor(dtype, dims, out), p);
 }
 
 export const roundAway = (v: number): number => Math.sign(v) * Math.round(Math.abs(v));

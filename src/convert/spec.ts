@@ -1,8 +1,7 @@
 import { topoSort, type Graph, type Node } from '../ir/graph.js';
 import { perTensor, type QParams } from '../quant/params.js';
 import type { Dim } from '../ir/graph.js';
-import { fromAnnotation, sameParams, toAnnotation } from './quant-util.js';
-import type { QuantAnnotation } from '../formats/tflite/ir-extras.js';
+import { sameParams } from './quant-util.js';
 import { int8RuleOf } from '../tflite/ops/index.js';
 
 /**
@@ -53,9 +52,7 @@ class Requantizer {
   }
 
   params(name: string): QParams | undefined {
-    const q = (this.g.initializers.get(name)?.extra ?? this.info(name)?.extra)?.quantization as
-      QuantAnnotation | undefined;
-    return q ? fromAnnotation(q) : undefined;
+    return this.g.quantOf(name);
   }
 
   isInt8(name: string): boolean {
@@ -74,7 +71,7 @@ class Requantizer {
     this.g.valueInfo.set(name, {
       name,
       type: { kind: 'tensor', dtype: 'int8', shape },
-      extra: { quantization: toAnnotation(p) },
+      quant: p,
     });
   }
 

@@ -16,6 +16,7 @@ export function diffModels(a: Model, b: Model): string | undefined {
       m.modelVersion,
       m.doc,
       m.metadata,
+      m.quantScheme,
     ]);
   if (plain(a) !== plain(b)) return 'model fields differ';
   if (json(a.extra) !== json(b.extra)) return 'model extras differ';
@@ -80,9 +81,9 @@ function diffAttrs(a: Attribute, b: Attribute, at: string): string | undefined {
   }
 }
 
-/** Values and the ONNX extras (name of an attribute tensor, doc string, metadata). */
+/** Values, quantization parameters and the ONNX extras (name of an attribute tensor, doc string, metadata). */
 function sameTensor(a: Tensor, b: Tensor): boolean {
-  return tensorsEqual(a, b) && json(a.extra) === json(b.extra);
+  return tensorsEqual(a, b) && json([a.quant, a.extra]) === json([b.quant, b.extra]);
 }
 
 /** JSON with byte arrays, bigints and protobuf Longs rendered comparably; NaN kept distinct from null. */

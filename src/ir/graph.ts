@@ -1,4 +1,5 @@
 import type { DType } from './dtype.js';
+import type { QParams, QuantScheme } from './qparams.js';
 import type { Tensor } from './tensor.js';
 
 /** A dimension: a fixed size, a symbolic name, or unknown (`null`). */
@@ -12,6 +13,8 @@ export type ValueType =
 export interface ValueInfo {
   name: string;
   type?: ValueType;
+  /** Set on quantized (int8, int32) values of a quantized graph. */
+  quant?: QParams;
   doc?: string;
   extra?: Record<string, unknown>;
 }
@@ -92,6 +95,16 @@ export class Graph {
     return undefined;
   }
 
+  /** The quantization parameters of a value or constant, where the graph gives them. */
+  quantOf(name: string): QParams | undefined {
+    return (
+      this.initializers.get(name)?.quant ??
+      this.valueInfo.get(name)?.quant ??
+      this.inputs.find((v) => v.name === name)?.quant ??
+      this.outputs.find((v) => v.name === name)?.quant
+    );
+  }
+
   /** The type of a value as far as it is known (inputs, outputs, value_info, initializers). */
   typeOf(name: string): ValueType | undefined {
     const init = this.initializers.get(name);
@@ -119,6 +132,8 @@ export interface Model {
   modelVersion?: number;
   doc?: string;
   metadata: { key: string; value: string }[];
+  /** The scheme the graph's integers were made for, on a quantized model. */
+  quantScheme?: QuantScheme;
   graph: Graph;
   /** Parts of the file the IR does not interpret (ONNX functions, training info, ...), kept for writing. */
   extra?: Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { arrayTypeOf, byteLength, isPacked, lanesOf, type DType, type TypedArray } from './dtype.js';
+import type { QParams } from './qparams.js';
 import { float16ToFloat32, bfloat16ToFloat32, float32ToFloat16 } from './float16.js';
 
 export type TensorData = TypedArray | string[];
@@ -9,6 +10,8 @@ export type TensorData = TypedArray | string[];
  * convention: passes make new ones, so weights are shared between graphs without copies.
  */
 export class Tensor {
+  /** Set on quantized constants (int8 weights, int32 biases). */
+  quant?: QParams;
   /** Anything ONNX-specific the IR does not use (doc string, metadata), kept for a lossless write. */
   extra?: Record<string, unknown>;
 

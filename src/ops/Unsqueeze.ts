@@ -1,10 +1,8 @@
 import type { Dim, Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { axesOf } from './common/axes.js';
-import { normAxis, shapeOf, withShape } from './common/shape.js';
-import { NotEvaluable, type OpDescriptor } from './types.js';
-import { passThrough } from './common/quant.js';
-import { reshapeLowering } from '../convert/lowering/reshape.js';
+import { normAxis } from './common/shape.js';
+import { viewOp } from './common/view.js';
 
 /** Unsqueeze inserts 1s at `axes`, which count in the output's rank. */
 function unsqueezeDims(node: Node, shape: Dim[], axesIn: Tensor | undefined): Dim[] | undefined {
@@ -16,24 +14,4 @@ function unsqueezeDims(node: Node, shape: Dim[], axesIn: Tensor | undefined): Di
   return Array.from({ length: rank }, (_, i) => (at.has(i) ? 1 : (rest.shift() ?? null)));
 }
 
-/** Unsqueeze -> RESHAPE (TFLite int8 spec: input and output share parameters). */
-const tflite = reshapeLowering();
-
-export default {
-  opType: 'Unsqueeze',
-  inferShapes: (node, ctx) => {
-    const shape = shapeOf(ctx.inputTypes[0]);
-    return [withShape(ctx.inputTypes[0], shape ? unsqueezeDims(node, shape, ctx.constants[1]) : undefined)];
-  },
-  evaluate: (node, inputs) => {
-    const x = inputs[0]!;
-    const dims = unsqueezeDims(node, [...x.dims], inputs[1]);
-    if (!dims) throw new NotEvaluable(node, 'axes unknown');
-    return [new Tensor(x.dtype, dims as number[], x.data)];
-  },
-  quant: passThrough,
-  tflite,
-  nonNegative: 'if-input',
-  resultView: true,
-  movesData: true,
-} satisfies OpDescriptor;
+export default viewOp('Unsqueeze', unsqueezeDims);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { DataError, InvalidOptionError } from '../errors.js';
 import type { Model, ValueInfo } from '../ir/graph.js';
 import { concreteShape } from '../ir/shapes.js';
-import type { QuantizeOptions } from '../options.js';
+import type { RunSettings } from './settings.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { concreteInputShapes, fileSamples, listSampleFiles, syntheticSamples } from '../quant/samples.js';
 
@@ -25,20 +25,20 @@ export interface DataPlan {
  * Input shapes are decided here, once: by the first calibration sample when there is data (then
  * --input_shape must agree with it), else by --input_shape and the declared dims (see concreteShape).
  */
-export async function planData(model: Model, o: QuantizeOptions): Promise<DataPlan> {
+export async function planData(model: Model, o: RunSettings): Promise<DataPlan> {
   const inputs = model.graph.runtimeInputs();
-  checkShapeNames(inputs, o.input_shape);
+  checkShapeNames(inputs, o.inputShapes);
   const warnings: string[] = [];
   let calibration: SampleSource;
   let evaluation: SampleSource;
   let evaluationSource: DataPlan['evaluationSource'];
   let inputShapes: Map<string, number[]>;
-  if (o.calib_data) {
-    const files = listSampleFiles(o.calib_data);
+  if (o.calibData) {
+    const files = listSampleFiles(o.calibData);
     // Without --eval_data, evaluation needs files calibration did not see: when --calib_samples would
     // take them all, a quarter is held out (at least one), and the report says so.
-    const holdOut = !o.eval_data && files.length <= o.calib_samples && files.length > 1;
-    const calibCount = holdOut ? Math.max(1, Math.floor(files.length * 0.75)) : o.calib_samples;
+    const holdOut = !o.evalData && files.length <= o.calibSamples && files.length > 1;
+    const calibCount = holdOut ? Math.max(1, Math.floor(files.length * 0.75)) : o.calibSamples;
     if (holdOut) {
       warnings.push(
         `calibrated on ${calibCount} of the ${files.length} samples; the other ${files.length - calibCount} are held out for evaluation (give --eval_data to calibrate on all)`,
@@ -49,8 +49,8 @@ export async function planData(model: Model, o: QuantizeOptions): Promise<DataPl
     const origin = `the first calibration sample (${calibFiles[0]})`;
     const read = (f: string[]) => samplesOfShape(f, inputs, inputShapes, o, origin);
     calibration = read(calibFiles);
-    if (o.eval_data) {
-      evaluation = read(listSampleFiles(o.eval_data));
+    if (o.evalData) {
+      evaluation = read(listSampleFiles(o.evalData));
       evaluationSource = 'data';
     } else if (files.length > calibFiles.length) {
       evaluation = read(files.slice(calibFiles.length));
@@ -63,15 +63,15 @@ export async function planData(model: Model, o: QuantizeOptions): Promise<DataPl
       );
     }
   } else {
-    inputShapes = concreteInputShapes(model.graph, o.input_shape);
+    inputShapes = concreteInputShapes(model.graph, o.inputShapes);
     const scales = new Map<string, number>();
-    if (o.input_scale?.kind === 'all') for (const i of inputs) scales.set(i.name, 1 / o.input_scale.value);
-    if (o.input_scale?.kind === 'named') for (const [k, v] of o.input_scale.values) scales.set(k, 1 / v);
-    calibration = syntheticSamples(model.graph, o.calib_samples, inputShapes, scales, 1234);
-    evaluation = o.eval_data
-      ? samplesOfShape(listSampleFiles(o.eval_data), inputs, inputShapes, o, 'the synthetic samples')
-      : syntheticSamples(model.graph, Math.min(16, o.calib_samples), inputShapes, scales, 5678);
-    evaluationSource = o.eval_data ? 'data' : 'synthetic';
+    if (o.inputScale?.kind === 'all') for (const i of inputs) scales.set(i.name, o.inputScale.value);
+    if (o.inputScale?.kind === 'named') for (const [k, v] of o.inputScale.values) scales.set(k, v);
+    calibration = syntheticSamples(model.graph, o.calibSamples, inputShapes, scales, 1234);
+    evaluation = o.evalData
+      ? samplesOfShape(listSampleFiles(o.evalData), inputs, inputShapes, o, 'the synthetic samples')
+      : syntheticSamples(model.graph, Math.min(16, o.calibSamples), inputShapes, scales, 5678);
+    evaluationSource = o.evalData ? 'data' : 'synthetic';
     warnings.push(
       'no --calib_data: ranges come from synthetic inputs (data-free); accuracy figures are agreement with float on synthetic inputs',
     );
@@ -81,12 +81,9 @@ export async function planData(model: Model, o: QuantizeOptions): Promise<DataPl
 }
 
 /** The input shapes of a run without samples (--scheme none): --input_shape and the declared dims. */
-export function plainInputShapes(
-  model: Model,
-  o: Pick<QuantizeOptions, 'input_shape'>,
-): Map<string, number[]> {
-  checkShapeNames(model.graph.runtimeInputs(), o.input_shape);
-  return concreteInputShapes(model.graph, o.input_shape);
+export function plainInputShapes(model: Model, o: Pick<RunSettings, 'inputShapes'>): Map<string, number[]> {
+  checkShapeNames(model.graph.runtimeInputs(), o.inputShapes);
+  return concreteInputShapes(model.graph, o.inputShapes);
 }
 
 function checkShapeNames(inputs: ValueInfo[], given: Map<string, number[]>): void {
@@ -109,14 +106,14 @@ function checkShapeNames(inputs: ValueInfo[], given: Map<string, number[]>): voi
 async function shapesOfData(
   file: string,
   inputs: ValueInfo[],
-  o: Pick<QuantizeOptions, 'input_shape' | 'preprocess'>,
+  o: Pick<RunSettings, 'inputShapes' | 'preprocess'>,
 ): Promise<Map<string, number[]>> {
   let first: Feeds | undefined;
   for await (const feeds of fileSamples([file], inputs, o.preprocess).samples()) first = feeds;
   const shapes = new Map<string, number[]>();
   for (const v of inputs) {
     const dims = [...first![v.name]!.dims];
-    const given = o.input_shape.get(v.name) ?? o.input_shape.get('*');
+    const given = o.inputShapes.get(v.name) ?? o.inputShapes.get('*');
     if (given && !sameDims(given, dims)) {
       const image = /\.(png|jpe?g)$/i.test(file) ? ' (images: --preprocess resize=HxW sets their size)' : '';
       throw new InvalidOptionError(
@@ -138,7 +135,7 @@ function samplesOfShape(
   files: string[],
   inputs: ValueInfo[],
   shapes: Map<string, number[]>,
-  o: Pick<QuantizeOptions, 'preprocess'>,
+  o: Pick<RunSettings, 'preprocess'>,
   origin: string,
 ): SampleSource {
   return {

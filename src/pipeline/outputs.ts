@@ -5,7 +5,7 @@ import { convertModel, type ConvertReport } from '../convert/index.js';
 import { writeOnnxFile } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { subgraphsOf, type Graph, type Model, type Node } from '../ir/graph.js';
-import type { OutputFormat, QuantizeOptions } from '../options.js';
+import type { OutputFormat, RunSettings } from './settings.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
@@ -53,7 +53,7 @@ export type FloorJudge = (candidates: Uint8Array[], nhwc: string[]) => Promise<n
 export async function writeOutputs(
   inputFormat: 'onnx' | 'tflite',
   result: Model,
-  o: QuantizeOptions,
+  o: RunSettings,
   inputShapes: Map<string, number[]>,
   stem: string,
   written: string[],
@@ -94,12 +94,12 @@ export async function writeOutputs(
  * What only the .onnx gets: integer forms ORT fuses (see each pass), from the one quantized graph. The
  * QOperator form is one of them: the TFLite converter reads the QDQ graph whatever --onnx_format says.
  */
-export function onnxGraph(model: Model, o: Pick<QuantizeOptions, 'onnx_format'>): Graph {
-  const form = o.onnx_format === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
+export function onnxGraph(model: Model, o: Pick<RunSettings, 'onnxFormat'>): Graph {
+  const form = o.onnxFormat === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
   const integer = hardActivationsAsIntegerOps(form);
   // Equal constants the passes add (each rewrite its own; uint8 zero points where int8 -128 and 0 both
   // become 0) are shared again after.
-  return shareConstants(o.onnx_format === 'qdq' ? activationsAsUint8(integer) : integer).graph;
+  return shareConstants(o.onnxFormat === 'qdq' ? activationsAsUint8(integer) : integer).graph;
 }
 
 const TFLITE_OPTIONS = { shareEqualConstants: true, shareEqualVectors: true };
@@ -118,18 +118,18 @@ const TFLITE_OPTIONS = { shareEqualConstants: true, shareEqualVectors: true };
  */
 async function floorCorrected(
   m: Model,
-  o: QuantizeOptions,
+  o: RunSettings,
   inputShapes: Map<string, number[]>,
   tfliteAsked: boolean,
   produced: Produced,
   judge: FloorJudge | undefined,
 ): Promise<{ qdq: Model; tflite?: Model }> {
   try {
-    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
+    const converted = convertModel(m, { layout: o.tfliteLayout, ioType: o.ioType, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
     for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);
-    const corrected = floorBiases(m, converted.model, o.bias_mode);
+    const corrected = floorBiases(m, converted.model, o.biasMode);
     produced.floorCorrections = { meanShift: corrected.corrected, kept: true };
     if (!judge || corrected.corrected === 0) return corrected;
     const files = [corrected.tflite, converted.model].map((t) => exportTflite(t, TFLITE_OPTIONS));
@@ -153,7 +153,7 @@ async function floorCorrected(
 function tfliteBytes(
   inputFormat: 'onnx' | 'tflite',
   m: Model,
-  o: QuantizeOptions,
+  o: RunSettings,
   inputShapes: Map<string, number[]>,
   defaulted: boolean,
   produced: Produced,
@@ -162,10 +162,10 @@ function tfliteBytes(
   // cancel the mean shift of ops without a bias.
   const floor = o.scheme === 'pow2' && o.rounding === 'floor';
   const write = (model: Model) =>
-    exportTflite(floor ? foldFloorShifts(model, o.bias_mode).model : model, TFLITE_OPTIONS);
+    exportTflite(floor ? foldFloorShifts(model, o.biasMode).model : model, TFLITE_OPTIONS);
   if (inputFormat === 'tflite') return write(m);
   try {
-    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
+    const converted = convertModel(m, { layout: o.tfliteLayout, ioType: o.ioType, inputShapes });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
     for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);

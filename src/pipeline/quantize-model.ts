@@ -15,12 +15,13 @@ import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
 import type { Model } from '../ir/graph.js';
 import type { OutputMetrics } from '../eval/metrics.js';
 import { formatOf, readModel } from '../model-io.js';
-import type { QuantizeOptions } from '../options.js';
+import { flagRecord } from '../options.js';
 import { optimize } from '../passes/optimize.js';
 import { keepFirst, plainInputShapes, planData, type DataPlan } from './data.js';
 import { checkGate, type Gate } from './gate.js';
 import { writeOutputs, type FloorJudge, type Produced } from './outputs.js';
-import { quantizeFloatModel, type QuantResult, type QuantSettings } from '../quant/quantize.js';
+import { quantizes, type QuantizingRun, type RunSettings } from './settings.js';
+import { quantizeFloatModel, type QuantResult } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
@@ -31,7 +32,7 @@ import type { Report, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { VERSION } from '../version.js';
 
-export type { Report, WrittenFile };
+export type { Report, RunSettings, WrittenFile };
 
 export interface ProgressEvent {
   stage: string;
@@ -58,7 +59,7 @@ type Timed = <T>(stage: string, f: () => Promise<T> | T) => Promise<T>;
  * write, evaluate, report. Nothing is written before quantization has succeeded, every file appears whole
  * or not at all, and on any failure (or an abort) the files this run wrote are removed again.
  */
-export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {}): Promise<RunResult> {
+export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Promise<RunResult> {
   const timings: Record<string, number> = {};
   const timed: Timed = async (stage, f) => {
     hooks.signal?.throwIfAborted();
@@ -74,21 +75,22 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const imported = await timed('import', () => readModel(opts.input));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
-  const data = opts.scheme === 'none' ? undefined : await planData(model, opts);
+  const run = quantizes(opts) ? opts : undefined;
+  const data = run && (await planData(model, run));
   // The shapes the .tflite takes: the data's (see planData), else --input_shape and the model's (asked
   // only when an ONNX model is converted: a float .onnx copy keeps its dynamic dims).
   const converted = inputFormat === 'onnx' && (opts.formats ?? ['tflite']).includes('tflite');
   const inputShapes = data?.inputShapes ?? (converted ? plainInputShapes(model, opts) : new Map());
   // Evaluating the .tflite needs LiteRT, whose WASM compiles off the main thread: start it now, so that
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
-  const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.io_type === 'float';
+  const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.ioType === 'float';
   if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
-  const quant = data ? await timed('quantize', () => quantize(model, opts, data, hooks)) : undefined;
+  const quant = run && data ? await timed('quantize', () => quantize(model, run, data, hooks)) : undefined;
 
   const stem = path.basename(opts.input, path.extname(opts.input));
   const written: string[] = [];
   try {
-    const judge = quant && data ? floorJudge(quant.floatReference ?? model, data, opts) : undefined;
+    const judge = quant && run && data ? floorJudge(quant.floatReference ?? model, data, run) : undefined;
     const produced = await timed('write', () =>
       writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written, judge),
     );
@@ -97,14 +99,14 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     // pow2 floor: the files' biases also cancel mean shifts; per-layer errors read that graph too.
     const fromFiles = quant && produced.model ? { ...quant, model: produced.model } : quant;
     const evaluation =
-      fromFiles && data
-        ? await timed('evaluate', () => evaluate(model, fromFiles, produced, data, opts, hooks))
+      fromFiles && run && data
+        ? await timed('evaluate', () => evaluate(model, fromFiles, produced, data, run, hooks))
         : undefined;
     const report: Report = {
       schemaVersion: 1,
       tool: { name: 'model-quant', version: VERSION },
       input: { path: opts.input, format: inputFormat, bytes: inputBytes },
-      settings: settingsRecord(opts),
+      settings: flagRecord(opts),
       optimizer: optimized?.report,
       equalization: quant?.equalization,
       biasCorrection: quant?.biasCorrection,
@@ -113,7 +115,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       calibration: data && {
         source: data.calibration.kind,
         samples: data.calibration.count,
-        method: opts.calib_method,
+        method: opts.calibMethod,
       },
       evaluation: data && { source: data.evaluationSource, samples: data.evaluation.count },
       inputScales: quant?.inputScales,
@@ -126,7 +128,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       warnings: [...flagWarnings, ...(data?.warnings ?? []), ...produced.warnings],
     };
-    const gate = opts.fail_on_drop === undefined ? undefined : checkGate(report, opts.fail_on_drop);
+    const gate = opts.failOnDrop === undefined ? undefined : checkGate(report, opts.failOnDrop);
     const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
     return { report, gate, markdown };
   } catch (e) {
@@ -140,18 +142,18 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
  * cannot give (a QOperator .onnx, int8 file inputs), a report warning where the file is what was asked
  * anyway. Every other flag means for a .tflite what it means for an .onnx (one quantizer).
  */
-function tfliteInputFlags(o: QuantizeOptions): string[] {
-  if (o.onnx_format !== 'qdq')
+function tfliteInputFlags(o: RunSettings): string[] {
+  if (o.onnxFormat !== 'qdq')
     throw new InvalidOptionError(
       'onnx_format',
       'a .tflite input is written as TFLite only (no .onnx to shape); drop the flag',
     );
-  if (o.io_type !== 'float')
+  if (o.ioType !== 'float')
     throw new InvalidOptionError(
       'io_type',
       "applies to ONNX inputs converted to TFLite; a .tflite input keeps its own inputs' and outputs' types (float)",
     );
-  if (o.tflite_layout === 'nhwc')
+  if (o.tfliteLayout === 'nhwc')
     return [
       '--tflite_layout nhwc applies to ONNX inputs; a .tflite input keeps its own layout (NHWC already)',
     ];
@@ -162,27 +164,14 @@ type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activati
   Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
 
 /** ONNX inputs quantize to QDQ (from which the TFLite file is converted); TFLite inputs to int8 TFLite. */
-function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHooks): Promise<Quantized> {
-  const settings: QuantSettings = {
-    scheme: o.scheme as 'pow2' | 'affine',
-    inputScale: o.input_scale,
-    biasMode: o.bias_mode,
-    perChannel: o.per_channel,
-    calibMethod: o.calib_method,
-    percentile: o.percentile,
-    exclude: o.exclude,
-    equalize: o.equalize,
-    biasCorrection: o.bias_correction,
-    rounding: o.rounding,
-    pow2ExponentByError: o.activation_exponents === 'error',
-  };
+function quantize(model: Model, s: QuantizingRun, data: DataPlan, hooks: RunHooks): Promise<Quantized> {
   const h = {
     signal: hooks.signal,
     onSample: (pass: number, done: number, total: number) =>
       hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
   };
-  if (model.format === 'tflite') return quantizeTfliteModel(model, settings, data.calibration, h);
-  return quantizeFloatModel(model, settings, data.calibration, h);
+  if (model.format === 'tflite') return quantizeTfliteModel(model, s, data.calibration, h);
+  return quantizeFloatModel(model, s, data.calibration, h);
 }
 
 /**
@@ -194,12 +183,12 @@ async function evaluate(
   quant: Quantized,
   produced: Produced,
   data: DataPlan,
-  o: QuantizeOptions,
+  o: QuantizingRun,
   hooks: RunHooks,
 ): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
   const onnx = model.format === 'onnx' ? produced.files.find((f) => f.format === 'onnx') : undefined;
   const tflite = produced.files.find((f) => f.format === 'tflite');
-  const tfliteBytes = tflite && o.io_type === 'float' ? produced.tflite : undefined;
+  const tfliteBytes = tflite && o.ioType === 'float' ? produced.tflite : undefined;
   if (!onnx && !tfliteBytes) return undefined;
   // Per-layer errors compare with the float graph the quantizer worked on (equalization rescales
   // channels between paired convs, so the original's tensors are not their twins); the outputs are the
@@ -214,10 +203,10 @@ async function evaluate(
     reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
     if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
     if (tfliteBytes) {
-      const layout = produced.nhwc ? new Set(produced.nhwc) : o.tflite_layout;
+      const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
       candidates.litert = await tfliteCandidate(tfliteBytes, layout, undefined, tflite?.path);
       if (o.scheme === 'pow2') {
-        const target = { kind: 'device', rounding: o.rounding, biasMode: o.bias_mode } as const;
+        const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
         try {
           candidates.device = await tfliteCandidate(tfliteBytes, layout, target, tflite?.path);
           // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
@@ -266,9 +255,9 @@ async function evaluate(
     tflite.metrics = metrics.litert;
     if (metrics.device) {
       const target =
-        `the .tflite in the original hardware's fixed-point arithmetic (integer executor, ${o.bias_mode}, ` +
+        `the .tflite in the original hardware's fixed-point arithmetic (integer executor, ${o.biasMode}, ` +
         (o.rounding === 'floor' ? 'truncating shifts)' : 'shifts rounded half up)');
-      const device = { runtime: 'integer', rounding: o.rounding, biasMode: o.bias_mode, target } as const;
+      const device = { runtime: 'integer', rounding: o.rounding, biasMode: o.biasMode, target } as const;
       evaluation = { ...evaluation, device: { ...device, metrics: metrics.device } };
     }
   }
@@ -282,10 +271,10 @@ const JUDGE_SAMPLES = 32;
  * pow2 --rounding floor: candidate .tflite files scored as the device (truncating shifts) against the float
  * model on the calibration samples (never the evaluation ones, which the report's figures come from).
  */
-function floorJudge(floatModel: Model, data: DataPlan, o: QuantizeOptions): FloorJudge {
+function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun): FloorJudge {
   return async (files, nhwc) => {
     const reference = await ortReference(floatModel);
-    const target = { kind: 'device', rounding: 'floor', biasMode: o.bias_mode } as const;
+    const target = { kind: 'device', rounding: 'floor', biasMode: o.biasMode } as const;
     const candidates: Record<string, Candidate> = {};
     try {
       for (const [i, bytes] of files.entries())
@@ -317,7 +306,7 @@ function firstSamples(source: DataPlan['calibration']): DataPlan['calibration'] 
  * What a file's row measures. pow2 files made for truncating hardware (--rounding floor) carry its
  * rounding offset in their biases, which a runtime that rounds adds on top of its own rounding.
  */
-function fileTarget(runtime: string, o: QuantizeOptions): string {
+function fileTarget(runtime: string, o: QuantizingRun): string {
   const own = `the file in ${runtime}, which rounds to nearest`;
   return o.scheme === 'pow2' && o.rounding === 'floor'
     ? `${own}; its biases carry the rounding offset truncating hardware needs (--rounding floor), so this row is not the device's figure`
@@ -412,14 +401,6 @@ function writeReports(r: Report, m: Model, dir: string, stem: string, written: s
   write(`${stem}_report.json`, reportJson(r));
   write(`${stem}_report.md`, markdown);
   return markdown;
-}
-
-/** Options as JSON-friendly values (Maps to objects, input_scale back to its text form). */
-function settingsRecord(o: QuantizeOptions): Record<string, unknown> {
-  const s = o.input_scale;
-  const inputScale =
-    !s || s.kind === 'auto' ? 'auto' : s.kind === 'all' ? s.value : Object.fromEntries(s.values);
-  return { ...o, input_scale: inputScale, input_shape: Object.fromEntries(o.input_shape) };
 }
 
 function prepareOutputDir(dir: string): void {

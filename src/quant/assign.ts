@@ -16,8 +16,11 @@ import { hardSigmoidOperands, meanScale, tieFreeScale, type Int8Params } from '.
 
 export interface PlanSettings {
   scheme: 'pow2' | 'affine';
-  /** Scale of each float graph input (1 / input_scale); for affine, only the inputs given one. */
-  inputScales: Map<string, number>;
+  /**
+   * Parameters of the float graph inputs input_scale fixes (scale 1 / input_scale, zero point 0); for
+   * affine, only the inputs given one.
+   */
+  inputParams: Map<string, QParams>;
   /** input_scale that pow2 activations are built on (scale 2^n / base). */
   baseInputScale: number;
   exclude: string[];
@@ -189,7 +192,7 @@ export function assignActivationParams(
   const params = new Map<string, QParams>();
   const fromRange = (name: string): QParams =>
     paramsFromRange(ranges.get(name) ?? { min: 0, max: 0 }, s, s.histograms?.get(name));
-  for (const [name, scale] of s.inputScales) params.set(name, perTensor(scale, 0));
+  for (const [name, p] of s.inputParams) params.set(name, p);
   const index = indexGraph(g);
   for (const node of topoSort(g)) {
     if (!plan.quantized.has(node)) continue;

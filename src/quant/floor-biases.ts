@@ -10,7 +10,6 @@ import { getOp } from '../ops/index.js';
  */
 import { indexGraph, type Graph, type Model } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { annotationOf } from '../runtime/integer/scheme.js';
 import type { BiasMode } from './params.js';
 import { foldFloorShifts } from './tflite/floor-shift.js';
 
@@ -75,11 +74,12 @@ function int32Biases(g: Graph): Map<string, { bias: string; scale?: Float32Array
 function carried(old: Tensor, t: Tensor, onnx: Tensor, sO: Float32Array | undefined): Tensor | undefined {
   const [o, n, v] = [old.data as Int32Array, t.data as Int32Array, onnx.data as Int32Array];
   if (o.length !== v.length) return undefined;
-  const sT = annotationOf(t.extra)?.scale;
+  const sT = t.quant?.scale.length ? t.quant.scale : undefined;
   const ratio = (c: number) => (sT && sO ? sT[sT.length === 1 ? 0 : c]! / sO[sO.length === 1 ? 0 : c]! : 1);
   const values = Int32Array.from(v, (x, c) => x + Math.round((n[c]! - o[c]!) * ratio(c)));
   const out = new Tensor('int32', onnx.dims, values);
   out.extra = onnx.extra;
+  out.quant = onnx.quant;
   return out;
 }
 

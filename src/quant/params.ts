@@ -1,19 +1,10 @@
+import type { BiasMode, ShiftRounding } from '../ir/qparams.js';
 import type { Range } from './observers.js';
 
-/** Quantization parameters of one tensor: per-tensor (one scale) or per-axis (one scale per channel). */
-export interface QParams {
-  scale: Float64Array;
-  zeroPoint: Int32Array;
-  /** Channel axis for per-axis parameters. */
-  axis?: number;
-}
+export { perTensor, type BiasMode, type QParams, type ShiftRounding } from '../ir/qparams.js';
 
 export const INT8_MIN = -128;
 export const INT8_MAX = 127;
-
-export function perTensor(scale: number, zeroPoint = 0): QParams {
-  return { scale: Float64Array.of(scale), zeroPoint: Int32Array.of(zeroPoint) };
-}
 
 /**
  * pow2 activations (DESIGN.md): symmetric, zero point 0, scale 2^n / inputScale with the smallest integer
@@ -156,14 +147,6 @@ export function quantizeWeights(
 export function clampInt(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
-
-export type BiasMode = 'B8' | 'B16';
-
-/**
- * What the pow2 target's right shift does: 'nearest' rounds (the files hold the plain bias); 'floor'
- * truncates, as the original hardware does, and the files fold the rounding into the bias (`pow2Bias`).
- */
-export type ShiftRounding = 'floor' | 'nearest';
 
 /**
  * The conv/FC output shift k = log2(s_out / (s_in s_w)) of a pow2 layer; 0 where the output is not coarser

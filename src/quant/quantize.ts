@@ -1,4 +1,5 @@
 import { opsetVersion, type Graph, type Model } from '../ir/graph.js';
+import type { QuantScheme } from '../ir/qparams.js';
 import { InvalidOptionError } from '../errors.js';
 import { clipMaximaTensors, equalizeGraph, type EqualizeReport } from '../passes/equalize.js';
 import { upgradeOpset } from '../passes/upgrade-opset.js';
@@ -42,6 +43,13 @@ export interface QuantSettings {
   rounding?: ShiftRounding;
   /** pow2: activation exponents by histogram error rather than by range alone (default false). */
   pow2ExponentByError?: boolean;
+}
+
+/** The scheme facts a quantized model carries (`Model.quantScheme`) for these settings. */
+export function quantSchemeOf(s: QuantSettings): QuantScheme {
+  return s.scheme === 'pow2'
+    ? { scheme: 'pow2', biasMode: s.biasMode, rounding: s.rounding ?? 'nearest' }
+    : { scheme: 'affine' };
 }
 
 /** Progress and cancellation, passed through to calibration. */
@@ -101,7 +109,7 @@ export async function quantizeFloatModel(
   const exclude = s.exclude;
   const planSettings = {
     scheme: s.scheme,
-    inputScales: new Map<string, number>(),
+    inputParams: new Map<string, QParams>(),
     baseInputScale: 1,
     exclude,
     histograms: s.pow2ExponentByError ? new Map<string, Magnitudes>() : undefined,
@@ -133,7 +141,7 @@ export async function quantizeFloatModel(
   });
   for (const [outer, inner] of exposed.alias) ranges.set(inner, ranges.get(outer)!);
   const inputScales = resolveInputScales(s, floatInputs, ranges);
-  planSettings.inputScales = new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v]));
+  planSettings.inputParams = new Map(Object.entries(inputScales).map(([k, v]) => [k, perTensor(1 / v, 0)]));
   planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
   if (planSettings.histograms) planSettings.histograms = histograms;
   const wSettings = {
@@ -165,7 +173,7 @@ export async function quantizeFloatModel(
   // Equal small constants (reduction axes, shapes) once in the file.
   const graph = shareConstants(insertQdq(g, plan, activations, weights, wSettings, names)).graph;
   return {
-    model: { ...model, graph },
+    model: { ...model, quantScheme: quantSchemeOf(s), graph },
     activations,
     weights: weightParams,
     ranges,

@@ -130,6 +130,7 @@ export function syntheticSamples(
   g: Graph,
   count: number,
   shapes: Map<string, number[]>,
+  /** input_scale of the float inputs given one: their int8 range is +-127 / input_scale. */
   inputScales: Map<string, number>,
   seed = 1234,
 ): SampleSource {
@@ -151,8 +152,8 @@ export function syntheticSamples(
             const vals = Array.from({ length: size }, () => Math.floor(next() * rows));
             feeds[input.name] = type === 'int64' ? Tensor.int64(dims, vals) : Tensor.int32(dims, vals);
           } else {
-            const scale = inputScales.get(input.name);
-            const lim = scale ? 127 * scale : Infinity;
+            const inputScale = inputScales.get(input.name);
+            const lim = inputScale ? 127 * (1 / inputScale) : Infinity;
             const values = new Float32Array(size);
             for (let i = 0; i < size; i++) values[i] = Math.max(-lim, Math.min(lim, normal()));
             feeds[input.name] = Tensor.float32(dims, values);

@@ -123,9 +123,9 @@ function int8Conv(): TfliteModel {
 describe('TFLite export of quantized and unsupported ops', () => {
   it('writes an int8 CONV_2D as version 3 with its quantization, and LiteRT runs it', async () => {
     const ir = importTflite(writeTflite(int8Conv()), 'int8-conv.tflite');
-    expect(ir.graph.initializers.get('w')!.extra?.quantization).toEqual({
-      scale: [0.25, 0.125],
-      zeroPoint: [0, 0],
+    expect(ir.graph.initializers.get('w')!.quant).toEqual({
+      scale: Float64Array.of(0.25, 0.125),
+      zeroPoint: Int32Array.of(0, 0),
       axis: 0,
     });
     const out = exportTflite(ir);

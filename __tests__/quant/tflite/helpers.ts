@@ -1,4 +1,4 @@
-import type { QuantAnnotation } from '../../../src/formats/tflite/ir-extras.js';
+import type { QParams } from '../../../src/ir/qparams.js';
 import type { Model, Node, ValueType } from '../../../src/ir/graph.js';
 import { Tensor } from '../../../src/ir/tensor.js';
 import type { Feeds, SampleSource } from '../../../src/quant/calibrate.js';
@@ -129,9 +129,7 @@ export function nchwToNhwc(t: Tensor): Tensor {
  */
 export function fakeQuantTwin(model: Model): Model {
   const g = model.graph.clone();
-  const quantOf = (name: string) =>
-    (g.initializers.get(name)?.extra ?? g.valueInfo.get(name)?.extra)?.quantization as
-      QuantAnnotation | undefined;
+  const quantOf = (name: string) => g.quantOf(name);
   const isInt8 = (name: string) =>
     g.typeOf(name)?.kind === 'tensor' && (g.typeOf(name) as { dtype: string }).dtype === 'int8';
   const nodes: Node[] = [];
@@ -182,11 +180,12 @@ export function fakeQuantTwin(model: Model): Model {
   return { ...model, graph: g };
 }
 
-function dequantized(t: Tensor, q: QuantAnnotation): Float32Array {
+function dequantized(t: Tensor, q: QParams): Float32Array {
   const raw = t.toNumbers();
   if (q.scale.length === 1) return Float32Array.from(raw, (v) => (v - (q.zeroPoint[0] ?? 0)) * q.scale[0]!);
-  const inner = t.dims.slice(q.axis + 1).reduce((a, b) => a * b, 1);
-  const channels = t.dims[q.axis]!;
+  const axis = q.axis ?? 0;
+  const inner = t.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const channels = t.dims[axis]!;
   return Float32Array.from(raw, (v, i) => {
     const c = Math.floor(i / inner) % channels;
     return (v - (q.zeroPoint[c] ?? 0)) * q.scale[c]!;
@@ -198,7 +197,7 @@ function dequantized(t: Tensor, q: QuantAnnotation): Float32Array {
  * the same name: the share of elements within `steps` quantization steps (elements the int8 range cannot
  * hold are compared with the clamped value).
  */
-export function agreement(float: Float32Array, int8: Int8Array, q: QuantAnnotation, steps = 1): number {
+export function agreement(float: Float32Array, int8: Int8Array, q: QParams, steps = 1): number {
   const [s, z] = [q.scale[0]!, q.zeroPoint[0]!];
   const [lo, hi] = [(-128 - z) * s, (127 - z) * s];
   let ok = 0;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportTflite } from '../../../src/formats/tflite/export.js';
 import { importTflite } from '../../../src/formats/tflite/import.js';
-import type { QuantAnnotation } from '../../../src/formats/tflite/ir-extras.js';
+import type { QParams } from '../../../src/ir/qparams.js';
 import type { Model } from '../../../src/ir/graph.js';
 import { loadTflite } from '../../../src/runtime/litert.js';
 import { quantizeTfliteModel, type TfliteQuantResult } from '../../../src/quant/tflite/index.js';
@@ -11,9 +11,7 @@ import { tinyModel, tinyModel2, tinyModel3, tinyModel4 } from './tiny.js';
 
 const image = (seed: number) => smoothImage(8, 8, 3, seed);
 const source = (count = 12) => generatedSource('x', [1, 8, 8, 3], count, image);
-const quantOf = (m: Model, name: string): QuantAnnotation =>
-  (m.graph.initializers.get(name)?.extra ?? m.graph.valueInfo.get(name)?.extra)
-    ?.quantization as QuantAnnotation;
+const quantOf = (m: Model, name: string): QParams => m.graph.quantOf(name)!;
 const isPow2 = (v: number) => Number.isInteger(Math.log2(v));
 
 async function outputs(bytes: Uint8Array, seeds: number[]): Promise<Float32Array[]> {
@@ -52,7 +50,10 @@ describe('quantizeTfliteModel on a small float model (affine)', () => {
   it('writes a file that follows the int8 spec', () => {
     expect(int8SpecViolations(bytes)).toEqual([]);
     const g = importTflite(bytes).graph;
-    expect(quantOf(result.model, 's')).toMatchObject({ scale: [1 / 256], zeroPoint: [-128] });
+    expect(quantOf(result.model, 's')).toMatchObject({
+      scale: Float64Array.of(1 / 256),
+      zeroPoint: Int32Array.of(-128),
+    });
     expect(quantOf(result.model, 'w2').scale).toHaveLength(8);
     expect(quantOf(result.model, 'w2').axis).toBe(3);
     expect(g.inputs.map((v) => v.type)).toEqual([{ kind: 'tensor', dtype: 'float32', shape: [1, 8, 8, 3] }]);
@@ -63,7 +64,7 @@ describe('quantizeTfliteModel on a small float model (affine)', () => {
 
   it('gives the fused RELU6 output a range inside [0, 6] with zero at -128', () => {
     const q = quantOf(result.model, 'c1');
-    expect(q.zeroPoint).toEqual([-128]);
+    expect(q.zeroPoint).toEqual(Int32Array.of(-128));
     expect(q.scale[0]! * 255).toBeLessThanOrEqual(6 + 1e-6);
     expect(result.ranges.get('c1')!.min).toBe(0);
   });
@@ -164,7 +165,10 @@ describe('quantizeTfliteModel options', () => {
       source(4),
     );
     expect(r.inputScales).toEqual({ x: 100 });
-    expect(quantOf(r.model, 'x_int8')).toMatchObject({ scale: [Math.fround(0.01)], zeroPoint: [0] });
+    expect(quantOf(r.model, 'x_int8')).toMatchObject({
+      scale: Float64Array.of(Math.fround(0.01)),
+      zeroPoint: Int32Array.of(0),
+    });
   });
 
   it('rejects an --input_scale naming no input, and a model that is not TFLite-domain', async () => {

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportTflite } from '../../../src/formats/tflite/export.js';
 import { importTflite, readTfliteFile } from '../../../src/formats/tflite/import.js';
-import type { QuantAnnotation } from '../../../src/formats/tflite/ir-extras.js';
 import type { Model } from '../../../src/ir/graph.js';
 import { loadTflite, type TfliteOutput } from '../../../src/runtime/litert.js';
 import { probeModel } from '../../../src/quant/tflite/calibrate.js';
@@ -94,7 +93,7 @@ describe.each(CASES)('selfie_segmentation.tflite quantized (%s)', (label, over, 
   it('runs in LiteRT: float mask in [0, 1], first layer close to float; SQNR reported', async () => {
     const int8 = importTflite(bytes);
     const [ref, out] = [await run(float), await run(int8)];
-    const q = int8.graph.valueInfo.get('conv2d')!.extra!.quantization as QuantAnnotation;
+    const q = int8.graph.valueInfo.get('conv2d')!.quant!;
     const mask = HELD_OUT.map((_, i) => sqnr(floats(ref[i]!.activation_10), floats(out[i]!.activation_10)));
     const logits = HELD_OUT.map((_, i) => sqnr(floats(ref[i]!.segment), floats(out[i]!.segment)));
     for (let i = 0; i < HELD_OUT.length; i++) {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportTflite } from '../../../src/formats/tflite/export.js';
 import { importTflite } from '../../../src/formats/tflite/import.js';
-import type { QuantAnnotation } from '../../../src/formats/tflite/ir-extras.js';
+import type { QParams } from '../../../src/ir/qparams.js';
 import type { Model } from '../../../src/ir/graph.js';
 import { Tensor } from '../../../src/ir/tensor.js';
 import { quantizeTfliteModel } from '../../../src/quant/tflite/index.js';
@@ -17,11 +17,9 @@ describe('int8SpecViolations', () => {
     good = exportTflite((await quantizeTfliteModel(tinyModel(), settings(), source)).model);
   });
 
-  const broken = (edit: (m: Model, q: (name: string) => QuantAnnotation) => void): string[] => {
+  const broken = (edit: (m: Model, q: (name: string) => QParams) => void): string[] => {
     const m = importTflite(good);
-    const q = (name: string) =>
-      (m.graph.initializers.get(name)?.extra ?? m.graph.valueInfo.get(name)?.extra)!
-        .quantization as QuantAnnotation;
+    const q = (name: string) => m.graph.quantOf(name)!;
     edit(m, q);
     return int8SpecViolations(exportTflite(m));
   };

@@ -1,7 +1,7 @@
-import type { QuantAnnotation } from '../../../src/formats/tflite/ir-extras.js';
 import { Graph, type Attribute, type Model } from '../../../src/ir/graph.js';
 import { Tensor } from '../../../src/ir/tensor.js';
 import type { DType } from '../../../src/ir/dtype.js';
+import type { QParams } from '../../../src/ir/qparams.js';
 
 export interface Q {
   scale: number | number[];
@@ -9,10 +9,14 @@ export interface Q {
   axis?: number;
 }
 
-const annotation = (q: Q): QuantAnnotation => {
+const params = (q: Q): QParams => {
   const scale = Array.isArray(q.scale) ? q.scale : [q.scale];
   const zp = q.zeroPoint ?? 0;
-  return { scale, zeroPoint: Array.isArray(zp) ? zp : scale.map(() => zp), axis: q.axis ?? 0 };
+  return {
+    scale: Float64Array.from(scale),
+    zeroPoint: Int32Array.from(Array.isArray(zp) ? zp : scale.map(() => zp)),
+    axis: q.axis ?? 0,
+  };
 };
 
 /** Builds small int8 tflite-domain graphs, the form the TFLite importer and the converter produce. */
@@ -33,7 +37,7 @@ export class TfliteGraphBuilder {
   }
 
   constant(name: string, tensor: Tensor, q?: Q): string {
-    if (q) tensor.extra = { quantization: annotation(q) };
+    if (q) tensor.quant = params(q);
     this.g.initializers.set(name, tensor);
     return name;
   }
@@ -90,7 +94,7 @@ export class TfliteGraphBuilder {
     return {
       name,
       type: { kind: 'tensor' as const, dtype, shape },
-      ...(q ? { extra: { quantization: annotation(q) } } : {}),
+      ...(q ? { quant: params(q) } : {}),
     };
   }
 }

@@ -30,7 +30,7 @@ describe('integer executor', () => {
     const y = ex.run({ x: Tensor.float32([1, 2], [3.2, -1.1]) }).y!;
     expect(Array.from(y.data as Int8Array)).toEqual([6, -2]);
     expect(y.dims).toEqual([1, 2]);
-    expect(y.extra?.quantization).toMatchObject({ scale: [0.25], zeroPoint: [0] });
+    expect(y.quant).toMatchObject({ scale: Float64Array.of(0.25), zeroPoint: Int32Array.of(0) });
   });
 
   it('plans again for a new input shape (an unknown batch)', () => {

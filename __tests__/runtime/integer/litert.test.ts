@@ -25,10 +25,7 @@ function compare(c: OpCase, lite: Record<string, TfliteData>, ours: Record<strin
   const r: Compared = { equal: 0, total: 0, maxSteps: 0 };
   for (const [name, a] of Object.entries(lite)) {
     const b = ours[name]!.data as ArrayLike<number>;
-    const step =
-      a instanceof Float32Array
-        ? (c.model.graph.inputs[0]!.extra?.quantization as { scale: number[] }).scale[0]!
-        : 1;
+    const step = a instanceof Float32Array ? c.model.graph.inputs[0]!.quant!.scale[0]! : 1;
     for (let i = 0; i < a.length; i++) {
       const d = Math.abs(Number(a[i]) - b[i]!) / step;
       r.total++;

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { convertToTflite } from '../../../src/convert/index.js';
 import { exportTflite } from '../../../src/formats/tflite/export.js';
 import { importTflite } from '../../../src/formats/tflite/import.js';
-import type { QuantAnnotation } from '../../../src/formats/tflite/ir-extras.js';
 import { Graph, indexGraph, type Model } from '../../../src/ir/graph.js';
+import type { QParams } from '../../../src/ir/qparams.js';
 import { Tensor } from '../../../src/ir/tensor.js';
 import { createIntegerExecutor } from '../../../src/runtime/integer/index.js';
 import { loadTflite, type TfliteData } from '../../../src/runtime/litert.js';
@@ -51,8 +51,7 @@ function everyValueOut(m: Model): Model {
   return { ...m, graph: g, extra: undefined };
 }
 
-const quantOf = (t: { extra?: Record<string, unknown> }) =>
-  t.extra?.quantization as QuantAnnotation | undefined;
+const quantOf = (t: { quant?: QParams }) => t.quant;
 
 describe.each(CASES)('$name', (c) => {
   describe('affine', () => {

@@ -3,6 +3,10 @@
  * below is worked out in the comments from the formulas, with both WebAssembly and JS loops.
  */
 import { describe, expect, it } from 'vitest';
+import { exportTflite } from '../../../src/formats/tflite/export.js';
+import { importTflite } from '../../../src/formats/tflite/import.js';
+import type { Model } from '../../../src/ir/graph.js';
+import type { QuantScheme } from '../../../src/ir/qparams.js';
 import { Tensor } from '../../../src/ir/tensor.js';
 import { createIntegerExecutor, type IntegerExecutorOptions } from '../../../src/runtime/integer/index.js';
 import { TfliteGraphBuilder } from './builder.js';
@@ -225,28 +229,46 @@ describe.each([true, false])('pow2 arithmetic (wasm %s)', (wasm) => {
   });
 });
 
-describe('scheme detection', () => {
-  it('reads pow2 from power-of-two weights and zero zero points, and B8 from biases past int16', () => {
+describe('scheme from the file', () => {
+  // s_x 2^-3, s_w 2^-4, s_y 2^-4: k = 3. acc = 1 + 2 + 3 = 6, bias 43.
+  // B16: floor((6 + 43) / 8) = 6. B8: floor(6 / 8) + round(43 / 8) = 0 + 5 = 5.
+  const fc = (): Model => {
     const b = new TfliteGraphBuilder();
-    b.input('x', [1, 3], { scale: 1 / 27 }); // 2^n / input_scale: not a power of two itself
-    b.int8('w', [2, 3], [5, 2, -1, -4, 6, 3], { scale: [2 ** -4, 2 ** -5] });
-    b.int32('b', [2], [40000, -64], { scale: [2 ** -4 / 27, 2 ** -5 / 27] });
-    b.value('y', [1, 2], { scale: 4 / 27 });
+    b.input('x', [1, 3], { scale: 2 ** -3 });
+    b.int8('w', [1, 3], [1, 1, 1], { scale: [2 ** -4] });
+    b.int32('b', [1], [43], { scale: [2 ** -7] });
+    b.value('y', [1, 1], { scale: 2 ** -4 });
     b.node('FULLY_CONNECTED', ['x', 'w', 'b'], ['y']);
-    const ex = createIntegerExecutor(b.outputs('y'));
-    // k = [log2(4 / 2^-4), log2(4 / 2^-5)] = [6, 7]; 40000 = 625 2^6 and -64 = -0.5 2^7 is not a multiple:
-    expect(ex.arithmetic).toMatchObject({ scheme: 'pow2', rounding: 'floor', biasMode: 'B16' });
+    return b.outputs('y');
+  };
+  const written = (quantScheme?: QuantScheme): Model =>
+    importTflite(exportTflite({ ...fc(), ...(quantScheme ? { quantScheme } : {}) }));
+  const y = (m: Model) => createIntegerExecutor(m).run({ x: int8([1, 3], [1, 2, 3]) }).y!.data[0];
+
+  it("reads the scheme, bias width and rounding from the file's metadata entry", () => {
+    const b8 = written({ scheme: 'pow2', biasMode: 'B8', rounding: 'floor' });
+    expect(createIntegerExecutor(b8).arithmetic).toMatchObject({
+      scheme: 'pow2',
+      biasMode: 'B8',
+      rounding: 'floor',
+    });
+    expect(y(b8)).toBe(5);
+    const b16 = written({ scheme: 'pow2', biasMode: 'B16', rounding: 'nearest' });
+    expect(createIntegerExecutor(b16).arithmetic).toMatchObject({ biasMode: 'B16', rounding: 'nearest' });
+    expect(y(b16)).toBe(6);
   });
 
-  it('reads affine from max/127 weight scales', () => {
-    const b = new TfliteGraphBuilder();
-    b.input('x', [1, 3], { scale: 0.02, zeroPoint: 5 });
-    b.int8('w', [2, 3], [5, 2, -1, -4, 6, 3], { scale: [0.0123, 0.0071] });
-    b.value('y', [1, 2], { scale: 0.1, zeroPoint: -3 });
-    b.node('FULLY_CONNECTED', ['x', 'w', ''], ['y']);
-    expect(createIntegerExecutor(b.outputs('y')).arithmetic).toMatchObject({
+  it('runs a file without the entry (one made elsewhere) as TFLite affine, even with power-of-two scales', () => {
+    expect(createIntegerExecutor(written()).arithmetic).toMatchObject({
       scheme: 'affine',
       affineKernels: 'litert',
     });
+  });
+
+  it("lets the caller's options win over the file", () => {
+    const b16 = written({ scheme: 'pow2', biasMode: 'B16', rounding: 'floor' });
+    expect(
+      createIntegerExecutor(b16, { biasMode: 'B8' }).run({ x: int8([1, 3], [1, 2, 3]) }).y!.data[0],
+    ).toBe(5);
   });
 });

@@ -1,14 +1,7 @@
 import { Tensor } from '../../ir/tensor.js';
 import type { QParams } from '../../quant/params.js';
 import { reshapeTensor, transposeTensor } from '../layout-math.js';
-import {
-  annotationOf,
-  fromAnnotation,
-  quantizeValues,
-  realValues,
-  sameParams,
-  symmetricParams,
-} from '../quant-util.js';
+import { quantizeValues, realValues, sameParams, symmetricParams } from '../quant-util.js';
 import type { LowerContext } from './types.js';
 
 /** An int32 vector constant (axes, paddings, shapes: TFLite reads them as int32). */
@@ -22,7 +15,7 @@ export function physicalAxisOf(axis: number, perm: readonly number[]): number {
 
 /** Float32 values of a constant (dequantized when the QDQ graph quantized it). */
 export function floatConstant(t: Tensor): Tensor {
-  return annotationOf(t) || t.dtype !== 'float32' ? Tensor.float32(t.dims, realValues(t)) : t;
+  return t.quant || t.dtype !== 'float32' ? Tensor.float32(t.dims, realValues(t)) : t;
 }
 
 /**
@@ -30,9 +23,8 @@ export function floatConstant(t: Tensor): Tensor {
  * given), else quantized with `params`, or symmetric per-tensor for one the QDQ graph left float.
  */
 export function int8Constant(t: Tensor, params?: QParams): Tensor {
-  const q = annotationOf(t);
-  const usable =
-    q && t.dtype === 'int8' && (params ? sameParams(fromAnnotation(q), params) : q.scale.length === 1);
+  const q = t.quant;
+  const usable = q && t.dtype === 'int8' && (params ? sameParams(q, params) : q.scale.length === 1);
   if (usable) return t;
   const values = realValues(t);
   return quantizeValues(values, t.dims, params ?? symmetricParams(values), 'int8');
@@ -61,7 +53,7 @@ export function elementwiseConstant(cx: LowerContext, i: number, params?: QParam
  */
 export function typedOperand(cx: LowerContext, i: number): string {
   const t = cx.constant(i);
-  if (!t || cx.input(i) || t.dtype === 'float32' || annotationOf(t)) return operand(cx, i);
+  if (!t || cx.input(i) || t.dtype === 'float32' || t.quant) return operand(cx, i);
   const rank = cx.outShape(0).length;
   let c = t;
   if (c.size === 1) c = reshapeTensor(c, []);

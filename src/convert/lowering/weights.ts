@@ -1,7 +1,7 @@
 import { Tensor } from '../../ir/tensor.js';
 import { affineWeightScale, maxAbsPerChannel, type QParams } from '../../quant/params.js';
 import { reshapeTensor, transposeTensor } from '../layout-math.js';
-import { annotationOf, quantizeValues, realValues, toAnnotation, withAnnotation } from '../quant-util.js';
+import { quantizeValues, realValues, withParams } from '../quant-util.js';
 import type { LowerContext } from './types.js';
 import { floatConstant } from './constants.js';
 
@@ -12,7 +12,7 @@ import { floatConstant } from './constants.js';
  */
 export function weightTensor(cx: LowerContext, t: Tensor, perm: number[], outAxis: number): Tensor {
   if (!cx.int8) return transposeTensor(floatConstant(t), perm);
-  const q = annotationOf(t);
+  const q = t.quant;
   if (t.dtype === 'int8' && q && q.zeroPoint.every((z) => z === 0)) return transposeTensor(t, perm);
   const values = realValues(t);
   const scale = maxAbsPerChannel(values, t.dims, outAxis).map(affineWeightScale);
@@ -23,8 +23,8 @@ export function weightTensor(cx: LowerContext, t: Tensor, perm: number[], outAxi
 /** Weights scaled by `alpha` (Gemm's alpha): int8 weights keep their values and scale their scales. */
 export function scaledWeights(t: Tensor, alpha: number): Tensor {
   if (alpha === 1) return t;
-  const q = annotationOf(t);
-  if (q) return withAnnotation(t, { ...q, scale: q.scale.map((s) => s * alpha) });
+  const q = t.quant;
+  if (q) return withParams(t, { ...q, scale: q.scale.map((s) => s * alpha) });
   return Tensor.float32(
     t.dims,
     floatConstant(t)
@@ -50,21 +50,21 @@ export function biasTensor(
     : new Float32Array(channels);
   if (!cx.int8) return Tensor.float32([channels], values);
   const sIn = cx.inParams(0)!.scale[0]!;
-  const wScales = annotationOf(weights)!.scale;
+  const wScales = weights.quant!.scale;
   const scale = Float64Array.from(wScales, (s) => sIn * s);
   const params: QParams = {
     scale,
     zeroPoint: new Int32Array(scale.length),
     ...(scale.length > 1 ? { axis: 0 } : {}),
   };
-  const q = bias && annotationOf(bias);
+  const q = bias?.quant;
   const reusable =
     beta === 1 &&
     bias?.dtype === 'int32' &&
     bias.size === channels &&
     q!.scale.length === scale.length &&
     q!.scale.every((s, c) => Math.fround(s) === Math.fround(scale[c]!));
-  if (reusable) return withAnnotation(reshapeTensor(bias, [channels]), toAnnotation(params));
+  if (reusable) return withParams(reshapeTensor(bias, [channels]), params);
   return quantizeValues(values, [channels], params, 'int32');
 }
 

@@ -8,10 +8,10 @@
  */
 import { UnsupportedOpError } from '../../errors.js';
 import type { Dim, Graph, Model, Node, ValueType } from '../../ir/graph.js';
+import type { QParams } from '../../ir/qparams.js';
 import type { Tensor } from '../../ir/tensor.js';
 import {
   TFLITE_TYPE_OF,
-  type QuantAnnotation,
   type TfliteModelExtra,
   type TfliteNodeExtra,
   type TfliteTensorExtra,
@@ -32,6 +32,7 @@ import {
   type TensorTypeName,
 } from './schema.js';
 import { restoreSubgraphs } from './subgraphs.js';
+import { SCHEME_ENTRY, schemeEntryData } from './scheme-entry.js';
 import { opVersion, type TensorSig } from './versions.js';
 import { writeTflite, type WriteOptions } from './write.js';
 
@@ -86,13 +87,17 @@ export function irToTflite(
     (code) => codeIndex(codes, code),
   );
   const metadataIndex = (data: Uint8Array): number => storeBuffer(ctx, data);
+  const metadata = [
+    ...(extra?.metadata ?? []).filter((m) => m.name !== SCHEME_ENTRY),
+    ...(model.quantScheme ? [{ name: SCHEME_ENTRY, data: schemeEntryData(model.quantScheme) }] : []),
+  ];
   return {
     version: SCHEMA_VERSION,
     description: model.doc ?? '',
     operatorCodes: codes,
     subgraphs: [{ name: g.name, tensors: ctx.tensors, inputs, outputs, operators }, ...kept],
     buffers: ctx.buffers,
-    metadata: (extra?.metadata ?? []).map((m) => ({ name: m.name, buffer: metadataIndex(m.data) })),
+    metadata: metadata.map((m) => ({ name: m.name, buffer: metadataIndex(m.data) })),
     ...(extra?.metadataBuffers.length ? { metadataBuffer: extra.metadataBuffers.map(metadataIndex) } : {}),
     signatureDefs: (extra?.signatureDefs ?? []).map((s) => ({
       signatureKey: s.signatureKey,
@@ -132,8 +137,9 @@ function tensorIndex(ctx: Ctx, name: string): number {
   if (known !== undefined) return known;
   const constant = ctx.g.initializers.get(name);
   const tensor = constant ? constantTensor(ctx, name, constant) : valueTensor(ctx, name);
-  const extra = extrasOf(ctx.g, name);
-  applyExtras(tensor, extra);
+  applyExtras(tensor, extrasOf(ctx.g, name));
+  const q = ctx.g.quantOf(name);
+  if (q) tensor.quantization = quantizationOf(q);
   ctx.tensors.push(tensor);
   ctx.index.set(name, ctx.tensors.length - 1);
   return ctx.tensors.length - 1;
@@ -180,12 +186,17 @@ function applyExtras(tensor: TfliteTensor, extra: Record<string, unknown> | unde
   if (tfl?.hasRank) tensor.hasRank = true;
   if (tfl?.isVariable) tensor.isVariable = true;
   if (tfl?.shapeSignature && !tensor.shapeSignature) tensor.shapeSignature = [...tensor.shape];
-  const q = extra?.quantization as QuantAnnotation | undefined;
-  if (q) {
-    tensor.quantization = { scale: q.scale, zeroPoint: q.zeroPoint, quantizedDimension: q.axis };
-    if (q.min) tensor.quantization.min = q.min;
-    if (q.max) tensor.quantization.max = q.max;
-  }
+}
+
+/** The IR's parameters as TFLite's QuantizationParameters (scales are written as float32). */
+function quantizationOf(q: QParams): TfliteTensor['quantization'] {
+  return {
+    scale: Array.from(q.scale),
+    zeroPoint: Array.from(q.zeroPoint),
+    quantizedDimension: q.axis ?? 0,
+    ...(q.min ? { min: q.min } : {}),
+    ...(q.max ? { max: q.max } : {}),
+  };
 }
 
 /** Constants of at most this many bytes share a buffer with any other constant of the same bytes. */

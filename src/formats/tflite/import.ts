@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { ModelFormatError, UnsupportedOpError } from '../../errors.js';
 import { Graph, type Attribute, type Model, type Node, type ValueInfo } from '../../ir/graph.js';
+import type { QParams } from '../../ir/qparams.js';
 import { Tensor } from '../../ir/tensor.js';
 import {
   DTYPE_OF,
-  type QuantAnnotation,
   type TfliteModelExtra,
   type TfliteNodeExtra,
   type TfliteTensorExtra,
@@ -18,6 +18,7 @@ import {
 import type { OptionValue, TfliteModel, TfliteOperator, TfliteSubgraph, TfliteTensor } from './model.js';
 import { readTflite } from './read.js';
 import { keepSubgraphs } from './subgraphs.js';
+import { readSchemeEntry, SCHEME_ENTRY } from './scheme-entry.js';
 import { optionsSpec, SUPPORTED_BUILTINS } from '../../tflite/ops/index.js';
 import { BUILTIN_OPERATOR_NAMES, SCHEMA_VERSION } from './schema.js';
 
@@ -59,12 +60,14 @@ export function tfliteToIr(model: TfliteModel, file: string): Model {
   g.name = sg.name;
   g.nodes = ops.map((op) => nodeOf(ctx, op));
   addValues(ctx, g);
+  const quantScheme = readSchemeEntry(model, file);
   return {
     format: 'tflite',
     irVersion: 0,
     opsetImports: [{ domain: 'tflite', version: SCHEMA_VERSION }],
     doc: model.description,
     metadata: [],
+    ...(quantScheme ? { quantScheme } : {}),
     graph: g,
     extra: { tflite: modelExtra(ctx) },
   };
@@ -197,6 +200,7 @@ function constantOf(ctx: Ctx, t: TfliteTensor, index: number): Tensor {
     throw new ModelFormatError(ctx.file, `constant tensor '${t.name}' (#${index}): ${(e as Error).message}`);
   }
   tensor.extra = tensorExtra(ctx, t, index);
+  tensor.quant = paramsOf(t);
   return tensor;
 }
 
@@ -205,6 +209,7 @@ function float16Weights(ctx: Ctx, source: number, out: number): Tensor {
   const half = constantOf(ctx, ctx.sg.tensors[source]!, source);
   const tensor = Tensor.float32(half.dims, half.toFloat32());
   tensor.extra = tensorExtra(ctx, ctx.sg.tensors[out]!, out);
+  tensor.quant = paramsOf(ctx.sg.tensors[out]!);
   return tensor;
 }
 
@@ -214,7 +219,13 @@ function valueInfoOf(ctx: Ctx, index: number): ValueInfo {
   const sig = t.shapeSignature;
   const shape = t.shape.map((d, k) => (sig && sig[k] === -1 ? null : d));
   const extra = tensorExtra(ctx, t, index);
-  return { name, type: { kind: 'tensor', dtype: dtypeOf(ctx, t), shape }, ...(extra ? { extra } : {}) };
+  const quant = paramsOf(t);
+  return {
+    name,
+    type: { kind: 'tensor', dtype: dtypeOf(ctx, t), shape },
+    ...(quant ? { quant } : {}),
+    ...(extra ? { extra } : {}),
+  };
 }
 
 function tensorExtra(ctx: Ctx, t: TfliteTensor, index: number): Record<string, unknown> | undefined {
@@ -223,20 +234,24 @@ function tensorExtra(ctx: Ctx, t: TfliteTensor, index: number): Record<string, u
   if (t.hasRank) tfl.hasRank = true;
   if (t.isVariable) tfl.isVariable = true;
   if (t.shapeSignature) tfl.shapeSignature = true;
-  const extra: Record<string, unknown> = {};
-  if (Object.keys(tfl).length) extra.tflite = tfl;
+  return Object.keys(tfl).length ? { tflite: tfl } : undefined;
+}
+
+/**
+ * A tensor's QuantizationParameters. The axis is kept where it means something (several scales) or where
+ * the file sets one anyway, so that writing the tensor back gives the same table.
+ */
+function paramsOf(t: TfliteTensor): QParams | undefined {
   const q = t.quantization;
-  if (q && (q.scale?.length || q.min?.length || q.max?.length)) {
-    const quant: QuantAnnotation = {
-      scale: q.scale ?? [],
-      zeroPoint: q.zeroPoint ?? [],
-      axis: q.quantizedDimension,
-    };
-    if (q.min) quant.min = q.min;
-    if (q.max) quant.max = q.max;
-    extra.quantization = quant;
-  }
-  return Object.keys(extra).length ? extra : undefined;
+  if (!q || !(q.scale?.length || q.min?.length || q.max?.length)) return undefined;
+  const p: QParams = {
+    scale: Float64Array.from(q.scale ?? []),
+    zeroPoint: Int32Array.from(q.zeroPoint ?? []),
+  };
+  if ((q.scale?.length ?? 0) > 1 || q.quantizedDimension !== 0) p.axis = q.quantizedDimension;
+  if (q.min) p.min = q.min;
+  if (q.max) p.max = q.max;
+  return p;
 }
 
 function modelExtra(ctx: Ctx): TfliteModelExtra {
@@ -248,7 +263,9 @@ function modelExtra(ctx: Ctx): TfliteModelExtra {
   return {
     file: ctx.file,
     ...(subgraphs.length ? { subgraphs } : {}),
-    metadata: model.metadata.map((m) => ({ name: m.name, data: data(m.buffer) })),
+    metadata: model.metadata
+      .filter((m) => m.name !== SCHEME_ENTRY)
+      .map((m) => ({ name: m.name, data: data(m.buffer) })),
     metadataBuffers: (model.metadataBuffer ?? []).map(data),
     signatureDefs: model.signatureDefs
       .filter((s) => s.subgraphIndex === 0)

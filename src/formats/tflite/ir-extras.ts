@@ -1,20 +1,11 @@
 /**
  * What a TFLite model holds that the IR has no field for, and where it rides along in the IR's `extra`
- * bags so that TFLite → IR → TFLite keeps it. Quantization parameters sit under a format-neutral key.
+ * bags so that TFLite → IR → TFLite keeps it. Quantization parameters are IR data (`quant` of values and
+ * constants, `QParams`), not extras.
  */
 import type { DType } from '../../ir/dtype.js';
 import type { TfliteOperator, TfliteOperatorCode, TfliteTensor } from './model.js';
 import type { TensorTypeName } from './schema.js';
-
-/** `extra.quantization` of a value (ValueInfo) or constant (Tensor): TFLite's QuantizationParameters. */
-export interface QuantAnnotation {
-  scale: number[];
-  zeroPoint: number[];
-  /** The quantized dimension (TFLite `quantized_dimension`), meaningful when there are several scales. */
-  axis: number;
-  min?: number[];
-  max?: number[];
-}
 
 /** `extra.tflite` of a value or constant: tensor fields with no IR equivalent, only when not default. */
 export interface TfliteTensorExtra {

@@ -19,7 +19,6 @@ import { builtinOf } from '../../tflite/ops/index.js';
 import { attrInt } from '../../ir/attrs.js';
 import { topoSort, type Graph, type Model, type Node } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
-import { annotationOf } from '../../runtime/integer/scheme.js';
 import { clampInt, INT8_MAX, INT8_MIN, outputShift, type BiasMode } from '../params.js';
 
 export interface FloorShiftReport {
@@ -90,11 +89,7 @@ export function foldFloorShifts(
 ): { model: Model; report: FloorShiftReport } {
   const g = model.graph.clone();
   const scaleOf = (name: string): number | undefined => {
-    const extra =
-      g.initializers.get(name)?.extra ??
-      g.valueInfo.get(name)?.extra ??
-      [...g.inputs, ...g.outputs].find((v) => v.name === name)?.extra;
-    const q = annotationOf(extra);
+    const q = g.quantOf(name);
     return q && q.scale.length === 1 ? Math.fround(q.scale[0]!) : undefined;
   };
   // Mean error of each value, in real units (0 where unknown or none).
@@ -176,7 +171,7 @@ function correctBias(
   const w = g.initializers.get(node.inputs[1] ?? '');
   const bName = node.inputs[2];
   const b = bName ? g.initializers.get(bName) : undefined;
-  const wq = annotationOf(w?.extra);
+  const wq = w?.quant?.scale.length ? w.quant : undefined;
   if (!w || !b || !bName || b.dtype !== 'int32' || w.dtype !== 'int8' || !wq) return false;
   // A bias other layers read too stays as it is (their inputs may carry other shifts).
   if (g.nodes.filter((n) => n.inputs.includes(bName)).length > 1) return false;
@@ -196,6 +191,7 @@ function correctBias(
   }
   const t = new Tensor('int32', b.dims, values);
   t.extra = b.extra;
+  t.quant = b.quant;
   g.initializers.set(bName, t);
   return true;
 }

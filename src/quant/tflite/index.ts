@@ -7,6 +7,7 @@ import { fitB16Biases, quantizeAllWeights } from '../qdq.js';
 import {
   checkNamedScales,
   equalize,
+  quantSchemeOf,
   resolveInputScales,
   type QuantHooks,
   type QuantResult,
@@ -75,7 +76,7 @@ export async function quantizeTfliteModel(
   fitB16Biases(g, plan, acts.params, weights, wSettings);
   const graph = rewriteInt8(g, plan, acts, weights, wSettings);
   return {
-    model: { ...model, graph },
+    model: { ...model, quantScheme: quantSchemeOf(s), graph },
     activations: acts.params,
     weights: new Map([...weights].map(([k, w]) => [k, w.params])),
     ranges,

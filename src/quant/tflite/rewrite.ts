@@ -12,7 +12,7 @@ import type { QParams } from '../params.js';
 import type { QuantizedWeight, WeightSettings } from '../qdq.js';
 import { quantRuleOf, type QuantRule } from '../rules.js';
 import type { ActivationParams } from './assign.js';
-import { int8Weight, quantizeBiasTensor, quantizeConstant, toAnnotation } from './weights.js';
+import { int8Weight, quantizeBiasTensor, quantizeConstant, float32Params } from './weights.js';
 
 /**
  * The float graph with its quantized nodes reading and writing int8: the same nodes in the same order,
@@ -139,7 +139,8 @@ class Int8Writer {
     const info: ValueInfo = {
       name,
       type: { kind: 'tensor', dtype: 'int8', ...(shape ? { shape } : {}) },
-      extra: { ...base, quantization: toAnnotation(p) },
+      quant: float32Params(p),
+      ...(base ? { extra: base } : {}),
     };
     this.out.valueInfo.set(name, info);
   }

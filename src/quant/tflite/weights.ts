@@ -1,10 +1,10 @@
-import type { QuantAnnotation } from '../../formats/tflite/ir-extras.js';
 import { Tensor } from '../../ir/tensor.js';
 import { clampInt, quantizeBias, type QParams } from '../params.js';
 import type { QuantizedWeight, WeightSettings } from '../qdq.js';
 
-export function toAnnotation(p: QParams): QuantAnnotation {
-  return { scale: Array.from(p.scale, Math.fround), zeroPoint: Array.from(p.zeroPoint), axis: p.axis ?? 0 };
+/** `p` with its scales rounded to float32, as the .tflite will hold them. */
+export function float32Params(p: QParams): QParams {
+  return { ...p, scale: p.scale.map(Math.fround) };
 }
 
 /** A tensor of `dtype` over `data` carrying the source's extras plus its quantization parameters. */
@@ -16,7 +16,8 @@ function annotated(
   p: QParams,
 ) {
   const t = new Tensor(dtype, dims, data);
-  t.extra = { ...source.extra, quantization: toAnnotation(p) };
+  t.extra = source.extra;
+  t.quant = float32Params(p);
   return t;
 }
 

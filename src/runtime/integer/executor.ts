@@ -9,17 +9,9 @@ import type { DType } from '../../ir/dtype.js';
 import { topoSort, type Graph, type Model, type ValueInfo } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { INTEGER_KERNELS } from '../../tflite/ops/index.js';
-import { annotationOf, resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
+import { resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
 import { WasmArena } from './wasm/arena.js';
-import type {
-  Arithmetic,
-  Data,
-  KernelContext,
-  OutputSpec,
-  PreparedKernel,
-  QParams,
-  ValueMeta,
-} from './types.js';
+import type { Arithmetic, Data, KernelContext, OutputSpec, PreparedKernel, ValueMeta } from './types.js';
 
 export interface IntegerExecutor {
   readonly arithmetic: Arithmetic;
@@ -100,19 +92,6 @@ function declaredShape(v: ValueInfo): number[] {
   return shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
 }
 
-function extraOf(g: Graph, name: string): Record<string, unknown> | undefined {
-  return (
-    g.valueInfo.get(name)?.extra ??
-    g.inputs.find((v) => v.name === name)?.extra ??
-    g.outputs.find((v) => v.name === name)?.extra
-  );
-}
-
-function qparams(extra: Record<string, unknown> | undefined): QParams | undefined {
-  const q = annotationOf(extra);
-  return q && { scale: q.scale, zeroPoint: q.zeroPoint, axis: q.axis };
-}
-
 function buildPlan(
   g: Graph,
   order: Graph['nodes'],
@@ -124,13 +103,13 @@ function buildPlan(
   const buffers = new Map<string, Data>();
   for (const [name, t] of g.initializers) {
     const data = t.data as Data;
-    values.set(name, { name, dtype: t.dtype, shape: [...t.dims], q: qparams(t.extra), data });
+    values.set(name, { name, dtype: t.dtype, shape: [...t.dims], q: t.quant, data });
     buffers.set(name, data);
   }
   for (const v of g.runtimeInputs()) {
     const dtype = v.type?.kind === 'tensor' ? v.type.dtype : 'float32';
     const shape = shapes[v.name]!;
-    values.set(v.name, { name: v.name, dtype, shape, q: qparams(v.extra) });
+    values.set(v.name, { name: v.name, dtype, shape, q: v.quant });
     buffers.set(v.name, allocate(dtype, shape, v.name));
   }
   const steps: Step[] = [];
@@ -169,7 +148,7 @@ function emptyMeta(name: string, node: string): ValueMeta {
 
 function outputSpec(g: Graph, name: string): OutputSpec {
   const type = g.typeOf(name);
-  const spec: OutputSpec = { name, q: qparams(extraOf(g, name)) };
+  const spec: OutputSpec = { name, q: g.quantOf(name) };
   if (type?.kind === 'tensor') {
     spec.dtype = type.dtype;
     if (type.shape?.every((d) => typeof d === 'number')) spec.shape = type.shape as number[];
@@ -203,7 +182,6 @@ function copyFeed(name: string, feed: Tensor, plan: Plan): void {
 function outputTensor(plan: Plan, name: string): Tensor {
   const meta = plan.values.get(name)!;
   const t = new Tensor(meta.dtype, meta.shape, plan.buffers.get(name)!.slice());
-  if (meta.q)
-    t.extra = { quantization: { scale: meta.q.scale, zeroPoint: meta.q.zeroPoint, axis: meta.q.axis } };
+  t.quant = meta.q;
   return t;
 }

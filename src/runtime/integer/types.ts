@@ -1,21 +1,14 @@
 import type { DType } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
+import type { BiasMode, QParams, QuantScheme } from '../../ir/qparams.js';
 import type { Rounding } from './fixed-point.js';
 import type { WasmArena } from './wasm/arena.js';
 
 /** The buffers the executor moves between kernels: one typed array per value, allocated once per plan. */
 export type Data = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array | BigInt64Array;
 
-/** A value's int8 parameters as the file stores them (scales are float32 values). */
-export interface QParams {
-  scale: number[];
-  zeroPoint: number[];
-  /** Channel axis when there are several scales. */
-  axis: number;
-}
-
-export type Scheme = 'pow2' | 'affine';
-export type BiasMode = 'B8' | 'B16';
+export type { BiasMode, QParams };
+export type Scheme = QuantScheme['scheme'];
 
 /** Which arithmetic the executor runs: the original's shifts (pow2) or TFLite's reference (affine). */
 export interface Arithmetic {

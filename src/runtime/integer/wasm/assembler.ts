@@ -89,9 +89,12 @@ export const op = {
 
 /** `for (v = 0; v < limit; v += step) body` as block/loop. */
 export function loop(v: number, limit: number, step: number, body: number[]): number[] {
+  return [...op.i32(0), ...op.set(v), ...loopOn(v, limit, step, body)];
+}
+
+/** `for (; v < limit; v += step) body` (unsigned compare): the loop goes on from the value v has. */
+export function loopOn(v: number, limit: number, step: number, body: number[]): number[] {
   return [
-    ...op.i32(0),
-    ...op.set(v),
     ...op.block,
     ...op.loop,
     ...op.get(v),
