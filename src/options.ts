@@ -25,8 +25,8 @@ export interface QuantizeOptions {
   per_channel: boolean;
   equalize: boolean;
   bias_correction: boolean;
-  /** pow2 activation exponents: by histogram error (default) or by range alone. */
-  activation_exponents: 'error' | 'range';
+  /** pow2 activation exponents: by histogram error for Conv inputs (default), everywhere, or by range alone. */
+  activation_exponents: 'conv-inputs' | 'error' | 'range';
   calib_data?: string;
   calib_samples: number;
   calib_method: CalibMethod;
@@ -140,9 +140,9 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'activation_exponents',
     arg: 'how',
     description:
-      'pow2 activation exponents: error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
-    default: 'range',
-    choices: ['error', 'range'],
+      'pow2 activation exponents: conv-inputs (by error for tensors read only as Conv inputs, by range elsewhere), error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
+    default: 'conv-inputs',
+    choices: ['conv-inputs', 'error', 'range'],
   },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
   {
@@ -216,6 +216,7 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
     equalize: parseBool('equalize', get('equalize')!),
     bias_correction: parseBool('bias_correction', get('bias_correction')!),
     activation_exponents: choice('activation_exponents', get('activation_exponents')!, [
+      'conv-inputs',
       'error',
       'range',
     ] as const),

@@ -148,7 +148,7 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     equalize: o.equalize,
     biasCorrection: o.bias_correction,
     rounding: o.rounding,
-    pow2ExponentByError: o.activation_exponents === 'error',
+    pow2Exponents: o.activation_exponents,
   };
   const h = {
     signal: hooks.signal,
