@@ -140,7 +140,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'activation_exponents',
     arg: 'how',
     description:
-      'pow2 activation exponents: conv-inputs (by error for tensors read only as Conv inputs, by range elsewhere), error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
+      'pow2 activation exponents: conv-inputs (B16: by error for tensors read only as Conv inputs, by range elsewhere; B8: range), error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
     default: 'conv-inputs',
     choices: ['conv-inputs', 'error', 'range'],
   },
