@@ -105,9 +105,9 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'activation_exponents',
     arg: 'how',
     description:
-      'pow2 activation exponents: error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
-    default: 'range',
-    choices: ['error', 'range'],
+      'pow2 activation exponents: conv-inputs (B16: by error for tensors read only as Conv inputs, by range elsewhere; B8: range), error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
+    default: 'conv-inputs',
+    choices: ['conv-inputs', 'error', 'range'],
   },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
   {
@@ -184,8 +184,11 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     perChannel: parseBool('per_channel', get('per_channel')!),
     equalize: parseBool('equalize', get('equalize')!),
     biasCorrection: parseBool('bias_correction', get('bias_correction')!),
-    pow2ExponentByError:
-      choice('activation_exponents', get('activation_exponents')!, ['error', 'range'] as const) === 'error',
+    pow2Exponents: choice('activation_exponents', get('activation_exponents')!, [
+      'conv-inputs',
+      'error',
+      'range',
+    ] as const),
     calibData: get('calib_data'),
     calibSamples: positiveInt('calib_samples', get('calib_samples')!),
     calibMethod: choice('calib_method', get('calib_method')!, [
@@ -234,7 +237,7 @@ export function flagRecord(s: RunSettings): Record<string, unknown> {
     per_channel: s.perChannel,
     equalize: s.equalize,
     bias_correction: s.biasCorrection,
-    activation_exponents: s.pow2ExponentByError ? 'error' : 'range',
+    activation_exponents: s.pow2Exponents,
     calib_data: s.calibData,
     calib_samples: s.calibSamples,
     calib_method: s.calibMethod,

@@ -3,7 +3,7 @@ import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import type { Feeds, SampleSource } from '../../src/quant/calibrate.js';
 import { magnitudeError, pow2ScaleByError } from '../../src/quant/params.js';
-import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
+import { quantizeFloatModel, type Pow2Exponents, type QuantSettings } from '../../src/quant/quantize.js';
 import { GraphBuilder, rng } from '../helpers/graphs.js';
 import { runOrt } from '../helpers/ort-compare.js';
 
@@ -64,7 +64,7 @@ const source = (feeds: Feeds[]): SampleSource => ({
   },
 });
 
-const settings = (byError: boolean): QuantSettings => ({
+const settings = (exponents: Pow2Exponents): QuantSettings => ({
   scheme: 'pow2',
   biasMode: 'B16',
   perChannel: true,
@@ -72,7 +72,7 @@ const settings = (byError: boolean): QuantSettings => ({
   calibMethod: 'percentile',
   percentile: 100,
   exclude: [],
-  pow2ExponentByError: byError,
+  pow2Exponents: exponents,
 });
 
 /**
@@ -93,7 +93,7 @@ describe('pow2 activation exponents by error', () => {
 
   it('picks, for a residual sum, the grid of least squared error on the calibration values', async () => {
     const { model, sum } = gatedResidual();
-    const q = await quantizeFloatModel(model, settings(true), source(calib));
+    const q = await quantizeFloatModel(model, settings('error'), source(calib));
     // By hand: the range grid (2^n / 8 with n the smallest covering max |x + y| in 127 steps) and the
     // exact squared error of each grid 2^1 .. 2^-3 times it over every calibrated value of x + y.
     const values = calib.flatMap((f) => {
@@ -111,8 +111,8 @@ describe('pow2 activation exponents by error', () => {
 
   it('runs in ONNX Runtime as the shift-only arithmetic computed by hand, and nearer the float model', async () => {
     const { model, sum } = gatedResidual();
-    const byError = await quantizeFloatModel(model, settings(true), source(calib));
-    const byRange = await quantizeFloatModel(model, settings(false), source(calib));
+    const byError = await quantizeFloatModel(model, settings('error'), source(calib));
+    const byRange = await quantizeFloatModel(model, settings('range'), source(calib));
     const out = model.graph.outputs[0]!.name;
     const [sStep, oStep] = [sum, out].map((t) => byError.activations.get(t)!.scale[0]!);
     let exact = 0;
@@ -137,6 +137,29 @@ describe('pow2 activation exponents by error', () => {
     expect(exact / (held.length * N)).toBeGreaterThan(0.99);
     // On samples calibration did not see, the int8 sum is nearer the float one: a finer grid.
     expect(err.byError).toBeLessThan(0.5 * err.byRange);
+  });
+
+  it('by default (conv-inputs), by error only for a tensor that Conv alone reads', async () => {
+    // The same residual sum twice, [1, 1, 1, N]: one copy read by a 1x1 Conv, the other by the gating Mul.
+    const b = new GraphBuilder();
+    const [x, y, g] = ['x', 'y', 'g'].map((n) => b.input(n, [1, 1, 1, N]));
+    const toConv = b.node('Add', [x!, y!]);
+    const toMul = b.node('Add', [x!, y!]);
+    b.output(b.node('Conv', [toConv, b.init('w', Tensor.float32([1, 1, 1, 1], [0.5]))]));
+    b.output(b.node('Mul', [toMul, g!]));
+    const as4d = calib.map((f) =>
+      Object.fromEntries(Object.entries(f).map(([k, t]) => [k, Tensor.float32([1, 1, 1, N], t.toFloat32())])),
+    );
+    const s = settings('conv-inputs');
+    delete s.pow2Exponents;
+    const q = await quantizeFloatModel(b.model(13), s, source(as4d));
+    const [convStep, mulStep] = [toConv, toMul].map((t) => q.activations.get(t)!.scale[0]!);
+    // The range grid of both (the same values), and the finer one 'error' picks for every tensor.
+    const all = await quantizeFloatModel(b.model(13), settings('error'), source(as4d));
+    const ranged = await quantizeFloatModel(b.model(13), settings('range'), source(as4d));
+    expect(mulStep).toBe(ranged.activations.get(toMul)!.scale[0]);
+    expect(convStep).toBe(all.activations.get(toConv)!.scale[0]);
+    expect(convStep).toBeLessThan(mulStep);
   });
 
   it('prefers the wider grid when a narrower one would clip values away', () => {

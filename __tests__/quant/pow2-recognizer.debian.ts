@@ -54,7 +54,7 @@ describe('pow2 on PP-OCRv4 rec (needs ImageMagick at /usr/bin/convert)', () => {
       calibMethod: 'percentile',
       percentile: 99.99,
       exclude: [],
-      pow2ExponentByError: true,
+      pow2Exponents: 'error',
     };
     const q = await quantizeFloatModel(model, settings, lineSource(calib));
     expect(q.inputScales).toEqual({ x: 127 });

@@ -1,4 +1,4 @@
-import { attrInt } from '../ir/attrs.js';
+import { attrInt, attrInts, attrString } from '../ir/attrs.js';
 import type { Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { bnEpsilon } from '../ops/BatchNormalization.js';
@@ -104,4 +104,36 @@ export function convWeight(node: Node, cx: RuleContext): { w: Tensor; group: num
 /** A copy of `node` with new inputs (and optionally outputs/attrs), same name and domain. */
 export function withInputs(node: Node, inputs: string[], outputs = node.outputs, attrs = node.attrs): Node {
   return { ...node, inputs, outputs: [...outputs], attrs: { ...attrs } };
+}
+
+/** Whether a Conv pads its input (explicit pads or SAME auto-padding). */
+export function padsSomething(conv: Node): boolean {
+  const auto = attrString(conv, 'auto_pad', 'NOTSET');
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return true;
+  return auto !== 'VALID' && (attrInts(conv, 'pads') ?? []).some((p) => p !== 0);
+}
+
+/**
+ * Conv weights [M, C/g, ...k] with input channel c scaled by aff.scale[c], and the bias plus what the
+ * shift aff.shift[c] adds through the weights (sum of W * shift), exact where the Conv pads nothing.
+ */
+export function scaleInputChannels(
+  w: Tensor,
+  group: number,
+  aff: Affine,
+  bias: Float64Array,
+): { w: Tensor; b: Float64Array } {
+  const [m, cg] = [w.dims[0]!, w.dims[1]!];
+  const inner = w.size / (m * cg);
+  const mPerGroup = m / group;
+  const v = w.toFloat32();
+  const out = new Float32Array(v.length);
+  const b = Float64Array.from(bias);
+  for (let i = 0; i < v.length; i++) {
+    const row = Math.floor(i / (cg * inner));
+    const c = Math.floor(row / mPerGroup) * cg + (Math.floor(i / inner) % cg);
+    out[i] = v[i]! * aff.scale[c]!;
+    b[row] += v[i]! * aff.shift[c]!;
+  }
+  return { w: f32(w.dims, out), b };
 }

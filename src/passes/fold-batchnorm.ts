@@ -1,4 +1,4 @@
-import { attrFloat, attrInt, attrInts, attrString, float } from '../ir/attrs.js';
+import { attrFloat, attrInt, float } from '../ir/attrs.js';
 import type { Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { isInferenceBn } from '../ops/BatchNormalization.js';
@@ -10,7 +10,9 @@ import {
   convWeight,
   f32,
   outChannels,
+  padsSomething,
   perChannel,
+  scaleInputChannels,
   scaleOutputChannels,
   withInputs,
   type Affine,
@@ -193,33 +195,6 @@ const foldIntoNextConv: Rule = {
     };
   },
 };
-
-function padsSomething(conv: Node): boolean {
-  const auto = attrString(conv, 'auto_pad', 'NOTSET');
-  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return true;
-  return auto !== 'VALID' && (attrInts(conv, 'pads') ?? []).some((p) => p !== 0);
-}
-
-function scaleInputChannels(
-  w: Tensor,
-  group: number,
-  aff: Affine,
-  bias: Float64Array,
-): { w: Tensor; b: Float64Array } {
-  const [m, cg] = [w.dims[0]!, w.dims[1]!];
-  const inner = w.size / (m * cg);
-  const mPerGroup = m / group;
-  const v = w.toFloat32();
-  const out = new Float32Array(v.length);
-  const b = Float64Array.from(bias);
-  for (let i = 0; i < v.length; i++) {
-    const row = Math.floor(i / (cg * inner));
-    const c = Math.floor(row / mPerGroup) * cg + (Math.floor(i / inner) % cg);
-    out[i] = v[i]! * aff.scale[c]!;
-    b[row] += v[i]! * aff.shift[c]!;
-  }
-  return { w: f32(w.dims, out), b };
-}
 
 export const foldBatchNormRules: Rule[] = [
   foldIntoConvBefore('Conv'),

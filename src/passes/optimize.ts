@@ -1,6 +1,7 @@
 import { opsetVersion, type Graph, type Model } from '../ir/graph.js';
 import { inferShapes } from '../ir/shapes.js';
 import { annotateActivations } from './annotate-activations.js';
+import { foldAffineIntoNextConv } from './fold-affine-into-next-conv.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldConstants } from './fold-constants.js';
 import { fuseConvAffine } from './fuse-conv-affine.js';
@@ -23,6 +24,7 @@ export const PASSES: { name: string; run: Pass }[] = [
   { name: 'fuse-pad-into-conv', run: fusePadIntoConv },
   { name: 'fuse-conv-affine', run: fuseConvAffine },
   { name: 'fold-batchnorm', run: foldBatchNorm },
+  { name: 'fold-affine-into-next-conv', run: foldAffineIntoNextConv },
   { name: 'fuse-matmul-add-into-gemm', run: fuseMatMulAddIntoGemm },
   { name: 'fuse-hardswish', run: fuseHardSwish },
   // Last in the round: a BN no rule above could fold is split for the quantizer (SEED v1.2).

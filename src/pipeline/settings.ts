@@ -1,6 +1,6 @@
 import type { Preprocess } from '../data/image.js';
 import type { ShiftRounding } from '../ir/qparams.js';
-import type { QuantSettings } from '../quant/quantize.js';
+import type { Pow2Exponents, QuantSettings } from '../quant/quantize.js';
 
 export type OutputFormat = 'onnx' | 'tflite';
 
@@ -20,7 +20,7 @@ export interface RunSettings extends Omit<QuantSettings, 'scheme'> {
   equalize: boolean;
   biasCorrection: boolean;
   rounding: ShiftRounding;
-  pow2ExponentByError: boolean;
+  pow2Exponents: Pow2Exponents;
   calibData?: string;
   calibSamples: number;
   evalData?: string;

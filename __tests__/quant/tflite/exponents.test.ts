@@ -23,7 +23,7 @@ describe('--activation_exponents error on a .tflite input', () => {
     const model = tinyModel();
     const base = settings({ scheme: 'pow2', calibMethod: 'percentile', percentile: 99.99 });
     const byRange = await quantizeTfliteModel(model, base, source);
-    const byError = await quantizeTfliteModel(model, { ...base, pow2ExponentByError: true }, source);
+    const byError = await quantizeTfliteModel(model, { ...base, pow2Exponents: 'error' }, source);
     const moved = [...byError.activations].filter(
       ([name, p]) => p.scale[0] !== byRange.activations.get(name)!.scale[0],
     );

@@ -71,7 +71,7 @@ export async function quantizeTfliteModel(
     scheme: s.scheme,
     inputScales: new Map(Object.entries(inputScales).map(([k, v]) => [k, 1 / v])),
     baseInputScale: inputScales[floatInputs[0]!] ?? 1,
-    histograms: s.pow2ExponentByError ? histograms : undefined,
+    histograms: s.pow2Exponents === 'error' ? histograms : undefined,
   });
   fitB16Biases(g, plan, acts.params, weights, wSettings);
   const graph = rewriteInt8(g, plan, acts, weights, wSettings);
