@@ -39,6 +39,10 @@ export interface QuantizeOptions {
   preprocess: Preprocess;
   labels?: string;
   fail_on_drop?: number;
+  /** Mixed precision: keep the fewest ops in float so that accuracy drops at most this many points. */
+  max_drop?: number;
+  /** Mixed precision: keep the fewest ops in float so that every output's SQNR is at least this (dB). */
+  min_sqnr?: number;
   /** Concrete shapes for inputs with dynamic dims: name -> dims ('*' for every input). */
   input_shape: Map<string, number[]>;
 }
@@ -188,6 +192,18 @@ export const FLAGS: readonly FlagSpec[] = [
     description:
       'exit 1 when labelled top-1 drops by more than this many points (without labels: top-1 agreement below 100 - points %)',
   },
+  {
+    name: 'max_drop',
+    arg: 'points',
+    description:
+      'mixed precision: keep the fewest quantized ops in float so that labelled top-1 accuracy (with --labels; else top-1 agreement with float) drops at most this many points on the evaluation samples',
+  },
+  {
+    name: 'min_sqnr',
+    arg: 'dB',
+    description:
+      "mixed precision: keep the fewest quantized ops in float so that every output's SQNR is at least this many dB on the evaluation samples",
+  },
   { name: 'exclude', arg: 'list', description: 'node names or op types kept in float, comma-separated' },
   {
     name: 'input_shape',
@@ -242,7 +258,32 @@ export function parseOptions(raw: Record<string, string | undefined>): QuantizeO
     labels: get('labels'),
     fail_on_drop:
       get('fail_on_drop') === undefined ? undefined : nonNegative('fail_on_drop', get('fail_on_drop')!),
+    ...precisionTarget(get('max_drop'), get('min_sqnr'), get('scheme')!),
   };
+}
+
+/** --max_drop and --min_sqnr (both may be given: both must hold); they need a scheme that quantizes. */
+function precisionTarget(
+  maxDrop: string | undefined,
+  minSqnr: string | undefined,
+  scheme: string,
+): Pick<QuantizeOptions, 'max_drop' | 'min_sqnr'> {
+  const out: Pick<QuantizeOptions, 'max_drop' | 'min_sqnr'> = {};
+  if (maxDrop !== undefined) {
+    out.max_drop = nonNegative('max_drop', maxDrop);
+    if (out.max_drop > 100)
+      throw new InvalidOptionError('max_drop', `'${maxDrop}' is not valid; give points in [0, 100]`);
+  }
+  if (minSqnr !== undefined) {
+    const v = Number(minSqnr);
+    if (!Number.isFinite(v) || minSqnr.trim() === '')
+      throw new InvalidOptionError('min_sqnr', `'${minSqnr}' is not valid; give a number of dB`);
+    out.min_sqnr = v;
+  }
+  const flag = out.max_drop !== undefined ? 'max_drop' : out.min_sqnr !== undefined ? 'min_sqnr' : undefined;
+  if (flag && scheme === 'none')
+    throw new InvalidOptionError(flag, 'keeps quantized ops in float; --scheme none quantizes nothing');
+  return out;
 }
 
 export function choice<T extends string>(flag: string, value: string, valid: readonly T[]): T {

@@ -20,9 +20,12 @@ import { optimize } from '../passes/optimize.js';
 import { keepFirst, plainInputShapes, planData, type DataPlan } from './data.js';
 import { checkGate, type Gate } from './gate.js';
 import { writeOutputs, type Produced } from './outputs.js';
+import { precisionCost } from './precision-cost.js';
+import { mixedPrecisionStage, precisionTargetOf, type CalibrationHooks } from './precision-stage.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
+import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
 import { reportJson } from '../report/json.js';
 import { reportMarkdown } from '../report/markdown.js';
@@ -82,7 +85,28 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.io_type === 'float';
   if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
-  const quant = data ? await timed('quantize', () => quantize(model, opts, data, hooks)) : undefined;
+  const target = precisionTargetOf(opts);
+  const searched =
+    data && target
+      ? await timed('mixed precision', () =>
+          mixedPrecisionStage(
+            model,
+            opts,
+            data,
+            target,
+            (exclude, c) => quantize(model, { ...opts, exclude }, data, hooks, c),
+            {
+              signal: hooks.signal,
+              onProgress: (stage, done, total) => hooks.onProgress?.({ stage, done, total }),
+            },
+          ),
+        )
+      : undefined;
+  const quant = searched
+    ? searched.quant
+    : data
+      ? await timed('quantize', () => quantize(model, opts, data, hooks))
+      : undefined;
 
   const stem = path.basename(opts.input, path.extname(opts.input));
   const written: string[] = [];
@@ -90,6 +114,12 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     const produced = await timed('write', () =>
       writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written),
     );
+    if (searched && data && searched.report.kept.length) {
+      const { base, report } = searched;
+      report.cost = await timed('mixed precision cost', () =>
+        precisionCost(inputFormat, base.model, produced, opts, inputShapes, data.evaluation),
+      );
+    }
     const inputBytes = fs.statSync(opts.input).size;
     for (const o of produced.files) o.ratio = o.bytes / inputBytes;
     // pow2 floor: the files' biases also cancel mean shifts; per-layer errors read that graph too.
@@ -117,11 +147,16 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       outputs: produced.files,
       device: evaluation?.device,
       accuracy: evaluation?.accuracy,
+      mixedPrecision: searched?.report,
       layers: evaluation?.layers ?? [],
       float: quant?.float ?? [],
       timingsMs: timings,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      warnings: [...(data?.warnings ?? []), ...produced.warnings],
+      warnings: [
+        ...(data?.warnings ?? []),
+        ...(searched?.warning ? [searched.warning] : []),
+        ...produced.warnings,
+      ],
     };
     const gate = opts.fail_on_drop === undefined ? undefined : checkGate(report, opts.fail_on_drop);
     const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
@@ -136,7 +171,13 @@ type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activati
   Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
 
 /** ONNX inputs quantize to QDQ (from which the TFLite file is converted); TFLite inputs to int8 TFLite. */
-function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHooks): Promise<Quantized> {
+function quantize(
+  model: Model,
+  o: QuantizeOptions,
+  data: DataPlan,
+  hooks: RunHooks,
+  calibration: CalibrationHooks = {},
+): Promise<Quantized> {
   const settings: QuantSettings = {
     scheme: o.scheme as 'pow2' | 'affine',
     inputScale: o.input_scale,
@@ -151,6 +192,7 @@ function quantize(model: Model, o: QuantizeOptions, data: DataPlan, hooks: RunHo
     pow2ExponentByError: o.activation_exponents === 'error',
   };
   const h = {
+    ...calibration,
     signal: hooks.signal,
     onSample: (pass: number, done: number, total: number) =>
       hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
@@ -200,9 +242,10 @@ async function evaluate(
             candidates.truncating = await tfliteCandidate(tfliteBytes, layout, truncating, tflite?.path);
           }
         } catch (e) {
-          // An op the fixed-point device has no kernel for (a float custom op, a resize) costs the
-          // report its device figures, not the run its files.
-          if (!(e instanceof UnsupportedOpError)) throw e;
+          // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
+          // float (--exclude, mixed precision: the device computes in integers only), costs the report
+          // its device figures, not the run its files.
+          if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
           produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
         }
       }

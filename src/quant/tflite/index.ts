@@ -26,7 +26,7 @@ export async function quantizeTfliteModel(
   model: Model,
   s: QuantSettings,
   source: SampleSource,
-  hooks: QuantHooks = {},
+  hooks: QuantHooks & { calibrateRanges?: typeof calibrateTflite } = {},
 ): Promise<TfliteQuantResult> {
   const g = model.graph;
   const foreign = g.nodes.find((n) => n.domain !== 'tflite');
@@ -36,7 +36,7 @@ export async function quantizeTfliteModel(
   checkNamedScales(s.inputScale, inputs);
   const plan = planTflite(g, s.exclude);
   const floatInputs = inputs.filter((name) => plan.dtypes.get(name) === 'float32');
-  const ranges = await calibrateTflite(model, plan.calibrate, source, {
+  const ranges = await (hooks.calibrateRanges ?? calibrateTflite)(model, plan.calibrate, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
