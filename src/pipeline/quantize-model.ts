@@ -21,7 +21,12 @@ import { keepFirst, plainInputShapes, planData, type DataPlan } from './data.js'
 import { checkGate, type Gate } from './gate.js';
 import { writeOutputs, type Produced } from './outputs.js';
 import { precisionCost } from './precision-cost.js';
-import { mixedPrecisionStage, precisionTargetOf, type CalibrationHooks } from './precision-stage.js';
+import {
+  keptBecause,
+  mixedPrecisionStage,
+  precisionTargetOf,
+  type CalibrationHooks,
+} from './precision-stage.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
@@ -149,7 +154,9 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
       accuracy: evaluation?.accuracy,
       mixedPrecision: searched?.report,
       layers: evaluation?.layers ?? [],
-      float: quant?.float ?? [],
+      float: searched
+        ? keptBecause(searched.quant.float, opts.exclude, searched.exclude)
+        : (quant?.float ?? []),
       timingsMs: timings,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       warnings: [

@@ -100,6 +100,8 @@ export interface MixedPrecisionReport {
   met: boolean;
   /** In the order they were kept. */
   kept: KeptOp[];
+  /** Ops that only move values (Reshape, Transpose, ...) kept in float with them, between float ops. */
+  movers?: number;
   /** Quantized models measured, and how often the remaining ops were ranked again. */
   evaluations: number;
   reranks: number;
