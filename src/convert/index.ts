@@ -45,7 +45,7 @@ export function convertModel(
   const folded = foldQdq(graph, types, opts);
   const fused = fuseActivations(folded);
   const placed = assignLayout(fused, opts);
-  const lowered = lower(placed);
+  const lowered = lower(placed, opts.keepFloat);
   const spec = enforceInt8Spec(lowered.graph);
   const clean = cleanup(spec.graph);
   const stats = { ...placed.stats, 'spec-requantize': spec.requantized, 'no-ops-removed': clean.removed };

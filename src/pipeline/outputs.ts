@@ -100,7 +100,12 @@ function floorCorrected(
   produced: Produced,
 ): { qdq: Model; tflite?: Model } {
   try {
-    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
+    const converted = convertModel(m, {
+      layout: o.tflite_layout,
+      ioType: o.io_type,
+      inputShapes,
+      keepFloat: o.exclude,
+    });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
     return floorBiases(m, converted.model, o.bias_mode);
@@ -128,7 +133,12 @@ function tfliteBytes(
     exportTflite(floor ? foldFloorShifts(model, o.bias_mode).model : model, TFLITE_OPTIONS);
   if (inputFormat === 'tflite') return write(m);
   try {
-    const converted = convertModel(m, { layout: o.tflite_layout, ioType: o.io_type, inputShapes });
+    const converted = convertModel(m, {
+      layout: o.tflite_layout,
+      ioType: o.io_type,
+      inputShapes,
+      keepFloat: o.exclude,
+    });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
     return write(converted.model);

@@ -117,7 +117,14 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const written: string[] = [];
   try {
     const produced = await timed('write', () =>
-      writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written),
+      writeOutputs(
+        inputFormat,
+        quant?.model ?? model,
+        searched ? { ...opts, exclude: searched.exclude } : opts,
+        inputShapes,
+        stem,
+        written,
+      ),
     );
     if (searched && data && searched.report.kept.length) {
       const { base, report } = searched;
