@@ -153,7 +153,8 @@ async function greedy<Q>(
   while (queue.length && report.kept.length < MAX_STEPS) {
     const next = queue.shift()!;
     const exclude = [...best.exclude, next.node];
-    s.onProgress?.(`mixed precision: step ${report.kept.length + 1} (${next.node})`);
+    // Counted against the ops there are: the search stops at the first step that meets the target.
+    s.onProgress?.('mixed precision: ops kept in float', report.kept.length, ops.length);
     const quant = await s.quantize(exclude);
     const sc = await score(quant, items);
     const { score: _, ...kept } = next;

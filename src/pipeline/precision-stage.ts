@@ -46,7 +46,7 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
   data: DataPlan,
   target: PrecisionTarget,
   quantize: (exclude: string[], calibration: CalibrationHooks) => Promise<Q>,
-  progress: { onProgress?: (stage: string, done?: number, total?: number) => void; signal?: AbortSignal },
+  run: { onProgress?: (e: { stage: string; done?: number; total?: number }) => void; signal?: AbortSignal },
 ): Promise<SearchOutcome<Q>> {
   const hooks: CalibrationHooks = {
     calibrate: calibrationMemo(),
@@ -68,7 +68,8 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
       quantize: variant,
       candidate: (q) => (tflite ? tfliteFile(q.model, o) : onnxFile(q.model, o)),
       ops: (q) => keepableOps(q),
-      ...progress,
+      signal: run.signal,
+      onProgress: (stage, done, total) => run.onProgress?.({ stage, done, total }),
     });
     if (outcome.report.kept.length) {
       const all = withMovers(outcome.base, outcome.exclude);

@@ -91,21 +91,11 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.io_type === 'float';
   if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
   const target = precisionTargetOf(opts);
+  const variant = (exclude: string[], c: CalibrationHooks) =>
+    quantize(model, { ...opts, exclude }, data!, hooks, c);
   const searched =
     data && target
-      ? await timed('mixed precision', () =>
-          mixedPrecisionStage(
-            model,
-            opts,
-            data,
-            target,
-            (exclude, c) => quantize(model, { ...opts, exclude }, data, hooks, c),
-            {
-              signal: hooks.signal,
-              onProgress: (stage, done, total) => hooks.onProgress?.({ stage, done, total }),
-            },
-          ),
-        )
+      ? await timed('mixed precision', () => mixedPrecisionStage(model, opts, data, target, variant, hooks))
       : undefined;
   const quant = searched
     ? searched.quant
