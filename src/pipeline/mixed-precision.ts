@@ -124,7 +124,7 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     }
     return ranked.sort((a, b) => compareScores(s.target, a.score, b.score));
   };
-  const found = await greedy(s, ops, rank, score, items, before, report);
+  const found = await greedy(s, ops, rank, score, items, { quant: base, score: before }, report);
   report.after = figures(found.score);
   report.met = meets(s.target, found.score);
   const warning = report.met
@@ -138,38 +138,45 @@ type Ranker = (
   pool: { node: string; op: string }[],
 ) => Promise<(KeptOp & { score: Score })[]>;
 
-/** Keeps the best-ranked op in float, step by step, until the target holds on every sample. */
+/**
+ * Keeps the best-ranked op in float, step by step, until the target holds on every sample. A step that
+ * leaves the model no better is undone (the op stays int8: keeping it would cost size and speed for
+ * nothing) and the ops after it are ranked again against the model as it is.
+ */
 async function greedy<Q>(
   s: PrecisionSearch<Q>,
   ops: { node: string; op: string }[],
   rank: Ranker,
   score: (q: Q, on: Item[]) => Promise<Score>,
   items: Item[],
-  before: Score,
+  start: { quant: Q; score: Score },
   report: MixedPrecisionReport,
 ): Promise<{ quant: Q; exclude: string[]; score: Score }> {
   let queue = await rank(s.baseExclude, ops);
-  let best = { quant: undefined as Q | undefined, exclude: s.baseExclude, score: before };
-  while (queue.length && report.kept.length < MAX_STEPS) {
+  let best = { ...start, exclude: s.baseExclude };
+  for (let step = 0; queue.length && step < MAX_STEPS; step++) {
     const next = queue.shift()!;
     const exclude = [...best.exclude, next.node];
     // Counted against the ops there are: the search stops at the first step that meets the target.
-    s.onProgress?.('mixed precision: ops kept in float', report.kept.length, ops.length);
+    s.onProgress?.('mixed precision: ops tried in float', step, ops.length);
     const quant = await s.quantize(exclude);
     const sc = await score(quant, items);
-    const { score: _, ...kept } = next;
-    report.kept.push({ ...kept, after: figures(sc) });
-    const helped = compareScores(s.target, sc, best.score) < 0;
-    best = { quant, exclude, score: sc };
-    if (meets(s.target, sc)) break;
-    if (!helped && report.reranks < MAX_RERANKS && queue.length > 1) {
+    if (compareScores(s.target, sc, best.score) < 0) {
+      const { score: _, ...kept } = next;
+      report.kept.push({ ...kept, after: figures(sc) });
+      best = { quant, exclude, score: sc };
+      if (meets(s.target, sc)) break;
+      continue;
+    }
+    report.undone = (report.undone ?? 0) + 1;
+    if (report.reranks < MAX_RERANKS && queue.length > 1) {
       // The op did not help as it did alone: the ones after it may not either, measured now.
       report.reranks++;
-      const head = await rank(exclude, queue.slice(0, RERANK_WIDTH));
+      const head = await rank(best.exclude, queue.slice(0, RERANK_WIDTH));
       queue = [...head, ...queue.slice(RERANK_WIDTH)];
     }
   }
-  return { quant: best.quant!, exclude: best.exclude, score: best.score };
+  return best;
 }
 
 /** The evaluation samples (at most MAX_SEARCH_SAMPLES) with their float outputs and labels. */

@@ -19,6 +19,7 @@ export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
       `; before ${figures(m.before)}, after ${figures(m.after)}.`,
   ];
   if (m.kept.length === 0) {
+    if (m.undone) lines.push('', `${m.undone} op(s) were tried in float; none helped, so all stay int8.`);
     if (m.met) lines.push('', 'Nothing kept in float: the quantized model meets the target as it is.');
     return lines;
   }
@@ -28,9 +29,10 @@ export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
     .join(', ');
   const more = m.kept.length > NAMED ? ` and ${m.kept.length - NAMED} more (report.json lists them)` : '';
   const movers = m.movers ? ` With them, ${m.movers} op(s) that only move values between them.` : '';
+  const undone = m.undone ? ` ${m.undone} more were tried and stay int8: in float they did not help.` : '';
   lines.push(
     '',
-    `Kept in ${m.precision}: ${m.kept.length} of ${m.candidates} quantized ops: ${named}${more}.${movers}`,
+    `Kept in ${m.precision}: ${m.kept.length} of ${m.candidates} quantized ops: ${named}${more}.${movers}${undone}`,
   );
   if (m.cost?.length) {
     lines.push('', '| format | size without → with | latency without → with |', '|---|---:|---:|');

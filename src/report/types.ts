@@ -105,6 +105,8 @@ export interface MixedPrecisionReport {
   /** Quantized models measured, and how often the remaining ops were ranked again. */
   evaluations: number;
   reranks: number;
+  /** Steps undone: the op, kept in float, left the model no better (it stays int8). */
+  undone?: number;
   /** What keeping them cost: each written file against the same file without mixed precision. */
   cost?: PrecisionCost[];
 }
