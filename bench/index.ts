@@ -6,6 +6,7 @@
 import { corpusSection } from './corpus.js';
 import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
+import { mixedPrecisionSection } from './mixed-precision.js';
 import { quantAccuracySection } from './quant-accuracy.js';
 import { pipelineSection } from './pipeline.js';
 import { tfliteQuantSection } from './tflite-quant.js';
@@ -18,6 +19,7 @@ const SECTIONS: BenchSection[] = [
   tfliteQuantSection,
   pipelineSection,
   corpusSection,
+  mixedPrecisionSection,
 ];
 
 async function main(): Promise<void> {

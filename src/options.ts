@@ -153,6 +153,18 @@ export const FLAGS: readonly FlagSpec[] = [
     description:
       'exit 1 when labelled top-1 drops by more than this many points (without labels: top-1 agreement below 100 - points %)',
   },
+  {
+    name: 'max_drop',
+    arg: 'points',
+    description:
+      'mixed precision: keep the fewest quantized ops in float so that labelled top-1 accuracy (with --labels; else top-1 agreement with float) drops at most this many points on the evaluation samples',
+  },
+  {
+    name: 'min_sqnr',
+    arg: 'dB',
+    description:
+      "mixed precision: keep the fewest quantized ops in float so that every output's SQNR is at least this many dB on the evaluation samples",
+  },
   { name: 'exclude', arg: 'list', description: 'node names or op types kept in float, comma-separated' },
   {
     name: 'input_shape',
@@ -212,6 +224,7 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     labels: get('labels'),
     failOnDrop:
       get('fail_on_drop') === undefined ? undefined : nonNegative('fail_on_drop', get('fail_on_drop')!),
+    ...precisionTarget(get('max_drop'), get('min_sqnr'), get('scheme')!),
   };
 }
 
@@ -252,7 +265,33 @@ export function flagRecord(s: RunSettings): Record<string, unknown> {
     preprocess: s.preprocess,
     labels: s.labels,
     fail_on_drop: s.failOnDrop,
+    max_drop: s.maxDrop,
+    min_sqnr: s.minSqnr,
   };
+}
+
+/** --max_drop and --min_sqnr (both may be given: both must hold); they need a scheme that quantizes. */
+function precisionTarget(
+  maxDrop: string | undefined,
+  minSqnr: string | undefined,
+  scheme: string,
+): Pick<RunSettings, 'maxDrop' | 'minSqnr'> {
+  const out: Pick<RunSettings, 'maxDrop' | 'minSqnr'> = {};
+  if (maxDrop !== undefined) {
+    out.maxDrop = nonNegative('max_drop', maxDrop);
+    if (out.maxDrop > 100)
+      throw new InvalidOptionError('max_drop', `'${maxDrop}' is not valid; give points in [0, 100]`);
+  }
+  if (minSqnr !== undefined) {
+    const v = Number(minSqnr);
+    if (!Number.isFinite(v) || minSqnr.trim() === '')
+      throw new InvalidOptionError('min_sqnr', `'${minSqnr}' is not valid; give a number of dB`);
+    out.minSqnr = v;
+  }
+  const flag = out.maxDrop !== undefined ? 'max_drop' : out.minSqnr !== undefined ? 'min_sqnr' : undefined;
+  if (flag && scheme === 'none')
+    throw new InvalidOptionError(flag, 'keeps quantized ops in float; --scheme none quantizes nothing');
+  return out;
 }
 
 export function choice<T extends string>(flag: string, value: string, valid: readonly T[]): T {

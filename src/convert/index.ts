@@ -73,7 +73,7 @@ function convertGraph(
   const folded = foldQdq(graph, types, opts);
   const fused = fuseActivations(folded);
   const placed = assignLayout(fused, opts);
-  const lowered = lower(placed);
+  const lowered = lower(placed, opts.keepFloat);
   const spec = enforceInt8Spec(lowered.graph);
   const clean = cleanup(spec.graph);
   const stats: Record<string, number> = {

@@ -21,8 +21,8 @@ export interface PhysicalType {
  * otherwise it runs float, its int8 inputs behind a DEQUANTIZE (one per value) and its int8 outputs
  * behind a QUANTIZE: ops the QDQ graph leaves float stay float.
  */
-export function lower(s: ConvState): { graph: Graph; floatOps: string[] } {
-  const l = new Lowering(s);
+export function lower(s: ConvState, keepFloat: readonly string[] = []): { graph: Graph; floatOps: string[] } {
+  const l = new Lowering(s, keepFloat);
   for (const node of topoSort(s.graph)) l.lowerNode(node);
   return { graph: l.finish(), floatOps: l.floatOps };
 }
@@ -35,7 +35,10 @@ export class Lowering {
   private readonly dequantized = new Map<string, string>();
   private readonly names: Set<string>;
 
-  constructor(readonly s: ConvState) {
+  constructor(
+    readonly s: ConvState,
+    private readonly keepFloat: readonly string[] = [],
+  ) {
     this.out.name = s.graph.name;
     const g = s.graph;
     this.names = new Set([...g.initializers.keys(), ...s.types.keys(), ...g.inputs.map((v) => v.name)]);
@@ -121,7 +124,7 @@ export class Lowering {
 
   private runsInt8(node: Node, mapping: TfliteLowering): boolean {
     const capable = typeof mapping.int8 === 'function' ? mapping.int8(node, this.s) : mapping.int8;
-    if (!capable) return false;
+    if (!capable || this.keepFloat.includes(node.name) || this.keepFloat.includes(node.opType)) return false;
     const isFloat = (v: string) => this.s.types.get(v)?.dtype === 'float32';
     const data = node.inputs.filter((v) => v && !this.s.graph.initializers.has(v) && isFloat(v));
     const outs = node.outputs.filter((o) => o && isFloat(o));

@@ -17,6 +17,12 @@ export interface ConvertOptions {
   ioType: 'float' | 'int8';
   /** Concrete shapes for inputs with symbolic dims, by input name ('*' for every input); other symbols are 1. */
   inputShapes?: Map<string, number[]>;
+  /**
+   * Nodes (names or op types, as --exclude takes them) the quantizer kept in float: they run float in
+   * the .tflite too, even where the QDQ graph quantized everything around them (their float constants
+   * would otherwise be quantized here, on a grid the quantizer did not choose).
+   */
+  keepFloat?: readonly string[];
 }
 
 /** A value's type in the ONNX (logical) sense: what the value means, whatever its storage. */

@@ -125,7 +125,12 @@ async function floorCorrected(
   judge: FloorJudge | undefined,
 ): Promise<{ qdq: Model; tflite?: Model }> {
   try {
-    const converted = convertModel(m, { layout: o.tfliteLayout, ioType: o.ioType, inputShapes });
+    const converted = convertModel(m, {
+      layout: o.tfliteLayout,
+      ioType: o.ioType,
+      inputShapes,
+      keepFloat: o.exclude,
+    });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
     for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);
@@ -165,7 +170,12 @@ function tfliteBytes(
     exportTflite(floor ? foldFloorShifts(model, o.biasMode).model : model, TFLITE_OPTIONS);
   if (inputFormat === 'tflite') return write(m);
   try {
-    const converted = convertModel(m, { layout: o.tfliteLayout, ioType: o.ioType, inputShapes });
+    const converted = convertModel(m, {
+      layout: o.tfliteLayout,
+      ioType: o.ioType,
+      inputShapes,
+      keepFloat: o.exclude,
+    });
     produced.conversion = conversionReport(m, converted.report);
     produced.nhwc = converted.report.nhwc;
     for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);

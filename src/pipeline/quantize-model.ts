@@ -20,10 +20,18 @@ import { optimize } from '../passes/optimize.js';
 import { keepFirst, plainInputShapes, planData, type DataPlan } from './data.js';
 import { checkGate, type Gate } from './gate.js';
 import { writeOutputs, type FloorJudge, type Produced } from './outputs.js';
+import { precisionCost } from './precision-cost.js';
+import {
+  keptBecause,
+  mixedPrecisionStage,
+  precisionTargetOf,
+  type CalibrationHooks,
+} from './precision-stage.js';
 import { quantizes, type QuantizingRun, type RunSettings } from './settings.js';
 import { quantizeFloatModel, type QuantResult } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
+import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
 import { reportJson } from '../report/json.js';
 import { reportMarkdown } from '../report/markdown.js';
@@ -85,15 +93,40 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.ioType === 'float';
   if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
-  const quant = run && data ? await timed('quantize', () => quantize(model, run, data, hooks)) : undefined;
+  const target = run ? precisionTargetOf(run) : undefined;
+  const variant = (exclude: string[], c: CalibrationHooks) =>
+    quantize(model, { ...run!, exclude }, data!, hooks, c);
+  const searched =
+    run && data && target
+      ? await timed('mixed precision', () => mixedPrecisionStage(model, run, data, target, variant, hooks))
+      : undefined;
+  const quant = searched
+    ? searched.quant
+    : run && data
+      ? await timed('quantize', () => quantize(model, run, data, hooks))
+      : undefined;
 
   const stem = path.basename(opts.input, path.extname(opts.input));
   const written: string[] = [];
   try {
     const judge = quant && run && data ? floorJudge(quant.floatReference ?? model, data, run) : undefined;
     const produced = await timed('write', () =>
-      writeOutputs(inputFormat, quant?.model ?? model, opts, inputShapes, stem, written, judge),
+      writeOutputs(
+        inputFormat,
+        quant?.model ?? model,
+        searched ? { ...opts, exclude: searched.exclude } : opts,
+        inputShapes,
+        stem,
+        written,
+        judge,
+      ),
     );
+    if (searched && data && searched.report.kept.length) {
+      const { base, report } = searched;
+      report.cost = await timed('mixed precision cost', () =>
+        precisionCost(inputFormat, base.model, produced, opts, inputShapes, data.evaluation),
+      );
+    }
     const inputBytes = fs.statSync(opts.input).size;
     for (const o of produced.files) o.ratio = o.bytes / inputBytes;
     // pow2 floor: the files' biases also cancel mean shifts; per-layer errors read that graph too.
@@ -122,11 +155,19 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
       outputs: produced.files,
       device: evaluation?.device,
       accuracy: evaluation?.accuracy,
+      mixedPrecision: searched?.report,
       layers: evaluation?.layers ?? [],
-      float: quant?.float ?? [],
+      float: searched
+        ? keptBecause(searched.quant.float, opts.exclude, searched.exclude)
+        : (quant?.float ?? []),
       timingsMs: timings,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      warnings: [...flagWarnings, ...(data?.warnings ?? []), ...produced.warnings],
+      warnings: [
+        ...flagWarnings,
+        ...(data?.warnings ?? []),
+        ...(searched?.warning ? [searched.warning] : []),
+        ...produced.warnings,
+      ],
     };
     const gate = opts.failOnDrop === undefined ? undefined : checkGate(report, opts.failOnDrop);
     const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
@@ -164,8 +205,15 @@ type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activati
   Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
 
 /** ONNX inputs quantize to QDQ (from which the TFLite file is converted); TFLite inputs to int8 TFLite. */
-function quantize(model: Model, s: QuantizingRun, data: DataPlan, hooks: RunHooks): Promise<Quantized> {
+function quantize(
+  model: Model,
+  s: QuantizingRun,
+  data: DataPlan,
+  hooks: RunHooks,
+  calibration: CalibrationHooks = {},
+): Promise<Quantized> {
   const h = {
+    ...calibration,
     signal: hooks.signal,
     onSample: (pass: number, done: number, total: number) =>
       hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
@@ -215,9 +263,10 @@ async function evaluate(
             candidates.truncating = await tfliteCandidate(tfliteBytes, layout, truncating, tflite?.path);
           }
         } catch (e) {
-          // An op the fixed-point device has no kernel for (a float custom op, a resize) costs the
-          // report its device figures, not the run its files.
-          if (!(e instanceof UnsupportedOpError)) throw e;
+          // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
+          // float (--exclude, mixed precision: the device computes in integers only), costs the report
+          // its device figures, not the run its files.
+          if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
           produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
         }
       }

@@ -28,6 +28,10 @@ export interface RunSettings extends Omit<QuantSettings, 'scheme'> {
   labels?: string;
   /** Exit 1 when labelled top-1 drops by more than this many points. */
   failOnDrop?: number;
+  /** Mixed precision: keep the fewest ops in float so that accuracy drops at most this many points. */
+  maxDrop?: number;
+  /** Mixed precision: keep the fewest ops in float so that every output's SQNR is at least this (dB). */
+  minSqnr?: number;
   /** Concrete shapes for inputs with dynamic dims: name -> dims ('*' for every input). */
   inputShapes: Map<string, number[]>;
   onnxFormat: 'qdq' | 'qoperator';

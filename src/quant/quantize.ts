@@ -59,8 +59,14 @@ export function quantSchemeOf(s: QuantSettings): QuantScheme {
     : { scheme: 'affine' };
 }
 
-/** Progress and cancellation, passed through to calibration. */
-export type QuantHooks = Pick<CalibrationOptions, 'onSample' | 'signal'>;
+/**
+ * Progress and cancellation, passed through to calibration. `calibrate` stands in for calibrateStats
+ * (same contract): a search that quantizes one model many times with different exclude lists passes a
+ * memo of it (src/quant/calibration-memo.ts), since each tensor's statistics do not depend on the others.
+ */
+export type QuantHooks = Pick<CalibrationOptions, 'onSample' | 'signal'> & {
+  calibrate?: typeof calibrateStats;
+};
 
 export interface QuantResult {
   model: Model;
@@ -139,7 +145,8 @@ export async function quantizeFloatModel(
     ]),
   ];
   const calibrationModel = exposed.alias.size ? { ...model, graph: exposed.graph } : model;
-  const { ranges, means, histograms } = await calibrateStats(calibrationModel, toCalibrate, source, {
+  const stats = hooks.calibrate ?? calibrateStats;
+  const { ranges, means, histograms } = await stats(calibrationModel, toCalibrate, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,

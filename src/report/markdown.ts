@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { mixedPrecisionLines } from './mixed-precision-md.js';
 import type { Report } from './types.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -62,6 +63,7 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
       `Labelled accuracy${a.of === 'device' ? ' on the device' : ''} (${a.samples} samples): top-1 ${pct(a.top1Float)} → ${pct(a.top1Quant)}, top-5 ${pct(a.top5Float)} → ${pct(a.top5Quant)}.`,
     );
   }
+  if (r.mixedPrecision) lines.push(...mixedPrecisionLines(r.mixedPrecision));
   if (r.layers.length) {
     lines.push(
       '',

@@ -42,6 +42,8 @@ export interface Report {
     metrics: Record<string, OutputMetrics>;
   };
   accuracy?: Accuracy;
+  /** --max_drop / --min_sqnr: the ops kept in float to meet the target, and what that cost. */
+  mixedPrecision?: MixedPrecisionReport;
   layers: LayerError[];
   float: FloatOp[];
   timingsMs: Record<string, number>;
@@ -71,3 +73,56 @@ export interface WrittenFile {
 
 /** SQNR above this is written as this value (identical arrays have infinite SQNR; JSON has no Infinity). */
 export const SQNR_CAP_DB = 200;
+
+/** A model's figures as the mixed-precision target reads them (worst output; 0..1 shares). */
+export interface PrecisionScore {
+  sqnrDb: number;
+  top1Agreement?: number;
+  top1Accuracy?: number;
+  top1AccuracyFloat?: number;
+  /** Points lost against float: labelled top-1 accuracy when labelled, else top-1 agreement. */
+  dropPoints?: number;
+}
+
+export interface KeptOp {
+  node: string;
+  op: string;
+  /** The model with only this op in float, on the ranking samples (how it was ranked). */
+  alone?: PrecisionScore;
+  /** The model after this step (this op and those before it in float), on every evaluation sample. */
+  after?: PrecisionScore;
+}
+
+export interface MixedPrecisionReport {
+  target: { maxDrop?: number; minSqnr?: number; metric: string };
+  /** What kept ops run in: float (int16 activations are not offered yet). */
+  precision: 'float';
+  /** Evaluation samples the search judged the target on, and the worst of them it ranked ops on. */
+  samples: number;
+  rankingSamples: number;
+  /** Quantized ops the search could keep in float. */
+  candidates: number;
+  before: PrecisionScore;
+  after: PrecisionScore;
+  met: boolean;
+  /** In the order they were kept. */
+  kept: KeptOp[];
+  /** Ops that only move values (Reshape, Transpose, ...) kept in float with them, between float ops. */
+  movers?: number;
+  /** Quantized models measured, and how often the remaining ops were ranked again. */
+  evaluations: number;
+  reranks: number;
+  /** Steps undone: the op, kept in float, left the model no better (it stays int8). */
+  undone?: number;
+  /** What keeping them cost: each written file against the same file without mixed precision. */
+  cost?: PrecisionCost[];
+}
+
+export interface PrecisionCost {
+  format: 'onnx' | 'tflite';
+  bytes: number;
+  bytesWithout: number;
+  /** Median time of one inference in the file's runtime (ONNX Runtime, all optimizations; LiteRT). */
+  latencyMs?: number;
+  latencyMsWithout?: number;
+}

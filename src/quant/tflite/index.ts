@@ -47,13 +47,18 @@ export async function quantizeTfliteModel(
   const floatInputs = inputs.filter((name) => types.get(name) === 'float32');
   const channelMeans = s.biasCorrection ? biasCorrectionInputs(g, plan) : [];
   const tensors = [...new Set([...floatInputs, ...groupedTensors(g, plan), ...channelMeans])];
-  const { ranges, means, histograms } = await calibrateStats(floatModel, tensors, source, {
-    method: s.calibMethod,
-    percentile: s.percentile,
-    onSample: hooks.onSample,
-    signal: hooks.signal,
-    channelMeans,
-  });
+  const { ranges, means, histograms } = await (hooks.calibrate ?? calibrateStats)(
+    floatModel,
+    tensors,
+    source,
+    {
+      method: s.calibMethod,
+      percentile: s.percentile,
+      onSample: hooks.onSample,
+      signal: hooks.signal,
+      channelMeans,
+    },
+  );
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   const wSettings = {
     scheme: s.scheme,

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { Candidate, Reference } from '../../src/eval/evaluate.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { searchPrecision } from '../../src/pipeline/mixed-precision.js';
+import type { SampleSource } from '../../src/quant/calibrate.js';
+
+/**
+ * The search on a model given by its arithmetic: the output is [2, 2] plus, for each op not kept in
+ * float, that op's error vector. Errors: a (1, 0), b (-0.6, 0), c (0, 0.1), d (0, 0.3); together
+ * (0.4, 0.4), noise power 0.32. Alone in float (hand-computed noise power): a 0.52, b 1.16, c 0.25,
+ * d 0.17, so the ranking is d, c, a, b. Keeping d then c helps (0.17, 0.16); a then makes it worse
+ * (b's error is left alone: 0.36), and b after it too (1.0): both steps are undone.
+ */
+const ERRORS: Record<string, [number, number]> = { a: [1, 0], b: [-0.6, 0], c: [0, 0.1], d: [0, 0.3] };
+const source: SampleSource = {
+  count: 3,
+  kind: 'data',
+  async *samples() {
+    for (let i = 0; i < 3; i++) yield { x: Tensor.float32([1], [i]) };
+  },
+};
+const reference: Reference = {
+  outputNames: ['y'],
+  run: async () => ({ y: Tensor.float32([1, 2], [2, 2]) }),
+  close: () => undefined,
+};
+const candidate = async (kept: string[]): Promise<Candidate> => ({
+  async run() {
+    const y = [2, 2];
+    for (const [op, e] of Object.entries(ERRORS)) if (!kept.includes(op)) e.forEach((v, i) => (y[i] += v));
+    return { y: { dims: [1, 2], data: Float32Array.from(y) } };
+  },
+  close: () => undefined,
+});
+const search = (minSqnr: number) =>
+  searchPrecision<string[]>({
+    target: { minSqnr },
+    baseExclude: [],
+    evaluation: source,
+    reference,
+    quantize: async (exclude) => exclude,
+    candidate,
+    ops: () => Object.keys(ERRORS).map((node) => ({ node, op: 'Conv' })),
+  });
+
+describe('the greedy search', () => {
+  it('keeps ops in ranked order, undoes the steps that do not help, and says when it stops short', async () => {
+    const r = await search(30);
+    expect(r.report.kept.map((k) => k.node)).toEqual(['d', 'c']);
+    expect(r.report.kept.map((k) => k.after!.sqnrDb)).toEqual([
+      expect.closeTo(10 * Math.log10(8 / 0.17), 5),
+      expect.closeTo(10 * Math.log10(8 / 0.16), 5),
+    ]);
+    expect(r.report.undone).toBe(2);
+    expect(r.report.met).toBe(false);
+    expect(r.exclude).toEqual(['d', 'c']);
+    expect(r.warning).toMatch(/not reached within the search's limits; 2 op\(s\) kept in float/);
+  });
+
+  it('stops at the first step that meets the target', async () => {
+    const r = await search(10 * Math.log10(8 / 0.2));
+    expect(r.report.kept.map((k) => k.node)).toEqual(['d']);
+    expect(r.report.met).toBe(true);
+    expect(r.report.undone).toBeUndefined();
+    expect(r.quant).toEqual(['d']);
+  });
+});

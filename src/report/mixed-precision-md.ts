@@ -1,0 +1,59 @@
+import type { MixedPrecisionReport, PrecisionScore } from './types.js';
+
+const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+const signedKib = (n: number) => `${n >= 0 ? '+' : '−'}${kib(Math.abs(n))}`;
+const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 1)} ms`;
+/** Kept ops named inline; the rest are counted (report.json lists them all). */
+const NAMED = 12;
+
+/** What the mixed-precision search kept in float, what it gained and what it cost, for the Markdown report. */
+export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
+  const flags = [
+    m.target.maxDrop !== undefined ? `--max_drop ${m.target.maxDrop}` : '',
+    m.target.minSqnr !== undefined ? `--min_sqnr ${m.target.minSqnr}` : '',
+  ].filter(Boolean);
+  const lines = [
+    '',
+    `**Mixed precision** (\`${flags.join(' ')}\`: ${m.target.metric}, on ${m.samples} evaluation samples): ` +
+      (m.met ? 'met' : '**not met**') +
+      `; before ${figures(m.before)}, after ${figures(m.after)}.`,
+  ];
+  if (m.kept.length === 0) {
+    if (m.undone) lines.push('', `${m.undone} op(s) were tried in float; none helped, so all stay int8.`);
+    if (m.met) lines.push('', 'Nothing kept in float: the quantized model meets the target as it is.');
+    return lines;
+  }
+  const named = m.kept
+    .slice(0, NAMED)
+    .map((k) => `\`${k.node}\` (${k.op})`)
+    .join(', ');
+  const more = m.kept.length > NAMED ? ` and ${m.kept.length - NAMED} more (report.json lists them)` : '';
+  const movers = m.movers ? ` With them, ${m.movers} op(s) that only move values between them.` : '';
+  const undone = m.undone ? ` ${m.undone} more were tried and stay int8: in float they did not help.` : '';
+  lines.push(
+    '',
+    `Kept in ${m.precision}: ${m.kept.length} of ${m.candidates} quantized ops: ${named}${more}.${movers}${undone}`,
+  );
+  if (m.cost?.length) {
+    lines.push('', '| format | size without → with | latency without → with |', '|---|---:|---:|');
+    for (const c of m.cost) {
+      const latency =
+        c.latencyMs !== undefined && c.latencyMsWithout !== undefined
+          ? `${ms(c.latencyMsWithout)} → ${ms(c.latencyMs)}`
+          : '–';
+      lines.push(
+        `| ${c.format} | ${kib(c.bytesWithout)} → ${kib(c.bytes)} (${signedKib(c.bytes - c.bytesWithout)}) | ${latency} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function figures(s: PrecisionScore): string {
+  const parts: string[] = [];
+  if (s.top1Accuracy !== undefined) parts.push(`top-1 ${(s.top1Accuracy * 100).toFixed(1)}%`);
+  else if (s.top1Agreement !== undefined)
+    parts.push(`top-1 agreement ${(s.top1Agreement * 100).toFixed(2)}%`);
+  parts.push(`${Number.isFinite(s.sqnrDb) ? s.sqnrDb.toFixed(1) : '∞'} dB`);
+  return parts.join(', ');
+}
