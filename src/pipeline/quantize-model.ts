@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
+import { InvalidOptionError, ModelFormatError, UnsupportedOpError } from '../errors.js';
 import {
   compareOutputs,
   layerErrors,
@@ -23,7 +23,9 @@ import { writeOutputs, type Produced } from './outputs.js';
 import { quantizeFloatModel, type QuantResult, type QuantSettings } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
+import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
+import { IN_MEMORY_MODEL } from '../runtime/ort.js';
 import { reportJson } from '../report/json.js';
 import { reportMarkdown } from '../report/markdown.js';
 import { layerChartSvg } from '../report/svg.js';
@@ -64,7 +66,7 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
     hooks.signal?.throwIfAborted();
     hooks.onProgress?.({ stage });
     const t0 = performance.now();
-    const r = await f();
+    const r = await namingInput(opts.input, stage, f);
     timings[stage] = Math.round(performance.now() - t0);
     return r;
   };
@@ -129,6 +131,20 @@ export async function quantizeModel(opts: QuantizeOptions, hooks: RunHooks = {})
   } catch (e) {
     for (const f of written) fs.rmSync(f, { force: true });
     throw e;
+  }
+}
+
+/**
+ * A runtime refusing a graph the pipeline built in memory (calibration's, the float reference's) names the
+ * input file it was built from, so that the error says which file to look at.
+ */
+async function namingInput<T>(input: string, stage: string, f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!(e instanceof ModelFormatError) || e.file !== IN_MEMORY_MODEL) throw e;
+    const what = e.message.slice(IN_MEMORY_MODEL.length + 2);
+    throw new ModelFormatError(input, `${what} (the graph built from it to ${stage})`);
   }
 }
 
@@ -202,7 +218,8 @@ async function evaluate(
         } catch (e) {
           // An op the fixed-point device has no kernel for (a float custom op, a resize) costs the
           // report its device figures, not the run its files.
-          if (!(e instanceof UnsupportedOpError)) throw e;
+          // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
+          if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
           produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
         }
       }
