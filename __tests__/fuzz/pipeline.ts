@@ -53,8 +53,15 @@ export class Tally {
   readonly counts = { ok: 0, refused: 0 };
   readonly failures: string[] = [];
   slowest = 0;
+  private readonly start = performance.now();
   add(label: string, o: Outcome): void {
     this.slowest = Math.max(this.slowest, o.ms);
+    const done = this.counts.ok + this.counts.refused + this.failures.length + 1;
+    // Progress on long runs (stderr): how far, and how fast.
+    if (done % 100 === 0)
+      console.error(
+        `fuzz: ${label}: ${done} done in ${Math.round((performance.now() - this.start) / 1000)} s`,
+      );
     if (o.kind === 'failed') this.failures.push(`${label}: ${o.why}`);
     else this.counts[o.kind]++;
   }
