@@ -114,7 +114,7 @@ export const TFLITE_CASES: CorpusCase[] = [
     name: `objectron ${o}`,
     exercises: 'float16 weights (DEQUANTIZE), PRELU, two heads',
     prepare: async () =>
-      withData(root(`${OBJECTRON}/object_detection_3d_${o}.tflite`), images(3, [1, 640, 480, 3], 8)),
+      withData(root(`${OBJECTRON}/object_detection_3d_${o}.tflite`), images(3, [1, 224, 224, 3], 8)),
   })),
 ];
 
