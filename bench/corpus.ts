@@ -60,6 +60,8 @@ export const corpusSection: BenchSection = {
               .join(', ')
           : '';
         const why = r.status === 0 ? '' : (r.stderr.trim().split('\n').at(-1) ?? '').slice(0, 100);
+        // Each run as it ends (stderr): a long run's figures so far are not lost with an interrupt.
+        console.error(`corpus: ${c.name} ${scheme}: exit ${r.status}, ${ms(wall)}, ${stages || why}`);
         rows.push([
           c.name,
           scheme,

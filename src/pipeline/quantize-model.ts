@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
+import { InvalidOptionError, ModelFormatError, UnsupportedOpError } from '../errors.js';
 import {
   compareOutputs,
   layerErrors,
@@ -33,6 +33,7 @@ import type { QParams } from '../quant/params.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
 import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
+import { IN_MEMORY_MODEL } from '../runtime/ort.js';
 import { reportJson } from '../report/json.js';
 import { reportMarkdown } from '../report/markdown.js';
 import { layerChartSvg } from '../report/svg.js';
@@ -73,7 +74,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     hooks.signal?.throwIfAborted();
     hooks.onProgress?.({ stage });
     const t0 = performance.now();
-    const r = await f();
+    const r = await namingInput(opts.input, stage, f);
     timings[stage] = Math.round(performance.now() - t0);
     return r;
   };
@@ -201,6 +202,20 @@ function tfliteInputFlags(o: RunSettings): string[] {
   return [];
 }
 
+/**
+ * A runtime refusing a graph the pipeline built in memory (calibration's, the float reference's) names the
+ * input file it was built from, so that the error says which file to look at.
+ */
+async function namingInput<T>(input: string, stage: string, f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (!(e instanceof ModelFormatError) || e.file !== IN_MEMORY_MODEL) throw e;
+    const what = e.message.slice(IN_MEMORY_MODEL.length + 2);
+    throw new ModelFormatError(input, `${what} (the graph built from it to ${stage})`);
+  }
+}
+
 type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
   Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
 
@@ -266,6 +281,7 @@ async function evaluate(
           // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
           // float (--exclude, mixed precision: the device computes in integers only), costs the report
           // its device figures, not the run its files.
+          // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
           if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
           produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
         }

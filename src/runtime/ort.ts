@@ -101,6 +101,9 @@ function configureWasm(): void {
   ortWeb.env.logLevel = 'error';
 }
 
+/** What an ORT error names when the session runs bytes built in memory rather than a file. */
+export const IN_MEMORY_MODEL = 'the ONNX model';
+
 export async function createOrtSession(
   model: Uint8Array | string,
   opts: OrtSessionOptions = {},
@@ -116,7 +119,7 @@ export async function createOrtSession(
   // The WASM build reads no files of its own accord here: hand it the bytes.
   const source =
     typeof model === 'string' && name === 'wasm' ? new Uint8Array(fs.readFileSync(model)) : model;
-  const file = opts.name ?? (typeof model === 'string' ? model : 'the ONNX model');
+  const file = opts.name ?? (typeof model === 'string' ? model : IN_MEMORY_MODEL);
   // A runtime refusing or failing on a file is reported as a fault of that file, naming the runtime.
   const fault =
     (doing: string) =>
