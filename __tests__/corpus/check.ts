@@ -36,7 +36,7 @@ export function checkCorpus(title: string, cases: CorpusCase[], timeout = 300_00
             console.log(
               `corpus: ${c.name} ${scheme}: within one step ${(100 * a.withinOneStep).toFixed(2)}%, SQNR ${a.sqnrDb.toFixed(1)} dB`,
             );
-            expectAgreement(scheme, a);
+            expectAgreement(scheme, a, c.pow2Db);
           } finally {
             fs.rmSync(run.out, { recursive: true, force: true });
           }
