@@ -130,6 +130,7 @@ export async function quantizeFloatModel(
     onSample: hooks.onSample,
     signal: hooks.signal,
     channelMeans,
+    histograms: s.pow2ExponentByError,
   });
   for (const [outer, inner] of exposed.alias) ranges.set(inner, ranges.get(outer)!);
   const inputScales = resolveInputScales(s, floatInputs, ranges);
