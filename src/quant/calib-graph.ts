@@ -33,6 +33,8 @@ export interface ReducedOutputs {
   width: number;
   /** Percentile, fed per tensor: the cutoff (float32 [1]), the rank k (int64 [1]), 1 to use it or 0. */
   feeds?: { cutoff: string; k: string; useK: string }[];
+  /** Fed (float32 [1]) where some row count is unknown: the share of rows k takes for those. */
+  share?: string;
   values?: string;
 }
 
@@ -60,6 +62,11 @@ export function reducedCalibrationModel(
   const flat = b.constant('flat', new Tensor('int64', [1], BigInt64Array.of(-1n)));
   const one = b.constant('one', new Tensor('int64', [1], BigInt64Array.of(1n)));
   const feeds: NonNullable<ReducedOutputs['feeds']> = [];
+  const share = () => {
+    if (!g.inputs.some((v) => v.name === `${P}/share`))
+      g.inputs.push({ name: `${P}/share`, type: { kind: 'tensor', dtype: 'float32', shape: [1] } });
+    return `${P}/share`;
+  };
   const values: string[] = [];
   const stats = tensors.map((t, i) => {
     const p = `${P}/${i}`;
@@ -87,7 +94,9 @@ export function reducedCalibrationModel(
       };
       feeds.push(fed);
       const mags = b.add('Max', [rowMax, b.add('Neg', [rowMin], `${p}/-rowmin`)], `${p}/rowmag`);
-      const [top] = b.topK(mags, fed.k, `${p}/top`);
+      // Row count unknown until run: k from the fed share of it (at least the fed k).
+      const k = t.rows !== undefined ? fed.k : shareOfRows(b, mags, fed.k, share(), p);
+      const [top] = b.topK(mags, k, `${p}/top`);
       const kth = b.reduce('ReduceMin', top, `${p}/kth`, undefined, true);
       const cut = b.add('Max', [fed.cutoff, b.add('Mul', [kth, fed.useK], `${p}/kth_used`)], `${p}/cut`);
       const pass = b.add('Greater', [mags, cut], `${p}/pass`);
@@ -103,6 +112,7 @@ export function reducedCalibrationModel(
   const out: ReducedOutputs = { stats: b.concat(stats, `${P}/stats`), width: percentile ? 5 : 2 };
   if (percentile) {
     out.feeds = feeds;
+    if (g.inputs.some((v) => v.name === `${P}/share`)) out.share = `${P}/share`;
     out.values = b.concat(values, `${P}/values`);
   }
   const kept = new Set(g.outputs.map((o) => o.name));
@@ -139,6 +149,21 @@ function interleaved(nodes: Node[], added: Node[], tensors: ReducedTensor[]): No
     for (const o of n.outputs) after(o);
   }
   return [...out, ...shared];
+}
+
+/** max(k, ceil(rows * share)) as [1], for rows of a size known only at run time. */
+function shareOfRows(b: Builder, mags: string, k: string, share: string, p: string): string {
+  const one = b.constant('one', new Tensor('int64', [1], BigInt64Array.of(1n)));
+  const rows = b.add(
+    'Cast',
+    [b.add('Reshape', [b.add('Size', [mags], `${p}/rows0`), one], `${p}/rows1`)],
+    `${p}/rowsf`,
+    {
+      to: int(1),
+    },
+  );
+  const scaled = b.add('Ceil', [b.add('Mul', [rows, share], `${p}/rows_share`)], `${p}/rows_ceil`);
+  return b.add('Max', [k, b.add('Cast', [scaled], `${p}/rows_k`, { to: int(7) })], `${p}/k_used`);
 }
 
 const int64 = (v: number[]) => new Tensor('int64', [v.length], BigInt64Array.from(v, BigInt));

@@ -121,8 +121,8 @@ export async function calibrateReduced(
 }
 
 /**
- * Per tensor: the cutoff; on the first sample, where the row count is known, the rank of the row
- * magnitude that cuts instead (FIRST_SHARE of the rows).
+ * Per tensor: the cutoff; on the first sample, the rank of the row magnitude that cuts instead
+ * (FIRST_SHARE of the rows; computed in the graph where the row count is not known here).
  */
 function cutoffFeeds(
   out: ReducedOutputs,
@@ -136,8 +136,10 @@ function cutoffFeeds(
     const k = rows === undefined ? 1 : Math.max(1, Math.ceil(rows * FIRST_SHARE));
     run[f.cutoff] = new Tensor('float32', [1], Float32Array.of(cutoffs[i]!));
     run[f.k] = new Tensor('int64', [1], BigInt64Array.of(BigInt(k)));
-    run[f.useK] = new Tensor('float32', [1], Float32Array.of(rows === undefined ? 0 : 1));
+    run[f.useK] = new Tensor('float32', [1], Float32Array.of(first ? 1 : 0));
   });
+  // Rows of unknown count take FIRST_SHARE of theirs in the graph (calib-graph.ts shareOfRows).
+  if (out.share) run[out.share] = new Tensor('float32', [1], Float32Array.of(first ? FIRST_SHARE : 0));
   return run;
 }
 
