@@ -3,7 +3,11 @@
  *   latency <model> <quant.onnx> <shape> [threads]  ORT latency (median, min), float vs int8 QDQ, interleaved
  *   floor <model> <samples-dir|-> <n> <shape>  ORT alone running the float model over n samples, and the
  *                                              time to read (or generate) the samples the pipeline reads
- *   pipeline <model> <samples-dir|-> <n> <shape> <out>  the whole quantizeModel run
+ *   pipeline <model> <samples-dir|-> <n> <shape> <out> [scheme]  the whole quantizeModel run
+ *   floor-all <model> <samples-dir|-> <n> <shape>  the floor over every sample the run touches
+ *                                                  (calibration and evaluation)
+ * Times come as wall (ms) and CPU time of the process (cpuMs: user + system of all threads), which a
+ * loaded machine disturbs less.
  */
 import fs from 'node:fs';
 import { exportOnnx } from '../src/formats/onnx/export.js';
@@ -17,7 +21,7 @@ import { planData } from '../src/pipeline/data.js';
 import type { Feeds, SampleSource } from '../src/quant/calibrate.js';
 import type { Model } from '../src/ir/graph.js';
 
-const [mode, modelPath, a, b, c, d] = process.argv.slice(2);
+const [mode, modelPath, a, b, c, d, e] = process.argv.slice(2);
 
 function source(model: Model, dir: string, n: number, shape: string): SampleSource {
   if (dir !== '-') return fileSamples(listSampleFiles(dir).slice(0, n), model.graph.runtimeInputs());
@@ -63,19 +67,32 @@ async function latency(float: Model, quantFile: string, shape: string, threads?:
  * with the evaluation samples, as the sample I/O the pipeline also does (each set read once; synthetic
  * samples are generated instead).
  */
-async function floor(float: Model, raw: Record<string, string>) {
+async function floor(float: Model, raw: Record<string, string>, withEvaluation = false) {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const plan = await planData(float, parseOptions(raw));
   const calibration: Feeds[] = [];
   for await (const feeds of plan.calibration.samples()) calibration.push(feeds);
-  if (plan.evaluation !== plan.calibration) for await (const feeds of plan.evaluation.samples()) void feeds;
+  if (plan.evaluation !== plan.calibration)
+    for await (const feeds of plan.evaluation.samples()) if (withEvaluation) calibration.push(feeds);
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const s = await createOrtSession(raw.input!);
   const t2 = performance.now();
   for (const feeds of calibration) await s.run(feeds);
   const t3 = performance.now();
   await s.close();
-  return { ms: t3 - t1, createMs: t2 - t1, runMs: t3 - t2, ioMs: t1 - t0, samples: calibration.length };
+  const cpu = process.cpuUsage(c1);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return {
+    ms: t3 - t1,
+    cpuMs,
+    createMs: t2 - t1,
+    runMs: t3 - t2,
+    ioMs: t1 - t0,
+    ioCpuMs: (process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1000 - cpuMs,
+    samples: calibration.length,
+  };
 }
 
 const model = readOnnxFile(modelPath!);
@@ -85,13 +102,21 @@ else {
   const raw: Record<string, string> = { input: modelPath!, output: d ?? '', calib_samples: b! };
   if (a !== '-') raw.calib_data = a!;
   if (c !== '-') raw.input_shape = c!;
-  if (mode === 'floor') result = await floor(model, raw);
+  if (mode === 'floor' || mode === 'floor-all') result = await floor(model, raw, mode === 'floor-all');
   else {
+    if (e) raw.scheme = e;
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const { report } = await quantizeModel(parseOptions(raw));
     const t1 = performance.now();
+    const cpu = process.cpuUsage(c0);
     fs.rmSync(d!, { recursive: true, force: true });
-    result = { ms: t1 - t0, timings: report.timingsMs, quantFile: report.outputs[0]!.path };
+    result = {
+      ms: t1 - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      timings: report.timingsMs,
+      quantFile: report.outputs[0]!.path,
+    };
   }
 }
 console.log(JSON.stringify({ ...result, maxRss: process.resourceUsage().maxRSS * 1024 }));

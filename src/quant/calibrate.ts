@@ -5,6 +5,7 @@ import { RESULT_PATH_BUILTINS } from '../tflite/ops/index.js';
 import { exportOnnx } from '../formats/onnx/export.js';
 import { createOrtSession } from '../runtime/ort.js';
 import { tfliteProbe } from './tflite/calibrate.js';
+import { calibrateReduced } from './calibrate-reduced.js';
 import {
   ChannelMaxObserver,
   ChannelMeanObserver,
@@ -36,6 +37,13 @@ export interface CalibrationOptions {
   channelMeans?: string[];
   /** Tensors (among those calibrated) whose per-channel maxima are gathered too. */
   channelMaxima?: string[];
+  /** Whether the caller reads `histograms` (pow2 exponents by error): then every tensor is observed in full. */
+  histograms?: boolean;
+  /**
+   * minmax and percentile: reduce large tensors inside ONNX Runtime (calibrate-reduced.ts) whatever the
+   * model's size (true), never (false), or where the maps are large enough to pay (undefined).
+   */
+  reduction?: boolean;
 }
 
 export interface CalibrationStats {
@@ -70,6 +78,27 @@ export async function calibrate(
  * An ONNX-semantics model runs in ONNX Runtime, a TFLite-domain one in LiteRT (channels last).
  */
 export async function calibrateStats(
+  model: Model,
+  tensors: string[],
+  source: SampleSource,
+  opts: CalibrationOptions,
+): Promise<CalibrationStats> {
+  const reducible =
+    model.format !== 'tflite' &&
+    opts.reduction !== false &&
+    (opts.method === 'minmax' || (opts.method === 'percentile' && !opts.histograms)) &&
+    !opts.channelMeans?.length &&
+    !opts.channelMaxima?.length;
+  return reducible
+    ? calibrateReduced(model, tensors, source, opts)
+    : calibrateFull(model, tensors, source, opts);
+}
+
+/**
+ * Every tensor in `tensors` made an extra output and observed in JS: the histogram methods that read the
+ * whole histogram (mse, entropy, pow2's exponents by error) and the tensors too small to reduce.
+ */
+export async function calibrateFull(
   model: Model,
   tensors: string[],
   source: SampleSource,
@@ -141,7 +170,7 @@ export function calibratedRanges(
   return new Map(
     [...observers].map(([name, o]) => [
       name,
-      results.has(name) ? widened(o.range(), MARGIN) : observedRange(o, opts.method, opts.percentile),
+      results.has(name) ? resultRange(o.range()) : observedRange(o, opts.method, opts.percentile),
     ]),
   );
 }
@@ -189,6 +218,11 @@ export function resultTensors(g: Graph): Set<string> {
  * mobilenet 28.2 -> 27.1) and gained 11 dB held-out (14.6 -> 26.0); pow2 kept its figures.
  */
 const MARGIN = 1 / 8;
+
+/** The range of a result tensor (see resultTensors) from its min/max. */
+export function resultRange(r: Range): Range {
+  return widened(r, MARGIN);
+}
 
 function widened(r: Range, margin: number): Range {
   const w = (r.max - r.min) * margin;

@@ -212,8 +212,8 @@ export class HistogramObserver {
  */
 export class GrowingHistogramObserver {
   readonly minmax = new MinMaxObserver();
-  private bins: Float64Array;
-  private limit = 0;
+  protected bins: Float64Array;
+  protected limit = 0;
 
   constructor(
     readonly binCount = 2048,
@@ -290,7 +290,7 @@ export class GrowingHistogramObserver {
   }
 
   /** Makes `top` fit below the limit: doubles it as often as needed, merging bins pairwise each time. */
-  private grow(top: number): void {
+  protected grow(top: number): void {
     if (!(top > this.limit) || !Number.isFinite(top)) return;
     if (this.limit === 0) {
       this.limit = top;
@@ -308,7 +308,7 @@ export class GrowingHistogramObserver {
    * Bins the values of `data` that were past an earlier, smaller range (`pastOf` its bins-per-unit
    * factor), found by the same arithmetic that found them in observe().
    */
-  private fill(data: Float32Array, pastOf: number): void {
+  protected fill(data: Float32Array, pastOf: number): void {
     const n = this.fineBins;
     const inv = this.limit > 0 ? n / this.limit : 0;
     const bins = this.bins;

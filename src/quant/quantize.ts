@@ -152,6 +152,7 @@ export async function quantizeFloatModel(
     onSample: hooks.onSample,
     signal: hooks.signal,
     channelMeans,
+    histograms: s.scheme === 'pow2' && readsHistograms(s.pow2Exponents ?? 'conv-inputs', s.biasMode),
   });
   for (const [outer, inner] of exposed.alias) ranges.set(inner, ranges.get(outer)!);
   const inputScales = resolveInputScales(s, floatInputs, ranges);
@@ -277,6 +278,10 @@ export { perTensor };
  * cvr output 1.3 dB (B16, input_scale 10) where this leaves the examples' files as they were. Result
  * tensors have no histogram (calibrate.ts) and keep their range.
  */
+/** Whether byError keeps any histogram (then calibration observes the tensors in full). */
+const readsHistograms = (mode: Pow2Exponents, biasMode: BiasMode): boolean =>
+  mode === 'error' || (mode === 'conv-inputs' && biasMode !== 'B8');
+
 function byError(
   g: Graph,
   histograms: Map<string, Magnitudes>,
@@ -286,7 +291,7 @@ function byError(
   if (mode === 'error') return histograms;
   // B8 keeps the range's grids: on PaddleOCR cls conv-inputs took B8 from 10.5 to 8.6 dB (B16: 10.7 to
   // 11.2), and keeping biased ops' outputs by range did not help (8.0 dB); why is not known yet.
-  if (mode === 'range' || biasMode === 'B8') return new Map();
+  if (!readsHistograms(mode, biasMode)) return new Map();
   const index = indexGraph(g);
   const convInput = (name: string) => {
     const readers = index.consumers.get(name) ?? [];

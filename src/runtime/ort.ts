@@ -18,6 +18,8 @@ export interface OrtSessionOptions {
   optimizedModelFilePath?: string;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   intraOpNumThreads?: number;
+  /** ORT's memory pattern (planning each run's buffers from the first runs' shapes); default on. */
+  enableMemPattern?: boolean;
   /** Names the model in errors (default: its path, or "the ONNX model" for bytes). */
   name?: string;
 }
@@ -115,6 +117,7 @@ export async function createOrtSession(
   };
   if (name === 'wasm') options.executionProviders = ['wasm'];
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
+  if (opts.enableMemPattern !== undefined) options.enableMemPattern = opts.enableMemPattern;
   if (opts.optimizedModelFilePath) options.optimizedModelFilePath = opts.optimizedModelFilePath;
   // The WASM build reads no files of its own accord here: hand it the bytes.
   const source =

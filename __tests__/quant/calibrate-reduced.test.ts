@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { planQuantization } from '../../src/quant/assign.js';
+import { calibrateStats, type Feeds, type SampleSource } from '../../src/quant/calibrate.js';
+import { elementTypes } from '../../src/quant/dtypes.js';
+import { GrowingHistogramObserver, observedRange } from '../../src/quant/observers.js';
+import { fileSamples, listSampleFiles } from '../../src/quant/samples.js';
+import { TopHistogramObserver } from '../../src/quant/top-histogram.js';
+
+/** examples/mobilenet_v1_bn on 12 of its real samples, the tensors the affine plan calibrates. */
+async function mobilenet() {
+  const model = optimize(readOnnxFile('examples/mobilenet_v1_bn.onnx')).model;
+  const g = model.graph;
+  const plan = planQuantization(g, elementTypes(g), { exclude: [] });
+  const files = listSampleFiles('examples/mobilenet_v1_bn/samples').slice(0, 12);
+  const read = fileSamples(files, g.runtimeInputs());
+  const all: Feeds[] = [];
+  for await (const f of read.samples()) all.push(f);
+  const source: SampleSource = {
+    count: all.length,
+    kind: 'data',
+    async *samples() {
+      yield* all;
+    },
+  };
+  return { model, tensors: [...plan.calibrate], source };
+}
+
+describe('calibration reduced inside ONNX Runtime', () => {
+  it('gives the ranges of observing every activation map in JS, for percentile and minmax', async () => {
+    const { model, tensors, source } = await mobilenet();
+    for (const method of ['percentile', 'minmax'] as const) {
+      const opts = { method, percentile: 99.99 };
+      const full = await calibrateStats(model, tensors, source, { ...opts, reduction: false });
+      const reduced = await calibrateStats(model, tensors, source, { ...opts, reduction: true });
+      expect(reduced.ranges.size).toBe(full.ranges.size);
+      for (const [name, r] of full.ranges) expect(reduced.ranges.get(name), `${method} ${name}`).toEqual(r);
+    }
+  });
+
+  it('observes a tensor again in full when the values sent do not settle its percentile', async () => {
+    // At the 50th percentile the first sample's share of rows (the 2% of largest magnitude) leaves the
+    // median's bin among the values not sent: those tensors go to a second pass.
+    const { model, tensors, source } = await mobilenet();
+    const passes = new Set<number>();
+    const opts = { method: 'percentile' as const, percentile: 50, onSample: (p: number) => passes.add(p) };
+    const full = await calibrateStats(model, tensors, source, { ...opts, reduction: false });
+    passes.clear();
+    const reduced = await calibrateStats(model, tensors, source, { ...opts, reduction: true });
+    expect([...passes].sort()).toEqual([1, 2]);
+    for (const [name, r] of full.ranges) expect(reduced.ranges.get(name), name).toEqual(r);
+  });
+});
+
+describe('TopHistogramObserver', () => {
+  /** Heavy-tailed samples (a few large outliers), as activation maps are. */
+  function draws(seed: number, count: number, n: number): Float32Array[] {
+    let s = seed;
+    const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 0.999999 + 1e-7;
+    return Array.from({ length: count }, (_, k) =>
+      Float32Array.from({ length: n }, () => {
+        const v = -Math.log(rand()) * (rand() < 0.5 ? -1 : 1);
+        return rand() < 0.001 ? v * (8 + k) : v;
+      }),
+    );
+  }
+
+  /** Feeds `o` the magnitudes past `cutoff(sample)` and the bound; returns the full observer beside it. */
+  function feed(samples: Float32Array[], cutoff: (i: number) => number) {
+    const full = new GrowingHistogramObserver();
+    const top = new TopHistogramObserver();
+    samples.forEach((x, i) => {
+      full.observe(x);
+      const c = Math.fround(cutoff(i));
+      const sent = x.filter((v) => Math.abs(v) > c);
+      top.observeTop(Math.min(...x), Math.max(...x), x.length, sent, c);
+    });
+    return { full, top };
+  }
+
+  it('settles the percentile exactly from the values past the cutoff when the bound lies below its bin', () => {
+    const samples = draws(7, 6, 20000);
+    const { full, top } = feed(samples, () => 3);
+    expect(top.percentileRange(99.9)).toEqual(observedRange(full, 'percentile', 99.9));
+    expect(top.range()).toEqual(full.range());
+  });
+
+  it('says it does not know (undefined) when values below the cutoff could move the percentile', () => {
+    const samples = draws(11, 4, 20000);
+    // The 90th percentile of these magnitudes is near 2.3: a cutoff of 5 hides its bin.
+    const { top } = feed(samples, () => 5);
+    expect(top.percentileRange(90)).toBeUndefined();
+  });
+
+  it('offers a cutoff with at least the asked count of sent values at or above it', () => {
+    const [x] = draws(3, 1, 50000);
+    const { top } = feed([x!], () => -1);
+    const c = top.cutoff(100);
+    expect(x!.filter((v) => Math.abs(v) >= c).length).toBeGreaterThanOrEqual(100);
+    expect(x!.filter((v) => Math.abs(v) >= c).length).toBeLessThan(200);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Calibration alone in a fresh process (so peak RSS is its own); prints one JSON line.
+ *   <model> <samples-dir|-> <n> <shape|-> <method>
+ * Calibrates the tensors the pipeline calibrates (the plan's, after the optimizer) over n samples read
+ * into memory beforehand, so the figure is what `floor` in pipeline-case.ts is compared with: ONNX
+ * Runtime creating a session and running the float model over the same samples. Session creation is in.
+ */
+import { readOnnxFile } from '../src/formats/onnx/import.js';
+import { opsetVersion } from '../src/ir/graph.js';
+import { parseOptions } from '../src/options.js';
+import { optimize } from '../src/passes/optimize.js';
+import { upgradeOpset } from '../src/passes/upgrade-opset.js';
+import { planData } from '../src/pipeline/data.js';
+import { planQuantization } from '../src/quant/assign.js';
+import { calibrateStats, type Feeds, type SampleSource } from '../src/quant/calibrate.js';
+import { elementTypes } from '../src/quant/dtypes.js';
+import type { CalibMethod } from '../src/quant/observers.js';
+
+const [modelPath, dir, n, shape, method] = process.argv.slice(2);
+const raw: Record<string, string> = { input: modelPath!, output: '', calib_samples: n! };
+if (dir !== '-') raw.calib_data = dir!;
+if (shape !== '-') raw.input_shape = shape!;
+const opts = parseOptions(raw);
+const optimized = optimize(readOnnxFile(modelPath!)).model;
+const model = (opsetVersion(optimized) ?? 13) < 13 ? upgradeOpset(optimized).model : optimized;
+const g = model.graph;
+const types = elementTypes(g);
+const plan = planQuantization(g, types, { exclude: [] });
+const floatInputs = g
+  .runtimeInputs()
+  .filter((v) => types.get(v.name) === 'float32')
+  .map((v) => v.name);
+const tensors = [...new Set([...plan.calibrate, ...floatInputs])];
+
+const samples: Feeds[] = [];
+for await (const feeds of (await planData(model, opts)).calibration.samples()) samples.push(feeds);
+const source: SampleSource = {
+  count: samples.length,
+  kind: 'synthetic',
+  async *samples() {
+    yield* samples;
+  },
+};
+const t0 = performance.now();
+const c0 = process.cpuUsage();
+const stats = await calibrateStats(model, tensors, source, {
+  method: method as CalibMethod,
+  percentile: opts.percentile,
+});
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(c0);
+console.log(
+  JSON.stringify({
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    samples: samples.length,
+    tensors: stats.ranges.size,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+  }),
+);
