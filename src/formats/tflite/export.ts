@@ -165,7 +165,9 @@ function constantTensor(ctx: Ctx, name: string, t: Tensor): TfliteTensor {
 /** TFLite writes 1 in `shape` and -1 in `shape_signature` for a dimension unknown until run time. */
 function valueTensor(ctx: Ctx, name: string): TfliteTensor {
   const type = ctx.types.get(name);
-  if (type?.kind !== 'tensor') throw new Error(`TFLite export: value '${name}' has no known tensor type`);
+  // A .tflite input whose tensor the import could not type (a damaged shape signature) ends here; the
+  // pipeline names the input file (UnknownTensorTypeError is a format error of that file, not a bug).
+  if (type?.kind !== 'tensor') throw new UnknownTensorTypeError(name);
   const dims: Dim[] = type.shape ?? [];
   const tensor: TfliteTensor = {
     name,
@@ -295,4 +297,12 @@ function signatureOf(t: TfliteTensor | undefined): TensorSig {
     scales: scales.length,
     scale: scales.length === 1 ? scales[0] : undefined,
   };
+}
+
+/** A value the exporter cannot write: the graph never gave it a tensor type. */
+export class UnknownTensorTypeError extends Error {
+  constructor(readonly value: string) {
+    super(`TFLite export: value '${value}' has no known tensor type`);
+    this.name = 'UnknownTensorTypeError';
+  }
 }
