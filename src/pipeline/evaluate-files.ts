@@ -1,0 +1,238 @@
+/**
+ * The pipeline's evaluate stage: each written file run in its own runtime against the float model, the
+ * device row (pow2: the integer executor), per-layer errors, and the warnings they call for; and the
+ * judge a pow2 --rounding floor run uses to choose its biases.
+ */
+import { UnsupportedOpError } from '../errors.js';
+import {
+  compareOutputs,
+  layerErrors,
+  ortCandidates,
+  ortReference,
+  type Candidate,
+  type Comparison,
+  type Evaluation,
+  type Reference,
+} from '../eval/evaluate.js';
+import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
+import type { Model } from '../ir/graph.js';
+import type { OutputMetrics } from '../eval/metrics.js';
+import { keepFirst, type DataPlan } from './data.js';
+import type { FloorJudge, Produced } from './outputs.js';
+import type { QuantizingRun } from './settings.js';
+import type { QuantResult } from '../quant/quantize.js';
+import type { QParams } from '../quant/params.js';
+import { KernelError } from '../runtime/integer/kernels/common/params.js';
+import type { Report } from '../report/types.js';
+import type { RunHooks } from './quantize-model.js';
+
+export type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
+  Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
+
+/**
+ * Each written file against the float model, in its own runtime, in one pass over the evaluation samples
+ * (the float model runs once per sample for all of them); per-layer errors from the QDQ graph.
+ */
+export async function evaluate(
+  model: Model,
+  quant: Quantized,
+  produced: Produced,
+  data: DataPlan,
+  o: QuantizingRun,
+  hooks: RunHooks,
+): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
+  const onnx = model.format === 'onnx' ? produced.files.find((f) => f.format === 'onnx') : undefined;
+  const tflite = produced.files.find((f) => f.format === 'tflite');
+  const tfliteBytes = tflite && o.ioType === 'float' ? produced.tflite : undefined;
+  if (!onnx && !tfliteBytes) return undefined;
+  // Per-layer errors compare with the float graph the quantizer worked on (equalization rescales
+  // channels between paired convs, so the original's tensors are not their twins); the outputs are the
+  // same as the input model's.
+  const floatModel = quant.floatReference ?? model;
+  // The per-layer pass reads the first samples again (one more than it uses, to know it is done).
+  const samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
+  const candidates: Record<string, Candidate> = {};
+  let reference: Reference | undefined;
+  let comparison: Comparison;
+  try {
+    reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
+    if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
+    if (tfliteBytes) {
+      const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
+      candidates.litert = await tfliteCandidate(tfliteBytes, layout, undefined, tflite?.path);
+      if (o.scheme === 'pow2') {
+        const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
+        try {
+          candidates.device = await tfliteCandidate(tfliteBytes, layout, target, tflite?.path);
+          // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
+          if (o.rounding === 'nearest') {
+            const truncating = { ...target, rounding: 'floor' } as const;
+            candidates.truncating = await tfliteCandidate(tfliteBytes, layout, truncating, tflite?.path);
+          }
+        } catch (e) {
+          // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
+          // float (--exclude, mixed precision: the device computes in integers only), costs the report
+          // its device figures, not the run its files.
+          // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
+          if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
+          produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
+        }
+      }
+    }
+    comparison = await compareOutputs(reference, candidates, samples, {
+      labels: data.labels,
+      // Files for truncating hardware are scored where they ship: the device's arithmetic.
+      labelled: candidates.device && o.rounding === 'floor' ? 'device' : 'onnx',
+      signal: hooks.signal,
+      onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
+    });
+  } finally {
+    await reference?.close();
+    for (const c of Object.values(candidates)) await c.close();
+  }
+  const { metrics, accuracy } = comparison;
+  const truncation = truncationWarning(metrics.device, metrics.truncating);
+  if (truncation) produced.warnings.push(truncation);
+  const flat = flatOutputsWarning(quant.activations, comparison.referenceRms, data.evaluationSource);
+  if (flat) produced.warnings.push(flat);
+  let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
+  if (onnx) {
+    const layers = await layerErrors(floatModel, quant.model, samples, LAYER_SAMPLES, hooks.signal);
+    evaluation = { metrics: metrics.onnx!, layers, accuracy };
+    if (metrics.native) evaluation.nativeKernels = metrics.native;
+    onnx.runtime = 'onnxruntime';
+    onnx.target = fileTarget('ONNX Runtime', o);
+    onnx.metrics = metrics.onnx;
+    const saturated = saturationWarning(evaluation as Evaluation);
+    if (saturated) produced.warnings.push(saturated);
+  }
+  if (tflite && tfliteBytes) {
+    tflite.runtime = 'litert';
+    tflite.target = fileTarget('LiteRT', o);
+    tflite.metrics = metrics.litert;
+    if (metrics.device) {
+      const target =
+        `the .tflite in the original hardware's fixed-point arithmetic (integer executor, ${o.biasMode}, ` +
+        (o.rounding === 'floor' ? 'truncating shifts)' : 'shifts rounded half up)');
+      const device = { runtime: 'integer', rounding: o.rounding, biasMode: o.biasMode, target } as const;
+      evaluation = { ...evaluation, device: { ...device, metrics: metrics.device } };
+    }
+  }
+  return evaluation;
+}
+
+/** Calibration samples a floor judge runs (the device executor is the slow part). */
+const JUDGE_SAMPLES = 32;
+
+/**
+ * pow2 --rounding floor: candidate .tflite files scored as the device (truncating shifts) against the float
+ * model on the calibration samples (never the evaluation ones, which the report's figures come from).
+ */
+export function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun): FloorJudge {
+  return async (files, nhwc) => {
+    const reference = await ortReference(floatModel);
+    const target = { kind: 'device', rounding: 'floor', biasMode: o.biasMode } as const;
+    const candidates: Record<string, Candidate> = {};
+    try {
+      for (const [i, bytes] of files.entries())
+        candidates[i] = await tfliteCandidate(bytes, new Set(nhwc), target);
+      const { metrics } = await compareOutputs(reference, candidates, firstSamples(data.calibration));
+      return files.map((_, i) => Math.min(...Object.values(metrics[i]!).map((m) => m.sqnrDb)));
+    } finally {
+      await reference.close();
+      for (const c of Object.values(candidates)) await c.close();
+    }
+  };
+}
+
+function firstSamples(source: DataPlan['calibration']): DataPlan['calibration'] {
+  return {
+    count: Math.min(source.count, JUDGE_SAMPLES),
+    kind: source.kind,
+    async *samples() {
+      let i = 0;
+      for await (const feeds of source.samples()) {
+        if (i++ >= JUDGE_SAMPLES) return;
+        yield feeds;
+      }
+    },
+  };
+}
+
+/**
+ * What a file's row measures. pow2 files made for truncating hardware (--rounding floor) carry its
+ * rounding offset in their biases, which a runtime that rounds adds on top of its own rounding.
+ */
+function fileTarget(runtime: string, o: QuantizingRun): string {
+  const own = `the file in ${runtime}, which rounds to nearest`;
+  return o.scheme === 'pow2' && o.rounding === 'floor'
+    ? `${own}; its biases carry the rounding offset truncating hardware needs (--rounding floor), so this row is not the device's figure`
+    : own;
+}
+
+/**
+ * Names the outputs whose float values stay within one int8 step of zero over the evaluation inputs (RMS
+ * below the output's step): int8 cannot tell them from 0, so their SQNR and cosine say nothing. PP-OCR det
+ * and MediaPipe's selfie segmentation on synthetic noise (no text, no person: a mask of ~0) are such.
+ */
+function flatOutputsWarning(
+  params: ReadonlyMap<string, QParams>,
+  rms: Record<string, number>,
+  source: string | undefined,
+): string | undefined {
+  const flat = Object.entries(rms).flatMap(([name, r]) => {
+    const scale = params.get(name)?.scale;
+    const step = scale?.length === 1 ? scale[0]! : undefined;
+    return step !== undefined && r < step
+      ? [`${name} (RMS ${r.toPrecision(2)}, step ${step.toPrecision(2)})`]
+      : [];
+  });
+  if (!flat.length) return undefined;
+  const inputs = source === 'synthetic' ? 'the synthetic evaluation inputs' : 'the evaluation inputs';
+  return (
+    `the float model's output stays within one int8 step of 0 on ${inputs}: ${flat.join(', ')}; ` +
+    `its SQNR and cosine say nothing there. Evaluate on inputs the model responds to (--eval_data)`
+  );
+}
+
+/**
+ * pow2 files for rounding targets (--rounding nearest) on hardware whose shifts truncate (the original
+ * tool's): each shift loses half a step on average and the losses add up. Named when the worst output
+ * loses more than 1 dB there, with the flag that writes files for such hardware.
+ */
+function truncationWarning(
+  device: Record<string, OutputMetrics> | undefined,
+  truncating: Record<string, OutputMetrics> | undefined,
+): string | undefined {
+  if (!device || !truncating) return undefined;
+  const worst = (m: Record<string, OutputMetrics>) => Math.min(...Object.values(m).map((x) => x.sqnrDb));
+  const [rounded, truncated] = [worst(device), worst(truncating)];
+  if (!(rounded - truncated > 1)) return undefined;
+  return (
+    `on hardware whose shifts truncate (the original tool's), these files give ${truncated.toFixed(1)} dB ` +
+    `instead of the device row's ${rounded.toFixed(1)} dB: --rounding floor writes files whose biases ` +
+    `carry the rounding such hardware lacks`
+  );
+}
+
+/** Per-layer errors use at most this many evaluation samples (fewer once the figures settle). */
+export const LAYER_SAMPLES = 4;
+
+/** Names the outputs whose SQNR ORT's fused int8 kernels on this CPU lower by more than 1 dB. */
+function saturationWarning(e: Evaluation): string | undefined {
+  const worse = Object.entries(e.nativeKernels ?? {}).filter(
+    ([name, m]) => (e.metrics[name]?.sqnrDb ?? -Infinity) - m.sqnrDb > 1,
+  );
+  if (!worse.length) return undefined;
+  const figures = worse
+    .map(
+      ([name, m]) => `${name} ${m.sqnrDb.toFixed(1)} dB instead of ${e.metrics[name]!.sqnrDb.toFixed(1)} dB`,
+    )
+    .join(', ');
+  return (
+    `ONNX Runtime's native int8 kernels on this CPU (x86-64 without VNNI) saturate int16 sums of ` +
+    `u8 x s8 products and lose accuracy on this model: ${figures}. The .onnx figures above are exact ` +
+    `integer arithmetic, as on ARM, VNNI x86 and TFLite; if you deploy with ONNX Runtime on such CPUs, ` +
+    `measure there or --exclude the layers that suffer`
+  );
+}
