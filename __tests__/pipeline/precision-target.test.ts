@@ -11,8 +11,8 @@ const parse = (extra: Record<string, string>) => parseOptions({ input: 'm.onnx',
 describe('--max_drop and --min_sqnr', () => {
   it('parse to a target; without either there is none (nothing changes)', () => {
     expect(precisionTargetOf(parse({}))).toBeUndefined();
-    expect(parse({ max_drop: '0.5' })).toMatchObject({ max_drop: 0.5 });
-    expect(parse({ min_sqnr: '-3' })).toMatchObject({ min_sqnr: -3 });
+    expect(parse({ max_drop: '0.5' })).toMatchObject({ maxDrop: 0.5 });
+    expect(parse({ min_sqnr: '-3' })).toMatchObject({ minSqnr: -3 });
     // Both at once: both must hold.
     expect(precisionTargetOf(parse({ max_drop: '1', min_sqnr: '20' }))).toEqual({ maxDrop: 1, minSqnr: 20 });
   });
