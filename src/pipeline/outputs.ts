@@ -102,6 +102,25 @@ export function onnxGraph(model: Model, o: Pick<RunSettings, 'onnxFormat'>): Gra
   return shareConstants(o.onnxFormat === 'qdq' ? activationsAsUint8(integer) : integer).graph;
 }
 
+/** The QDQ graph converted to TFLite, the converter's report and notes recorded on `produced`. */
+function convertRecorded(
+  m: Model,
+  o: RunSettings,
+  inputShapes: Map<string, number[]>,
+  produced: Produced,
+): ReturnType<typeof convertModel> {
+  const converted = convertModel(m, {
+    layout: o.tfliteLayout,
+    ioType: o.ioType,
+    inputShapes,
+    keepFloat: o.exclude,
+  });
+  produced.conversion = conversionReport(m, converted.report);
+  produced.nhwc = converted.report.nhwc;
+  for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);
+  return converted;
+}
+
 const TFLITE_OPTIONS = { shareEqualConstants: true, shareEqualVectors: true };
 
 /**
@@ -125,15 +144,7 @@ async function floorCorrected(
   judge: FloorJudge | undefined,
 ): Promise<{ qdq: Model; tflite?: Model }> {
   try {
-    const converted = convertModel(m, {
-      layout: o.tfliteLayout,
-      ioType: o.ioType,
-      inputShapes,
-      keepFloat: o.exclude,
-    });
-    produced.conversion = conversionReport(m, converted.report);
-    produced.nhwc = converted.report.nhwc;
-    for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);
+    const converted = convertRecorded(m, o, inputShapes, produced);
     const corrected = floorBiases(m, converted.model, o.biasMode);
     produced.floorCorrections = { meanShift: corrected.corrected, kept: true };
     if (!judge || corrected.corrected === 0) return corrected;
@@ -180,15 +191,7 @@ function tfliteBytes(
     }
   }
   try {
-    const converted = convertModel(m, {
-      layout: o.tfliteLayout,
-      ioType: o.ioType,
-      inputShapes,
-      keepFloat: o.exclude,
-    });
-    produced.conversion = conversionReport(m, converted.report);
-    produced.nhwc = converted.report.nhwc;
-    for (const n of converted.report.notes) if (!produced.warnings.includes(n)) produced.warnings.push(n);
+    const converted = convertRecorded(m, o, inputShapes, produced);
     return write(converted.model);
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;
