@@ -8,6 +8,8 @@ import type { FloatOp } from '../quant/assign.js';
 import type { calibrateStats } from '../quant/calibrate.js';
 import { quantRuleOf } from '../quant/rules.js';
 import { createOrtSession } from '../runtime/ort.js';
+import { DEQUANTIZE } from '../tflite/ops/DEQUANTIZE.js';
+import { QUANTIZE } from '../tflite/ops/QUANTIZE.js';
 import type { DataPlan } from './data.js';
 import type { QuantizingRun, RunSettings } from './settings.js';
 import { searchPrecision, type SearchOutcome } from './mixed-precision.js';
@@ -122,10 +124,10 @@ export function withMovers(q: Quantizable, exclude: string[]): string[] {
   // Through the QDQ pairs of the quantized graph: the op that computes a value, and those that read it.
   const producer = (value: string): Node | undefined => {
     const p = index.producer.get(value);
-    return p && QDQ.has(p.opType) ? producer(p.inputs[0]!) : p;
+    return p && isQdq(p) ? producer(p.inputs[0]!) : p;
   };
   const readers = (value: string): Node[] =>
-    (index.consumers.get(value) ?? []).flatMap((c) => (QDQ.has(c.opType) ? readers(c.outputs[0]!) : [c]));
+    (index.consumers.get(value) ?? []).flatMap((c) => (isQdq(c) ? readers(c.outputs[0]!) : [c]));
   let movers = new Set(
     [...quantized.values()].filter((o) => o.moves && !kept.has(o.node.name)).map((o) => o.node),
   );
@@ -141,7 +143,11 @@ export function withMovers(q: Quantizable, exclude: string[]): string[] {
   return [...exclude, ...[...movers].map((m) => m.name)];
 }
 
-const QDQ = new Set(['QuantizeLinear', 'DequantizeLinear', 'QUANTIZE', 'DEQUANTIZE']);
+/** A quantize or dequantize node: ONNX QDQ, or a TFLite graph's QUANTIZE / DEQUANTIZE builtins. */
+function isQdq(n: Node): boolean {
+  if (n.domain === 'tflite') return n.opType === QUANTIZE.name || n.opType === DEQUANTIZE.name;
+  return n.domain === '' && (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
+}
 
 /** The float list with the ops the search kept (not the user's --exclude) saying so. */
 export function keptBecause(
