@@ -26,7 +26,9 @@ describe('floor corrections judged on calibration data', () => {
       writeNpyFile(path.join(data, `line_${String(i++).padStart(2, '0')}.npy`), feeds.x!);
     const out = path.join(dir, 'out');
     const args = ['--input', CLS, '--output', out, '--calib_data', data, '--calib_samples', '16'];
-    const r = cli([...args, '--rounding', 'floor', '--formats', 'tflite']);
+    // Range-chosen exponents: the setting where cls's corrections cost device accuracy (with the default
+    // conv-inputs exponents they help on these lines, 9.3 against 8.5 dB, and are kept).
+    const r = cli([...args, '--rounding', 'floor', '--formats', 'tflite', '--activation_exponents', 'range']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(
       fs.readFileSync(path.join(out, 'ch_ppocr_mobile_v2.0_cls_infer_report.json'), 'utf8'),
