@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidOptionError, ModelFormatError, UnsupportedOpError } from '../errors.js';
+import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
 import { convertModel, type ConvertReport } from '../convert/index.js';
 import { writeOnnxFile } from '../formats/onnx/export.js';
-import { exportTflite, UnknownTensorTypeError } from '../formats/tflite/export.js';
+import { exportTflite } from '../formats/tflite/export.js';
 import { subgraphsOf, type Graph, type Model, type Node } from '../ir/graph.js';
 import type { OutputFormat, RunSettings } from './settings.js';
 import { shareConstants } from '../passes/share-constants.js';
@@ -179,17 +179,7 @@ function tfliteBytes(
   const floor = o.scheme === 'pow2' && o.rounding === 'floor';
   const write = (model: Model) =>
     exportTflite(floor ? foldFloorShifts(model, o.biasMode).model : model, TFLITE_OPTIONS);
-  if (inputFormat === 'tflite') {
-    try {
-      return write(m);
-    } catch (e) {
-      if (!(e instanceof UnknownTensorTypeError)) throw e;
-      throw new ModelFormatError(
-        o.input,
-        `tensor '${e.value}' has no shape or type the model fixes (its shape signature is damaged or dynamic where TFLite needs it static); re-export the model with static shapes`,
-      );
-    }
-  }
+  if (inputFormat === 'tflite') return write(m);
   try {
     const converted = convertRecorded(m, o, inputShapes, produced);
     return write(converted.model);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidOptionError, ModelFormatError } from '../errors.js';
 import type { Model } from '../ir/graph.js';
+import { UnknownTensorTypeError } from '../formats/tflite/export.js';
 import { formatOf, readModel } from '../model-io.js';
 import { flagRecord } from '../options.js';
 import { optimize } from '../passes/optimize.js';
@@ -191,12 +192,18 @@ function tfliteInputFlags(o: RunSettings): string[] {
 
 /**
  * A runtime refusing a graph the pipeline built in memory (calibration's, the float reference's) names the
- * input file it was built from, so that the error says which file to look at.
+ * input file it was built from, so that the error says which file to look at. So does a tensor the TFLite
+ * exporter cannot type (a damaged or dynamic shape signature in the input; found by the fuzz run).
  */
 async function namingInput<T>(input: string, stage: string, f: () => T | Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
+    if (e instanceof UnknownTensorTypeError)
+      throw new ModelFormatError(
+        input,
+        `tensor '${e.value}' has no shape or type the model fixes (at ${stage}); re-export the model with static shapes`,
+      );
     if (!(e instanceof ModelFormatError) || e.file !== IN_MEMORY_MODEL) throw e;
     const what = e.message.slice(IN_MEMORY_MODEL.length + 2);
     throw new ModelFormatError(input, `${what} (the graph built from it to ${stage})`);
