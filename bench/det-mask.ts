@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { CALIBRATION_DEFAULTS } from './section.js';
 import { convertModel } from '../src/convert/index.js';
 import { tfliteCandidate } from '../src/eval/evaluate-tflite.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
@@ -33,12 +34,7 @@ const CALIB = { count: 12, seed: 303 };
 const EVAL = { count: 12, seed: 404 };
 const THRESHOLD = 0.3;
 
-const DEFAULTS: Pick<QuantSettings, 'calibMethod' | 'percentile' | 'perChannel' | 'exclude'> = {
-  calibMethod: 'percentile',
-  percentile: 99.99,
-  perChannel: true,
-  exclude: [],
-};
+const DEFAULTS = CALIBRATION_DEFAULTS;
 const SCHEMES: { label: string; limit: number; settings: QuantSettings }[] = [
   {
     label: 'pow2 B16 auto (default settings)',

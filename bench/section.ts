@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseOptions } from '../src/options.js';
+import type { QuantSettings } from '../src/quant/quantize.js';
 
 export interface BenchSection {
   name: string;
@@ -8,6 +10,21 @@ export interface BenchSection {
   description: string;
   run(): Promise<void>;
 }
+
+/**
+ * The CLI's calibration defaults, read from its flag table (parseOptions), so that a bench quantizing
+ * through the library measures what the default command does.
+ */
+const cli = parseOptions({ input: 'model.onnx', output: 'out' });
+export const CALIBRATION_DEFAULTS: Pick<
+  QuantSettings,
+  'calibMethod' | 'percentile' | 'perChannel' | 'exclude'
+> = {
+  calibMethod: cli.calibMethod,
+  percentile: cli.percentile,
+  perChannel: cli.perChannel,
+  exclude: cli.exclude,
+};
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
