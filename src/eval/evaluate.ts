@@ -1,7 +1,7 @@
 import { indexGraph, type Graph, type Model } from '../ir/graph.js';
-import { exportOnnx } from '../formats/onnx/export.js';
 import { int8KernelsMaySaturate } from '../runtime/cpu.js';
 import { createOrtSession, ortBackend, type OrtSession } from '../runtime/ort.js';
+import { createModelSession } from '../runtime/ort-model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { isFusableActivation } from '../quant/rules.js';
@@ -82,7 +82,7 @@ export interface Comparison {
 
 /** The float model in ONNX Runtime, exported once, with the session options a user runs it with. */
 export async function ortReference(floatModel: Model): Promise<Reference> {
-  const s = await createOrtSession(exportOnnx(floatModel).bytes);
+  const s = await createModelSession(floatModel);
   return { outputNames: s.outputNames, run: (feeds) => s.run(feeds), close: () => s.close() };
 }
 
@@ -306,5 +306,5 @@ async function probe(model: Model, names: string[], level: 'basic' | 'all'): Pro
   const g = model.graph.clone();
   const have = new Set(g.outputs.map((o) => o.name));
   for (const n of names) if (!have.has(n)) g.outputs.push({ name: n });
-  return createOrtSession(exportOnnx({ ...model, graph: g }).bytes, { graphOptimizationLevel: level });
+  return createModelSession({ ...model, graph: g }, { graphOptimizationLevel: level });
 }

@@ -1,13 +1,12 @@
 import { ortCandidate, ortReference, type Candidate, type Reference } from '../eval/evaluate.js';
 import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
-import { exportOnnx } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { indexGraph, type Model, type Node } from '../ir/graph.js';
 import { calibrationMemo } from '../quant/calibration-memo.js';
 import type { FloatOp } from '../quant/assign.js';
 import type { calibrateStats } from '../quant/calibrate.js';
 import { quantRuleOf } from '../quant/rules.js';
-import { createOrtSession } from '../runtime/ort.js';
+import { createModelSession } from '../runtime/ort-model.js';
 import { DEQUANTIZE } from '../tflite/ops/DEQUANTIZE.js';
 import { QUANTIZE } from '../tflite/ops/QUANTIZE.js';
 import type { DataPlan } from './data.js';
@@ -81,8 +80,8 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
 }
 
 async function onnxFile(m: Model, o: QuantizingRun): Promise<Candidate> {
-  const bytes = exportOnnx({ ...m, graph: onnxGraph(m, o) }).bytes;
-  return ortCandidate(await createOrtSession(bytes, { graphOptimizationLevel: 'basic' }));
+  const graph = onnxGraph(m, o);
+  return ortCandidate(await createModelSession({ ...m, graph }, { graphOptimizationLevel: 'basic' }));
 }
 
 function tfliteFile(m: Model, o: QuantizingRun): Promise<Candidate> {

@@ -2,8 +2,7 @@ import type { Model } from '../ir/graph.js';
 import { inferTypes } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { opsetVersion, topoSort } from '../ir/graph.js';
-import { exportOnnx } from '../formats/onnx/export.js';
-import { createOrtSession } from '../runtime/ort.js';
+import { createModelSession } from '../runtime/ort-model.js';
 import { reducedCalibrationModel, type ReducedOutputs, type ReducedTensor } from './calib-graph.js';
 import {
   calibrateFull,
@@ -72,7 +71,7 @@ export async function calibrateReduced(
   const calib = reducedCalibrationModel(model, reduced, percentile, direct);
   // Compress makes the shapes vary per sample: ORT's memory pattern would only plan (and fault in) a
   // second arena on the second run.
-  const session = await createOrtSession(exportOnnx(calib.model).bytes, { enableMemPattern: false });
+  const session = await createModelSession(calib.model, { enableMemPattern: false });
   const directObservers = new Map(direct.map((t) => [t, rangeObserver(opts.method)]));
   const observers = reduced.map(() => (percentile ? new TopHistogramObserver() : new MinMaxObserver()));
   const share = (CAP_MARGIN * (100 - opts.percentile) * source.count) / 100;

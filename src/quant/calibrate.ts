@@ -2,8 +2,7 @@ import type { Graph, Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { getOp } from '../ops/index.js';
 import { RESULT_PATH_BUILTINS } from '../tflite/ops/index.js';
-import { exportOnnx } from '../formats/onnx/export.js';
-import { createOrtSession } from '../runtime/ort.js';
+import { createModelSession } from '../runtime/ort-model.js';
 import { tfliteProbe } from './tflite/calibrate.js';
 import { calibrateReduced } from './calibrate-reduced.js';
 import {
@@ -146,7 +145,7 @@ async function ortProbe(model: Model, tensors: string[]): Promise<Probe> {
   const g = model.graph.clone();
   const existing = new Set(g.outputs.map((o) => o.name));
   for (const name of tensors) if (!existing.has(name)) g.outputs.push({ name });
-  const session = await createOrtSession(exportOnnx({ ...model, graph: g }).bytes);
+  const session = await createModelSession({ ...model, graph: g });
   const outputs = tensors.filter((t) => session.outputNames.includes(t));
   return {
     inputs: new Set(session.inputNames),
