@@ -18,11 +18,22 @@ export function formatOf(file: string): ModelFormat {
   );
 }
 
-export async function readModel(file: string): Promise<Model> {
+/**
+ * Reads a model. `externalFiles` collects the files an ONNX model keeps its weights in beside it (ONNX
+ * external data), which belong to its size.
+ */
+export async function readModel(file: string, externalFiles?: Set<string>): Promise<Model> {
   if (!fs.existsSync(file)) throw new ModelFormatError(file, 'no such file');
   if (fs.statSync(file).isDirectory())
     throw new ModelFormatError(file, 'is a folder; give the path of a model file');
   const format = formatOf(file);
-  if (format === 'onnx') return readOnnxFile(file);
+  if (format === 'onnx') return readOnnxFile(file, { externalFiles });
   return readTfliteFile(file);
+}
+
+/** Bytes of a model on disk: the file and the external data files its weights were read from. */
+export function modelBytes(file: string, externalFiles: Iterable<string> = []): number {
+  let n = fs.statSync(file).size;
+  for (const f of new Set(externalFiles)) n += fs.statSync(f).size;
+  return n;
 }

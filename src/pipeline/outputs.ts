@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidOptionError, UnsupportedOpError } from '../errors.js';
 import { convertModel, type ConvertReport } from '../convert/index.js';
-import { writeOnnxFile } from '../formats/onnx/export.js';
+import { AUTO_EXTERNAL_DATA_BYTES, weightBytes, writeOnnxFile } from '../formats/onnx/export.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { subgraphsOf, type Graph, type Model, type Node } from '../ir/graph.js';
 import type { OutputFormat, RunSettings } from './settings.js';
@@ -46,9 +46,29 @@ export interface FloorCorrections {
 export type FloorJudge = (candidates: Uint8Array[], nhwc: string[]) => Promise<number[]>;
 
 /**
+ * A .tflite is one flatbuffer, whose 32-bit offsets stop at 2 GiB (the margin leaves room for the graph and
+ * the format's own tables). The .onnx has no such limit: past it, its weights go to external data.
+ */
+export const TFLITE_MAX_BYTES = 2 ** 31 - 1 - 64 * 2 ** 20;
+
+/** Sizes past which a format changes how it stores the model; a parameter so that tests need no GiBs. */
+export interface OutputLimits {
+  /** Weights past this get no .tflite (default TFLITE_MAX_BYTES). */
+  tfliteBytes: number;
+  /** Weights past this leave the .onnx for a `.data` file beside it (default: protobuf's 2 GiB). */
+  onnxFileBytes: number;
+}
+
+export const OUTPUT_LIMITS: OutputLimits = {
+  tfliteBytes: TFLITE_MAX_BYTES,
+  onnxFileBytes: AUTO_EXTERNAL_DATA_BYTES,
+};
+
+/**
  * Writes the requested formats. ONNX input: the QDQ (or float) .onnx and its conversion to .tflite, both
  * from the one quantized graph. TFLite input: the .tflite. When the formats were not asked for explicitly,
  * a model the TFLite converter cannot take still gets its .onnx, with a warning instead of a failure.
+ * An ONNX model whose weights pass `limits.tfliteBytes` (TFLite's 2 GiB) gets its .onnx alone, with a warning.
  */
 export async function writeOutputs(
   inputFormat: 'onnx' | 'tflite',
@@ -58,13 +78,15 @@ export async function writeOutputs(
   stem: string,
   written: string[],
   judge?: FloorJudge,
+  limits: OutputLimits = OUTPUT_LIMITS,
 ): Promise<Produced> {
-  const formats: OutputFormat[] = o.formats ?? (inputFormat === 'onnx' ? ['onnx', 'tflite'] : ['tflite']);
-  if (inputFormat === 'tflite' && formats.includes('onnx')) {
+  const asked: OutputFormat[] = o.formats ?? (inputFormat === 'onnx' ? ['onnx', 'tflite'] : ['tflite']);
+  if (inputFormat === 'tflite' && asked.includes('onnx')) {
     throw new InvalidOptionError('formats', 'a TFLite input is written as TFLite only; use --formats tflite');
   }
   const suffix = o.scheme === 'none' ? 'float' : 'quant';
   const produced: Produced = { files: [], warnings: [] };
+  const formats = fittingFormats(inputFormat, asked, weightBytes(result.graph), limits.tfliteBytes, produced);
   const floor = inputFormat === 'onnx' && o.scheme === 'pow2' && o.rounding === 'floor';
   const converted = floor
     ? await floorCorrected(result, o, inputShapes, formats.includes('tflite') && !!o.formats, produced, judge)
@@ -73,9 +95,14 @@ export async function writeOutputs(
   produced.model = model;
   for (const format of formats) {
     const file = path.join(o.output, `${stem}_${suffix}.${format}`);
+    let externalData: string | undefined;
     if (format === 'onnx') {
       const onnx = o.scheme === 'none' ? model : { ...model, graph: onnxGraph(model, o) };
-      writeOnnxFile(onnx, file);
+      externalData = writeOnnxFile(onnx, file, { singleFileBytes: limits.onnxFileBytes });
+      if (externalData) {
+        written.push(externalData);
+        produced.warnings.push(externalDataNote(file, externalData));
+      }
     } else {
       const bytes = converted
         ? converted.tflite && exportTflite(converted.tflite, TFLITE_OPTIONS)
@@ -85,9 +112,38 @@ export async function writeOutputs(
       produced.tflite = bytes;
     }
     written.push(file);
-    produced.files.push({ format, path: file, bytes: fs.statSync(file).size, ratio: 0 });
+    const bytes = fs.statSync(file).size + (externalData ? fs.statSync(externalData).size : 0);
+    produced.files.push({ format, path: file, bytes, ratio: 0, ...(externalData && { externalData }) });
   }
   return produced;
+}
+
+function externalDataNote(file: string, data: string): string {
+  const gib = (fs.statSync(data).size / 2 ** 30).toFixed(2);
+  return (
+    `${path.basename(file)} keeps its weights in ${path.basename(data)} beside it (${gib} GiB: past ` +
+    `protobuf's 2 GiB one .onnx file cannot hold them); keep the two files together`
+  );
+}
+
+/**
+ * The formats that can hold weights of `weights` bytes: an ONNX model too large for a .tflite gets its
+ * .onnx instead (whether or not it was asked for, so that the run still writes the model), with a warning.
+ */
+function fittingFormats(
+  inputFormat: 'onnx' | 'tflite',
+  asked: OutputFormat[],
+  weights: number,
+  limit: number,
+  produced: Produced,
+): OutputFormat[] {
+  if (inputFormat !== 'onnx' || !asked.includes('tflite') || weights <= limit) return asked;
+  const gb = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
+  produced.warnings.push(
+    `no .tflite written: the model's weights (${gb(weights)}) pass what one TFLite flatbuffer holds ` +
+      `(${gb(limit)}; its offsets are 32-bit); the .onnx is written, its weights as external data if over 2 GiB`,
+  );
+  return ['onnx'];
 }
 
 /**

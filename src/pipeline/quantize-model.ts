@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidOptionError, ModelFormatError } from '../errors.js';
 import type { Model } from '../ir/graph.js';
 import { UnknownTensorTypeError } from '../formats/tflite/export.js';
-import { formatOf, readModel } from '../model-io.js';
+import { formatOf, modelBytes, readModel } from '../model-io.js';
 import { flagRecord } from '../options.js';
 import { optimize } from '../passes/optimize.js';
 import { plainInputShapes, planData, type DataPlan } from './data.js';
@@ -69,7 +69,8 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   const inputFormat = formatOf(opts.input);
   const flagWarnings = inputFormat === 'tflite' ? tfliteInputFlags(opts) : [];
   prepareOutputDir(opts.output);
-  const imported = await timed('import', () => readModel(opts.input));
+  const externalFiles = new Set<string>();
+  const imported = await timed('import', () => readModel(opts.input, externalFiles));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
   const run = quantizes(opts) ? opts : undefined;
@@ -116,7 +117,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
         precisionCost(inputFormat, base.model, produced, opts, inputShapes, data.evaluation),
       );
     }
-    const inputBytes = fs.statSync(opts.input).size;
+    const inputBytes = modelBytes(opts.input, externalFiles);
     for (const o of produced.files) o.ratio = o.bytes / inputBytes;
     // pow2 floor: the files' biases also cancel mean shifts; per-layer errors read that graph too.
     const fromFiles = quant && produced.model ? { ...quant, model: produced.model } : quant;

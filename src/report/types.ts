@@ -61,7 +61,10 @@ export interface ConversionReport {
 export interface WrittenFile {
   format: 'onnx' | 'tflite';
   path: string;
+  /** With its external data file's, when it has one. */
   bytes: number;
+  /** The .onnx's weights, in a file beside it (ONNX external data): when they pass protobuf's 2 GiB. */
+  externalData?: string;
   /** bytes / input bytes */
   ratio: number;
   runtime?: 'onnxruntime' | 'litert';

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { exportOnnx, weightBytes, writeOnnxFile } from '../formats/onnx/export.js';
 import type { Model } from '../ir/graph.js';
-import { createOrtSession, IN_MEMORY_MODEL, ortBackend, type OrtSession, type OrtSessionOptions } from './ort.js';
+import {
+  createOrtSession,
+  IN_MEMORY_MODEL,
+  ortBackend,
+  type OrtSession,
+  type OrtSessionOptions,
+} from './ort.js';
 
 /**
  * Weights above this go to ONNX Runtime as a file with external data rather than as bytes. Bytes cost a

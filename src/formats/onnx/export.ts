@@ -30,6 +30,8 @@ export interface OnnxWriteOptions {
    * Without it, external data is used only when the weights would not fit in one protobuf message.
    */
   externalData?: { location: string; threshold?: number };
+  /** Without `externalData`: weight bytes past which they go beside the file (default AUTO_EXTERNAL_DATA_BYTES). */
+  singleFileBytes?: number;
 }
 
 export interface EncodedOnnx {
@@ -54,17 +56,16 @@ export function exportOnnx(model: Model, opts: OnnxWriteOptions = {}): EncodedOn
  * Writes the model to `file`, whole or not at all. Weights go to `<name>.data` beside it when asked or
  * when the model would pass protobuf's 2 GiB limit. The model is streamed to the file: the protobuf
  * framing is computed up front and tensor bytes are written from where they are, never gathered into
- * one buffer, so writing needs little memory beyond the model itself.
+ * one buffer, so writing needs little memory beyond the model itself. Returns the external data file's
+ * path when one was written.
  */
-export function writeOnnxFile(model: Model, file: string, opts: OnnxWriteOptions = {}): void {
+export function writeOnnxFile(model: Model, file: string, opts: OnnxWriteOptions = {}): string | undefined {
   const { encoder, root, external } = layout(
     model,
     withAutoExternalData(file, weightBytes(model.graph), opts),
   );
-  if (external) {
-    const dataFile = path.join(path.dirname(file), external.location);
-    writeFileAtomic(dataFile, (tmp) => external.writeTo(tmp));
-  }
+  const dataFile = external && path.join(path.dirname(file), external.location);
+  if (dataFile) writeFileAtomic(dataFile, (tmp) => external!.writeTo(tmp));
   const size = encoder.size(root);
   writeFileAtomic(file, (tmp) => {
     const fd = fs.openSync(tmp, 'w');
@@ -77,6 +78,7 @@ export function writeOnnxFile(model: Model, file: string, opts: OnnxWriteOptions
       fs.closeSync(fd);
     }
   });
+  return dataFile;
 }
 
 /** Weights above this many bytes leave room for nothing else in one protobuf message. */
@@ -88,7 +90,7 @@ export function withAutoExternalData(
   weights: number,
   opts: OnnxWriteOptions,
 ): OnnxWriteOptions {
-  if (opts.externalData || weights <= AUTO_EXTERNAL_DATA_BYTES) return opts;
+  if (opts.externalData || weights <= (opts.singleFileBytes ?? AUTO_EXTERNAL_DATA_BYTES)) return opts;
   return { ...opts, externalData: { location: `${path.basename(file)}.data` } };
 }
 

@@ -16,7 +16,7 @@ export function readExternal(
   dtype: DType,
   dims: number[],
   tensorName: string,
-  ctx: { file: string; baseDir: string },
+  ctx: { file: string; baseDir: string; externalFiles?: Set<string> },
 ): Uint8Array {
   const info = Object.fromEntries(entries.map((e) => [e.key, e.value]));
   const location = info.location;
@@ -53,6 +53,7 @@ export function readExternal(
       `tensor '${tensorName}': external data file '${location}' not found next to the model`,
     );
   }
+  ctx.externalFiles?.add(file);
   try {
     const size = fs.fstatSync(fd).size;
     if (offset + length > size) {

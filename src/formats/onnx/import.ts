@@ -21,6 +21,7 @@ type Long = { toNumber(): number; high: number; low: number };
 interface Ctx {
   file: string;
   baseDir: string;
+  externalFiles?: Set<string>;
 }
 
 export interface OnnxReadOptions {
@@ -28,10 +29,12 @@ export interface OnnxReadOptions {
   file?: string;
   /** Folder that external data locations are relative to (default: the file's folder). */
   baseDir?: string;
+  /** Collects the paths of the external data files the weights were read from. */
+  externalFiles?: Set<string>;
 }
 
 /** Reads an ONNX file into the IR. */
-export function readOnnxFile(file: string): Model {
+export function readOnnxFile(file: string, opts: Pick<OnnxReadOptions, 'externalFiles'> = {}): Model {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -41,7 +44,7 @@ export function readOnnxFile(file: string): Model {
       `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
     );
   }
-  return importOnnx(bytes, { file, baseDir: path.dirname(file) });
+  return importOnnx(bytes, { ...opts, file, baseDir: path.dirname(file) });
 }
 
 /**
@@ -50,7 +53,11 @@ export function readOnnxFile(file: string): Model {
  * Weights view `bytes` where alignment allows (pass a Buffer to get views rather than copies).
  */
 export function importOnnx(bytes: Uint8Array, opts: OnnxReadOptions = {}): Model {
-  const ctx: Ctx = { file: opts.file ?? '<bytes>', baseDir: opts.baseDir ?? '.' };
+  const ctx: Ctx = {
+    file: opts.file ?? '<bytes>',
+    baseDir: opts.baseDir ?? '.',
+    externalFiles: opts.externalFiles,
+  };
   if (bytes.byteLength === 0)
     throw new ModelFormatError(ctx.file, 'the file is empty; expected an ONNX model');
   if (bytes.byteLength >= 8 && Buffer.from(bytes.subarray(4, 8)).toString('latin1') === 'TFL3') {
