@@ -6,6 +6,7 @@
 import { corpusSection } from './corpus.js';
 import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
+import { largeSection } from './large.js';
 import { mixedPrecisionSection } from './mixed-precision.js';
 import { quantAccuracySection } from './quant-accuracy.js';
 import { pipelineSection } from './pipeline.js';
@@ -20,6 +21,7 @@ const SECTIONS: BenchSection[] = [
   pipelineSection,
   corpusSection,
   mixedPrecisionSection,
+  largeSection,
 ];
 
 async function main(): Promise<void> {
