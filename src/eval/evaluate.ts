@@ -95,11 +95,15 @@ export async function ortReference(floatModel: Model): Promise<Reference> {
  */
 export async function ortCandidates(quantFile: string): Promise<{ onnx: Candidate; native?: Candidate }> {
   const onnx = ortCandidate(await createOrtSession(quantFile, { graphOptimizationLevel: 'basic' }));
-  const native =
-    (await ortBackend()) === 'node' && int8KernelsMaySaturate()
-      ? ortCandidate(await createOrtSession(quantFile))
-      : undefined;
+  const native = await nativeCandidate(quantFile);
   return native ? { onnx, native } : { onnx };
+}
+
+/** The file in ONNX Runtime's fused int8 kernels, where those may saturate on this CPU (see ortCandidates). */
+export async function nativeCandidate(quantFile: string): Promise<Candidate | undefined> {
+  return (await ortBackend()) === 'node' && int8KernelsMaySaturate()
+    ? ortCandidate(await createOrtSession(quantFile))
+    : undefined;
 }
 
 /** A session on a written (or about to be written) .onnx as an evaluation candidate. */
@@ -137,7 +141,9 @@ export async function compareOutputs(
     let nhwcFeeds: Feeds | undefined;
     for (const [key, c] of Object.entries(candidates)) {
       if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c);
+      const tc = process.cpuUsage();
       const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
+      if (process.env.MQ_TRACE) { const u = process.cpuUsage(tc); console.error(`CAND ${key} ${((u.user + u.system) / 1000).toFixed(0)}ms`); }
       for (const [name, r] of Object.entries(ref)) {
         const o = out[name];
         if (!o || r.dtype !== 'float32') continue;
@@ -245,6 +251,30 @@ export function quantizedTwins(qdq: Graph): Map<string, string> {
 /** Per-layer SQNR of a sample set is taken as settled once one more sample moves no layer by this much. */
 const SETTLED_DB = 0.1;
 
+/** Whether one more sample moved no layer's SQNR by SETTLED_DB or more. */
+export function layersSettled(previous: readonly number[], current: readonly number[]): boolean {
+  return previous.every((v, i) => v === current[i] || Math.abs(v - current[i]!) < SETTLED_DB);
+}
+
+/**
+ * The float tensors per-layer errors probe (every quantized one with a twin in `qdq`, except a Conv/Gemm
+ * output read only by its fused ReLU/ReLU6, which carries the activation's range: its negative part is
+ * meant to be cut, so the activation's output is the layer's result), their twins and the ops computing them.
+ */
+export function probedLayers(
+  floatModel: Model,
+  qdq: Graph,
+): { names: string[]; twins: Map<string, string>; opOf: Map<string, string> } {
+  const twins = quantizedTwins(qdq);
+  const opOf = new Map(floatModel.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
+  const readers = indexGraph(floatModel.graph).consumers;
+  const fusedInto = (t: string) => {
+    const r = readers.get(t) ?? [];
+    return r.length === 1 && isFusableActivation(r[0]!, floatModel.graph) && twins.has(r[0]!.outputs[0]!);
+  };
+  return { names: [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t)), twins, opOf };
+}
+
 /**
  * Every quantized tensor against its float twin (SQNR, worst first), from sessions on copies of both
  * graphs with those tensors made outputs. At most `samples` samples, fewer when the figures settle: after
@@ -259,16 +289,7 @@ export async function layerErrors(
   samples: number,
   signal?: AbortSignal,
 ): Promise<LayerError[]> {
-  const twins = quantizedTwins(quantModel.graph);
-  const opOf = new Map(floatModel.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
-  // A Conv/Gemm output read only by its fused ReLU/ReLU6 carries the activation's range, so its
-  // negative part is meant to be cut: the activation's output is the layer's result, not this tensor.
-  const readers = indexGraph(floatModel.graph).consumers;
-  const fusedInto = (t: string) => {
-    const r = readers.get(t) ?? [];
-    return r.length === 1 && isFusableActivation(r[0]!, floatModel.graph) && twins.has(r[0]!.outputs[0]!);
-  };
-  const names = [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t));
+  const { names, twins, opOf } = probedLayers(floatModel, quantModel.graph);
   if (names.length === 0 || samples <= 0) return [];
   const quantNames = names.map((n) => twins.get(n)!);
   const f = await probe(floatModel, names, 'all');
@@ -284,8 +305,7 @@ export async function layerErrors(
       const b = await q.run(feeds as Feeds, quantNames);
       for (const n of names) acc.get(n)!.add(a[n]!.toFloat32(), b[twins.get(n)!]!.toFloat32());
       const current = names.map((n) => acc.get(n)!.result().sqnrDb);
-      const settled = previous?.every((v, i) => v === current[i] || Math.abs(v - current[i]!) < SETTLED_DB);
-      if (settled) break;
+      if (previous && layersSettled(previous, current)) break;
       previous = current;
     }
   } finally {

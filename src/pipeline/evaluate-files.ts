@@ -7,14 +7,19 @@ import { UnsupportedOpError } from '../errors.js';
 import {
   compareOutputs,
   layerErrors,
+  layersSettled,
+  nativeCandidate,
   ortCandidates,
   ortReference,
+  probedLayers,
   type Candidate,
   type Comparison,
   type Evaluation,
   type Reference,
 } from '../eval/evaluate.js';
 import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
+import { pairedRun, type PairedRun } from '../eval/paired.js';
+import { readOnnxFile } from '../formats/onnx/import.js';
 import type { Model } from '../ir/graph.js';
 import type { OutputMetrics } from '../eval/metrics.js';
 import { keepFirst, type DataPlan } from './data.js';
@@ -49,14 +54,28 @@ export async function evaluate(
   // channels between paired convs, so the original's tensors are not their twins); the outputs are the
   // same as the input model's.
   const floatModel = quant.floatReference ?? model;
-  // The per-layer pass reads the first samples again (one more than it uses, to know it is done).
-  const samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
   const candidates: Record<string, Candidate> = {};
   let reference: Reference | undefined;
+  let paired: PairedRun | undefined;
   let comparison: Comparison;
+  // Without a paired session, the per-layer pass reads the first samples again (one more than it uses).
+  let samples = data.evaluation;
   try {
-    reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
-    if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
+    if (onnx && model.format === 'onnx' && !process.env.MQ_NOPAIR) {
+      const file = readOnnxFile(onnx.path);
+      const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
+      paired = await pairedRun(floatModel, file, layers);
+    }
+    if (paired) {
+      reference = paired.reference;
+      candidates.onnx = paired.onnx;
+      const native = await nativeCandidate(onnx!.path);
+      if (native) candidates.native = native;
+    } else {
+      samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
+      reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
+      if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
+    }
     if (tfliteBytes) {
       const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
       candidates.litert = await tfliteCandidate(tfliteBytes, layout, undefined, tflite?.path);
@@ -89,6 +108,7 @@ export async function evaluate(
   } finally {
     await reference?.close();
     for (const c of Object.values(candidates)) await c.close();
+    await paired?.close();
   }
   const { metrics, accuracy } = comparison;
   const truncation = truncationWarning(metrics.device, metrics.truncating);
@@ -97,7 +117,9 @@ export async function evaluate(
   if (flat) produced.warnings.push(flat);
   let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
   if (onnx) {
-    const layers = await layerErrors(floatModel, quant.model, samples, LAYER_SAMPLES, hooks.signal);
+    const layers = paired
+      ? paired.layers()
+      : await layerErrors(floatModel, quant.model, samples, LAYER_SAMPLES, hooks.signal);
     evaluation = { metrics: metrics.onnx!, layers, accuracy };
     if (metrics.native) evaluation.nativeKernels = metrics.native;
     onnx.runtime = 'onnxruntime';
