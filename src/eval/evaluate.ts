@@ -141,9 +141,7 @@ export async function compareOutputs(
     let nhwcFeeds: Feeds | undefined;
     for (const [key, c] of Object.entries(candidates)) {
       if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c);
-      const tc = process.cpuUsage();
       const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
-      if (process.env.MQ_TRACE) { const u = process.cpuUsage(tc); console.error(`CAND ${key} ${((u.user + u.system) / 1000).toFixed(0)}ms`); }
       for (const [name, r] of Object.entries(ref)) {
         const o = out[name];
         if (!o || r.dtype !== 'float32') continue;

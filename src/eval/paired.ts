@@ -1,4 +1,3 @@
-import { int } from '../ir/attrs.js';
 import { Graph, opsetVersion, subgraphsOf, type Model, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { exportOnnx } from '../formats/onnx/export.js';
@@ -13,14 +12,14 @@ import type { Candidate, LayerError, Outputs, Reference } from './evaluate.js';
  * so its integers are exact; the float part differs from 'all' by float rounding, about 1e-7 relative).
  * One run per evaluation sample gives the float reference, the .onnx's outputs, and, on the samples the
  * per-layer figures need, each probed layer's signal and noise power computed inside the runtime: what
- * crosses into JavaScript is two float64 numbers per layer, not two copies of every activation map (on
- * PP-OCRv4 det at 640x640, 179 maps of 84 million values per sample took 2.4 s and 2.4 GB per sample in
- * two probe sessions).
+ * crosses into JavaScript is two numbers per layer, not two copies of every activation map (PP-OCRv4 det
+ * at 640x640: 179 maps of 84 million values per sample; two probe sessions took 2.4 s CPU per sample and
+ * 2.5 GB peak RSS, the paired run about 0.3 s and 0.8 GB).
  *
- * Each power is summed in float32 along the tensor's last axis only (a row of at most a few hundred
- * values: relative rounding below 1e-6), then across rows in float64; the noise is the float32 difference
- * of the two maps (exact to half an ulp of it). So the figures match the JavaScript sums to well under
- * 0.001 dB (tested in __tests__/eval/paired.test.ts).
+ * The powers are ReduceSumSquare over the whole map in float32 (ORT sums in vectorized blocks, not one
+ * running total), the noise the float32 difference of the maps; JavaScript sums the samples in float64.
+ * Against layerErrors' float64 sums: within 3e-4 dB on PP-OCRv4 det at 256x256, and the test bounds it
+ * at 0.01 dB (__tests__/eval/paired.test.ts).
  */
 export interface PairedRun {
   reference: Reference;
@@ -53,7 +52,10 @@ export async function pairedRun(
 ): Promise<PairedRun | undefined> {
   const built = pairedModel(floatModel, quantModel, layers.names, layers.twins);
   if (!built) return undefined;
-  const session = await createOrtSession(exportOnnx(built.model).bytes, { graphOptimizationLevel: 'basic' });
+  const session = await createOrtSession(exportOnnx(built.model).bytes, {
+    graphOptimizationLevel: 'basic',
+    enableMemPattern: false,
+  });
   return pairedRunOf(session, built, floatModel, layers);
 }
 
@@ -112,7 +114,11 @@ function pairedRunOf(
       measured === 0
         ? []
         : layers.names
-            .map((n, i) => ({ tensor: n, op: layers.opOf.get(n)!, sqnrDb: sqnr(powers[i]![0]!, powers[i]![1]!) }))
+            .map((n, i) => ({
+              tensor: n,
+              op: layers.opOf.get(n)!,
+              sqnrDb: sqnr(powers[i]![0]!, powers[i]![1]!),
+            }))
             .sort((x, y) => x.sqnrDb - y.sqnrDb),
     close: () => session.close(),
   };
@@ -165,9 +171,9 @@ export function pairedModel(
 }
 
 /**
- * Appends, per layer, [Σx², Σ(x - q)²] as float64 [2], all concatenated into one output: ONNX Runtime walks
- * back from the outputs depth first, so each layer's sums are computed as soon as both maps exist and the
- * maps are freed after (see calib-graph.ts on the memory this saves).
+ * Appends, per layer, Σx² and Σ(x - q)² as two scalar outputs, listed first and in layer order: ONNX
+ * Runtime walks back from the outputs depth first, so each layer's sums are computed as soon as both maps
+ * exist and the maps can be freed after (see calib-graph.ts on the memory this saves).
  */
 function layerPowers(
   g: Graph,

@@ -61,9 +61,13 @@ export async function evaluate(
   // Without a paired session, the per-layer pass reads the first samples again (one more than it uses).
   let samples = data.evaluation;
   try {
-    if (onnx && model.format === 'onnx' && !process.env.MQ_NOPAIR) {
+    if (onnx && model.format === 'onnx') {
       const file = readOnnxFile(onnx.path);
-      const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
+      const layers = {
+        ...probedLayers(floatModel, file.graph),
+        samples: LAYER_SAMPLES,
+        settled: layersSettled,
+      };
       paired = await pairedRun(floatModel, file, layers);
     }
     if (paired) {

@@ -62,10 +62,8 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     hooks.signal?.throwIfAborted();
     hooks.onProgress?.({ stage });
     const t0 = performance.now();
-    const c0 = process.cpuUsage();
     const r = await namingInput(opts.input, stage, f);
     timings[stage] = Math.round(performance.now() - t0);
-    if (process.env.MQ_TRACE) console.error(`STAGE ${stage} ${timings[stage]}ms cpu=${((process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1000).toFixed(0)}ms rss=${(process.memoryUsage().rss / 1e6).toFixed(0)}MB heap=${(process.memoryUsage().heapUsed / 1e6).toFixed(0)}MB ab=${(process.memoryUsage().arrayBuffers / 1e6).toFixed(0)}MB maxrss=${(process.resourceUsage().maxRSS / 1e3).toFixed(0)}MB`);
     return r;
   };
   const inputFormat = formatOf(opts.input);

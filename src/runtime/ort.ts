@@ -111,7 +111,6 @@ export async function createOrtSession(
   opts: OrtSessionOptions = {},
 ): Promise<OrtSession> {
   const { name, ort } = await loadBackend();
-  const tc0 = performance.now();
   const options: ortWeb.InferenceSession.SessionOptions = {
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
     logSeverityLevel: 3,
@@ -136,13 +135,10 @@ export async function createOrtSession(
       ? ort.InferenceSession.create(source, options)
       : ort.InferenceSession.create(source, options)
   ).catch(fault('cannot load the model'));
-  const TRACE = process.env.MQ_TRACE ? { label: new Error().stack!.split('\n').slice(2, 5).map((l) => l.trim().replace(/.*\/src\//, '')).join(' < '), n: 0, ms: 0, create: performance.now() - tc0, outs: session.outputNames.length } : undefined;
-  if (TRACE) process.on('exit', () => console.error(`TRACE ${TRACE.ms.toFixed(0)}ms runs=${TRACE.n} create=${TRACE.create.toFixed(0)}ms outs=${TRACE.outs} ${TRACE.label}`));
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, outputs) {
-      const tr0 = process.cpuUsage();
       const ortFeeds: Record<string, ortWeb.Tensor> = {};
       for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = toOrt(t);
       const result = await (
@@ -150,7 +146,6 @@ export async function createOrtSession(
       ).catch(fault('fails running the model'));
       const out: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(result)) out[k] = fromOrt(t);
-      if (TRACE) { TRACE.n++; const u = process.cpuUsage(tr0); TRACE.ms += (u.user + u.system) / 1000; }
       return out;
     },
     close: () => session.release(),
