@@ -42,6 +42,8 @@ export interface EvalOptions {
   labelled?: string;
   signal?: AbortSignal;
   onSample?: (done: number, total: number) => void;
+  /** Also measure every candidate over the first this many samples (Comparison.first). */
+  firstSamples?: number;
 }
 
 export interface Outputs {
@@ -68,6 +70,8 @@ export interface Candidate {
   shapes?: Record<string, readonly number[]>;
   /** Exactly the inputs and outputs stored NHWC, when the converter said so (overrides `shapes`). */
   stored?: ReadonlySet<string>;
+  /** Runs on the first this many samples only (a figure that only a warning reads). */
+  samples?: number;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
 }
@@ -78,6 +82,8 @@ export interface Comparison {
   accuracy?: Accuracy;
   /** Per output: root mean square of the float reference over the samples. */
   referenceRms: Record<string, number>;
+  /** `metrics` over the first `firstSamples` samples, when asked. */
+  first?: Record<string, Record<string, OutputMetrics>>;
 }
 
 /** The float model in ONNX Runtime, exported once, with the session options a user runs it with. */
@@ -131,6 +137,7 @@ export async function compareOutputs(
   opts: EvalOptions = {},
 ): Promise<Comparison> {
   const acc: Record<string, Record<string, MetricAccumulator>> = {};
+  const firstAcc: typeof acc = {};
   for (const key of Object.keys(candidates)) acc[key] = {};
   const hits = { n: 0, f1: 0, q1: 0, f5: 0, q5: 0 };
   const first = reference.outputNames[0]!;
@@ -140,6 +147,7 @@ export async function compareOutputs(
     const ref = await reference.run(feeds);
     let nhwcFeeds: Feeds | undefined;
     for (const [key, c] of Object.entries(candidates)) {
+      if (c.samples !== undefined && i >= c.samples) continue;
       if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c);
       const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
       for (const [name, r] of Object.entries(ref)) {
@@ -151,6 +159,12 @@ export async function compareOutputs(
             : o.data;
         const classes = classAxis(r.dims);
         (acc[key]![name] ??= new MetricAccumulator()).add(r.data as Float32Array, data, classes);
+        if (opts.firstSamples !== undefined && i < opts.firstSamples)
+          ((firstAcc[key] ??= {})[name] ??= new MetricAccumulator()).add(
+            r.data as Float32Array,
+            data,
+            classes,
+          );
       }
       const label = opts.labels?.[i];
       if (key === opts.labelled && label !== undefined && ref[first] && out[first])
@@ -158,12 +172,14 @@ export async function compareOutputs(
     }
     opts.onSample?.(++i, source.count);
   }
-  const metrics = Object.fromEntries(
-    Object.entries(acc).map(([key, outputs]) => [
-      key,
-      Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.result()])),
-    ]),
-  );
+  const results = (a: typeof acc) =>
+    Object.fromEntries(
+      Object.entries(a).map(([key, outputs]) => [
+        key,
+        Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.result()])),
+      ]),
+    );
+  const metrics = results(acc);
   const accuracy = hits.n
     ? {
         samples: hits.n,
@@ -177,7 +193,9 @@ export async function compareOutputs(
   const referenceRms: Record<string, number> = {};
   for (const outputs of Object.values(acc))
     for (const [k, v] of Object.entries(outputs)) referenceRms[k] ??= v.referenceRms();
-  return { metrics, accuracy, referenceRms };
+  return opts.firstSamples === undefined
+    ? { metrics, accuracy, referenceRms }
+    : { metrics, accuracy, referenceRms, first: results(firstAcc) };
 }
 
 const NHWC = [0, 2, 3, 1];
