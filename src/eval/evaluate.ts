@@ -70,7 +70,10 @@ export interface Candidate {
   shapes?: Record<string, readonly number[]>;
   /** Exactly the inputs and outputs stored NHWC, when the converter said so (overrides `shapes`). */
   stored?: ReadonlySet<string>;
-  /** Runs on the first this many samples only (a figure that only a warning reads). */
+  /**
+   * Runs on the first this many samples only (a figure that only a warning reads), and is closed after
+   * the last of them, so that its memory is free for the others (close may be called again after).
+   */
   samples?: number;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
@@ -147,7 +150,10 @@ export async function compareOutputs(
     const ref = await reference.run(feeds);
     let nhwcFeeds: Feeds | undefined;
     for (const [key, c] of Object.entries(candidates)) {
-      if (c.samples !== undefined && i >= c.samples) continue;
+      if (c.samples !== undefined && i >= c.samples) {
+        if (i === c.samples) await c.close();
+        continue;
+      }
       if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c);
       const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
       for (const [name, r] of Object.entries(ref)) {
