@@ -58,53 +58,21 @@ export async function evaluate(
   let reference: Reference | undefined;
   let paired: PairedRun | undefined;
   let comparison: Comparison;
-  // Without a paired session, the per-layer pass reads the first samples again (one more than it uses).
   let samples = data.evaluation;
   try {
-    if (onnx && model.format === 'onnx') {
-      const file = readOnnxFile(onnx.path);
-      const layers = {
-        ...probedLayers(floatModel, file.graph),
-        samples: LAYER_SAMPLES,
-        settled: layersSettled,
-      };
-      paired = await pairedRun(floatModel, file, layers);
-    }
+    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path) : undefined;
     if (paired) {
       reference = paired.reference;
       candidates.onnx = paired.onnx;
       const native = await nativeCandidate(onnx!.path);
       if (native) candidates.native = native;
     } else {
+      // Without a paired session, the per-layer pass reads the first samples again (one more than it uses).
       samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
       reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
       if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
     }
-    if (tfliteBytes) {
-      const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
-      candidates.litert = await tfliteCandidate(tfliteBytes, layout, undefined, tflite?.path);
-      if (o.scheme === 'pow2') {
-        const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
-        try {
-          candidates.device = await tfliteCandidate(tfliteBytes, layout, target, tflite?.path);
-          // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
-          if (o.rounding === 'nearest') {
-            const truncating = { ...target, rounding: 'floor' } as const;
-            candidates.truncating = {
-              ...(await tfliteCandidate(tfliteBytes, layout, truncating, tflite?.path)),
-              samples: TRUNCATING_SAMPLES,
-            };
-          }
-        } catch (e) {
-          // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
-          // float (--exclude, mixed precision: the device computes in integers only), costs the report
-          // its device figures, not the run its files.
-          // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
-          if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
-          produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
-        }
-      }
-    }
+    if (tfliteBytes) await addTfliteCandidates(candidates, tfliteBytes, produced, o);
     comparison = await compareOutputs(reference, candidates, samples, {
       labels: data.labels,
       // Files for truncating hardware are scored where they ship: the device's arithmetic.
@@ -149,6 +117,45 @@ export async function evaluate(
     }
   }
   return evaluation;
+}
+
+/** The float model and the written .onnx in one session (see pairedRun), when one graph can hold both. */
+async function pairedFile(floatModel: Model, path: string): Promise<PairedRun | undefined> {
+  const file = readOnnxFile(path);
+  const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
+  return pairedRun(floatModel, file, layers);
+}
+
+/** The .tflite in LiteRT; pow2: also in the device's arithmetic, and as truncating hardware would run it. */
+async function addTfliteCandidates(
+  candidates: Record<string, Candidate>,
+  bytes: Uint8Array,
+  produced: Produced,
+  o: QuantizingRun,
+): Promise<void> {
+  const file = produced.files.find((f) => f.format === 'tflite')?.path;
+  const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
+  candidates.litert = await tfliteCandidate(bytes, layout, undefined, file);
+  if (o.scheme !== 'pow2') return;
+  const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
+  try {
+    candidates.device = await tfliteCandidate(bytes, layout, target, file);
+    // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
+    if (o.rounding === 'nearest') {
+      const truncating = { ...target, rounding: 'floor' } as const;
+      candidates.truncating = {
+        ...(await tfliteCandidate(bytes, layout, truncating, file)),
+        samples: TRUNCATING_SAMPLES,
+      };
+    }
+  } catch (e) {
+    // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
+    // float (--exclude, mixed precision: the device computes in integers only), costs the report
+    // its device figures, not the run its files.
+    // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
+    if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
+    produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
+  }
 }
 
 /** Calibration samples a floor judge runs (the device executor is the slow part). */
