@@ -54,18 +54,21 @@ function deviceRunner(
   target: { rounding: Rounding; biasMode: 'B8' | 'B16' },
   file: string,
 ): Candidate {
-  const ex = createIntegerExecutor(importTflite(bytes, file), {
-    scheme: 'pow2',
-    rounding: target.rounding,
-    biasMode: target.biasMode,
-  });
+  let ex: ReturnType<typeof createIntegerExecutor> | undefined = createIntegerExecutor(
+    importTflite(bytes, file),
+    { scheme: 'pow2', rounding: target.rounding, biasMode: target.biasMode },
+  );
   return {
     async run(feeds) {
+      if (!ex) throw new Error('the integer executor was closed');
       const result: Outputs = {};
       for (const [k, o] of Object.entries(ex.run(feeds))) result[k] = { dims: o.dims, data: o.toFloat32() };
       return result;
     },
-    close: () => undefined,
+    // Dropped, so that what it holds (weights, buffers: ~270 MB at 640x640 on PP-OCRv4 det) can be collected.
+    close: () => {
+      ex = undefined;
+    },
   };
 }
 

@@ -42,6 +42,8 @@ export interface EvalOptions {
   labelled?: string;
   signal?: AbortSignal;
   onSample?: (done: number, total: number) => void;
+  /** Also measure every candidate over the first this many samples (Comparison.first). */
+  firstSamples?: number;
 }
 
 export interface Outputs {
@@ -68,6 +70,11 @@ export interface Candidate {
   shapes?: Record<string, readonly number[]>;
   /** Exactly the inputs and outputs stored NHWC, when the converter said so (overrides `shapes`). */
   stored?: ReadonlySet<string>;
+  /**
+   * Runs on the first this many samples only (a figure that only a warning reads), and is closed after
+   * the last of them, so that its memory is free for the others (close may be called again after).
+   */
+  samples?: number;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
 }
@@ -78,6 +85,8 @@ export interface Comparison {
   accuracy?: Accuracy;
   /** Per output: root mean square of the float reference over the samples. */
   referenceRms: Record<string, number>;
+  /** `metrics` over the first `firstSamples` samples, when asked. */
+  first?: Record<string, Record<string, OutputMetrics>>;
 }
 
 /** The float model in ONNX Runtime, exported once, with the session options a user runs it with. */
@@ -95,11 +104,15 @@ export async function ortReference(floatModel: Model): Promise<Reference> {
  */
 export async function ortCandidates(quantFile: string): Promise<{ onnx: Candidate; native?: Candidate }> {
   const onnx = ortCandidate(await createOrtSession(quantFile, { graphOptimizationLevel: 'basic' }));
-  const native =
-    (await ortBackend()) === 'node' && int8KernelsMaySaturate()
-      ? ortCandidate(await createOrtSession(quantFile))
-      : undefined;
+  const native = await nativeCandidate(quantFile);
   return native ? { onnx, native } : { onnx };
+}
+
+/** The file in ONNX Runtime's fused int8 kernels, where those may saturate on this CPU (see ortCandidates). */
+export async function nativeCandidate(quantFile: string): Promise<Candidate | undefined> {
+  return (await ortBackend()) === 'node' && int8KernelsMaySaturate()
+    ? ortCandidate(await createOrtSession(quantFile))
+    : undefined;
 }
 
 /** A session on a written (or about to be written) .onnx as an evaluation candidate. */
@@ -127,6 +140,7 @@ export async function compareOutputs(
   opts: EvalOptions = {},
 ): Promise<Comparison> {
   const acc: Record<string, Record<string, MetricAccumulator>> = {};
+  const firstAcc: typeof acc = {};
   for (const key of Object.keys(candidates)) acc[key] = {};
   const hits = { n: 0, f1: 0, q1: 0, f5: 0, q5: 0 };
   const first = reference.outputNames[0]!;
@@ -136,6 +150,10 @@ export async function compareOutputs(
     const ref = await reference.run(feeds);
     let nhwcFeeds: Feeds | undefined;
     for (const [key, c] of Object.entries(candidates)) {
+      if (c.samples !== undefined && i >= c.samples) {
+        if (i === c.samples) await c.close();
+        continue;
+      }
       if (c.nhwc) nhwcFeeds ??= toNhwc(feeds, c);
       const out = await c.run(c.nhwc ? nhwcFeeds! : feeds);
       for (const [name, r] of Object.entries(ref)) {
@@ -147,6 +165,12 @@ export async function compareOutputs(
             : o.data;
         const classes = classAxis(r.dims);
         (acc[key]![name] ??= new MetricAccumulator()).add(r.data as Float32Array, data, classes);
+        if (opts.firstSamples !== undefined && i < opts.firstSamples)
+          ((firstAcc[key] ??= {})[name] ??= new MetricAccumulator()).add(
+            r.data as Float32Array,
+            data,
+            classes,
+          );
       }
       const label = opts.labels?.[i];
       if (key === opts.labelled && label !== undefined && ref[first] && out[first])
@@ -154,12 +178,14 @@ export async function compareOutputs(
     }
     opts.onSample?.(++i, source.count);
   }
-  const metrics = Object.fromEntries(
-    Object.entries(acc).map(([key, outputs]) => [
-      key,
-      Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.result()])),
-    ]),
-  );
+  const results = (a: typeof acc) =>
+    Object.fromEntries(
+      Object.entries(a).map(([key, outputs]) => [
+        key,
+        Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.result()])),
+      ]),
+    );
+  const metrics = results(acc);
   const accuracy = hits.n
     ? {
         samples: hits.n,
@@ -173,7 +199,9 @@ export async function compareOutputs(
   const referenceRms: Record<string, number> = {};
   for (const outputs of Object.values(acc))
     for (const [k, v] of Object.entries(outputs)) referenceRms[k] ??= v.referenceRms();
-  return { metrics, accuracy, referenceRms };
+  return opts.firstSamples === undefined
+    ? { metrics, accuracy, referenceRms }
+    : { metrics, accuracy, referenceRms, first: results(firstAcc) };
 }
 
 const NHWC = [0, 2, 3, 1];
@@ -245,6 +273,30 @@ export function quantizedTwins(qdq: Graph): Map<string, string> {
 /** Per-layer SQNR of a sample set is taken as settled once one more sample moves no layer by this much. */
 const SETTLED_DB = 0.1;
 
+/** Whether one more sample moved no layer's SQNR by SETTLED_DB or more. */
+export function layersSettled(previous: readonly number[], current: readonly number[]): boolean {
+  return previous.every((v, i) => v === current[i] || Math.abs(v - current[i]!) < SETTLED_DB);
+}
+
+/**
+ * The float tensors per-layer errors probe (every quantized one with a twin in `qdq`, except a Conv/Gemm
+ * output read only by its fused ReLU/ReLU6, which carries the activation's range: its negative part is
+ * meant to be cut, so the activation's output is the layer's result), their twins and the ops computing them.
+ */
+export function probedLayers(
+  floatModel: Model,
+  qdq: Graph,
+): { names: string[]; twins: Map<string, string>; opOf: Map<string, string> } {
+  const twins = quantizedTwins(qdq);
+  const opOf = new Map(floatModel.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
+  const readers = indexGraph(floatModel.graph).consumers;
+  const fusedInto = (t: string) => {
+    const r = readers.get(t) ?? [];
+    return r.length === 1 && isFusableActivation(r[0]!, floatModel.graph) && twins.has(r[0]!.outputs[0]!);
+  };
+  return { names: [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t)), twins, opOf };
+}
+
 /**
  * Every quantized tensor against its float twin (SQNR, worst first), from sessions on copies of both
  * graphs with those tensors made outputs. At most `samples` samples, fewer when the figures settle: after
@@ -259,16 +311,7 @@ export async function layerErrors(
   samples: number,
   signal?: AbortSignal,
 ): Promise<LayerError[]> {
-  const twins = quantizedTwins(quantModel.graph);
-  const opOf = new Map(floatModel.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
-  // A Conv/Gemm output read only by its fused ReLU/ReLU6 carries the activation's range, so its
-  // negative part is meant to be cut: the activation's output is the layer's result, not this tensor.
-  const readers = indexGraph(floatModel.graph).consumers;
-  const fusedInto = (t: string) => {
-    const r = readers.get(t) ?? [];
-    return r.length === 1 && isFusableActivation(r[0]!, floatModel.graph) && twins.has(r[0]!.outputs[0]!);
-  };
-  const names = [...twins.keys()].filter((t) => opOf.has(t) && !fusedInto(t));
+  const { names, twins, opOf } = probedLayers(floatModel, quantModel.graph);
   if (names.length === 0 || samples <= 0) return [];
   const quantNames = names.map((n) => twins.get(n)!);
   const f = await probe(floatModel, names, 'all');
@@ -284,8 +327,7 @@ export async function layerErrors(
       const b = await q.run(feeds as Feeds, quantNames);
       for (const n of names) acc.get(n)!.add(a[n]!.toFloat32(), b[twins.get(n)!]!.toFloat32());
       const current = names.map((n) => acc.get(n)!.result().sqnrDb);
-      const settled = previous?.every((v, i) => v === current[i] || Math.abs(v - current[i]!) < SETTLED_DB);
-      if (settled) break;
+      if (previous && layersSettled(previous, current)) break;
       previous = current;
     }
   } finally {

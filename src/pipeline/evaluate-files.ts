@@ -7,14 +7,19 @@ import { UnsupportedOpError } from '../errors.js';
 import {
   compareOutputs,
   layerErrors,
+  layersSettled,
+  nativeCandidate,
   ortCandidates,
   ortReference,
+  probedLayers,
   type Candidate,
   type Comparison,
   type Evaluation,
   type Reference,
 } from '../eval/evaluate.js';
 import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
+import { pairedRun, type PairedRun } from '../eval/paired.js';
+import { readOnnxFile } from '../formats/onnx/import.js';
 import type { Model } from '../ir/graph.js';
 import type { OutputMetrics } from '../eval/metrics.js';
 import { keepFirst, type DataPlan } from './data.js';
@@ -49,55 +54,48 @@ export async function evaluate(
   // channels between paired convs, so the original's tensors are not their twins); the outputs are the
   // same as the input model's.
   const floatModel = quant.floatReference ?? model;
-  // The per-layer pass reads the first samples again (one more than it uses, to know it is done).
-  const samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
   const candidates: Record<string, Candidate> = {};
   let reference: Reference | undefined;
+  let paired: PairedRun | undefined;
   let comparison: Comparison;
+  let samples = data.evaluation;
   try {
-    reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
-    if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
-    if (tfliteBytes) {
-      const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
-      candidates.litert = await tfliteCandidate(tfliteBytes, layout, undefined, tflite?.path);
-      if (o.scheme === 'pow2') {
-        const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
-        try {
-          candidates.device = await tfliteCandidate(tfliteBytes, layout, target, tflite?.path);
-          // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
-          if (o.rounding === 'nearest') {
-            const truncating = { ...target, rounding: 'floor' } as const;
-            candidates.truncating = await tfliteCandidate(tfliteBytes, layout, truncating, tflite?.path);
-          }
-        } catch (e) {
-          // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
-          // float (--exclude, mixed precision: the device computes in integers only), costs the report
-          // its device figures, not the run its files.
-          // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
-          if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
-          produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
-        }
-      }
+    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path) : undefined;
+    if (paired) {
+      reference = paired.reference;
+      candidates.onnx = paired.onnx;
+      const native = await nativeCandidate(onnx!.path);
+      if (native) candidates.native = native;
+    } else {
+      // Without a paired session, the per-layer pass reads the first samples again (one more than it uses).
+      samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
+      reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
+      if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
     }
+    if (tfliteBytes) await addTfliteCandidates(candidates, tfliteBytes, produced, o);
     comparison = await compareOutputs(reference, candidates, samples, {
       labels: data.labels,
       // Files for truncating hardware are scored where they ship: the device's arithmetic.
       labelled: candidates.device && o.rounding === 'floor' ? 'device' : 'onnx',
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
+      firstSamples: candidates.truncating ? TRUNCATING_SAMPLES : undefined,
     });
   } finally {
     await reference?.close();
     for (const c of Object.values(candidates)) await c.close();
+    await paired?.close();
   }
   const { metrics, accuracy } = comparison;
-  const truncation = truncationWarning(metrics.device, metrics.truncating);
+  const truncation = truncationWarning(comparison.first?.device, metrics.truncating);
   if (truncation) produced.warnings.push(truncation);
   const flat = flatOutputsWarning(quant.activations, comparison.referenceRms, data.evaluationSource);
   if (flat) produced.warnings.push(flat);
   let evaluation: (Partial<Evaluation> & { device?: Report['device'] }) | undefined;
   if (onnx) {
-    const layers = await layerErrors(floatModel, quant.model, samples, LAYER_SAMPLES, hooks.signal);
+    const layers = paired
+      ? paired.layers()
+      : await layerErrors(floatModel, quant.model, samples, LAYER_SAMPLES, hooks.signal);
     evaluation = { metrics: metrics.onnx!, layers, accuracy };
     if (metrics.native) evaluation.nativeKernels = metrics.native;
     onnx.runtime = 'onnxruntime';
@@ -119,6 +117,45 @@ export async function evaluate(
     }
   }
   return evaluation;
+}
+
+/** The float model and the written .onnx in one session (see pairedRun), when one graph can hold both. */
+async function pairedFile(floatModel: Model, path: string): Promise<PairedRun | undefined> {
+  const file = readOnnxFile(path);
+  const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
+  return pairedRun(floatModel, file, layers);
+}
+
+/** The .tflite in LiteRT; pow2: also in the device's arithmetic, and as truncating hardware would run it. */
+async function addTfliteCandidates(
+  candidates: Record<string, Candidate>,
+  bytes: Uint8Array,
+  produced: Produced,
+  o: QuantizingRun,
+): Promise<void> {
+  const file = produced.files.find((f) => f.format === 'tflite')?.path;
+  const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
+  candidates.litert = await tfliteCandidate(bytes, layout, undefined, file);
+  if (o.scheme !== 'pow2') return;
+  const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
+  try {
+    candidates.device = await tfliteCandidate(bytes, layout, target, file);
+    // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
+    if (o.rounding === 'nearest') {
+      const truncating = { ...target, rounding: 'floor' } as const;
+      candidates.truncating = {
+        ...(await tfliteCandidate(bytes, layout, truncating, file)),
+        samples: TRUNCATING_SAMPLES,
+      };
+    }
+  } catch (e) {
+    // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
+    // float (--exclude, mixed precision: the device computes in integers only), costs the report
+    // its device figures, not the run its files.
+    // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
+    if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
+    produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
+  }
 }
 
 /** Calibration samples a floor judge runs (the device executor is the slow part). */
@@ -210,10 +247,17 @@ function truncationWarning(
   if (!(rounded - truncated > 1)) return undefined;
   return (
     `on hardware whose shifts truncate (the original tool's), these files give ${truncated.toFixed(1)} dB ` +
-    `instead of the device row's ${rounded.toFixed(1)} dB: --rounding floor writes files whose biases ` +
+    `instead of ${rounded.toFixed(1)} dB in the device's rounding (first ${TRUNCATING_SAMPLES} evaluation samples): --rounding floor writes files whose biases ` +
     `carry the rounding such hardware lacks`
   );
 }
+
+/**
+ * The truncating run (for a warning only) takes the first this many evaluation samples, and is compared
+ * with the device row over the same ones: at 640x640 the integer executor costs about 1 s per sample
+ * (PP-OCRv4 det), and a 1 dB threshold does not need all of them.
+ */
+const TRUNCATING_SAMPLES = 4;
 
 /** Per-layer errors use at most this many evaluation samples (fewer once the figures settle). */
 export const LAYER_SAMPLES = 4;

@@ -58,7 +58,7 @@ export function reducedCalibrationModel(
   direct: string[] = [],
 ): { model: Model; outputs: ReducedOutputs } {
   const g = model.graph.clone();
-  const b = new Builder(g, opsetVersion(model) ?? 13);
+  const b = new GraphBuilder(g, opsetVersion(model) ?? 13);
   const flat = b.constant('flat', new Tensor('int64', [1], BigInt64Array.of(-1n)));
   const one = b.constant('one', new Tensor('int64', [1], BigInt64Array.of(1n)));
   const feeds: NonNullable<ReducedOutputs['feeds']> = [];
@@ -152,7 +152,7 @@ function interleaved(nodes: Node[], added: Node[], tensors: ReducedTensor[]): No
 }
 
 /** max(k, ceil(rows * share)) as [1], for rows of a size known only at run time. */
-function shareOfRows(b: Builder, mags: string, k: string, share: string, p: string): string {
+function shareOfRows(b: GraphBuilder, mags: string, k: string, share: string, p: string): string {
   const one = b.constant('one', new Tensor('int64', [1], BigInt64Array.of(1n)));
   const rows = b.add(
     'Cast',
@@ -168,11 +168,13 @@ function shareOfRows(b: Builder, mags: string, k: string, share: string, p: stri
 
 const int64 = (v: number[]) => new Tensor('int64', [v.length], BigInt64Array.from(v, BigInt));
 
-class Builder {
+/** Appends nodes (kept apart in `nodes`) and constants (named under `prefix`) to a graph. */
+export class GraphBuilder {
   readonly nodes: Node[] = [];
   constructor(
     readonly g: Model['graph'],
     readonly opset: number,
+    readonly prefix = P,
   ) {}
 
   add(opType: string, inputs: string[], out: string, attrs: Record<string, Attribute> = {}): string {
@@ -198,15 +200,15 @@ class Builder {
   }
 
   constant(name: string, t: Tensor): string {
-    this.g.initializers.set(`${P}/${name}`, t);
-    return `${P}/${name}`;
+    this.g.initializers.set(`${this.prefix}/${name}`, t);
+    return `${this.prefix}/${name}`;
   }
 
   /** `op` over `axes` (all when undefined), keeping the reduced axes as 1 when `keep`. */
   reduce(op: string, x: string, out: string, axes: number[] | undefined, keep: boolean): string {
     const attrs: Record<string, Attribute> = { keepdims: int(keep ? 1 : 0) };
     if (!axes) return this.add(op, [x], out, attrs);
-    // Axes became an input at opset 13 (ReduceSum) and 18 (the others).
+    // Axes became an input at opset 13 (ReduceSum) and 18 (the others, ReduceSumSquare among them).
     const asInput = op === 'ReduceSum' ? this.opset >= 13 : this.opset >= 18;
     if (!asInput) return this.add(op, [x], out, { ...attrs, axes: ints(axes) });
     const name = this.constant(

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  compareOutputs,
+  layerErrors,
+  layersSettled,
+  ortCandidates,
+  ortReference,
+  probedLayers,
+} from '../../src/eval/evaluate.js';
+import { pairedModel, pairedRun } from '../../src/eval/paired.js';
+import { exportOnnx } from '../../src/formats/onnx/export.js';
+import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import type { Model } from '../../src/ir/graph.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { quantizeFloatModel } from '../../src/quant/quantize.js';
+import { fileSamples, listSampleFiles } from '../../src/quant/samples.js';
+
+/**
+ * The paired session (float model and written QDQ file in one ONNX Runtime session, per-layer powers
+ * reduced inside it) must report what the separate sessions report: the float reference and the .onnx's
+ * outputs as their own sessions compute them, and per-layer SQNR as JavaScript computes it in float64
+ * from both graphs' full maps (layerErrors), to within the float32 rounding of the in-runtime sums.
+ */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-paired-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function quantized(scheme: 'affine' | 'pow2'): Promise<{ float: Model; file: string }> {
+  const float = optimize(readOnnxFile('examples/mobilenet_v1_bn.onnx')).model;
+  const files = listSampleFiles('examples/mobilenet_v1_bn/samples').slice(0, 8);
+  const calib = fileSamples(files, float.graph.runtimeInputs());
+  const q = await quantizeFloatModel(
+    float,
+    {
+      scheme,
+      biasMode: 'B16',
+      perChannel: scheme === 'affine',
+      calibMethod: 'minmax',
+      percentile: 99.99,
+      exclude: [],
+    },
+    calib,
+  );
+  const file = path.join(dir, `${scheme}.onnx`);
+  fs.writeFileSync(file, exportOnnx(q.model).bytes);
+  return { float: q.floatReference, file };
+}
+
+const evalSamples = () =>
+  fileSamples(
+    listSampleFiles('examples/mobilenet_v1_bn/samples').slice(40, 44),
+    readOnnxFile('examples/mobilenet_v1_bn.onnx').graph.runtimeInputs(),
+  );
+
+describe('pairedRun', () => {
+  for (const scheme of ['affine', 'pow2'] as const) {
+    it(`${scheme}: reference, .onnx outputs and per-layer SQNR equal the separate sessions'`, async () => {
+      const { float, file } = await quantized(scheme);
+      const qdq = readOnnxFile(file);
+      const layers = { ...probedLayers(float, qdq.graph), samples: 4, settled: layersSettled };
+      expect(layers.names.length).toBeGreaterThan(20);
+      const paired = (await pairedRun(float, qdq, layers))!;
+      expect(paired).toBeDefined();
+      const together = await compareOutputs(paired.reference, { onnx: paired.onnx }, evalSamples());
+      const measured = paired.layers();
+      await paired.close();
+
+      const reference = await ortReference(float);
+      const { onnx } = await ortCandidates(file);
+      const apart = await compareOutputs(reference, { onnx }, evalSamples());
+      await reference.close();
+      await onnx.close();
+      const expected = await layerErrors(float, qdq, evalSamples(), 4);
+
+      for (const [name, m] of Object.entries(apart.metrics.onnx!)) {
+        const got = together.metrics.onnx![name]!;
+        // The float part runs at 'basic' here, at 'all' apart: float rounding only.
+        expect(Math.abs(got.sqnrDb - m.sqnrDb)).toBeLessThan(1e-3);
+        expect(got.top1Agreement).toBe(m.top1Agreement);
+      }
+      expect(measured.map((l) => l.tensor).sort()).toEqual(expected.map((l) => l.tensor).sort());
+      const want = new Map(expected.map((l) => [l.tensor, l.sqnrDb]));
+      for (const l of measured) expect(Math.abs(l.sqnrDb - want.get(l.tensor)!)).toBeLessThan(0.01);
+    });
+  }
+
+  it('declines graphs it cannot pair (different opsets) instead of building a wrong one', async () => {
+    const { float, file } = await quantized('affine');
+    const qdq = readOnnxFile(file);
+    const other = { ...qdq, opsetImports: qdq.opsetImports.map((o) => ({ ...o, version: o.version + 1 })) };
+    const { names, twins } = probedLayers(float, qdq.graph);
+    expect(pairedModel(float, other, names, twins)).toBeUndefined();
+  });
+});

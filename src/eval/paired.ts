@@ -1,0 +1,196 @@
+import { Graph, opsetVersion, subgraphsOf, type Model, type Node } from '../ir/graph.js';
+import { Tensor } from '../ir/tensor.js';
+import { exportOnnx } from '../formats/onnx/export.js';
+import { GraphBuilder } from '../quant/calib-graph.js';
+import type { Feeds } from '../quant/calibrate.js';
+import { createOrtSession, type OrtSession } from '../runtime/ort.js';
+import { sqnr } from './metrics.js';
+import type { Candidate, LayerError, Outputs, Reference } from './evaluate.js';
+
+/**
+ * The float model and the written QDQ file in one ONNX Runtime session, at 'basic' (the QDQ part unfused,
+ * so its integers are exact; the float part differs from 'all' by float rounding, about 1e-7 relative).
+ * One run per evaluation sample gives the float reference, the .onnx's outputs, and, on the samples the
+ * per-layer figures need, each probed layer's signal and noise power computed inside the runtime: what
+ * crosses into JavaScript is two numbers per layer, not two copies of every activation map (PP-OCRv4 det
+ * at 640x640: 179 maps of 84 million values per sample; two probe sessions took 2.4 s CPU per sample and
+ * 2.5 GB peak RSS, the paired run about 0.3 s and 0.8 GB).
+ *
+ * The powers are ReduceSumSquare over the whole map in float32 (ORT sums in vectorized blocks, not one
+ * running total), the noise the float32 difference of the maps; JavaScript sums the samples in float64.
+ * Against layerErrors' float64 sums: within 3e-4 dB on PP-OCRv4 det at 256x256, and the test bounds it
+ * at 0.01 dB (__tests__/eval/paired.test.ts).
+ */
+export interface PairedRun {
+  reference: Reference;
+  /** The .onnx file's outputs, from the same run as the reference's (call reference.run first). */
+  onnx: Candidate;
+  /** Per-layer SQNR over the samples the layers were measured on (see `layers` of pairedRun). */
+  layers(): LayerError[];
+  close(): Promise<void>;
+}
+
+export interface PairedLayers {
+  /** Float tensor name -> the tensor carrying its quantized twin in the QDQ graph. */
+  twins: Map<string, string>;
+  /** Probed float tensors, with the op that computes each. */
+  names: string[];
+  opOf: Map<string, string>;
+  /** Layers are measured on at most this many samples, fewer once `settled` says so. */
+  samples: number;
+  settled: (previous: number[], current: number[]) => boolean;
+}
+
+/**
+ * The session, or undefined where one graph cannot hold both: different opsets, different inputs, or
+ * control flow in either (its branches read outer names, which would need renaming too).
+ */
+export async function pairedRun(
+  floatModel: Model,
+  quantModel: Model,
+  layers: PairedLayers,
+): Promise<PairedRun | undefined> {
+  const built = pairedModel(floatModel, quantModel, layers.names, layers.twins);
+  if (!built) return undefined;
+  const session = await createOrtSession(exportOnnx(built.model).bytes, {
+    graphOptimizationLevel: 'basic',
+    enableMemPattern: false,
+  });
+  return pairedRunOf(session, built, floatModel, layers);
+}
+
+interface PairedModel {
+  model: Model;
+  /** Output name in the paired graph -> the QDQ graph's output it is. */
+  quantOutputs: Map<string, string>;
+  /** Per layer in `names` order, the outputs of its signal and noise powers (float32 scalars). */
+  stats: string[];
+}
+
+function pairedRunOf(
+  session: OrtSession,
+  built: PairedModel,
+  floatModel: Model,
+  layers: PairedLayers,
+): PairedRun {
+  const floatOutputs = floatModel.graph.outputs.map((o) => o.name);
+  const plain = [...floatOutputs, ...built.quantOutputs.keys()];
+  const powers = layers.names.map(() => [0, 0]);
+  let measured = 0;
+  let done = !built.stats.length || layers.samples <= 0;
+  let last: Record<string, Tensor> = {};
+  const current = () => powers.map(([s, n]) => sqnr(s!, n!));
+  const reference: Reference = {
+    outputNames: floatOutputs,
+    async run(feeds: Feeds) {
+      const wanted = done ? plain : [...built.stats, ...plain];
+      last = await session.run(feeds, wanted);
+      if (!done) {
+        const before = measured ? current() : undefined;
+        for (const [i, p] of powers.entries()) {
+          p[0]! += (last[built.stats[2 * i]!]!.data as Float32Array)[0]!;
+          p[1]! += (last[built.stats[2 * i + 1]!]!.data as Float32Array)[0]!;
+        }
+        measured++;
+        done = measured >= layers.samples || (measured > 1 && layers.settled(before!, current()));
+      }
+      return Object.fromEntries(floatOutputs.map((n) => [n, last[n]!]));
+    },
+    close: () => undefined,
+  };
+  const onnx: Candidate = {
+    async run() {
+      const out: Outputs = {};
+      for (const [inGraph, name] of built.quantOutputs)
+        out[name] = { dims: last[inGraph]!.dims, data: last[inGraph]!.toFloat32() };
+      return out;
+    },
+    close: () => undefined,
+  };
+  return {
+    reference,
+    onnx,
+    layers: () =>
+      measured === 0
+        ? []
+        : layers.names
+            .map((n, i) => ({
+              tensor: n,
+              op: layers.opOf.get(n)!,
+              sqnrDb: sqnr(powers[i]![0]!, powers[i]![1]!),
+            }))
+            .sort((x, y) => x.sqnrDb - y.sqnrDb),
+    close: () => session.close(),
+  };
+}
+
+/**
+ * One graph computing both models from the same inputs: the float graph as it is, the QDQ graph's values
+ * renamed under a prefix no float name uses; per probed layer, Σx² and Σ(x - q)² appended (see PairedRun).
+ */
+export function pairedModel(
+  floatModel: Model,
+  quantModel: Model,
+  names: string[],
+  twins: Map<string, string>,
+): PairedModel | undefined {
+  const f = floatModel.graph;
+  const q = quantModel.graph;
+  const opset = opsetVersion(floatModel) ?? 13;
+  if (opset !== (opsetVersion(quantModel) ?? 13)) return undefined;
+  const inputs = f.runtimeInputs().map((v) => v.name);
+  const qInputs = q.runtimeInputs().map((v) => v.name);
+  if (inputs.length !== qInputs.length || qInputs.some((n) => !inputs.includes(n))) return undefined;
+  if ([...f.nodes, ...q.nodes].some((n) => subgraphsOf(n).length > 0)) return undefined;
+  const taken = new Set([...f.nodes.flatMap((n) => n.outputs), ...f.initializers.keys(), ...inputs]);
+  let prefix = 'q:';
+  while ([...taken].some((n) => n.startsWith(prefix))) prefix = `_${prefix}`;
+  const shared = new Set(inputs);
+  const rename = (n: string) => (n === '' || shared.has(n) ? n : prefix + n);
+  const g = f.clone();
+  for (const [k, t] of q.initializers) if (!shared.has(k)) g.initializers.set(rename(k), t);
+  for (const [k, v] of q.valueInfo) g.valueInfo.set(rename(k), { ...v, name: rename(k) });
+  const quantNodes: Node[] = q.nodes.map((n) => ({
+    ...n,
+    name: n.name && prefix + n.name,
+    inputs: n.inputs.map(rename),
+    outputs: n.outputs.map(rename),
+  }));
+  g.nodes.push(...quantNodes);
+  const quantOutputs = new Map(q.outputs.map((o) => [rename(o.name), o.name]));
+  const stats = layerPowers(g, opset, names, twins, rename);
+  g.outputs = [
+    ...stats.map((name) => ({ name })),
+    ...f.outputs,
+    ...q.outputs.map((o) => ({ ...o, name: rename(o.name) })),
+  ];
+  const opsetImports = [...floatModel.opsetImports];
+  for (const o of quantModel.opsetImports)
+    if (!opsetImports.some((x) => x.domain === o.domain)) opsetImports.push(o);
+  return { model: { ...floatModel, opsetImports, graph: g }, quantOutputs, stats };
+}
+
+/**
+ * Appends, per layer, Σx² and Σ(x - q)² as two scalar outputs, listed first and in layer order: ONNX
+ * Runtime walks back from the outputs depth first, so each layer's sums are computed as soon as both maps
+ * exist and the maps can be freed after (see calib-graph.ts on the memory this saves).
+ */
+function layerPowers(
+  g: Graph,
+  opset: number,
+  names: string[],
+  twins: Map<string, string>,
+  rename: (n: string) => string,
+): string[] {
+  const b = new GraphBuilder(g, opset, '__pair');
+  const outs = names.flatMap((n, i) => {
+    const p = `__pair/${i}`;
+    const noise = b.add('Sub', [n, rename(twins.get(n)!)], `${p}/diff`);
+    return [
+      b.reduce('ReduceSumSquare', n, `${p}/signal`, undefined, false),
+      b.reduce('ReduceSumSquare', noise, `${p}/noise`, undefined, false),
+    ];
+  });
+  g.nodes.push(...b.nodes);
+  return outs;
+}
