@@ -1,9 +1,9 @@
 import { Graph, opsetVersion, subgraphsOf, type Model, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { exportOnnx } from '../formats/onnx/export.js';
 import { GraphBuilder } from '../quant/calib-graph.js';
 import type { Feeds } from '../quant/calibrate.js';
-import { createOrtSession, type OrtSession } from '../runtime/ort.js';
+import type { OrtSession } from '../runtime/ort.js';
+import { createModelSession } from '../runtime/ort-model.js';
 import { sqnr } from './metrics.js';
 import type { Candidate, LayerError, Outputs, Reference } from './evaluate.js';
 
@@ -52,7 +52,7 @@ export async function pairedRun(
 ): Promise<PairedRun | undefined> {
   const built = pairedModel(floatModel, quantModel, layers.names, layers.twins);
   if (!built) return undefined;
-  const session = await createOrtSession(exportOnnx(built.model).bytes, {
+  const session = await createModelSession(built.model, {
     graphOptimizationLevel: 'basic',
     enableMemPattern: false,
   });
