@@ -61,4 +61,12 @@ export default {
   quant: calibrated,
   tflite,
   nonNegative: 'always',
+  saturatesOutside: (node) => {
+    // alpha x + beta reaches 0 and 1 at x = -beta / alpha and (1 - beta) / alpha; alpha = 0 is constant.
+    const alpha = attrFloat(node, 'alpha', 0.2);
+    const beta = attrFloat(node, 'beta', 0.5);
+    if (!(alpha !== 0 && Number.isFinite(alpha))) return undefined;
+    const [a, b] = [-beta / alpha, (1 - beta) / alpha];
+    return a < b ? [a, b] : [b, a];
+  },
 } satisfies OpDescriptor;
