@@ -103,8 +103,10 @@ export async function quantizeFloatModel(
   // affine: HardSwish as Mul(x, HardSigmoid(x)), which LiteRT's int8 kernels compute as ORT does.
   const floatGraph =
     s.scheme === 'affine'
-      ? splitHardSwishPass(constants, { opset: opsetVersion(upgraded) ?? 13, irVersion: upgraded.irVersion })
-          .graph
+      ? splitHardSwishPass((n) => s.exclude.includes(n.name) || s.exclude.includes(n.opType))(constants, {
+          opset: opsetVersion(upgraded) ?? 13,
+          irVersion: upgraded.irVersion,
+        }).graph
       : constants;
   const equalized = s.equalize
     ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
