@@ -10,6 +10,7 @@ import { tfliteCandidate } from '../../src/eval/evaluate-tflite.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { exportTflite } from '../../src/formats/tflite/export.js';
 import { float } from '../../src/ir/attrs.js';
+import type { Attribute } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { onnxGraph } from '../../src/pipeline/outputs.js';
 import type { SampleSource } from '../../src/quant/calibrate.js';
@@ -33,7 +34,8 @@ function model(op: 'HardSwish' | 'HardSigmoid') {
   b.init('w', Tensor.float32([2, 1, 1, 1], [1, 1]));
   b.init('bias', Tensor.float32([2], [-90, 0]));
   const conv = b.node('Conv', ['x', 'w', 'bias']);
-  const attrs = op === 'HardSigmoid' ? { alpha: float(0.2), beta: float(0.5) } : {};
+  const attrs: Record<string, Attribute> =
+    op === 'HardSigmoid' ? { alpha: float(0.2), beta: float(0.5) } : {};
   b.g.nodes.push({ name: 'act', opType: op, domain: '', inputs: [conv], outputs: ['y'], attrs });
   b.output('y');
   return b.model(14);
