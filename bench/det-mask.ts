@@ -27,7 +27,7 @@ import { textPages } from './text-pages.js';
  * of its own. The pages are flat paper around the text, so every early channel is constant over most of
  * the page and its rounding error is too: the error does not average out in later convs, and the masks
  * come out shifted by a few pixels rather than ragged. Cutting HardSwish inputs' ranges to [-3, max]
- * (src/quant/saturation.ts) took affine from 0.843 to 0.848 here, 0.75 to 0.91 on 4 + 4 pages, and 0.63 to
+ * (src/quant/saturation.ts) took affine from 0.843 to 0.847 here, 0.75 to 0.91 on 4 + 4 pages, and 0.63 to
  * 0.93 at 640 x 640 (12 + 12; pow2 B16 0.58 there, unchanged: its grids are symmetric).
  * The diagnostic rows keep that stage (16 nodes) float with --exclude: affine then meets its limit and
  * pow2 B16 nearly does, which is what int16 activations there (TFLite 16x8, ORT 16-bit QDQ) would have to
