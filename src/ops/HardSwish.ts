@@ -13,4 +13,6 @@ export default {
   }),
   quant: calibrated,
   tflite,
+  // x / 6 + 1/2 <= 0 for x <= -3: the output is 0 there; above, it keeps growing.
+  saturatesOutside: () => [-3, Infinity],
 } satisfies OpDescriptor;

@@ -95,6 +95,13 @@ export interface OpDescriptor {
    * equalization (src/passes/equalize.ts) may scale a channel across it.
    */
   positivelyHomogeneous?: boolean;
+  /**
+   * The interval [lo, hi] of input 0 outside which the output no longer changes (the op saturates: every
+   * input below lo gives the output at lo, every input above hi the output at hi), or undefined. A tensor
+   * read only by such ops needs no int8 grid past it (src/quant/saturation.ts): HardSwish is 0 for every
+   * x <= -3, so a conv output spread over [-116, 115] that feeds one is quantized over [-3, 115].
+   */
+  saturatesOutside?: (node: Node, constant: ConstantOf) => readonly [number, number] | undefined;
   /** How its constant weight indexes channels (see WeightChannels); undefined: not such a layer here. */
   weightChannels?: (node: Node, g: Graph) => WeightChannels | undefined;
   /**

@@ -10,11 +10,11 @@ import { rulePass, type Rule } from './rewrite.js';
  * rounds the input/output scale ratio to 8 fractional bits and is a step off on up to 1.6% of the inputs
  * of a PP-OCR HardSwish, which its squeeze-and-excitation blocks grow into differences of many steps.
  */
-const splitHardSwish: Rule = {
+const splitHardSwish = (keep: (n: Node) => boolean): Rule => ({
   name: 'split-hardswish',
   roots: ['HardSwish'],
   match(n, cx) {
-    if (n.domain !== '') return undefined;
+    if (n.domain !== '' || keep(n)) return undefined;
     const x = n.inputs[0]!;
     const h = cx.fresh(`${n.outputs[0]}_hardsigmoid`);
     const sigmoid: Node = {
@@ -35,6 +35,11 @@ const splitHardSwish: Rule = {
     };
     return { remove: [n], add: [sigmoid, mul] };
   },
-};
+});
 
-export const splitHardSwishPass = rulePass([splitHardSwish]);
+/**
+ * `keep`: HardSwish nodes left whole, those --exclude names (by node name or 'HardSwish'), so that they
+ * stay float as the user asked rather than their two halves being quantized under new names.
+ */
+export const splitHardSwishPass = (keep: (n: Node) => boolean = () => false) =>
+  rulePass([splitHardSwish(keep)]);

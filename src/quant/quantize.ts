@@ -12,6 +12,7 @@ import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
+import { clampToSaturation } from './saturation.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
 import {
   allNamesDeep,
@@ -102,8 +103,10 @@ export async function quantizeFloatModel(
   // affine: HardSwish as Mul(x, HardSigmoid(x)), which LiteRT's int8 kernels compute as ORT does.
   const floatGraph =
     s.scheme === 'affine'
-      ? splitHardSwishPass(constants, { opset: opsetVersion(upgraded) ?? 13, irVersion: upgraded.irVersion })
-          .graph
+      ? splitHardSwishPass((n) => s.exclude.includes(n.name) || s.exclude.includes(n.opType))(constants, {
+          opset: opsetVersion(upgraded) ?? 13,
+          irVersion: upgraded.irVersion,
+        }).graph
       : constants;
   const equalized = s.equalize
     ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
@@ -146,7 +149,7 @@ export async function quantizeFloatModel(
   ];
   const calibrationModel = exposed.alias.size ? { ...model, graph: exposed.graph } : model;
   const stats = hooks.calibrate ?? calibrateStats;
-  const { ranges, means, histograms } = await stats(calibrationModel, toCalibrate, source, {
+  const calibrated = await stats(calibrationModel, toCalibrate, source, {
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
@@ -154,6 +157,9 @@ export async function quantizeFloatModel(
     channelMeans,
     histograms: s.scheme === 'pow2' && readsHistograms(s.pow2Exponents ?? 'conv-inputs', s.biasMode),
   });
+  const { means, histograms } = calibrated;
+  // Named by the graph before HardSwish splits, where a HardSwish is still one saturating reader.
+  const ranges = clampToSaturation(constants, calibrated.ranges);
   for (const [outer, inner] of exposed.alias) ranges.set(inner, ranges.get(outer)!);
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   planSettings.inputParams = new Map(Object.entries(inputScales).map(([k, v]) => [k, perTensor(1 / v, 0)]));
