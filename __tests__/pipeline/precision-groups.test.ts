@@ -91,13 +91,19 @@ describe('mixed precision: groups of ops and the switched model', () => {
     const plain = await sqnrInOrt(model, path.join(dir, 'plain', 'chain_quant.onnx'));
     const target = Math.round(plain + 3);
     const out = path.join(dir, 'mixed');
-    const { report } = await quantizeModel(parseOptions({ ...flags, output: out, min_sqnr: String(target) }));
+    const { report, markdown } = await quantizeModel(
+      parseOptions({ ...flags, output: out, min_sqnr: String(target) }),
+    );
     const m = report.mixedPrecision!;
     expect(m.met).toBe(true);
     // No single op helped (each tried was undone); the group of every Add and Mul did.
     expect(m.undone).toBeGreaterThan(0);
     expect(m.kept.map((k) => k.node)).toEqual([`every Mul/Add (elementwise, ${ADDS + 1})`]);
     expect(m.kept[0]!.members).toHaveLength(ADDS + 1);
+    expect(markdown).toContain(`Kept in float: ${ADDS + 1} of ${ADDS + 1} quantized ops: every Mul/Add`);
+    expect(markdown).toMatch(
+      /Search: [\d.]+ s, \d+ candidates judged \(\d+ as written files, the rest on one switched session\)/,
+    );
     expect(m.verified!.sqnrDb).toBeGreaterThanOrEqual(target);
     expect(await sqnrInOrt(model, path.join(out, 'chain_quant.onnx'))).toBeGreaterThan(target - 1);
     // The .tflite was run in LiteRT by the pipeline: its figure gains as much.
