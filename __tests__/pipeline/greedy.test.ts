@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Candidate, Reference } from '../../src/eval/evaluate.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { searchPrecision } from '../../src/pipeline/mixed-precision.js';
+import { prune } from '../../src/pipeline/precision-prune.js';
+import type { MixedPrecisionReport } from '../../src/report/types.js';
 import type { SampleSource } from '../../src/quant/calibrate.js';
 
 /**
@@ -68,5 +70,38 @@ describe('the greedy search', () => {
     expect(r.report.met).toBe(true);
     expect(r.report.undone).toBeUndefined();
     expect(r.quant).toEqual(['d']);
+  });
+});
+
+describe('giving back what the target does not need', () => {
+  /**
+   * A group of 16 ops kept whole, of which only op0 matters: in int8 it adds (1, 0) to the output [2, 2],
+   * every other op adds nothing. The target (30 dB) holds exactly while op0 is float. Tried back in int8:
+   * all 16 (fails: op0), ops 0-7 (fails), ops 0-3 (fails; too small to split), ops 4-7 (holds), ops 8-15
+   * (holds): ops 0-3 stay float, 12 go back, in 5 judgements.
+   */
+  it('splits a kept group and keeps only the part the target needs', async () => {
+    const members = Array.from({ length: 16 }, (_, i) => `op${i}`);
+    const judged: string[][] = [];
+    const judge = async (exclude: string[]) => {
+      judged.push(exclude);
+      const e = exclude.includes('op0') ? 0 : 1;
+      return { score: { sqnrDb: e ? 10 * Math.log10(8 / 1) : Infinity } };
+    };
+    const report = {
+      kept: [{ node: 'block', op: 'group', members }],
+      reranks: 0,
+    } as unknown as MixedPrecisionReport;
+    const found = await prune(
+      { target: { minSqnr: 30 }, judge },
+      { exclude: members, score: { sqnrDb: Infinity } },
+      report,
+      [],
+      32,
+    );
+    expect(found.exclude).toEqual(['op0', 'op1', 'op2', 'op3']);
+    expect(judged).toHaveLength(5);
+    expect(report.pruned).toBe(12);
+    expect(report.kept).toEqual([{ node: 'block', op: 'group', members: ['op0', 'op1', 'op2', 'op3'] }]);
   });
 });

@@ -4,6 +4,7 @@ import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import type { MixedPrecisionReport, PrecisionScore } from '../report/types.js';
 import { batched } from './precision-batch.js';
 import { choicesOf } from './precision-groups.js';
+import { prune } from './precision-prune.js';
 import {
   singlesThenGroups,
   switchThenFile,
@@ -76,8 +77,8 @@ export const MAX_SEARCH_SAMPLES = 200;
  * where a candidate costs only its inference runs (still about 0.3 s a candidate on rec), a few more.
  */
 const LIMITS: { fast: Limits; file: Limits } = {
-  fast: { steps: 48, reranks: 4, width: 32, stall: 8 },
-  file: { steps: 48, reranks: 3, width: 24, stall: 6 },
+  fast: { steps: 48, reranks: 4, width: 32, stall: 8, prune: 32 },
+  file: { steps: 48, reranks: 3, width: 24, stall: 6, prune: 8 },
 };
 
 /** A judge of exclude lists that can be asked about some of the samples only (ranking). */
@@ -194,7 +195,8 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
       found = await switchThenFile(step(bySwitch, true), step(byFile), choices, plain, report, LIMITS);
     } else {
       const r = await singlesThenGroups(step(byFile), choices, plain, report, LIMITS.file);
-      found = { ...r.found, quant: r.found.quant ?? base };
+      const pruned = await prune(step(byFile), r.found, report, s.baseExclude, LIMITS.file.prune);
+      found = { ...pruned, quant: pruned.quant ?? r.found.quant ?? base };
     }
   } finally {
     await switched?.close();

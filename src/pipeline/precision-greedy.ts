@@ -1,5 +1,6 @@
 import type { KeptOp, MixedPrecisionReport, PrecisionScore } from '../report/types.js';
 import type { Choice } from './precision-groups.js';
+import { prune } from './precision-prune.js';
 import { compareScores, meets, type PrecisionTarget, type Score } from './precision-target.js';
 
 /** An exclude list's figures on every evaluation sample, with the model when one was built for it. */
@@ -24,6 +25,8 @@ export interface Limits {
   width: number;
   /** Steps in a row that did not help before the search stops trying single ops (groups come next). */
   stall: number;
+  /** Judgements spent giving back to int8 what the target does not need (precision-prune.ts). */
+  prune: number;
 }
 
 interface Step<Q> {
@@ -128,12 +131,13 @@ export async function switchThenFile<Q>(
   const start = { exclude: plain.exclude, score: (await fast.judge(plain.exclude)).score };
   const first = await singlesThenGroups(fast, choices, start, report, limits.fast);
   if (first.found.exclude.length === plain.exclude.length) return plain;
-  const checked = await file.judge(first.found.exclude);
-  report.estimate = fast.figures(first.found.score);
+  const chosen = await prune(fast, first.found, report, plain.exclude, limits.fast.prune);
+  const checked = await file.judge(chosen.exclude);
+  report.estimate = fast.figures(chosen.score);
   report.verified = file.figures(checked.score);
   let found: Found<Q> & { quant: Q } = {
     quant: checked.quant as Q,
-    exclude: first.found.exclude,
+    exclude: chosen.exclude,
     score: checked.score,
   };
   if (compareScores(file.target, found.score, plain.score) >= 0) {

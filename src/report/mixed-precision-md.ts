@@ -29,7 +29,11 @@ export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
     .join(', ');
   const more = m.kept.length > NAMED ? ` and ${m.kept.length - NAMED} more (report.json lists them)` : '';
   const movers = m.movers ? ` With them, ${m.movers} op(s) that only move values between them.` : '';
-  const undone = m.undone ? ` ${m.undone} more were tried and stay int8: in float they did not help.` : '';
+  const undone =
+    (m.undone ? ` ${m.undone} more were tried and stay int8: in float they did not help.` : '') +
+    (m.pruned
+      ? ` ${m.pruned} op(s) of the kept groups went back to int8: the target held without them.`
+      : '');
   const ops = new Set(m.kept.flatMap((k) => k.members ?? [k.node])).size;
   lines.push(
     '',

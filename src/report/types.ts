@@ -120,6 +120,8 @@ export interface MixedPrecisionReport {
   reranks: number;
   /** Steps undone: the op, kept in float, left the model no better (it stays int8). */
   undone?: number;
+  /** Ops the greedy steps kept that went back to int8 after: the target held without them. */
+  pruned?: number;
   /** Of `evaluations`, those of a written file (the rest ran on the switched model). */
   fileEvaluations?: number;
   /** Mean time to judge one ranking candidate, and the whole search (ms, this machine). */
