@@ -3,7 +3,7 @@ import type { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import type { MixedPrecisionReport, PrecisionScore } from '../report/types.js';
 import { batched } from './precision-batch.js';
-import { choicesOf } from './precision-groups.js';
+import { choicesOf, type Choice } from './precision-groups.js';
 import { prune } from './precision-prune.js';
 import {
   singlesThenGroups,
@@ -93,37 +93,17 @@ interface Item {
 export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchOutcome<Q>> {
   const t0 = performance.now();
   const items = await loadItems(s);
-  const count = { files: 0, switched: 0, rankMs: 0, ranked: 0 };
-  const score = async (c: Candidate, on: Item[]): Promise<Score> => {
-    s.signal?.throwIfAborted();
-    const b = await batched(
-      c,
-      on.map((it) => it.feeds),
-    ).catch(async (e: unknown) => {
-      await c.close();
-      throw e;
-    });
-    try {
-      return scoreOf(await compare(s.reference, b, on));
-    } finally {
-      await b.close();
-    }
-  };
-  const fileScore = async (q: Q, on: Item[]) => {
-    count.files++;
-    return score(await s.candidate(q), on);
-  };
+  const j = judges(s, items);
   s.onProgress?.('mixed precision: the plain model');
   const base = await s.quantize(s.baseExclude);
   const perSample = await perSampleScores(s, base, items);
-  count.files++;
-  const before = await fileScore(base, items);
+  j.count.files++;
+  const before = await j.fileScore(base, items);
   checkMeasurable(s.target, before);
-  const labelled = before.top1Float !== undefined;
   const ops = s.ops(base).filter((o) => !s.baseExclude.includes(o.node));
   const choices = choicesOf(ops);
   const report: MixedPrecisionReport = {
-    target: { ...s.target, metric: targetMetric(s.target, labelled) },
+    target: { ...s.target, metric: targetMetric(s.target, before.top1Float !== undefined) },
     precision: 'float',
     samples: items.length,
     rankingSamples: Math.min(RANKING_SAMPLES, items.length),
@@ -137,16 +117,16 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     reranks: 0,
   };
   const done = (quant: Q, exclude: string[], warning?: string): SearchOutcome<Q> => {
-    report.evaluations = count.files + count.switched;
-    report.fileEvaluations = count.files;
-    if (count.ranked) report.msPerCandidate = Math.round(count.rankMs / count.ranked);
+    report.evaluations = j.count.files + j.count.switched;
+    report.fileEvaluations = j.count.files;
+    if (j.count.ranked) report.msPerCandidate = Math.round(j.count.rankMs / j.count.ranked);
     report.searchMs = Math.round(performance.now() - t0);
     return { quant, base, exclude, report, warning };
   };
   if (report.met) return done(base, s.baseExclude);
   s.onProgress?.('mixed precision: every op in float');
   const all = await s.quantize([...s.baseExclude, ...ops.map((o) => o.node)]);
-  const ceiling = await fileScore(all, items);
+  const ceiling = await j.fileScore(all, items);
   if (!meets(s.target, ceiling)) {
     const why =
       `--${s.target.maxDrop !== undefined ? 'max_drop' : 'min_sqnr'}: the target (${report.target.metric}) ` +
@@ -154,18 +134,64 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     return done(base, s.baseExclude, why);
   }
   const subset = worstSamples(s.target, perSample, RANKING_SAMPLES).map((i) => items[i]!);
-  // Each exclude list judged by a written file, or (when the pipeline offers one) by the switched model.
+  const plain = { quant: base, exclude: s.baseExclude, score: before };
+  const found = await search(s, j, subset, choices, plain, report);
+  report.after = figures(found.score);
+  report.met = meets(s.target, found.score);
+  const kept = found.exclude.length - s.baseExclude.length;
+  const warning = report.met
+    ? undefined
+    : `--max_drop/--min_sqnr: the target (${report.target.metric}) was not reached within the search's limits; ${kept} op(s) kept in float (${describe(found.score)})`;
+  return done(found.quant, found.exclude, warning);
+}
+
+/**
+ * How exclude lists are judged, and counted: as written files (each a quantization, a file and a
+ * session), or on the switched model when the pipeline offers one.
+ */
+function judges<Q>(s: PrecisionSearch<Q>, items: Item[]) {
+  const count = { files: 0, switched: 0, rankMs: 0, ranked: 0 };
+  const score = async (c: Candidate, on: Item[]): Promise<Score> => {
+    s.signal?.throwIfAborted();
+    const feeds = on.map((it) => it.feeds);
+    const b = await batched(c, feeds).catch(async (e: unknown) => {
+      await c.close();
+      throw e;
+    });
+    try {
+      return scoreOf(await compare(s.reference, b, on));
+    } finally {
+      await b.close();
+    }
+  };
+  const fileScore = async (q: Q, on: Item[]) => {
+    count.files++;
+    return score(await s.candidate(q), on);
+  };
   const byFile: ItemJudge<Q> = async (exclude, on) => {
     const quant = await s.quantize(exclude);
     return { quant, score: await fileScore(quant, on ?? items) };
   };
-  const switched = s.switched ? await s.switched(base) : undefined;
-  const bySwitch: ItemJudge<Q> | undefined = switched
-    ? async (exclude, on) => {
-        count.switched++;
-        return { score: await score(switched.candidate(exclude), on ?? items) };
-      }
-    : undefined;
+  const bySwitch =
+    (switched: Switched): ItemJudge<Q> =>
+    async (exclude, on) => {
+      count.switched++;
+      return { score: await score(switched.candidate(exclude), on ?? items) };
+    };
+  return { count, fileScore, byFile, bySwitch };
+}
+
+type Switched = Awaited<ReturnType<NonNullable<PrecisionSearch<unknown>['switched']>>>;
+
+/** Single ops, then groups, on the switched model checked on a file, else on files; then given back. */
+async function search<Q>(
+  s: PrecisionSearch<Q>,
+  j: ReturnType<typeof judges<Q>>,
+  subset: Item[],
+  choices: Choice[],
+  plain: Found<Q> & { quant: Q },
+  report: MixedPrecisionReport,
+): Promise<Found<Q> & { quant: Q }> {
   const rank =
     (judge: ItemJudge<Q>): Ranker =>
     async (exclude, pool) => {
@@ -174,13 +200,12 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
         s.onProgress?.('mixed precision: ranking ops', i, pool.length);
         const t = performance.now();
         const sc = (await judge(union(exclude, o.members), subset)).score;
-        count.rankMs += performance.now() - t;
-        count.ranked++;
+        j.count.rankMs += performance.now() - t;
+        j.count.ranked++;
         ranked.push({ ...o, alone: figures(sc), score: sc });
       }
       return ranked.sort((a, b) => preferred(s.target, a, b));
     };
-  const plain = { quant: base, exclude: s.baseExclude, score: before };
   const step = (judge: ItemJudge<Q>, estimated?: boolean) => ({
     target: s.target,
     onProgress: s.onProgress,
@@ -189,24 +214,23 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     estimated,
     figures,
   });
-  let found: Found<Q> & { quant: Q };
+  const switched = s.switched ? await s.switched(plain.quant) : undefined;
   try {
-    if (bySwitch) {
-      found = await switchThenFile(step(bySwitch, true), step(byFile), choices, plain, report, LIMITS);
-    } else {
-      const r = await singlesThenGroups(step(byFile), choices, plain, report, LIMITS.file);
-      const pruned = await prune(step(byFile), r.found, report, s.baseExclude, LIMITS.file.prune);
-      found = { ...pruned, quant: pruned.quant ?? r.found.quant ?? base };
-    }
+    if (switched)
+      return await switchThenFile(
+        step(j.bySwitch(switched), true),
+        step(j.byFile),
+        choices,
+        plain,
+        report,
+        LIMITS,
+      );
+    const r = await singlesThenGroups(step(j.byFile), choices, plain, report, LIMITS.file);
+    const pruned = await prune(step(j.byFile), r.found, report, s.baseExclude, LIMITS.file.prune);
+    return { ...pruned, quant: pruned.quant ?? r.found.quant ?? plain.quant };
   } finally {
     await switched?.close();
   }
-  report.after = figures(found.score);
-  report.met = meets(s.target, found.score);
-  const warning = report.met
-    ? undefined
-    : `--max_drop/--min_sqnr: the target (${report.target.metric}) was not reached within the search's limits; ${report.kept.length} op(s) kept in float (${describe(found.score)})`;
-  return done(found.quant, found.exclude, warning);
 }
 
 /**
