@@ -99,7 +99,8 @@ export async function printCer(evalDir: string, outDirs: string[], runs?: typeof
       fs.readFileSync(path.join(dir, 'ch_PP-OCRv4_rec_infer_report.json'), 'utf8'),
     ) as Report;
     const m = report.mixedPrecision;
-    const kept = m ? `${m.kept.length}${m.movers ? ` (+${m.movers} movers)` : ''}: ${keptOps(m.kept)}` : '-';
+    const ops = m ? new Set(m.kept.flatMap((k) => k.members ?? [k.node])).size : 0;
+    const kept = m ? `${ops}${m.movers ? ` (+${m.movers} movers)` : ''}: ${keptOps(m.kept)}` : '-';
     for (const f of report.outputs) {
       const c =
         f.format === 'onnx'
@@ -126,10 +127,11 @@ export async function printCer(evalDir: string, outDirs: string[], runs?: typeof
   console.log(table(['run', 'file', 'CER', 'SQNR', 'kept in float', 'size', 'latency'], rows));
 }
 
-function keptOps(kept: { op: string }[]): string {
+function keptOps(kept: { node: string; op: string; members?: string[] }[]): string {
   const byOp = new Map<string, number>();
-  for (const k of kept) byOp.set(k.op, (byOp.get(k.op) ?? 0) + 1);
-  return [...byOp].map(([op, n]) => `${n} ${op}`).join(', ');
+  for (const k of kept) if (!k.members) byOp.set(k.op, (byOp.get(k.op) ?? 0) + 1);
+  const groups = kept.filter((k) => k.members).map((k) => k.node);
+  return [...[...byOp].map(([op, n]) => `${n} ${op}`), ...groups].join(', ');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,7 +1,20 @@
 import { compareOutputs, type Candidate, type Reference } from '../eval/evaluate.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
-import type { KeptOp, MixedPrecisionReport, PrecisionScore } from '../report/types.js';
+import type { MixedPrecisionReport, PrecisionScore } from '../report/types.js';
+import { batched } from './precision-batch.js';
+import { choicesOf, type Choice } from './precision-groups.js';
+import { prune } from './precision-prune.js';
+import {
+  singlesThenGroups,
+  switchThenFile,
+  union,
+  type Found,
+  type Judged,
+  type Limits,
+  type Ranked,
+  type Ranker,
+} from './precision-greedy.js';
 import {
   checkMeasurable,
   compareScores,
@@ -35,6 +48,11 @@ export interface PrecisionSearch<Q> {
   candidate(q: Q): Promise<Candidate>;
   /** The quantized ops that may be kept in float (by node name), in graph order. */
   ops(q: Q): { node: string; op: string }[];
+  /**
+   * One model in which any exclude list runs without a file of its own (precision-switch.ts), built
+   * from the plain model; the search ranks and steps on it and checks its choice on a file.
+   */
+  switched?(q: Q): Promise<{ candidate(exclude: string[]): Candidate; close(): Promise<void> }>;
   onProgress?: (stage: string, done?: number, total?: number) => void;
   signal?: AbortSignal;
 }
@@ -53,11 +71,18 @@ export interface SearchOutcome<Q> {
 export const RANKING_SAMPLES = 8;
 /** Evaluation samples the search holds in memory with their float outputs. */
 export const MAX_SEARCH_SAMPLES = 200;
-/** Re-rankings after steps that did not help; each re-ranks at most RERANK_WIDTH of the next ops. */
-const MAX_RERANKS = 3;
-const RERANK_WIDTH = 24;
-/** Steps (ops kept in float one by one) before the search gives up and says so. */
-const MAX_STEPS = 48;
+/**
+ * Steps before the search gives up, and re-rankings after steps that did not help. On files (each a
+ * quantization, a write and a session: about a second on PP-OCRv4 rec) few; on the switched model,
+ * where a candidate costs only its inference runs (still about 0.3 s a candidate on rec), a few more.
+ */
+const LIMITS: { fast: Limits; file: Limits } = {
+  fast: { steps: 48, reranks: 4, width: 32, stall: 8, prune: 32 },
+  file: { steps: 48, reranks: 3, width: 24, stall: 6, prune: 8 },
+};
+
+/** A judge of exclude lists that can be asked about some of the samples only (ranking). */
+type ItemJudge<Q> = (exclude: string[], on?: Item[]) => Promise<Judged<Q>>;
 
 interface Item {
   feeds: Feeds;
@@ -66,32 +91,24 @@ interface Item {
 }
 
 export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchOutcome<Q>> {
+  const t0 = performance.now();
   const items = await loadItems(s);
-  let evaluations = 0;
-  const score = async (q: Q, on: Item[]): Promise<Score> => {
-    s.signal?.throwIfAborted();
-    evaluations++;
-    const c = await s.candidate(q);
-    try {
-      return scoreOf(await compare(s.reference, c, on));
-    } finally {
-      await c.close();
-    }
-  };
+  const j = judges(s, items);
   s.onProgress?.('mixed precision: the plain model');
   const base = await s.quantize(s.baseExclude);
   const perSample = await perSampleScores(s, base, items);
-  evaluations++;
-  const before = await score(base, items);
+  j.count.files++;
+  const before = await j.fileScore(base, items);
   checkMeasurable(s.target, before);
-  const labelled = before.top1Float !== undefined;
   const ops = s.ops(base).filter((o) => !s.baseExclude.includes(o.node));
+  const choices = choicesOf(ops);
   const report: MixedPrecisionReport = {
-    target: { ...s.target, metric: targetMetric(s.target, labelled) },
+    target: { ...s.target, metric: targetMetric(s.target, before.top1Float !== undefined) },
     precision: 'float',
     samples: items.length,
     rankingSamples: Math.min(RANKING_SAMPLES, items.length),
     candidates: ops.length,
+    groups: choices.length - ops.length,
     before: figures(before),
     after: figures(before),
     met: meets(s.target, before),
@@ -100,83 +117,132 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     reranks: 0,
   };
   const done = (quant: Q, exclude: string[], warning?: string): SearchOutcome<Q> => {
-    report.evaluations = evaluations;
+    report.evaluations = j.count.files + j.count.switched;
+    report.fileEvaluations = j.count.files;
+    if (j.count.ranked) report.msPerCandidate = Math.round(j.count.rankMs / j.count.ranked);
+    report.searchMs = Math.round(performance.now() - t0);
     return { quant, base, exclude, report, warning };
   };
   if (report.met) return done(base, s.baseExclude);
   s.onProgress?.('mixed precision: every op in float');
   const all = await s.quantize([...s.baseExclude, ...ops.map((o) => o.node)]);
-  const ceiling = await score(all, items);
+  const ceiling = await j.fileScore(all, items);
   if (!meets(s.target, ceiling)) {
-    report.after = figures(before);
     const why =
       `--${s.target.maxDrop !== undefined ? 'max_drop' : 'min_sqnr'}: the target (${report.target.metric}) ` +
       `is not met even with all ${ops.length} quantized ops in float (${describe(ceiling)}); the files are written without mixed precision`;
     return done(base, s.baseExclude, why);
   }
   const subset = worstSamples(s.target, perSample, RANKING_SAMPLES).map((i) => items[i]!);
-  const rank = async (exclude: string[], pool: { node: string; op: string }[]) => {
-    const ranked: (KeptOp & { score: Score })[] = [];
-    for (const [i, o] of pool.entries()) {
-      s.onProgress?.('mixed precision: ranking ops', i, pool.length);
-      const sc = await score(await s.quantize([...exclude, o.node]), subset);
-      ranked.push({ ...o, alone: figures(sc), score: sc });
-    }
-    return ranked.sort((a, b) => compareScores(s.target, a.score, b.score));
-  };
-  const found = await greedy(s, ops, rank, score, items, { quant: base, score: before }, report);
+  const plain = { quant: base, exclude: s.baseExclude, score: before };
+  const found = await search(s, j, subset, choices, plain, report);
   report.after = figures(found.score);
   report.met = meets(s.target, found.score);
+  const kept = found.exclude.length - s.baseExclude.length;
   const warning = report.met
     ? undefined
-    : `--max_drop/--min_sqnr: the target (${report.target.metric}) was not reached within the search's limits; ${report.kept.length} op(s) kept in float (${describe(found.score)})`;
+    : `--max_drop/--min_sqnr: the target (${report.target.metric}) was not reached within the search's limits; ${kept} op(s) kept in float (${describe(found.score)})`;
   return done(found.quant, found.exclude, warning);
 }
 
-type Ranker = (
-  exclude: string[],
-  pool: { node: string; op: string }[],
-) => Promise<(KeptOp & { score: Score })[]>;
+/**
+ * How exclude lists are judged, and counted: as written files (each a quantization, a file and a
+ * session), or on the switched model when the pipeline offers one.
+ */
+function judges<Q>(s: PrecisionSearch<Q>, items: Item[]) {
+  const count = { files: 0, switched: 0, rankMs: 0, ranked: 0 };
+  const score = async (c: Candidate, on: Item[]): Promise<Score> => {
+    s.signal?.throwIfAborted();
+    const feeds = on.map((it) => it.feeds);
+    const b = await batched(c, feeds).catch(async (e: unknown) => {
+      await c.close();
+      throw e;
+    });
+    try {
+      return scoreOf(await compare(s.reference, b, on));
+    } finally {
+      await b.close();
+    }
+  };
+  const fileScore = async (q: Q, on: Item[]) => {
+    count.files++;
+    return score(await s.candidate(q), on);
+  };
+  const byFile: ItemJudge<Q> = async (exclude, on) => {
+    const quant = await s.quantize(exclude);
+    return { quant, score: await fileScore(quant, on ?? items) };
+  };
+  const bySwitch =
+    (switched: Switched): ItemJudge<Q> =>
+    async (exclude, on) => {
+      count.switched++;
+      return { score: await score(switched.candidate(exclude), on ?? items) };
+    };
+  return { count, fileScore, byFile, bySwitch };
+}
+
+type Switched = Awaited<ReturnType<NonNullable<PrecisionSearch<unknown>['switched']>>>;
+
+/** Single ops, then groups, on the switched model checked on a file, else on files; then given back. */
+async function search<Q>(
+  s: PrecisionSearch<Q>,
+  j: ReturnType<typeof judges<Q>>,
+  subset: Item[],
+  choices: Choice[],
+  plain: Found<Q> & { quant: Q },
+  report: MixedPrecisionReport,
+): Promise<Found<Q> & { quant: Q }> {
+  const rank =
+    (judge: ItemJudge<Q>): Ranker =>
+    async (exclude, pool) => {
+      const ranked: Ranked[] = [];
+      for (const [i, o] of pool.entries()) {
+        s.onProgress?.('mixed precision: ranking ops', i, pool.length);
+        const t = performance.now();
+        const sc = (await judge(union(exclude, o.members), subset)).score;
+        j.count.rankMs += performance.now() - t;
+        j.count.ranked++;
+        ranked.push({ ...o, alone: figures(sc), score: sc });
+      }
+      return ranked.sort((a, b) => preferred(s.target, a, b));
+    };
+  const step = (judge: ItemJudge<Q>, estimated?: boolean) => ({
+    target: s.target,
+    onProgress: s.onProgress,
+    rank: rank(judge),
+    judge,
+    estimated,
+    figures,
+  });
+  const switched = s.switched ? await s.switched(plain.quant) : undefined;
+  try {
+    if (switched)
+      return await switchThenFile(
+        step(j.bySwitch(switched), true),
+        step(j.byFile),
+        choices,
+        plain,
+        report,
+        LIMITS,
+      );
+    const r = await singlesThenGroups(step(j.byFile), choices, plain, report, LIMITS.file);
+    const pruned = await prune(step(j.byFile), r.found, report, s.baseExclude, LIMITS.file.prune);
+    return { ...pruned, quant: pruned.quant ?? r.found.quant ?? plain.quant };
+  } finally {
+    await switched?.close();
+  }
+}
 
 /**
- * Keeps the best-ranked op in float, step by step, until the target holds on every sample. A step that
- * leaves the model no better is undone (the op stays int8: keeping it would cost size and speed for
- * nothing) and the ops after it are ranked again against the model as it is.
+ * Ranking order: the choices that reach the target on the ranking samples first, the fewest ops first
+ * (a whole group in float always scores best, and costs the most), then the rest by their score.
  */
-async function greedy<Q>(
-  s: PrecisionSearch<Q>,
-  ops: { node: string; op: string }[],
-  rank: Ranker,
-  score: (q: Q, on: Item[]) => Promise<Score>,
-  items: Item[],
-  start: { quant: Q; score: Score },
-  report: MixedPrecisionReport,
-): Promise<{ quant: Q; exclude: string[]; score: Score }> {
-  let queue = await rank(s.baseExclude, ops);
-  let best = { ...start, exclude: s.baseExclude };
-  for (let step = 0; queue.length && step < MAX_STEPS; step++) {
-    const next = queue.shift()!;
-    const exclude = [...best.exclude, next.node];
-    // Counted against the ops there are: the search stops at the first step that meets the target.
-    s.onProgress?.('mixed precision: ops tried in float', step, ops.length);
-    const quant = await s.quantize(exclude);
-    const sc = await score(quant, items);
-    if (compareScores(s.target, sc, best.score) < 0) {
-      const { score: _, ...kept } = next;
-      report.kept.push({ ...kept, after: figures(sc) });
-      best = { quant, exclude, score: sc };
-      if (meets(s.target, sc)) break;
-      continue;
-    }
-    report.undone = (report.undone ?? 0) + 1;
-    if (report.reranks < MAX_RERANKS && queue.length > 1) {
-      // The op did not help as it did alone: the ones after it may not either, measured now.
-      report.reranks++;
-      const head = await rank(best.exclude, queue.slice(0, RERANK_WIDTH));
-      queue = [...head, ...queue.slice(RERANK_WIDTH)];
-    }
-  }
-  return best;
+function preferred(t: PrecisionTarget, a: Ranked, b: Ranked): number {
+  const ma = meets(t, a.score);
+  const mb = meets(t, b.score);
+  if (ma !== mb) return ma ? -1 : 1;
+  if (ma && a.members.length !== b.members.length) return a.members.length - b.members.length;
+  return compareScores(t, a.score, b.score);
 }
 
 /** The evaluation samples (at most MAX_SEARCH_SAMPLES) with their float outputs and labels. */

@@ -13,12 +13,15 @@ import type { DataPlan } from './data.js';
 import type { QuantizingRun, RunSettings } from './settings.js';
 import { searchPrecision, type SearchOutcome } from './mixed-precision.js';
 import { onnxGraph } from './outputs.js';
+import { switchedModel } from './precision-switch.js';
 import type { PrecisionTarget } from './precision-target.js';
 
 /** What the pipeline's quantize stage returns, as far as the search needs it. */
 export interface Quantizable {
   model: Model;
   float: FloatOp[];
+  /** The float model the QDQ graph was made from (an ONNX input's): the switched model's constants. */
+  floatReference?: Model;
 }
 
 export interface CalibrationHooks {
@@ -65,6 +68,7 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
       quantize: variant,
       candidate: (q) => (tflite ? tfliteFile(q.model, o) : onnxFile(q.model, o)),
       ops: (q) => keepableOps(q),
+      switched: tflite ? undefined : (q) => switched(q),
       signal: run.signal,
       onProgress: (stage, done, total) => run.onProgress?.({ stage, done, total }),
     });
@@ -77,6 +81,16 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
   } finally {
     await reference.close();
   }
+}
+
+/**
+ * The plain model with a switch on every quantized op (movers too): an exclude list switches its ops
+ * and the movers between them (withMovers) to float, as the file written for it would have them.
+ */
+async function switched(q: Quantizable) {
+  const nodes = quantizedOps(q).map((o) => o.node.name);
+  const m = await switchedModel(q.model, (q.floatReference ?? q.model).graph, nodes);
+  return { candidate: (exclude: string[]) => m.candidate(withMovers(q, exclude)), close: () => m.close() };
 }
 
 async function onnxFile(m: Model, o: QuantizingRun): Promise<Candidate> {

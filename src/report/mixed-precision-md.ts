@@ -25,15 +25,21 @@ export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
   }
   const named = m.kept
     .slice(0, NAMED)
-    .map((k) => `\`${k.node}\` (${k.op})`)
+    .map((k) => (k.members ? `${k.node}` : `\`${k.node}\` (${k.op})`))
     .join(', ');
   const more = m.kept.length > NAMED ? ` and ${m.kept.length - NAMED} more (report.json lists them)` : '';
   const movers = m.movers ? ` With them, ${m.movers} op(s) that only move values between them.` : '';
-  const undone = m.undone ? ` ${m.undone} more were tried and stay int8: in float they did not help.` : '';
+  const undone =
+    (m.undone ? ` ${m.undone} more were tried and stay int8: in float they did not help.` : '') +
+    (m.pruned
+      ? ` ${m.pruned} op(s) of the kept groups went back to int8: the target held without them.`
+      : '');
+  const ops = new Set(m.kept.flatMap((k) => k.members ?? [k.node])).size;
   lines.push(
     '',
-    `Kept in ${m.precision}: ${m.kept.length} of ${m.candidates} quantized ops: ${named}${more}.${movers}${undone}`,
+    `Kept in ${m.precision}: ${ops} of ${m.candidates} quantized ops: ${named}${more}.${movers}${undone}`,
   );
+  if (m.searchMs !== undefined) lines.push('', searchLine(m));
   if (m.cost?.length) {
     lines.push('', '| format | size without → with | latency without → with |', '|---|---:|---:|');
     for (const c of m.cost) {
@@ -56,4 +62,19 @@ function figures(s: PrecisionScore): string {
     parts.push(`top-1 agreement ${(s.top1Agreement * 100).toFixed(2)}%`);
   parts.push(`${Number.isFinite(s.sqnrDb) ? s.sqnrDb.toFixed(1) : '∞'} dB`);
   return parts.join(', ');
+}
+
+/** How the search went: its time, what it judged where, and the switched model's estimate against the file. */
+function searchLine(m: MixedPrecisionReport): string {
+  const files = m.fileEvaluations ?? m.evaluations;
+  const parts = [
+    `Search: ${(m.searchMs! / 1000).toFixed(1)} s, ${m.evaluations} candidates judged (${files} as written files` +
+      `${m.evaluations > files ? ', the rest on one switched session' : ''})` +
+      (m.msPerCandidate !== undefined ? `, ${m.msPerCandidate} ms per ranked candidate` : ''),
+  ];
+  if (m.estimate && m.verified)
+    parts.push(
+      `its choice estimated at ${figures(m.estimate)}, measured as a file at ${figures(m.verified)}`,
+    );
+  return `${parts.join('; ')}.`;
 }

@@ -88,8 +88,12 @@ export interface PrecisionScore {
 }
 
 export interface KeptOp {
+  /** A node name, or a group's label (then `op` is 'group' and `members` names its nodes). */
   node: string;
   op: string;
+  members?: string[];
+  /** Judged on the switched model (one session, ops switched to float), not on a written file. */
+  estimated?: boolean;
   /** The model with only this op in float, on the ranking samples (how it was ranked). */
   alone?: PrecisionScore;
   /** The model after this step (this op and those before it in float), on every evaluation sample. */
@@ -105,6 +109,8 @@ export interface MixedPrecisionReport {
   rankingSamples: number;
   /** Quantized ops the search could keep in float. */
   candidates: number;
+  /** Groups of them offered too (every op of a type, contiguous blocks; precision-groups.ts). */
+  groups?: number;
   before: PrecisionScore;
   after: PrecisionScore;
   met: boolean;
@@ -117,6 +123,16 @@ export interface MixedPrecisionReport {
   reranks: number;
   /** Steps undone: the op, kept in float, left the model no better (it stays int8). */
   undone?: number;
+  /** Ops the greedy steps kept that went back to int8 after: the target held without them. */
+  pruned?: number;
+  /** Of `evaluations`, those of a written file (the rest ran on the switched model). */
+  fileEvaluations?: number;
+  /** Mean time to judge one ranking candidate, and the whole search (ms, this machine). */
+  msPerCandidate?: number;
+  searchMs?: number;
+  /** The switched model's figures for its choice, and the written file's for the same exclude list. */
+  estimate?: PrecisionScore;
+  verified?: PrecisionScore;
   /** What keeping them cost: each written file against the same file without mixed precision. */
   cost?: PrecisionCost[];
 }
