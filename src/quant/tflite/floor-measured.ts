@@ -43,7 +43,7 @@ export async function measureFloorShifts(
   samples: () => AsyncIterable<FloorFeeds>,
 ): Promise<MeasuredShifts> {
   const layers = biasedLayers(model);
-  const tails = process.env.MQ_NO_TAIL ? [] : tailsOf(model, layers);
+  const tails = tailsOf(model, layers);
   const watched = [...new Set([...layers.map((l) => l.node.inputs[0]!), ...tails.map((t) => t.end)])];
   const means = (m: Model, twin: boolean) => channelMeans(m, watched, biasMode, twin, samples);
   const target = await means(model, true);
@@ -138,7 +138,8 @@ async function settleTails(
   const open = tails.filter((t) => error(t)?.some((v) => v !== 0));
   if (!open.length) return { model, corrected: 0, passes: 0 };
   const raised = model.graph.clone();
-  for (const t of open) moveBias(raised, t.layer.node, (c) => stepOf(raised, t.layer, c), t.layer.scales, biasMode);
+  for (const t of open)
+    moveBias(raised, t.layer.node, (c) => stepOf(raised, t.layer, c), t.layer.scales, biasMode);
   const after = await m.means({ ...model, graph: raised }, false);
   const g = model.graph.clone();
   let corrected = 0;
