@@ -67,7 +67,7 @@ describe('report and quality gate', () => {
     expect(strict.stderr).toMatch(/quality gate failed: top-1 agreement .* on device:softmax_0\.tmp_0/);
     const lax = cli([...pow2, '--output', tmp(), '--fail_on_drop', String(100 - agreement + 3)]);
     expect(lax.code).toBe(0);
-  });
+  }, 300_000);
 
   it('--optimize false skips the optimizer', () => {
     const dir = tmp();

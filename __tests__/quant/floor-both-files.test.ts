@@ -83,7 +83,9 @@ describe.each(['B16', 'B8'])('mobilenet_v1_bn --scheme pow2 --rounding floor --b
     } finally {
       await litert.close();
     }
-    // The device row (the .tflite in the truncating arithmetic) is what it was: 26.4 (B16), 24.9 dB (B8).
-    expect(report.device.metrics.output.sqnrDb).toBeGreaterThan(mode === 'B16' ? 26 : 24.5);
+    // The device row (the .tflite in the truncating arithmetic) stays within 1 dB of what rounding hardware
+    // gets from the nearest files (25.8 B16, 25.4 dB B8): measured 25.8 and 25.0 dB with the corrections
+    // measured on the calibration samples (26.4 and 24.9 with floor-shift's predicted ones).
+    expect(report.device.metrics.output.sqnrDb).toBeGreaterThan(mode === 'B16' ? 25.3 : 24.5);
   });
 });

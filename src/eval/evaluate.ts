@@ -217,7 +217,7 @@ function storedNhwc(onnx: readonly number[], stored: readonly number[] | undefin
  * 4-D inputs from NCHW to NHWC (what a .tflite written with --tflite_layout nhwc takes): those the file
  * stores NHWC when its input shapes are known, else every 4-D input.
  */
-export function toNhwc(feeds: Feeds, c: Candidate): Feeds {
+export function toNhwc(feeds: Feeds, c: Pick<Candidate, 'stored' | 'shapes'>): Feeds {
   const moved = (k: string, x: Tensor) =>
     x.dims.length === 4 &&
     (c.stored ? c.stored.has(k) : c.shapes?.[k] ? storedNhwc(x.dims, c.shapes[k]) : true);

@@ -12,6 +12,7 @@ import {
   ortCandidates,
   ortReference,
   probedLayers,
+  toNhwc,
   type Candidate,
   type Comparison,
   type Evaluation,
@@ -166,19 +167,25 @@ const JUDGE_SAMPLES = 32;
  * model on the calibration samples (never the evaluation ones, which the report's figures come from).
  */
 export function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun): FloorJudge {
-  return async (files, nhwc) => {
-    const reference = await ortReference(floatModel);
-    const target = { kind: 'device', rounding: 'floor', biasMode: o.biasMode } as const;
-    const candidates: Record<string, Candidate> = {};
-    try {
-      for (const [i, bytes] of files.entries())
-        candidates[i] = await tfliteCandidate(bytes, new Set(nhwc), target);
-      const { metrics } = await compareOutputs(reference, candidates, firstSamples(data.calibration));
-      return files.map((_, i) => Math.min(...Object.values(metrics[i]!).map((m) => m.sqnrDb)));
-    } finally {
-      await reference.close();
-      for (const c of Object.values(candidates)) await c.close();
-    }
+  const target = { kind: 'device', rounding: 'floor', biasMode: o.biasMode } as const;
+  return {
+    async score(files, nhwc) {
+      const reference = await ortReference(floatModel);
+      const candidates: Record<string, Candidate> = {};
+      try {
+        for (const [i, bytes] of files.entries())
+          candidates[i] = await tfliteCandidate(bytes, new Set(nhwc), target);
+        const { metrics } = await compareOutputs(reference, candidates, firstSamples(data.calibration));
+        return files.map((_, i) => Math.min(...Object.values(metrics[i]!).map((m) => m.sqnrDb)));
+      } finally {
+        await reference.close();
+        for (const c of Object.values(candidates)) await c.close();
+      }
+    },
+    async *samples(nhwc) {
+      const stored = { stored: new Set(nhwc) };
+      for await (const feeds of firstSamples(data.calibration).samples()) yield toNhwc(feeds, stored);
+    },
   };
 }
 

@@ -11,6 +11,8 @@ import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
 import { floorBiases } from '../quant/floor-biases.js';
 import { foldFloorShifts } from '../quant/tflite/floor-shift.js';
+import { measureFloorShifts } from '../quant/tflite/floor-measured.js';
+import type { Feeds } from '../quant/calibrate.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { ConversionReport, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
@@ -31,8 +33,13 @@ export interface Produced {
 }
 
 export interface FloorCorrections {
-  /** Conv/FC biases floor-shift moved for the mean shift of ops without a bias. */
+  /** Conv/FC biases moved for the mean shift of ops without a bias. */
   meanShift: number;
+  /**
+   * How the shifts were found: 'measured' (the device against its rounding twin on the calibration
+   * samples, quant/tflite/floor-measured.ts) or 'predicted' (from each op's arithmetic, floor-shift.ts).
+   */
+  method: 'measured' | 'predicted';
   /** Whether the files hold them (false: the conv/FC rounding offsets alone measured better). */
   kept: boolean;
   /** Worst output SQNR of the device (truncating) on the calibration samples, with and without. */
@@ -40,10 +47,14 @@ export interface FloorCorrections {
 }
 
 /**
- * Scores .tflite candidates for truncating hardware on calibration data: the device's worst output SQNR
- * against the float model, one figure per candidate. `nhwc`: the values the files store NHWC.
+ * Calibration data for truncating hardware. `score`: .tflite candidates run as the device, the worst
+ * output SQNR against the float model, one figure per candidate; `samples`: the feeds it scores on, in
+ * the converted graph's layout. `nhwc`: the values the files store NHWC.
  */
-export type FloorJudge = (candidates: Uint8Array[], nhwc: string[]) => Promise<number[]>;
+export interface FloorJudge {
+  score(candidates: Uint8Array[], nhwc: string[]): Promise<number[]>;
+  samples(nhwc: string[]): AsyncIterable<Feeds>;
+}
 
 /**
  * A .tflite is one flatbuffer, whose 32-bit offsets stop at 2 GiB (the margin leaves room for the graph and
@@ -201,14 +212,22 @@ async function floorCorrected(
 ): Promise<{ qdq: Model; tflite?: Model }> {
   try {
     const converted = convertRecorded(m, o, inputShapes, produced);
-    const corrected = floorBiases(m, converted.model, o.biasMode);
-    produced.floorCorrections = { meanShift: corrected.corrected, kept: true };
+    const nhwc = converted.report.nhwc ?? [];
+    // Measured where the device can run on the calibration samples (float inputs and outputs).
+    const measured = judge && o.ioType === 'float';
+    const folded = measured
+      ? await measureFloorShifts(converted.model, o.biasMode, () => judge.samples(nhwc))
+      : foldFloorShifts(converted.model, o.biasMode);
+    const corrected = floorBiases(m, converted.model, folded.model);
+    const method = measured ? 'measured' : 'predicted';
+    produced.floorCorrections = { meanShift: corrected.corrected, method, kept: true };
     if (!judge || corrected.corrected === 0) return corrected;
     const files = [corrected.tflite, converted.model].map((t) => exportTflite(t, TFLITE_OPTIONS));
-    const [withShifts, without] = await judge(files, converted.report.nhwc ?? []);
+    const [withShifts, without] = await judge.score(files, nhwc);
     const kept = !(without! > withShifts!);
     produced.floorCorrections = {
       meanShift: corrected.corrected,
+      method,
       kept,
       calibrationSqnrDb: { with: withShifts!, without: without! },
     };

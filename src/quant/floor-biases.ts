@@ -2,7 +2,7 @@ import { getOp } from '../ops/index.js';
 /**
  * pow2 --rounding floor on an ONNX input: one set of biases for both files of a run.
  *
- * The mean-shift corrections of truncating ops without a bias (tflite/floor-shift.ts) are computed on the
+ * The mean-shift corrections of truncating ops without a bias (tflite/floor-shift.ts, floor-measured.ts) are computed on the
  * converted TFLite graph, whose op types and integer arithmetic they describe. The .onnx is written from
  * the QDQ graph, so each corrected conv/FC bias is carried back to the int32 initializer its
  * DequantizeLinear reads: the .onnx and the .tflite then hold the same biases (issue 15: the two files of
@@ -10,8 +10,6 @@ import { getOp } from '../ops/index.js';
  */
 import { indexGraph, type Graph, type Model } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import type { BiasMode } from './params.js';
-import { foldFloorShifts } from './tflite/floor-shift.js';
 
 export interface FloorBiases {
   /** The QDQ model with the corrected int32 biases. */
@@ -23,11 +21,11 @@ export interface FloorBiases {
 }
 
 /**
- * `converted` is `convertModel(qdq)`'s model. The converter names a conv/FC bias `<ONNX bias input>_bias`
+ * `converted` is `convertModel(qdq)`'s model, `folded` the same with its conv/FC biases corrected (by
+ * floor-shift's prediction or floor-measured's measurement). The converter names a conv/FC bias `<ONNX bias input>_bias`
  * (ops/common: fc.ts, Conv.ts), and the ONNX bias input is a DequantizeLinear of an int32 initializer.
  */
-export function floorBiases(qdq: Model, converted: Model, biasMode: BiasMode): FloorBiases {
-  const folded = foldFloorShifts(converted, biasMode).model;
+export function floorBiases(qdq: Model, converted: Model, folded: Model): FloorBiases {
   const g = qdq.graph.clone();
   const before = converted.graph.initializers;
   const after = folded.graph.initializers;

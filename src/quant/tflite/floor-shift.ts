@@ -159,12 +159,31 @@ function carried(
 
 /**
  * Raises the bias of a conv/FC by mu Σw per output channel (mu: its input's mean error in input steps,
- * negative), in accumulator steps: B16 clamped to int16, B8 rounded to a whole output step (b8 2^k).
+ * negative), in accumulator steps.
  */
 function correctBias(
   g: Graph,
   node: Node,
   mu: number,
+  scales: [number, number],
+  biasMode: BiasMode,
+): boolean {
+  const w = g.initializers.get(node.inputs[1] ?? '');
+  if (!w || w.dtype !== 'int8') return false;
+  const channels = g.initializers.get(node.inputs[2] ?? '')?.dims[0] ?? 0;
+  const sums = channelSums(w.data as Int8Array, w.dims, node.opType === 'DEPTHWISE_CONV_2D', channels);
+  return moveBias(g, node, (c) => -mu * sums[c]!, scales, biasMode);
+}
+
+/**
+ * Moves a conv/FC's int32 bias by delta(c) accumulator steps per output channel: B16 rounded and clamped
+ * to int16, B8 rounded to a whole output step (b8 2^k). False where the node has no int8 weights with
+ * scales and an int32 bias of its own.
+ */
+export function moveBias(
+  g: Graph,
+  node: Node,
+  delta: (c: number) => number,
   [sIn, sOut]: [number, number],
   biasMode: BiasMode,
 ): boolean {
@@ -175,18 +194,15 @@ function correctBias(
   if (!w || !b || !bName || b.dtype !== 'int32' || w.dtype !== 'int8' || !wq) return false;
   // A bias other layers read too stays as it is (their inputs may carry other shifts).
   if (g.nodes.filter((n) => n.inputs.includes(bName)).length > 1) return false;
-  const channels = b.dims[0] ?? 0;
-  const sums = channelSums(w.data as Int8Array, w.dims, node.opType === 'DEPTHWISE_CONV_2D', channels);
   const values = Int32Array.from(b.data as Int32Array);
-  for (let c = 0; c < channels; c++) {
-    const delta = -mu * sums[c]!;
+  for (let c = 0; c < values.length; c++) {
     if (biasMode === 'B16') {
-      values[c] = clampInt(Math.round(values[c]! + delta), -32768, 32767);
+      values[c] = clampInt(Math.round(values[c]! + delta(c)), -32768, 32767);
       continue;
     }
     const acc = sIn * Math.fround(wq.scale[wq.scale.length === 1 ? 0 : c]!);
     const step = 2 ** outputShift(sOut, acc);
-    const b8 = clampInt(Math.round((values[c]! + delta) / step), INT8_MIN, INT8_MAX);
+    const b8 = clampInt(Math.round((values[c]! + delta(c)) / step), INT8_MIN, INT8_MAX);
     values[c] = b8 * step;
   }
   const t = new Tensor('int32', b.dims, values);

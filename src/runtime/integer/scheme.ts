@@ -11,6 +11,8 @@ export interface IntegerExecutorOptions {
   scheme?: Scheme;
   /** pow2 rescale rounding; default the model's (the shift its biases were made for), else 'floor'. */
   rounding?: Rounding;
+  /** pow2 conv/FC rescale rounding when not `rounding` (see Arithmetic.accumulatorRounding). */
+  accumulatorRounding?: Rounding;
   /** pow2 bias handling; default the model's, else B16. */
   biasMode?: BiasMode;
   /** affine kernels: 'litert' (default, what LiteRT computes) or TFLite's 'reference' kernels. */
@@ -29,6 +31,7 @@ export function resolveArithmetic(model: Model, opts: IntegerExecutorOptions = {
   return {
     scheme: opts.scheme ?? q?.scheme ?? 'affine',
     rounding: opts.rounding ?? pow2?.rounding ?? 'floor',
+    ...(opts.accumulatorRounding && { accumulatorRounding: opts.accumulatorRounding }),
     biasMode: opts.biasMode ?? pow2?.biasMode ?? 'B16',
     affineKernels: opts.affineKernels ?? 'litert',
   };

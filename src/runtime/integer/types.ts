@@ -18,6 +18,13 @@ export interface Arithmetic {
    * 'even' rounds half to even, as ONNX Runtime and LiteRT).
    */
   rounding: Rounding;
+  /**
+   * pow2 only: how the rescales of conv, depthwise conv, transpose conv and FC (the ops with a bias) round,
+   * when not as `rounding`. `rounding: 'nearest'` with this 'floor' runs a --rounding floor file with its
+   * biased ops exactly as the truncating device does and every other shift rounded: the twin that
+   * measures what those other shifts lose (quant/tflite/floor-measured.ts).
+   */
+  accumulatorRounding?: Rounding;
   /** pow2 only: the int32 bias in the file is a 16-bit bias added before the shift, or b8 * 2^k after. */
   biasMode: BiasMode;
   /**

@@ -165,7 +165,8 @@ function affineRescale(spec: RescaleSpec): ChannelRescale {
 
 /**
  * DESIGN.md pow2: k = log2(s_out / (s_in s_w)). B16: (acc + b16) >> k; B8: (acc >> k) + b8 with b8 the
- * file's b8 2^k divided back by 2^k; 'nearest' adds 2^(k-1) before the shift; saturation to the range.
+ * file's b8 2^k divided back by 2^k; 'nearest' adds 2^(k-1) before the shift; saturation to the range. The
+ * rounding is `accumulatorRounding` where given, else `rounding`.
  */
 function pow2Rescale(spec: RescaleSpec, arith: Arithmetic, arena: WasmArena | undefined): ChannelRescale {
   const n = spec.weightScales.length;
@@ -173,15 +174,16 @@ function pow2Rescale(spec: RescaleSpec, arith: Arithmetic, arena: WasmArena | un
   const post = new Int32Array(n);
   const k = new Int32Array(n);
   const scalers: ((x: number) => number)[] = [];
+  const rounding = arith.accumulatorRounding ?? arith.rounding;
   for (let c = 0; c < n; c++) {
     const ratio = (spec.input.scale * spec.weightScales[c]!) / spec.output.scale;
     const kc = exactLog2(1 / ratio);
     const b = spec.bias?.[c] ?? 0;
     // A ratio that is not 2^-k (an input on a spec-fixed scale): the exact product, same rounding rule.
     k[c] = kc ?? NOT_A_SHIFT;
-    scalers[c] = pow2Scaler(ratio, arith.rounding);
-    const half = arith.rounding === 'nearest' && kc !== undefined && kc > 0 ? 2 ** (kc - 1) : 0;
-    if (arith.rounding === 'even' && kc !== undefined && kc > 0) k[c] = NOT_A_SHIFT;
+    scalers[c] = pow2Scaler(ratio, rounding);
+    const half = rounding === 'nearest' && kc !== undefined && kc > 0 ? 2 ** (kc - 1) : 0;
+    if (rounding === 'even' && kc !== undefined && kc > 0) k[c] = NOT_A_SHIFT;
     const b16 = arith.biasMode === 'B16' ? clamp(b, -32768, 32767) : 0;
     const b8 = arith.biasMode === 'B8' ? clamp(roundHalfAway(b * ratio), -128, 127) : 0;
     pre[c] = b16 + half - spec.input.zeroPoint * spec.weightSums[c]!;
