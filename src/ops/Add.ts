@@ -6,4 +6,9 @@ import { binaryLowering } from '../convert/lowering/elementwise.js';
 /** Add -> ADD (int8 kernel; takes a fused RELU/RELU6). */
 const tflite = binaryLowering('ADD');
 
-export default { ...binaryOp('Add', (a, b) => a + b), quant: binary, tflite } satisfies OpDescriptor;
+export default {
+  ...binaryOp('Add', (a, b) => a + b),
+  quant: binary,
+  tflite,
+  precisionGroups: ['elementwise'],
+} satisfies OpDescriptor;

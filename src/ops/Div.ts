@@ -6,4 +6,8 @@ import { binaryLowering } from '../convert/lowering/elementwise.js';
 /** Div -> DIV. TFLite has no int8 DIV kernel, so it runs float (as the QDQ graph leaves it). */
 const tflite = binaryLowering('DIV', false);
 
-export default { ...binaryOp('Div', (a, b, dtype) => divide(a, b, dtype)), tflite } satisfies OpDescriptor;
+export default {
+  ...binaryOp('Div', (a, b, dtype) => divide(a, b, dtype)),
+  tflite,
+  precisionGroups: ['elementwise', 'normalization'],
+} satisfies OpDescriptor;

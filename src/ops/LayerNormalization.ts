@@ -91,4 +91,5 @@ export default {
   evaluate,
   quant: calibrated,
   tflite,
+  precisionGroups: ['normalization'],
 } satisfies OpDescriptor;

@@ -11,4 +11,5 @@ export default {
   quant: binary,
   tflite,
   nonNegative: 'if-all-inputs',
+  precisionGroups: ['elementwise'],
 } satisfies OpDescriptor;

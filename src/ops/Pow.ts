@@ -44,4 +44,5 @@ export default {
   quant: calibrated,
   tflite,
   nonNegative: (node, constant) => exponent(node, constant) === 2,
+  precisionGroups: ['normalization'],
 } satisfies OpDescriptor;

@@ -11,4 +11,5 @@ export default {
   quant: calibrated,
   tflite,
   nonNegative: 'if-input',
+  precisionGroups: ['normalization'],
 } satisfies OpDescriptor;

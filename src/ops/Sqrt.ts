@@ -11,4 +11,5 @@ export default {
   quant: calibrated,
   tflite,
   nonNegative: 'always',
+  precisionGroups: ['normalization'],
 } satisfies OpDescriptor;

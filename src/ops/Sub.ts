@@ -6,4 +6,9 @@ import { binaryLowering } from '../convert/lowering/elementwise.js';
 /** Sub -> SUB (int8 kernel; takes a fused RELU/RELU6). */
 const tflite = binaryLowering('SUB');
 
-export default { ...binaryOp('Sub', (a, b) => a - b), quant: binary, tflite } satisfies OpDescriptor;
+export default {
+  ...binaryOp('Sub', (a, b) => a - b),
+  quant: binary,
+  tflite,
+  precisionGroups: ['elementwise', 'normalization'],
+} satisfies OpDescriptor;

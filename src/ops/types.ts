@@ -109,6 +109,12 @@ export interface OpDescriptor {
    * (calibration keeps them: src/quant/calibrate.ts's resultTensors).
    */
   resultView?: boolean;
+  /**
+   * Groups the mixed-precision search may keep in higher precision together (src/pipeline/precision-groups.ts):
+   * 'elementwise' (residual sums, gating, a LayerNorm's scale and shift), 'normalization' (the ops a
+   * LayerNorm is written out with). A loss spread thinly over many such ops shows in no single op.
+   */
+  precisionGroups?: readonly PrecisionGroup[];
   /** The op only moves or selects values: every output value is one of its inputs' (Reshape, Concat, Gather ...). */
   movesData?: boolean;
   /** The output element type when it does not follow the inputs' (comparisons: bool; Shape: int64). */
@@ -117,6 +123,9 @@ export interface OpDescriptor {
 }
 
 export type Shape = Dim[];
+
+/** See OpDescriptor.precisionGroups. */
+export type PrecisionGroup = 'elementwise' | 'normalization';
 
 /** An evaluation the reference code does not cover; constant folding then keeps the node. */
 export class NotEvaluable extends Error {

@@ -1,3 +1,5 @@
+import { getOp } from '../ops/index.js';
+
 /**
  * What the mixed-precision search may keep in higher precision in one step: a single op, or a group of
  * them. A loss spread thinly over many ops (pow2 on PP-OCRv4 rec: every Add and Mul together, issue 16)
@@ -13,10 +15,6 @@ export interface Choice {
   members: string[];
 }
 
-/** Op types that write out a LayerNorm (x - mean) / sqrt(var + eps) * gamma + beta, besides Add and Mul. */
-const NORMALIZATION = ['ReduceMean', 'Sub', 'Pow', 'Sqrt', 'Div', 'LayerNormalization'];
-/** Elementwise arithmetic: residual sums, gating, LayerNorm's scale and shift, hard-swish's product. */
-const ELEMENTWISE = ['Add', 'Mul', 'Sub', 'Div'];
 /** Contiguous blocks: the ops in graph order split into this many parts, for each count. */
 const BLOCK_COUNTS = [2, 4, 8, 16];
 
@@ -37,11 +35,9 @@ export function choicesOf(ops: readonly { node: string; op: string }[]): Choice[
     const members = ops.filter((o) => o.op === t).map((o) => o.node);
     add(`every ${t} (${members.length})`, members);
   }
-  for (const [label, set] of [
-    ['elementwise', ELEMENTWISE],
-    ['normalization', NORMALIZATION],
-  ] as const) {
-    const members = ops.filter((o) => (set as readonly string[]).includes(o.op));
+  // Which op types belong to which group is the op descriptors' `precisionGroups`.
+  for (const label of ['elementwise', 'normalization'] as const) {
+    const members = ops.filter((o) => getOp(o.op)?.precisionGroups?.includes(label));
     const named = [...new Set(members.map((o) => o.op))];
     if (named.length > 1)
       add(
