@@ -7,7 +7,7 @@ import { exportTflite } from '../formats/tflite/export.js';
 import { subgraphsOf, type Graph, type Model, type Node } from '../ir/graph.js';
 import type { OutputFormat, RunSettings } from './settings.js';
 import { shareConstants } from '../passes/share-constants.js';
-import { addTiesUp } from '../quant/add-ties.js';
+import { addTiesUp } from '../passes/pow2-add-ties.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
 import { floorBiases } from '../quant/floor-biases.js';

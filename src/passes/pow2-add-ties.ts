@@ -1,6 +1,6 @@
 import { opsetVersion, type Graph, type Model, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { rulePass, type Rule, type RuleContext } from '../passes/rewrite.js';
+import { rulePass, type Rule, type RuleContext } from './rewrite.js';
 
 /**
  * pow2 Add and Sub in the .onnx: rounding ties go up, as a shifter rounds to nearest (add half, shift) and
