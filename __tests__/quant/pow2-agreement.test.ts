@@ -16,6 +16,7 @@ import { writeOnnxFile } from '../../src/formats/onnx/export.js';
 import { ints } from '../../src/ir/attrs.js';
 import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
+import { pow2ChannelScales } from '../../src/quant/params.js';
 import { resolveInputScales } from '../../src/quant/quantize.js';
 import { GraphBuilder } from '../../scripts/examples/builder.js';
 import { Random } from '../../scripts/examples/random.js';
@@ -94,6 +95,13 @@ describe('pow2: the .onnx (ORT) and the .tflite (LiteRT) of the default command'
     expect(resolveInputScales(settings as never, ['x'], ranges(200))).toEqual({ x: 1 });
     const given = { scheme: 'pow2', inputScale: { kind: 'all', value: 10 } } as const;
     expect(resolveInputScales(given as never, ['x'], ranges(1.016))).toEqual({ x: 10 });
+  });
+
+  it('pow2 weight scales per channel are no finer than 2^-16 of the widest channel', () => {
+    // max |w| 1.5 -> 2^-6 (1.5 * 64 = 96); 0.01 -> 2^-13; 1e-30 alone -> 2^-106, held at 2^-22; 0 -> 1, which
+    // does not count as the widest.
+    const scales = [...pow2ChannelScales(Float64Array.of(1.5, 0.01, 1e-30, 0))];
+    expect(scales).toEqual([2 ** -6, 2 ** -13, 2 ** -22, 1]);
   });
 
   it('compute the same outputs, element for element', async () => {
