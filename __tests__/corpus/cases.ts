@@ -74,10 +74,10 @@ export const OCR_CASES: CorpusCase[] = [
   },
   {
     name: 'PP-OCRv4 rec',
-    // measured 23.1 dB (15.1 before pow2 inputs, split HardSwish and Add ties): LiteRT runs some of its
-    // squeeze-and-excitation convs (near-zero weight channels, requantization ratios down to 2^-138)
-    // with ties rounded up where ORT rounds them to even; one such tie reaches every later element.
-    pow2Db: 21,
+    // measured 24.6 dB (15.1 before pow2 inputs, split HardSwish, Add ties and the weight-scale floor):
+    // equal up to the first AveragePool, whose ties LiteRT's AVERAGE_POOL_2D rounds its own way; the
+    // attention blocks after it grow those steps.
+    pow2Db: 22,
     exercises: 'PPLCNetV3, LayerNorm, attention MatMul, 6625-class Softmax; dynamic width',
     prepare: async () =>
       withData(root(`${OCR}/ch_PP-OCRv4_rec_infer.onnx`), await feedsOf(textLines(4, 48, 320))),
