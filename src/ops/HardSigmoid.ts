@@ -1,7 +1,7 @@
 import { attrFloat, int } from '../ir/attrs.js';
 import type { OpDescriptor } from './types.js';
 import { unaryOp } from './common/elementwise.js';
-import { calibrated } from './common/quant.js';
+import { calibrated, SIGMOID_OUT } from './common/quant.js';
 import { Tensor } from '../ir/tensor.js';
 import { perTensor } from '../quant/params.js';
 import { ActivationFunctionType } from '../formats/tflite/schema.js';
@@ -58,7 +58,11 @@ export default {
     },
     { floatOnly: true },
   ),
-  quant: calibrated,
+  // pow2: LOGISTIC's [0, 1) grid, 1/256 with zero point -128, rather than the symmetric 2^n grid, which
+  // spends half its values below 0 and, once the range reaches 1, steps by 1/64. A power of two still, so
+  // the Mul of a split HardSwish, x * hardsigmoid(x), rescales by a shift; 1 itself reads as 255/256,
+  // which moves x * 255/256 by under half a step for any |x| up to 127 steps of its own grid.
+  quant: { ...calibrated, pow2Output: SIGMOID_OUT },
   tflite,
   nonNegative: 'always',
   // No saturatesOutside yet: with its input cut to [-beta/alpha, (1 - beta)/alpha], PaddleOCR cls's

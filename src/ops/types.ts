@@ -46,6 +46,8 @@ export interface QuantRule {
   accumulates?: boolean;
   /** ('same-all', TFLite builtins only: CONCATENATION and the like) inputs and output share parameters. */
   output: 'calibrated' | 'same-as-input' | 'same-all' | 'mean' | { scale: number; zeroPoint: number };
+  /** pow2 only: output parameters that replace a calibrated output's 2^n / input_scale grid. */
+  pow2Output?: { scale: number; zeroPoint: number };
 }
 
 /**

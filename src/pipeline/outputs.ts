@@ -7,6 +7,7 @@ import { exportTflite } from '../formats/tflite/export.js';
 import { subgraphsOf, type Graph, type Model, type Node } from '../ir/graph.js';
 import type { OutputFormat, RunSettings } from './settings.js';
 import { shareConstants } from '../passes/share-constants.js';
+import { addTiesUp } from '../passes/pow2-add-ties.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
 import { floorBiases } from '../quant/floor-biases.js';
@@ -163,7 +164,7 @@ function fittingFormats(
  */
 export function onnxGraph(model: Model, o: Pick<RunSettings, 'onnxFormat'>): Graph {
   const form = o.onnxFormat === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
-  const integer = hardActivationsAsIntegerOps(form);
+  const integer = addTiesUp({ ...form, graph: hardActivationsAsIntegerOps(form) });
   // Equal constants the passes add (each rewrite its own; uint8 zero points where int8 -128 and 0 both
   // become 0) are shared again after.
   return shareConstants(o.onnxFormat === 'qdq' ? activationsAsUint8(integer) : integer).graph;

@@ -190,10 +190,17 @@ export function assignActivationParams(
   meanCounts: Map<string, number> = new Map(),
 ): Map<string, QParams> {
   const params = new Map<string, QParams>();
-  const fromRange = (name: string): QParams =>
+  const grid = (name: string): QParams =>
     paramsFromRange(ranges.get(name) ?? { min: 0, max: 0 }, s, s.histograms?.get(name));
   for (const [name, p] of s.inputParams) params.set(name, p);
   const index = indexGraph(g);
+  const floors = s.scheme === 'pow2' ? addInputFloors(g, index, plan, grid) : new Map<string, number>();
+  // A pow2 grid is raised to its floor (both are 2^n / input_scale): see addInputFloors.
+  const fromRange = (name: string): QParams => {
+    const p = grid(name);
+    const floor = floors.get(name);
+    return floor !== undefined && floor > p.scale[0]! ? perTensor(floor, 0) : p;
+  };
   for (const node of topoSort(g)) {
     if (!plan.quantized.has(node)) continue;
     const rule = quantRuleOf(node)!;
@@ -214,6 +221,8 @@ export function assignActivationParams(
         params.set(out, params.get(src) ?? weightParams.get(src) ?? fromRange(out));
       } else if (typeof rule.output === 'object') {
         params.set(out, perTensor(rule.output.scale, rule.output.zeroPoint));
+      } else if (s.scheme === 'pow2' && rule.pow2Output) {
+        params.set(out, perTensor(rule.pow2Output.scale, rule.pow2Output.zeroPoint));
       } else {
         const p = fromRange(fusedActivationOutput(g, index, plan.quantized, out) ?? out);
         params.set(out, s.scheme === 'affine' ? offTies(node, g, p, params, weightParams) : p);
@@ -221,6 +230,42 @@ export function assignActivationParams(
     }
   }
   return params;
+}
+
+/**
+ * pow2: the least scale of each activation read only by an Add or Sub (through ops that keep its
+ * parameters, such as a ReLU): the sum's own scale. An operand on a grid finer than the sum's by 2^k
+ * reaches it by a shift of k, and a shifted-out half is a rounding tie, which ONNX Runtime rounds to even
+ * and LiteRT's int8 ADD upward: on PP-OCR cls a quarter of a residual Add's outputs were a step apart.
+ * On the sum's grid the operand's producer rounds once, where the Add would have rounded it again, and the
+ * Add adds integers exactly. An operand others read keeps its grid (they would lose precision).
+ */
+function addInputFloors(
+  g: Graph,
+  index: GraphIndex,
+  plan: QuantPlan,
+  grid: (name: string) => QParams,
+): Map<string, number> {
+  const floors = new Map<string, number>();
+  for (const node of plan.quantized) {
+    if ((node.opType !== 'Add' && node.opType !== 'Sub') || node.domain !== '') continue;
+    const out = node.outputs[0]!;
+    const scale = grid(fusedActivationOutput(g, index, plan.quantized, out) ?? out).scale[0]!;
+    for (const i of quantRuleOf(node)!.activations(node, g)) {
+      let [t, reader] = [node.inputs[i]!, node];
+      for (;;) {
+        const readers = index.consumers.get(t) ?? [];
+        if (readers.length !== 1 || readers[0] !== reader || index.graphOutputs.has(t)) break;
+        const producer = index.producer.get(t);
+        if (!producer || !plan.quantized.has(producer)) break;
+        floors.set(t, Math.max(floors.get(t) ?? 0, scale));
+        const rule = quantRuleOf(producer)!;
+        if (rule.output !== 'same-as-input') break;
+        [t, reader] = [producer.inputs[rule.activations(producer, g)[0] ?? 0]!, producer];
+      }
+    }
+  }
+  return floors;
 }
 
 /**

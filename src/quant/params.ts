@@ -75,6 +75,21 @@ export function pow2WeightScale(maxAbs: number): number {
   return 2 ** -f;
 }
 
+/**
+ * pow2 weight scales per channel, none finer than 2^-16 of the widest channel's. A channel of near-zero
+ * weights (PP-OCRv4 rec's squeeze-and-excitation convs have some with max |w| near 1e-38) would take a
+ * scale down to 2^-133 and a requantization ratio s_in * s_w / s_out below 2^-32, which LiteRT does not
+ * run as it runs the other convs (it rounded a tie there up where ONNX Runtime rounds to even, and the
+ * two files parted). At 2^-16 of the widest such a channel's int8 weights are 0 either way: its outputs,
+ * 2^16 times smaller than the others' on the same output grid, round to its bias alone.
+ */
+export function pow2ChannelScales(maxAbs: Float64Array): Float64Array {
+  const scale = maxAbs.map(pow2WeightScale);
+  // An all-zero channel's scale (1) says nothing about the others.
+  const widest = Math.max(0, ...scale.filter((_, c) => maxAbs[c]! > 0));
+  return scale.map((v) => Math.max(v, widest * 2 ** -16));
+}
+
 /** Standard symmetric int8 weight scale (TFLite int8 spec: weights symmetric, zero point 0). */
 export function affineWeightScale(maxAbs: number): number {
   return maxAbs > 0 ? maxAbs / INT8_MAX : 1;

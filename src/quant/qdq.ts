@@ -6,7 +6,7 @@ import {
   affineWeightScale,
   maxAbsPerChannel,
   perTensor,
-  pow2WeightScale,
+  pow2ChannelScales,
   quantizeBias,
   b16Value,
   quantizeWeights,
@@ -47,7 +47,7 @@ export function quantizeAllWeights(
     const axis = s.perChannel && w.axis >= 0 && t.dims.length > w.axis ? w.axis : undefined;
     const values = t.toFloat32();
     const maxAbs = maxAbsPerChannel(values, t.dims, axis);
-    const scale = maxAbs.map(s.scheme === 'pow2' ? pow2WeightScale : affineWeightScale);
+    const scale = s.scheme === 'pow2' ? pow2ChannelScales(maxAbs) : maxAbs.map(affineWeightScale);
     const params: QParams = { scale, zeroPoint: new Int32Array(scale.length), axis };
     out.set(name, { name, values: quantizeWeights(values, t.dims, scale, axis), dims: t.dims, params });
   }

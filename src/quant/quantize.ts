@@ -100,14 +100,14 @@ export async function quantizeFloatModel(
 ): Promise<QuantResult> {
   const upgraded = (opsetVersion(floatModel) ?? 13) < 13 ? upgradeOpset(floatModel).model : floatModel;
   const constants = constantsAsInitializers(upgraded.graph);
-  // affine: HardSwish as Mul(x, HardSigmoid(x)), which LiteRT's int8 kernels compute as ORT does.
-  const floatGraph =
-    s.scheme === 'affine'
-      ? splitHardSwishPass((n) => s.exclude.includes(n.name) || s.exclude.includes(n.opType))(constants, {
-          opset: opsetVersion(upgraded) ?? 13,
-          irVersion: upgraded.irVersion,
-        }).graph
-      : constants;
+  // HardSwish as Mul(x, HardSigmoid(x)), which LiteRT's int8 kernels compute as ORT does (its int8
+  // HARD_SWISH does not: see split-hardswish.ts). pow2 too: there the kernel's 8-bit slope left PP-OCR
+  // cls's two files 3% of a HardSwish's outputs apart, each a step, which the next blocks grew. An
+  // --exclude'd HardSwish stays whole (and float).
+  const floatGraph = splitHardSwishPass((n) => s.exclude.includes(n.name) || s.exclude.includes(n.opType))(
+    constants,
+    { opset: opsetVersion(upgraded) ?? 13, irVersion: upgraded.irVersion },
+  ).graph;
   const equalized = s.equalize
     ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
     : undefined;
@@ -237,9 +237,13 @@ export async function equalize(
 }
 
 /**
- * input_scale per float input. pow2 needs one for every input: given, or `auto` (the largest integer
- * keeping the calibrated range inside int8), default 1... never silently: pow2 without --input_scale
- * uses auto. affine uses only the scales given.
+ * input_scale per float input. pow2 needs one for every input: given, or `auto` (the largest power of two
+ * keeping the calibrated range inside int8, at least 1); pow2 without --input_scale uses auto. affine uses
+ * only the scales given. auto takes a power of two because every pow2 scale is 2^n / input_scale: with
+ * 2^m, each grid is a power of two that float32 holds exactly, so ONNX Runtime's float QDQ arithmetic
+ * meets the integer kernels of LiteRT on the same exact values, rounding ties included. With 125 (an input
+ * in [-1.016, 1.016]) the scales are not float32 numbers, ties land a hair either side in ORT, and PP-OCR
+ * cls's two files differed from the first Conv on (24.2 dB; exact up to its first HardSwish with 128).
  */
 export function resolveInputScales(
   s: QuantSettings,
@@ -258,7 +262,7 @@ export function resolveInputScales(
     else if (s.scheme === 'pow2') {
       const r = ranges.get(name) ?? { min: 0, max: 0 };
       const mag = Math.max(-r.min, r.max);
-      out[name] = mag > 0 ? Math.max(1, Math.floor(127 / mag)) : 1;
+      out[name] = mag > 0 ? Math.max(1, 2 ** Math.floor(Math.log2(127 / mag))) : 1;
     }
   }
   return out;
