@@ -85,10 +85,12 @@ const opNames = (file: string): string[] => {
 };
 
 describe('pow2: the .onnx (ORT) and the .tflite (LiteRT) of the default command', () => {
-  it('--input_scale auto takes the largest power of two inside int8; a given scale stays as given', () => {
+  it('--input_scale auto takes the largest power of two inside int8 (+1 step at the end); a given scale stays as given', () => {
     const settings = { scheme: 'pow2', inputScale: { kind: 'auto' } } as const;
     const ranges = (mag: number) => new Map([['x', { min: -mag, max: mag }]]);
-    // 127 / 1.016 = 125, 127 / 0.9 = 141.1, 127 / 0.01 = 12700, 127 / 200 < 1 (at least 1, as before).
+    // 128 / 1.016 = 126, 128 / 1 = 128 (1 * 128 saturates to 127, a step off), 128 / 0.9 = 142.2,
+    // 128 / 0.01 = 12800, 128 / 200 < 1 (at least 1, as before).
+    expect(resolveInputScales(settings as never, ['x'], ranges(1))).toEqual({ x: 128 });
     expect(resolveInputScales(settings as never, ['x'], ranges(1.016))).toEqual({ x: 64 });
     expect(resolveInputScales(settings as never, ['x'], ranges(0.9))).toEqual({ x: 128 });
     expect(resolveInputScales(settings as never, ['x'], ranges(0.01))).toEqual({ x: 8192 });
