@@ -36,15 +36,16 @@ describe('mixed precision in the Action (dist/)', () => {
     const r = await runDist(
       action,
       ws,
-      { ...INPUTS, min_sqnr: '19' },
+      { ...INPUTS, min_sqnr: '25' },
       { event, env: { GITHUB_API_URL: api.url } },
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const body = api.comments.find((c) => c.body.startsWith('<!-- model-quant-action:'))!.body;
     expect(body).toMatch(
-      /\*\*Mixed precision\*\* \(`--min_sqnr 19`: every output's SQNR at least 19 dB, on \d+ evaluation samples\): met/,
+      /\*\*Mixed precision\*\* \(`--min_sqnr 25`: every output's SQNR at least 25 dB, on \d+ evaluation samples\): met/,
     );
-    expect(body).toMatch(/Kept in float: [1-9]\d* of \d+ quantized ops: `[a-z0-9_]+` \(Gemm\)/);
+    // What is kept (single ops or a block of them) is the search's business; the comment names it.
+    expect(body).toMatch(/Kept in float: [1-9]\d* of \d+ quantized ops: \S.+/);
     expect(body).toMatch(/\| onnx \| [\d.]+ KiB → [\d.]+ KiB \([+−][\d.]+ KiB\) \| [\d.]+ ms → [\d.]+ ms \|/);
     expect(r.summary).toContain('**Mixed precision**');
   });

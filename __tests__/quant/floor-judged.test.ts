@@ -39,8 +39,9 @@ describe('floor corrections judged on calibration data', () => {
     // The biases after every SE block's MEAN and gate, and after the final pool, move.
     expect(f.method).toBe('measured');
     expect(f.meanShift).toBeGreaterThan(10);
-    // Measured: 9.6 dB with them against 7.7 without.
-    expect(f.calibrationSqnrDb.with).toBeGreaterThan(f.calibrationSqnrDb.without + 1);
+    // Measured: 7.76 dB with them against 7.27 without (9.6 against 7.7 before pow2's HardSwish split and
+    // power-of-two auto input scale, which change what truncates).
+    expect(f.calibrationSqnrDb.with).toBeGreaterThan(f.calibrationSqnrDb.without + 0.25);
     expect(f.kept).toBe(true);
     // The report's device row is measured on the 4 held-out lines, not the judged ones.
     expect(report.evaluation.samples).toBe(4);
