@@ -96,3 +96,32 @@ export async function compareOrt(
   }
   return { maxDiff, outputs, worstRatio };
 }
+
+/**
+ * Output SQNR (dB) of a written file against the float one, both run by ONNX Runtime (default session
+ * options) on the same feeds: the first output, summed over all feeds.
+ */
+export async function filesSqnrInOrt(
+  floatFile: string,
+  quantFile: string,
+  feeds: Iterable<Record<string, Tensor>>,
+): Promise<number> {
+  const f = await createOrtSession(floatFile);
+  const q = await createOrtSession(quantFile);
+  let signal = 0;
+  let noise = 0;
+  try {
+    for (const feed of feeds) {
+      const a = Object.values(await f.run(feed))[0]!.toFloat32();
+      const c = Object.values(await q.run(feed))[0]!.toFloat32();
+      a.forEach((v, k) => {
+        signal += v * v;
+        noise += (v - c[k]!) ** 2;
+      });
+    }
+  } finally {
+    await f.close();
+    await q.close();
+  }
+  return 10 * Math.log10(signal / noise);
+}

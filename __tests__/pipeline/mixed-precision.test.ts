@@ -6,9 +6,9 @@ import { writeOnnxFile } from '../../src/formats/onnx/export.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { parseOptions } from '../../src/options.js';
 import { quantizeModel } from '../../src/pipeline/quantize-model.js';
-import { createOrtSession } from '../../src/runtime/ort.js';
 import { loadTflite } from '../../src/runtime/litert.js';
 import { GraphBuilder, rng } from '../helpers/graphs.js';
+import { filesSqnrInOrt } from '../helpers/ort-compare.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mq-mixed-'));
 
@@ -42,28 +42,16 @@ function randomBias(b: GraphBuilder, name: string, n: number): string {
   return b.weight(name, [n], 0.1, 0.5);
 }
 
-/** Output SQNR (dB) of a written .onnx against the float one, both in ONNX Runtime, on fresh inputs. */
-async function sqnrInOrt(floatFile: string, quantFile: string): Promise<number> {
-  const f = await createOrtSession(floatFile);
-  const q = await createOrtSession(quantFile);
+/** Output SQNR (dB) of a written .onnx against the float one, both in ONNX Runtime, on 20 fresh inputs. */
+function sqnrInOrt(floatFile: string, quantFile: string): Promise<number> {
   const random = rng(99);
-  let signal = 0;
-  let noise = 0;
-  for (let i = 0; i < 20; i++) {
-    const x = Tensor.float32(
+  const feeds = Array.from({ length: 20 }, () => ({
+    x: Tensor.float32(
       [1, 32],
       Array.from({ length: 32 }, () => 2 * random() - 1),
-    );
-    const a = Object.values(await f.run({ x }))[0]!.toFloat32();
-    const c = Object.values(await q.run({ x }))[0]!.toFloat32();
-    a.forEach((v, k) => {
-      signal += v * v;
-      noise += (v - c[k]!) ** 2;
-    });
-  }
-  await f.close();
-  await q.close();
-  return 10 * Math.log10(signal / noise);
+    ),
+  }));
+  return filesSqnrInOrt(floatFile, quantFile, feeds);
 }
 
 describe('mixed precision (--min_sqnr, --max_drop)', () => {

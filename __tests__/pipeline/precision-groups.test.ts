@@ -11,6 +11,7 @@ import { quantizeFloatModel } from '../../src/quant/quantize.js';
 import type { SampleSource } from '../../src/quant/calibrate.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { GraphBuilder, rng } from '../helpers/graphs.js';
+import { filesSqnrInOrt } from '../helpers/ort-compare.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mq-groups-'));
 const ADDS = 24;
@@ -62,22 +63,12 @@ function inputs(n: number, seed: number): Tensor[] {
 }
 
 /** Output SQNR (dB) of a written .onnx against the float one, both in ONNX Runtime, on fresh inputs. */
-async function sqnrInOrt(floatFile: string, quantFile: string): Promise<number> {
-  const f = await createOrtSession(floatFile);
-  const q = await createOrtSession(quantFile);
-  let signal = 0;
-  let noise = 0;
-  for (const x of inputs(40, 5)) {
-    const a = Object.values(await f.run({ x }))[0]!.toFloat32();
-    const c = Object.values(await q.run({ x }))[0]!.toFloat32();
-    a.forEach((v, k) => {
-      signal += v * v;
-      noise += (v - c[k]!) ** 2;
-    });
-  }
-  await f.close();
-  await q.close();
-  return 10 * Math.log10(signal / noise);
+function sqnrInOrt(floatFile: string, quantFile: string): Promise<number> {
+  return filesSqnrInOrt(
+    floatFile,
+    quantFile,
+    inputs(40, 5).map((x) => ({ x })),
+  );
 }
 
 describe('mixed precision: groups of ops and the switched model', () => {
