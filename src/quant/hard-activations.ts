@@ -4,12 +4,12 @@ import { Tensor } from '../ir/tensor.js';
 import { rulePass, type Rule, type RuleContext } from '../passes/rewrite.js';
 
 /**
- * Writes the quantized HardSwish and HardSigmoid of a QDQ graph as ops ONNX Runtime fuses into integer
- * kernels (QLinearAdd, QLinearMul). ORT has no integer kernel for either and runs them in float between
- * DequantizeLinear and QuantizeLinear (HardSwish even as float HardSigmoid and Mul); in PP-OCRv4 det they
- * were the largest float cost left, and int8 det was no faster than float (a tie) until this (see the
- * closing note of issue #5 for the bench figures). Only the .onnx gets this (before activationsAsUint8 in
- * the QDQ form); the .tflite keeps HARD_SWISH, which every TFLite delegate knows.
+ * Writes the quantized HardSigmoid of a QDQ graph as ops ONNX Runtime fuses into integer kernels
+ * (QLinearAdd). ORT has no integer HardSigmoid kernel and runs it in float between DequantizeLinear and
+ * QuantizeLinear; in PP-OCRv4 det the hard activations were the largest float cost left, and int8 det was
+ * no faster than float (a tie) until this (see the closing note of issue #5 for the bench figures). Only
+ * the .onnx gets this (before activationsAsUint8 in the QDQ form); the .tflite lowers HardSigmoid in its
+ * converter rule (src/ops/HardSigmoid.ts).
  *
  * HardSigmoid, clamp(alpha x + beta, 0, 1), read by a QuantizeLinear (s, z) whose grid lies in [0, 1]:
  *
@@ -18,55 +18,16 @@ import { rulePass, type Rule, type RuleContext } from '../passes/rewrite.js';
  * alpha (x + beta / alpha) / s is the same number as (alpha x + beta) / s, and the grid saturates where the
  * clamp would, so the integers are the same as before: exact, nothing lost.
  *
- * HardSwish, x * hardsigmoid(x) with alpha 1/6, beta 1/2:
+ * HardSwish never reaches this pass quantized: splitHardSwishPass writes it as x * HardSigmoid(x) before
+ * quantization under both schemes (an excluded HardSwish stays float), so the HardSigmoid rule covers it.
  *
- *   DQ(x) -> Add(x, 3) -> Q(6/255, -128) -> DQ(1/255, -128) -> Mul(x, .) -> Q(y)
- *
- * The int8 tensor between is relu6(x + 3) on a grid of 6/255 (its range clamps to [0, 6] by itself),
- * read back at 1/255: hardsigmoid(x) rounded to 1/255 before the product. So y differs from hard-swish
- * rounded once by at most |x| / 510 where |x| < 3 (outside, hardsigmoid is exactly 0 or 1): 3 / (510 *
- * step of y) steps at most, under half a step for any output range wider than about [-0.4, 3]. TFLite's
- * fixed-point int8 HARD_SWISH is a step off on some inputs too.
- *
- * Rules of the rewrite engine; the constants each rewrite adds are shared again by the caller
+ * A rule of the rewrite engine; the constants each rewrite adds are shared again by the caller
  * (shareConstants).
  */
 export function hardActivationsAsIntegerOps(model: Model): Graph {
   const ctx = { opset: opsetVersion(model) ?? 13, irVersion: model.irVersion };
-  return rulePass([hardSwish, hardSigmoid])(model.graph, ctx).graph;
+  return rulePass([hardSigmoid])(model.graph, ctx).graph;
 }
-
-const hardSwish: Rule = {
-  name: 'hard-swish-integer',
-  roots: ['HardSwish'],
-  match(n, cx) {
-    if (!isQuantized(n, cx)) return undefined;
-    const [x, y] = [n.inputs[0]!, n.outputs[0]!];
-    const base = n.name || y;
-    const added = new Added(cx);
-    const [low, sixGrid, unitGrid] = [
-      added.int8('hard_zp_m128', -128),
-      added.float('hard_scale_6_255', 6 / 255),
-      added.float('hard_scale_1_255', 1 / 255),
-    ];
-    const [sum, q, h] = [
-      cx.fresh(`${base}_plus3`),
-      cx.fresh(`${base}_relu6_q`),
-      cx.fresh(`${base}_hsigmoid`),
-    ];
-    return {
-      remove: [n],
-      add: [
-        ...added.constant(3),
-        node('Add', `${base}_add3`, [x, added.last], sum),
-        node('QuantizeLinear', '', [sum, sixGrid, low], q),
-        node('DequantizeLinear', '', [q, unitGrid, low], h),
-        node('Mul', `${base}_mul`, [x, h], y),
-      ],
-      initializers: added.initializers,
-    };
-  },
-};
 
 const hardSigmoid: Rule = {
   name: 'hard-sigmoid-integer',
