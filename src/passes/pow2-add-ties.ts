@@ -58,11 +58,11 @@ const tiesUp: Rule = {
 function tieStep(n: Node, cx: RuleContext): number | undefined {
   const scales = n.inputs.map((v) => {
     const dq = cx.producer(v);
-    return dq?.opType === 'DequantizeLinear' ? scalar(cx, dq.inputs[1]) : undefined;
+    return dq?.opType === 'DequantizeLinear' ? quantScalar(cx, dq.inputs[1]) : undefined;
   });
   const readers = cx.consumers(n.outputs[0]!);
   if (!readers.length || cx.isGraphOutput(n.outputs[0]!)) return undefined;
-  const out = readers.map((q) => (q.opType === 'QuantizeLinear' ? scalar(cx, q.inputs[1]) : undefined));
+  const out = readers.map((q) => (q.opType === 'QuantizeLinear' ? quantScalar(cx, q.inputs[1]) : undefined));
   const s = out[0];
   if (s === undefined || out.some((v) => v !== s) || scales.some((v) => v === undefined)) return undefined;
   const finest = Math.min(...(scales as number[]));
@@ -72,7 +72,8 @@ function tieStep(n: Node, cx: RuleContext): number | undefined {
     : undefined;
 }
 
-function scalar(cx: RuleContext, name: string | undefined): number | undefined {
+/** A float32 scalar constant (a per-tensor scale), or undefined. */
+export function quantScalar(cx: RuleContext, name: string | undefined): number | undefined {
   const t = name ? cx.constant(name) : undefined;
   return t && t.data.length === 1 && t.dtype === 'float32' ? t.toFloat32()[0] : undefined;
 }

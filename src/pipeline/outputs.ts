@@ -8,6 +8,7 @@ import { subgraphsOf, type Graph, type Model, type Node } from '../ir/graph.js';
 import type { OutputFormat, RunSettings } from './settings.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { addTiesUp } from '../passes/pow2-add-ties.js';
+import { averagesAsLitert } from '../passes/pow2-pool-ties.js';
 import { hardActivationsAsIntegerOps } from '../quant/hard-activations.js';
 import { toQOperator } from '../quant/qoperator.js';
 import { floorBiases } from '../quant/floor-biases.js';
@@ -164,7 +165,8 @@ function fittingFormats(
  */
 export function onnxGraph(model: Model, o: Pick<RunSettings, 'onnxFormat'>): Graph {
   const form = o.onnxFormat === 'qoperator' ? { ...model, graph: toQOperator(model.graph).graph } : model;
-  const integer = addTiesUp({ ...form, graph: hardActivationsAsIntegerOps(form) });
+  const hard = { ...form, graph: hardActivationsAsIntegerOps(form) };
+  const integer = averagesAsLitert({ ...hard, graph: addTiesUp(hard) });
   // Equal constants the passes add (each rewrite its own; uint8 zero points where int8 -128 and 0 both
   // become 0) are shared again after.
   return shareConstants(o.onnxFormat === 'qdq' ? activationsAsUint8(integer) : integer).graph;
