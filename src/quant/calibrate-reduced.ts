@@ -190,12 +190,6 @@ async function rowReducer(
       all[calib.outputs.cutoffs[i]!] = new Tensor('float32', [fed[i]!.length], fed[i]!);
     });
     const result = await session.run(all);
-    console.error(
-      'packed',
-      result[calib.outputs.all]!.data.length,
-      fed.reduce((n, f) => n + f.length, 0),
-      Object.keys(result).length,
-    );
     return { result, packed: result[calib.outputs.all]!.data as Float32Array };
   };
   let first = true;
