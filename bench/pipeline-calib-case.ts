@@ -58,7 +58,16 @@ const stats = await calibrateStats(model, tensors, source, {
   percentile: opts.percentile,
   histograms: pow2 && histogramsRead(g, 'conv-inputs', 'B16'),
   // Samples run again for tensors the reduced pass did not settle (pass 2).
-  onSample: (pass) => void (pass === 2 && again++),
+  onSample: (pass, done) => {
+    if (pass === 2) again++;
+    // BENCH_MEMORY=1: where the memory is, every 16 samples (JS heap and buffers against the process).
+    if (process.env.BENCH_MEMORY && done % 16 === 0) {
+      const m = process.memoryUsage();
+      console.error(
+        JSON.stringify({ done, rss: m.rss >> 20, heap: m.heapUsed >> 20, buffers: m.arrayBuffers >> 20 }),
+      );
+    }
+  },
 });
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(c0);

@@ -39,7 +39,14 @@ describe('calibration reduced inside ONNX Runtime', () => {
     for (const method of ['percentile', 'minmax'] as const) {
       const opts = { method, percentile: 99.99 };
       const full = await calibrateStats(model, tensors, source, { ...opts, reduction: false });
-      const reduced = await calibrateStats(model, tensors, source, { ...opts, reduction: true });
+      const passes = new Set<number>();
+      const reduced = await calibrateStats(model, tensors, source, {
+        ...opts,
+        reduction: true,
+        onSample: (p) => passes.add(p),
+      });
+      // Settled in one pass: no tensor was observed again in full.
+      expect([...passes]).toEqual([1]);
       expect(reduced.ranges.size).toBe(full.ranges.size);
       for (const [name, r] of full.ranges) expect(reduced.ranges.get(name), `${method} ${name}`).toEqual(r);
     }
