@@ -15,8 +15,9 @@ import { planQuantization } from '../src/quant/assign.js';
 import { calibrateStats, type Feeds, type SampleSource } from '../src/quant/calibrate.js';
 import { elementTypes } from '../src/quant/dtypes.js';
 import type { CalibMethod } from '../src/quant/observers.js';
+import { histogramsRead } from '../src/quant/quantize.js';
 
-const [modelPath, dir, n, shape, method] = process.argv.slice(2);
+const [modelPath, dir, n, shape, method, stream] = process.argv.slice(2);
 const raw: Record<string, string> = { input: modelPath!, output: '', calib_samples: n! };
 if (dir !== '-') raw.calib_data = dir!;
 if (shape !== '-') raw.input_shape = shape!;
@@ -32,20 +33,41 @@ const floatInputs = g
   .map((v) => v.name);
 const tensors = [...new Set([...plan.calibrate, ...floatInputs])];
 
+// 'stream': the samples read (or drawn) as calibration goes, as the pipeline does, so that peak RSS is
+// calibration's own whatever the sample count; else held in memory beforehand, as the floor holds them.
+const planned = (await planData(model, opts)).calibration;
 const samples: Feeds[] = [];
-for await (const feeds of (await planData(model, opts)).calibration.samples()) samples.push(feeds);
-const source: SampleSource = {
-  count: samples.length,
-  kind: 'synthetic',
-  async *samples() {
-    yield* samples;
-  },
-};
+if (stream !== 'stream') for await (const feeds of planned.samples()) samples.push(feeds);
+const source: SampleSource =
+  stream === 'stream'
+    ? planned
+    : {
+        count: samples.length,
+        kind: 'synthetic',
+        async *samples() {
+          yield* samples;
+        },
+      };
+let again = 0;
 const t0 = performance.now();
 const c0 = process.cpuUsage();
+// 'pow2': the pow2 scheme's default (percentile, with the histograms its conv-inputs exponents read).
+const pow2 = method === 'pow2';
 const stats = await calibrateStats(model, tensors, source, {
-  method: method as CalibMethod,
+  method: pow2 ? 'percentile' : (method as CalibMethod),
   percentile: opts.percentile,
+  histograms: pow2 && histogramsRead(g, 'conv-inputs', 'B16'),
+  // Samples run again for tensors the reduced pass did not settle (pass 2).
+  onSample: (pass, done) => {
+    if (pass === 2) again++;
+    // BENCH_MEMORY=1: where the memory is, every 16 samples (JS heap and buffers against the process).
+    if (process.env.BENCH_MEMORY && done % 16 === 0) {
+      const m = process.memoryUsage();
+      console.error(
+        JSON.stringify({ done, rss: m.rss >> 20, heap: m.heapUsed >> 20, buffers: m.arrayBuffers >> 20 }),
+      );
+    }
+  },
 });
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
@@ -53,8 +75,9 @@ console.log(
   JSON.stringify({
     ms,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    samples: samples.length,
+    samples: source.count,
     tensors: stats.ranges.size,
+    again,
     maxRss: process.resourceUsage().maxRSS * 1024,
   }),
 );

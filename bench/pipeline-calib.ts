@@ -1,7 +1,8 @@
 import { TARGET_CASES } from './pipeline-targets.js';
 import { mb, ms, runChild, table } from './section.js';
 
-const METHODS = ['percentile', 'minmax'];
+/** The affine default (percentile), pow2's (percentile with its conv inputs' histograms), and minmax. */
+const METHODS = ['percentile', 'pow2', 'minmax'];
 
 interface CalibRun {
   ms: number;

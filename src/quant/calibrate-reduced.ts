@@ -3,10 +3,17 @@ import { inferTypes } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { opsetVersion, topoSort } from '../ir/graph.js';
 import { createModelSession } from '../runtime/ort-model.js';
-import { reducedCalibrationModel, type ReducedOutputs, type ReducedTensor } from './calib-graph.js';
+import type { OrtSession } from '../runtime/ort.js';
+import {
+  reducedCalibrationModel,
+  rowCalibrationModel,
+  type ReducedTensor,
+  type RowGroup,
+} from './calib-graph.js';
 import {
   calibrateFull,
   calibratedRanges,
+  histograms,
   resultRange,
   resultTensors,
   type CalibrationOptions,
@@ -20,7 +27,7 @@ import { TopHistogramObserver } from './top-histogram.js';
 
 /**
  * Below this many elements a tensor is made a plain output and observed in JS: its reduction nodes
- * (about twenty) would cost ONNX Runtime more per run than copying it out.
+ * would cost ONNX Runtime more per run than copying it out.
  */
 const MIN_REDUCED = 16384;
 
@@ -39,22 +46,19 @@ const MIN_TOTAL = 2_000_000;
 const ROW = 32;
 
 /**
- * The pooled top (100 - p)% of a tensor's values over all samples is found among the values past each
- * sample's cutoff; the cutoff keeps CAP_MARGIN times that many values, so that the exact counts reach
- * below the percentile's bin (else the tensor is observed again in full).
+ * Values per group of tensors cut off together (rowCalibrationModel): a group's maps stay alive until the
+ * last of them is reduced, so this bounds what the grouping adds to ORT's memory (16 MB).
  */
-const CAP_MARGIN = 2;
-
-/** The first sample, with no cutoff yet, sends this share of its rows (those of largest magnitude). */
-const FIRST_SHARE = 0.02;
+const GROUP_VALUES = 4_000_000;
 
 /**
  * Calibration with the reduction inside ONNX Runtime (calib-graph.ts) for the large float tensors, for
- * minmax and percentile: per sample only extremes and the few magnitudes that can still be among the
- * largest cross into JS. Ranges equal calibrateFull's (see TopHistogramObserver); a tensor whose
+ * minmax and percentile: per sample only extremes and the few values that can still be among the largest
+ * magnitudes cross into JS. Ranges equal calibrateFull's (see TopHistogramObserver); a tensor whose
  * percentile the delivered values do not settle is observed again, in full, in a second pass (counted as
- * pass 2 in onSample). The small ones and graph inputs are observed as calibrateFull does. Channel
- * statistics are not gathered here (calibrateStats sends those calls to calibrateFull).
+ * pass 2 in onSample). The small ones, graph inputs and those whose histograms the caller reads are
+ * observed as calibrateFull does. Channel statistics are not gathered here (calibrateStats sends those
+ * calls to calibrateFull).
  */
 export async function calibrateReduced(
   model: Model,
@@ -65,17 +69,14 @@ export async function calibrateReduced(
   const it = source.samples()[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return calibrateFull(model, tensors, source, opts);
-  const { reduced, direct, values } = splitTensors(model, tensors, first.value);
-  if (values < (opts.reduction ? 1 : MIN_TOTAL)) return calibrateFull(model, tensors, source, opts);
   const percentile = opts.method === 'percentile';
-  const calib = reducedCalibrationModel(model, reduced, percentile, direct);
-  // Compress makes the shapes vary per sample: ORT's memory pattern would only plan (and fault in) a
-  // second arena on the second run.
-  const session = await createModelSession(calib.model, { enableMemPattern: false });
+  const full = new Set(Array.isArray(opts.histograms) ? opts.histograms : []);
+  const { reduced, direct, values } = splitTensors(model, tensors, first.value, full, percentile);
+  if (values < (opts.reduction ? 1 : MIN_TOTAL)) return calibrateFull(model, tensors, source, opts);
+  const reducer = percentile
+    ? await rowReducer(model, reduced, direct, (CAP_MARGIN * (100 - opts.percentile)) / 100)
+    : await minMaxReducer(model, reduced, direct);
   const directObservers = new Map(direct.map((t) => [t, rangeObserver(opts.method)]));
-  const observers = reduced.map(() => (percentile ? new TopHistogramObserver() : new MinMaxObserver()));
-  const share = (CAP_MARGIN * (100 - opts.percentile) * source.count) / 100;
-  const cutoffs = reduced.map(() => -1);
   const runtimeInputs = new Set(model.graph.runtimeInputs().map((v) => v.name));
   try {
     let done = 0;
@@ -85,23 +86,20 @@ export async function calibrateReduced(
       for (const name of direct)
         if (runtimeInputs.has(name) && feeds[name])
           directObservers.get(name)!.observe(feeds[name].toFloat32());
-      const run = { ...feeds, ...cutoffFeeds(calib.outputs, reduced, cutoffs, done === 0) };
-      const result = await session.run(run);
+      const result = await reducer.run(feeds);
       for (const name of direct) {
         const t = result[name];
         if (t?.dtype === 'float32') directObservers.get(name)!.observe(t.data as Float32Array);
       }
-      observeReduced(calib.outputs, result, observers, cutoffs, share);
       opts.onSample?.(1, ++done, source.count);
     }
   } finally {
-    await session.close();
+    await reducer.session.close();
   }
   const ranges = calibratedRanges(model.graph, directObservers, opts);
   const results = resultTensors(model.graph);
   const failed: string[] = [];
-  reduced.forEach(({ name }, i) => {
-    const o = observers[i]!;
+  reducer.observers.forEach((o, name) => {
     const r: Range | undefined = results.has(name)
       ? resultRange(o.range())
       : o instanceof TopHistogramObserver
@@ -110,7 +108,12 @@ export async function calibrateReduced(
     if (r) ranges.set(name, r);
     else failed.push(name);
   });
-  const stats: CalibrationStats = { ranges, means: new Map(), maxima: new Map(), histograms: new Map() };
+  const stats: CalibrationStats = {
+    ranges,
+    means: new Map(),
+    maxima: new Map(),
+    histograms: histograms(model.graph, directObservers, opts.histograms),
+  };
   if (failed.length) {
     const onSample = opts.onSample && ((_: number, d: number, t: number) => opts.onSample!(2, d, t));
     const again = await calibrateFull(model, failed, source, { ...opts, onSample });
@@ -119,67 +122,204 @@ export async function calibrateReduced(
   return stats;
 }
 
-/**
- * Per tensor: the cutoff; on the first sample, the rank of the row magnitude that cuts instead
- * (FIRST_SHARE of the rows; computed in the graph where the row count is not known here).
- */
-function cutoffFeeds(
-  out: ReducedOutputs,
-  reduced: ReducedTensor[],
-  cutoffs: number[],
-  first: boolean,
-): Feeds {
-  const run: Feeds = {};
-  out.feeds?.forEach((f, i) => {
-    const rows = first ? reduced[i]!.rows : undefined;
-    const k = rows === undefined ? 1 : Math.max(1, Math.ceil(rows * FIRST_SHARE));
-    run[f.cutoff] = new Tensor('float32', [1], Float32Array.of(cutoffs[i]!));
-    run[f.k] = new Tensor('int64', [1], BigInt64Array.of(BigInt(k)));
-    run[f.useK] = new Tensor('float32', [1], Float32Array.of(first ? 1 : 0));
-  });
-  // Rows of unknown count take FIRST_SHARE of theirs in the graph (calib-graph.ts shareOfRows).
-  if (out.share) run[out.share] = new Tensor('float32', [1], Float32Array.of(first ? FIRST_SHARE : 0));
-  return run;
+/** The reducing session: each run observes the reduced tensors and returns the plain outputs. */
+interface Reducer {
+  session: OrtSession;
+  observers: Map<string, MinMaxObserver | TopHistogramObserver>;
+  run(feeds: Feeds): Promise<Record<string, Tensor>>;
 }
 
-/** One sample's reduced outputs into the observers; the next sample's cutoffs. */
-function observeReduced(
-  out: ReducedOutputs,
-  result: Record<string, Tensor>,
-  observers: (TopHistogramObserver | MinMaxObserver)[],
-  cutoffs: number[],
+/** minmax: each tensor's min and max computed in the graph (reducedCalibrationModel). */
+async function minMaxReducer(model: Model, reduced: ReducedTensor[], direct: string[]): Promise<Reducer> {
+  const calib = reducedCalibrationModel(model, reduced, direct);
+  const session = await createModelSession(calib.model);
+  const observers = new Map(reduced.map((t) => [t.name, new MinMaxObserver()]));
+  return {
+    session,
+    observers,
+    async run(feeds) {
+      const result = await session.run(feeds);
+      const stats = result[calib.outputs.stats]!.data as Float64Array;
+      reduced.forEach((t, i) => {
+        const m = observers.get(t.name)!;
+        if (stats[2 * i]! < m.min) m.min = stats[2 * i]!;
+        if (stats[2 * i + 1]! > m.max) m.max = stats[2 * i + 1]!;
+        m.count++;
+      });
+      return result;
+    },
+  };
+}
+
+/**
+ * The pooled top (100 - p)% of a tensor's values over all samples is to be found among the values past
+ * each sample's cutoff: the cutoff keeps CAP_MARGIN times that share of the values seen so far, so that
+ * the exact counts reach below the percentile's bin (else the tensor is observed again in full). Of the
+ * values seen so far, not of all samples': asked for twice the top share of every sample to come, the
+ * cutoff after the first sample found too few values delivered and sent the second sample whole, and
+ * the next ones largely, so that memory grew with the sample count (PP-OCRv4 det at 640x640, reduced
+ * calibration alone: 727 MB peak RSS at 32 samples, 1,380 MB at 256, 66 million values sent at once).
+ * For samples alike the share seen so far cuts below the final percentile (by the margin); where a
+ * later sample's values lie higher, TopHistogramObserver finds the counts incomplete and the tensor is
+ * observed again.
+ */
+const CAP_MARGIN = 2;
+
+/** The first sample, with no cutoff yet, sends this share of its rows (those of largest magnitude). */
+const FIRST_SHARE = 0.02;
+
+/**
+ * percentile: row extremes and the rows past each tensor's cutoff (rowCalibrationModel). The first
+ * sample runs twice: once sending nothing, to rank its row magnitudes (the cutoff sends FIRST_SHARE of
+ * them), then for its values; later samples' cutoffs keep `share` of each tensor's values seen so far among
+ * the values delivered (TopHistogramObserver.cutoff). Every value not sent is at most its row's cutoff.
+ */
+async function rowReducer(
+  model: Model,
+  reduced: ReducedTensor[],
+  direct: string[],
   share: number,
-): void {
-  const stats = result[out.stats]!.data as Float64Array;
-  const w = out.width;
-  if (!out.values) {
-    observers.forEach((o, i) => {
-      const m = o as MinMaxObserver;
-      if (stats[i * w]! < m.min) m.min = stats[i * w]!;
-      if (stats[i * w + 1]! > m.max) m.max = stats[i * w + 1]!;
-      m.count++;
+): Promise<Reducer> {
+  const groups = rowGroups(reduced);
+  const calib = rowCalibrationModel(model, groups, direct);
+  // Compress makes the shapes vary per sample: ORT's memory pattern would only plan (and fault in) a
+  // second arena on the second run.
+  const session = await createModelSession(calib.model, { enableMemPattern: false });
+  const observers = new Map(reduced.map((t) => [t.name, new TopHistogramObserver()]));
+  // Per tensor its cutoff (a float32, as fed); the row cutoffs fed, per group, filled from them.
+  const cut = new Map(reduced.map((t) => [t.name, Infinity]));
+  const fed = groups.map((gr) => new Float32Array(gr.tensors.reduce((n, t) => n + t.rows, 0)));
+  const run = async (feeds: Feeds) => {
+    const all: Feeds = { ...feeds };
+    groups.forEach((gr, i) => {
+      let at = 0;
+      for (const t of gr.tensors) fed[i]!.fill(cut.get(t.name)!, at, (at += t.rows));
+      all[calib.outputs.cutoffs[i]!] = new Tensor('float32', [fed[i]!.length], fed[i]!);
     });
-    return;
-  }
-  const values = result[out.values]!.data as Float32Array;
+    const result = await session.run(all);
+    return { result, packed: result[calib.outputs.all]!.data as Float32Array };
+  };
+  let first = true;
+  let seen = 0;
+  return {
+    session,
+    observers,
+    async run(feeds) {
+      if (first) {
+        first = false;
+        const { packed } = await run(feeds);
+        eachTensor(groups, packed, cut, (part) => cut.set(part.name, firstCutoff(part)));
+      }
+      const { result, packed } = await run(feeds);
+      seen++;
+      eachTensor(groups, packed, cut, ({ name, size, min, max, sent }) => {
+        const o = observers.get(name)!;
+        o.observeTop(min, max, size, sent, cut.get(name)!);
+        cut.set(name, Math.fround(o.cutoff(Math.ceil(size * seen * share) + 1)));
+      });
+      return result;
+    },
+  };
+}
+
+/** One tensor's part of a sample's reduced output. */
+interface Part {
+  name: string;
+  /** Element count. */
+  size: number;
+  min: number;
+  max: number;
+  rowMax: Float32Array;
+  rowMin: Float32Array;
+  /** The rows sent, whole. */
+  sent: Float32Array;
+}
+
+/**
+ * Walks the reduced output (RowOutputs.all) tensor by tensor: its extremes, row maxima and minima, and
+ * its values sent (the rows whose magnitude passes the tensor's cutoff in `cut`, found again here by the
+ * graph's float32 comparison). The layout is checked against the output's length.
+ */
+function eachTensor(
+  groups: RowGroup[],
+  packed: Float32Array,
+  cut: Map<string, number>,
+  each: (part: Part) => void,
+): void {
   let at = 0;
-  observers.forEach((o, i) => {
-    const [min, max, cut, count, size] = stats.subarray(i * w, i * w + w);
-    const sent = values.subarray(at, (at += count!));
-    const h = o as TopHistogramObserver;
-    h.observeTop(min!, max!, size!, sent, cut!);
-    cutoffs[i] = h.cutoff(Math.ceil(size! * share) + 1);
-  });
+  for (const { row, tensors } of groups) {
+    const count = tensors.reduce((n, t) => n + t.rows, 0);
+    const maxima = packed.subarray(at, at + count);
+    const minima = packed.subarray(at + count, at + 2 * count);
+    at += 2 * count;
+    let offset = 0;
+    for (const t of tensors) {
+      const rowMax = maxima.subarray(offset, offset + t.rows);
+      const rowMin = minima.subarray(offset, offset + t.rows);
+      offset += t.rows;
+      scan(rowMax, rowMin, cut.get(t.name)!);
+      const sent = packed.subarray(at, (at += scanned[2]! * row));
+      each({ name: t.name, size: t.rows * row, min: scanned[0]!, max: scanned[1]!, rowMax, rowMin, sent });
+    }
+  }
+  if (at !== packed.length)
+    throw new Error(`internal: reduced calibration output has ${packed.length} values, ${at} expected`);
+}
+
+/** scan's results: min, max, rows past the cutoff (slots, for the reason observers.ts keeps `extremes`). */
+const scanned = new Float64Array(3);
+
+/** The extremes of the row extremes, and how many rows' magnitude max(max, -min) passes `cutoff`. */
+function scan(rowMax: Float32Array, rowMin: Float32Array, cutoff: number): void {
+  const r = scanned;
+  r[0] = Infinity;
+  r[1] = -Infinity;
+  r[2] = 0;
+  for (let j = 0; j < rowMax.length; j++) {
+    const hi = rowMax[j]!;
+    const lo = rowMin[j]!;
+    if (lo < r[0]!) r[0] = lo;
+    if (hi > r[1]!) r[1] = hi;
+    if ((hi > -lo ? hi : -lo) > cutoff) r[2]!++;
+  }
+}
+
+/** The first sample's cutoff: the FIRST_SHARE-th largest row magnitude (that share of rows is sent). */
+function firstCutoff({ rowMax, rowMin }: Part): number {
+  const mags = rowMax.map((v, j) => Math.max(v, -rowMin[j]!)).sort();
+  const k = Math.max(1, Math.ceil(mags.length * FIRST_SHARE));
+  return mags[mags.length - k]!;
+}
+
+/** Consecutive tensors of one row width, up to GROUP_VALUES values a group (one tensor may pass it). */
+function rowGroups(reduced: ReducedTensor[]): RowGroup[] {
+  const groups: RowGroup[] = [];
+  let values = Infinity;
+  for (const t of reduced) {
+    const last = groups.at(-1);
+    const size = t.rows! * t.row!;
+    if (!last || last.row !== t.row || values + size > GROUP_VALUES) {
+      groups.push({ row: t.row!, tensors: [{ name: t.name, rows: t.rows! }] });
+      values = size;
+    } else {
+      last.tensors.push({ name: t.name, rows: t.rows! });
+      values += size;
+    }
+  }
+  return groups;
 }
 
 /**
  * Which tensors are reduced in the graph: float32 values the graph computes, of known rank and not known
- * to be small (shapes inferred at the first sample's input shapes).
+ * to be small (shapes inferred at the first sample's input shapes), whose histograms are not read
+ * (`full`); for percentile, of known size too.
  */
 function splitTensors(
   model: Model,
   tensors: string[],
   feeds: Feeds,
+  full: Set<string>,
+  percentile: boolean,
 ): { reduced: ReducedTensor[]; direct: string[]; values: number } {
   const g = model.graph.clone();
   g.inputs = g.inputs.map((v) => {
@@ -192,7 +332,7 @@ function splitTensors(
   const reduced: ReducedTensor[] = [];
   const direct: string[] = [];
   let values = 0;
-  // In the order the graph computes them (see reducedCalibrationModel).
+  // In the order the graph computes them (see calib-graph.ts).
   const order = new Map(topoSort(model.graph).flatMap((n, i) => n.outputs.map((o) => [o, i] as const)));
   const sorted = [...new Set(tensors)].sort((x, y) => (order.get(x) ?? -1) - (order.get(y) ?? -1));
   for (const name of sorted) {
@@ -202,10 +342,12 @@ function splitTensors(
     const size = known?.reduce((a, b) => a * b, 1);
     const ok =
       !inputs.has(name) &&
+      !full.has(name) &&
       (dtypes.get(name) ?? 'float32') === 'float32' &&
       dims !== undefined &&
       dims.length >= 1 &&
-      !(size !== undefined && size < MIN_REDUCED);
+      !(size !== undefined && size < MIN_REDUCED) &&
+      !(percentile && size === undefined);
     if (!ok) {
       direct.push(name);
       continue;

@@ -36,8 +36,12 @@ export interface CalibrationOptions {
   channelMeans?: string[];
   /** Tensors (among those calibrated) whose per-channel maxima are gathered too. */
   channelMaxima?: string[];
-  /** Whether the caller reads `histograms` (pow2 exponents by error): then every tensor is observed in full. */
-  histograms?: boolean;
+  /**
+   * The tensors whose `histograms` the caller reads (pow2 exponents by error): every one (true), those
+   * named, or none. They are observed in full in JS; minmax and percentile may reduce the others in ONNX
+   * Runtime (calibrate-reduced.ts).
+   */
+  histograms?: boolean | readonly string[];
   /**
    * minmax and percentile: reduce large tensors inside ONNX Runtime (calibrate-reduced.ts) whatever the
    * model's size (true), never (false), or where the maps are large enough to pay (undefined).
@@ -53,7 +57,7 @@ export interface CalibrationStats {
   maxima: Map<string, Float64Array>;
   /**
    * Histograms of |x| of the tensors calibrated by a histogram method, except result tensors (which keep
-   * their min/max): pow2 picks exponents by error on them.
+   * their min/max): pow2 picks exponents by error on them. When `histograms` names tensors, only theirs.
    */
   histograms: Map<string, HistogramObserver>;
 }
@@ -85,7 +89,7 @@ export async function calibrateStats(
   const reducible =
     model.format !== 'tflite' &&
     opts.reduction !== false &&
-    (opts.method === 'minmax' || (opts.method === 'percentile' && !opts.histograms)) &&
+    (opts.method === 'minmax' || (opts.method === 'percentile' && opts.histograms !== true)) &&
     !opts.channelMeans?.length &&
     !opts.channelMaxima?.length;
   return reducible
@@ -127,7 +131,7 @@ export async function calibrateFull(
     const ranges = calibratedRanges(model.graph, observers, opts);
     const means = new Map([...meanObservers].map(([k, o]) => [k, o.means()]));
     const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
-    return { ranges, means, maxima, histograms: histograms(model.graph, observers) };
+    return { ranges, means, maxima, histograms: histograms(model.graph, observers, opts.histograms) };
   } finally {
     await probe.close();
   }
@@ -174,11 +178,18 @@ export function calibratedRanges(
   );
 }
 
-function histograms(g: Graph, observers: Map<string, RangeObserver>): Map<string, HistogramObserver> {
+/** The histograms of the observed tensors but result tensors; of those in `only` when it is a list. */
+export function histograms(
+  g: Graph,
+  observers: Map<string, RangeObserver>,
+  only?: boolean | readonly string[],
+): Map<string, HistogramObserver> {
   const results = resultTensors(g);
+  const wanted = Array.isArray(only) ? new Set(only) : undefined;
   const out = new Map<string, HistogramObserver>();
   for (const [name, o] of observers)
-    if (o instanceof GrowingHistogramObserver && !results.has(name)) out.set(name, o.histogram());
+    if (o instanceof GrowingHistogramObserver && !results.has(name) && (wanted?.has(name) ?? true))
+      out.set(name, o.histogram());
   return out;
 }
 

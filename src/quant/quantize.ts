@@ -155,7 +155,7 @@ export async function quantizeFloatModel(
     onSample: hooks.onSample,
     signal: hooks.signal,
     channelMeans,
-    histograms: s.scheme === 'pow2' && readsHistograms(s.pow2Exponents ?? 'conv-inputs', s.biasMode),
+    histograms: s.scheme === 'pow2' && histogramsRead(g, s.pow2Exponents ?? 'conv-inputs', s.biasMode),
   });
   const { means, histograms } = calibrated;
   // Named by the graph before HardSwish splits, where a HardSwish is still one saturating reader. Affine
@@ -292,9 +292,35 @@ export { perTensor };
  * cvr output 1.3 dB (B16, input_scale 10) where this leaves the examples' files as they were. Result
  * tensors have no histogram (calibrate.ts) and keep their range.
  */
-/** Whether byError keeps any histogram (then calibration observes the tensors in full). */
+/** Whether byError keeps any histogram. */
 const readsHistograms = (mode: Pow2Exponents, biasMode: BiasMode): boolean =>
   mode === 'error' || (mode === 'conv-inputs' && biasMode !== 'B8');
+
+/**
+ * The histograms byError reads, as calibration's `histograms` option: all (error), the conv inputs'
+ * (which calibration observes in full while it may reduce the other tensors in ONNX Runtime), or none.
+ */
+export function histogramsRead(g: Graph, mode: Pow2Exponents, biasMode: BiasMode): boolean | string[] {
+  if (mode === 'error') return true;
+  if (!readsHistograms(mode, biasMode)) return false;
+  const isConvInput = convInputs(g);
+  return [...new Set([...g.inputs.map((v) => v.name), ...g.nodes.flatMap((n) => n.outputs)])].filter(
+    (name) => name && isConvInput(name),
+  );
+}
+
+/** Whether a tensor is read only as Conv inputs (the data input), and is no graph output. */
+function convInputs(g: Graph): (name: string) => boolean {
+  const index = indexGraph(g);
+  return (name) => {
+    const readers = index.consumers.get(name) ?? [];
+    return (
+      readers.length > 0 &&
+      !index.graphOutputs.has(name) &&
+      readers.every((n) => n.opType === 'Conv' && n.domain === '' && n.inputs[0] === name)
+    );
+  };
+}
 
 function byError(
   g: Graph,
@@ -306,15 +332,7 @@ function byError(
   // B8 keeps the range's grids: on PaddleOCR cls conv-inputs took B8 from 10.5 to 8.6 dB (B16: 10.7 to
   // 11.2), and keeping biased ops' outputs by range did not help (8.0 dB); why is not known yet.
   if (!readsHistograms(mode, biasMode)) return new Map();
-  const index = indexGraph(g);
-  const convInput = (name: string) => {
-    const readers = index.consumers.get(name) ?? [];
-    return (
-      readers.length > 0 &&
-      !index.graphOutputs.has(name) &&
-      readers.every((n) => n.opType === 'Conv' && n.domain === '' && n.inputs[0] === name)
-    );
-  };
+  const convInput = convInputs(g);
   return new Map([...histograms].filter(([name]) => convInput(name)));
 }
 
