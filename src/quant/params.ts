@@ -95,6 +95,9 @@ export function pow2ChannelScales(maxAbs: Float64Array): Float64Array {
  * grids 2^-1 and 2^-2 as wide, the one whose int8 rounding of the channel's weights (clipped at +-127
  * steps) has the least squared error. A channel whose widest weight is an outlier spends half its steps
  * on it; a grid twice as fine clips that one weight and halves the rounding error of all the others.
+ * The quantizer uses it for the weights of ops that sum products (Conv, Gemm, MatMul: qdq.ts), where one
+ * clipped weight's error is one term of a sum; on a binary op's constant (an embedding row, a LayerNorm
+ * scale) a clipped value reaches the output as it is.
  */
 export function pow2ChannelScalesByError(
   values: Float32Array,
@@ -104,7 +107,7 @@ export function pow2ChannelScalesByError(
 ): Float64Array {
   const base = pow2ChannelScales(maxAbs);
   const best = base.slice();
-  let bestErr = channelErrors(values, dims, base, axis);
+  const bestErr = channelErrors(values, dims, base, axis);
   for (const k of [1, 2]) {
     const scales = base.map((v) => v * 2 ** -k);
     const err = channelErrors(values, dims, scales, axis);

@@ -42,7 +42,8 @@ export function quantizeAllWeights(
 ): Map<string, QuantizedWeight> {
   const out = new Map<string, QuantizedWeight>();
   for (const node of plan.quantized) {
-    const w = quantRuleOf(node)!.weight?.(node, g);
+    const rule = quantRuleOf(node)!;
+    const w = rule.weight?.(node, g);
     if (!w) continue;
     const name = node.inputs[w.index]!;
     if (out.has(name)) continue;
@@ -53,7 +54,7 @@ export function quantizeAllWeights(
     const scale =
       s.scheme === 'affine'
         ? maxAbs.map(affineWeightScale)
-        : s.weightExponents === 'error'
+        : s.weightExponents === 'error' && rule.accumulates
           ? pow2ChannelScalesByError(values, t.dims, axis, maxAbs)
           : pow2ChannelScales(maxAbs);
     const params: QParams = { scale, zeroPoint: new Int32Array(scale.length), axis };
