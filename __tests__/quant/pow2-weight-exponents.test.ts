@@ -74,5 +74,11 @@ describe('pow2 weight exponents by error', () => {
     // 96.75/256, rounded to 97/256 (one step off). Channel 1: (64 - 32 + 16) / 128 / 8 = 12/256 in both.
     expect(await out({ ...base, pow2WeightExponents: 'range' })).toEqual([92 / 256, 12 / 256]);
     expect(await out({ ...base, pow2WeightExponents: 'error' })).toEqual([97 / 256, 12 / 256]);
+    // A Mul's constant with channel 0's values (per tensor) keeps its range's 2^-6 under 'error': no sum
+    // averages the clipped 1.0's error there.
+    const m = new GraphBuilder();
+    m.output(m.node('Mul', [m.input('x', [1, K]), m.init('c', Tensor.float32([1, K], w.slice(0, K)))]));
+    const q = await quantizeFloatModel(m.model(13), { ...base, pow2WeightExponents: 'error' }, source);
+    expect(Array.from(q.weights.get('c')!.scale)).toEqual([2 ** -6]);
   });
 });

@@ -51,10 +51,12 @@ export function quantizeAllWeights(
     const axis = s.perChannel && w.axis >= 0 && t.dims.length > w.axis ? w.axis : undefined;
     const values = t.toFloat32();
     const maxAbs = maxAbsPerChannel(values, t.dims, axis);
+    // By error only where products are summed (params.ts pow2ChannelScalesByError): ONNX ops say so with
+    // `accumulates`, TFLite builtins with their bias slot (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ...).
     const scale =
       s.scheme === 'affine'
         ? maxAbs.map(affineWeightScale)
-        : s.weightExponents === 'error' && rule.accumulates
+        : s.weightExponents === 'error' && (rule.accumulates || rule.bias !== undefined)
           ? pow2ChannelScalesByError(values, t.dims, axis, maxAbs)
           : pow2ChannelScales(maxAbs);
     const params: QParams = { scale, zeroPoint: new Int32Array(scale.length), axis };
