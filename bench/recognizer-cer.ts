@@ -69,6 +69,18 @@ const SCHEMES: { label: string; limit: number; settings: QuantSettings }[] = [
       pow2Exponents: 'error',
     },
   },
+  {
+    label: 'pow2 B16 auto, --activation_exponents error --weight_exponents error',
+    limit: 1.0,
+    settings: {
+      ...DEFAULTS,
+      scheme: 'pow2',
+      biasMode: 'B16',
+      inputScale: { kind: 'auto' },
+      pow2Exponents: 'error',
+      pow2WeightExponents: 'error',
+    },
+  },
   { label: 'affine', limit: 0.3, settings: { ...DEFAULTS, scheme: 'affine', biasMode: 'B16' } },
 ];
 

@@ -109,6 +109,14 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'conv-inputs',
     choices: ['conv-inputs', 'error', 'range'],
   },
+  {
+    name: 'weight_exponents',
+    arg: 'how',
+    description:
+      'pow2 weight exponents per channel: range (the grid that covers the channel) or error (of that grid and the two 2x and 4x finer, the one of least squared error on the weights)',
+    default: 'range',
+    choices: ['range', 'error'],
+  },
   { name: 'per_channel', arg: 'bool', description: 'per-output-channel weight scales', default: 'true' },
   {
     name: 'calib_data',
@@ -201,6 +209,7 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
       'error',
       'range',
     ] as const),
+    pow2WeightExponents: choice('weight_exponents', get('weight_exponents')!, ['range', 'error'] as const),
     calibData: get('calib_data'),
     calibSamples: positiveInt('calib_samples', get('calib_samples')!),
     calibMethod: choice('calib_method', get('calib_method')!, [
@@ -251,6 +260,7 @@ export function flagRecord(s: RunSettings): Record<string, unknown> {
     equalize: s.equalize,
     bias_correction: s.biasCorrection,
     activation_exponents: s.pow2Exponents,
+    weight_exponents: s.pow2WeightExponents,
     calib_data: s.calibData,
     calib_samples: s.calibSamples,
     calib_method: s.calibMethod,

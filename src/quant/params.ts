@@ -90,6 +90,58 @@ export function pow2ChannelScales(maxAbs: Float64Array): Float64Array {
   return scale.map((v) => Math.max(v, widest * 2 ** -16));
 }
 
+/**
+ * pow2 weight scales per channel chosen by error: of the range's scale (`pow2ChannelScales`) and the two
+ * grids 2^-1 and 2^-2 as wide, the one whose int8 rounding of the channel's weights (clipped at +-127
+ * steps) has the least squared error. A channel whose widest weight is an outlier spends half its steps
+ * on it; a grid twice as fine clips that one weight and halves the rounding error of all the others.
+ * The quantizer uses it for the weights of ops that sum products (Conv, Gemm, MatMul: qdq.ts), where one
+ * clipped weight's error is one term of a sum; on a binary op's constant (an embedding row, a LayerNorm
+ * scale) a clipped value reaches the output as it is.
+ */
+export function pow2ChannelScalesByError(
+  values: Float32Array,
+  dims: readonly number[],
+  axis: number | undefined,
+  maxAbs: Float64Array,
+): Float64Array {
+  const base = pow2ChannelScales(maxAbs);
+  const best = base.slice();
+  const bestErr = channelErrors(values, dims, base, axis);
+  for (const k of [1, 2]) {
+    const scales = base.map((v) => v * 2 ** -k);
+    const err = channelErrors(values, dims, scales, axis);
+    // Ties keep the wider grid (clipping nothing when it costs nothing).
+    err.forEach((e, c) => {
+      if (e < bestErr[c]! * (1 - 1e-9)) [bestErr[c], best[c]] = [e, scales[c]!];
+    });
+  }
+  return best;
+}
+
+/** Squared error per channel of symmetric int8 rounding with `scales` (channels walked as quantizeWeights). */
+export function channelErrors(
+  values: Float32Array,
+  dims: readonly number[],
+  scales: Float64Array,
+  axis: number | undefined,
+): Float64Array {
+  const channels = axis === undefined ? 1 : dims[axis]!;
+  const inner = axis === undefined ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const err = new Float64Array(channels);
+  if (inner === 0) return err;
+  for (let i = 0; i < values.length;) {
+    for (let c = 0; c < channels; c++) {
+      const s = scales[c]!;
+      for (const end = Math.min(i + inner, values.length); i < end; i++) {
+        const v = values[i]!;
+        err[c] += (v - clampInt(Math.round(v / s), INT8_MIN, INT8_MAX) * s) ** 2;
+      }
+    }
+  }
+  return err;
+}
+
 /** Standard symmetric int8 weight scale (TFLite int8 spec: weights symmetric, zero point 0). */
 export function affineWeightScale(maxAbs: number): number {
   return maxAbs > 0 ? maxAbs / INT8_MAX : 1;

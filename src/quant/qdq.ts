@@ -7,6 +7,7 @@ import {
   maxAbsPerChannel,
   perTensor,
   pow2ChannelScales,
+  pow2ChannelScalesByError,
   quantizeBias,
   b16Value,
   quantizeWeights,
@@ -22,6 +23,8 @@ export interface WeightSettings {
   biasMode: BiasMode;
   /** pow2: the target's shift; 'floor' folds the rounding into the biases (params.ts pow2Bias). */
   rounding?: ShiftRounding;
+  /** pow2: weight exponents per channel by range (default) or by error (params.ts pow2ChannelScalesByError). */
+  weightExponents?: 'range' | 'error';
 }
 
 export interface QuantizedWeight {
@@ -39,7 +42,8 @@ export function quantizeAllWeights(
 ): Map<string, QuantizedWeight> {
   const out = new Map<string, QuantizedWeight>();
   for (const node of plan.quantized) {
-    const w = quantRuleOf(node)!.weight?.(node, g);
+    const rule = quantRuleOf(node)!;
+    const w = rule.weight?.(node, g);
     if (!w) continue;
     const name = node.inputs[w.index]!;
     if (out.has(name)) continue;
@@ -47,7 +51,14 @@ export function quantizeAllWeights(
     const axis = s.perChannel && w.axis >= 0 && t.dims.length > w.axis ? w.axis : undefined;
     const values = t.toFloat32();
     const maxAbs = maxAbsPerChannel(values, t.dims, axis);
-    const scale = s.scheme === 'pow2' ? pow2ChannelScales(maxAbs) : maxAbs.map(affineWeightScale);
+    // By error only where products are summed (params.ts pow2ChannelScalesByError): ONNX ops say so with
+    // `accumulates`, TFLite builtins with their bias slot (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ...).
+    const scale =
+      s.scheme === 'affine'
+        ? maxAbs.map(affineWeightScale)
+        : s.weightExponents === 'error' && (rule.accumulates || rule.bias !== undefined)
+          ? pow2ChannelScalesByError(values, t.dims, axis, maxAbs)
+          : pow2ChannelScales(maxAbs);
     const params: QParams = { scale, zeroPoint: new Int32Array(scale.length), axis };
     out.set(name, { name, values: quantizeWeights(values, t.dims, scale, axis), dims: t.dims, params });
   }

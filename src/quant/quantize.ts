@@ -51,6 +51,8 @@ export interface QuantSettings {
    * B8 (see byError).
    */
   pow2Exponents?: Pow2Exponents;
+  /** pow2: weight exponents per channel by range (default) or by error (pow2ChannelScalesByError). */
+  pow2WeightExponents?: 'range' | 'error';
 }
 
 /** The scheme facts a quantized model carries (`Model.quantScheme`) for these settings. */
@@ -173,6 +175,7 @@ export async function quantizeFloatModel(
     perChannel: s.perChannel,
     biasMode: s.biasMode,
     rounding: s.rounding,
+    weightExponents: s.pow2WeightExponents,
   };
   const names = allNamesDeep(g);
   const branchFloat: FloatOp[] = [];

@@ -65,6 +65,7 @@ export async function quantizeTfliteModel(
     perChannel: s.perChannel,
     biasMode: s.biasMode,
     rounding: s.rounding,
+    weightExponents: s.pow2WeightExponents,
   };
   const weights = quantizeAllWeights(g, plan, wSettings);
   const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
