@@ -79,6 +79,7 @@ function pairedRunOf(
   let measured = 0;
   let done = !built.stats.length || layers.samples <= 0;
   let last: Record<string, Tensor> = {};
+  let closed = false;
   const current = () => powers.map(([s, n]) => sqnr(s!, n!));
   const reference: Reference = {
     outputNames: floatOutputs,
@@ -120,7 +121,12 @@ function pairedRunOf(
               sqnrDb: sqnr(powers[i]![0]!, powers[i]![1]!),
             }))
             .sort((x, y) => x.sqnrDb - y.sqnrDb),
-    close: () => session.close(),
+    // Idempotent: the evaluation closes it once the first pass is done, and again on its way out.
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await session.close();
+    },
   };
 }
 
