@@ -32,6 +32,8 @@ import type { QParams } from '../quant/params.js';
 import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import type { Report } from '../report/types.js';
 import type { RunHooks } from './quantize-model.js';
+import { SESSION_FILE_BYTES } from '../runtime/ort-model.js';
+import { collectGarbage } from '../util/gc.js';
 
 export type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
   Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
@@ -39,7 +41,7 @@ export type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'a
 /**
  * Each written file against the float model, in its own runtime: the float model runs once per evaluation
  * sample (its outputs replayed to the runtimes that come after, one at a time: see comparePasses); per-layer
- * errors from the QDQ graph.
+ * errors from the QDQ graph. `release` drops the float IR's weights, called once a session holds them.
  */
 export async function evaluate(
   model: Model,
@@ -48,6 +50,7 @@ export async function evaluate(
   data: DataPlan,
   o: QuantizingRun,
   hooks: RunHooks,
+  release?: () => void,
 ): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
   const onnx = model.format === 'onnx' ? produced.files.find((f) => f.format === 'onnx') : undefined;
   const tflite = produced.files.find((f) => f.format === 'tflite');
@@ -63,7 +66,7 @@ export async function evaluate(
   const passes: Pass[] = [];
   let comparison: Comparison;
   try {
-    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path) : undefined;
+    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path, release) : undefined;
     if (paired) {
       const { onnx: file } = paired;
       reference = paired.reference;
@@ -132,11 +135,44 @@ export async function evaluate(
   return evaluation;
 }
 
+/**
+ * Drops the weights (initializers other than inputs' defaults) of graphs nothing reads again: a run's float
+ * IR once the evaluation's float session holds them. Returns the bytes dropped (shared tensors counted once).
+ */
+export function dropWeights(models: (Model | undefined)[]): number {
+  const dropped = new Set<ArrayBufferView>();
+  for (const m of models) {
+    if (!m) continue;
+    const inputs = new Set(m.graph.inputs.map((v) => v.name));
+    for (const name of [...m.graph.initializers.keys()]) {
+      const t = m.graph.initializers.get(name)!;
+      if (inputs.has(name)) continue;
+      if (ArrayBuffer.isView(t.data)) dropped.add(t.data);
+      m.graph.initializers.delete(name);
+    }
+  }
+  let bytes = 0;
+  for (const d of dropped) bytes += d.byteLength;
+  return bytes;
+}
+
+/**
+ * dropWeights, then, when that was much, a collection (see collectGarbage): called here, after the function
+ * that held the tensors returned, so no frame of it keeps them.
+ */
+export function releaseWeights(models: (Model | undefined)[]): void {
+  if (dropWeights(models) > SESSION_FILE_BYTES) collectGarbage();
+}
+
 /** The float model and the written .onnx in one session (see pairedRun), when one graph can hold both. */
-async function pairedFile(floatModel: Model, path: string): Promise<PairedRun | undefined> {
+async function pairedFile(
+  floatModel: Model,
+  path: string,
+  release?: () => void,
+): Promise<PairedRun | undefined> {
   const file = readOnnxFile(path);
   const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
-  return pairedRun(floatModel, file, layers);
+  return pairedRun(floatModel, file, layers, release);
 }
 
 /**
