@@ -80,14 +80,14 @@ describe('comparePasses', () => {
     const source = samples(40, 46);
 
     const reference = counted(await ortReference(float));
-    const byPass = await comparePasses(reference, undefined, passes, source);
+    const byPass = await comparePasses(reference, passes, source);
     expect(reference.runs).toBe(6);
     expect(most).toBe(1);
     expect(open.size).toBe(0);
 
     const again = counted(await ortReference(float));
     // Nothing may be kept: the reference runs again for the second pass.
-    const streamed = await comparePasses(again, undefined, passes, source, { replayBytes: 0 });
+    const streamed = await comparePasses(again, passes, source, { replayBytes: 0 });
     expect(again.runs).toBe(12);
 
     const both = { ...(await passes[0]!()), ...(await passes[1]!()) };

@@ -30,19 +30,17 @@ export const REPLAY_BYTES = 256 * 2 ** 20;
 
 /**
  * compareOutputs with the candidates opened and closed pass by pass, so that at most one pass's runtimes
- * hold memory at a time (PP-OCRv4 det at 640x640: the paired ORT session, LiteRT's WASM heap and two integer
- * executors together took 1.6 GB). The float reference runs in the first pass only: its outputs and the
+ * hold memory at a time (the 500 MB MLP: the paired ORT session, LiteRT's WASM heap and two integer executors
+ * open together added 1.7 GB). The float reference runs in the first pass only: its outputs and the
  * feeds are recorded and replayed to the later ones (see recording). Each candidate sees the same samples
  * in the same order as in one pass, so every figure equals the one-pass figure.
  *
- * `fresh`: a reference to run when the recording overflows and `reference` only serves the first pass (the
- * paired session, closed by closeFirst); without it, `reference` runs again. `labelled` applies in the
+ * When the recording overflows, `reference` runs again for every later pass. `labelled` applies in the
  * pass holding that candidate, 'onnx' elsewhere (the later figure wins); `firstSamples` in the passes of
  * candidates named 'device' or 'truncating', the ones whose first-sample figures are read.
  */
 export async function comparePasses(
   reference: Reference,
-  fresh: (() => Promise<Reference>) | undefined,
   passes: Pass[],
   source: SampleSource,
   opts: PassOptions = {},
@@ -50,34 +48,29 @@ export async function comparePasses(
   const rec = recording(reference, source, passes.length > 1 ? (opts.replayBytes ?? REPLAY_BYTES) : 0);
   let ref = rec.reference;
   let src = rec.source;
-  let opened: Reference | undefined;
   const merged: Comparison = { metrics: {}, referenceRms: {} };
   const total = passes.length * source.count;
-  try {
-    for (const [p, open] of passes.entries()) {
-      if (p === 1) {
-        const replay = rec.replay();
-        await opts.closeFirst?.(replay !== undefined);
-        if (replay) ({ reference: ref, source: src } = replay);
-        else [ref, src] = [fresh ? (opened = await fresh()) : reference, source];
-      }
-      const candidates = await open();
-      try {
-        if (!Object.keys(candidates).length) continue;
-        const watched = 'device' in candidates || 'truncating' in candidates;
-        const c = await compareOutputs(ref, candidates, src, {
-          ...opts,
-          labelled: opts.labelled && opts.labelled in candidates ? opts.labelled : 'onnx',
-          firstSamples: watched ? opts.firstSamples : undefined,
-          onSample: (done) => opts.onSample?.(p * source.count + done, total),
-        });
-        mergeInto(merged, c);
-      } finally {
-        for (const c of Object.values(candidates)) await c.close();
-      }
+  for (const [p, open] of passes.entries()) {
+    if (p === 1) {
+      const replay = rec.replay();
+      await opts.closeFirst?.(replay !== undefined);
+      if (replay) ({ reference: ref, source: src } = replay);
+      else [ref, src] = [reference, source];
     }
-  } finally {
-    await opened?.close();
+    const candidates = await open();
+    try {
+      if (!Object.keys(candidates).length) continue;
+      const watched = 'device' in candidates || 'truncating' in candidates;
+      const c = await compareOutputs(ref, candidates, src, {
+        ...opts,
+        labelled: opts.labelled && opts.labelled in candidates ? opts.labelled : 'onnx',
+        firstSamples: watched ? opts.firstSamples : undefined,
+        onSample: (done) => opts.onSample?.(p * source.count + done, total),
+      });
+      mergeInto(merged, c);
+    } finally {
+      for (const c of Object.values(candidates)) await c.close();
+    }
   }
   return merged;
 }

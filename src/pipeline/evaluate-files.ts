@@ -83,17 +83,18 @@ export async function evaluate(
       if (onnx) passes.push(() => ortCandidates(onnx.path));
     }
     if (tfliteBytes) passes.push(...tflitePasses(tfliteBytes, produced, o));
-    const fresh = paired ? () => ortReference(floatModel) : undefined;
-    comparison = await comparePasses(reference, fresh, passes, samples, {
+    comparison = await comparePasses(reference, passes, samples, {
       labels: data.labels,
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
       // Files for truncating hardware are scored where they ship: the device's arithmetic.
       labelled: o.scheme === 'pow2' && o.rounding === 'floor' ? 'device' : 'onnx',
       firstSamples: o.scheme === 'pow2' && o.rounding === 'nearest' ? TRUNCATING_SAMPLES : undefined,
+      // Replayed, the float outputs need no session; else the first pass's reference runs again (the
+      // paired one too: the float IR has no weights left to open another).
       closeFirst: async (replayed) => {
+        if (!replayed) return;
         await paired?.close();
-        if (paired || !replayed) return;
         await reference?.close();
         reference = undefined;
       },
