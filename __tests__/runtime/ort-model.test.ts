@@ -57,6 +57,31 @@ describe('createModelSession: a graph built in memory handed to ONNX Runtime', (
     }
   });
 
+  it.each([
+    ['bytes', Infinity],
+    ['a file', 0],
+  ])(
+    'onEncoded comes once the model is encoded as %s: the IR can drop its weights and ORT still runs them',
+    async (_, fileBytes) => {
+      const model = mlp(w, b);
+      let calls = 0;
+      const s = await createModelSession(model, {
+        fileBytes,
+        onEncoded: () => {
+          calls++;
+          model.graph.initializers.clear();
+        },
+      });
+      try {
+        expect(calls).toBe(1);
+        const out = await s.run({ x: Tensor.float32([1, 16], x) });
+        expect([...(out.y!.data as Float32Array)]).toEqual(expected);
+      } finally {
+        await s.close();
+      }
+    },
+  );
+
   it('a graph ORT refuses is an error naming the in-memory model, and its folder is removed', async () => {
     const bad = mlp(w, b);
     bad.graph.nodes[0]!.opType = 'NoSuchOp';

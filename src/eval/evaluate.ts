@@ -144,8 +144,12 @@ export async function compareOutputs(
   for (const key of Object.keys(candidates)) acc[key] = {};
   const hits = { n: 0, f1: 0, q1: 0, f5: 0, q5: 0 };
   const first = reference.outputNames[0]!;
+  // Candidates that all stop early (a truncating run for a warning) need no more samples than they take.
+  const limits = Object.values(candidates).map((c) => c.samples);
+  const last = limits.length && limits.every((n) => n !== undefined) ? Math.max(...limits) : Infinity;
   let i = 0;
   for await (const feeds of source.samples()) {
+    if (i >= last) break;
     opts.signal?.throwIfAborted();
     const ref = await reference.run(feeds);
     let nhwcFeeds: Feeds | undefined;

@@ -18,7 +18,8 @@ import {
   type Evaluation,
   type Reference,
 } from '../eval/evaluate.js';
-import { tfliteCandidate, tfliteReference } from '../eval/evaluate-tflite.js';
+import { tfliteCandidate, tfliteReference, type TfliteTarget } from '../eval/evaluate-tflite.js';
+import { comparePasses, type Pass } from '../eval/passes.js';
 import { pairedRun, type PairedRun } from '../eval/paired.js';
 import { readOnnxFile } from '../formats/onnx/import.js';
 import type { Model } from '../ir/graph.js';
@@ -31,13 +32,16 @@ import type { QParams } from '../quant/params.js';
 import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import type { Report } from '../report/types.js';
 import type { RunHooks } from './quantize-model.js';
+import { SESSION_FILE_BYTES } from '../runtime/ort-model.js';
+import { collectGarbage } from '../util/gc.js';
 
 export type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
   Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
 
 /**
- * Each written file against the float model, in its own runtime, in one pass over the evaluation samples
- * (the float model runs once per sample for all of them); per-layer errors from the QDQ graph.
+ * Each written file against the float model, in its own runtime: the float model runs once per evaluation
+ * sample (its outputs replayed to the runtimes that come after, one at a time: see comparePasses); per-layer
+ * errors from the QDQ graph. `release` drops the float IR's weights, called once a session holds them.
  */
 export async function evaluate(
   model: Model,
@@ -46,6 +50,7 @@ export async function evaluate(
   data: DataPlan,
   o: QuantizingRun,
   hooks: RunHooks,
+  release?: () => void,
 ): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
   const onnx = model.format === 'onnx' ? produced.files.find((f) => f.format === 'onnx') : undefined;
   const tflite = produced.files.find((f) => f.format === 'tflite');
@@ -55,36 +60,47 @@ export async function evaluate(
   // channels between paired convs, so the original's tensors are not their twins); the outputs are the
   // same as the input model's.
   const floatModel = quant.floatReference ?? model;
-  const candidates: Record<string, Candidate> = {};
-  let reference: Reference | undefined;
   let paired: PairedRun | undefined;
-  let comparison: Comparison;
+  let reference: Reference | undefined;
   let samples = data.evaluation;
+  const passes: Pass[] = [];
+  let comparison: Comparison;
   try {
-    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path) : undefined;
+    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path, release) : undefined;
     if (paired) {
+      const { onnx: file } = paired;
       reference = paired.reference;
-      candidates.onnx = paired.onnx;
-      const native = await nativeCandidate(onnx!.path);
-      if (native) candidates.native = native;
+      passes.push(async () => {
+        const native = await nativeCandidate(onnx!.path);
+        const both: Record<string, Candidate> = { onnx: file };
+        if (native) both.native = native;
+        return both;
+      });
     } else {
       // Without a paired session, the per-layer pass reads the first samples again (one more than it uses).
       samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
       reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
-      if (onnx) Object.assign(candidates, await ortCandidates(onnx.path));
+      if (onnx) passes.push(() => ortCandidates(onnx.path));
     }
-    if (tfliteBytes) await addTfliteCandidates(candidates, tfliteBytes, produced, o);
-    comparison = await compareOutputs(reference, candidates, samples, {
+    if (tfliteBytes) passes.push(...tflitePasses(tfliteBytes, produced, o));
+    comparison = await comparePasses(reference, passes, samples, {
       labels: data.labels,
-      // Files for truncating hardware are scored where they ship: the device's arithmetic.
-      labelled: candidates.device && o.rounding === 'floor' ? 'device' : 'onnx',
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
-      firstSamples: candidates.truncating ? TRUNCATING_SAMPLES : undefined,
+      // Files for truncating hardware are scored where they ship: the device's arithmetic.
+      labelled: o.scheme === 'pow2' && o.rounding === 'floor' ? 'device' : 'onnx',
+      firstSamples: o.scheme === 'pow2' && o.rounding === 'nearest' ? TRUNCATING_SAMPLES : undefined,
+      // Replayed, the float outputs need no session; else the first pass's reference runs again (the
+      // paired one too: the float IR has no weights left to open another).
+      closeFirst: async (replayed) => {
+        if (!replayed) return;
+        await paired?.close();
+        await reference?.close();
+        reference = undefined;
+      },
     });
   } finally {
     await reference?.close();
-    for (const c of Object.values(candidates)) await c.close();
     await paired?.close();
   }
   const { metrics, accuracy } = comparison;
@@ -120,43 +136,78 @@ export async function evaluate(
   return evaluation;
 }
 
-/** The float model and the written .onnx in one session (see pairedRun), when one graph can hold both. */
-async function pairedFile(floatModel: Model, path: string): Promise<PairedRun | undefined> {
-  const file = readOnnxFile(path);
-  const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
-  return pairedRun(floatModel, file, layers);
+/**
+ * Drops the weights (initializers other than inputs' defaults) of graphs nothing reads again: a run's float
+ * IR once the evaluation's float session holds them. Returns the bytes dropped (shared tensors counted once).
+ */
+export function dropWeights(models: (Model | undefined)[]): number {
+  const dropped = new Set<ArrayBufferView>();
+  for (const m of models) {
+    if (!m) continue;
+    const inputs = new Set(m.graph.inputs.map((v) => v.name));
+    for (const name of [...m.graph.initializers.keys()]) {
+      const t = m.graph.initializers.get(name)!;
+      if (inputs.has(name)) continue;
+      if (ArrayBuffer.isView(t.data)) dropped.add(t.data);
+      m.graph.initializers.delete(name);
+    }
+  }
+  let bytes = 0;
+  for (const d of dropped) bytes += d.byteLength;
+  return bytes;
 }
 
-/** The .tflite in LiteRT; pow2: also in the device's arithmetic, and as truncating hardware would run it. */
-async function addTfliteCandidates(
-  candidates: Record<string, Candidate>,
-  bytes: Uint8Array,
-  produced: Produced,
-  o: QuantizingRun,
-): Promise<void> {
+/**
+ * dropWeights, then, when that was much, a collection (see collectGarbage): called here, after the function
+ * that held the tensors returned, so no frame of it keeps them.
+ */
+export function releaseWeights(models: (Model | undefined)[]): void {
+  if (dropWeights(models) > SESSION_FILE_BYTES) collectGarbage();
+}
+
+/** The float model and the written .onnx in one session (see pairedRun), when one graph can hold both. */
+async function pairedFile(
+  floatModel: Model,
+  path: string,
+  release?: () => void,
+): Promise<PairedRun | undefined> {
+  const file = readOnnxFile(path);
+  const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
+  return pairedRun(floatModel, file, layers, release);
+}
+
+/**
+ * The .tflite in LiteRT; pow2: also in the device's arithmetic, and as truncating hardware would run it.
+ * One pass each, so that LiteRT's heap and each integer executor are not held at the same time.
+ */
+function tflitePasses(bytes: Uint8Array, produced: Produced, o: QuantizingRun): Pass[] {
   const file = produced.files.find((f) => f.format === 'tflite')?.path;
   const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
-  candidates.litert = await tfliteCandidate(bytes, layout, undefined, file);
-  if (o.scheme !== 'pow2') return;
+  const passes: Pass[] = [async () => ({ litert: await tfliteCandidate(bytes, layout, undefined, file) })];
+  if (o.scheme !== 'pow2') return passes;
   const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
-  try {
-    candidates.device = await tfliteCandidate(bytes, layout, target, file);
-    // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
-    if (o.rounding === 'nearest') {
-      const truncating = { ...target, rounding: 'floor' } as const;
-      candidates.truncating = {
-        ...(await tfliteCandidate(bytes, layout, truncating, file)),
-        samples: TRUNCATING_SAMPLES,
-      };
+  let device = true;
+  const opened = async (key: string, t: TfliteTarget, samples?: number) => {
+    if (!device) return {};
+    try {
+      const c = await tfliteCandidate(bytes, layout, t, file);
+      return { [key]: samples === undefined ? c : { ...c, samples } };
+    } catch (e) {
+      // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
+      // float (--exclude, mixed precision: the device computes in integers only), costs the report
+      // its device figures, not the run its files.
+      // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
+      if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
+      device = false;
+      produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
+      return {};
     }
-  } catch (e) {
-    // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
-    // float (--exclude, mixed precision: the device computes in integers only), costs the report
-    // its device figures, not the run its files.
-    // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
-    if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
-    produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
-  }
+  };
+  passes.push(() => opened('device', target));
+  // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
+  if (o.rounding === 'nearest')
+    passes.push(() => opened('truncating', { ...target, rounding: 'floor' }, TRUNCATING_SAMPLES));
+  return passes;
 }
 
 /** Calibration samples a floor judge runs (the device executor is the slow part). */

@@ -8,7 +8,7 @@ import { flagRecord } from '../options.js';
 import { optimize } from '../passes/optimize.js';
 import { plainInputShapes, planData, type DataPlan } from './data.js';
 import { checkGate, type Gate } from './gate.js';
-import { evaluate, floorJudge, type Quantized } from './evaluate-files.js';
+import { evaluate, releaseWeights, floorJudge, type Quantized } from './evaluate-files.js';
 import { writeOutputs } from './outputs.js';
 import { precisionCost } from './precision-cost.js';
 import {
@@ -123,7 +123,11 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     const fromFiles = quant && produced.model ? { ...quant, model: produced.model } : quant;
     const evaluation =
       fromFiles && run && data
-        ? await timed('evaluate', () => evaluate(model, fromFiles, produced, data, run, hooks))
+        ? await timed('evaluate', () =>
+            evaluate(model, fromFiles, produced, data, run, hooks, () =>
+              releaseWeights([imported, model, quant?.floatReference]),
+            ),
+          )
         : undefined;
     const report: Report = {
       schemaVersion: 1,

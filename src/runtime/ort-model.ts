@@ -22,6 +22,11 @@ export const SESSION_FILE_BYTES = 64 * 2 ** 20;
 export interface ModelSessionOptions extends OrtSessionOptions {
   /** Weight bytes above which the model goes through a temporary file (default SESSION_FILE_BYTES). */
   fileBytes?: number;
+  /**
+   * Called once the model's encoded bytes or file exist, before ONNX Runtime reads them: the caller can drop
+   * the IR's weights there, so that they and the session's are not held at the same time.
+   */
+  onEncoded?: () => void;
 }
 
 /**
@@ -32,10 +37,12 @@ export interface ModelSessionOptions extends OrtSessionOptions {
  * removed as soon as the session holds what it needs, or at the latest when it closes.
  */
 export async function createModelSession(model: Model, opts: ModelSessionOptions = {}): Promise<OrtSession> {
-  const { fileBytes = SESSION_FILE_BYTES, ...ortOpts } = opts;
+  const { fileBytes = SESSION_FILE_BYTES, onEncoded, ...ortOpts } = opts;
   // The WASM build reads no files beside the model, and its 4 GiB address space holds no model this large.
   if (weightBytes(model.graph) <= fileBytes || (await ortBackend()) === 'wasm') {
-    return createOrtSession(exportOnnx(model).bytes, ortOpts);
+    const { bytes } = exportOnnx(model);
+    onEncoded?.();
+    return createOrtSession(bytes, ortOpts);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-quant-session-'));
   const remove = () => {
@@ -51,6 +58,7 @@ export async function createModelSession(model: Model, opts: ModelSessionOptions
   try {
     const file = path.join(dir, 'model.onnx');
     writeOnnxFile(model, file, { externalData: { location: 'model.onnx.data' } });
+    onEncoded?.();
     session = await createOrtSession(file, { name: IN_MEMORY_MODEL, ...ortOpts });
   } catch (e) {
     remove();
