@@ -67,7 +67,8 @@ export class Lowering {
       throw new Error(`TFLite conversion: the shape of '${v}' is not known statically; give --input_shape`);
     const params = this.s.quant.get(v);
     const shape = applyPerm(t.shape, this.s.perm.get(v) ?? identity(t.shape.length));
-    const type: PhysicalType = { dtype: params ? 'int8' : t.dtype, shape, ...(params ? { params } : {}) };
+    const stored = params?.bits === 16 ? 'int16' : 'int8';
+    const type: PhysicalType = { dtype: params ? stored : t.dtype, shape, ...(params ? { params } : {}) };
     this.values.set(v, type);
     return type;
   }

@@ -33,7 +33,7 @@ import type { Report } from '../report/types.js';
 import type { RunHooks } from './quantize-model.js';
 
 export type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
-  Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
+  Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection' | 'int16'>>;
 
 /**
  * Each written file against the float model, in its own runtime, in one pass over the evaluation samples

@@ -146,6 +146,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
       device: evaluation?.device,
       accuracy: evaluation?.accuracy,
       mixedPrecision: searched?.report,
+      int16: quant?.int16?.length ? quant.int16 : undefined,
       layers: evaluation?.layers ?? [],
       float: searched
         ? keptBecause(searched.quant.float, opts.exclude, searched.exclude)
@@ -178,6 +179,11 @@ function tfliteInputFlags(o: RunSettings): string[] {
     throw new InvalidOptionError(
       'onnx_format',
       'a .tflite input is written as TFLite only (no .onnx to shape); drop the flag',
+    );
+  if (o.int16?.length)
+    throw new InvalidOptionError(
+      'int16',
+      'int16 activations are written for ONNX inputs (QDQ and its TFLite conversion); for a .tflite input use --exclude to keep ops in float',
     );
   if (o.ioType !== 'float')
     throw new InvalidOptionError(

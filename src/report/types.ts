@@ -44,6 +44,8 @@ export interface Report {
   accuracy?: Accuracy;
   /** --max_drop / --min_sqnr: the ops kept in float to meet the target, and what that cost. */
   mixedPrecision?: MixedPrecisionReport;
+  /** Ops run with int16 activations and int8 weights (--int16, or kept so by mixed precision). */
+  int16?: { node: string; op: string }[];
   layers: LayerError[];
   float: FloatOp[];
   timingsMs: Record<string, number>;

@@ -1,0 +1,217 @@
+import { indexGraph, opsetVersion, topoSort, type Graph, type Model, type Node } from '../ir/graph.js';
+import { Tensor } from '../ir/tensor.js';
+import { getOp } from '../ops/index.js';
+import type { QParams } from './params.js';
+
+/**
+ * int16 activations for chosen ops (`--int16`, and mixed precision's first try): TFLite's 16x8 scheme
+ * (int16 activations with zero point 0, int8 weights, int64 bias) and ONNX Runtime's 16-bit QDQ. The QDQ
+ * graph says it all: an op reads and writes through QuantizeLinear/DequantizeLinear pairs with int16
+ * zero points; where an int8 op and an int16 op meet, the value is requantized (DQ -> Q of the other
+ * width), which the TFLite converter turns into DEQUANTIZE/QUANTIZE between the regions.
+ */
+
+export const INT16_MAX = 32767;
+
+/** Whether TFLite has 16x8 kernels for what this ONNX node lowers to (the op descriptor's `int16`). */
+export const hasInt16 = (node: Node): boolean => node.domain === '' && getOp(node.opType)?.int16 === true;
+
+/**
+ * Symmetric int16 parameters covering the real interval an int8 grid holds: the int8 grid is the
+ * calibration's answer (range, saturation cut, tie-free nudges), so int16 covers the same values with 256
+ * times finer steps. Zero point 0, as TFLite's 16x8 kernels and ADD/MUL's int16 paths require.
+ */
+export function int16Params(p: QParams): QParams {
+  const s = p.scale[0]!;
+  const z = p.zeroPoint[0]!;
+  const maxAbs = Math.max(Math.abs((-128 - z) * s), Math.abs((127 - z) * s));
+  return {
+    scale: Float64Array.of(maxAbs > 0 ? maxAbs / INT16_MAX : s),
+    zeroPoint: Int32Array.of(0),
+    bits: 16,
+  };
+}
+
+const isQ = (n: Node) => n.domain === '' && n.opType === 'QuantizeLinear';
+const isDq = (n: Node) => n.domain === '' && n.opType === 'DequantizeLinear';
+
+/**
+ * The nodes of the QDQ graph `g` to run int16: those named (node name or op type) in `wanted` among the
+ * quantized ones that have 16x8 kernels, with the ops each shares an unquantized value with (a Conv and
+ * the ReLU fused after it read and write one tensor between them: both widen or neither).
+ */
+export function int16Nodes(g: Graph, wanted: readonly string[], quantized: Set<string>): Set<string> {
+  const wide = new Set<string>();
+  for (const n of g.nodes) {
+    if (
+      n.name &&
+      quantized.has(n.name) &&
+      hasInt16(n) &&
+      (wanted.includes(n.name) || wanted.includes(n.opType))
+    )
+      wide.add(n.name);
+  }
+  const index = indexGraph(g);
+  const direct = (n: Node) => [
+    ...n.inputs.map((v) => index.producer.get(v)),
+    ...n.outputs.flatMap((o) => index.consumers.get(o) ?? []),
+  ];
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const n of g.nodes) {
+      if (!wide.has(n.name)) continue;
+      for (const m of direct(n)) {
+        if (!m || isQ(m) || isDq(m) || wide.has(m.name) || !quantized.has(m.name)) continue;
+        wide.add(m.name);
+        changed = true;
+      }
+    }
+  }
+  return wide;
+}
+
+interface Widened {
+  narrow: number;
+  wide: number;
+}
+
+/**
+ * Rewrites the affine QDQ graph `g` (from insertQdq) so that the nodes named in `wide` read and write
+ * int16. A value keeps one QuantizeLinear of the width of the op that writes it (a graph input or a
+ * float op's output: int16 when an int16 op reads it), and readers of the other width get a requantizing
+ * DQ -> Q pair of their own; a graph output is dequantized from the width it was written in. Biases of
+ * int16 ops move to s_in(int16) * s_w, still int32 in ONNX (DequantizeLinear takes no int64; the TFLite
+ * converter writes them int64).
+ */
+export function widenToInt16(g: Graph, wide: Set<string>, quantized: Set<string>): Graph {
+  if (wide.size === 0) return g;
+  const out = g.clone();
+  const index = indexGraph(out);
+  const names = new Set<string>([...out.initializers.keys(), ...out.inputs.map((v) => v.name)]);
+  for (const n of out.nodes) for (const o of n.outputs) names.add(o);
+  const unique = (base: string) => {
+    let name = base;
+    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
+    names.add(name);
+    return name;
+  };
+  const constant = (base: string, t: Tensor) => {
+    const name = unique(base);
+    out.initializers.set(name, t);
+    return name;
+  };
+  const added: Node[] = [];
+  const isWide = (n: Node | undefined) => !!n && wide.has(n.name) && !isQ(n) && !isDq(n);
+  /** The int8 and int16 scales of the value each int16 op's DQ feeds it, by DQ output. */
+  const scales = new Map<string, Widened>();
+  /** from -> Q -> DQ -> to at (scale, zero point). */
+  const pair = (from: string, s: string, z: string, to: string, tag: string) => {
+    const q = unique(`${to}_${tag}`);
+    added.push(qdq('QuantizeLinear', [from, s, z], q), qdq('DequantizeLinear', [q, s, z], to));
+  };
+  for (const q of out.nodes.filter((n) => isQ(n) && !out.initializers.has(n.inputs[0]!))) {
+    const zp = out.initializers.get(q.inputs[2] ?? '');
+    const scale = out.initializers.get(q.inputs[1]!);
+    if (zp?.dtype !== 'int8' || !scale || scale.size !== 1) continue;
+    const producer = index.producer.get(q.inputs[0]!);
+    const dqs = (index.consumers.get(q.outputs[0]!) ?? []).filter(isDq);
+    const readers = (dq: Node) => index.consumers.get(dq.outputs[0]!) ?? [];
+    const wideDqs = dqs.filter((dq) => readers(dq).some(isWide));
+    const writtenWide =
+      isWide(producer) || ((!producer || !quantized.has(producer.name)) && wideDqs.length > 0);
+    if (!writtenWide && wideDqs.length === 0) continue;
+    const p8: QParams = {
+      scale: Float64Array.of(scale.toFloat32()[0]!),
+      zeroPoint: Int32Array.of(zp.toNumbers()[0]!),
+    };
+    const p16 = int16Params(p8);
+    const s16 = constant('scale16', Tensor.float32([], Float32Array.of(p16.scale[0]!)));
+    const z16 = constant('zero16', new Tensor('int16', [], new Int16Array(1)));
+    const [s8, z8] = [q.inputs[1]!, q.inputs[2]!];
+    const widened = { narrow: p8.scale[0]!, wide: Math.fround(p16.scale[0]!) };
+    if (writtenWide) {
+      q.inputs = [q.inputs[0]!, s16, z16];
+      for (const dq of dqs) {
+        dq.inputs = [q.outputs[0]!, s16, z16];
+        if (wideDqs.includes(dq)) scales.set(dq.outputs[0]!, widened);
+        // An int8 reader: requantized from int16. A graph output's own DQ reads the int16 value as it is.
+        if (wideDqs.includes(dq) || readers(dq).length === 0) continue;
+        const to = dq.outputs[0]!;
+        dq.outputs = [unique(`${to}_wide`)];
+        pair(dq.outputs[0]!, s8, z8, to, 'q8');
+      }
+    } else {
+      for (const dq of wideDqs) {
+        const to = dq.outputs[0]!;
+        dq.outputs = [unique(`${to}_narrow`)];
+        pair(dq.outputs[0]!, s16, z16, to, 'q16');
+        scales.set(to, widened);
+      }
+    }
+  }
+  out.nodes = [...out.nodes, ...added];
+  rescaleBiases(out, wide, scales, constant);
+  out.nodes = topoSort(out);
+  return out;
+}
+
+function qdq(opType: string, inputs: string[], output: string): Node {
+  return { name: '', opType, domain: '', inputs, outputs: [output], attrs: {} };
+}
+
+/**
+ * The int32 bias of an int16 Conv/Gemm at s_in * s_w with its new, finer input scale (the same real
+ * values, 256 times finer steps). Its data input is input 0 (Conv, Gemm).
+ */
+function rescaleBiases(
+  g: Graph,
+  wide: Set<string>,
+  scales: Map<string, Widened>,
+  constant: (base: string, t: Tensor) => string,
+): void {
+  const index = indexGraph(g);
+  for (const node of g.nodes) {
+    if (!wide.has(node.name) || node.domain !== '' || (node.opType !== 'Conv' && node.opType !== 'Gemm'))
+      continue;
+    const ratio = scales.get(node.inputs[0]!);
+    const dq = node.inputs[2] ? index.producer.get(node.inputs[2]) : undefined;
+    const q = dq && isDq(dq) ? g.initializers.get(dq.inputs[0]!) : undefined;
+    const s = dq && g.initializers.get(dq.inputs[1]!);
+    if (!ratio || !q || q.dtype !== 'int32' || !s) continue;
+    const old = s.toFloat32();
+    const next = Float32Array.from(old, (v) => (v * ratio.wide) / ratio.narrow);
+    const values = q.toNumbers();
+    const requantized = Int32Array.from(values, (v, c) => {
+      const r = Math.round((v * old[old.length === 1 ? 0 : c]!) / next[next.length === 1 ? 0 : c]!);
+      return Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, r));
+    });
+    const base = node.inputs[2]!;
+    dq.inputs = [
+      constant(`${base}_q16`, new Tensor('int32', q.dims, requantized)),
+      constant(`${base}_s16`, Tensor.float32(s.dims, next)),
+    ];
+  }
+}
+
+/**
+ * ONNX Runtime reads int16 QuantizeLinear/DequantizeLinear in the standard domain from opset 21 on; below
+ * that in its com.microsoft domain (same semantics). The in-memory graph keeps the standard domain (every
+ * pass reads it so); the written model moves its int16 Q/DQ nodes there when the opset is below 21, rather
+ * than raising the whole model's opset (ops such as ReduceMean changed signature at 18).
+ */
+export function int16QdqForOpset(model: Model): Model {
+  if ((opsetVersion(model) ?? 21) >= 21) return model;
+  const g = model.graph;
+  const int16 = (n: Node) => (isQ(n) || isDq(n)) && g.initializers.get(n.inputs[2] ?? '')?.dtype === 'int16';
+  if (!g.nodes.some(int16)) return model;
+  const graph = g.clone();
+  graph.nodes = graph.nodes.map((n) => (int16(n) ? { ...n, domain: 'com.microsoft' } : n));
+  const hasMs = model.opsetImports.some((o) => o.domain === 'com.microsoft');
+  return {
+    ...model,
+    graph,
+    opsetImports: hasMs
+      ? model.opsetImports
+      : [...model.opsetImports, { domain: 'com.microsoft', version: 1 }],
+  };
+}
