@@ -90,7 +90,7 @@ class Folder {
         t.dims,
         Int8Array.from(t.data as Uint8Array, (v) => v - 128),
       );
-    else if (t.dtype !== 'int8' && t.dtype !== 'int32') return;
+    else if (t.dtype !== 'int8' && t.dtype !== 'int16' && t.dtype !== 'int32') return;
     this.s.graph.initializers.set(out, withParams(data, p));
     this.removed.add(node);
     count(this.s, 'weights-read-from-qdq');

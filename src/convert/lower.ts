@@ -4,7 +4,7 @@ import { Graph, topoSort, type Attribute, type Node, type ValueInfo } from '../i
 import type { Tensor } from '../ir/tensor.js';
 import type { QParams } from '../quant/params.js';
 import { applyPerm, identity } from './layout-math.js';
-import { loweredOps, tfliteLowering } from '../ops/index.js';
+import { getOp, loweredOps, tfliteLowering } from '../ops/index.js';
 import type { LowerContext, TfliteLowering } from './lowering/types.js';
 import type { ConvState } from './types.js';
 
@@ -129,7 +129,10 @@ export class Lowering {
     const isFloat = (v: string) => this.s.types.get(v)?.dtype === 'float32';
     const data = node.inputs.filter((v) => v && !this.s.graph.initializers.has(v) && isFloat(v));
     const outs = node.outputs.filter((o) => o && isFloat(o));
-    return data.length + outs.length > 0 && [...data, ...outs].every((v) => this.s.quant.has(v));
+    const values = [...data, ...outs];
+    if (values.length === 0 || !values.every((v) => this.s.quant.has(v))) return false;
+    // int16 values (16x8): only ops with int16 kernels run on them; any other runs float between them.
+    return getOp(node.opType)?.int16 === true || values.every((v) => this.s.quant.get(v)!.bits !== 16);
   }
 
   finish(): Graph {

@@ -75,6 +75,10 @@ export function symmetricParams(values: Float32Array): QParams {
   return perTensor(affineWeightScale(m), 0);
 }
 
+/** How a value with these parameters is stored: int16 (16x8 activations), int8, or float32 without. */
+export const storedType = (p: QParams | undefined): 'int16' | 'int8' | 'float32' =>
+  p ? (p.bits === 16 ? 'int16' : 'int8') : 'float32';
+
 /** The real range an int8 tensor with per-tensor parameters `p` can hold. */
 export function int8Range(p: QParams): { min: number; max: number } {
   const s = p.scale[0]!;

@@ -18,6 +18,7 @@ import {
   type CalibrationHooks,
 } from './precision-stage.js';
 import { quantizes, type QuantizingRun, type RunSettings } from './settings.js';
+import { NO_INT16_KERNEL } from '../quant/int16.js';
 import { quantizeFloatModel } from '../quant/quantize.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
@@ -104,7 +105,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
       writeOutputs(
         inputFormat,
         quant?.model ?? model,
-        searched ? { ...opts, exclude: searched.exclude } : opts,
+        { ...opts, exclude: [...(searched?.exclude ?? opts.exclude), ...int16Fallbacks(quant)] },
         inputShapes,
         stem,
         written,
@@ -168,6 +169,10 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     throw e;
   }
 }
+
+/** Ops --int16 named that have no 16x8 kernel: float in the .onnx, so kept float by the converter too. */
+const int16Fallbacks = (q: Quantized | undefined): string[] =>
+  (q?.float ?? []).filter((f) => f.why === NO_INT16_KERNEL).map((f) => f.node);
 
 /**
  * Flags that cannot apply to a .tflite input: a usage error where the user asked for something the run

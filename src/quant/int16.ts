@@ -2,6 +2,7 @@ import { indexGraph, opsetVersion, topoSort, type Graph, type Model, type Node }
 import { Tensor } from '../ir/tensor.js';
 import { getOp } from '../ops/index.js';
 import type { QParams } from './params.js';
+import { quantRuleOf } from './rules.js';
 
 /**
  * int16 activations for chosen ops (`--int16`, and mixed precision's first try): TFLite's 16x8 scheme
@@ -12,6 +13,9 @@ import type { QParams } from './params.js';
  */
 
 export const INT16_MAX = 32767;
+
+/** The float list's reason for an op --int16 names that has no 16x8 kernel (the converter keeps it float). */
+export const NO_INT16_KERNEL = 'named by --int16, but TFLite has no 16x8 kernel for it: kept in float';
 
 /** Whether TFLite has 16x8 kernels for what this ONNX node lowers to (the op descriptor's `int16`). */
 export const hasInt16 = (node: Node): boolean => node.domain === '' && getOp(node.opType)?.int16 === true;
@@ -116,6 +120,8 @@ export function widenToInt16(g: Graph, wide: Set<string>, quantized: Set<string>
     const producer = index.producer.get(q.inputs[0]!);
     const dqs = (index.consumers.get(q.outputs[0]!) ?? []).filter(isDq);
     const readers = (dq: Node) => index.consumers.get(dq.outputs[0]!) ?? [];
+    // Quantized int8 readers take a requantized copy; a float op reads whatever width there is.
+    const narrowReader = (dq: Node) => readers(dq).some((r) => quantized.has(r.name) && !isWide(r));
     const wideDqs = dqs.filter((dq) => readers(dq).some(isWide));
     const writtenWide =
       isWide(producer) || ((!producer || !quantized.has(producer.name)) && wideDqs.length > 0);
@@ -135,7 +141,7 @@ export function widenToInt16(g: Graph, wide: Set<string>, quantized: Set<string>
         dq.inputs = [q.outputs[0]!, s16, z16];
         if (wideDqs.includes(dq)) scales.set(dq.outputs[0]!, widened);
         // An int8 reader: requantized from int16. A graph output's own DQ reads the int16 value as it is.
-        if (wideDqs.includes(dq) || readers(dq).length === 0) continue;
+        if (wideDqs.includes(dq) || !narrowReader(dq)) continue;
         const to = dq.outputs[0]!;
         dq.outputs = [unique(`${to}_wide`)];
         pair(dq.outputs[0]!, s8, z8, to, 'q8');
@@ -151,6 +157,7 @@ export function widenToInt16(g: Graph, wide: Set<string>, quantized: Set<string>
   }
   out.nodes = [...out.nodes, ...added];
   rescaleBiases(out, wide, scales, constant);
+  widenOperands(out, wide, constant);
   out.nodes = topoSort(out);
   return out;
 }
@@ -190,6 +197,35 @@ function rescaleBiases(
       constant(`${base}_q16`, new Tensor('int32', q.dims, requantized)),
       constant(`${base}_s16`, Tensor.float32(s.dims, next)),
     ];
+  }
+}
+
+/**
+ * Constant operands of int16 ops other than the weights of accumulating ops (a per-tensor int8 "weight"
+ * of an Add or Mul: PP-OCRv4 det's learnable affine Mul(scale, x) + bias) become int16, symmetric: the
+ * int16 ADD and MUL kernels take both inputs int16.
+ */
+function widenOperands(g: Graph, wide: Set<string>, constant: (base: string, t: Tensor) => string): void {
+  const index = indexGraph(g);
+  for (const node of g.nodes) {
+    if (!wide.has(node.name) || quantRuleOf(node)?.accumulates) continue;
+    for (const v of node.inputs) {
+      const dq = v ? index.producer.get(v) : undefined;
+      const t = dq && isDq(dq) ? g.initializers.get(dq.inputs[0]!) : undefined;
+      const s = dq && g.initializers.get(dq.inputs[1]!);
+      if (!t || t.dtype !== 'int8' || !s || s.size !== 1) continue;
+      const zp = dq.inputs[2] ? g.initializers.get(dq.inputs[2])!.toNumbers()[0]! : 0;
+      const scale = s.toFloat32()[0]!;
+      const real = Float32Array.from(t.toNumbers(), (q) => (q - zp) * scale);
+      const maxAbs = real.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      const s16 = maxAbs > 0 ? maxAbs / INT16_MAX : scale;
+      const q16 = Int16Array.from(real, (x) => Math.round(x / s16));
+      dq.inputs = [
+        constant(`${dq.inputs[0]}_16`, new Tensor('int16', t.dims, q16)),
+        constant('scale16', Tensor.float32([], Float32Array.of(s16))),
+        constant('zero16', new Tensor('int16', [], new Int16Array(1))),
+      ];
+    }
   }
 }
 

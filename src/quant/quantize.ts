@@ -11,7 +11,7 @@ import { calibrateStats, type CalibrationOptions, type SampleSource } from './ca
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
-import { hasInt16, int16Nodes, widenToInt16 } from './int16.js';
+import { hasInt16, int16Nodes, NO_INT16_KERNEL, widenToInt16 } from './int16.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { clampToSaturation } from './saturation.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
@@ -116,6 +116,8 @@ export async function quantizeFloatModel(
     constants,
     { opset: opsetVersion(upgraded) ?? 13, irVersion: upgraded.irVersion },
   ).graph;
+  // --int16 naming a HardSwish names both halves it was split into.
+  if (s.int16?.length) s = { ...s, int16: [...s.int16, ...splitHalves(constants, s.int16)] };
   const equalized = s.equalize
     ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
     : undefined;
@@ -355,11 +357,17 @@ function withoutInt16(g: Graph, s: QuantSettings): string[] {
     .map((n) => n.name);
 }
 
+function splitHalves(g: Graph, names: readonly string[]): string[] {
+  return g.nodes
+    .filter((n) => n.opType === 'HardSwish' && n.name && (names.includes(n.name) || names.includes(n.opType)))
+    .flatMap((n) => [`${n.name}_hardsigmoid`, `${n.name}_mul`]);
+}
+
 const int16Reason =
   (s: QuantSettings) =>
   (f: FloatOp): FloatOp =>
     f.why === 'excluded by --exclude' && !s.exclude.includes(f.node) && !s.exclude.includes(f.op)
-      ? { ...f, why: 'named by --int16, but TFLite has no 16x8 kernel for it: kept in float' }
+      ? { ...f, why: NO_INT16_KERNEL }
       : f;
 
 /** An If stays as it is (control flow has no int8 form); what runs int8 is inside its branches. */
