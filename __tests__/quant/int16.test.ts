@@ -160,6 +160,16 @@ describe('--int16 (affine): int16 activations, int8 weights', () => {
     expect(Math.abs(tfliteWide - onnxWide)).toBeLessThan(0.5);
   }, 60_000);
 
+  it('mixed precision under pow2 keeps ops in float and says why', async () => {
+    const { report, markdown } = await quantizeModel(
+      parseOptions({ ...flags, scheme: 'pow2', output: path.join(dir, 'pow2-mixed'), min_sqnr: '1' }),
+    );
+    expect(report.mixedPrecision).toMatchObject({ met: true, precision: 'float' });
+    expect(report.mixedPrecision!.precisionNote).toMatch(/pow2 target has no int16/);
+    expect(report.int16).toBeUndefined();
+    expect(markdown).not.toContain('int16 activations and int8 weights');
+  });
+
   it('is refused where it is not built: pow2, and .tflite inputs', async () => {
     const out = path.join(dir, 'refused');
     await expect(

@@ -4,6 +4,7 @@ import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import type { MixedPrecisionReport, PrecisionScore } from '../report/types.js';
 import { batched } from './precision-batch.js';
 import { choicesOf, type Choice } from './precision-groups.js';
+import { keptPrecision, preferInt16, type Widened } from './precision-int16.js';
 import { prune } from './precision-prune.js';
 import {
   singlesThenGroups,
@@ -53,6 +54,12 @@ export interface PrecisionSearch<Q> {
    * from the plain model; the search ranks and steps on it and checks its choice on a file.
    */
   switched?(q: Q): Promise<{ candidate(exclude: string[]): Candidate; close(): Promise<void> }>;
+  /**
+   * Int16 activations for kept ops that have 16x8 kernels (affine ONNX inputs); absent: kept ops are float,
+   * and `why` says so in the report.
+   */
+  int16?: { capable(node: string): boolean; quantize(exclude: string[], int16: string[]): Promise<Q> };
+  int16Unavailable?: string;
   onProgress?: (stage: string, done?: number, total?: number) => void;
   signal?: AbortSignal;
 }
@@ -63,6 +70,8 @@ export interface SearchOutcome<Q> {
   /** The model without the search's exclusions. */
   base: Q;
   exclude: string[];
+  /** Kept ops run with int16 activations (not in `exclude`). */
+  int16: string[];
   report: MixedPrecisionReport;
   warning?: string;
 }
@@ -115,13 +124,14 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     kept: [],
     evaluations: 0,
     reranks: 0,
+    ...(s.int16Unavailable ? { precisionNote: s.int16Unavailable } : {}),
   };
-  const done = (quant: Q, exclude: string[], warning?: string): SearchOutcome<Q> => {
+  const done = (quant: Q, exclude: string[], warning?: string, int16: string[] = []): SearchOutcome<Q> => {
     report.evaluations = j.count.files + j.count.switched;
     report.fileEvaluations = j.count.files;
     if (j.count.ranked) report.msPerCandidate = Math.round(j.count.rankMs / j.count.ranked);
     report.searchMs = Math.round(performance.now() - t0);
-    return { quant, base, exclude, report, warning };
+    return { quant, base, exclude, int16, report, warning };
   };
   if (report.met) return done(base, s.baseExclude);
   s.onProgress?.('mixed precision: every op in float');
@@ -135,14 +145,42 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
   }
   const subset = worstSamples(s.target, perSample, RANKING_SAMPLES).map((i) => items[i]!);
   const plain = { quant: base, exclude: s.baseExclude, score: before };
-  const found = await search(s, j, subset, choices, plain, report);
+  const searched = await search(s, j, subset, choices, plain, report);
+  report.met = meets(s.target, searched.score);
+  const found = report.met ? await widen(s, j, items, searched, report) : { ...searched, int16: [] };
   report.after = figures(found.score);
-  report.met = meets(s.target, found.score);
   const kept = found.exclude.length - s.baseExclude.length;
   const warning = report.met
     ? undefined
     : `--max_drop/--min_sqnr: the target (${report.target.metric}) was not reached within the search's limits; ${kept} op(s) kept in float (${describe(found.score)})`;
-  return done(found.quant, found.exclude, warning);
+  return done(found.quant, found.exclude, warning, found.int16);
+}
+
+/** The search's choice with the kept ops that have 16x8 kernels in int16 where the target holds so. */
+async function widen<Q>(
+  s: PrecisionSearch<Q>,
+  j: ReturnType<typeof judges<Q>>,
+  items: Item[],
+  found: Found<Q> & { quant: Q },
+  report: MixedPrecisionReport,
+): Promise<Widened<Q>> {
+  const wide = s.int16;
+  if (!wide) return { ...found, int16: [] };
+  s.onProgress?.('mixed precision: kept ops in int16');
+  const trial = {
+    target: s.target,
+    baseExclude: s.baseExclude,
+    capable: (n: string) => wide.capable(n),
+    judge: async (exclude: string[], int16: string[]) => {
+      const quant = await wide.quantize(exclude, int16);
+      return { quant, score: await j.fileScore(quant, items) };
+    },
+  };
+  const r = await preferInt16(trial, found, report.kept, report);
+  const keptOps = found.exclude.length - s.baseExclude.length;
+  report.precision = keptPrecision(r.int16, keptOps);
+  if (r.int16.length) report.int16 = r.int16;
+  return r;
 }
 
 /**

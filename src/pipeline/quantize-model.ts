@@ -69,6 +69,8 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   };
   const inputFormat = formatOf(opts.input);
   const flagWarnings = inputFormat === 'tflite' ? tfliteInputFlags(opts) : [];
+  if (opts.int16?.length && opts.onnxFormat === 'qoperator')
+    throw new InvalidOptionError('int16', 'the QOperator .onnx has no int16 form; use --onnx_format qdq');
   prepareOutputDir(opts.output);
   const externalFiles = new Set<string>();
   const imported = await timed('import', () => readModel(opts.input, externalFiles));
@@ -85,8 +87,8 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.ioType === 'float';
   if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
   const target = run ? precisionTargetOf(run) : undefined;
-  const variant = (exclude: string[], c: CalibrationHooks) =>
-    quantize(model, { ...run!, exclude }, data!, hooks, c);
+  const variant = (exclude: string[], c: CalibrationHooks, int16: string[] = []) =>
+    quantize(model, { ...run!, exclude, int16: [...(run!.int16 ?? []), ...int16] }, data!, hooks, c);
   const searched =
     run && data && target
       ? await timed('mixed precision', () => mixedPrecisionStage(model, run, data, target, variant, hooks))

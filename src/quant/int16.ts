@@ -87,7 +87,13 @@ interface Widened {
  * int16 ops move to s_in(int16) * s_w, still int32 in ONNX (DequantizeLinear takes no int64; the TFLite
  * converter writes them int64).
  */
-export function widenToInt16(g: Graph, wide: Set<string>, quantized: Set<string>): Graph {
+export function widenToInt16(
+  g: Graph,
+  wide: Set<string>,
+  quantized: Set<string>,
+  /** The float graph the QDQ one was made from: constant operands are quantized again from it. */
+  float: Graph,
+): Graph {
   if (wide.size === 0) return g;
   const out = g.clone();
   const index = indexGraph(out);
@@ -157,7 +163,7 @@ export function widenToInt16(g: Graph, wide: Set<string>, quantized: Set<string>
   }
   out.nodes = [...out.nodes, ...added];
   rescaleBiases(out, wide, scales, constant);
-  widenOperands(out, wide, constant);
+  widenOperands(out, float, wide, constant);
   out.nodes = topoSort(out);
   return out;
 }
@@ -205,27 +211,33 @@ function rescaleBiases(
  * of an Add or Mul: PP-OCRv4 det's learnable affine Mul(scale, x) + bias) become int16, symmetric: the
  * int16 ADD and MUL kernels take both inputs int16.
  */
-function widenOperands(g: Graph, wide: Set<string>, constant: (base: string, t: Tensor) => string): void {
+function widenOperands(
+  g: Graph,
+  float: Graph,
+  wide: Set<string>,
+  constant: (base: string, t: Tensor) => string,
+): void {
   const index = indexGraph(g);
+  const original = new Map(float.nodes.filter((n) => n.name).map((n) => [n.name, n]));
   for (const node of g.nodes) {
     if (!wide.has(node.name) || quantRuleOf(node)?.accumulates) continue;
-    for (const v of node.inputs) {
+    node.inputs.forEach((v, i) => {
       const dq = v ? index.producer.get(v) : undefined;
       const t = dq && isDq(dq) ? g.initializers.get(dq.inputs[0]!) : undefined;
-      const s = dq && g.initializers.get(dq.inputs[1]!);
-      if (!t || t.dtype !== 'int8' || !s || s.size !== 1) continue;
-      const zp = dq.inputs[2] ? g.initializers.get(dq.inputs[2])!.toNumbers()[0]! : 0;
-      const scale = s.toFloat32()[0]!;
-      const real = Float32Array.from(t.toNumbers(), (q) => (q - zp) * scale);
+      // From the float constant: its int8 copy has already lost what int16 would keep.
+      const f = float.initializers.get(original.get(node.name)?.inputs[i] ?? '');
+      if (!dq || !t || t.dtype !== 'int8' || f?.dtype !== 'float32') return;
+      const real = f.toFloat32();
       const maxAbs = real.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-      const s16 = maxAbs > 0 ? maxAbs / INT16_MAX : scale;
+      const s16 = maxAbs > 0 ? maxAbs / INT16_MAX : 1;
       const q16 = Int16Array.from(real, (x) => Math.round(x / s16));
       dq.inputs = [
-        constant(`${dq.inputs[0]}_16`, new Tensor('int16', t.dims, q16)),
+        constant(`${dq.inputs[0]}_16`, new Tensor('int16', f.dims, q16)),
         constant('scale16', Tensor.float32([], Float32Array.of(s16))),
         constant('zero16', new Tensor('int16', [], new Int16Array(1))),
       ];
-    }
+      delete dq.attrs.axis;
+    });
   }
 }
 

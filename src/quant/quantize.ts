@@ -208,7 +208,7 @@ export async function quantizeFloatModel(
   const quantizedNames = new Set([...plan.quantized].map((n) => n.name).filter(Boolean));
   const wide = int16Nodes(qdq, s.int16 ?? [], quantizedNames);
   // Equal small constants (reduction axes, shapes) once in the file.
-  const graph = shareConstants(widenToInt16(qdq, wide, quantizedNames)).graph;
+  const graph = shareConstants(widenToInt16(qdq, wide, quantizedNames, g)).graph;
   return {
     model: { ...model, quantScheme: quantSchemeOf(s), graph },
     activations,
