@@ -233,6 +233,9 @@ async function search<Q>(
   const rank =
     (judge: ItemJudge<Q>): Ranker =>
     async (exclude, pool) => {
+      // What the pool's choices gain is measured from the model as it is (groups: per op they keep).
+      const sizes = new Set(pool.map((o) => o.members.length));
+      const base = sizes.size > 1 ? (await judge(exclude, subset)).score : undefined;
       const ranked: Ranked[] = [];
       for (const [i, o] of pool.entries()) {
         s.onProgress?.('mixed precision: ranking ops', i, pool.length);
@@ -242,7 +245,7 @@ async function search<Q>(
         j.count.ranked++;
         ranked.push({ ...o, alone: figures(sc), score: sc });
       }
-      return ranked.sort((a, b) => preferred(s.target, a, b));
+      return ranked.sort((a, b) => preferred(s.target, a, b, base));
     };
   const step = (judge: ItemJudge<Q>, estimated?: boolean) => ({
     target: s.target,
@@ -273,14 +276,29 @@ async function search<Q>(
 
 /**
  * Ranking order: the choices that reach the target on the ranking samples first, the fewest ops first
- * (a whole group in float always scores best, and costs the most), then the rest by their score.
+ * (a whole group in float always scores best, and costs the most), then the rest by what they gain per
+ * op they keep over `base` (the model they are ranked against), else by their score: ranked by score
+ * alone, the largest group always came first.
  */
-function preferred(t: PrecisionTarget, a: Ranked, b: Ranked): number {
+function preferred(t: PrecisionTarget, a: Ranked, b: Ranked, base?: Score): number {
   const ma = meets(t, a.score);
   const mb = meets(t, b.score);
   if (ma !== mb) return ma ? -1 : 1;
   if (ma && a.members.length !== b.members.length) return a.members.length - b.members.length;
+  if (!ma && base && a.members.length !== b.members.length) {
+    const [ga, gb] = [gainPerOp(t, a, base), gainPerOp(t, b, base)];
+    for (let i = 0; i < ga.length; i++) if (Math.abs(ga[i]! - gb[i]!) > 1e-9) return gb[i]! - ga[i]!;
+  }
   return compareScores(t, a.score, b.score);
+}
+
+/** Gain over `base` per kept op: points of drop (when the target limits one), then dB of output SQNR. */
+function gainPerOp(t: PrecisionTarget, c: Ranked, base: Score): number[] {
+  const n = c.members.length;
+  const finite = (v: number) => (Number.isFinite(v) ? v : Math.sign(v) * 1e6);
+  const db = finite(c.score.sqnrDb) - finite(base.sqnrDb);
+  if (t.maxDrop === undefined) return [db / n];
+  return [((dropOf(base) ?? 100) - (dropOf(c.score) ?? 100)) / n, db / n];
 }
 
 /** The evaluation samples (at most MAX_SEARCH_SAMPLES) with their float outputs and labels. */
