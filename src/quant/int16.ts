@@ -1,4 +1,12 @@
-import { indexGraph, opsetVersion, topoSort, type Graph, type Model, type Node } from '../ir/graph.js';
+import {
+  indexGraph,
+  opsetVersion,
+  topoSort,
+  type Graph,
+  type GraphIndex,
+  type Model,
+  type Node,
+} from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { getOp } from '../ops/index.js';
 import type { QParams } from './params.js';
@@ -96,76 +104,95 @@ export function widenToInt16(
 ): Graph {
   if (wide.size === 0) return g;
   const out = g.clone();
-  const index = indexGraph(out);
-  const names = new Set<string>([...out.initializers.keys(), ...out.inputs.map((v) => v.name)]);
-  for (const n of out.nodes) for (const o of n.outputs) names.add(o);
-  const unique = (base: string) => {
-    let name = base;
-    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
-    names.add(name);
-    return name;
-  };
-  const constant = (base: string, t: Tensor) => {
-    const name = unique(base);
-    out.initializers.set(name, t);
-    return name;
-  };
-  const added: Node[] = [];
-  const isWide = (n: Node | undefined) => !!n && wide.has(n.name) && !isQ(n) && !isDq(n);
+  const r = new Rewrite(out, wide, quantized);
+  for (const q of out.nodes.filter((n) => isQ(n) && !out.initializers.has(n.inputs[0]!))) r.widenValue(q);
+  out.nodes = [...out.nodes, ...r.added];
+  rescaleBiases(out, wide, r.scales, r.constant);
+  widenOperands(out, float, wide, r.constant);
+  out.nodes = topoSort(out);
+  return out;
+}
+
+/** The rewrite's state: fresh names, the Q/DQ nodes it adds, and the scales each int16 reader got. */
+class Rewrite {
+  readonly added: Node[] = [];
   /** The int8 and int16 scales of the value each int16 op's DQ feeds it, by DQ output. */
-  const scales = new Map<string, Widened>();
-  /** from -> Q -> DQ -> to at (scale, zero point). */
-  const pair = (from: string, s: string, z: string, to: string, tag: string) => {
-    const q = unique(`${to}_${tag}`);
-    added.push(qdq('QuantizeLinear', [from, s, z], q), qdq('DequantizeLinear', [q, s, z], to));
+  readonly scales = new Map<string, Widened>();
+  private readonly names: Set<string>;
+  private readonly index: GraphIndex;
+
+  constructor(
+    private readonly g: Graph,
+    private readonly wide: Set<string>,
+    private readonly quantized: Set<string>,
+  ) {
+    this.index = indexGraph(g);
+    this.names = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
+    for (const n of g.nodes) for (const o of n.outputs) this.names.add(o);
+  }
+
+  unique(base: string): string {
+    let name = base;
+    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  readonly constant = (base: string, t: Tensor): string => {
+    const name = this.unique(base);
+    this.g.initializers.set(name, t);
+    return name;
   };
-  for (const q of out.nodes.filter((n) => isQ(n) && !out.initializers.has(n.inputs[0]!))) {
-    const zp = out.initializers.get(q.inputs[2] ?? '');
-    const scale = out.initializers.get(q.inputs[1]!);
-    if (zp?.dtype !== 'int8' || !scale || scale.size !== 1) continue;
+
+  private isWide(n: Node | undefined): boolean {
+    return !!n && this.wide.has(n.name) && !isQ(n) && !isDq(n);
+  }
+
+  /** `dq` now writes a new value; `to` is computed from it by a Q -> DQ pair at (scale, zero point). */
+  private requantize(dq: Node, s: string, z: string, tag: string): string {
+    const to = dq.outputs[0]!;
+    dq.outputs = [this.unique(`${to}_${tag === 'q8' ? 'wide' : 'narrow'}`)];
+    const q = this.unique(`${to}_${tag}`);
+    this.added.push(qdq('QuantizeLinear', [dq.outputs[0]!, s, z], q), qdq('DequantizeLinear', [q, s, z], to));
+    return to;
+  }
+
+  /** One activation's Q and its DQs, per reader: see widenToInt16. */
+  widenValue(q: Node): void {
+    const { g, index } = this;
+    const zp = g.initializers.get(q.inputs[2] ?? '');
+    const scale = g.initializers.get(q.inputs[1]!);
+    if (zp?.dtype !== 'int8' || !scale || scale.size !== 1) return;
     const producer = index.producer.get(q.inputs[0]!);
     const dqs = (index.consumers.get(q.outputs[0]!) ?? []).filter(isDq);
     const readers = (dq: Node) => index.consumers.get(dq.outputs[0]!) ?? [];
     // Quantized int8 readers take a requantized copy; a float op reads whatever width there is.
-    const narrowReader = (dq: Node) => readers(dq).some((r) => quantized.has(r.name) && !isWide(r));
-    const wideDqs = dqs.filter((dq) => readers(dq).some(isWide));
+    const narrowReader = (dq: Node) => readers(dq).some((r) => this.quantized.has(r.name) && !this.isWide(r));
+    const wideDqs = dqs.filter((dq) => readers(dq).some((r) => this.isWide(r)));
     const writtenWide =
-      isWide(producer) || ((!producer || !quantized.has(producer.name)) && wideDqs.length > 0);
-    if (!writtenWide && wideDqs.length === 0) continue;
+      this.isWide(producer) || ((!producer || !this.quantized.has(producer.name)) && wideDqs.length > 0);
+    if (!writtenWide && wideDqs.length === 0) return;
     const p8: QParams = {
       scale: Float64Array.of(scale.toFloat32()[0]!),
       zeroPoint: Int32Array.of(zp.toNumbers()[0]!),
     };
     const p16 = int16Params(p8);
-    const s16 = constant('scale16', Tensor.float32([], Float32Array.of(p16.scale[0]!)));
-    const z16 = constant('zero16', new Tensor('int16', [], new Int16Array(1)));
+    const s16 = this.constant('scale16', Tensor.float32([], Float32Array.of(p16.scale[0]!)));
+    const z16 = this.constant('zero16', new Tensor('int16', [], new Int16Array(1)));
     const [s8, z8] = [q.inputs[1]!, q.inputs[2]!];
     const widened = { narrow: p8.scale[0]!, wide: Math.fround(p16.scale[0]!) };
-    if (writtenWide) {
-      q.inputs = [q.inputs[0]!, s16, z16];
-      for (const dq of dqs) {
-        dq.inputs = [q.outputs[0]!, s16, z16];
-        if (wideDqs.includes(dq)) scales.set(dq.outputs[0]!, widened);
-        // An int8 reader: requantized from int16. A graph output's own DQ reads the int16 value as it is.
-        if (wideDqs.includes(dq) || !narrowReader(dq)) continue;
-        const to = dq.outputs[0]!;
-        dq.outputs = [unique(`${to}_wide`)];
-        pair(dq.outputs[0]!, s8, z8, to, 'q8');
-      }
-    } else {
-      for (const dq of wideDqs) {
-        const to = dq.outputs[0]!;
-        dq.outputs = [unique(`${to}_narrow`)];
-        pair(dq.outputs[0]!, s16, z16, to, 'q16');
-        scales.set(to, widened);
-      }
+    if (!writtenWide) {
+      for (const dq of wideDqs) this.scales.set(this.requantize(dq, s16, z16, 'q16'), widened);
+      return;
+    }
+    q.inputs = [q.inputs[0]!, s16, z16];
+    for (const dq of dqs) {
+      dq.inputs = [q.outputs[0]!, s16, z16];
+      if (wideDqs.includes(dq)) this.scales.set(dq.outputs[0]!, widened);
+      // An int8 reader: requantized from int16. A graph output's own DQ reads the int16 value as it is.
+      else if (narrowReader(dq)) this.requantize(dq, s8, z8, 'q8');
     }
   }
-  out.nodes = [...out.nodes, ...added];
-  rescaleBiases(out, wide, scales, constant);
-  widenOperands(out, float, wide, constant);
-  out.nodes = topoSort(out);
-  return out;
 }
 
 function qdq(opType: string, inputs: string[], output: string): Node {
