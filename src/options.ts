@@ -175,6 +175,12 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'exclude', arg: 'list', description: 'node names or op types kept in float, comma-separated' },
   {
+    name: 'int16',
+    arg: 'list',
+    description:
+      'node names or op types run with int16 activations and int8 weights (affine; TFLite 16x8, ONNX Runtime 16-bit QDQ), comma-separated; ops without 16x8 kernels stay float',
+  },
+  {
     name: 'input_shape',
     arg: 'shapes',
     description: 'shapes for inputs with dynamic dims: 1x3x224x224 for all, or name=1x3x224x224,...',
@@ -219,10 +225,8 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
       'mse',
     ] as const),
     percentile: parsePercentile(get('percentile')!),
-    exclude: (get('exclude') ?? '')
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean),
+    exclude: nameList(get('exclude')),
+    int16: nameList(get('int16')),
     inputShapes: parseShapes(get('input_shape')),
     rounding: choice('rounding', get('rounding')!, ['floor', 'nearest'] as const),
     onnxFormat: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
@@ -236,6 +240,13 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     ...precisionTarget(get('max_drop'), get('min_sqnr'), get('scheme')!),
   };
 }
+
+/** A comma-separated list of node names or op types (--exclude, --int16). */
+const nameList = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /**
  * The settings under their flags' names, as the report records them (`settings` of report.json): the
@@ -266,6 +277,7 @@ export function flagRecord(s: RunSettings): Record<string, unknown> {
     calib_method: s.calibMethod,
     percentile: s.percentile,
     exclude: s.exclude,
+    int16: s.int16,
     input_shape: Object.fromEntries(s.inputShapes),
     rounding: s.rounding,
     onnx_format: s.onnxFormat,

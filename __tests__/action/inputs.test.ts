@@ -13,7 +13,7 @@ function actionYml() {
     const entries = new Map<string, string | undefined>();
     let current = '';
     for (const line of body.split('\n')) {
-      const key = /^ {2}([a-z_]+):\s*$/.exec(line);
+      const key = /^ {2}([a-z0-9_]+):\s*$/.exec(line);
       if (key) entries.set((current = key[1]!), undefined);
       const dflt = /^ {4}default:\s*(.*)$/.exec(line);
       if (dflt && current) entries.set(current, dflt[1]!.replace(/^'(.*)'$/, '$1'));

@@ -60,7 +60,7 @@ describe('mixed precision (--min_sqnr, --max_drop)', () => {
   sensitiveModel(model);
   const flags = { input: model, per_channel: 'false', scheme: 'affine', calib_samples: '32' };
 
-  it('keeps exactly the op that breaks the model in float, and the written .onnx meets the target in ORT', async () => {
+  it('keeps exactly the op that breaks the model out of int8 (in int16), and the written .onnx meets the target in ORT', async () => {
     const plainDir = path.join(dir, 'plain');
     await quantizeModel(parseOptions({ ...flags, output: plainDir }));
     const plain = await sqnrInOrt(model, path.join(plainDir, 'sensitive_quant.onnx'));
@@ -78,11 +78,14 @@ describe('mixed precision (--min_sqnr, --max_drop)', () => {
     runner.close();
     const tflite = report.outputs.find((o) => o.format === 'tflite')!;
     expect(Object.values(tflite.metrics!)[0]!.sqnrDb).toBeGreaterThanOrEqual(20);
-    expect(report.float).toContainEqual(
-      expect.objectContaining({ node: 'mul_2', why: expect.stringMatching(/mixed precision/) }),
-    );
+    // The Mul has 16x8 kernels, and int16 activations (its constant int16 too) meet the target: it runs
+    // int16, not float (precision-int16.ts).
+    expect(m.precision).toBe('int16');
+    expect(m.int16).toEqual(['mul_2']);
+    expect(report.int16).toEqual([{ node: 'mul_2', op: 'Mul' }]);
+    expect(report.float).toEqual([]);
     // What it cost, per written file, against the same file written without the search's choice (the
-    // float Mul's constant is float32 now, but its QDQ pairs are gone: the size moves either way).
+    // Mul's constant is int16 now, and requantizing pairs surround it: the size moves either way).
     expect(m.cost!.map((c) => c.format).sort()).toEqual(['onnx', 'tflite']);
     for (const c of m.cost!) {
       expect(c.bytes).toBe(fs.statSync(path.join(out, `sensitive_quant.${c.format}`)).size);
@@ -92,7 +95,8 @@ describe('mixed precision (--min_sqnr, --max_drop)', () => {
       expect(c.latencyMsWithout).toBeGreaterThan(0);
     }
     expect(markdown).toMatch(/\*\*Mixed precision\*\* \(`--min_sqnr 20`.*\): met/);
-    expect(markdown).toContain('Kept in float: 1 of');
+    expect(markdown).toContain('Kept in int16: 1 of');
+    expect(markdown).toContain('In int16 activations with int8 weights (16x8): 1 op(s): `mul_2`');
     expect(markdown).toContain('`mul_2` (Mul)');
     const json = JSON.parse(fs.readFileSync(path.join(out, 'sensitive_report.json'), 'utf8'));
     expect(json.mixedPrecision.kept[0].node).toBe('mul_2');

@@ -64,6 +64,8 @@ class Folder {
     const p: QParams = {
       scale,
       zeroPoint: Int32Array.from(zp, (z) => z + (zpTensor?.dtype === 'int32' ? 0 : shift)),
+      // int16 activations (src/quant/int16.ts): stored int16 in the .tflite too (16x8 kernels).
+      ...(zpTensor?.dtype === 'int16' ? { bits: 16 as const } : {}),
     };
     if (scale.length > 1) {
       const rank =
@@ -88,7 +90,7 @@ class Folder {
         t.dims,
         Int8Array.from(t.data as Uint8Array, (v) => v - 128),
       );
-    else if (t.dtype !== 'int8' && t.dtype !== 'int32') return;
+    else if (t.dtype !== 'int8' && t.dtype !== 'int16' && t.dtype !== 'int32') return;
     this.s.graph.initializers.set(out, withParams(data, p));
     this.removed.add(node);
     count(this.s, 'weights-read-from-qdq');
@@ -105,7 +107,11 @@ class Folder {
     const constant = this.s.graph.initializers.get(x);
     if (constant) return this.quantizeConstant(constant, p, dqs);
     const floatInput = this.inputs.has(x) && this.ioType === 'float';
-    const stored = floatInput ? this.quantizeNode(q, x, qOut, p) : x;
+    const stored = floatInput
+      ? this.quantizeNode(q, x, qOut, p)
+      : this.requantizes(x)
+        ? this.requantizeNode(x, qOut, p)
+        : x;
     this.s.quant.set(stored, p);
     let target = stored;
     for (const dq of dqs) {
@@ -122,6 +128,29 @@ class Folder {
     for (const dq of dqs) if (dq.outputs[0] !== target) this.subst.set(dq.outputs[0]!, target);
     if (this.renameOutput.has(x)) this.subst.set(x, target);
     count(this.s, 'activations-read-from-qdq');
+  }
+
+  /**
+   * A QuantizeLinear of a DequantizeLinear's output: a value requantized to the other width where int8
+   * and int16 ops meet (src/quant/int16.ts). The int8 -> int16 direction has no QUANTIZE kernel in
+   * LiteRT, and its int16 -> int8 one rounds in fixed point: both go through float (DEQUANTIZE then
+   * QUANTIZE), as the QDQ graph computes them.
+   */
+  private requantizes(x: string): boolean {
+    const p = this.index.producer.get(x);
+    return !!p && isOp(p, 'DequantizeLinear') && !this.s.graph.initializers.has(p.inputs[0]!);
+  }
+
+  private requantizeNode(x: string, out: string, p: QParams): string {
+    const real = `${out}_real`;
+    this.added.push(
+      { name: real, opType: 'DEQUANTIZE', domain: 'tflite', inputs: [x], outputs: [real], attrs: {} },
+      { name: out, opType: 'QUANTIZE', domain: 'tflite', inputs: [real], outputs: [out], attrs: {} },
+    );
+    this.s.types.set(real, { ...this.s.types.get(x)!, dtype: 'float32' });
+    this.s.types.set(out, { ...this.s.types.get(x)!, dtype: 'float32' });
+    this.s.quant.set(out, p);
+    return out;
   }
 
   private quantizeConstant(t: Tensor, p: QParams, dqs: Node[]): void {

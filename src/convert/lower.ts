@@ -4,7 +4,7 @@ import { Graph, topoSort, type Attribute, type Node, type ValueInfo } from '../i
 import type { Tensor } from '../ir/tensor.js';
 import type { QParams } from '../quant/params.js';
 import { applyPerm, identity } from './layout-math.js';
-import { loweredOps, tfliteLowering } from '../ops/index.js';
+import { getOp, loweredOps, tfliteLowering } from '../ops/index.js';
 import type { LowerContext, TfliteLowering } from './lowering/types.js';
 import type { ConvState } from './types.js';
 
@@ -67,7 +67,8 @@ export class Lowering {
       throw new Error(`TFLite conversion: the shape of '${v}' is not known statically; give --input_shape`);
     const params = this.s.quant.get(v);
     const shape = applyPerm(t.shape, this.s.perm.get(v) ?? identity(t.shape.length));
-    const type: PhysicalType = { dtype: params ? 'int8' : t.dtype, shape, ...(params ? { params } : {}) };
+    const stored = params?.bits === 16 ? 'int16' : 'int8';
+    const type: PhysicalType = { dtype: params ? stored : t.dtype, shape, ...(params ? { params } : {}) };
     this.values.set(v, type);
     return type;
   }
@@ -128,7 +129,10 @@ export class Lowering {
     const isFloat = (v: string) => this.s.types.get(v)?.dtype === 'float32';
     const data = node.inputs.filter((v) => v && !this.s.graph.initializers.has(v) && isFloat(v));
     const outs = node.outputs.filter((o) => o && isFloat(o));
-    return data.length + outs.length > 0 && [...data, ...outs].every((v) => this.s.quant.has(v));
+    const values = [...data, ...outs];
+    if (values.length === 0 || !values.every((v) => this.s.quant.has(v))) return false;
+    // int16 values (16x8): only ops with int16 kernels run on them; any other runs float between them.
+    return getOp(node.opType)?.int16 === true || values.every((v) => this.s.quant.get(v)!.bits !== 16);
   }
 
   finish(): Graph {

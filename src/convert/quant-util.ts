@@ -14,6 +14,7 @@ export function sameParams(a: QParams | undefined, b: QParams | undefined): bool
   if (!a || !b) return a === b;
   if (a.scale.length !== b.scale.length || (a.axis ?? 0) !== (b.axis ?? 0)) return false;
   return (
+    a.bits === b.bits &&
     a.scale.every((s, i) => Math.fround(s) === Math.fround(b.scale[i]!)) &&
     a.zeroPoint.every((z, i) => z === b.zeroPoint[i])
   );
@@ -37,22 +38,31 @@ export function realValues(t: Tensor): Float32Array {
   return Float32Array.from(raw, (v, i) => (v - (q.zeroPoint[ch(i)] ?? 0)) * q.scale[ch(i)]!);
 }
 
-const RANGE = { int8: [-128, 127], int32: [-(2 ** 31), 2 ** 31 - 1] } as const;
+const RANGE = { int8: [-128, 127], int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 53), 2 ** 53] } as const;
 
 /** Values quantized with `p` (round half away from zero, as TFLite), annotated. */
 export function quantizeValues(
   values: Float32Array,
   dims: readonly number[],
   p: QParams,
-  dtype: 'int8' | 'int32',
+  dtype: 'int8' | 'int32' | 'int64',
 ): Tensor {
   const [lo, hi] = RANGE[dtype];
   const ch = channelIndexer(dims, p);
-  const out = dtype === 'int8' ? new Int8Array(values.length) : new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const c = ch(i);
-    out[i] = clampInt(roundAway(values[i]! / p.scale[c]!) + p.zeroPoint[c]!, lo, hi);
+  const q = (i: number) => clampInt(roundAway(values[i]! / p.scale[ch(i)]!) + p.zeroPoint[ch(i)]!, lo, hi);
+  // int64: the bias of TFLite's 16x8 conv and FC kernels.
+  if (dtype === 'int64') {
+    return withParams(
+      new Tensor(
+        'int64',
+        dims,
+        BigInt64Array.from(values, (_, i) => BigInt(q(i))),
+      ),
+      p,
+    );
   }
+  const out = dtype === 'int8' ? new Int8Array(values.length) : new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = q(i);
   return withParams(new Tensor(dtype, dims, out), p);
 }
 
@@ -64,6 +74,10 @@ export function symmetricParams(values: Float32Array): QParams {
   for (const v of values) m = Math.max(m, Math.abs(v));
   return perTensor(affineWeightScale(m), 0);
 }
+
+/** How a value with these parameters is stored: int16 (16x8 activations), int8, or float32 without. */
+export const storedType = (p: QParams | undefined): 'int16' | 'int8' | 'float32' =>
+  p ? (p.bits === 16 ? 'int16' : 'int8') : 'float32';
 
 /** The real range an int8 tensor with per-tensor parameters `p` can hold. */
 export function int8Range(p: QParams): { min: number; max: number } {

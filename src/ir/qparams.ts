@@ -16,6 +16,11 @@ export interface QParams {
   /** The float range a TFLite file records beside (or instead of) the scales, kept for a round trip. */
   min?: number[];
   max?: number[];
+  /**
+   * 16: stored int16 (TFLite 16x8 and ONNX Runtime's 16-bit QDQ activations: symmetric, zero point 0);
+   * absent: int8 (or the integer type a constant's tensor has).
+   */
+  bits?: 16;
 }
 
 export function perTensor(scale: number, zeroPoint = 0): QParams {

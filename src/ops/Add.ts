@@ -11,4 +11,5 @@ export default {
   quant: binary,
   tflite,
   precisionGroups: ['elementwise'],
+  int16: true,
 } satisfies OpDescriptor;

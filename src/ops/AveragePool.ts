@@ -17,4 +17,5 @@ export default {
   tflite,
   nonNegative: 'if-input',
   positivelyHomogeneous: true,
+  int16: true,
 } satisfies OpDescriptor;

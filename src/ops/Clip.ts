@@ -66,4 +66,5 @@ export default {
     return undefined;
   },
   tflite,
+  int16: true,
 } satisfies OpDescriptor;

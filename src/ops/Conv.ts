@@ -81,4 +81,5 @@ export default {
   // W [M, C/group, k...]: output channels on axis 0, a group's input channels on axis 1.
   weightChannels: (node) => ({ index: 1, bias: 2, output: 0, input: 1, groups: attrInt(node, 'group', 1) }),
   tflite,
+  int16: true,
 } satisfies OpDescriptor;

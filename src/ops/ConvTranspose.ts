@@ -1,3 +1,4 @@
+import { storedType } from '../convert/quant-util.js';
 import { attrInt, attrInts, attrString, int } from '../ir/attrs.js';
 import type { Dim, Node } from '../ir/graph.js';
 import { shapeOf, withShape } from './common/shape.js';
@@ -70,12 +71,7 @@ function lower2d(node: Node, cx: LowerContext): void {
   const sliced = !same && !valid;
   const params = cx.outParams(0);
   const out = sliced
-    ? cx.addValue(
-        `${node.outputs[0]}_full`,
-        params ? 'int8' : 'float32',
-        [n, extent[0]!, extent[1]!, m],
-        params,
-      )
+    ? cx.addValue(`${node.outputs[0]}_full`, storedType(params), [n, extent[0]!, extent[1]!, m], params)
     : cx.output(0);
   cx.emit(
     'TRANSPOSE_CONV',

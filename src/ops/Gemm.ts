@@ -61,4 +61,5 @@ export default {
     output: 'calibrated',
   },
   tflite,
+  int16: true,
 } satisfies OpDescriptor;

@@ -55,4 +55,5 @@ export default {
     output: 'calibrated',
   },
   tflite,
+  int16: true,
 } satisfies OpDescriptor;

@@ -18,4 +18,5 @@ export default {
   tflite,
   nonNegative: 'if-input',
   positivelyHomogeneous: true,
+  int16: true,
 } satisfies OpDescriptor;

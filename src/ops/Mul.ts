@@ -12,4 +12,5 @@ export default {
   tflite,
   nonNegative: 'if-all-inputs',
   precisionGroups: ['elementwise'],
+  int16: true,
 } satisfies OpDescriptor;

@@ -13,4 +13,5 @@ export default {
   tflite,
   nonNegative: 'always',
   positivelyHomogeneous: true,
+  int16: true,
 } satisfies OpDescriptor;

@@ -51,4 +51,5 @@ export default {
   nonNegative: 'if-input',
   resultView: true,
   movesData: true,
+  int16: true,
 } satisfies OpDescriptor;

@@ -117,6 +117,12 @@ export interface OpDescriptor {
    * LayerNorm is written out with). A loss spread thinly over many such ops shows in no single op.
    */
   precisionGroups?: readonly PrecisionGroup[];
+  /**
+   * TFLite runs what this op lowers to with int16 activations and int8 weights (LiteRT's 16x8 kernels):
+   * `--int16` and mixed precision may keep it in int16 (src/quant/int16.ts); elsewhere higher precision
+   * means float.
+   */
+  int16?: boolean;
   /** The op only moves or selects values: every output value is one of its inputs' (Reshape, Concat, Gather ...). */
   movesData?: boolean;
   /** The output element type when it does not follow the inputs' (comparisons: bool; Shape: int64). */

@@ -36,7 +36,7 @@ import { SESSION_FILE_BYTES } from '../runtime/ort-model.js';
 import { collectGarbage } from '../util/gc.js';
 
 export type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
-  Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection'>>;
+  Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection' | 'int16'>>;
 
 /**
  * Each written file against the float model, in its own runtime: the float model runs once per evaluation

@@ -4,6 +4,7 @@ import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import type { MixedPrecisionReport, PrecisionScore } from '../report/types.js';
 import { batched } from './precision-batch.js';
 import { choicesOf, type Choice } from './precision-groups.js';
+import { keptPrecision, preferInt16, type Widened } from './precision-int16.js';
 import { prune } from './precision-prune.js';
 import {
   singlesThenGroups,
@@ -53,6 +54,12 @@ export interface PrecisionSearch<Q> {
    * from the plain model; the search ranks and steps on it and checks its choice on a file.
    */
   switched?(q: Q): Promise<{ candidate(exclude: string[]): Candidate; close(): Promise<void> }>;
+  /**
+   * Int16 activations for kept ops that have 16x8 kernels (affine ONNX inputs); absent: kept ops are float,
+   * and `why` says so in the report.
+   */
+  int16?: { capable(node: string): boolean; quantize(exclude: string[], int16: string[]): Promise<Q> };
+  int16Unavailable?: string;
   onProgress?: (stage: string, done?: number, total?: number) => void;
   signal?: AbortSignal;
 }
@@ -63,6 +70,8 @@ export interface SearchOutcome<Q> {
   /** The model without the search's exclusions. */
   base: Q;
   exclude: string[];
+  /** Kept ops run with int16 activations (not in `exclude`). */
+  int16: string[];
   report: MixedPrecisionReport;
   warning?: string;
 }
@@ -115,13 +124,14 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     kept: [],
     evaluations: 0,
     reranks: 0,
+    ...(s.int16Unavailable ? { precisionNote: s.int16Unavailable } : {}),
   };
-  const done = (quant: Q, exclude: string[], warning?: string): SearchOutcome<Q> => {
+  const done = (quant: Q, exclude: string[], warning?: string, int16: string[] = []): SearchOutcome<Q> => {
     report.evaluations = j.count.files + j.count.switched;
     report.fileEvaluations = j.count.files;
     if (j.count.ranked) report.msPerCandidate = Math.round(j.count.rankMs / j.count.ranked);
     report.searchMs = Math.round(performance.now() - t0);
-    return { quant, base, exclude, report, warning };
+    return { quant, base, exclude, int16, report, warning };
   };
   if (report.met) return done(base, s.baseExclude);
   s.onProgress?.('mixed precision: every op in float');
@@ -135,14 +145,42 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
   }
   const subset = worstSamples(s.target, perSample, RANKING_SAMPLES).map((i) => items[i]!);
   const plain = { quant: base, exclude: s.baseExclude, score: before };
-  const found = await search(s, j, subset, choices, plain, report);
+  const searched = await search(s, j, subset, choices, plain, report);
+  report.met = meets(s.target, searched.score);
+  const found = report.met ? await widen(s, j, items, searched, report) : { ...searched, int16: [] };
   report.after = figures(found.score);
-  report.met = meets(s.target, found.score);
   const kept = found.exclude.length - s.baseExclude.length;
   const warning = report.met
     ? undefined
     : `--max_drop/--min_sqnr: the target (${report.target.metric}) was not reached within the search's limits; ${kept} op(s) kept in float (${describe(found.score)})`;
-  return done(found.quant, found.exclude, warning);
+  return done(found.quant, found.exclude, warning, found.int16);
+}
+
+/** The search's choice with the kept ops that have 16x8 kernels in int16 where the target holds so. */
+async function widen<Q>(
+  s: PrecisionSearch<Q>,
+  j: ReturnType<typeof judges<Q>>,
+  items: Item[],
+  found: Found<Q> & { quant: Q },
+  report: MixedPrecisionReport,
+): Promise<Widened<Q>> {
+  const wide = s.int16;
+  if (!wide) return { ...found, int16: [] };
+  s.onProgress?.('mixed precision: kept ops in int16');
+  const trial = {
+    target: s.target,
+    baseExclude: s.baseExclude,
+    capable: (n: string) => wide.capable(n),
+    judge: async (exclude: string[], int16: string[]) => {
+      const quant = await wide.quantize(exclude, int16);
+      return { quant, score: await j.fileScore(quant, items) };
+    },
+  };
+  const r = await preferInt16(trial, found, report.kept, report);
+  const keptOps = found.exclude.length - s.baseExclude.length;
+  report.precision = keptPrecision(r.int16, keptOps);
+  if (r.int16.length) report.int16 = r.int16;
+  return r;
 }
 
 /**
@@ -195,6 +233,9 @@ async function search<Q>(
   const rank =
     (judge: ItemJudge<Q>): Ranker =>
     async (exclude, pool) => {
+      // What the pool's choices gain is measured from the model as it is (groups: per op they keep).
+      const sizes = new Set(pool.map((o) => o.members.length));
+      const base = sizes.size > 1 ? (await judge(exclude, subset)).score : undefined;
       const ranked: Ranked[] = [];
       for (const [i, o] of pool.entries()) {
         s.onProgress?.('mixed precision: ranking ops', i, pool.length);
@@ -204,7 +245,7 @@ async function search<Q>(
         j.count.ranked++;
         ranked.push({ ...o, alone: figures(sc), score: sc });
       }
-      return ranked.sort((a, b) => preferred(s.target, a, b));
+      return ranked.sort((a, b) => preferred(s.target, a, b, base));
     };
   const step = (judge: ItemJudge<Q>, estimated?: boolean) => ({
     target: s.target,
@@ -235,14 +276,29 @@ async function search<Q>(
 
 /**
  * Ranking order: the choices that reach the target on the ranking samples first, the fewest ops first
- * (a whole group in float always scores best, and costs the most), then the rest by their score.
+ * (a whole group in float always scores best, and costs the most), then the rest by what they gain per
+ * op they keep over `base` (the model they are ranked against), else by their score: ranked by score
+ * alone, the largest group always came first.
  */
-function preferred(t: PrecisionTarget, a: Ranked, b: Ranked): number {
+function preferred(t: PrecisionTarget, a: Ranked, b: Ranked, base?: Score): number {
   const ma = meets(t, a.score);
   const mb = meets(t, b.score);
   if (ma !== mb) return ma ? -1 : 1;
   if (ma && a.members.length !== b.members.length) return a.members.length - b.members.length;
+  if (!ma && base && a.members.length !== b.members.length) {
+    const [ga, gb] = [gainPerOp(t, a, base), gainPerOp(t, b, base)];
+    for (let i = 0; i < ga.length; i++) if (Math.abs(ga[i]! - gb[i]!) > 1e-9) return gb[i]! - ga[i]!;
+  }
   return compareScores(t, a.score, b.score);
+}
+
+/** Gain over `base` per kept op: points of drop (when the target limits one), then dB of output SQNR. */
+function gainPerOp(t: PrecisionTarget, c: Ranked, base: Score): number[] {
+  const n = c.members.length;
+  const finite = (v: number) => (Number.isFinite(v) ? v : Math.sign(v) * 1e6);
+  const db = finite(c.score.sqnrDb) - finite(base.sqnrDb);
+  if (t.maxDrop === undefined) return [db / n];
+  return [((dropOf(base) ?? 100) - (dropOf(c.score) ?? 100)) / n, db / n];
 }
 
 /** The evaluation samples (at most MAX_SEARCH_SAMPLES) with their float outputs and labels. */

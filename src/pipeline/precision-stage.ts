@@ -5,6 +5,7 @@ import { indexGraph, type Model, type Node } from '../ir/graph.js';
 import { calibrationMemo } from '../quant/calibration-memo.js';
 import type { FloatOp } from '../quant/assign.js';
 import type { calibrateStats } from '../quant/calibrate.js';
+import { hasInt16 } from '../quant/int16.js';
 import { quantRuleOf } from '../quant/rules.js';
 import { createModelSession } from '../runtime/ort-model.js';
 import { DEQUANTIZE } from '../tflite/ops/DEQUANTIZE.js';
@@ -46,7 +47,7 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
   o: QuantizingRun,
   data: DataPlan,
   target: PrecisionTarget,
-  quantize: (exclude: string[], calibration: CalibrationHooks) => Promise<Q>,
+  quantize: (exclude: string[], calibration: CalibrationHooks, int16?: string[]) => Promise<Q>,
   run: { onProgress?: (e: { stage: string; done?: number; total?: number }) => void; signal?: AbortSignal },
 ): Promise<SearchOutcome<Q>> {
   const hooks: CalibrationHooks = {
@@ -58,6 +59,8 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
   let base: Q | undefined;
   const variant = async (exclude: string[]) =>
     base ? quantize(withMovers(base, exclude), hooks) : (base = await quantize(exclude, hooks));
+  const split = (exclude: string[], int16: string[]) => moversSplit(base!, exclude, int16);
+  const unavailable = int16Unavailable(o, tflite);
   try {
     const outcome = await searchPrecision<Q>({
       target,
@@ -69,13 +72,25 @@ export async function mixedPrecisionStage<Q extends Quantizable>(
       candidate: (q) => (tflite ? tfliteFile(q.model, o) : onnxFile(q.model, o)),
       ops: (q) => keepableOps(q),
       switched: tflite ? undefined : (q) => switched(q),
+      int16: unavailable
+        ? undefined
+        : {
+            capable: (node) => int16Capable(base!, node),
+            quantize: (exclude, int16) => {
+              const m = split(exclude, int16);
+              return quantize(m.exclude, hooks, m.int16);
+            },
+          },
+      int16Unavailable: unavailable,
       signal: run.signal,
       onProgress: (stage, done, total) => run.onProgress?.({ stage, done, total }),
     });
     if (outcome.report.kept.length) {
-      const all = withMovers(outcome.base, outcome.exclude);
-      outcome.report.movers = all.length - outcome.exclude.length;
-      outcome.exclude = all;
+      const m = moversSplit(outcome.base, outcome.exclude, outcome.int16);
+      outcome.report.movers =
+        m.exclude.length + m.int16.length - outcome.exclude.length - outcome.int16.length;
+      outcome.exclude = m.exclude;
+      outcome.int16 = m.int16;
     }
     return outcome;
   } finally {
@@ -154,6 +169,37 @@ export function withMovers(q: Quantizable, exclude: string[]): string[] {
     }
   }
   return [...exclude, ...[...movers].map((m) => m.name)];
+}
+
+/**
+ * Why kept ops cannot have int16 activations in this run (then they are float), or undefined when they
+ * can: the affine scheme's ONNX inputs, written as QDQ.
+ */
+function int16Unavailable(o: QuantizingRun, tflite: boolean): string | undefined {
+  if (o.scheme !== 'affine') return 'float: the pow2 target has no int16 activations';
+  if (tflite) return 'float: int16 activations are written for ONNX inputs only';
+  if (o.onnxFormat === 'qoperator') return 'float: the QOperator .onnx has no int16 form';
+  return undefined;
+}
+
+function int16Capable(q: Quantizable, node: string): boolean {
+  const n = q.model.graph.nodes.find((m) => m.name === node);
+  return !!n && hasInt16(n);
+}
+
+/**
+ * The movers between kept ops (withMovers) go with them: int16 where they have 16x8 kernels and the
+ * search keeps ops in int16 (a Reshape between two int16 convs keeps their grid), else float.
+ */
+function moversSplit(
+  q: Quantizable,
+  exclude: string[],
+  int16: string[],
+): { exclude: string[]; int16: string[] } {
+  const all = withMovers(q, [...exclude, ...int16]);
+  const movers = all.slice(exclude.length + int16.length);
+  const wide = int16.length ? movers.filter((m) => int16Capable(q, m)) : [];
+  return { exclude: [...exclude, ...movers.filter((m) => !wide.includes(m))], int16: [...int16, ...wide] };
 }
 
 /** A quantize or dequantize node: ONNX QDQ, or a TFLite graph's QUANTIZE / DEQUANTIZE builtins. */

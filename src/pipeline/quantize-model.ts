@@ -18,6 +18,7 @@ import {
   type CalibrationHooks,
 } from './precision-stage.js';
 import { quantizes, type QuantizingRun, type RunSettings } from './settings.js';
+import { NO_INT16_KERNEL } from '../quant/int16.js';
 import { quantizeFloatModel } from '../quant/quantize.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
@@ -68,6 +69,8 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   };
   const inputFormat = formatOf(opts.input);
   const flagWarnings = inputFormat === 'tflite' ? tfliteInputFlags(opts) : [];
+  if (opts.int16?.length && opts.onnxFormat === 'qoperator')
+    throw new InvalidOptionError('int16', 'the QOperator .onnx has no int16 form; use --onnx_format qdq');
   prepareOutputDir(opts.output);
   const externalFiles = new Set<string>();
   const imported = await timed('import', () => readModel(opts.input, externalFiles));
@@ -84,8 +87,8 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.ioType === 'float';
   if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
   const target = run ? precisionTargetOf(run) : undefined;
-  const variant = (exclude: string[], c: CalibrationHooks) =>
-    quantize(model, { ...run!, exclude }, data!, hooks, c);
+  const variant = (exclude: string[], c: CalibrationHooks, int16: string[] = []) =>
+    quantize(model, { ...run!, exclude, int16: [...(run!.int16 ?? []), ...int16] }, data!, hooks, c);
   const searched =
     run && data && target
       ? await timed('mixed precision', () => mixedPrecisionStage(model, run, data, target, variant, hooks))
@@ -104,7 +107,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
       writeOutputs(
         inputFormat,
         quant?.model ?? model,
-        searched ? { ...opts, exclude: searched.exclude } : opts,
+        { ...opts, exclude: [...(searched?.exclude ?? opts.exclude), ...int16Fallbacks(quant)] },
         inputShapes,
         stem,
         written,
@@ -150,6 +153,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
       device: evaluation?.device,
       accuracy: evaluation?.accuracy,
       mixedPrecision: searched?.report,
+      int16: quant?.int16?.length ? quant.int16 : undefined,
       layers: evaluation?.layers ?? [],
       float: searched
         ? keptBecause(searched.quant.float, opts.exclude, searched.exclude)
@@ -172,6 +176,10 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   }
 }
 
+/** Ops --int16 named that have no 16x8 kernel: float in the .onnx, so kept float by the converter too. */
+const int16Fallbacks = (q: Quantized | undefined): string[] =>
+  (q?.float ?? []).filter((f) => f.why === NO_INT16_KERNEL).map((f) => f.node);
+
 /**
  * Flags that cannot apply to a .tflite input: a usage error where the user asked for something the run
  * cannot give (a QOperator .onnx, int8 file inputs), a report warning where the file is what was asked
@@ -182,6 +190,11 @@ function tfliteInputFlags(o: RunSettings): string[] {
     throw new InvalidOptionError(
       'onnx_format',
       'a .tflite input is written as TFLite only (no .onnx to shape); drop the flag',
+    );
+  if (o.int16?.length)
+    throw new InvalidOptionError(
+      'int16',
+      'int16 activations are written for ONNX inputs (QDQ and its TFLite conversion); for a .tflite input use --exclude to keep ops in float',
     );
   if (o.ioType !== 'float')
     throw new InvalidOptionError(

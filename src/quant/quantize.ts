@@ -11,6 +11,7 @@ import { calibrateStats, type CalibrationOptions, type SampleSource } from './ca
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
+import { hasInt16, int16Nodes, NO_INT16_KERNEL, widenToInt16 } from './int16.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { clampToSaturation } from './saturation.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
@@ -35,6 +36,11 @@ export interface QuantSettings {
   calibMethod: CalibMethod;
   percentile: number;
   exclude: string[];
+  /**
+   * Node names or op types run with int16 activations (affine only; src/quant/int16.ts). Those without
+   * TFLite 16x8 kernels stay float.
+   */
+  int16?: string[];
   /** Cross-layer equalization of Conv -> (ReLU) -> Conv pairs before calibration (default false). */
   equalize?: boolean;
   /** Bias correction of Conv/Gemm biases for the mean shift weight rounding causes (default false). */
@@ -78,6 +84,8 @@ export interface QuantResult {
   weights: Map<string, QParams>;
   ranges: Map<string, Range>;
   float: FloatOp[];
+  /** Nodes run with int16 activations (--int16, mixed precision), by name. */
+  int16?: { node: string; op: string }[];
   /** input_scale actually used per float input (pow2), after `auto`. */
   inputScales: Record<string, number>;
   /**
@@ -110,6 +118,8 @@ export async function quantizeFloatModel(
     constants,
     { opset: opsetVersion(upgraded) ?? 13, irVersion: upgraded.irVersion },
   ).graph;
+  // --int16 naming a HardSwish names both halves it was split into.
+  if (s.int16?.length) s = { ...s, int16: [...s.int16, ...splitHalves(constants, s.int16)] };
   const equalized = s.equalize
     ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
     : undefined;
@@ -124,7 +134,7 @@ export async function quantizeFloatModel(
     s.inputScale,
     g.runtimeInputs().map((v) => v.name),
   );
-  const exclude = s.exclude;
+  const exclude = [...s.exclude, ...withoutInt16(g, s)];
   const planSettings = {
     scheme: s.scheme,
     inputParams: new Map<string, QParams>(),
@@ -197,14 +207,18 @@ export async function quantizeFloatModel(
   const counts = s.scheme === 'affine' ? await meanCounts(g, plan, source) : new Map<string, number>();
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
   if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
+  const qdq = insertQdq(g, plan, activations, weights, wSettings, names);
+  const quantizedNames = new Set([...plan.quantized].map((n) => n.name).filter(Boolean));
+  const wide = int16Nodes(qdq, s.int16 ?? [], quantizedNames);
   // Equal small constants (reduction axes, shapes) once in the file.
-  const graph = shareConstants(insertQdq(g, plan, activations, weights, wSettings, names)).graph;
+  const graph = shareConstants(widenToInt16(qdq, wide, quantizedNames, g)).graph;
   return {
     model: { ...model, quantScheme: quantSchemeOf(s), graph },
     activations,
     weights: weightParams,
     ranges,
-    float: [...plan.float.map(controlFlowReason), ...branchFloat],
+    float: [...plan.float.map(controlFlowReason).map(int16Reason(s)), ...branchFloat],
+    int16: g.nodes.filter((n) => wide.has(n.name)).map((n) => ({ node: n.name, op: n.opType })),
     inputScales,
     floatReference: model,
     equalization: equalized?.report,
@@ -345,6 +359,37 @@ function topLevelNames(g: Graph): Set<string> {
   for (const n of g.nodes) for (const o of n.outputs) if (o) names.add(o);
   return names;
 }
+
+/**
+ * The nodes --int16 names that TFLite has no 16x8 kernel for: kept in float instead (the higher precision
+ * both files have). Refused under pow2, whose hardware has no 16-bit activations.
+ */
+function withoutInt16(g: Graph, s: QuantSettings): string[] {
+  const wanted = s.int16 ?? [];
+  if (wanted.length === 0) return [];
+  if (s.scheme !== 'affine') {
+    throw new InvalidOptionError(
+      'int16',
+      'int16 activations are built for --scheme affine only (the pow2 target has no 16-bit activations); use --exclude to keep ops in float',
+    );
+  }
+  return g.nodes
+    .filter((n) => n.name && (wanted.includes(n.name) || wanted.includes(n.opType)) && !hasInt16(n))
+    .map((n) => n.name);
+}
+
+function splitHalves(g: Graph, names: readonly string[]): string[] {
+  return g.nodes
+    .filter((n) => n.opType === 'HardSwish' && n.name && (names.includes(n.name) || names.includes(n.opType)))
+    .flatMap((n) => [`${n.name}_hardsigmoid`, `${n.name}_mul`]);
+}
+
+const int16Reason =
+  (s: QuantSettings) =>
+  (f: FloatOp): FloatOp =>
+    f.why === 'excluded by --exclude' && !s.exclude.includes(f.node) && !s.exclude.includes(f.op)
+      ? { ...f, why: NO_INT16_KERNEL }
+      : f;
 
 /** An If stays as it is (control flow has no int8 form); what runs int8 is inside its branches. */
 function controlFlowReason(f: FloatOp): FloatOp {

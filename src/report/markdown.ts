@@ -74,6 +74,7 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
     for (const l of r.layers.slice(0, 5)) lines.push(`| ${l.tensor} | ${l.op} | ${db(l.sqnrDb)} |`);
     if (chartFile) lines.push('', `![per-layer SQNR](${chartFile})`);
   }
+  if (r.int16?.length) lines.push('', int16Line(r.int16));
   if (r.float.length) lines.push('', `${r.float.length} node(s) stay in float: ${summarizeFloat(r.float)}.`);
   const tfliteFloat = r.conversion?.floatOps ?? [];
   if (tfliteFloat.length)
@@ -84,6 +85,13 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
   lines.push(...stageLines(r));
   for (const w of r.warnings) lines.push('', `> ${w}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The ops run with int16 activations, by name (the first 12) and op. */
+function int16Line(ops: NonNullable<Report['int16']>): string {
+  const shown = ops.slice(0, 12).map((o) => `\`${o.node}\` (${o.op})`);
+  const more = ops.length > shown.length ? `, and ${ops.length - shown.length} more` : '';
+  return `${ops.length} node(s) run with int16 activations and int8 weights: ${shown.join(', ')}${more}.`;
 }
 
 function summarizeFloat(float: Report['float']): string {

@@ -39,6 +39,7 @@ export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
     '',
     `Kept in ${m.precision}: ${ops} of ${m.candidates} quantized ops: ${named}${more}.${movers}${undone}`,
   );
+  lines.push('', precisionLine(m));
   if (m.searchMs !== undefined) lines.push('', searchLine(m));
   if (m.cost?.length) {
     lines.push('', '| format | size without → with | latency without → with |', '|---|---:|---:|');
@@ -53,6 +54,18 @@ export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
     }
   }
   return lines;
+}
+
+/** Which kept ops run with int16 activations, and why the others (or all) are float. */
+function precisionLine(m: MixedPrecisionReport): string {
+  const int16 = m.int16 ?? [];
+  if (int16.length === 0)
+    return m.precisionNote
+      ? `Kept ops run in ${m.precisionNote}.`
+      : `Kept ops run in float: int16 activations (tried first where TFLite has 16x8 kernels) did not meet the target${m.int16Trials ? '' : ', or none has such kernels'}.`;
+  const shown = int16.slice(0, NAMED).map((n) => `\`${n}\``);
+  const more = int16.length > NAMED ? ` and ${int16.length - NAMED} more` : '';
+  return `In int16 activations with int8 weights (16x8): ${int16.length} op(s): ${shown.join(', ')}${more}; the other kept ops run in float.`;
 }
 
 function figures(s: PrecisionScore): string {

@@ -44,6 +44,8 @@ export interface Report {
   accuracy?: Accuracy;
   /** --max_drop / --min_sqnr: the ops kept in float to meet the target, and what that cost. */
   mixedPrecision?: MixedPrecisionReport;
+  /** Ops run with int16 activations and int8 weights (--int16, or kept so by mixed precision). */
+  int16?: { node: string; op: string }[];
   layers: LayerError[];
   float: FloatOp[];
   timingsMs: Record<string, number>;
@@ -102,8 +104,15 @@ export interface KeptOp {
 
 export interface MixedPrecisionReport {
   target: { maxDrop?: number; minSqnr?: number; metric: string };
-  /** What kept ops run in: float (int16 activations are not offered yet). */
-  precision: 'float';
+  /**
+   * What kept ops run in: int16 activations where they have 16x8 kernels and the target holds so (affine
+   * ONNX inputs), else float; `int16` names those in int16 and `precisionNote` says why none could be.
+   */
+  precision: 'float' | 'int16' | 'int16 and float';
+  int16?: string[];
+  precisionNote?: string;
+  /** Files judged trying kept ops in int16 (src/pipeline/precision-int16.ts). */
+  int16Trials?: number;
   /** Evaluation samples the search judged the target on, and the worst of them it ranked ops on. */
   samples: number;
   rankingSamples: number;

@@ -1,3 +1,4 @@
+import { storedType } from '../quant-util.js';
 import { Tensor } from '../../ir/tensor.js';
 import { int8Constant } from './constants.js';
 import type { LowerContext } from './types.js';
@@ -14,7 +15,7 @@ export function clamp(cx: LowerContext, x: string, lo: number, hi: number): void
     const out =
       lo === -Infinity
         ? cx.output(0)
-        : cx.addValue(`${cx.node.outputs[0]}_min`, params ? 'int8' : 'float32', physicalShape(cx), params);
+        : cx.addValue(`${cx.node.outputs[0]}_min`, storedType(params), physicalShape(cx), params);
     cx.emit('MINIMUM', [v, scalar(hi)], [out]);
     v = out;
   }

@@ -24,7 +24,9 @@ export function floatConstant(t: Tensor): Tensor {
  */
 export function int8Constant(t: Tensor, params?: QParams): Tensor {
   const q = t.quant;
-  const usable = q && t.dtype === 'int8' && (params ? sameParams(q, params) : q.scale.length === 1);
+  // An int16 operand (an int16 ADD/MUL's constant, src/quant/int16.ts) as the QDQ graph stored it.
+  const stored = q?.bits === 16 ? 'int16' : 'int8';
+  const usable = q && t.dtype === stored && (params ? sameParams(q, params) : q.scale.length === 1);
   if (usable) return t;
   const values = realValues(t);
   return quantizeValues(values, t.dims, params ?? symmetricParams(values), 'int8');

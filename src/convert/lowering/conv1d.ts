@@ -1,3 +1,4 @@
+import { storedType } from '../quant-util.js';
 import { attrInts, ints } from '../../ir/attrs.js';
 import type { Attribute, Node } from '../../ir/graph.js';
 import { reshapeTensor } from '../layout-math.js';
@@ -40,9 +41,9 @@ export function lowerAs2d(
   const [, m, lo] = cx.outShape(0) as [number, number, number];
   const inParams = cx.inParams(0);
   const outParams = cx.outParams(0);
-  const x4 = cx.addValue(`${node.inputs[0]}_h1`, inParams ? 'int8' : 'float32', [n, 1, l, c], inParams);
+  const x4 = cx.addValue(`${node.inputs[0]}_h1`, storedType(inParams), [n, 1, l, c], inParams);
   cx.emit('RESHAPE', [cx.input(0)], [x4], { new_shape: ints([n, 1, l, c]) });
-  const y4 = cx.addValue(`${node.outputs[0]}_h1`, outParams ? 'int8' : 'float32', [n, 1, lo, m], outParams);
+  const y4 = cx.addValue(`${node.outputs[0]}_h1`, storedType(outParams), [n, 1, lo, m], outParams);
   const inner = asTwoD(cx, x4, y4, [n, c, 1, l], [n, m, 1, lo]);
   lower2d(twoDNode(node), inner);
   cx.emit('RESHAPE', [y4], [cx.output(0)], { new_shape: ints([n, lo, m]) });

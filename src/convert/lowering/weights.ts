@@ -35,8 +35,8 @@ export function scaledWeights(t: Tensor, alpha: number): Tensor {
 
 /**
  * The bias of a conv or FC op with `channels` outputs: int32 at scale s_in * s_w per channel, zero point
- * 0 (TFLite int8 spec), reusing the QDQ graph's int32 bias when its scales are exactly those; float32
- * otherwise. A missing bias is zeros. `beta` scales it (Gemm).
+ * 0 (TFLite int8 spec), reusing the QDQ graph's int32 bias when its scales are exactly those; int64
+ * behind an int16 input (16x8); float32 for a float op. A missing bias is zeros. `beta` scales it (Gemm).
  */
 export function biasTensor(
   cx: LowerContext,
@@ -57,6 +57,8 @@ export function biasTensor(
     zeroPoint: new Int32Array(scale.length),
     ...(scale.length > 1 ? { axis: 0 } : {}),
   };
+  // 16x8 kernels (int16 input) take an int64 bias at the same scale.
+  if (cx.inParams(0)!.bits === 16) return quantizeValues(values, [channels], params, 'int64');
   const q = bias?.quant;
   const reusable =
     beta === 1 &&

@@ -1,3 +1,4 @@
+import { storedType } from '../quant-util.js';
 import { attrInts, attrString, int } from '../../ir/attrs.js';
 import type { Attribute, Node } from '../../ir/graph.js';
 import type { LowerContext } from './types.js';
@@ -62,7 +63,7 @@ export function padSpatial(cx: LowerContext, x: string, pads: number[]): string 
   const [t, l, b, r] = pads as [number, number, number, number];
   const paddings = cx.addConstant(`${x}_paddings`, int32s([0, 0, t, b, l, r, 0, 0], [4, 2]));
   const params = cx.inParams(0);
-  const out = cx.addValue(`${x}_padded`, params ? 'int8' : 'float32', [n, h + t + b, wd + l + r, c], params);
+  const out = cx.addValue(`${x}_padded`, storedType(params), [n, h + t + b, wd + l + r, c], params);
   cx.emit('PAD', [x, paddings], [out]);
   return out;
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { int16QdqForOpset } from '../../quant/int16.js';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { onnxCode } from '../../ir/dtype.js';
@@ -126,7 +127,8 @@ function layout(
 ): { encoder: Encoder; root: Frame; external?: ExternalWriter } {
   const external = opts.externalData ? new ExternalWriter(opts.externalData.location) : undefined;
   const ctx: Ctx = { external, threshold: opts.externalData?.threshold ?? 1024, encoder: new Encoder() };
-  return { encoder: ctx.encoder, root: modelFrame(model, ctx), external };
+  // int16 Q/DQ below opset 21 are written in ONNX Runtime's com.microsoft domain (src/quant/int16.ts).
+  return { encoder: ctx.encoder, root: modelFrame(int16QdqForOpset(model), ctx), external };
 }
 
 /**
