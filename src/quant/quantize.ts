@@ -12,7 +12,6 @@ import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
-import { keepKernelSums } from './kernel-sums.js';
 import { clampToSaturation } from './saturation.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
 import {
@@ -195,8 +194,6 @@ export async function quantizeFloatModel(
   const counts = s.scheme === 'affine' ? await meanCounts(g, plan, source) : new Map<string, number>();
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
   if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
-  // After tie-free: it picks the scales, this only moves taps by a step within them.
-  keepKernelSums(g, plan, weights);
   // Equal small constants (reduction axes, shapes) once in the file.
   const graph = shareConstants(insertQdq(g, plan, activations, weights, wSettings, names)).graph;
   return {
