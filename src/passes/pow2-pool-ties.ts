@@ -1,5 +1,6 @@
 import { opsetVersion, type Graph, type Model, type Node } from '../ir/graph.js';
 import { ints } from '../ir/attrs.js';
+import { inferTypes } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { axesOf } from '../ops/common/axes.js';
 import { quantScalar } from './pow2-add-ties.js';
@@ -29,7 +30,39 @@ import { rulePass, type Rule, type RuleContext } from './rewrite.js';
 export function averagesAsLitert(model: Model): Graph {
   if (model.quantScheme?.scheme !== 'pow2') return model.graph;
   const ctx = { opset: opsetVersion(model) ?? 13, irVersion: model.irVersion };
-  return rulePass([poolTiesAway, meanAsXnnpack])(model.graph, ctx).graph;
+  const { graph, declared } = withAverageInputShapes(model.graph, ctx.opset);
+  const out = rulePass([poolTiesAway, meanAsXnnpack])(graph, ctx).graph;
+  for (const name of declared) out.valueInfo.delete(name);
+  return out;
+}
+
+/**
+ * The QDQ graph with each average's input shape declared, for the rules only (the caller's file gets no
+ * new value info). Shape inference stops at QuantizeLinear/DequantizeLinear, so in the quantized graph an
+ * average's rank and sizes were unknown and the rules fell back to computing them at run time with
+ * Shape/Size/Range: ONNX Runtime's WASM build (the Action's) refuses that file ("Can't merge shape info",
+ * seen on mobilenet's GlobalAveragePool) where its native build loads it. Read with each Q/DQ as an
+ * Identity of its input, the shapes are the float graph's.
+ */
+function withAverageInputShapes(g: Graph, opset: number): { graph: Graph; declared: string[] } {
+  const shapesOnly = g.clone();
+  shapesOnly.nodes = g.nodes.map((n) =>
+    n.domain === '' && (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear')
+      ? { ...n, opType: 'Identity', inputs: [n.inputs[0]!] }
+      : n,
+  );
+  const types = inferTypes(shapesOnly, { opset });
+  const graph = g.clone();
+  const declared: string[] = [];
+  for (const n of g.nodes) {
+    const x = n.inputs[0];
+    if (!x || !['GlobalAveragePool', 'ReduceMean', 'AveragePool'].includes(n.opType)) continue;
+    const t = types.get(x);
+    if (graph.valueInfo.has(x) || t?.kind !== 'tensor') continue;
+    graph.valueInfo.set(x, { name: x, type: t });
+    declared.push(x);
+  }
+  return { graph, declared };
 }
 
 const node = (name: string, opType: string, inputs: string[], output: string, attrs = {}): Node => ({
