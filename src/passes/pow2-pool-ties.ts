@@ -56,7 +56,7 @@ function withAverageInputShapes(g: Graph, opset: number): { graph: Graph; declar
   const declared: string[] = [];
   for (const n of g.nodes) {
     const x = n.inputs[0];
-    if (!x || !['GlobalAveragePool', 'ReduceMean', 'AveragePool'].includes(n.opType)) continue;
+    if (!x || ![poolTiesAway, meanAsXnnpack].some((r) => r.roots.includes(n.opType))) continue;
     const t = types.get(x);
     if (graph.valueInfo.has(x) || t?.kind !== 'tensor') continue;
     graph.valueInfo.set(x, { name: x, type: t });
