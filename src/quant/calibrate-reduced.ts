@@ -314,6 +314,9 @@ function rowGroups(reduced: ReducedTensor[]): RowGroup[] {
  * to be small (shapes inferred at the first sample's input shapes), whose histograms are not read
  * (`full`); for percentile, of known size too.
  */
+/** Elements past which an inferred tensor size is not believed (see splitTensors). */
+const MAX_INFERRED = 2 ** 31;
+
 function splitTensors(
   model: Model,
   tensors: string[],
@@ -347,6 +350,9 @@ function splitTensors(
       dims !== undefined &&
       dims.length >= 1 &&
       !(size !== undefined && size < MIN_REDUCED) &&
+      // A size no tensor of the run can have (a damaged file's shape arithmetic, 2^32 and more) says the
+      // inferred shape is not the one ONNX Runtime will compute: observed in full, whatever ORT makes of it.
+      !(size !== undefined && !(size <= MAX_INFERRED)) &&
       !(percentile && size === undefined);
     if (!ok) {
       direct.push(name);
