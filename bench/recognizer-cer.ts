@@ -41,45 +41,24 @@ const CALIB = { count: 30, seed: 101 };
 const EVAL = { count: 200, seed: 202 };
 
 const DEFAULTS = CALIBRATION_DEFAULTS;
+/** The default command's pow2 settings; the rows below change only the exponent choices. */
+const POW2: QuantSettings = { ...DEFAULTS, scheme: 'pow2', biasMode: 'B16', inputScale: { kind: 'auto' } };
 const SCHEMES: { label: string; limit: number; settings: QuantSettings }[] = [
-  {
-    label: 'pow2 B16 auto (default settings)',
-    limit: 1.0,
-    settings: { ...DEFAULTS, scheme: 'pow2', biasMode: 'B16', inputScale: { kind: 'auto' } },
-  },
+  { label: 'pow2 B16 auto (default settings)', limit: 1.0, settings: POW2 },
   {
     label: 'pow2 B16 auto, --activation_exponents range',
     limit: 1.0,
-    settings: {
-      ...DEFAULTS,
-      scheme: 'pow2',
-      biasMode: 'B16',
-      inputScale: { kind: 'auto' },
-      pow2Exponents: 'range',
-    },
+    settings: { ...POW2, pow2Exponents: 'range' },
   },
   {
     label: 'pow2 B16 auto, --activation_exponents error',
     limit: 1.0,
-    settings: {
-      ...DEFAULTS,
-      scheme: 'pow2',
-      biasMode: 'B16',
-      inputScale: { kind: 'auto' },
-      pow2Exponents: 'error',
-    },
+    settings: { ...POW2, pow2Exponents: 'error' },
   },
   {
     label: 'pow2 B16 auto, --activation_exponents error --weight_exponents error',
     limit: 1.0,
-    settings: {
-      ...DEFAULTS,
-      scheme: 'pow2',
-      biasMode: 'B16',
-      inputScale: { kind: 'auto' },
-      pow2Exponents: 'error',
-      pow2WeightExponents: 'error',
-    },
+    settings: { ...POW2, pow2Exponents: 'error', pow2WeightExponents: 'error' },
   },
   { label: 'affine', limit: 0.3, settings: { ...DEFAULTS, scheme: 'affine', biasMode: 'B16' } },
 ];

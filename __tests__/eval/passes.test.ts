@@ -20,6 +20,7 @@ import { dropWeights } from '../../src/pipeline/evaluate-files.js';
 import { quantizeFloatModel } from '../../src/quant/quantize.js';
 import { fileSamples, listSampleFiles } from '../../src/quant/samples.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
+import { settings } from '../quant/tflite/helpers.js';
 
 /**
  * Evaluation pass by pass (comparePasses): the written files' runtimes opened one pass at a time, the float
@@ -37,18 +38,7 @@ const samples = (from: number, to: number) =>
   );
 
 async function quantizedFile(): Promise<{ float: Model; file: string }> {
-  const q = await quantizeFloatModel(
-    floatModel(),
-    {
-      scheme: 'affine',
-      biasMode: 'B16',
-      perChannel: true,
-      calibMethod: 'minmax',
-      percentile: 99.99,
-      exclude: [],
-    },
-    samples(0, 8),
-  );
+  const q = await quantizeFloatModel(floatModel(), settings(), samples(0, 8));
   const file = path.join(dir, 'affine.onnx');
   fs.writeFileSync(file, exportOnnx(q.model).bytes);
   return { float: q.floatReference, file };
