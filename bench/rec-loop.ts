@@ -137,7 +137,9 @@ async function main() {
       ...overrides,
       exclude: [...(overrides.exclude ?? []), ...byIdx],
     };
-    const key = `${settings.scheme} ${settings.calibMethod} ${settings.percentile} ${settings.equalize}`;
+    // The memo hands out what its first call observed: settings that ask for other statistics (the
+    // histograms `--activation_exponents` needs) take their own memo.
+    const key = `${settings.scheme} ${settings.calibMethod} ${settings.percentile} ${settings.equalize} ${settings.pow2Exponents}`;
     if (!memos.has(key)) memos.set(key, calibrationMemo());
     const q = await quantizeFloatModel(model, settings, cal, { calibrate: memos.get(key) });
     const t2 = Date.now();
