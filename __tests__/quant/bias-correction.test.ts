@@ -4,7 +4,8 @@ import type { Graph, Model, Node } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { optimize } from '../../src/passes/optimize.js';
 import type { QuantPlan } from '../../src/quant/assign.js';
-import { biasCorrectionInputs, correctBiases } from '../../src/quant/bias-correction.js';
+import { correctBiases, shiftLayers } from '../../src/quant/bias-correction.js';
+import { measureShifts } from '../../src/quant/bias-shift.js';
 import type { Feeds, SampleSource } from '../../src/quant/calibrate.js';
 import { calibrateStats } from '../../src/quant/calibrate.js';
 import { ChannelMaxObserver, ChannelMeanObserver } from '../../src/quant/observers.js';
@@ -36,40 +37,77 @@ const biasOf = (g: Graph, node: string) => {
   return Array.from(g.initializers.get(n.inputs[2]!)!.toFloat32());
 };
 
-describe('correctBiases', () => {
-  it('hand-computed: a 1x1 Conv bias moves by -(W_q - W) E[x]', () => {
+describe('correctBiases with measured shifts', () => {
+  it('a 3x3 Conv (pads 1) on a 2-row map: taps in the padding read 0, not the channel mean', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 1, 2, 4]);
+    // Top and bottom kernel rows 0.3 (int8 1 at scale 0.25: -0.05 each), middle row 0.1 (0: -0.1).
+    const wv = [0.3, 0.3, 0.3, 0.1, 0.1, 0.1, 0.3, 0.3, 0.3];
+    const w = b.init('w', Tensor.float32([1, 1, 3, 3], wv));
+    b.output(b.node('Conv', [x, w, b.init('b', Tensor.float32([1], [0.5]))], { pads: ints([1, 1, 1, 1]) }));
+    const qw = qweight('w', [1, 1, 3, 3], [1, 1, 1, 0, 0, 0, 1, 1, 1], [0.25]);
+    // Inputs constant over the map, 1 then 3: mean 2.
+    const source = constantSource(x, [1, 1, 2, 4], [[1], [3]]);
+    // By hand, over the 2 x 4 outputs: kernel row 0 lands inside for output row 1 only (1/2 of the rows),
+    // row 1 always, row 2 for output row 0 only; kernel column 0 inside for 3 of 4 output columns,
+    // column 1 always, column 2 for 3 of 4. Mean shift = 2 * (2 * -0.05 * 1/2 * (3/4 + 1 + 3/4) +
+    // -0.1 * (3/4 + 1 + 3/4)) = -0.75; every tap reading the mean would say 2 * (6 * -0.05 + 3 * -0.1) = -1.2.
+    const expected = -0.75;
+    // The same figure from ONNX Runtime: the Conv with W_q against the Conv with W on the samples.
+    const withWq = b.g.clone();
+    withWq.initializers.set('w', Tensor.float32([1, 1, 3, 3], [0.25, 0.25, 0.25, 0, 0, 0, 0.25, 0.25, 0.25]));
+    let ort = 0;
+    for await (const feeds of source.samples()) {
+      const [yq, y] = [await runOrt(modelOf(withWq), feeds), await runOrt(modelOf(b.g), feeds)];
+      const [a, c] = [Object.values(yq)[0]!.toFloat32(), Object.values(y)[0]!.toFloat32()];
+      ort += a.reduce((s, v, i) => s + v - c[i]!, 0) / a.length / source.count;
+    }
+    expect(ort).toBeCloseTo(expected, 6);
+    const plan = planOf(b.g.nodes[0]!);
+    const shifts = await measureShifts(modelOf(b.g), shiftLayers(b.g, plan, new Map([['w', qw]])), source);
+    expect(shifts.get(b.g.nodes[0]!.outputs[0]!)![0]).toBeCloseTo(expected, 6);
+    const { graph, report } = correctBiases(b.g, plan, shifts);
+    expect(biasOf(graph, 'conv_0')[0]).toBeCloseTo(0.5 - expected, 6);
+    expect(report.corrected[0]!.maxShift).toBeCloseTo(0.75, 6);
+    // The input graph keeps its bias.
+    expect(Array.from(b.g.initializers.get('b')!.toFloat32())).toEqual([0.5]);
+  });
+
+  it('hand-computed: a 1x1 Conv bias moves by -(W_q - W) E[x]', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 2, 3, 3]);
     const w = b.init('w', Tensor.float32([2, 2, 1, 1], [0.3, 0.7, -0.4, 0.1]));
     b.output(b.node('Conv', [x, w, b.init('b', Tensor.float32([2], [1, -1]))]));
     // Per-channel scales 0.25 and 0.125: W_q = [0.25, 0.75 | -0.375, 0.125].
     const qw = qweight('w', [2, 2, 1, 1], [1, 3, -3, 1], [0.25, 0.125], 0);
-    const means = new Map([[x, Float64Array.of(2, -1)]]);
-    const { graph, report } = correctBiases(b.g, planOf(b.g.nodes[0]!), new Map([['w', qw]]), means);
-    // dW = [-0.05, 0.05 | 0.025, 0.025]; shift = [-0.05*2 + 0.05*-1, 0.025*2 + 0.025*-1] = [-0.15, 0.025].
-    const corrected = biasOf(graph, 'conv_0');
-    expect(corrected[0]).toBeCloseTo(1.15, 6);
-    expect(corrected[1]).toBeCloseTo(-1.025, 6);
+    const { graph, report } = await corrected(
+      b.g,
+      new Map([['w', qw]]),
+      x,
+      [2, 3, 3],
+      [
+        [1, 0],
+        [3, -2],
+      ],
+    );
+    // Means 2, -1; dW = [-0.05, 0.05 | 0.025, 0.025]; shift = [-0.05*2 + 0.05*-1, 0.025*2 + 0.025*-1].
+    const got = biasOf(graph, 'conv_0');
+    expect(got[0]).toBeCloseTo(1.15, 6);
+    expect(got[1]).toBeCloseTo(-1.025, 6);
     expect(report.corrected).toMatchObject([{ node: 'conv_0' }]);
     expect(report.corrected[0]!.maxShift).toBeCloseTo(0.15, 6);
-    // The input graph keeps its bias.
-    expect(Array.from(b.g.initializers.get('b')!.toFloat32())).toEqual([1, -1]);
   });
 
-  it('grouped 3x3 Conv without a bias: a bias is added, each kernel tap sees its group channel mean', () => {
+  it('grouped 3x3 Conv without padding or bias: a bias is added, each tap sees its group channel mean', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 4, 5, 5]);
     const wv = Array.from({ length: 2 * 2 * 9 }, (_, i) => ((i * 37) % 17) / 17 - 0.5);
     b.output(b.node('Conv', [x, b.init('w', Tensor.float32([2, 2, 3, 3], wv))], { group: int(2) }));
     const scale = 1 / 16;
     const q = wv.map((v) => Math.round(v / scale));
-    const means = Float64Array.of(1, 2, 3, 4);
-    const { graph } = correctBiases(
-      b.g,
-      planOf(b.g.nodes[0]!),
-      new Map([['w', qweight('w', [2, 2, 3, 3], q, [scale])]]),
-      new Map([[x, means]]),
-    );
+    const means = [1, 2, 3, 4];
+    const weights = new Map([['w', qweight('w', [2, 2, 3, 3], q, [scale])]]);
+    const { graph } = await corrected(b.g, weights, x, [4, 5, 5], [means]);
     const expected = [0, 1].map((o) => {
       let s = 0;
       for (let j = 0; j < 2; j++)
@@ -86,7 +124,7 @@ describe('correctBiases', () => {
   it.each([
     ['transB = 1', 1, 1, 1],
     ['transB = 0, alpha 2, beta 0.5', 0, 2, 0.5],
-  ])('Gemm %s: C moves by -alpha dB E[a] / beta', (_, transB, alpha, beta) => {
+  ])('Gemm %s: C moves by -alpha dB E[a] / beta', async (_, transB, alpha, beta) => {
     const b = new GraphBuilder();
     const a = b.input('a', [4, 3]);
     // B' (as used, [K=3, N=2]) = [[0.3, -0.2], [0.6, 0.9], [-0.7, 0.05]].
@@ -102,13 +140,9 @@ describe('correctBiases', () => {
       }),
     );
     const q = stored.map((v) => Math.round(v * 4));
-    const mean = Float64Array.of(1, -2, 3);
-    const { graph } = correctBiases(
-      b.g,
-      planOf(b.g.nodes[0]!),
-      new Map([['B', qweight('B', dims, q, [0.25])]]),
-      new Map([[a, mean]]),
-    );
+    const mean = [1, -2, 3];
+    const weights = new Map([['B', qweight('B', dims, q, [0.25])]]);
+    const { graph } = await corrected(b.g, weights, a, [3], [mean]);
     const shift = [0, 1].map(
       (n) =>
         alpha *
@@ -119,7 +153,7 @@ describe('correctBiases', () => {
     expect(got[1]).toBeCloseTo(0.5 - shift[1]! / beta, 6);
   });
 
-  it('leaves nodes outside the plan, without a mean, or with a [M, N] Gemm C alone', () => {
+  it('leaves nodes outside the plan, without a shift, or with a [M, N] Gemm C alone', () => {
     const b = new GraphBuilder();
     const x = b.input('x', [2, 2]);
     const y = b.node('Gemm', [
@@ -129,14 +163,56 @@ describe('correctBiases', () => {
     ]);
     b.output(y);
     const weights = new Map([['B', qweight('B', [2, 2], [1, 0, 1, 2], [0.25])]]);
-    const means = new Map([[x, Float64Array.of(1, 1)]]);
+    const shifts = new Map([[y, Float64Array.of(0.1, 0.1)]]);
     const gemm = b.g.nodes[0]!;
-    expect(correctBiases(b.g, planOf(), weights, means).report.corrected).toEqual([]);
-    expect(correctBiases(b.g, planOf(gemm), weights, new Map()).report.corrected).toEqual([]);
-    expect(correctBiases(b.g, planOf(gemm), weights, means).report.corrected).toEqual([]);
-    expect(biasCorrectionInputs(b.g, planOf(gemm))).toEqual([x]);
+    expect(shiftLayers(b.g, planOf(), weights)).toEqual([]);
+    expect(shiftLayers(b.g, planOf(gemm), weights).map((l) => l.node)).toEqual([gemm]);
+    expect(correctBiases(b.g, planOf(), shifts).report.corrected).toEqual([]);
+    expect(correctBiases(b.g, planOf(gemm), new Map()).report.corrected).toEqual([]);
+    expect(correctBiases(b.g, planOf(gemm), shifts).report.corrected).toEqual([]);
   });
 });
+
+const modelOf = (g: Graph): Model => ({
+  format: 'onnx',
+  irVersion: 8,
+  opsetImports: [{ domain: '', version: 13 }],
+  metadata: [],
+  graph: g,
+});
+
+/**
+ * Samples of `name` ([1, ...dims], or [4, K] for a Gemm input when dims is [K]), channel c (axis 1)
+ * holding perSample[s][c] everywhere.
+ */
+function constantSource(name: string, dims: number[], perSample: number[][]): SampleSource {
+  const shape = dims.length === 1 ? [4, dims[0]!] : dims;
+  const inner = shape.slice(2).reduce((a, c) => a * c, 1);
+  return {
+    count: perSample.length,
+    kind: 'synthetic',
+    async *samples() {
+      for (const v of perSample) {
+        const data = new Float32Array(shape.reduce((a, c) => a * c, 1));
+        data.forEach((_, i) => (data[i] = v[Math.floor(i / inner) % shape[1]!]!));
+        yield { [name]: Tensor.float32(shape, data) };
+      }
+    },
+  };
+}
+
+/** correctBiases on the graph's one node with shifts measured in ONNX Runtime on constant samples. */
+async function corrected(
+  g: Graph,
+  weights: Map<string, QuantizedWeight>,
+  input: string,
+  dims: number[],
+  perSample: number[][],
+) {
+  const plan = planOf(g.nodes[0]!);
+  const source = constantSource(input, dims.length === 1 ? dims : [1, ...dims], perSample);
+  return correctBiases(g, plan, await measureShifts(modelOf(g), shiftLayers(g, plan, weights), source));
+}
 
 describe('channel statistics', () => {
   it('means and maxima per channel (axis 1) over several observations, constant memory', () => {

@@ -107,8 +107,7 @@ export async function calibrateFull(
   source: SampleSource,
   opts: CalibrationOptions,
 ): Promise<CalibrationStats> {
-  const probe =
-    model.format === 'tflite' ? await tfliteProbe(model, tensors) : await ortProbe(model, tensors);
+  const probe = await floatProbe(model, tensors);
   const last = model.format === 'tflite';
   try {
     const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
@@ -142,6 +141,11 @@ export interface Probe {
   inputs: Set<string>;
   run(feeds: Feeds): Promise<[name: string, data: Float32Array, dims: readonly number[]][]>;
   close(): Promise<void> | void;
+}
+
+/** The float model in its runtime (LiteRT for a TFLite-domain model, else ONNX Runtime) with `tensors` as extra outputs. */
+export function floatProbe(model: Model, tensors: string[]): Promise<Probe> {
+  return model.format === 'tflite' ? tfliteProbe(model, tensors) : ortProbe(model, tensors);
 }
 
 /** The model in ONNX Runtime with every tensor in `tensors` made an extra output. */

@@ -6,7 +6,8 @@ import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { splitHardSwishPass } from '../passes/split-hardswish.js';
 import { assignActivationParams, planQuantization, type FloatOp } from './assign.js';
-import { biasCorrectionInputs, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
+import { correctBiases, shiftLayers, type BiasCorrectionReport } from './bias-correction.js';
+import { measureShifts } from './bias-shift.js';
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
@@ -143,8 +144,6 @@ export async function quantizeFloatModel(
     histograms: undefined as Map<string, Magnitudes> | undefined,
   };
   let plan = planQuantization(g, types, planSettings);
-  // The conv inputs bias correction takes channel means of are not all among the tensors with ranges.
-  const channelMeans = s.biasCorrection ? biasCorrectionInputs(g, plan) : [];
   // Tensors inside If branches are observed through extra If outputs (see subgraphs.ts).
   const pass = { opset: opsetVersion(model) ?? 13, irVersion: model.irVersion };
   const inBranches = branchCalibrationTensors(g, planSettings, pass);
@@ -154,7 +153,6 @@ export async function quantizeFloatModel(
     ...new Set([
       ...plan.calibrate,
       ...floatInputs,
-      ...channelMeans,
       ...inBranches.filter((n) => topNames.has(n)),
       ...exposed.alias.keys(),
     ]),
@@ -166,10 +164,9 @@ export async function quantizeFloatModel(
     percentile: s.percentile,
     onSample: hooks.onSample,
     signal: hooks.signal,
-    channelMeans,
     histograms: s.scheme === 'pow2' && histogramsRead(g, s.pow2Exponents ?? 'conv-inputs', s.biasMode),
   });
-  const { means, histograms } = calibrated;
+  const { histograms } = calibrated;
   // Named by the graph before HardSwish splits, where a HardSwish is still one saturating reader. Affine
   // only: on pow2's symmetric power-of-two grids the cut gains a step only where the negative side was
   // the wider, and on PP-OCRv4 rec it cost CER (2.80 -> 2.92 in the .onnx, 2.58 -> 3.56 in the .tflite).
@@ -194,7 +191,10 @@ export async function quantizeFloatModel(
     plan = planQuantization(g, types, planSettings);
   }
   const weights = quantizeAllWeights(g, plan, wSettings);
-  const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
+  // Measured on the float graph (the top level's layers; If branches are not corrected).
+  const corrected = s.biasCorrection
+    ? correctBiases(g, plan, await measureShifts(model, shiftLayers(g, plan, weights), source, hooks.signal))
+    : undefined;
   if (corrected) {
     // New bias inputs: plan again on the corrected graph (same nodes quantized, same tensors).
     g = corrected.graph;

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { exportTflite } from '../../../src/formats/tflite/export.js';
 import { Graph, type Attribute, type Model } from '../../../src/ir/graph.js';
+import { Tensor } from '../../../src/ir/tensor.js';
 import { clipMaximaTensors, equalizeGraph } from '../../../src/passes/equalize.js';
 import { planQuantization } from '../../../src/quant/assign.js';
-import { correctBiases } from '../../../src/quant/bias-correction.js';
+import { correctBiases, shiftLayers } from '../../../src/quant/bias-correction.js';
+import { measureShifts } from '../../../src/quant/bias-shift.js';
 import { calibrateStats } from '../../../src/quant/calibrate.js';
 import { elementTypes } from '../../../src/quant/dtypes.js';
 import { quantizeAllWeights } from '../../../src/quant/qdq.js';
@@ -157,48 +159,51 @@ describe('cross-layer equalization on a TFLite-domain graph', () => {
 });
 
 describe('bias correction on a TFLite-domain graph', () => {
-  it('takes channels-last means in LiteRT and lowers each bias by (W_q - W) E[x] in OHWI and 1HWO', async () => {
-    const model = chain(RELU);
+  it('measures in LiteRT what W_q does to each output mean (SAME padding included) and lowers the biases by it, in OHWI and 1HWO', async () => {
+    const model = chain(NONE);
     const g = model.graph;
-    const stats = await calibrateStats(model, ['x', 'c1', 'r'], source, {
-      method: 'minmax',
-      percentile: 100,
-      channelMeans: ['x', 'c1', 'r'],
-    });
-    const acts = await activations(model, ['c1', 'r'], seeds);
-    for (const [k, name] of ['c1', 'r'].entries()) {
-      const mean = Array.from({ length: 8 }, (_, c) => {
-        const v = acts.flatMap((a) => Array.from(a[k]!).filter((_, i) => i % 8 === c));
-        return v.reduce((s, x) => s + x, 0) / v.length;
-      });
-      Array.from(stats.means.get(name)!).forEach((m, c) => expect(m).toBeCloseTo(mean[c]!, 5));
-    }
     const plan = planQuantization(g, elementTypes(g), { exclude: [] });
     const qw = quantizeAllWeights(g, plan, { scheme: 'pow2', perChannel: true, biasMode: 'B16' });
-    const { graph, report } = correctBiases(g, plan, qw, stats.means);
+    const shifts = await measureShifts(model, shiftLayers(g, plan, qw), source);
+    const { graph, report } = correctBiases(g, plan, shifts);
     expect(report.corrected.map((c) => c.node)).toEqual(['c1', 'd1', 'y']);
-    // By hand: OHWI [O, k, I] (CONV_2D) sums over taps and input channels; 1HWO [k, O] over taps only.
-    const expectShift = (node: string, w: string, b: string, mean: Float64Array, depthwise: boolean) => {
+    // Independently: the float model with one filter replaced by its int8 values times their scales,
+    // against the float model, both in LiteRT; the layer's output mean per channel (last axis) moves by
+    // the shift. The 6 x 6 maps under 3 x 3 SAME filters have a fifth of their taps in the padding.
+    for (const [out, w, b] of [
+      ['c1', 'w1', 'b1'],
+      ['d1', 'w2', 'b2'],
+      ['y', 'w3', 'b3'],
+    ] as const) {
       const t = g.initializers.get(w)!;
       const q = qw.get(w)!;
-      const values = t.toFloat32();
-      const O = depthwise ? t.dims[3]! : t.dims[0]!;
-      const I = depthwise ? 1 : t.dims[3]!;
-      const shift = new Float64Array(O);
-      values.forEach((v, i) => {
-        const o = depthwise ? i % O : Math.floor(i / (values.length / O));
-        const c = depthwise ? o : i % I;
-        shift[o]! += (q.values[i]! * q.params.scale[o]! - v) * mean[c]!;
-      });
-      const nodeOf = graph.nodes.find((n) => n.outputs[0] === node)!;
-      const corrected = graph.initializers.get(nodeOf.inputs[2]!)!.toFloat32();
+      const axis = q.params.axis!;
+      const inner = t.dims.slice(axis + 1).reduce((a, c) => a * c, 1);
+      const dequantized = Array.from(
+        q.values,
+        (v, i) => v * q.params.scale[Math.floor(i / inner) % t.dims[axis]!]!,
+      );
+      const rounded = g.clone();
+      rounded.initializers.set(w, Tensor.float32(t.dims, dequantized));
+      const [a, r] = [
+        await activations(model, [out], seeds),
+        await activations(withGraph(model, rounded), [out], seeds),
+      ];
+      const channels = shifts.get(out)!.length;
+      const expected = new Float64Array(channels);
+      let count = 0;
+      for (let s = 0; s < seeds.length; s++) {
+        a[s]![0]!.forEach((v, i) => (expected[i % channels]! += r[s]![0]![i]! - v));
+        count += a[s]![0]!.length / channels;
+      }
+      const shift = shifts.get(out)!;
+      expected.forEach((e, c) => expect(shift[c]).toBeCloseTo(e / count, 5));
+      expect(shift.some((v) => Math.abs(v) > 1e-4)).toBe(true);
+      const node = graph.nodes.find((n) => n.outputs[0] === out)!;
+      const after = graph.initializers.get(node.inputs[2]!)!.toFloat32();
       const before = g.initializers.get(b)!.toFloat32();
-      corrected.forEach((v, o) => expect(v).toBeCloseTo(before[o]! - shift[o]!, 6));
-      expect(shift.some((s) => Math.abs(s) > 1e-4)).toBe(true);
-    };
-    expectShift('c1', 'w1', 'b1', stats.means.get('x')!, false);
-    expectShift('d1', 'w2', 'b2', stats.means.get('c1')!, true);
-    expectShift('y', 'w3', 'b3', stats.means.get('r')!, false);
+      after.forEach((v, c) => expect(v).toBeCloseTo(before[c]! - shift[c]!, 6));
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Graph, Model } from '../../ir/graph.js';
 import { planQuantization, type QuantPlan } from '../assign.js';
-import { biasCorrectionInputs, correctBiases } from '../bias-correction.js';
+import { correctBiases, shiftLayers } from '../bias-correction.js';
+import { measureShifts } from '../bias-shift.js';
 import { calibrateStats, type SampleSource } from '../calibrate.js';
 import { elementTypes } from '../dtypes.js';
 import { fitB16Biases, quantizeAllWeights } from '../qdq.js';
@@ -45,20 +46,13 @@ export async function quantizeTfliteModel(
   const types = elementTypes(g);
   let plan = planQuantization(g, types, s);
   const floatInputs = inputs.filter((name) => types.get(name) === 'float32');
-  const channelMeans = s.biasCorrection ? biasCorrectionInputs(g, plan) : [];
-  const tensors = [...new Set([...floatInputs, ...groupedTensors(g, plan), ...channelMeans])];
-  const { ranges, means, histograms } = await (hooks.calibrate ?? calibrateStats)(
-    floatModel,
-    tensors,
-    source,
-    {
-      method: s.calibMethod,
-      percentile: s.percentile,
-      onSample: hooks.onSample,
-      signal: hooks.signal,
-      channelMeans,
-    },
-  );
+  const tensors = [...new Set([...floatInputs, ...groupedTensors(g, plan)])];
+  const { ranges, histograms } = await (hooks.calibrate ?? calibrateStats)(floatModel, tensors, source, {
+    method: s.calibMethod,
+    percentile: s.percentile,
+    onSample: hooks.onSample,
+    signal: hooks.signal,
+  });
   const inputScales = resolveInputScales(s, floatInputs, ranges);
   const wSettings = {
     scheme: s.scheme,
@@ -68,7 +62,13 @@ export async function quantizeTfliteModel(
     weightExponents: s.pow2WeightExponents,
   };
   const weights = quantizeAllWeights(g, plan, wSettings);
-  const corrected = s.biasCorrection ? correctBiases(g, plan, weights, means) : undefined;
+  const corrected = s.biasCorrection
+    ? correctBiases(
+        g,
+        plan,
+        await measureShifts(floatModel, shiftLayers(g, plan, weights), source, hooks.signal),
+      )
+    : undefined;
   if (corrected) {
     g = corrected.graph;
     plan = planQuantization(g, elementTypes(g), s);

@@ -1,0 +1,118 @@
+import type { Model, Node, ValueType } from '../ir/graph.js';
+import { Tensor } from '../ir/tensor.js';
+import { floatProbe, type SampleSource } from './calibrate.js';
+import { ChannelMeanObserver } from './observers.js';
+
+/**
+ * The mean shift weight rounding causes in each layer's output, measured: the layer's own op (ONNX Conv
+ * or Gemm, TFLite CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED, with every attribute: pads, strides,
+ * dilations, groups) applied to its float input with the weight error W_q - W in place of W and no bias,
+ * averaged per output channel over the calibration samples. The op is linear in W, so this is exactly
+ * mean(conv(x, W_q) - conv(x, W)) on those samples, borders included: a kernel tap that lands in padding
+ * reads 0, as the layer does (in affine files the padding is the zero point, real 0), where a formula
+ * from the input's channel means would count that tap as reading the mean (on PP-OCRv4 rec, whose maps
+ * are a few rows high, most taps of the later 3x3 convs are such taps).
+ */
+
+/** One layer to measure: its node (inputs named as in the float graph) and W_q - W in its weight's layout. */
+export interface ShiftLayer {
+  node: Node;
+  /** W_q - W, flat in the weight initializer's order, with its dims. */
+  error: Float32Array;
+  dims: readonly number[];
+}
+
+/**
+ * Per layer (by node output name): mean over the samples of (its op with W_q - W)(x) per output channel.
+ * One run of the float model over the samples, with each layer's twin beside it in the same session.
+ */
+export async function measureShifts(
+  model: Model,
+  layers: ShiftLayer[],
+  source: SampleSource,
+  signal?: AbortSignal,
+): Promise<Map<string, Float64Array>> {
+  if (!layers.length) return new Map();
+  const { probe: probeModel, outputs } = withTwins(model, layers);
+  const probe = await floatProbe(probeModel, [...outputs.keys()]);
+  const last = model.format === 'tflite';
+  const observers = new Map([...outputs.keys()].map((t) => [t, new ChannelMeanObserver(last)]));
+  try {
+    for await (const feeds of source.samples()) {
+      signal?.throwIfAborted();
+      for (const [name, data, dims] of await probe.run(feeds)) observers.get(name)?.observe(data, dims);
+    }
+  } finally {
+    await probe.close();
+  }
+  return new Map([...outputs].map(([t, layer]) => [layer, observers.get(t)!.means()]));
+}
+
+/**
+ * The float model with, for each layer, a twin node reading the same input with W_q - W and no bias or
+ * fused activation. ONNX Conv twins end in a GlobalAveragePool (one value per channel and sample crosses
+ * to JS); Gemm and TFLite twins are read whole (a TFLite model is observed in full anyway).
+ */
+function withTwins(model: Model, layers: ShiftLayer[]): { probe: Model; outputs: Map<string, string> } {
+  const g = model.graph.clone();
+  const taken = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
+  for (const n of g.nodes) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
+  const fresh = (base: string) => {
+    let name = base;
+    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
+    taken.add(name);
+    return name;
+  };
+  const outputs = new Map<string, string>();
+  for (const { node, error, dims } of layers) {
+    const out = node.outputs[0]!;
+    const w = fresh(`${out}_weight_error`);
+    g.initializers.set(w, Tensor.float32(dims, error));
+    const twin = fresh(`${out}_rounding_shift`);
+    const inputs = [node.inputs[0]!, w];
+    if (node.domain === 'tflite') {
+      const b = fresh(`${out}_zero_bias`);
+      const channels = node.opType === 'DEPTHWISE_CONV_2D' ? dims.at(-1)! : dims[0]!;
+      g.initializers.set(b, Tensor.float32([channels], new Float32Array(channels)));
+      const attrs = { ...node.attrs, fused_activation_function: { kind: 'int' as const, value: 0 } };
+      // The TFLite writer types every tensor: the twin's output is shaped as the layer's.
+      const shape = typeShape(g.typeOf(out));
+      g.valueInfo.set(twin, { name: twin, type: { kind: 'tensor', dtype: 'float32', shape } });
+      g.nodes.push({
+        name: twin,
+        opType: node.opType,
+        domain: 'tflite',
+        inputs: [...inputs, b],
+        outputs: [twin],
+        attrs,
+      });
+      outputs.set(twin, out);
+    } else if (node.opType === 'Gemm') {
+      const { beta: _, ...attrs } = node.attrs;
+      g.nodes.push({ name: twin, opType: 'Gemm', domain: '', inputs, outputs: [twin], attrs });
+      outputs.set(twin, out);
+    } else {
+      g.nodes.push({
+        name: twin,
+        opType: node.opType,
+        domain: node.domain,
+        inputs,
+        outputs: [twin],
+        attrs: node.attrs,
+      });
+      const mean = fresh(`${out}_rounding_shift_mean`);
+      g.nodes.push({
+        name: mean,
+        opType: 'GlobalAveragePool',
+        domain: '',
+        inputs: [twin],
+        outputs: [mean],
+        attrs: {},
+      });
+      outputs.set(mean, out);
+    }
+  }
+  return { probe: { ...model, graph: g }, outputs };
+}
+
+const typeShape = (t: ValueType | undefined) => (t?.kind === 'tensor' ? t.shape : undefined);
