@@ -67,7 +67,7 @@ async function cases(dir: string): Promise<Case[]> {
     {
       name: 'cls',
       model: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`,
-      flags: { calib_data: clsCalib, eval_data: process.env.BENCH_FLOOR_SELF ? clsCalib : clsEval },
+      flags: { calib_data: clsCalib, eval_data: clsEval },
     },
   ];
 }
@@ -113,12 +113,7 @@ export const floorRowsSection: BenchSection = {
       for (const c of (await cases(dir)).filter((x) => names.includes(x.name))) {
         for (const mode of pick(process.env.BENCH_FLOOR_MODE, ['B16', 'B8'])) {
           const out = path.join(dir, `${c.name}-${mode}`);
-          const nearest = process.env.BENCH_FLOOR_ONLY
-            ? {
-                sqnr: { 'softmax_0.tmp_0': 0, ctr: 0, cvr: 0, output: 0 } as Record<string, number>,
-                note: '',
-              }
-            : await deviceRow(c, mode, 'nearest', out);
+          const nearest = await deviceRow(c, mode, 'nearest', out);
           const floor = await deviceRow(c, mode, 'floor', out);
           for (const [output, n] of Object.entries(nearest.sqnr)) {
             const f = floor.sqnr[output]!;
