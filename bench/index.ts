@@ -4,6 +4,7 @@
  * limit sets a non-zero exit code, after printing everything.
  */
 import { corpusSection } from './corpus.js';
+import { floorRowsSection } from './floor-rows.js';
 import { integerSection } from './integer.js';
 import { ioSection } from './io.js';
 import { largeSection } from './large.js';
@@ -17,6 +18,7 @@ const SECTIONS: BenchSection[] = [
   ioSection,
   integerSection,
   quantAccuracySection,
+  floorRowsSection,
   tfliteQuantSection,
   pipelineSection,
   corpusSection,

@@ -47,9 +47,10 @@ describe('floor corrections judged on calibration data', () => {
     expect(report.evaluation.samples).toBe(4);
   }, 120_000);
 
-  it('MMoE B8: corrections the device measures worse with stay out of the files', () => {
-    // B8 moves a bias by whole output steps only: on MMoE's towers (16 and 1 channels) the rounded moves
-    // cost more than the mean shift they cancel (calibration SQNR 17.4 dB with them, 18.3 without).
+  it('MMoE B8: the moves the device measures worse with are taken back, the ones that gain are kept', () => {
+    // B8 moves a bias by whole output steps only: on MMoE's towers (16 and 1 channels) the four measured
+    // moves together cost more than they cancel (here, 36 calibration samples: 21.56 dB with them, 21.73
+    // without, mean over ctr and cvr); added one at a time to none, two of them gain (21.97 dB).
     const out = path.join(dir, 'mmoe');
     const r = cli([
       ...['--input', 'examples/mmoe.onnx', '--output', out, '--calib_data', 'examples/mmoe/samples'],
@@ -59,7 +60,8 @@ describe('floor corrections judged on calibration data', () => {
     const report = JSON.parse(fs.readFileSync(path.join(out, 'mmoe_report.json'), 'utf8'));
     const f = report.floorCorrections;
     expect(f.meanShift).toBeGreaterThan(0);
-    expect(f.calibrationSqnrDb.without).toBeGreaterThan(f.calibrationSqnrDb.with);
-    expect(f.kept).toBe(false);
+    expect(f.meanShift).toBeLessThan(4);
+    expect(f.calibrationSqnrDb.with).toBeGreaterThan(f.calibrationSqnrDb.without);
+    expect(f.kept).toBe(true);
   }, 60_000);
 });

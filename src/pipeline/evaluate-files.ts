@@ -227,7 +227,10 @@ export function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun):
         for (const [i, bytes] of files.entries())
           candidates[i] = await tfliteCandidate(bytes, new Set(nhwc), target);
         const { metrics } = await compareOutputs(reference, candidates, firstSamples(data.calibration));
-        return files.map((_, i) => Math.min(...Object.values(metrics[i]!).map((m) => m.sqnrDb)));
+        return files.map((_, i) => {
+          const db = Object.values(metrics[i]!).map((m) => m.sqnrDb);
+          return db.reduce((a, v) => a + v, 0) / db.length;
+        });
       } finally {
         await reference.close();
         for (const c of Object.values(candidates)) await c.close();

@@ -14,6 +14,7 @@ import { toQOperator } from '../quant/qoperator.js';
 import { floorBiases } from '../quant/floor-biases.js';
 import { foldFloorShifts } from '../quant/tflite/floor-shift.js';
 import { measureFloorShifts } from '../quant/tflite/floor-measured.js';
+import { selectCorrections } from './floor-select.js';
 import type { Feeds } from '../quant/calibrate.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { ConversionReport, WrittenFile } from '../report/types.js';
@@ -44,13 +45,14 @@ export interface FloorCorrections {
   method: 'measured' | 'predicted';
   /** Whether the files hold them (false: the conv/FC rounding offsets alone measured better). */
   kept: boolean;
-  /** Worst output SQNR of the device (truncating) on the calibration samples, with and without. */
+  /** Output SQNR of the device (truncating) on the calibration samples (mean over outputs), with and without. */
   calibrationSqnrDb?: { with: number; without: number };
 }
 
 /**
- * Calibration data for truncating hardware. `score`: .tflite candidates run as the device, the worst
- * output SQNR against the float model, one figure per candidate; `samples`: the feeds it scores on, in
+ * Calibration data for truncating hardware. `score`: .tflite candidates run as the device, the output
+ * SQNR against the float model (mean over outputs: a correction in one task's tower of a multi-task model
+ * counts for that task), one figure per candidate; `samples`: the feeds it scores on, in
  * the converted graph's layout. `nhwc`: the values the files store NHWC.
  */
 export interface FloorJudge {
@@ -221,7 +223,15 @@ async function floorCorrected(
     const folded = measured
       ? await measureFloorShifts(converted.model, o.biasMode, () => judge.samples(nhwc))
       : foldFloorShifts(converted.model, o.biasMode);
-    const corrected = floorBiases(m, converted.model, folded.model);
+    const score = (ms: Model[]) =>
+      judge!.score(
+        ms.map((t) => exportTflite(t, TFLITE_OPTIONS)),
+        nhwc,
+      );
+    const chosen = measured
+      ? (await selectCorrections(converted.model, folded.model, score)).model
+      : folded.model;
+    const corrected = floorBiases(m, converted.model, chosen);
     const method = measured ? 'measured' : 'predicted';
     produced.floorCorrections = { meanShift: corrected.corrected, method, kept: true };
     if (!judge || corrected.corrected === 0) return corrected;
