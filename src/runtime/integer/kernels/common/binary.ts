@@ -42,29 +42,22 @@ export function binaryKernel(spec: BinarySpec): IntegerKernel {
       const a = requireDtype(cx, 0, ...(spec.int8 ? ['int8'] : []), ...(spec.float32 ? ['float32'] : []));
       const b = requireDtype(cx, 1, a.dtype);
       const plan = broadcastPlan(cx, a.shape, b.shape);
-      return a.dtype === 'float32' ? floatKernel(cx, spec.float32!, plan) : int8Kernel(cx, spec.int8!, plan);
+      return a.dtype === 'float32'
+        ? floatKernel(cx, spec.float32!, plan)
+        : int8Kernel(cx, spec.opType, spec.int8!, plan);
     },
   };
 }
 
 function int8Kernel(
   cx: KernelContext,
+  opType: string,
   pairOf: NonNullable<BinarySpec['int8']>,
   plan: BroadcastPlan,
 ): PreparedKernel {
   const p: BinaryParams = { a: inputParams(cx, 0), b: inputParams(cx, 1), out: outputParams(cx, 0) };
   const [lo, hi] = activationRange(cx, fusedActivation(cx), p.out);
-  const f = pairOf(cx, p);
-  const table = new Int8Array(65536);
-  for (let qa = -128; qa < 128; qa++) {
-    for (let qb = -128; qb < 128; qb++) {
-      const v = f(qa, qb);
-      table[((qa + 128) << 8) | (qb + 128)] = v < lo ? lo : v > hi ? hi : v;
-    }
-  }
-  // The table indexed (qb, qa): where b is one value over a run of a, its results are one row of this.
-  const byB = new Int8Array(65536);
-  for (let i = 0; i < 65536; i++) byB[((i & 255) << 8) | (i >> 8)] = table[i]!;
+  const { table, byB } = pairTables(cx, opType, p, lo, hi, pairOf);
   return {
     outputs: [{ dtype: 'int8', shape: plan.shape }],
     run([x, y], [out]) {
@@ -82,6 +75,43 @@ function int8Kernel(
       }
     },
   };
+}
+
+/** An op's tables (see pairTables), by arithmetic (one executor's), then op and parameters. */
+const TABLES = new WeakMap<object, Map<string, { table: Int8Array; byB: Int8Array }>>();
+
+/**
+ * The op's result for all 65,536 pairs (qa, qb), clamped to [lo, hi]: `table` indexed (qa, qb), `byB`
+ * (qb, qa). A pair function depends only on the arithmetic and the parameters (BinarySpec.int8), so ops
+ * of one executor with the same ones share their tables: PP-OCRv4 det's many hard-swish MUL/ADD/MINIMUM
+ * with equal power-of-two scales were most of the executor's preparation.
+ */
+function pairTables(
+  cx: KernelContext,
+  opType: string,
+  p: BinaryParams,
+  lo: number,
+  hi: number,
+  pairOf: NonNullable<BinarySpec['int8']>,
+): { table: Int8Array; byB: Int8Array } {
+  let byArith = TABLES.get(cx.arith);
+  if (!byArith) TABLES.set(cx.arith, (byArith = new Map()));
+  const key = JSON.stringify([opType, p.a, p.b, p.out, lo, hi]);
+  const known = byArith.get(key);
+  if (known) return known;
+  const f = pairOf(cx, p);
+  const table = new Int8Array(65536);
+  for (let qa = -128; qa < 128; qa++) {
+    for (let qb = -128; qb < 128; qb++) {
+      const v = f(qa, qb);
+      table[((qa + 128) << 8) | (qb + 128)] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+  const byB = new Int8Array(65536);
+  for (let i = 0; i < 65536; i++) byB[((i & 255) << 8) | (i >> 8)] = table[i]!;
+  const tables = { table, byB };
+  byArith.set(key, tables);
+  return tables;
 }
 
 /**
