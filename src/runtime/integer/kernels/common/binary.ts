@@ -83,8 +83,8 @@ const TABLES = new WeakMap<object, Map<string, { table: Int8Array; byB: Int8Arra
 /**
  * The op's result for all 65,536 pairs (qa, qb), clamped to [lo, hi]: `table` indexed (qa, qb), `byB`
  * (qb, qa). A pair function depends only on the arithmetic and the parameters (BinarySpec.int8), so ops
- * of one executor with the same ones share their tables: PP-OCRv4 det's many hard-swish MUL/ADD/MINIMUM
- * with equal power-of-two scales were most of the executor's preparation.
+ * of one executor with the same ones share their tables (PP-OCRv4 det's hard-swishes, decomposed into
+ * MUL/ADD/MINIMUM on power-of-two scales, repeat a few parameter sets many times).
  */
 function pairTables(
   cx: KernelContext,
@@ -115,8 +115,8 @@ function pairTables(
 }
 
 /**
- * forEachPair for the int8 table, its inner loop written out: a call per element cost PP-OCRv4 det at
- * 640x640 more than the lookups (0.2 s per sample in per-channel and per-pixel products).
+ * forEachPair for the int8 table, its inner loop written out: a call per element cost more than the lookup
+ * (PP-OCRv4 det at 640x640, per-channel and per-pixel products: forEachPair was a quarter of a device run).
  */
 function lookupPairs(
   p: BroadcastPlan,
