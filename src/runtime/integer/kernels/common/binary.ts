@@ -116,7 +116,7 @@ function pairTables(
 
 /**
  * forEachPair for the int8 table, its inner loop written out: a call per element cost more than the lookup
- * (PP-OCRv4 det at 640x640, per-channel and per-pixel products: forEachPair was a quarter of a device run).
+ * (PP-OCRv4 det at 640x640, per-channel and per-pixel products: forEachPair and its callback were a sixth of a device run).
  */
 function lookupPairs(
   p: BroadcastPlan,
