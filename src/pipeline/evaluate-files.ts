@@ -178,20 +178,13 @@ async function pairedFile(
 
 /**
  * The .tflite in LiteRT; pow2: also in the device's arithmetic, and as truncating hardware would run it.
- * One pass each, so that no two integer executors are held at the same time; LiteRT's last, because its
- * WASM heap never shrinks: run first, it stayed beside each executor (PP-OCRv4 det at 640x640, pow2).
- * Every candidate sees the same samples in any order of passes, so the figures are the same.
+ * One pass each, so that LiteRT's heap and each integer executor are not held at the same time.
  */
 function tflitePasses(bytes: Uint8Array, produced: Produced, o: QuantizingRun): Pass[] {
   const file = produced.files.find((f) => f.format === 'tflite')?.path;
   const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
-  const litert: Pass = async () => {
-    // What the executors held is garbage now: collected before LiteRT's heap grows, not after.
-    if (o.scheme === 'pow2') collectGarbage();
-    return { litert: await tfliteCandidate(bytes, layout, undefined, file) };
-  };
-  if (o.scheme !== 'pow2') return [litert];
-  const passes: Pass[] = [];
+  const passes: Pass[] = [async () => ({ litert: await tfliteCandidate(bytes, layout, undefined, file) })];
+  if (o.scheme !== 'pow2') return passes;
   const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
   let device = true;
   const opened = async (key: string, t: TfliteTarget, samples?: number) => {
@@ -214,7 +207,7 @@ function tflitePasses(bytes: Uint8Array, produced: Produced, o: QuantizingRun): 
   // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
   if (o.rounding === 'nearest')
     passes.push(() => opened('truncating', { ...target, rounding: 'floor' }, TRUNCATING_SAMPLES));
-  return [...passes, litert];
+  return passes;
 }
 
 /** Calibration samples a floor judge runs (the device executor is the slow part). */
