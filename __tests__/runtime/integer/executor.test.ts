@@ -70,4 +70,30 @@ describe('integer executor', () => {
       /fully_connected_0.*weights 'w' must be symmetric/,
     );
   });
+  it('keeps a value a reshape still views out of later outputs, while it reuses buffers', () => {
+    // q is read last by DEQUANTIZE (step 3), but its RESHAPE view r is read by ADD (step 6). hq, the same
+    // type and size, is made in between: given q's buffer, it would overwrite r.
+    const b = new TfliteGraphBuilder();
+    b.input('x', [1, 4], undefined, 'float32');
+    b.value('q', [1, 4], { scale: 0.5 });
+    b.int32('shape', [1], [4]);
+    b.value('r', [4], { scale: 0.5 });
+    b.value('f', [1, 4], undefined, 'float32');
+    b.constant('two', Tensor.float32([], [2]));
+    b.value('h', [1, 4], undefined, 'float32');
+    b.value('hq', [1, 4], { scale: 0.5 });
+    b.value('y', [1, 4], { scale: 0.5 });
+    b.node('QUANTIZE', ['x'], ['q']);
+    b.node('RESHAPE', ['q', 'shape'], ['r']);
+    b.node('DEQUANTIZE', ['q'], ['f']);
+    b.node('DIV', ['f', 'two'], ['h']);
+    b.node('QUANTIZE', ['h'], ['hq']);
+    b.node('ADD', ['r', 'hq'], ['y']);
+    const ex = createIntegerExecutor(b.outputs('y'), { scheme: 'affine' });
+    // x = [1, 2, -1, 3]: q = 2x = [2, 4, -2, 6]; hq = 2 (x / 2) = [1, 2, -1, 3]; y = q + hq (one scale).
+    for (let run = 0; run < 2; run++) {
+      const y = ex.run({ x: Tensor.float32([1, 4], [1, 2, -1, 3]) }).y!;
+      expect(Array.from(y.data as Int8Array)).toEqual([3, 6, -3, 9]);
+    }
+  });
 });

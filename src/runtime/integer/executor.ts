@@ -113,6 +113,7 @@ function buildPlan(
     buffers.set(v.name, allocate(dtype, shape, v.name));
   }
   const steps: Step[] = [];
+  const pool = new BufferPool(order, g.outputs);
   let arena: WasmArena | undefined | null = null;
   const arenaOf = () => (arena === null ? (arena = wasm ? WasmArena.create() : undefined) : arena);
   for (const node of order) {
@@ -131,12 +132,13 @@ function buildPlan(
       const q = spec.q ?? (out.dtype === metas[0]?.dtype ? metas[0]?.q : undefined);
       values.set(spec.name, { name: spec.name, dtype: out.dtype, shape: out.shape, q });
       const buffer = out.aliasOfInput
-        ? buffers.get(node.inputs[0]!)!
-        : allocate(out.dtype, out.shape, spec.name);
+        ? pool.alias(buffers.get(node.inputs[0]!)!, spec.name)
+        : pool.take(out.dtype, out.shape, spec.name);
       buffers.set(spec.name, buffer);
     });
     const read = (name: string) => (name ? buffers.get(name)! : new Int8Array(0));
     steps.push({ kernel, inputs: node.inputs.map(read), outputs: node.outputs.map(read) });
+    pool.release(steps.length - 1, [...node.inputs, ...node.outputs].map(read));
   }
   return { steps, values, buffers };
 }
@@ -154,6 +156,51 @@ function outputSpec(g: Graph, name: string): OutputSpec {
     if (type.shape?.every((d) => typeof d === 'number')) spec.shape = type.shape as number[];
   }
   return spec;
+}
+
+/**
+ * Node outputs' buffers, reused once every step that reads a value has run (a buffer of the same type and
+ * length goes to a later output): PP-OCRv4 det at 640x640 held every map of the graph at once (117 MB
+ * of int8 per executor, touched for the first time in its first run). Graph outputs keep their own. A
+ * buffer is freed after the outputs of its last reader are allocated, so no step writes what it reads.
+ */
+class BufferPool {
+  private readonly lastRead = new Map<string, number>();
+  private readonly until = new Map<Data, number>();
+  private readonly free = new Map<string, Data[]>();
+
+  constructor(order: Graph['nodes'], outputs: readonly ValueInfo[]) {
+    order.forEach((n, i) => n.inputs.forEach((name) => name && this.lastRead.set(name, i)));
+    for (const v of outputs) this.lastRead.set(v.name, Infinity);
+  }
+
+  /** A buffer for node output `name`. */
+  take(dtype: DType, shape: number[], name: string): Data {
+    const length = shape.reduce((a, b) => a * b, 1);
+    const buffer = this.free.get(`${ARRAY_OF[dtype]?.name}:${length}`)?.pop() ?? allocate(dtype, shape, name);
+    this.until.set(buffer, this.lastRead.get(name) ?? -1);
+    return buffer;
+  }
+
+  /** Output `name` viewing `buffer` (a reshape): the buffer lives until that is read for the last time. */
+  alias(buffer: Data, name: string): Data {
+    const until = this.until.get(buffer);
+    if (until !== undefined) this.until.set(buffer, Math.max(until, this.lastRead.get(name) ?? -1));
+    return buffer;
+  }
+
+  /** After step `step`: its buffers that no later step reads become free. */
+  release(step: number, used: Data[]): void {
+    for (const buffer of new Set(used)) {
+      const until = this.until.get(buffer);
+      if (until === undefined || until > step) continue;
+      this.until.delete(buffer);
+      const key = `${buffer.constructor.name}:${buffer.length}`;
+      const list = this.free.get(key);
+      if (list) list.push(buffer);
+      else this.free.set(key, [buffer]);
+    }
+  }
 }
 
 function allocate(dtype: DType, shape: number[], name: string): Data {

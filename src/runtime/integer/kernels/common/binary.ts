@@ -42,26 +42,22 @@ export function binaryKernel(spec: BinarySpec): IntegerKernel {
       const a = requireDtype(cx, 0, ...(spec.int8 ? ['int8'] : []), ...(spec.float32 ? ['float32'] : []));
       const b = requireDtype(cx, 1, a.dtype);
       const plan = broadcastPlan(cx, a.shape, b.shape);
-      return a.dtype === 'float32' ? floatKernel(cx, spec.float32!, plan) : int8Kernel(cx, spec.int8!, plan);
+      return a.dtype === 'float32'
+        ? floatKernel(cx, spec.float32!, plan)
+        : int8Kernel(cx, spec.opType, spec.int8!, plan);
     },
   };
 }
 
 function int8Kernel(
   cx: KernelContext,
+  opType: string,
   pairOf: NonNullable<BinarySpec['int8']>,
   plan: BroadcastPlan,
 ): PreparedKernel {
   const p: BinaryParams = { a: inputParams(cx, 0), b: inputParams(cx, 1), out: outputParams(cx, 0) };
   const [lo, hi] = activationRange(cx, fusedActivation(cx), p.out);
-  const f = pairOf(cx, p);
-  const table = new Int8Array(65536);
-  for (let qa = -128; qa < 128; qa++) {
-    for (let qb = -128; qb < 128; qb++) {
-      const v = f(qa, qb);
-      table[((qa + 128) << 8) | (qb + 128)] = v < lo ? lo : v > hi ? hi : v;
-    }
-  }
+  const { table, byB } = pairTables(cx, opType, p, lo, hi, pairOf);
   return {
     outputs: [{ dtype: 'int8', shape: plan.shape }],
     run([x, y], [out]) {
@@ -70,11 +66,84 @@ function int8Kernel(
       const o = out as Int8Array;
       if (a.length === o.length && b.length === o.length) {
         for (let i = 0; i < o.length; i++) o[i] = table[((a[i]! + 128) << 8) | (b[i]! + 128)]!;
+      } else if (b.length === 1) {
+        // A constant operand (hard-swish's scale and offset): one row of the table.
+        const row = byB.subarray((b[0]! + 128) << 8);
+        for (let i = 0; i < o.length; i++) o[i] = row[a[i]! + 128]!;
       } else {
-        forEachPair(plan, o.length, (i, ia, ib) => (o[i] = table[((a[ia]! + 128) << 8) | (b[ib]! + 128)]!));
+        lookupPairs(plan, table, byB, a, b, o);
       }
     },
   };
+}
+
+/** An op's tables (see pairTables), by arithmetic (one executor's), then op and parameters. */
+const TABLES = new WeakMap<object, Map<string, { table: Int8Array; byB: Int8Array }>>();
+
+/**
+ * The op's result for all 65,536 pairs (qa, qb), clamped to [lo, hi]: `table` indexed (qa, qb), `byB`
+ * (qb, qa). A pair function depends only on the arithmetic and the parameters (BinarySpec.int8), so ops
+ * of one executor with the same ones share their tables (PP-OCRv4 det's hard-swishes, decomposed into
+ * MUL/ADD/MINIMUM on power-of-two scales, repeat a few parameter sets many times).
+ */
+function pairTables(
+  cx: KernelContext,
+  opType: string,
+  p: BinaryParams,
+  lo: number,
+  hi: number,
+  pairOf: NonNullable<BinarySpec['int8']>,
+): { table: Int8Array; byB: Int8Array } {
+  let byArith = TABLES.get(cx.arith);
+  if (!byArith) TABLES.set(cx.arith, (byArith = new Map()));
+  const key = JSON.stringify([opType, p.a, p.b, p.out, lo, hi]);
+  const known = byArith.get(key);
+  if (known) return known;
+  const f = pairOf(cx, p);
+  const table = new Int8Array(65536);
+  for (let qa = -128; qa < 128; qa++) {
+    for (let qb = -128; qb < 128; qb++) {
+      const v = f(qa, qb);
+      table[((qa + 128) << 8) | (qb + 128)] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+  const byB = new Int8Array(65536);
+  for (let i = 0; i < 65536; i++) byB[((i & 255) << 8) | (i >> 8)] = table[i]!;
+  const tables = { table, byB };
+  byArith.set(key, tables);
+  return tables;
+}
+
+/**
+ * forEachPair for the int8 table, its inner loop written out: a call per element cost more than the lookup
+ * (PP-OCRv4 det at 640x640, per-channel and per-pixel products: forEachPair and its callback were a sixth of a device run).
+ */
+function lookupPairs(
+  p: BroadcastPlan,
+  table: Int8Array,
+  byB: Int8Array,
+  a: Int8Array,
+  b: Int8Array,
+  o: Int8Array,
+): void {
+  const rank = p.strideA.length;
+  const inner = p.shape.length ? p.shape[rank - 1]! : 1;
+  const sa = p.strideA[rank - 1]!;
+  const sb = p.strideB[rank - 1]!;
+  const index = new Array<number>(rank).fill(0);
+  const off = [0, 0];
+  for (let i = 0; i < o.length; i += inner) {
+    const offA = off[0]!;
+    const offB = off[1]!;
+    if (sb === 0) {
+      const row = byB.subarray((b[offB]! + 128) << 8);
+      for (let j = 0, xa = offA; j < inner; j++, xa += sa) o[i + j] = row[a[xa]! + 128]!;
+    } else {
+      for (let j = 0, xa = offA, xb = offB; j < inner; j++, xa += sa, xb += sb)
+        o[i + j] = table[((a[xa]! + 128) << 8) | (b[xb]! + 128)]!;
+    }
+    nextRow(p, index, off);
+  }
 }
 
 const FLOAT_RANGE: Record<number, [number, number]> = {
@@ -146,19 +215,22 @@ function forEachPair(p: BroadcastPlan, total: number, f: (i: number, ia: number,
   const ia = p.strideA[rank - 1]!;
   const ib = p.strideB[rank - 1]!;
   const index = new Array<number>(rank).fill(0);
-  let offA = 0;
-  let offB = 0;
+  const off = [0, 0];
   for (let o = 0; o < total; o += inner) {
-    for (let j = 0, xa = offA, xb = offB; j < inner; j++, xa += ia, xb += ib) f(o + j, xa, xb);
-    // Advance the outer index (all axes but the last), odometer style.
-    for (let d = rank - 2; d >= 0; d--) {
-      index[d]!++;
-      offA += p.strideA[d]!;
-      offB += p.strideB[d]!;
-      if (index[d]! < p.shape[d]!) break;
-      offA -= p.strideA[d]! * index[d]!;
-      offB -= p.strideB[d]! * index[d]!;
-      index[d] = 0;
-    }
+    for (let j = 0, xa = off[0]!, xb = off[1]!; j < inner; j++, xa += ia, xb += ib) f(o + j, xa, xb);
+    nextRow(p, index, off);
+  }
+}
+
+/** Advances the outer index (all axes but the last) odometer style, and the offsets of a and b with it. */
+function nextRow(p: BroadcastPlan, index: number[], off: number[]): void {
+  for (let d = p.strideA.length - 2; d >= 0; d--) {
+    index[d]!++;
+    off[0]! += p.strideA[d]!;
+    off[1]! += p.strideB[d]!;
+    if (index[d]! < p.shape[d]!) return;
+    off[0]! -= p.strideA[d]! * index[d]!;
+    off[1]! -= p.strideB[d]! * index[d]!;
+    index[d] = 0;
   }
 }
