@@ -2,6 +2,7 @@ import type { Model } from '../ir/graph.js';
 import { inferTypes } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { opsetVersion, topoSort } from '../ir/graph.js';
+import { removeDead } from '../passes/remove-dead.js';
 import { createModelSession } from '../runtime/ort-model.js';
 import type { OrtSession } from '../runtime/ort.js';
 import {
@@ -22,6 +23,7 @@ import {
   type SampleSource,
 } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
+import { kthLargest } from './kth-largest.js';
 import { MinMaxObserver, rangeObserver, type Range } from './observers.js';
 import { TopHistogramObserver } from './top-histogram.js';
 
@@ -74,7 +76,7 @@ export async function calibrateReduced(
   const { reduced, direct, values } = splitTensors(model, tensors, first.value, full, percentile);
   if (values < (opts.reduction ? 1 : MIN_TOTAL)) return calibrateFull(model, tensors, source, opts);
   const reducer = percentile
-    ? await rowReducer(model, reduced, direct, (CAP_MARGIN * (100 - opts.percentile)) / 100)
+    ? await rowReducer(model, reduced, direct, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
     : await minMaxReducer(model, reduced, direct);
   const directObservers = new Map(direct.map((t) => [t, rangeObserver(opts.method)]));
   const runtimeInputs = new Set(model.graph.runtimeInputs().map((v) => v.name));
@@ -116,10 +118,24 @@ export async function calibrateReduced(
   };
   if (failed.length) {
     const onSample = opts.onSample && ((_: number, d: number, t: number) => opts.onSample!(2, d, t));
-    const again = await calibrateFull(model, failed, source, { ...opts, onSample });
+    const again = await calibrateFull(upTo(model, failed), failed, source, { ...opts, onSample });
     for (const [k, v] of again.ranges) ranges.set(k, v);
   }
   return stats;
+}
+
+/**
+ * The model cut down to what computes `tensors`, with no outputs of its own (calibrateFull adds them):
+ * the tensors observed again are mostly early, large maps (on rendered pages at 640x640, PP-OCRv4 det's
+ * first stage), whose second pass then costs a fraction of the whole model's. Not result tensors (those
+ * are never observed again), so no range rule changes with the outputs.
+ */
+function upTo(model: Model, tensors: string[]): Model {
+  const g = model.graph.clone();
+  g.outputs = tensors.map((name) => ({ name }));
+  const pruned = removeDead(g, { opset: opsetVersion(model) ?? 0, irVersion: model.irVersion }).graph;
+  pruned.outputs = [];
+  return { ...model, graph: pruned };
 }
 
 /** The reducing session: each run observes the reduced tensors and returns the plain outputs. */
@@ -153,14 +169,17 @@ async function minMaxReducer(model: Model, reduced: ReducedTensor[], direct: str
 
 /**
  * The pooled top (100 - p)% of a tensor's values over all samples is to be found among the values past
- * each sample's cutoff: the cutoff keeps CAP_MARGIN times that share of the values seen so far, so that
- * the exact counts reach below the percentile's bin (else the tensor is observed again in full). Of the
- * values seen so far, not of all samples': asked for twice the top share of every sample to come, the
- * cutoff after the first sample found too few values delivered and sent the second sample whole, and
- * the next ones largely, so that memory grew with the sample count (PP-OCRv4 det at 640x640, reduced
- * calibration alone: 727 MB peak RSS at 32 samples, 1,380 MB at 256, 66 million values sent at once).
- * For samples alike the share seen so far cuts below the final percentile (by the margin); where a
- * later sample's values lie higher, TopHistogramObserver finds the counts incomplete and the tensor is
+ * each sample's cutoff. A magnitude with at least that share of all samples' values (count * share)
+ * already delivered above it lies at or below the final percentile whatever the samples to come: so each
+ * cutoff keeps CAP_MARGIN times the top share of every sample (the margin for the bins the counts are
+ * read from), or, while fewer values have been delivered, all of them (the lowest delivered bin: a
+ * sample then sends about what the first sent, never a whole sample). Asked for the share of the values
+ * seen so far instead, the cutoffs of the first samples lay above the final percentile wherever the
+ * samples differ: on 16 rendered text pages at 640x640 (PP-OCRv4 det, percentile 99.99) nine tensors'
+ * counts came out incomplete and every sample ran a second time for them, which synthetic samples (all
+ * alike) did not show. Asked for the share of every sample to come with no cap, the first sample's
+ * values were too few and the second sample was sent whole (727 MB peak RSS at 32 samples, 1,380 MB at
+ * 256). Where the counts still come out incomplete (more samples than `count` said), the tensor is
  * observed again.
  */
 const CAP_MARGIN = 2;
@@ -171,14 +190,16 @@ const FIRST_SHARE = 0.02;
 /**
  * percentile: row extremes and the rows past each tensor's cutoff (rowCalibrationModel). The first
  * sample runs twice: once sending nothing, to rank its row magnitudes (the cutoff sends FIRST_SHARE of
- * them), then for its values; later samples' cutoffs keep `share` of each tensor's values seen so far among
- * the values delivered (TopHistogramObserver.cutoff). Every value not sent is at most its row's cutoff.
+ * them), then for its values; later samples' cutoffs keep `share` of each tensor's values over all `count`
+ * samples among the values delivered (TopHistogramObserver.cutoff; see CAP_MARGIN). Every value not sent
+ * is at most its row's cutoff.
  */
 async function rowReducer(
   model: Model,
   reduced: ReducedTensor[],
   direct: string[],
   share: number,
+  count: number,
 ): Promise<Reducer> {
   const groups = rowGroups(reduced);
   const calib = rowCalibrationModel(model, groups, direct);
@@ -215,7 +236,8 @@ async function rowReducer(
       eachTensor(groups, packed, cut, ({ name, size, min, max, sent }) => {
         const o = observers.get(name)!;
         o.observeTop(min, max, size, sent, cut.get(name)!);
-        cut.set(name, Math.fround(o.cutoff(Math.ceil(size * seen * share) + 1)));
+        const wanted = Math.ceil(size * Math.max(count, seen) * share) + 1;
+        cut.set(name, Math.fround(o.cutoff(Math.max(1, Math.min(wanted, o.delivered())))));
       });
       return result;
     },
@@ -286,9 +308,9 @@ function scan(rowMax: Float32Array, rowMin: Float32Array, cutoff: number): void 
 
 /** The first sample's cutoff: the FIRST_SHARE-th largest row magnitude (that share of rows is sent). */
 function firstCutoff({ rowMax, rowMin }: Part): number {
-  const mags = rowMax.map((v, j) => Math.max(v, -rowMin[j]!)).sort();
+  const mags = rowMax.map((v, j) => Math.max(v, -rowMin[j]!));
   const k = Math.max(1, Math.ceil(mags.length * FIRST_SHARE));
-  return mags[mags.length - k]!;
+  return kthLargest(mags, k);
 }
 
 /** Consecutive tensors of one row width, up to GROUP_VALUES values a group (one tensor may pass it). */
