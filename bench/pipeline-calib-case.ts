@@ -1,6 +1,6 @@
 /**
  * Calibration alone in a fresh process (so peak RSS is its own); prints one JSON line.
- *   <model> <samples-dir|-> <n> <shape|-> <method>
+ *   <model> <samples-dir|-|pages> <n> <shape|-> <method> [stream]
  * Calibrates the tensors the pipeline calibrates (the plan's, after the optimizer) over n samples read
  * into memory beforehand, so the figure is what `floor` in pipeline-case.ts is compared with: ONNX
  * Runtime creating a session and running the float model over the same samples. Session creation is in.
@@ -16,10 +16,14 @@ import { calibrateStats, type Feeds, type SampleSource } from '../src/quant/cali
 import { elementTypes } from '../src/quant/dtypes.js';
 import type { CalibMethod } from '../src/quant/observers.js';
 import { histogramsRead } from '../src/quant/quantize.js';
+import { textPages } from './text-pages.js';
 
 const [modelPath, dir, n, shape, method, stream] = process.argv.slice(2);
 const raw: Record<string, string> = { input: modelPath!, output: '', calib_samples: n! };
-if (dir !== '-') raw.calib_data = dir!;
+// 'pages': rendered text pages (bench/text-pages.ts, at the shape given) in place of synthetic samples:
+// samples that differ as real ones do, which synthetic ones (all alike) do not show.
+const pages = dir === 'pages';
+if (dir !== '-' && !pages) raw.calib_data = dir!;
 if (shape !== '-') raw.input_shape = shape!;
 const opts = parseOptions(raw);
 const optimized = optimize(readOnnxFile(modelPath!)).model;
@@ -37,9 +41,13 @@ const tensors = [...new Set([...plan.calibrate, ...floatInputs])];
 // calibration's own whatever the sample count; else held in memory beforehand, as the floor holds them.
 const planned = (await planData(model, opts)).calibration;
 const samples: Feeds[] = [];
-if (stream !== 'stream') for await (const feeds of planned.samples()) samples.push(feeds);
+if (pages) {
+  const [, , h, w] = shape!.split('x').map(Number);
+  const input = g.runtimeInputs()[0]!.name;
+  for (const t of textPages(Number(n), 303, { height: h!, width: w! })) samples.push({ [input]: t });
+} else if (stream !== 'stream') for await (const feeds of planned.samples()) samples.push(feeds);
 const source: SampleSource =
-  stream === 'stream'
+  stream === 'stream' && !pages
     ? planned
     : {
         count: samples.length,

@@ -13,6 +13,9 @@ import {
   syntheticSamples,
 } from '../../src/quant/samples.js';
 import { TopHistogramObserver } from '../../src/quant/top-histogram.js';
+import { kthLargest } from '../../src/quant/kth-largest.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { GraphBuilder, randomTensor, rng } from '../helpers/graphs.js';
 
 /** examples/mobilenet_v1_bn on 12 of its real samples, the tensors the affine plan calibrates. */
 async function mobilenet() {
@@ -90,6 +93,38 @@ describe('calibration reduced inside ONNX Runtime', () => {
     for (const [name, r] of full.ranges) expect(reduced.ranges.get(name), name).toEqual(r);
   });
 
+  it("settles in one pass a first sample whose largest values lie far above the others'", async () => {
+    // |x| of 8 samples; the first holds a block of 1% of its values in [5, 10], the others lie in [0, 1).
+    // The pooled top 0.01% (26 values) lies in that block, near 9.6. Cutoffs keeping twice the top share
+    // of the samples seen so far (8 values of the first: near 9.9) hid that bin and sent every sample
+    // through a second pass; keeping twice the share of all 8 samples (54 values, near 9.2) settles it.
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 1, 128, 256]);
+    const y = b.node('Abs', [x]);
+    b.output(b.node('Neg', [y]));
+    const model = b.model();
+    const all: Feeds[] = Array.from({ length: 8 }, (_, k) => {
+      const data = randomTensor([1, 1, 128, 256], b.random, 0, 1).data as Float32Array;
+      if (k === 0) for (let i = 0; i < 328; i++) data[i] = 5 + 5 * b.random();
+      return { x: new Tensor('float32', [1, 1, 128, 256], data) };
+    });
+    const source: SampleSource = {
+      count: all.length,
+      kind: 'data',
+      async *samples() {
+        yield* all;
+      },
+    };
+    const passes = new Set<number>();
+    const opts = { method: 'percentile' as const, percentile: 99.99, onSample: (p: number) => passes.add(p) };
+    const full = await calibrateStats(model, [y], source, { ...opts, reduction: false });
+    passes.clear();
+    const reduced = await calibrateStats(model, [y], source, { ...opts, reduction: true });
+    expect([...passes]).toEqual([1]);
+    expect(full.ranges.get(y)!.max).toBeGreaterThan(9);
+    expect(reduced.ranges.get(y)).toEqual(full.ranges.get(y));
+  });
+
   it('observes a tensor again in full when the values sent do not settle its percentile', async () => {
     // At the 50th percentile the first sample's share of rows (the 2% of largest magnitude) leaves the
     // median's bin among the values not sent: those tensors go to a second pass.
@@ -144,11 +179,33 @@ describe('TopHistogramObserver', () => {
     expect(top.percentileRange(90)).toBeUndefined();
   });
 
+  it('counts the values delivered', () => {
+    const [x] = draws(5, 1, 10000);
+    const { top } = feed([x!], () => 1);
+    expect(top.delivered()).toBe(x!.filter((v) => Math.abs(v) > Math.fround(1)).length);
+  });
+
   it('offers a cutoff with at least the asked count of sent values at or above it', () => {
     const [x] = draws(3, 1, 50000);
     const { top } = feed([x!], () => -1);
     const c = top.cutoff(100);
     expect(x!.filter((v) => Math.abs(v) >= c).length).toBeGreaterThanOrEqual(100);
     expect(x!.filter((v) => Math.abs(v) >= c).length).toBeLessThan(200);
+  });
+});
+
+describe('kthLargest', () => {
+  it('picks what an ascending typed-array sort puts at length - k, NaN counted largest', () => {
+    const random = rng(9);
+    for (const n of [1, 2, 7, 100, 5000]) {
+      // Few distinct values (ties) and a few NaNs, as row magnitudes of ReLU maps and broken inputs have.
+      const values = Float32Array.from({ length: n }, () =>
+        random() < 0.02 ? NaN : Math.floor(random() * 20) / 4,
+      );
+      const sorted = values.slice().sort();
+      for (const k of [1, 2, Math.ceil(n / 50), Math.ceil(n / 2), n].filter((k) => k <= n)) {
+        expect(kthLargest(values.slice(), k), `n ${n} k ${k}`).toBe(sorted[n - k]);
+      }
+    }
   });
 });

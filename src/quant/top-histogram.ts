@@ -71,6 +71,13 @@ export class TopHistogramObserver extends GrowingHistogramObserver {
     this.incomplete = Math.max(this.incomplete, Math.floor(at * merge));
   }
 
+  /** How many values were delivered (binned) so far. */
+  delivered(): number {
+    let n = 0;
+    for (let i = 0; i < this.fineBins; i++) n += this.bins[i]!;
+    return n;
+  }
+
   /**
    * A magnitude with at least `count` delivered values at or above it (the lower edge of a fine bin), or
    * -1 when fewer were delivered: values at or below it can no longer be among the `count` largest.
