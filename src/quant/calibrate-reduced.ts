@@ -112,7 +112,6 @@ export async function calibrateReduced(
   });
   const stats: CalibrationStats = {
     ranges,
-    means: new Map(),
     maxima: new Map(),
     histograms: histograms(model.graph, directObservers, opts.histograms),
   };

@@ -7,7 +7,6 @@ import { tfliteProbe } from './tflite/calibrate.js';
 import { calibrateReduced } from './calibrate-reduced.js';
 import {
   ChannelMaxObserver,
-  ChannelMeanObserver,
   GrowingHistogramObserver,
   HistogramObserver,
   observedRange,
@@ -32,8 +31,6 @@ export interface CalibrationOptions {
   percentile: number;
   onSample?: (pass: number, done: number, total: number) => void;
   signal?: AbortSignal;
-  /** Tensors (among those calibrated) whose per-channel means are gathered too. */
-  channelMeans?: string[];
   /** Tensors (among those calibrated) whose per-channel maxima are gathered too. */
   channelMaxima?: string[];
   /**
@@ -51,8 +48,6 @@ export interface CalibrationOptions {
 
 export interface CalibrationStats {
   ranges: Map<string, Range>;
-  /** Per-channel means (axis 1) of the tensors named in `channelMeans`. */
-  means: Map<string, Float64Array>;
   /** Per-channel maxima (axis 1) of the tensors named in `channelMaxima`. */
   maxima: Map<string, Float64Array>;
   /**
@@ -77,7 +72,7 @@ export async function calibrate(
 }
 
 /**
- * `calibrate`, with per-channel means and maxima of the tensors named in `opts` gathered in the same pass.
+ * `calibrate`, with per-channel maxima of the tensors named in `opts` gathered in the same pass.
  * An ONNX-semantics model runs in ONNX Runtime, a TFLite-domain one in LiteRT (channels last).
  */
 export async function calibrateStats(
@@ -90,7 +85,6 @@ export async function calibrateStats(
     model.format !== 'tflite' &&
     opts.reduction !== false &&
     (opts.method === 'minmax' || (opts.method === 'percentile' && opts.histograms !== true)) &&
-    !opts.channelMeans?.length &&
     !opts.channelMaxima?.length;
   return reducible
     ? calibrateReduced(model, tensors, source, opts)
@@ -111,11 +105,9 @@ export async function calibrateFull(
   const last = model.format === 'tflite';
   try {
     const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
-    const meanObservers = new Map((opts.channelMeans ?? []).map((t) => [t, new ChannelMeanObserver(last)]));
     const maxObservers = new Map((opts.channelMaxima ?? []).map((t) => [t, new ChannelMaxObserver(last)]));
     const each = (name: string, data: Float32Array, dims: readonly number[]) => {
       observers.get(name)?.observe(data);
-      meanObservers.get(name)?.observe(data, dims);
       maxObservers.get(name)?.observe(data, dims);
     };
     let done = 0;
@@ -128,9 +120,8 @@ export async function calibrateFull(
       opts.onSample?.(1, ++done, source.count);
     }
     const ranges = calibratedRanges(model.graph, observers, opts);
-    const means = new Map([...meanObservers].map(([k, o]) => [k, o.means()]));
     const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
-    return { ranges, means, maxima, histograms: histograms(model.graph, observers, opts.histograms) };
+    return { ranges, maxima, histograms: histograms(model.graph, observers, opts.histograms) };
   } finally {
     await probe.close();
   }

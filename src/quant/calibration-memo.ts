@@ -10,7 +10,7 @@ import type { Range } from './observers.js';
 
 /**
  * calibrateStats for a search that quantizes one float model many times, each time with another exclude
- * list (src/pipeline/mixed-precision.ts). A tensor's range, histogram and channel means depend on that
+ * list (src/pipeline/mixed-precision.ts). A tensor's range and histogram depend on that
  * tensor's values alone, so they are gathered once and handed out again: the first call observes every
  * float tensor the graph computes (what any exclude list may ask for), later calls run the model only
  * for what was never observed. Every call must pass the same samples and method (the search does: one
@@ -19,32 +19,21 @@ import type { Range } from './observers.js';
 export function calibrationMemo(): typeof calibrateStats {
   const ranges = new Map<string, Range>();
   const histograms: CalibrationStats['histograms'] = new Map();
-  const means = new Map<string, Float64Array>();
   const observed = new Set<string>();
-  const meansObserved = new Set<string>();
   return async (model: Model, tensors: string[], source: SampleSource, opts: CalibrationOptions) => {
-    const wantMeans = opts.channelMeans ?? [];
     let missing = tensors.filter((t) => !observed.has(t));
-    const missingMeans = wantMeans.filter((t) => !meansObserved.has(t));
-    if (missing.length || missingMeans.length) {
+    if (missing.length) {
       if (observed.size === 0) missing = [...new Set([...missing, ...floatValues(model)])];
-      const fresh = await calibrateStats(model, [...new Set([...missing, ...missingMeans])], source, {
-        ...opts,
-        channelMeans: missingMeans,
-        channelMaxima: undefined,
-      });
+      const fresh = await calibrateStats(model, missing, source, { ...opts, channelMaxima: undefined });
       for (const t of missing) observed.add(t);
-      for (const t of missingMeans) meansObserved.add(t);
       for (const [k, v] of fresh.ranges) ranges.set(k, v);
       for (const [k, v] of fresh.histograms) histograms.set(k, v);
-      for (const [k, v] of fresh.means) means.set(k, v);
     }
     const pick = <T>(from: Map<string, T>, names: string[]) =>
       new Map(names.flatMap((n) => (from.has(n) ? [[n, from.get(n)!] as const] : [])));
     return {
       ranges: pick(ranges, tensors),
       histograms: pick(histograms, tensors),
-      means: pick(means, wantMeans),
       maxima: new Map(),
     };
   };
