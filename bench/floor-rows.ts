@@ -92,7 +92,7 @@ async function deviceRow(
   const sqnr = Object.fromEntries(Object.entries(metrics).map(([k, m]) => [k, m.sqnrDb]));
   const f = report.floorCorrections;
   const note = f
-    ? `${f.meanShift} moved, ${f.method}, ${f.kept ? 'kept' : 'dropped'}` +
+    ? `${f.meanShift} moved + ${f.constants} constants, ${f.method}, ${f.kept ? 'kept' : 'dropped'}` +
       (f.calibrationSqnrDb
         ? ` (calib ${f.calibrationSqnrDb.with.toFixed(2)} with / ${f.calibrationSqnrDb.without.toFixed(2)} without)`
         : '')

@@ -38,6 +38,8 @@ export interface Produced {
 export interface FloorCorrections {
   /** Conv/FC biases moved for the mean shift of ops without a bias. */
   meanShift: number;
+  /** ADD/SUB constant operands moved (HardSigmoid's beta; predicted, quant/tflite/floor-constants.ts). */
+  constants: number;
   /**
    * How the shifts were found: 'measured' (the device against its rounding twin on the calibration
    * samples, quant/tflite/floor-measured.ts) or 'predicted' (from each op's arithmetic, floor-shift.ts).
@@ -220,26 +222,29 @@ async function floorCorrected(
     const nhwc = converted.report.nhwc ?? [];
     // Measured where the device can run on the calibration samples (float inputs and outputs).
     const measured = judge && o.ioType === 'float';
-    const folded = measured
-      ? await measureFloorShifts(converted.model, o.biasMode, () => judge.samples(nhwc))
+    // The measurement starts from the ADD/SUB constants moved as predicted (the gates they feed scale
+    // feature maps, which no bias downstream can undo), so that the biases measure what is left.
+    const base = measured ? foldFloorShifts(converted.model, o.biasMode, { biases: false }) : undefined;
+    const folded = base
+      ? await measureFloorShifts(base.model, o.biasMode, () => judge!.samples(nhwc))
       : foldFloorShifts(converted.model, o.biasMode);
     const score = (ms: Model[]) =>
       judge!.score(
         ms.map((t) => exportTflite(t, TFLITE_OPTIONS)),
         nhwc,
       );
-    const chosen = measured
-      ? (await selectCorrections(converted.model, folded.model, score)).model
-      : folded.model;
+    const chosen = base ? (await selectCorrections(base.model, folded.model, score)).model : folded.model;
+    const constants = base?.report.constants ?? ('report' in folded ? folded.report.constants : 0);
     const corrected = floorBiases(m, converted.model, chosen);
     const method = measured ? 'measured' : 'predicted';
-    produced.floorCorrections = { meanShift: corrected.corrected, method, kept: true };
-    if (!judge || corrected.corrected === 0) return corrected;
+    produced.floorCorrections = { meanShift: corrected.corrected, constants, method, kept: true };
+    if (!judge || corrected.corrected + constants === 0) return corrected;
     const files = [corrected.tflite, converted.model].map((t) => exportTflite(t, TFLITE_OPTIONS));
     const [withShifts, without] = await judge.score(files, nhwc);
     const kept = !(without! > withShifts!);
     produced.floorCorrections = {
       meanShift: corrected.corrected,
+      constants,
       method,
       kept,
       calibrationSqnrDb: { with: withShifts!, without: without! },

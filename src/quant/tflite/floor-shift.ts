@@ -20,10 +20,13 @@ import { attrInt } from '../../ir/attrs.js';
 import { topoSort, type Graph, type Model, type Node } from '../../ir/graph.js';
 import { Tensor } from '../../ir/tensor.js';
 import { clampInt, INT8_MAX, INT8_MIN, outputShift, type BiasMode } from '../params.js';
+import { constantOperand, moveConstant } from './floor-constants.js';
 
 export interface FloorShiftReport {
   /** Conv/FC layers whose bias now also cancels the mean shift of their input. */
   corrected: number;
+  /** ADD/SUB constant operands moved to cancel the mean shift of their output (floor-constants.ts). */
+  constants: number;
 }
 
 /**
@@ -81,11 +84,14 @@ const floorShiftOf = (op: string) => builtinOf(op)?.floorShift;
 
 /**
  * A copy of the model whose conv/FC biases also cancel the mean shift that truncating ops without a bias
- * leave in their inputs. `biasMode` says how the hardware adds the bias (B16 before the shift, B8 after).
+ * leave in their inputs, and whose ADD/SUB constants cancel the shift of their output (a HardSigmoid's
+ * beta: the gate a MUL applies next). `biasMode` says how the hardware adds the bias (B16 before the
+ * shift, B8 after). `biases: false` moves the constants alone (floor-measured.ts measures the biases).
  */
 export function foldFloorShifts(
   model: Model,
   biasMode: BiasMode,
+  { biases = true }: { biases?: boolean } = {},
 ): { model: Model; report: FloorShiftReport } {
   const g = model.graph.clone();
   const scaleOf = (name: string): number | undefined => {
@@ -95,7 +101,7 @@ export function foldFloorShifts(
   // Mean error of each value, in real units (0 where unknown or none).
   const shift = new Map<string, number>();
   const at = (name: string | undefined) => (name ? (shift.get(name) ?? 0) : 0);
-  let corrected = 0;
+  let [corrected, constants] = [0, 0];
   for (const node of topoSort(g)) {
     const out = node.outputs[0];
     if (!out) continue;
@@ -103,15 +109,18 @@ export function foldFloorShifts(
     const sIn = scaleOf(node.inputs[0] ?? '');
     if (floorShiftOf(node.opType) === 'biased') {
       const mu = sIn ? at(node.inputs[0]) / sIn : 0;
-      if (mu !== 0 && sOut && correctBias(g, node, mu, [sIn!, sOut], biasMode)) corrected++;
+      if (biases && mu !== 0 && sOut && correctBias(g, node, mu, [sIn!, sOut], biasMode)) corrected++;
       continue;
     }
     if (!sOut) continue;
     const own = ownTruncation(node, sIn, scaleOf(node.inputs[1] ?? ''), sOut, averagedCount(g, node));
     if (own === undefined) continue;
-    shift.set(out, own * sOut + carried(node, at, scaleOf));
+    const mean = own * sOut + carried(node, at, scaleOf);
+    const c = constantOperand(g, node);
+    if (mean !== 0 && c !== undefined && moveConstant(g, node, c, -mean)) constants++;
+    else shift.set(out, mean);
   }
-  return { model: { ...model, graph: g }, report: { corrected } };
+  return { model: { ...model, graph: g }, report: { corrected, constants } };
 }
 
 /** The mean error an op's own rounding adds, in output steps; undefined for ops that add none it knows. */
