@@ -43,8 +43,8 @@ export async function selectCorrections(
 }
 
 /**
- * From `start` (scored `startScore`), swaps one of `open`'s biases at a time for `source`'s, the swap that
- * scores best, while it gains more than noise.
+ * From `start` (scored `startScore`), swaps one of the biases `names` at a time for `source`'s, the swap
+ * that scores best, while it gains more than noise; each swapped name leaves the list the next round tries.
  */
 async function greedy(
   start: Model,
