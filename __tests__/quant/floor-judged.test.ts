@@ -39,6 +39,9 @@ describe('floor corrections judged on calibration data', () => {
     // The biases after every SE block's MEAN and gate, and after the final pool, move.
     expect(f.method).toBe('measured');
     expect(f.meanShift).toBeGreaterThan(10);
+    // Every gate's beta moves (floor-constants.ts): the ONNX file holds 9 HardSigmoid (the SE gates) and
+    // 18 hard-swishes written as x * Clip(x + 3, 0, 6) / 6, each an ADD of a constant once converted.
+    expect(f.constants).toBe(27);
     // Measured: 7.76 dB with them against 7.27 without (9.6 against 7.7 before pow2's HardSwish split and
     // power-of-two auto input scale, which change what truncates).
     expect(f.calibrationSqnrDb.with).toBeGreaterThan(f.calibrationSqnrDb.without + 0.25);
