@@ -73,10 +73,10 @@ export async function measureFloorShifts(
 
 /**
  * Device runs over the samples spent settling conv/FC levels (one per level that sees a shift: PP-OCR cls,
- * HardSwish throughout, takes about 25). Levels past the budget keep their conv/FC rounding offsets alone:
- * correcting them against unsettled inputs would count the shifts upstream twice, and setting every
- * level at once from one run diverged on cls (-0.4 dB on its calibration lines). Partial corrections can
- * measure worse than none; the run's judge then drops them.
+ * HardSwish throughout, takes 54 on 32 lines, some 31 s of CPU). Levels past the budget keep their
+ * conv/FC rounding offsets alone: correcting them against unsettled inputs would count the shifts
+ * upstream twice, and setting every level at once from one run diverged on cls (-0.4 dB on its
+ * calibration lines). Partial corrections can measure worse than none; the run's judge then drops them.
  */
 const MAX_PASSES = 64;
 
