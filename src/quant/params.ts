@@ -84,9 +84,28 @@ export function pow2WeightScale(maxAbs: number): number {
  * 2^16 times smaller than the others' on the same output grid, round to its bias alone.
  */
 export function pow2ChannelScales(maxAbs: Float64Array): Float64Array {
-  const scale = maxAbs.map(pow2WeightScale);
-  // An all-zero channel's scale (1) says nothing about the others.
-  const widest = Math.max(0, ...scale.filter((_, c) => maxAbs[c]! > 0));
+  return floorChannelScales(maxAbs.map(pow2WeightScale), maxAbs);
+}
+
+/**
+ * Affine weight scales per channel (max |w| / 127), none finer than 2^-16 of the widest channel's, as
+ * pow2ChannelScales for the same reason. PP-OCRv4 rec after BatchNorm folding has dead channels (max |w|
+ * 1e-38 and below, bias -0.8) whose scale max |w| / 127 is a float32 subnormal: XNNPACK refuses such a
+ * conv and LiteRT runs it in its reference kernel (0.4 s for one 480x480 1x1 conv at 6x80, 2 ms
+ * delegated), and the bias, at s_in * s_w, clamps at int32's end, so the channel outputs 0 instead of its
+ * bias. Floored, its int8 weights are 0 (as |w| x is far below the shared output step either way) and
+ * its bias is kept.
+ */
+export function affineChannelScales(maxAbs: Float64Array): Float64Array {
+  return floorChannelScales(maxAbs.map(affineWeightScale), maxAbs);
+}
+
+/** `scale` raised to 2^-16 of the widest nonzero channel's (an all-zero channel's 1 says nothing). */
+function floorChannelScales(scale: Float64Array, maxAbs: Float64Array): Float64Array {
+  let widest = 0;
+  scale.forEach((v, c) => {
+    if (maxAbs[c]! > 0 && v > widest) widest = v;
+  });
   return scale.map((v) => Math.max(v, widest * 2 ** -16));
 }
 

@@ -3,7 +3,7 @@ import { Graph, indexGraph, readNames, topoSort, type GraphIndex, type Node } fr
 import { Tensor } from '../ir/tensor.js';
 import type { QuantPlan } from './assign.js';
 import {
-  affineWeightScale,
+  affineChannelScales,
   maxAbsPerChannel,
   perTensor,
   pow2ChannelScales,
@@ -55,7 +55,7 @@ export function quantizeAllWeights(
     // `accumulates`, TFLite builtins with their bias slot (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ...).
     const scale =
       s.scheme === 'affine'
-        ? maxAbs.map(affineWeightScale)
+        ? affineChannelScales(maxAbs)
         : s.weightExponents === 'error' && (rule.accumulates || rule.bias !== undefined)
           ? pow2ChannelScalesByError(values, t.dims, axis, maxAbs)
           : pow2ChannelScales(maxAbs);

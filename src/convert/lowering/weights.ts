@@ -1,5 +1,5 @@
 import { Tensor } from '../../ir/tensor.js';
-import { affineWeightScale, maxAbsPerChannel, type QParams } from '../../quant/params.js';
+import { affineChannelScales, maxAbsPerChannel, type QParams } from '../../quant/params.js';
 import { reshapeTensor, transposeTensor } from '../layout-math.js';
 import { quantizeValues, realValues, withParams } from '../quant-util.js';
 import type { LowerContext } from './types.js';
@@ -15,7 +15,7 @@ export function weightTensor(cx: LowerContext, t: Tensor, perm: number[], outAxi
   const q = t.quant;
   if (t.dtype === 'int8' && q && q.zeroPoint.every((z) => z === 0)) return transposeTensor(t, perm);
   const values = realValues(t);
-  const scale = maxAbsPerChannel(values, t.dims, outAxis).map(affineWeightScale);
+  const scale = affineChannelScales(maxAbsPerChannel(values, t.dims, outAxis));
   const params: QParams = { scale, zeroPoint: new Int32Array(scale.length), axis: outAxis };
   return transposeTensor(quantizeValues(values, t.dims, params, 'int8'), perm);
 }
