@@ -302,21 +302,27 @@ function eachTensor(
 }
 
 /** scan's results: min, max, rows past the cutoff (slots, for the reason observers.ts keeps `extremes`). */
-const scanned = new Float64Array(3);
+export const scanned = new Float64Array(3);
 
-/** The extremes of the row extremes, and how many rows' magnitude max(max, -min) passes `cutoff`. */
-function scan(rowMax: Float32Array, rowMin: Float32Array, cutoff: number): void {
+/**
+ * The extremes of the row extremes, and how many rows' magnitude max(max, -min) passes `cutoff`, counted
+ * without a branch: on ReLU-like maps whether a row passes is unpredictable, and the branch took 23 ms a
+ * sample on PP-OCRv4 det at 640x640 (2.6 million rows) against 6.5. `(hi > c && lo is a number) || -lo > c`
+ * is the max form's count, NaN included: (hi > -lo ? hi : -lo) is -lo when either is NaN.
+ */
+export function scan(rowMax: Float32Array, rowMin: Float32Array, cutoff: number): void {
   const r = scanned;
   r[0] = Infinity;
   r[1] = -Infinity;
-  r[2] = 0;
+  let count = 0;
   for (let j = 0; j < rowMax.length; j++) {
     const hi = rowMax[j]!;
     const lo = rowMin[j]!;
     if (lo < r[0]!) r[0] = lo;
     if (hi > r[1]!) r[1] = hi;
-    if ((hi > -lo ? hi : -lo) > cutoff) r[2]!++;
+    count += (+(hi > cutoff) & +(lo === lo)) | +(-lo > cutoff);
   }
+  r[2] = count;
 }
 
 /** The first sample's cutoff: the FIRST_SHARE-th largest row magnitude (that share of rows is sent). */
