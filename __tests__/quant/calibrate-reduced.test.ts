@@ -12,6 +12,7 @@ import {
   listSampleFiles,
   syntheticSamples,
 } from '../../src/quant/samples.js';
+import { scan, scanned } from '../../src/quant/calibrate-reduced.js';
 import { TopHistogramObserver } from '../../src/quant/top-histogram.js';
 import { kthLargest } from '../../src/quant/kth-largest.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -191,6 +192,20 @@ describe('TopHistogramObserver', () => {
     const c = top.cutoff(100);
     expect(x!.filter((v) => Math.abs(v) >= c).length).toBeGreaterThanOrEqual(100);
     expect(x!.filter((v) => Math.abs(v) >= c).length).toBeLessThan(200);
+  });
+});
+
+describe('scan (row extremes of a reduced tensor)', () => {
+  it("counts the rows whose magnitude max(rowmax, -rowmin) passes the cutoff, NaN rows by the max's rule", () => {
+    // Rows (max, min) against cutoff 2, by hand: (3, 0) passes by its max, (1, -2.5) by its min, (2, -2)
+    // lies at the cutoff, (1, -1) below; max(NaN, 3) is 3 and passes; max(3, NaN) is NaN and does not.
+    const rowMax = Float32Array.of(3, 1, 2, 1, NaN, 3);
+    const rowMin = Float32Array.of(0, -2.5, -2, -1, -3, NaN);
+    scan(rowMax, rowMin, 2);
+    expect([...scanned]).toEqual([-3, 3, 3]);
+    // Ties in either direction and all rows past a negative cutoff.
+    scan(Float32Array.of(0, 0, 5), Float32Array.of(0, -7, 0), -1);
+    expect([...scanned]).toEqual([-7, 5, 3]);
   });
 });
 
