@@ -79,7 +79,7 @@ const SCHEMES: { label: string; limit?: number; settings: QuantSettings }[] = [
   { label: 'affine --bias_correction true', settings: { ...AFFINE, biasCorrection: true } },
 ];
 
-interface Run {
+export interface Run {
   (input: Tensor): Promise<Float32Array>;
   close(): Promise<void> | void;
 }
@@ -128,7 +128,7 @@ export async function detectorMaskIou(): Promise<void> {
 }
 
 /** Each page's mask: 1 where the probability map is above the threshold. */
-async function masks(run: Run, pages: Tensor[]): Promise<Uint8Array[]> {
+export async function masks(run: Run, pages: Tensor[]): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (const p of pages) out.push(Uint8Array.from(await run(p), (v) => (v > THRESHOLD ? 1 : 0)));
   return out;
@@ -149,13 +149,13 @@ export function maskIou(a: Uint8Array[], b: Uint8Array[]): number {
   return either ? both / either : 1;
 }
 
-async function ortRun(bytes: Uint8Array, input: string): Promise<Run> {
+export async function ortRun(bytes: Uint8Array, input: string): Promise<Run> {
   const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
   const run = async (t: Tensor) => Object.values(await session.run({ [input]: t }))[0]!.toFloat32();
   return Object.assign(run, { close: () => session.close() });
 }
 
-async function litertRun(bytes: Uint8Array, input: string): Promise<Run> {
+export async function litertRun(bytes: Uint8Array, input: string): Promise<Run> {
   const candidate = await tfliteCandidate(bytes, 'nchw');
   const run = async (t: Tensor) => {
     const out = Object.values(await candidate.run({ [input]: t }))[0]!;
