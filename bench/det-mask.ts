@@ -44,6 +44,8 @@ import { textPages } from './text-pages.js';
  * channel-mean formula had 0.960). It stays off by default: PP-OCRv4 rec agrees less with float with it
  * (held-out lines: top-1 agreement per position 96.99 -> 95.56 %, CER 2.00 -> 2.03 %), and pow2 loses
  * 0.5-1.7 dB on mobilenet, MMoE and cls (README, Bias correction).
+ * --bias_correction measured (each Conv's output mean against float, conv after conv: 42 passes over the
+ * pages, bench/det-mean-shift.ts) at 640, 12 + 12: pow2 B16 0.837 in both files, affine 0.932.
  * With the first stage in int16 (--int16; its HardSigmoid halves float, no 16x8 kernel) affine read
  * 0.9548 (.onnx) and 0.9552 (.tflite) at 320 x 288 (12 + 12), above the float-stage row's 0.953 there.
  */
@@ -77,6 +79,7 @@ const SCHEMES: { label: string; limit?: number; settings: QuantSettings }[] = [
   { label: 'affine, first stage float', settings: { ...AFFINE, exclude: FIRST_STAGE } },
   { label: 'affine, first stage int16', settings: { ...AFFINE, int16: FIRST_STAGE } },
   { label: 'affine --bias_correction true', settings: { ...AFFINE, biasCorrection: true } },
+  { label: 'pow2 B16 --bias_correction measured', settings: { ...POW2, biasCorrection: 'measured' } },
 ];
 
 export interface Run {
