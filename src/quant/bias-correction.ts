@@ -30,8 +30,8 @@ export interface BiasCorrectionReport {
   passes?: number;
 }
 
-/** A Conv/Gemm (either domain) whose bias correctBiases can move. */
-export const isCorrectable = (node: Node, g: Graph): boolean => slotsOf(node, g) !== undefined;
+/** The bias slot of a Conv/Gemm (either domain) whose bias correctBiases can move; undefined otherwise. */
+export const biasSlotOf = (node: Node, g: Graph): number | undefined => slotsOf(node, g)?.bias;
 
 /** The quantized Conv/Gemm layers with their weight error W_q - W, for measureShifts. */
 export function shiftLayers(g: Graph, plan: QuantPlan, weights: Map<string, QuantizedWeight>): ShiftLayer[] {

@@ -16,8 +16,9 @@
  * same corrected int32 biases. The int32 steps are s_in s_w (affine, pow2 B16: clamped to int16 there) or
  * the output's step (pow2 B8), so B8 corrects only as far as whole output steps allow.
  */
-import type { Graph, Model } from '../ir/graph.js';
-import { correctBiases, isCorrectable, type BiasCorrectionReport } from './bias-correction.js';
+import { readNames, type Graph, type Model } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import { biasSlotOf, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
 import type { SampleSource } from './calibrate.js';
 import type { QuantPlan } from './assign.js';
 import { ChannelMeanObserver } from './observers.js';
@@ -55,42 +56,116 @@ export async function measureBiases(
   build: (g: Graph) => Graph,
   o: MeasuredBiasOptions,
 ): Promise<MeasuredBiases> {
-  const layers = layerDepths(g, (n) => plan.quantized.has(n) && isCorrectable(n, g)).map((l) => ({
+  const layers = layerDepths(g, (n) => plan.quantized.has(n) && biasSlotOf(n, g) !== undefined).map((l) => ({
     ...l,
     output: l.node.outputs[0]!,
+    slot: biasSlotOf(l.node, g)!,
   }));
   const outputs = layers.map((l) => l.output);
   const convs = new Set(layers.filter((l) => l.node.opType === 'Conv').map((l) => l.output));
-  const target = await outputMeans(floatModel, outputs, convs, o);
+  const reference = await meansSession(floatModel, outputs, convs);
+  const target = await reference.means(o).finally(() => reference.close());
   const shifts = new Map<string, Float64Array>();
+  // Every layer with a bias of its own (zeros where it had none), so each pass can feed it.
+  const zeros = new Map(layers.map((l) => [l.output, new Float64Array(target.get(l.output)?.length ?? 0)]));
+  const built = () => build(correctBiases(g, plan, new Map([...zeros, ...shifts])).graph);
+  const session = async (from: Graph) => {
+    const fed = biasInputs(from, layers);
+    return { fed, ...(await meansSession({ ...floatModel, graph: fed.graph }, outputs, convs)) };
+  };
+  let qdq = await session(built());
   let current = { graph: g, report: { corrected: [] } as BiasCorrectionReport };
   let seen = new Map<string, Float64Array>();
   const error = (y: string) => seen.get(y)!.map((v, c) => v - target.get(y)![c]!);
-  const passes = await settleByDepth(layers, {
-    maxPasses: o.maxPasses ?? MAX_BIAS_PASSES,
-    onPass: o.onPass,
-    measure: async () => {
-      seen = await outputMeans({ ...floatModel, graph: build(current.graph) }, outputs, convs, o);
-      return (l) => seen.has(l.output) && target.has(l.output);
-    },
-    settle: (now) => {
-      for (const l of now) shifts.set(l.output, error(l.output));
-      current = correctBiases(g, plan, shifts);
-    },
-  });
-  return { graph: current.graph, report: { ...current.report, passes } };
+  try {
+    const passes = await settleByDepth(layers, {
+      maxPasses: o.maxPasses ?? MAX_BIAS_PASSES,
+      onPass: o.onPass,
+      measure: async () => {
+        const now = built();
+        // pow2 B16 lowers a weight exponent where a moved bias leaves int16 (fitB16Bias): other weights
+        // and bias steps, so another session.
+        if (!qdq.fed.sameSteps(now)) {
+          await qdq.close();
+          qdq = await session(now);
+        }
+        seen = await qdq.means(o, qdq.fed.feeds(now));
+        return (l) => seen.has(l.output) && target.has(l.output);
+      },
+      settle: (now) => {
+        for (const l of now) shifts.set(l.output, error(l.output));
+        current = correctBiases(g, plan, shifts);
+      },
+    });
+    return { graph: current.graph, report: { ...current.report, passes } };
+  } finally {
+    await qdq.close();
+  }
+}
+
+/** The int32 initializer a layer's bias DequantizeLinear reads in a QDQ graph (found by the layer's output). */
+function int32Bias(g: Graph, output: string, slot: number): string | undefined {
+  const node = g.nodes.find((n) => n.outputs[0] === output);
+  const dq = node && g.nodes.find((n) => n.outputs[0] === node.inputs[slot]);
+  const source = dq?.opType === 'DequantizeLinear' ? dq.inputs[0] : undefined;
+  return source && g.initializers.get(source)?.dtype === 'int32' ? source : undefined;
 }
 
 /**
- * Mean per channel (axis 1) of each named float tensor over the samples. Conv outputs are averaged
- * in the graph (GlobalAveragePool: one number per channel and sample crosses to JS), others read whole.
+ * The QDQ graph with each layer's int32 bias a graph input of its own, so that one session serves every
+ * pass (a session a pass cost about as much as the runs on PP-OCR cls), and the feeds that give it the
+ * biases of another build of the same graph.
  */
-async function outputMeans(
-  model: Model,
-  names: string[],
-  convs: Set<string>,
-  o: MeasuredBiasOptions,
-): Promise<Map<string, Float64Array>> {
+function biasInputs(
+  base: Graph,
+  layers: { output: string; slot: number }[],
+): { graph: Graph; feeds(built: Graph): Record<string, Tensor>; sameSteps(built: Graph): boolean } {
+  const g = base.clone();
+  const inputs = new Map<string, string>();
+  for (const l of layers) {
+    const source = int32Bias(g, l.output, l.slot);
+    if (!source) continue;
+    const name = `${l.output}_measured_bias`;
+    const node = g.nodes.find((n) => n.outputs[0] === l.output)!;
+    const dq = g.nodes.find((n) => n.outputs[0] === node.inputs[l.slot])!;
+    // A DequantizeLinear two layers share (equal biases) is fed for the first only.
+    if ([...inputs.values()].includes(dq.inputs[0]!)) continue;
+    dq.inputs[0] = name;
+    g.inputs.push({
+      name,
+      type: { kind: 'tensor', dtype: 'int32', shape: [...g.initializers.get(source)!.dims] },
+    });
+    inputs.set(l.output, name);
+  }
+  const read = readNames(g);
+  for (const k of [...g.initializers.keys()]) if (!read.has(k)) g.initializers.delete(k);
+  const feeds = (built: Graph) =>
+    Object.fromEntries(
+      layers.flatMap((l) => {
+        const [name, source] = [inputs.get(l.output), int32Bias(built, l.output, l.slot)];
+        return name && source ? [[name, built.initializers.get(source)!]] : [];
+      }),
+    );
+  // Each layer's bias step (its DequantizeLinear's scale), by layer.
+  const steps = (from: Graph) =>
+    layers.map((l) => {
+      const source = int32Bias(from, l.output, l.slot);
+      const dq = from.nodes.find(
+        (n) => n.opType === 'DequantizeLinear' && !!source && n.inputs[0] === source,
+      );
+      return Array.from(from.initializers.get(dq?.inputs[1] ?? '')?.toFloat32() ?? []).join(',');
+    });
+  const baseSteps = steps(base);
+  const sameSteps = (built: Graph) => steps(built).every((v, i) => v === baseSteps[i]);
+  return { graph: g, feeds, sameSteps };
+}
+
+/**
+ * A session giving the mean per channel (axis 1) of each named float tensor over the samples. Conv
+ * outputs are averaged in the graph (GlobalAveragePool: one number per channel and sample crosses to JS),
+ * others read whole.
+ */
+async function meansSession(model: Model, names: string[], convs: Set<string>) {
   const g = model.graph.clone();
   const taken = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
   for (const n of g.nodes) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
@@ -114,16 +189,20 @@ async function outputMeans(
     read.set(out, name);
   }
   const session = await createModelSession({ ...model, graph: g }, { graphOptimizationLevel: 'basic' });
-  const observers = new Map([...read.keys()].map((k) => [k, new ChannelMeanObserver()]));
-  try {
-    for await (const feeds of o.source.samples()) {
-      o.signal?.throwIfAborted();
-      const result = await session.run(feeds, [...read.keys()]);
-      for (const [k, t] of Object.entries(result))
-        if (t.dtype === 'float32') observers.get(k)?.observe(t.data as Float32Array, t.dims);
-    }
-  } finally {
-    await session.close();
-  }
-  return new Map([...observers].map(([k, obs]) => [read.get(k)!, obs.means()]));
+  return {
+    async means(
+      o: MeasuredBiasOptions,
+      extra: Record<string, Tensor> = {},
+    ): Promise<Map<string, Float64Array>> {
+      const observers = new Map([...read.keys()].map((k) => [k, new ChannelMeanObserver()]));
+      for await (const feeds of o.source.samples()) {
+        o.signal?.throwIfAborted();
+        const result = await session.run({ ...feeds, ...extra }, [...read.keys()]);
+        for (const [k, t] of Object.entries(result))
+          if (t.dtype === 'float32') observers.get(k)?.observe(t.data as Float32Array, t.dims);
+      }
+      return new Map([...observers].map(([k, obs]) => [read.get(k)!, obs.means()]));
+    },
+    close: () => session.close(),
+  };
 }
