@@ -6,7 +6,8 @@
  * DET_ROWS=a,b to pick rows by label.
  *
  * Measured (12 + 12 pages at 640 x 640, two shared cores): pow2 B16 0.629 -> 0.837 in both files (42
- * passes, 264 s to quantize); affine 0.935 -> 0.932 (245 s), where --bias_correction true reads 0.958.
+ * passes; 80 s to quantize with one session for every pass, 264 s with a session per pass); affine
+ * 0.935 -> 0.932 (245 s with a session per pass), where --bias_correction true reads 0.958.
  * The diagnosis behind it (320 x 288, 8 + 6 pages): the backbone's first stage loses the map under pow2,
  * activations rather than weights (activations float: 0.978); p2o.Add.3's channel 11, a constant
  * 2.65-2.70 on the flat paper, rounds to 2.5 on every paper pixel, and no later conv averages that away.
