@@ -44,6 +44,8 @@ import { textPages } from './text-pages.js';
  * channel-mean formula had 0.960). It stays off by default: PP-OCRv4 rec agrees less with float with it
  * (held-out lines: top-1 agreement per position 96.99 -> 95.56 %, CER 2.00 -> 2.03 %), and pow2 loses
  * 0.5-1.7 dB on mobilenet, MMoE and cls (README, Bias correction).
+ * --bias_correction measured (each Conv's output mean against float, conv after conv: 42 passes over the
+ * pages, bench/det-mean-shift.ts) at 640, 12 + 12: pow2 B16 0.837 in both files, affine 0.932.
  * With the first stage in int16 (--int16; its HardSigmoid halves float, no 16x8 kernel) affine read
  * 0.9548 (.onnx) and 0.9552 (.tflite) at 320 x 288 (12 + 12), above the float-stage row's 0.953 there.
  */
@@ -77,9 +79,10 @@ const SCHEMES: { label: string; limit?: number; settings: QuantSettings }[] = [
   { label: 'affine, first stage float', settings: { ...AFFINE, exclude: FIRST_STAGE } },
   { label: 'affine, first stage int16', settings: { ...AFFINE, int16: FIRST_STAGE } },
   { label: 'affine --bias_correction true', settings: { ...AFFINE, biasCorrection: true } },
+  { label: 'pow2 B16 --bias_correction measured', settings: { ...POW2, biasCorrection: 'measured' } },
 ];
 
-interface Run {
+export interface Run {
   (input: Tensor): Promise<Float32Array>;
   close(): Promise<void> | void;
 }
@@ -128,7 +131,7 @@ export async function detectorMaskIou(): Promise<void> {
 }
 
 /** Each page's mask: 1 where the probability map is above the threshold. */
-async function masks(run: Run, pages: Tensor[]): Promise<Uint8Array[]> {
+export async function masks(run: Run, pages: Tensor[]): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (const p of pages) out.push(Uint8Array.from(await run(p), (v) => (v > THRESHOLD ? 1 : 0)));
   return out;
@@ -149,13 +152,13 @@ export function maskIou(a: Uint8Array[], b: Uint8Array[]): number {
   return either ? both / either : 1;
 }
 
-async function ortRun(bytes: Uint8Array, input: string): Promise<Run> {
+export async function ortRun(bytes: Uint8Array, input: string): Promise<Run> {
   const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
   const run = async (t: Tensor) => Object.values(await session.run({ [input]: t }))[0]!.toFloat32();
   return Object.assign(run, { close: () => session.close() });
 }
 
-async function litertRun(bytes: Uint8Array, input: string): Promise<Run> {
+export async function litertRun(bytes: Uint8Array, input: string): Promise<Run> {
   const candidate = await tfliteCandidate(bytes, 'nchw');
   const run = async (t: Tensor) => {
     const out = Object.values(await candidate.run({ [input]: t }))[0]!;

@@ -97,9 +97,9 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   {
     name: 'bias_correction',
-    arg: 'bool',
+    arg: 'how',
     description:
-      'correct Conv/Gemm biases for the mean shift that weight rounding causes, measured on the calibration samples (one more pass over them); helps affine on flat-background images (PP-OCRv4 det), costs pow2',
+      "correct Conv/Gemm biases for mean shifts: true, the shift weight rounding causes (one more pass over the calibration samples); measured, each layer's whole shift against the float model, layer after layer (ONNX inputs; one pass per layer depth, at most 48); false",
     default: 'false',
   },
   {
@@ -210,7 +210,7 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     biasMode: choice('bias_mode', get('bias_mode')!, ['B8', 'B16'] as const),
     perChannel: parseBool('per_channel', get('per_channel')!),
     equalize: parseBool('equalize', get('equalize')!),
-    biasCorrection: parseBool('bias_correction', get('bias_correction')!),
+    biasCorrection: parseBiasCorrection(get('bias_correction')!),
     pow2Exponents: choice('activation_exponents', get('activation_exponents')!, [
       'conv-inputs',
       'error',
@@ -320,6 +320,16 @@ function precisionTarget(
 export function choice<T extends string>(flag: string, value: string, valid: readonly T[]): T {
   if ((valid as readonly string[]).includes(value)) return value as T;
   throw new InvalidOptionError(flag, `'${value}' is not valid; use one of: ${valid.join(', ')}`);
+}
+
+/** --bias_correction: a boolean (true: the weight-rounding shift) or 'measured' (bias-measured.ts). */
+function parseBiasCorrection(value: string): boolean | 'measured' {
+  if (value.toLowerCase() === 'measured') return 'measured';
+  try {
+    return parseBool('bias_correction', value);
+  } catch {
+    throw new InvalidOptionError('bias_correction', `'${value}' is not valid; use false, true or measured`);
+  }
 }
 
 export function parseBool(flag: string, value: string): boolean {

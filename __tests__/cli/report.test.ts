@@ -105,6 +105,31 @@ describe('report and quality gate', () => {
   });
 });
 
+describe('--bias_correction measured', () => {
+  it('settles mobilenet_v1_bn depth by depth: 27 Conv and the Gemm in a chain, 28 passes and one to measure', () => {
+    const out = tmp();
+    const MBV1 = path.resolve('examples/mobilenet_v1_bn.onnx');
+    const data = path.resolve('examples/mobilenet_v1_bn/samples');
+    const run = cli(
+      ['--input', MBV1, '--output', out, '--calib_data', data, '--calib_samples', '4'].concat([
+        '--formats',
+        'onnx',
+        '--bias_correction',
+        'measured',
+      ]),
+    );
+    expect(run.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'mobilenet_v1_bn_report.json'), 'utf8'));
+    expect(report.settings.bias_correction).toBe('measured');
+    expect(report.biasCorrection.corrected).toHaveLength(28);
+    expect(report.biasCorrection.passes).toBe(29);
+    expect(run.stderr).toContain('bias correction (pass 1, layers settled) 0/28');
+    expect(run.stdout).toMatch(
+      /Bias correction: 28 layer\(s\) corrected, measured against float in 29 pass\(es\)/,
+    );
+  });
+});
+
 describe('every stage that ran has its report in report.json', () => {
   const MBV1 = path.resolve('examples/mobilenet_v1_bn.onnx');
   const out = tmp();

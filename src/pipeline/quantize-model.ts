@@ -241,6 +241,8 @@ function quantize(
     signal: hooks.signal,
     onSample: (pass: number, done: number, total: number) =>
       hooks.onProgress?.({ stage: `calibrate (pass ${pass})`, done, total }),
+    onBiasPass: (pass: number, settled: number, total: number) =>
+      hooks.onProgress?.({ stage: `bias correction (pass ${pass}, layers settled)`, done: settled, total }),
   };
   if (model.format === 'tflite') return quantizeTfliteModel(model, s, data.calibration, h);
   return quantizeFloatModel(model, s, data.calibration, h);

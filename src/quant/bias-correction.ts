@@ -26,7 +26,12 @@ export interface CorrectedBias {
 
 export interface BiasCorrectionReport {
   corrected: CorrectedBias[];
+  /** --bias_correction measured: runs of the QDQ graph over the samples (bias-measured.ts). */
+  passes?: number;
 }
+
+/** The bias slot of a Conv/Gemm (either domain) whose bias correctBiases can move; undefined otherwise. */
+export const biasSlotOf = (node: Node, g: Graph): number | undefined => slotsOf(node, g)?.bias;
 
 /** The quantized Conv/Gemm layers with their weight error W_q - W, for measureShifts. */
 export function shiftLayers(g: Graph, plan: QuantPlan, weights: Map<string, QuantizedWeight>): ShiftLayer[] {

@@ -5,9 +5,10 @@ import { clipMaximaTensors, equalizeGraph, type EqualizeReport } from '../passes
 import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { splitHardSwishPass } from '../passes/split-hardswish.js';
-import { assignActivationParams, planQuantization, type FloatOp } from './assign.js';
+import { assignActivationParams, planQuantization, type FloatOp, type QuantPlan } from './assign.js';
 import { correctBiases, shiftLayers, type BiasCorrectionReport } from './bias-correction.js';
 import { measureShifts } from './bias-shift.js';
+import { measureBiases, type MeasuredBiasOptions } from './bias-measured.js';
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
@@ -44,8 +45,12 @@ export interface QuantSettings {
   int16?: string[];
   /** Cross-layer equalization of Conv -> (ReLU) -> Conv pairs before calibration (default false). */
   equalize?: boolean;
-  /** Bias correction of Conv/Gemm biases for the mean shift weight rounding causes (default false). */
-  biasCorrection?: boolean;
+  /**
+   * Bias correction of Conv/Gemm biases (default false): true for the mean shift weight rounding causes
+   * (bias-correction.ts, one pass over the samples); 'measured' for the whole mean shift of each layer's
+   * output against the float model, layer after layer (bias-measured.ts, ONNX inputs only).
+   */
+  biasCorrection?: boolean | 'measured';
   /**
    * pow2: how the target's right shifts round. 'floor' (the original hardware) folds the rounding offset
    * into the biases; default 'nearest' (biases as the float model's).
@@ -76,6 +81,8 @@ export function quantSchemeOf(s: QuantSettings): QuantScheme {
  */
 export type QuantHooks = Pick<CalibrationOptions, 'onSample' | 'signal'> & {
   calibrate?: typeof calibrateStats;
+  /** --bias_correction measured: after each pass over the samples, layers settled of all. */
+  onBiasPass?: MeasuredBiasOptions['onPass'];
 };
 
 export interface QuantResult {
@@ -192,9 +199,14 @@ export async function quantizeFloatModel(
   }
   const weights = quantizeAllWeights(g, plan, wSettings);
   // Measured on the float graph (the top level's layers; If branches are not corrected).
-  const corrected = s.biasCorrection
-    ? correctBiases(g, plan, await measureShifts(model, shiftLayers(g, plan, weights), source, hooks.signal))
-    : undefined;
+  const corrected =
+    s.biasCorrection === true
+      ? correctBiases(
+          g,
+          plan,
+          await measureShifts(model, shiftLayers(g, plan, weights), source, hooks.signal),
+        )
+      : undefined;
   if (corrected) {
     // New bias inputs: plan again on the corrected graph (same nodes quantized, same tensors).
     g = corrected.graph;
@@ -207,11 +219,31 @@ export async function quantizeFloatModel(
   const counts = s.scheme === 'affine' ? await meanCounts(g, plan, source) : new Map<string, number>();
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
   if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
-  const qdq = insertQdq(g, plan, activations, weights, wSettings, names);
   const quantizedNames = new Set([...plan.quantized].map((n) => n.name).filter(Boolean));
-  const wide = int16Nodes(qdq, s.int16 ?? [], quantizedNames);
-  // Equal small constants (reduction axes, shapes) once in the file.
-  const graph = shareConstants(widenToInt16(qdq, wide, quantizedNames, g)).graph;
+  const build = (from: Graph, p: QuantPlan, taken: Set<string>) => {
+    const qdq = insertQdq(from, p, activations, weights, wSettings, taken);
+    const wide = int16Nodes(qdq, s.int16 ?? [], quantizedNames);
+    // Equal small constants (reduction axes, shapes) once in the file.
+    return { graph: shareConstants(widenToInt16(qdq, wide, quantizedNames, from)).graph, wide };
+  };
+  // Each pass quantizes the corrected float graph again, with names taken as the final build takes them.
+  const replanned = (from: Graph) => planQuantization(from, elementTypes(from), planSettings);
+  const measured =
+    s.biasCorrection === 'measured'
+      ? await measureBiases(
+          model,
+          g,
+          plan,
+          (from) => build(from, replanned(from), allNamesDeep(from, new Set(names))).graph,
+          { source, signal: hooks.signal, onPass: hooks.onBiasPass },
+        )
+      : undefined;
+  if (measured) {
+    g = measured.graph;
+    plan = replanned(g);
+    allNamesDeep(g, names);
+  }
+  const { graph, wide } = build(g, plan, names);
   return {
     model: { ...model, quantScheme: quantSchemeOf(s), graph },
     activations,
@@ -222,7 +254,7 @@ export async function quantizeFloatModel(
     inputScales,
     floatReference: model,
     equalization: equalized?.report,
-    biasCorrection: corrected?.report,
+    biasCorrection: corrected?.report ?? measured?.report,
   };
 }
 

@@ -114,9 +114,10 @@ function stageLines(r: Report): string[] {
   const bc = r.biasCorrection;
   if (bc) {
     const worst = Math.max(0, ...bc.corrected.map((c) => c.maxShift));
+    const passes = bc.passes === undefined ? '' : `, measured against float in ${bc.passes} pass(es)`;
     lines.push(
       '',
-      `Bias correction: ${bc.corrected.length} layer(s) corrected, largest shift ${worst.toPrecision(3)}.`,
+      `Bias correction: ${bc.corrected.length} layer(s) corrected${passes}, largest shift ${worst.toPrecision(3)}.`,
     );
   }
   return lines;

@@ -208,6 +208,13 @@ describe('bias correction on a TFLite-domain graph', () => {
 });
 
 describe('quantizeTfliteModel with --equalize and --bias_correction', () => {
+  it('refuses --bias_correction measured, naming the flag and the value that applies', async () => {
+    const s = settings({ scheme: 'pow2', biasMode: 'B16', biasCorrection: 'measured' });
+    await expect(quantizeTfliteModel(chain(RELU6), s, source)).rejects.toThrow(
+      /bias_correction.*'measured' takes an ONNX input; for a TFLite input use true/,
+    );
+  });
+
   it('reports what each did and writes a .tflite LiteRT runs close to float', async () => {
     const model = chain(RELU6);
     const s = settings({ scheme: 'pow2', biasMode: 'B16', equalize: true, biasCorrection: true });

@@ -13,14 +13,15 @@
  * 2019, against the rounding twin instead of the float model).
  *
  * Correcting a layer changes what reaches the layers after it, so layers are settled in passes by depth
- * (how many conv/FC layers precede them on the longest path): each pass runs the device once over the
- * samples and settles the shallowest layers whose input still differs from the twin's (at most MAX_PASSES).
+ * (settle-passes.ts): each pass runs the device once over the samples and settles the shallowest layers
+ * whose input still differs from the twin's (at most MAX_PASSES).
  */
-import { indexGraph, topoSort, type Graph, type Model, type Node } from '../../ir/graph.js';
+import { indexGraph, type Graph, type Model, type Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { builtinOf } from '../../tflite/ops/index.js';
 import { createIntegerExecutor } from '../../runtime/integer/index.js';
 import { outputShift, type BiasMode } from '../params.js';
+import { layerDepths, settleByDepth } from '../settle-passes.js';
 import { moveBias } from './floor-shift.js';
 
 export type FloorFeeds = Record<string, Tensor>;
@@ -49,26 +50,25 @@ export async function measureFloorShifts(
   const target = await means(model, true);
   let current = model;
   let corrected = 0;
-  let passes = 0;
-  const settled = new Set<Layer>();
-  for (;;) {
-    const device = await means(current, false);
-    passes++;
-    const mu = (l: Layer) => shrunk(device.get(l.node.inputs[0]!), target.get(l.node.inputs[0]!));
-    const open = layers.filter((l) => !settled.has(l) && mu(l)?.some((v) => v !== 0));
-    if (!open.length || passes > MAX_PASSES) {
-      const tailed = await settleTails(current, tails, biasMode, { device, target, means });
-      return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
-    }
-    const depth = Math.min(...open.map((l) => l.depth));
-    const g = current.graph.clone();
-    for (const l of open.filter((x) => x.depth === depth)) {
-      settled.add(l);
-      const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
-      if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
-    }
-    current = { ...current, graph: g };
-  }
+  let device = new Map<string, Means>();
+  const mu = (l: Layer) => shrunk(device.get(l.node.inputs[0]!), target.get(l.node.inputs[0]!));
+  const passes = await settleByDepth(layers, {
+    maxPasses: MAX_PASSES,
+    measure: async () => {
+      device = await means(current, false);
+      return (l) => !!mu(l)?.some((v) => v !== 0);
+    },
+    settle: (now) => {
+      const g = current.graph.clone();
+      for (const l of now) {
+        const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
+        if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
+      }
+      current = { ...current, graph: g };
+    },
+  });
+  const tailed = await settleTails(current, tails, biasMode, { device, target, means });
+  return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
 }
 
 /**
@@ -172,17 +172,19 @@ function stepOf(g: Graph, layer: Layer, c: number): number {
 /** The conv/FC layers with an int8 input and output on one scale each, with their depth. */
 function biasedLayers(model: Model): Layer[] {
   const g = model.graph;
-  const depthOf = new Map<string, number>();
-  const layers: Layer[] = [];
-  for (const node of topoSort(g)) {
-    const before = Math.max(0, ...node.inputs.map((v) => depthOf.get(v) ?? 0));
-    const biased = builtinOf(node.opType)?.floorShift === 'biased';
-    for (const o of node.outputs) depthOf.set(o, before + (biased ? 1 : 0));
+  const biased = (node: Node) => builtinOf(node.opType)?.floorShift === 'biased';
+  return layerDepths(g, biased).flatMap(({ node, depth }) => {
     const [sIn, sOut] = [g.quantOf(node.inputs[0] ?? ''), g.quantOf(node.outputs[0] ?? '')];
-    if (biased && sIn?.scale.length === 1 && sOut?.scale.length === 1)
-      layers.push({ node, depth: before, scales: [Math.fround(sIn.scale[0]!), Math.fround(sOut.scale[0]!)] });
-  }
-  return layers;
+    return sIn?.scale.length === 1 && sOut?.scale.length === 1
+      ? [
+          {
+            node,
+            depth,
+            scales: [Math.fround(sIn.scale[0]!), Math.fround(sOut.scale[0]!)] as [number, number],
+          },
+        ]
+      : [];
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../../errors.js';
 import type { Graph, Model } from '../../ir/graph.js';
 import { planQuantization, type QuantPlan } from '../assign.js';
 import { correctBiases, shiftLayers } from '../bias-correction.js';
@@ -38,6 +39,13 @@ export async function quantizeTfliteModel(
   const foreign = model.graph.nodes.find((n) => n.domain !== 'tflite');
   if (model.format !== 'tflite' || foreign)
     throw new TypeError(`quantizeTfliteModel takes a TFLite-domain model (node '${foreign?.name}' is not)`);
+  // The measured form reads each layer's float output beside the quantized one, which a QDQ graph has
+  // and int8 TFLite (the output already requantized) does not.
+  if (s.biasCorrection === 'measured')
+    throw new InvalidOptionError(
+      'bias_correction',
+      "'measured' takes an ONNX input; for a TFLite input use true",
+    );
   const inputs = model.graph.inputs.map((v) => v.name);
   checkNamedScales(s.inputScale, inputs);
   const equalized = s.equalize ? await equalize(model, s, source, hooks) : undefined;

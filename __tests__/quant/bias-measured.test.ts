@@ -1,0 +1,126 @@
+/**
+ * --bias_correction measured (src/quant/bias-measured.ts): each Conv's bias moved by its output's mean
+ * shift against the float model, the layers before it already moved. The model: a constant channel that
+ * its activation grid rounds the same way on every pixel (PP-OCRv4 det's flat paper in small), which no
+ * weight-only correction sees. Expected values are worked out by hand in the comments; every model runs
+ * in ONNX Runtime.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Model } from '../../src/ir/graph.js';
+import { Tensor } from '../../src/ir/tensor.js';
+import { InvalidOptionError } from '../../src/errors.js';
+import { parseOptions } from '../../src/options.js';
+import type { SampleSource } from '../../src/quant/calibrate.js';
+import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
+import { GraphBuilder } from '../helpers/graphs.js';
+import { runOrt } from '../helpers/ort-compare.js';
+
+/**
+ * x [1, 2, 2, 2] -> Conv 1x1 (W1 = identity, b1 = [0, 0.3]) -> y1 -> Conv 1x1 (W2 = [1/64, 1], b2 = 0) -> y.
+ * x's channel 0 holds integers in [-64, 64], channel 1 zeros: y1's channel 1 is the constant 0.3 and y is
+ * x0 / 64 + 0.3.
+ */
+function constantChannelNet(): Model {
+  const b = new GraphBuilder();
+  const x = b.input('x', [1, 2, 2, 2]);
+  const w1 = b.init('w1', Tensor.float32([2, 2, 1, 1], [1, 0, 0, 1]));
+  const y1 = b.node('Conv', [x, w1, b.init('b1', Tensor.float32([2], [0, 0.3]))]);
+  const w2 = b.init('w2', Tensor.float32([1, 2, 1, 1], [1 / 64, 1]));
+  b.output(b.node('Conv', [y1, w2, b.init('b2', Tensor.float32([1], [0]))]));
+  return b.model(13);
+}
+
+const X0 = [
+  [-64, 64, 10, -3],
+  [5, -7, 64, -64],
+  [0, 33, -20, 1],
+];
+const samples: SampleSource = {
+  count: X0.length,
+  kind: 'data',
+  async *samples() {
+    for (const v of X0) yield { x: Tensor.float32([1, 2, 2, 2], [...v, 0, 0, 0, 0]) };
+  },
+};
+
+/** Mean over the samples of the model's output minus the float x0 / 64 + 0.3. */
+async function meanError(m: Model): Promise<number> {
+  let sum = 0;
+  for await (const feeds of samples.samples()) {
+    const y = Object.values(await runOrt(m, feeds))[0]!.toFloat32();
+    const x = feeds.x!.toFloat32();
+    y.forEach((v, i) => (sum += v - (x[i]! / 64 + 0.3)));
+  }
+  return sum / (X0.length * 4);
+}
+
+const settings = (
+  scheme: 'pow2' | 'affine',
+  biasCorrection: QuantSettings['biasCorrection'],
+): QuantSettings => ({
+  scheme,
+  biasMode: 'B16',
+  perChannel: true,
+  calibMethod: 'minmax',
+  percentile: 100,
+  exclude: [],
+  inputScale: { kind: 'all', value: 1 },
+  pow2Exponents: 'range',
+  biasCorrection,
+});
+
+/** The dequantized bias the second Conv reads in the QDQ graph. */
+function secondBias(m: Model): number {
+  const g = m.graph;
+  const conv = g.nodes.filter((n) => n.opType === 'Conv')[1]!;
+  const dq = g.nodes.find((n) => n.outputs[0] === conv.inputs[2])!;
+  const q = g.initializers.get(dq.inputs[0]!)!.toFloat32()[0]!;
+  return q * g.initializers.get(dq.inputs[1]!)!.toFloat32()[0]!;
+}
+
+describe('--bias_correction measured', () => {
+  it('pow2 B16: the second Conv takes back the constant its input grid rounds away', async () => {
+    const model = constantChannelNet();
+    // y1 spans [-64, 64]: pow2 step 1 (127 * 2^-1 < 64), so its channel 1 (0.3, as b1 at the accumulator
+    // step 2^-6: 19/64) rounds to 0 on every pixel. The weights' step is 2^-6 (max 1), exact for 1/64 and
+    // 1; y spans [-0.7, 1.3]: step 2^-6. Without correction the output is x0 / 64: mean error -0.3.
+    const off = await quantizeFloatModel(model, settings('pow2', false), samples);
+    expect(await meanError(off.model)).toBeCloseTo(-0.3, 6);
+    // Measured: the first Conv's channel 1 is 19/64 against 0.3 (-0.003, which moves b1 to 0.303: still
+    // 19 steps); the second's output is x0 / 64 + 0 against x0 / 64 + 0.3: b2 = 0.3, at the accumulator
+    // step 1 * 2^-6 19 steps, 19/64. The output x0 / 64 + 19/64 is on y's grid: mean error 19/64 - 0.3.
+    const on = await quantizeFloatModel(model, settings('pow2', 'measured'), samples);
+    expect(secondBias(on.model)).toBe(19 / 64);
+    expect(await meanError(on.model)).toBeCloseTo(19 / 64 - 0.3, 6);
+    // Two depths, one pass each, and a last run that measures.
+    expect(on.biasCorrection!.passes).toBe(3);
+    expect(on.biasCorrection!.corrected.map((c) => c.node)).toEqual(['conv_0', 'conv_1']);
+    // The weight-only correction sees no weight error here (every weight is on its grid): nothing moves.
+    const weights = await quantizeFloatModel(model, settings('pow2', true), samples);
+    expect(await meanError(weights.model)).toBeCloseTo(-0.3, 6);
+  });
+
+  it('affine: the same constant, on the grid y1 gets from its range', async () => {
+    const model = constantChannelNet();
+    const off = await quantizeFloatModel(model, settings('affine', false), samples);
+    const on = await quantizeFloatModel(model, settings('affine', 'measured'), samples);
+    // y1 on [-64, 64]: step 128 / 255 = 0.502, zero point 0 (-64 / 0.502 = -127.5 lands on -128 with
+    // zero point -0.5, rounded to 0 in either direction: real 0 is a grid point). 0.3 / 0.502 = 0.598
+    // rounds to 1 step: channel 1 reads 0.502, 0.202 high on every pixel.
+    const s = off.activations.get('conv_0')!.scale[0]!;
+    expect(s).toBeCloseTo(128 / 255, 6);
+    const before = await meanError(off.model);
+    expect(before).toBeGreaterThan(0.15);
+    // The second Conv moves its bias by the measured shift; what is left is the rounding of the bias and
+    // of x0 / 64 on y's grid (step 2 / 255), not the constant.
+    expect(Math.abs(await meanError(on.model))).toBeLessThan(0.1 * before);
+    expect(secondBias(on.model)).toBeCloseTo(-(s - 0.3), 2);
+  });
+
+  it('is a choice of --bias_correction beside true and false', () => {
+    const parse = (v: string) => parseOptions({ input: 'm.onnx', bias_correction: v }).biasCorrection;
+    expect(parse('measured')).toBe('measured');
+    expect(parse('true')).toBe(true);
+    expect(() => parse('maybe')).toThrow(InvalidOptionError);
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * --bias_correction measured: empirical bias correction against the float model (Nagel et al. 2019,
+ * section 4.2, with the shift measured instead of derived), for --rounding nearest, both schemes.
+ *
+ * For each quantized Conv/Gemm, e_c = mean(y_q - y) per output channel over the calibration samples, where
+ * y is the layer's output in the float model and y_q the same tensor in the QDQ graph (ONNX Runtime at
+ * 'basic', so the QDQ arithmetic is unfused and the layer's float output is there to read): the layer's
+ * bias moves by -e_c. That one figure holds everything that shifts the layer's mean: its own weight
+ * rounding (what --bias_correction true corrects), the rounding of its input and of every activation
+ * before it (on PP-OCRv4 det's flat paper an early channel is a constant that its grid rounds the same way
+ * on most of the page, and no later layer averages that away), and its bias's own rounding. Measured at
+ * the output, taps in zero padding count as what they are, as in bias-shift.ts.
+ *
+ * Layers are settled depth by depth (settle-passes.ts): each pass runs the QDQ graph once over the
+ * samples, and one pass more runs the float model. The .onnx and the .tflite converted from it hold the
+ * same corrected int32 biases. The int32 steps are s_in s_w (affine, pow2 B16: clamped to int16 there) or
+ * the output's step (pow2 B8), so B8 corrects only as far as whole output steps allow.
+ */
+import { readNames, type Graph, type Model } from '../ir/graph.js';
+import type { Tensor } from '../ir/tensor.js';
+import { biasSlotOf, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
+import type { SampleSource } from './calibrate.js';
+import type { QuantPlan } from './assign.js';
+import { ChannelMeanObserver } from './observers.js';
+import { createModelSession } from '../runtime/ort-model.js';
+import { layerDepths, settleByDepth } from './settle-passes.js';
+
+/**
+ * Passes over the samples that settle layers (one depth each); one more measures where they leave the
+ * model. Layers past it keep their biases.
+ */
+export const MAX_BIAS_PASSES = 48;
+
+export interface MeasuredBiasOptions {
+  source: SampleSource;
+  signal?: AbortSignal;
+  /** After each pass: passes run, layers settled, layers in all. */
+  onPass?(passes: number, settled: number, total: number): void;
+  maxPasses?: number;
+}
+
+export interface MeasuredBiases {
+  /** The float graph with the corrected biases (quantize it again with its own plan). */
+  graph: Graph;
+  report: BiasCorrectionReport;
+}
+
+/**
+ * `floatModel` names its tensors as `g` does; `build` quantizes a float graph like `g` (its plan redone)
+ * into the QDQ graph that is written.
+ */
+export async function measureBiases(
+  floatModel: Model,
+  g: Graph,
+  plan: QuantPlan,
+  build: (g: Graph) => Graph,
+  o: MeasuredBiasOptions,
+): Promise<MeasuredBiases> {
+  const layers = layerDepths(g, (n) => plan.quantized.has(n) && biasSlotOf(n, g) !== undefined).map((l) => ({
+    ...l,
+    output: l.node.outputs[0]!,
+    slot: biasSlotOf(l.node, g)!,
+  }));
+  const outputs = layers.map((l) => l.output);
+  const convs = new Set(layers.filter((l) => l.node.opType === 'Conv').map((l) => l.output));
+  const reference = await meansSession(floatModel, outputs, convs);
+  const target = await reference.means(o).finally(() => reference.close());
+  const shifts = new Map<string, Float64Array>();
+  // Every layer with a bias of its own (zeros where it had none), so each pass can feed it.
+  const zeros = new Map(layers.map((l) => [l.output, new Float64Array(target.get(l.output)?.length ?? 0)]));
+  const built = () => build(correctBiases(g, plan, new Map([...zeros, ...shifts])).graph);
+  const session = async (from: Graph) => {
+    const fed = biasInputs(from, layers);
+    return { fed, ...(await meansSession({ ...floatModel, graph: fed.graph }, outputs, convs)) };
+  };
+  let qdq = await session(built());
+  let current = { graph: g, report: { corrected: [] } as BiasCorrectionReport };
+  let seen = new Map<string, Float64Array>();
+  const error = (y: string) => seen.get(y)!.map((v, c) => v - target.get(y)![c]!);
+  try {
+    const passes = await settleByDepth(layers, {
+      maxPasses: o.maxPasses ?? MAX_BIAS_PASSES,
+      onPass: o.onPass,
+      measure: async () => {
+        const now = built();
+        // pow2 B16 lowers a weight exponent where a moved bias leaves int16 (fitB16Bias): other weights
+        // and bias steps, so another session.
+        if (!qdq.fed.sameSteps(now)) {
+          await qdq.close();
+          qdq = await session(now);
+        }
+        seen = await qdq.means(o, qdq.fed.feeds(now));
+        return (l) => seen.has(l.output) && target.has(l.output);
+      },
+      settle: (now) => {
+        for (const l of now) shifts.set(l.output, error(l.output));
+        current = correctBiases(g, plan, shifts);
+      },
+    });
+    return { graph: current.graph, report: { ...current.report, passes } };
+  } finally {
+    await qdq.close();
+  }
+}
+
+/** The int32 initializer a layer's bias DequantizeLinear reads in a QDQ graph (found by the layer's output). */
+function int32Bias(g: Graph, output: string, slot: number): string | undefined {
+  const node = g.nodes.find((n) => n.outputs[0] === output);
+  const dq = node && g.nodes.find((n) => n.outputs[0] === node.inputs[slot]);
+  const source = dq?.opType === 'DequantizeLinear' ? dq.inputs[0] : undefined;
+  return source && g.initializers.get(source)?.dtype === 'int32' ? source : undefined;
+}
+
+/**
+ * The QDQ graph with each layer's int32 bias a graph input of its own, so that one session serves every
+ * pass (a session a pass cost about as much as the runs on PP-OCR cls), and the feeds that give it the
+ * biases of another build of the same graph.
+ */
+function biasInputs(
+  base: Graph,
+  layers: { output: string; slot: number }[],
+): { graph: Graph; feeds(built: Graph): Record<string, Tensor>; sameSteps(built: Graph): boolean } {
+  const g = base.clone();
+  const inputs = new Map<string, string>();
+  for (const l of layers) {
+    const source = int32Bias(g, l.output, l.slot);
+    if (!source) continue;
+    const name = `${l.output}_measured_bias`;
+    const node = g.nodes.find((n) => n.outputs[0] === l.output)!;
+    const dq = g.nodes.find((n) => n.outputs[0] === node.inputs[l.slot])!;
+    // A DequantizeLinear two layers share (equal biases) is fed for the first only.
+    if ([...inputs.values()].includes(dq.inputs[0]!)) continue;
+    dq.inputs[0] = name;
+    g.inputs.push({
+      name,
+      type: { kind: 'tensor', dtype: 'int32', shape: [...g.initializers.get(source)!.dims] },
+    });
+    inputs.set(l.output, name);
+  }
+  const read = readNames(g);
+  for (const k of [...g.initializers.keys()]) if (!read.has(k)) g.initializers.delete(k);
+  const feeds = (built: Graph) =>
+    Object.fromEntries(
+      layers.flatMap((l) => {
+        const [name, source] = [inputs.get(l.output), int32Bias(built, l.output, l.slot)];
+        return name && source ? [[name, built.initializers.get(source)!]] : [];
+      }),
+    );
+  // Each layer's bias step (its DequantizeLinear's scale), by layer.
+  const steps = (from: Graph) =>
+    layers.map((l) => {
+      const source = int32Bias(from, l.output, l.slot);
+      const dq = from.nodes.find(
+        (n) => n.opType === 'DequantizeLinear' && !!source && n.inputs[0] === source,
+      );
+      return Array.from(from.initializers.get(dq?.inputs[1] ?? '')?.toFloat32() ?? []).join(',');
+    });
+  const baseSteps = steps(base);
+  const sameSteps = (built: Graph) => steps(built).every((v, i) => v === baseSteps[i]);
+  return { graph: g, feeds, sameSteps };
+}
+
+/**
+ * A session giving the mean per channel (axis 1) of each named float tensor over the samples. Conv
+ * outputs are averaged in the graph (GlobalAveragePool: one number per channel and sample crosses to JS),
+ * others read whole.
+ */
+async function meansSession(model: Model, names: string[], convs: Set<string>) {
+  const g = model.graph.clone();
+  const taken = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
+  for (const n of g.nodes) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
+  const read = new Map<string, string>();
+  for (const name of names) {
+    let out = name;
+    if (convs.has(name)) {
+      out = `${name}_channel_mean`;
+      for (let i = 1; taken.has(out); i++) out = `${name}_channel_mean_${i}`;
+      taken.add(out);
+      g.nodes.push({
+        name: out,
+        opType: 'GlobalAveragePool',
+        domain: '',
+        inputs: [name],
+        outputs: [out],
+        attrs: {},
+      });
+    }
+    if (!g.outputs.some((v) => v.name === out)) g.outputs.push({ name: out });
+    read.set(out, name);
+  }
+  const session = await createModelSession({ ...model, graph: g }, { graphOptimizationLevel: 'basic' });
+  return {
+    async means(
+      o: MeasuredBiasOptions,
+      extra: Record<string, Tensor> = {},
+    ): Promise<Map<string, Float64Array>> {
+      const observers = new Map([...read.keys()].map((k) => [k, new ChannelMeanObserver()]));
+      for await (const feeds of o.source.samples()) {
+        o.signal?.throwIfAborted();
+        const result = await session.run({ ...feeds, ...extra }, [...read.keys()]);
+        for (const [k, t] of Object.entries(result))
+          if (t.dtype === 'float32') observers.get(k)?.observe(t.data as Float32Array, t.dims);
+      }
+      return new Map([...observers].map(([k, obs]) => [read.get(k)!, obs.means()]));
+    },
+    close: () => session.close(),
+  };
+}
