@@ -93,6 +93,20 @@ describe('model-quant CLI', () => {
       /B12.*Allowed choices are B8, B16/,
     ],
     [
+      '--bias_correction measured with --rounding floor',
+      (d) => [
+        '--input',
+        CLS,
+        '--output',
+        path.join(d, 'o'),
+        '--rounding',
+        'floor',
+        '--bias_correction',
+        'measured',
+      ],
+      /--bias_correction: 'measured' compares with the float model.*use --rounding nearest/,
+    ],
+    [
       '--input_scale 0',
       (d) => ['--input', CLS, '--output', path.join(d, 'o'), '--input_scale', '0'],
       /--input_scale: '0' is not valid; give a positive number/,
