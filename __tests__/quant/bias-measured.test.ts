@@ -117,6 +117,16 @@ describe('--bias_correction measured', () => {
     expect(secondBias(on.model)).toBeCloseTo(-(s - 0.3), 2);
   });
 
+  it('settles nothing, without a session, when every biased layer stays float (mixed precision probes)', async () => {
+    // Both Convs excluded: no layer has a quantized bias to move. This once ended in ONNX Runtime's
+    // "'fetches' cannot be an empty array" under --max_drop.
+    const s = { ...settings('pow2', 'measured'), exclude: ['Conv'] };
+    const r = await quantizeFloatModel(constantChannelNet(), s, samples);
+    expect(r.biasCorrection?.corrected ?? []).toEqual([]);
+    // The model is float: its output is x0 / 64 + 0.3 to float32 precision.
+    expect(await meanError(r.model)).toBeCloseTo(0, 6);
+  });
+
   it('is a choice of --bias_correction beside true and false', () => {
     const parse = (v: string) => parseOptions({ input: 'm.onnx', bias_correction: v }).biasCorrection;
     expect(parse('measured')).toBe('measured');

@@ -61,6 +61,9 @@ export async function measureBiases(
     output: l.node.outputs[0]!,
     slot: biasSlotOf(l.node, g)!,
   }));
+  // Nothing to settle (every biased layer kept in float, as mixed precision's probes may ask): no session,
+  // whose run would have no fetches.
+  if (!layers.length) return { graph: g, report: { corrected: [], passes: 0 } };
   const outputs = layers.map((l) => l.output);
   const convs = new Set(layers.filter((l) => l.node.opType === 'Conv').map((l) => l.output));
   const reference = await meansSession(floatModel, outputs, convs);
