@@ -140,6 +140,7 @@ function buildPlan(
     steps.push({ kernel, inputs: node.inputs.map(read), outputs: node.outputs.map(read) });
     pool.release(steps.length - 1, [...node.inputs, ...node.outputs].map(read));
   }
+  if (arena) (arena as WasmArena).commitScratch();
   return { steps, values, buffers };
 }
 

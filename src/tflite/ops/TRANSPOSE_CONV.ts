@@ -9,7 +9,9 @@ import {
   outputParams,
   weightedOperands,
 } from '../../runtime/integer/kernels/common/params.js';
+import { Int8Gemm } from '../../runtime/integer/kernels/common/gemm.js';
 import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import type { WasmArena } from '../../runtime/integer/wasm/arena.js';
 import { windowAttrs, windowGeometry } from '../../runtime/integer/kernels/common/window.js';
 import { defineBuiltin } from './common/builtin.js';
 import { activation, optionsTable, padding, quantizedBiasType, strideH, strideW } from './common/options.js';
@@ -51,53 +53,131 @@ const kernel: IntegerKernel = {
       range: activationRange(cx, fusedActivation(cx), yq),
       rows: OH * OW,
     });
-    // weights as [KH, KW, IC, OC]: one tap's OC outputs for each input channel are contiguous
     const src = w.data as Int8Array;
-    const wt = new Float64Array(KH * KW * IC * OC);
-    for (let oc = 0; oc < OC; oc++)
-      for (let t = 0; t < KH * KW; t++)
-        for (let ic = 0; ic < IC; ic++) wt[(t * IC + ic) * OC + oc] = src[(oc * KH * KW + t) * IC + ic]!;
+    const arena = cx.arena();
+    const geometry = { strideH: attrs.strideH, strideW: attrs.strideW, padTop, padLeft };
+    const dims: Dims = { H, W, IC, OH, OW, OC, KH, KW };
+    const accumulate = arena
+      ? gemmScatter(arena, src, xq.zeroPoint, dims, geometry)
+      : loopScatter(src, xq.zeroPoint, dims, geometry);
     // sums of at most KH*KW*IC products of |x - z| <= 255 and |w| <= 127: exact in int32
     const acc = new Int32Array(OH * OW * OC);
-    const centred = new Float64Array(IC);
     return {
       outputs: [{ dtype: 'int8' as const, shape: [N, OH, OW, OC] }],
       run(inputs, [output]) {
         const xs = inputs[2] as Int8Array;
         for (let n = 0; n < N; n++) {
-          acc.fill(0);
-          for (let iy = 0; iy < H; iy++)
-            for (let ix = 0; ix < W; ix++) {
-              const from = ((n * H + iy) * W + ix) * IC;
-              for (let ic = 0; ic < IC; ic++) centred[ic] = xs[from + ic]! - xq.zeroPoint;
-              for (let kh = 0; kh < KH; kh++) {
-                const oy = iy * attrs.strideH + kh - padTop;
-                if (oy < 0 || oy >= OH) continue;
-                for (let kw = 0; kw < KW; kw++) {
-                  const ox = ix * attrs.strideW + kw - padLeft;
-                  if (ox < 0 || ox >= OW) continue;
-                  const to = (oy * OW + ox) * OC;
-                  const tap = (kh * KW + kw) * IC * OC;
-                  for (let ic = 0; ic < IC; ic++) {
-                    const v = centred[ic]!;
-                    if (v === 0) continue;
-                    const row = tap + ic * OC;
-                    for (let oc = 0; oc < OC; oc++) acc[to + oc]! += v * wt[row + oc]!;
-                  }
-                }
-              }
-            }
-          rescale.rows(
-            acc,
-            OH * OW,
-            (output as Int8Array).subarray(n * OH * OW * OC, (n + 1) * OH * OW * OC),
-            OC,
-          );
+          accumulate(xs.subarray(n * H * W * IC, (n + 1) * H * W * IC), acc);
+          const y = (output as Int8Array).subarray(n * OH * OW * OC, (n + 1) * OH * OW * OC);
+          rescale.rows(acc, OH * OW, y, OC);
         }
       },
     };
   },
 };
+
+interface Dims {
+  H: number;
+  W: number;
+  IC: number;
+  OH: number;
+  OW: number;
+  OC: number;
+  KH: number;
+  KW: number;
+}
+
+/** One image's accumulators Σ (x - z_x) w into `acc` (zeroed first). */
+type Scatter = (x: Int8Array, acc: Int32Array) => void;
+
+/** The accumulators in JS: each input pixel, centred, scattered through every tap it reaches. */
+function loopScatter(src: Int8Array, zx: number, d: Dims, g: Geometry): Scatter {
+  const { H, W, IC, OH, OW, OC, KH, KW } = d;
+  // weights as [KH, KW, IC, OC]: one tap's OC outputs for each input channel are contiguous
+  const wt = new Float64Array(KH * KW * IC * OC);
+  for (let oc = 0; oc < OC; oc++)
+    for (let t = 0; t < KH * KW; t++)
+      for (let ic = 0; ic < IC; ic++) wt[(t * IC + ic) * OC + oc] = src[(oc * KH * KW + t) * IC + ic]!;
+  const centred = new Float64Array(IC);
+  return (xs, acc) => {
+    acc.fill(0);
+    for (let iy = 0; iy < H; iy++)
+      for (let ix = 0; ix < W; ix++) {
+        const from = (iy * W + ix) * IC;
+        for (let ic = 0; ic < IC; ic++) centred[ic] = xs[from + ic]! - zx;
+        for (let kh = 0; kh < KH; kh++) {
+          const oy = iy * g.strideH + kh - g.padTop;
+          if (oy < 0 || oy >= OH) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const ox = ix * g.strideW + kw - g.padLeft;
+            if (ox < 0 || ox >= OW) continue;
+            const to = (oy * OW + ox) * OC;
+            const tap = (kh * KW + kw) * IC * OC;
+            for (let ic = 0; ic < IC; ic++) {
+              const v = centred[ic]!;
+              if (v === 0) continue;
+              const row = tap + ic * OC;
+              for (let oc = 0; oc < OC; oc++) acc[to + oc]! += v * wt[row + oc]!;
+            }
+          }
+        }
+      }
+  };
+}
+
+interface Geometry {
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * The accumulators through the WebAssembly int8 GEMM: C [H W, KH KW OC] = x [H W, IC] w' [KH KW OC, IC]^T
+ * gives every (pixel, tap, output channel) sum Σ_ic x w at once, then each is scattered to its output
+ * pixel less z_x Σ_ic w: Σ (x - z_x) w, the JS loop's integers (PP-OCRv4 det at 640x640: 230 ms of a
+ * run in its two TRANSPOSE_CONVs in JS).
+ */
+function gemmScatter(arena: WasmArena, src: Int8Array, zx: number, d: Dims, g: Geometry): Scatter {
+  const { H, W, IC, OH, OW, OC, KH, KW } = d;
+  const taps = KH * KW;
+  const cols = taps * OC;
+  // w' row (t OC + oc) is filter oc's tap t, IC weights; its zero-point term z_x Σ_ic w
+  const rows = new Int8Array(cols * IC);
+  const zeroTerm = new Int32Array(cols);
+  for (let oc = 0; oc < OC; oc++)
+    for (let t = 0; t < taps; t++) {
+      const at = (t * OC + oc) * IC;
+      rows.set(src.subarray((oc * taps + t) * IC, (oc * taps + t + 1) * IC), at);
+      let sum = 0;
+      for (let ic = 0; ic < IC; ic++) sum += rows[at + ic]!;
+      zeroTerm[t * OC + oc] = zx * sum;
+    }
+  const gemm = new Int8Gemm(arena, rows, cols, IC, H * W);
+  return (x, acc) => {
+    const a = gemm.input();
+    if (gemm.kp === IC) a.set(x);
+    else for (let p = 0; p < H * W; p++) a.set(x.subarray(p * IC, (p + 1) * IC), p * gemm.kp);
+    gemm.run();
+    const c = gemm.output();
+    acc.fill(0);
+    for (let iy = 0; iy < H; iy++)
+      for (let ix = 0; ix < W; ix++) {
+        const base = (iy * W + ix) * gemm.n;
+        for (let kh = 0; kh < KH; kh++) {
+          const oy = iy * g.strideH + kh - g.padTop;
+          if (oy < 0 || oy >= OH) continue;
+          for (let kw = 0; kw < KW; kw++) {
+            const ox = ix * g.strideW + kw - g.padLeft;
+            if (ox < 0 || ox >= OW) continue;
+            const to = (oy * OW + ox) * OC;
+            const col = (kh * KW + kw) * OC;
+            for (let oc = 0; oc < OC; oc++) acc[to + oc]! += c[base + col + oc]! - zeroTerm[col + oc]!;
+          }
+        }
+      }
+  };
+}
 
 export const TRANSPOSE_CONV = defineBuiltin({
   name: 'TRANSPOSE_CONV',

@@ -72,6 +72,33 @@ export class Region {
   }
 }
 
+/** What a shared scratch block holds (the two are read and written together, so never overlap). */
+export type ScratchUse = 'accumulators' | 'rows';
+
+/** The arena's shared scratch block (WasmArena.scratch): where it lies once the plan has placed it. */
+export class Scratch {
+  region?: Region;
+  bytes = 0;
+
+  int8(): Int8Array {
+    return this.placed().int8();
+  }
+
+  get offset(): number {
+    return this.placed().offset;
+  }
+
+  int32(): Int32Array {
+    return this.placed().int32();
+  }
+
+  private placed(): Region {
+    if (!this.region)
+      throw new Error('integer executor: the WebAssembly scratch was used before it was placed');
+    return this.region;
+  }
+}
+
 /**
  * One plan's WebAssembly memory: kernels allocate their weights, inputs and accumulators here while they
  * prepare, and call the int8 kernels (int8-module.ts) on them while they run.
@@ -105,12 +132,35 @@ export class WasmArena {
     );
   }
 
+  /**
+   * Scratch that a kernel writes and reads back within one of its runs: one block per use (a GEMM's
+   * int32 accumulators, the int8 rows requantized from them before they are copied out), as large as
+   * the largest request, shared by every kernel of the plan, placed by `commitScratch` once they all
+   * have asked. A private pair per conv was half of PP-OCRv4 det's arena at 640x640 (185 MiB).
+   */
+  scratch(bytes: number, use: ScratchUse): Scratch {
+    const s = this.shared[use];
+    s.bytes = Math.max(s.bytes, bytes);
+    return s;
+  }
+
+  /** Places the shared scratch (after every kernel of the plan has prepared, before any runs). */
+  commitScratch(): void {
+    for (const s of Object.values(this.shared)) if (s.bytes > 0 && !s.region) s.region = this.alloc(s.bytes);
+  }
+
+  private readonly shared: Record<ScratchUse, Scratch> = { accumulators: new Scratch(), rows: new Scratch() };
+
   /** `bytes` bytes, 16-aligned, zero-filled. */
   alloc(bytes: number): Region {
     const offset = this.top;
     this.top += Math.ceil(bytes / 16) * 16;
     const missing = this.top - this.memory.buffer.byteLength;
-    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
+    // By half again at least: each grow copies the whole memory here (V8), and PP-OCRv4 det at 640x640
+    // allocated its 185 MiB in 145 grows (0.3-0.5 s of its setup). The pages past `top` are never
+    // touched, so they cost address space, not memory.
+    const pages = this.memory.buffer.byteLength / 65536;
+    if (missing > 0) this.memory.grow(Math.max(Math.ceil(missing / 65536), Math.ceil(pages / 2)));
     return new Region(this.memory, offset, bytes);
   }
 }

@@ -1,4 +1,4 @@
-import type { Region, WasmArena } from '../../wasm/arena.js';
+import type { Region, Scratch, WasmArena } from '../../wasm/arena.js';
 
 /**
  * A fixed-size int8 GEMM in the plan's WebAssembly memory: C [rows, n] = A [rows, kp] B [n, kp]^T with
@@ -10,7 +10,8 @@ export class Int8Gemm {
   readonly n: number;
   private readonly a: Region;
   private readonly b: Region;
-  private readonly c: Region;
+  /** C, the arena's shared scratch: written and read back within each run. */
+  private readonly c: Scratch;
 
   constructor(
     private readonly arena: WasmArena,
@@ -23,7 +24,7 @@ export class Int8Gemm {
     this.n = Math.ceil(channels / 4) * 4;
     this.a = arena.alloc(rows * this.kp);
     this.b = arena.alloc(this.n * this.kp);
-    this.c = arena.alloc(rows * this.n * 4);
+    this.c = arena.scratch(rows * this.n * 4, 'accumulators');
     const b = this.b.int8();
     for (let ch = 0; ch < channels; ch++) b.set(weights.subarray(ch * K, (ch + 1) * K), ch * this.kp);
   }

@@ -86,7 +86,7 @@ function scalarNative(
     region.int32().set(t);
     return region.offset;
   });
-  const out = arena.alloc(spec.rows * C);
+  const out = arena.scratch(spec.rows * C, 'rows');
   const [lo, hi] = spec.range;
   const [preAt, ...tableAt] = stored;
   return (acc, rows, target, stride) => {
@@ -105,7 +105,7 @@ function nativeFloatRescale(arena: WasmArena, spec: RescaleSpec): NonNullable<Ch
   scale
     .float32()
     .set(spec.weightScales.map((w) => Math.fround(Math.fround(spec.input.scale * w) / spec.output.scale)));
-  const out = arena.alloc(spec.rows * C + 8);
+  const out = arena.scratch(spec.rows * C + 8, 'rows');
   const [lo, hi] = spec.range;
   return (acc, rows, target, stride) => {
     arena.requant(acc, rows, stride, add.offset, scale.offset, spec.output.zeroPoint, lo, hi, out.offset, C);
