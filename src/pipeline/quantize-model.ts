@@ -63,7 +63,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     hooks.signal?.throwIfAborted();
     hooks.onProgress?.({ stage });
     const t0 = performance.now();
-    const r = await namingInput(opts.input, stage, f);
+    const r = await namingInput(opts.input, stage, f, !opts.calibData);
     timings[stage] = Math.round(performance.now() - t0);
     return r;
   };
@@ -213,7 +213,12 @@ function tfliteInputFlags(o: RunSettings): string[] {
  * input file it was built from, so that the error says which file to look at. So does a tensor the TFLite
  * exporter cannot type (a damaged or dynamic shape signature in the input; found by the fuzz run).
  */
-async function namingInput<T>(input: string, stage: string, f: () => T | Promise<T>): Promise<T> {
+async function namingInput<T>(
+  input: string,
+  stage: string,
+  f: () => T | Promise<T>,
+  synthetic: boolean,
+): Promise<T> {
   try {
     return await f();
   } catch (e) {
@@ -224,7 +229,13 @@ async function namingInput<T>(input: string, stage: string, f: () => T | Promise
       );
     if (!(e instanceof ModelFormatError) || e.file !== IN_MEMORY_MODEL) throw e;
     const what = e.message.slice(IN_MEMORY_MODEL.length + 2);
-    throw new ModelFormatError(input, `${what} (the graph built from it to ${stage})`);
+    // Without --calib_data every input is random: a model that only takes some values of an input (silero
+    // VAD's sample rate picks an If branch sized for one window length) fails inside the runtime.
+    const hint =
+      synthetic && /fails running/.test(what)
+        ? '; its samples were random (no --calib_data): if an input takes only some values, give --calib_data with real inputs'
+        : '';
+    throw new ModelFormatError(input, `${what} (the graph built from it to ${stage}${hint})`);
   }
 }
 

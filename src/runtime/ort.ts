@@ -113,7 +113,10 @@ export async function createOrtSession(
   const { name, ort } = await loadBackend();
   const options: ortWeb.InferenceSession.SessionOptions = {
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
-    logSeverityLevel: 3,
+    // Fatal only: a failing run is thrown to the caller with ORT's status message, which the CLI prints as
+    // its one error line; ORT's own error-level log would print the same failure again, several times
+    // (once per enclosing If/Loop node), before it.
+    logSeverityLevel: 4,
   };
   if (name === 'wasm') options.executionProviders = ['wasm'];
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
