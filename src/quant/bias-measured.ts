@@ -16,7 +16,7 @@
  * same corrected int32 biases. The int32 steps are s_in s_w (affine, pow2 B16: clamped to int16 there) or
  * the output's step (pow2 B8), so B8 corrects only as far as whole output steps allow.
  */
-import { readNames, type Graph, type Model } from '../ir/graph.js';
+import { readNames, type Graph, type Model, type Node } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { biasSlotOf, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
 import type { SampleSource } from './calibrate.js';
@@ -106,12 +106,15 @@ export async function measureBiases(
   }
 }
 
-/** The int32 initializer a layer's bias DequantizeLinear reads in a QDQ graph (found by the layer's output). */
-function int32Bias(g: Graph, output: string, slot: number): string | undefined {
+/**
+ * A layer's bias DequantizeLinear in a QDQ graph (found by the layer's output) and the int32 initializer
+ * it reads.
+ */
+function int32Bias(g: Graph, output: string, slot: number): { dq: Node; source: string } | undefined {
   const node = g.nodes.find((n) => n.outputs[0] === output);
   const dq = node && g.nodes.find((n) => n.outputs[0] === node.inputs[slot]);
   const source = dq?.opType === 'DequantizeLinear' ? dq.inputs[0] : undefined;
-  return source && g.initializers.get(source)?.dtype === 'int32' ? source : undefined;
+  return dq && source && g.initializers.get(source)?.dtype === 'int32' ? { dq, source } : undefined;
 }
 
 /**
@@ -126,18 +129,16 @@ function biasInputs(
   const g = base.clone();
   const inputs = new Map<string, string>();
   for (const l of layers) {
-    const source = int32Bias(g, l.output, l.slot);
-    if (!source) continue;
+    // A DequantizeLinear two layers share (equal biases) is fed for the first only: after it, the
+    // DequantizeLinear reads a graph input, not an int32 initializer.
+    const found = int32Bias(g, l.output, l.slot);
+    if (!found) continue;
     const name = `${l.output}_measured_bias`;
-    const node = g.nodes.find((n) => n.outputs[0] === l.output)!;
-    const dq = g.nodes.find((n) => n.outputs[0] === node.inputs[l.slot])!;
-    // A DequantizeLinear two layers share (equal biases) is fed for the first only.
-    if ([...inputs.values()].includes(dq.inputs[0]!)) continue;
-    dq.inputs[0] = name;
     g.inputs.push({
       name,
-      type: { kind: 'tensor', dtype: 'int32', shape: [...g.initializers.get(source)!.dims] },
+      type: { kind: 'tensor', dtype: 'int32', shape: [...g.initializers.get(found.source)!.dims] },
     });
+    found.dq.inputs[0] = name;
     inputs.set(l.output, name);
   }
   const read = readNames(g);
@@ -145,18 +146,15 @@ function biasInputs(
   const feeds = (built: Graph) =>
     Object.fromEntries(
       layers.flatMap((l) => {
-        const [name, source] = [inputs.get(l.output), int32Bias(built, l.output, l.slot)];
-        return name && source ? [[name, built.initializers.get(source)!]] : [];
+        const [name, found] = [inputs.get(l.output), int32Bias(built, l.output, l.slot)];
+        return name && found ? [[name, built.initializers.get(found.source)!]] : [];
       }),
     );
   // Each layer's bias step (its DequantizeLinear's scale), by layer.
   const steps = (from: Graph) =>
     layers.map((l) => {
-      const source = int32Bias(from, l.output, l.slot);
-      const dq = from.nodes.find(
-        (n) => n.opType === 'DequantizeLinear' && !!source && n.inputs[0] === source,
-      );
-      return Array.from(from.initializers.get(dq?.inputs[1] ?? '')?.toFloat32() ?? []).join(',');
+      const scale = int32Bias(from, l.output, l.slot)?.dq.inputs[1];
+      return Array.from(from.initializers.get(scale ?? '')?.toFloat32() ?? []).join(',');
     });
   const baseSteps = steps(base);
   const sameSteps = (built: Graph) => steps(built).every((v, i) => v === baseSteps[i]);
