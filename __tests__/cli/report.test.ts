@@ -206,3 +206,24 @@ describe('an op the .onnx runs int8 and the .tflite runs float', () => {
     expect(tflite.metrics[y].sqnrDb).toBeGreaterThan(10);
   });
 });
+
+describe('pow2-only flags under --scheme affine', () => {
+  it('are named in a report warning (and on stdout), and the files are those of the run without them', () => {
+    const MBV1 = path.resolve('examples/mobilenet_v1_bn.onnx');
+    const common = ['--input', MBV1, '--scheme', 'affine', '--calib_samples', '2'];
+    const data = ['--calib_data', path.resolve('examples/mobilenet_v1_bn/samples')];
+    const [plain, flagged] = [tmp(), tmp()];
+    expect(cli([...common, ...data, '--output', plain]).code).toBe(0);
+    const pow2Flags = ['--rounding', 'floor', '--bias_mode', 'B8', '--weight_exponents', 'error'];
+    const run = cli([...common, ...data, ...pow2Flags, '--output', flagged]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(flagged, 'mobilenet_v1_bn_report.json'), 'utf8'));
+    for (const flag of ['--rounding floor', '--bias_mode B8', '--weight_exponents error']) {
+      expect(report.warnings).toContain(`${flag} applies to --scheme pow2 only; the affine run ignored it`);
+      expect(run.stdout).toContain(flag);
+    }
+    // Ignored means ignored: both written files are byte for byte those of the run without the flags.
+    for (const f of ['mobilenet_v1_bn_quant.onnx', 'mobilenet_v1_bn_quant.tflite'])
+      expect(fs.readFileSync(path.join(flagged, f)).equals(fs.readFileSync(path.join(plain, f)))).toBe(true);
+  });
+});

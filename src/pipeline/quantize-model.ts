@@ -68,7 +68,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     return r;
   };
   const inputFormat = formatOf(opts.input);
-  const flagWarnings = inputFormat === 'tflite' ? tfliteInputFlags(opts) : [];
+  const flagWarnings = [...(inputFormat === 'tflite' ? tfliteInputFlags(opts) : []), ...pow2OnlyFlags(opts)];
   if (opts.int16?.length && opts.onnxFormat === 'qoperator')
     throw new InvalidOptionError('int16', 'the QOperator .onnx has no int16 form; use --onnx_format qdq');
   prepareOutputDir(opts.output);
@@ -206,6 +206,25 @@ function tfliteInputFlags(o: RunSettings): string[] {
       '--tflite_layout nhwc applies to ONNX inputs; a .tflite input keeps its own layout (NHWC already)',
     ];
   return [];
+}
+
+/**
+ * Flags that only shape the pow2 scheme's arithmetic, given away from their defaults under another
+ * scheme: a report warning naming each, since the run goes on and its files are what the scheme writes
+ * (a workflow may switch --scheme and keep its other flags), but the user should not believe, say, that
+ * an affine file was made for truncating hardware.
+ */
+function pow2OnlyFlags(o: RunSettings): string[] {
+  if (o.scheme === 'pow2') return [];
+  const given = [
+    o.rounding === 'floor' && '--rounding floor',
+    o.biasMode === 'B8' && '--bias_mode B8',
+    o.pow2Exponents && o.pow2Exponents !== 'conv-inputs' && `--activation_exponents ${o.pow2Exponents}`,
+    o.pow2WeightExponents &&
+      o.pow2WeightExponents !== 'range' &&
+      `--weight_exponents ${o.pow2WeightExponents}`,
+  ].filter((f): f is string => typeof f === 'string');
+  return given.map((f) => `${f} applies to --scheme pow2 only; the ${o.scheme} run ignored it`);
 }
 
 /**
