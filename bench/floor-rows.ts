@@ -32,7 +32,7 @@ interface Case {
 }
 
 /** Writes the held-out (and cls's calibration) samples under `dir`; returns the cases. */
-async function cases(dir: string): Promise<Case[]> {
+export async function floorCases(dir: string): Promise<Case[]> {
   // MMoE's input distribution as scripts/examples draws it (its data seed), rows from a seed of their own.
   const data = new MmoeData(new Random(20250512));
   const rng = new Random(16_400);
@@ -110,7 +110,7 @@ export const floorRowsSection: BenchSection = {
     const rows: string[][] = [];
     try {
       const names = pick(process.env.BENCH_FLOOR, ['mobilenet_v1_bn', 'mmoe', 'cls']);
-      for (const c of (await cases(dir)).filter((x) => names.includes(x.name))) {
+      for (const c of (await floorCases(dir)).filter((x) => names.includes(x.name))) {
         for (const mode of pick(process.env.BENCH_FLOOR_MODE, ['B16', 'B8'])) {
           const out = path.join(dir, `${c.name}-${mode}`);
           const nearest = await deviceRow(c, mode, 'nearest', out);

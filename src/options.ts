@@ -99,7 +99,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'bias_correction',
     arg: 'how',
     description:
-      "correct Conv/Gemm biases for mean shifts: true, the shift weight rounding causes (one more pass over the calibration samples); measured, each layer's whole shift against the float model, layer after layer (ONNX inputs; one pass per layer depth, at most 48); false",
+      "correct Conv/Gemm biases for mean shifts: true, the shift weight rounding causes (one more pass over the calibration samples); measured, each layer's whole shift against the float model, layer after layer, a depth's moves kept only where the model's outputs come closer to float (ONNX inputs; one pass per layer depth, at most 48); false",
     default: 'false',
   },
   {

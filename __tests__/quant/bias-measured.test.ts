@@ -117,6 +117,39 @@ describe('--bias_correction measured', () => {
     expect(secondBias(on.model)).toBeCloseTo(-(s - 0.3), 2);
   });
 
+  it('undoes a depth whose moves take the outputs further from float', async () => {
+    // x [1, 1, 1, 2] -> Conv 1x1 (w = 1, b = 0) -> Relu -> Conv 1x1 (w = 1, b = 0) -> y = relu(x), on
+    // pixels x = -0.6 and 2. The input grid (input_scale 1: step 1) reads -0.6 as -1 and 2 as 2; after the
+    // Relu both are exact, so the quantized y equals float: no error. The first Conv's output is off by
+    // -0.4 and 0, mean -0.2: measured correction moves its bias by +0.2 (13 steps of 2^-6 at the
+    // accumulator, w's step 2^-6 times x's 1), which reaches the Relu's output on the positive pixel only
+    // (2.203 there, 2.1875 on its 2^-5 grid): the output is 0.19 off. The guard's next run sees that and
+    // undoes it; the second Conv then reads an exact input and moves nothing.
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 1, 1, 2]);
+    const one = (name: string) => b.init(name, Tensor.float32([1, 1, 1, 1], [1]));
+    const zero = (name: string) => b.init(name, Tensor.float32([1], [0]));
+    const y1 = b.node('Relu', [b.node('Conv', [x, one('w1'), zero('b1')])]);
+    b.output(b.node('Conv', [y1, one('w2'), zero('b2')]));
+    const model = b.model(13);
+    const pixels: SampleSource = {
+      count: 2,
+      kind: 'data',
+      async *samples() {
+        yield { x: Tensor.float32([1, 1, 1, 2], [-0.6, 2]) };
+        yield { x: Tensor.float32([1, 1, 1, 2], [2, -0.6]) };
+      },
+    };
+    const r = await quantizeFloatModel(model, settings('pow2', 'measured'), pixels);
+    expect(r.biasCorrection!.undone).toBe(1);
+    expect(r.biasCorrection!.corrected.map((c) => c.node)).not.toContain('conv_0');
+    for await (const feeds of pixels.samples()) {
+      const y = Object.values(await runOrt(r.model, feeds))[0]!.toFloat32();
+      const relu = feeds.x!.toFloat32().map((v) => Math.max(v, 0));
+      expect(Array.from(y)).toEqual(Array.from(relu));
+    }
+  });
+
   it('settles nothing, without a session, when every biased layer stays float (mixed precision probes)', async () => {
     // Both Convs excluded: no layer has a quantized bias to move. This once ended in ONNX Runtime's
     // "'fetches' cannot be an empty array" under --max_drop.

@@ -28,6 +28,8 @@ export interface BiasCorrectionReport {
   corrected: CorrectedBias[];
   /** --bias_correction measured: runs of the QDQ graph over the samples (bias-measured.ts). */
   passes?: number;
+  /** --bias_correction measured: layers whose moves were undone, since they took the outputs further from float. */
+  undone?: number;
 }
 
 /** The bias slot of a Conv/Gemm (either domain) whose bias correctBiases can move; undefined otherwise. */

@@ -12,16 +12,21 @@
  * the output, taps in zero padding count as what they are, as in bias-shift.ts.
  *
  * Layers are settled depth by depth (settle-passes.ts): each pass runs the QDQ graph once over the
- * samples, and one pass more runs the float model. The .onnx and the .tflite converted from it hold the
+ * samples, and one pass more runs the float model. A mean shift is not always error: after a ReLU or a
+ * gate, moving a layer's mean can take the model's outputs further from float (PaddleOCR cls under pow2
+ * lost 2.4 dB held out with every move kept). So each pass also scores the model's outputs against float
+ * on the same samples, and a depth whose moves raised that score is undone; the model is then back where
+ * the run before found it, so that run's measurement settles the next depth and no pass is added. The .onnx and the .tflite converted from it hold the
  * same corrected int32 biases. The int32 steps are s_in s_w (affine, pow2 B16: clamped to int16 there) or
  * the output's step (pow2 B8), so B8 corrects only as far as whole output steps allow.
  */
 import { readNames, type Graph, type Model, type Node } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
+import { Tensor } from '../ir/tensor.js';
 import { biasSlotOf, correctBiases, type BiasCorrectionReport } from './bias-correction.js';
 import type { SampleSource } from './calibrate.js';
 import type { QuantPlan } from './assign.js';
 import { ChannelMeanObserver } from './observers.js';
+import { MetricAccumulator } from '../eval/metrics.js';
 import { createModelSession } from '../runtime/ort-model.js';
 import { layerDepths, settleByDepth } from './settle-passes.js';
 
@@ -30,6 +35,9 @@ import { layerDepths, settleByDepth } from './settle-passes.js';
  * model. Layers past it keep their biases.
  */
 export const MAX_BIAS_PASSES = 48;
+
+/** Float output values kept for the guard (256 MB); samples past it are not judged. */
+const GUARD_FLOATS = 1 << 26;
 
 export interface MeasuredBiasOptions {
   source: SampleSource;
@@ -64,45 +72,124 @@ export async function measureBiases(
   // Nothing to settle (every biased layer kept in float, as mixed precision's probes may ask): no session,
   // whose run would have no fetches.
   if (!layers.length) return { graph: g, report: { corrected: [], passes: 0 } };
-  const outputs = layers.map((l) => l.output);
-  const convs = new Set(layers.filter((l) => l.node.opType === 'Conv').map((l) => l.output));
-  const reference = await meansSession(floatModel, outputs, convs);
-  const target = await reference.means(o).finally(() => reference.close());
+  const m = await measurer(floatModel, layers, o);
   const shifts = new Map<string, Float64Array>();
   // Every layer with a bias of its own (zeros where it had none), so each pass can feed it.
-  const zeros = new Map(layers.map((l) => [l.output, new Float64Array(target.get(l.output)?.length ?? 0)]));
-  const built = () => build(correctBiases(g, plan, new Map([...zeros, ...shifts])).graph);
-  const session = async (from: Graph) => {
-    const fed = biasInputs(from, layers);
-    return { fed, ...(await meansSession({ ...floatModel, graph: fed.graph }, outputs, convs)) };
-  };
-  let qdq = await session(built());
+  const zeros = new Map(layers.map((l) => [l.output, new Float64Array(m.target.get(l.output)?.length ?? 0)]));
   let current = { graph: g, report: { corrected: [] } as BiasCorrectionReport };
-  let seen = new Map<string, Float64Array>();
-  const error = (y: string) => seen.get(y)!.map((v, c) => v - target.get(y)![c]!);
+  let seen: Measurement = { means: new Map(), noise: Infinity };
+  // The depth settled last, with the measurement it was settled from: undone when the next run's outputs
+  // come out further from float.
+  let last: { layers: typeof layers; before: Measurement } | undefined;
+  let undone = 0;
+  const error = (y: string) => seen.means.get(y)!.map((v, c) => v - m.target.get(y)![c]!);
   try {
     const passes = await settleByDepth(layers, {
       maxPasses: o.maxPasses ?? MAX_BIAS_PASSES,
       onPass: o.onPass,
       measure: async () => {
-        const now = built();
-        // pow2 B16 lowers a weight exponent where a moved bias leaves int16 (fitB16Bias): other weights
-        // and bias steps, so another session.
-        if (!qdq.fed.sameSteps(now)) {
-          await qdq.close();
-          qdq = await session(now);
+        seen = await m.run(build(correctBiases(g, plan, new Map([...zeros, ...shifts])).graph));
+        if (last && seen.noise > last.before.noise) {
+          // Back where the run before this depth found the model: its measurement settles the next depth.
+          for (const l of last.layers) shifts.delete(l.output);
+          current = correctBiases(g, plan, shifts);
+          undone += last.layers.length;
+          seen = last.before;
         }
-        seen = await qdq.means(o, qdq.fed.feeds(now));
-        return (l) => seen.has(l.output) && target.has(l.output);
+        last = undefined;
+        return (l) => seen.means.has(l.output) && m.target.has(l.output);
       },
       settle: (now) => {
         for (const l of now) shifts.set(l.output, error(l.output));
+        last = { layers: now, before: seen };
         current = correctBiases(g, plan, shifts);
       },
     });
-    return { graph: current.graph, report: { ...current.report, passes } };
+    return { graph: current.graph, report: { ...current.report, passes, undone } };
   } finally {
-    await qdq.close();
+    await m.close();
+  }
+}
+
+interface Measurement {
+  /** Each layer's output mean per channel. */
+  means: Map<string, Float64Array>;
+  /** The model outputs' noise against float (OutputNoise). */
+  noise: number;
+}
+
+/**
+ * Runs the float model once over the samples (the layers' target means, the outputs the guard compares
+ * with); then `run` measures a QDQ build of the graph against them.
+ */
+async function measurer(
+  floatModel: Model,
+  layers: { node: Node; output: string; slot: number }[],
+  o: MeasuredBiasOptions,
+) {
+  const outputs = layers.map((l) => l.output);
+  const convs = new Set(layers.filter((l) => l.node.opType === 'Conv').map((l) => l.output));
+  const ends = floatModel.graph.outputs.map((v) => v.name);
+  const reference = await meansSession(floatModel, outputs, convs, ends);
+  const floatEnds = new FloatOutputs();
+  const target = await reference
+    .means(o, {}, (i, ys) => floatEnds.keep(i, ys))
+    .finally(() => reference.close());
+  const session = async (from: Graph) => {
+    const fed = biasInputs(from, layers);
+    return { fed, ...(await meansSession({ ...floatModel, graph: fed.graph }, outputs, convs, ends)) };
+  };
+  let qdq: Awaited<ReturnType<typeof session>> | undefined;
+  return {
+    target,
+    async run(built: Graph): Promise<Measurement> {
+      // pow2 B16 lowers a weight exponent where a moved bias leaves int16 (fitB16Bias): other weights
+      // and bias steps, so another session.
+      if (!qdq?.fed.sameSteps(built)) {
+        await qdq?.close();
+        qdq = await session(built);
+      }
+      const noise = new OutputNoise(floatEnds);
+      const means = await qdq.means(o, qdq.fed.feeds(built), (i, ys) => noise.add(i, ys));
+      return { means, noise: noise.relative() };
+    },
+    close: async () => qdq?.close(),
+  };
+}
+
+/** The float model's outputs per sample, for the first samples up to GUARD_FLOATS values. */
+class FloatOutputs {
+  readonly samples: Map<string, Tensor>[] = [];
+  private size = 0;
+  keep(sample: number, ys: Map<string, Tensor>): void {
+    this.size += [...ys.values()].reduce((n, y) => n + y.size, 0);
+    // Copied: the runtime's buffers are not ours to hold across runs.
+    if (this.size <= GUARD_FLOATS)
+      this.samples[sample] = new Map(
+        [...ys].map(([k, y]) => [k, Tensor.float32(y.dims, y.toFloat32().slice())]),
+      );
+  }
+}
+
+/**
+ * The guard's figure: each model output's noise against float over the samples relative to its power (1 /
+ * SQNR), summed over outputs so that no one output's scale drowns the others. Judged by top-1 agreement
+ * instead, the guard chose noise: PP-OCRv4 rec's calibration lines agreed 6.4 -> 4.5% less often with
+ * float, and its held-out CER went 3.7 -> 4.1% (by SQNR: 2.2%).
+ */
+class OutputNoise {
+  private readonly outputs = new Map<string, MetricAccumulator>();
+  constructor(private readonly float: FloatOutputs) {}
+  add(sample: number, ys: Map<string, Tensor>): void {
+    for (const [k, f] of this.float.samples[sample] ?? []) {
+      const y = ys.get(k);
+      if (y?.size !== f.size) continue;
+      if (!this.outputs.has(k)) this.outputs.set(k, new MetricAccumulator());
+      this.outputs.get(k)!.add(f.toFloat32(), y.toFloat32());
+    }
+  }
+  relative(): number {
+    return [...this.outputs.values()].reduce((sum, a) => sum + 10 ** (-a.result().sqnrDb / 10), 0);
   }
 }
 
@@ -166,7 +253,7 @@ function biasInputs(
  * outputs are averaged in the graph (GlobalAveragePool: one number per channel and sample crosses to JS),
  * others read whole.
  */
-async function meansSession(model: Model, names: string[], convs: Set<string>) {
+async function meansSession(model: Model, names: string[], convs: Set<string>, ends: string[]) {
   const g = model.graph.clone();
   const taken = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
   for (const n of g.nodes) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
@@ -191,16 +278,24 @@ async function meansSession(model: Model, names: string[], convs: Set<string>) {
   }
   const session = await createModelSession({ ...model, graph: g }, { graphOptimizationLevel: 'basic' });
   return {
+    /** The channel means; `visit` sees each sample's float32 model outputs (of `ends`). */
     async means(
       o: MeasuredBiasOptions,
-      extra: Record<string, Tensor> = {},
+      extra: Record<string, Tensor>,
+      visit: (sample: number, outputs: Map<string, Tensor>) => void,
     ): Promise<Map<string, Float64Array>> {
       const observers = new Map([...read.keys()].map((k) => [k, new ChannelMeanObserver()]));
+      const fetches = [...new Set([...read.keys(), ...ends])];
+      let sample = 0;
       for await (const feeds of o.source.samples()) {
         o.signal?.throwIfAborted();
-        const result = await session.run({ ...feeds, ...extra }, [...read.keys()]);
+        const result = await session.run({ ...feeds, ...extra }, fetches);
         for (const [k, t] of Object.entries(result))
           if (t.dtype === 'float32') observers.get(k)?.observe(t.data as Float32Array, t.dims);
+        visit(
+          sample++,
+          new Map(ends.flatMap((k) => (result[k]?.dtype === 'float32' ? [[k, result[k]]] : []))),
+        );
       }
       return new Map([...observers].map(([k, obs]) => [read.get(k)!, obs.means()]));
     },

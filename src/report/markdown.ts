@@ -114,7 +114,9 @@ function stageLines(r: Report): string[] {
   const bc = r.biasCorrection;
   if (bc) {
     const worst = Math.max(0, ...bc.corrected.map((c) => c.maxShift));
-    const passes = bc.passes === undefined ? '' : `, measured against float in ${bc.passes} pass(es)`;
+    const undone = bc.undone ? ` (${bc.undone} more undone: they took the outputs further from float)` : '';
+    const passes =
+      bc.passes === undefined ? '' : `, measured against float in ${bc.passes} pass(es)${undone}`;
     lines.push(
       '',
       `Bias correction: ${bc.corrected.length} layer(s) corrected${passes}, largest shift ${worst.toPrecision(3)}.`,
