@@ -86,6 +86,21 @@ describe('pairedRun', () => {
     });
   }
 
+  it("lists the layers' sums last layer first, so that ORT's walk from the last-listed leaf reaches layer 0's first", async () => {
+    const { float, file } = await quantized('affine');
+    const qdq = readOnnxFile(file);
+    const { names, twins } = probedLayers(float, qdq.graph);
+    const { model, stats } = pairedModel(float, qdq, names, twins)!;
+    // Layer of each sum node, in list order: the walk starts at the end of the list and goes backwards.
+    const layerOf = (out: string) => Number(/^__pair\/(\d+)\//.exec(out)?.[1] ?? NaN);
+    const listed = model.graph.nodes.map((n) => layerOf(n.outputs[0]!)).filter((l) => !Number.isNaN(l));
+    expect(listed.length).toBe(3 * names.length);
+    expect(listed.at(-1)).toBe(0);
+    expect(listed).toEqual([...listed].sort((a, b) => b - a));
+    // The outputs stay in layer order (signal, noise per layer), as pairedRun reads them.
+    expect(stats.map(layerOf)).toEqual(names.flatMap((_, i) => [i, i]));
+  });
+
   it('declines graphs it cannot pair (different opsets) instead of building a wrong one', async () => {
     const { float, file } = await quantized('affine');
     const qdq = readOnnxFile(file);

@@ -193,9 +193,13 @@ export function pairedModel(
 }
 
 /**
- * Appends, per layer, Σx² and Σ(x - q)² as two scalar outputs, listed first and in layer order: ONNX
- * Runtime walks back from the outputs depth first, so each layer's sums are computed as soon as both maps
- * exist and the maps can be freed after (see calib-graph.ts on the memory this saves).
+ * Appends, per layer, Σx² and Σ(x - q)² as two scalar outputs (returned in layer order), their nodes
+ * appended last layer first. ONNX Runtime orders the graph by a depth-first walk that starts from the
+ * last-listed node nothing reads and goes on backwards through the list: listed this way, layer 0's sums
+ * are reached first, so each layer's maps are computed just before its sums and freed after them. Listed
+ * in layer order, the walk began at the last layer's sums, ran both whole graphs ahead of any sum and held
+ * every probed map until the end (PP-OCRv4 det at 640x640: 630 -> 180 MB peak RSS for the session, its
+ * first run 2.2 -> 0.8 s CPU). The order changes no value: every node computes what it did.
  */
 function layerPowers(
   g: Graph,
@@ -204,15 +208,16 @@ function layerPowers(
   twins: Map<string, string>,
   rename: (n: string) => string,
 ): string[] {
-  const b = new GraphBuilder(g, opset, '__pair');
-  const outs = names.flatMap((n, i) => {
+  const layers = names.map((n, i) => {
+    const b = new GraphBuilder(g, opset, '__pair');
     const p = `__pair/${i}`;
     const noise = b.add('Sub', [n, rename(twins.get(n)!)], `${p}/diff`);
-    return [
+    const outs = [
       b.reduce('ReduceSumSquare', n, `${p}/signal`, undefined, false),
       b.reduce('ReduceSumSquare', noise, `${p}/noise`, undefined, false),
     ];
+    return { outs, nodes: b.nodes };
   });
-  g.nodes.push(...b.nodes);
-  return outs;
+  for (const l of [...layers].reverse()) g.nodes.push(...l.nodes);
+  return layers.flatMap((l) => l.outs);
 }

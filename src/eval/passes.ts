@@ -7,6 +7,7 @@ import {
   type Reference,
 } from './evaluate.js';
 import { recording } from './recorded.js';
+import { stopwatch } from '../util/timing.js';
 
 /** Opens the candidates of one pass (they are closed when the pass ends). */
 export type Pass = () => Promise<Record<string, Candidate>>;
@@ -50,6 +51,7 @@ export async function comparePasses(
   let src = rec.source;
   const merged: Comparison = { metrics: {}, referenceRms: {} };
   const total = passes.length * source.count;
+  const lap = stopwatch('evaluate');
   for (const [p, open] of passes.entries()) {
     if (p === 1) {
       const replay = rec.replay();
@@ -58,6 +60,8 @@ export async function comparePasses(
       else [ref, src] = [reference, source];
     }
     const candidates = await open();
+    const names = Object.keys(candidates).join(' + ');
+    lap(`pass ${p + 1} (${names}): open`);
     try {
       if (!Object.keys(candidates).length) continue;
       const watched = 'device' in candidates || 'truncating' in candidates;
@@ -68,6 +72,7 @@ export async function comparePasses(
         onSample: (done) => opts.onSample?.(p * source.count + done, total),
       });
       mergeInto(merged, c);
+      lap(`pass ${p + 1} (${names}): run`);
     } finally {
       for (const c of Object.values(candidates)) await c.close();
     }

@@ -34,6 +34,7 @@ import type { Report } from '../report/types.js';
 import type { RunHooks } from './quantize-model.js';
 import { SESSION_FILE_BYTES } from '../runtime/ort-model.js';
 import { collectGarbage } from '../util/gc.js';
+import { stopwatch } from '../util/timing.js';
 
 export type Quantized = Pick<QuantResult, 'model' | 'float' | 'inputScales' | 'activations'> &
   Partial<Pick<QuantResult, 'floatReference' | 'equalization' | 'biasCorrection' | 'int16'>>;
@@ -66,7 +67,9 @@ export async function evaluate(
   const passes: Pass[] = [];
   let comparison: Comparison;
   try {
+    const lap = stopwatch('evaluate');
     paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path, release) : undefined;
+    lap(paired ? 'paired session: open' : 'no paired session');
     if (paired) {
       const { onnx: file } = paired;
       reference = paired.reference;

@@ -28,6 +28,7 @@ import { reportMarkdown } from '../report/markdown.js';
 import { layerChartSvg } from '../report/svg.js';
 import type { Report, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { stopwatch } from '../util/timing.js';
 import { VERSION } from '../version.js';
 
 export type { Report, RunSettings, WrittenFile };
@@ -63,8 +64,10 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     hooks.signal?.throwIfAborted();
     hooks.onProgress?.({ stage });
     const t0 = performance.now();
+    const lap = stopwatch('stage');
     const r = await namingInput(opts.input, stage, f, !opts.calibData);
     timings[stage] = Math.round(performance.now() - t0);
+    lap(stage);
     return r;
   };
   const inputFormat = formatOf(opts.input);
