@@ -254,7 +254,7 @@ async function rowReducer(
         const wanted = Math.ceil(size * Math.max(count, seen) * share) + 1;
         const next = Math.fround(o.cutoff(Math.max(1, Math.min(wanted, o.delivered()))));
         // Lower only as far as would send MAX_SHARE of this sample's rows (see MAX_SHARE).
-        cut.set(name, next >= before ? next : Math.max(next, shareCutoff(part, MAX_SHARE)));
+        cut.set(name, next >= before ? next : atLeastShare(part.rowMax, part.rowMin, next, MAX_SHARE));
       });
       return result;
     },
@@ -331,14 +331,43 @@ export function scan(rowMax: Float32Array, rowMin: Float32Array, cutoff: number)
 
 /** The first sample's cutoff: the FIRST_SHARE-th largest row magnitude (that share of rows is sent). */
 function firstCutoff(part: Part): number {
-  return shareCutoff(part, FIRST_SHARE);
+  return shareCutoff(part.rowMax, part.rowMin, FIRST_SHARE);
 }
 
 /** The row magnitude past which `share` of the part's rows lie. */
-function shareCutoff({ rowMax, rowMin }: Part, share: number): number {
-  const mags = rowMax.map((v, j) => Math.max(v, -rowMin[j]!));
-  const k = Math.max(1, Math.ceil(mags.length * share));
-  return kthLargest(mags, k);
+function shareCutoff(rowMax: Float32Array, rowMin: Float32Array, share: number): number {
+  const k = Math.max(1, Math.ceil(rowMax.length * share));
+  return kthLargest(magnitudes(rowMax, rowMin), k);
+}
+
+/**
+ * max(next, shareCutoff(rowMax, rowMin, share)), with the selection only where it can pass `next`: the k-th largest
+ * row magnitude (NaN ranked largest, as kthLargest ranks it) lies at or below `next` when fewer than k
+ * magnitudes pass it or are NaN, counted in one loop. On PP-OCRv4 rec (32 samples) the selection on every
+ * lowered cutoff took 0.23 s of 2.6 s CPU.
+ */
+export function atLeastShare(
+  rowMax: Float32Array,
+  rowMin: Float32Array,
+  next: number,
+  share: number,
+): number {
+  const k = Math.max(1, Math.ceil(rowMax.length * share));
+  let passing = 0;
+  for (let j = 0; j < rowMax.length; j++) {
+    const m = Math.max(rowMax[j]!, -rowMin[j]!);
+    passing += +(m > next) | +(m !== m);
+  }
+  return passing < k ? next : Math.max(next, shareCutoff(rowMax, rowMin, share));
+}
+
+let scratchMags = new Float32Array(0);
+/** max(rowmax, -rowmin) per row (NaN where either is NaN), in an array reused from call to call. */
+function magnitudes(rowMax: Float32Array, rowMin: Float32Array): Float32Array {
+  if (scratchMags.length < rowMax.length) scratchMags = new Float32Array(rowMax.length);
+  const mags = scratchMags.subarray(0, rowMax.length);
+  for (let j = 0; j < rowMax.length; j++) mags[j] = Math.max(rowMax[j]!, -rowMin[j]!);
+  return mags;
 }
 
 /** Consecutive tensors of one row width, up to GROUP_VALUES values a group (one tensor may pass it). */
