@@ -12,7 +12,7 @@ import {
   listSampleFiles,
   syntheticSamples,
 } from '../../src/quant/samples.js';
-import { atLeastShare, scan, scanned } from '../../src/quant/calibrate-reduced.js';
+import { atLeastShare, scan, scanned } from '../../src/quant/row-cutoffs.js';
 import { TopHistogramObserver } from '../../src/quant/top-histogram.js';
 import { kthLargest } from '../../src/quant/kth-largest.js';
 import { Tensor } from '../../src/ir/tensor.js';
