@@ -12,7 +12,7 @@ import {
   listSampleFiles,
   syntheticSamples,
 } from '../../src/quant/samples.js';
-import { scan, scanned } from '../../src/quant/calibrate-reduced.js';
+import { atLeastShare, scan, scanned } from '../../src/quant/row-cutoffs.js';
 import { TopHistogramObserver } from '../../src/quant/top-histogram.js';
 import { kthLargest } from '../../src/quant/kth-largest.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -222,5 +222,25 @@ describe('kthLargest', () => {
         expect(kthLargest(values.slice(), k), `n ${n} k ${k}`).toBe(sorted[n - k]);
       }
     }
+  });
+});
+
+describe('atLeastShare (a lowered cutoff, bounded by the share of rows it would send)', () => {
+  it('is max(next, the k-th largest row magnitude), k = ceil(rows * share), NaN ranked largest', () => {
+    const r = rng(11);
+    const rows = 1000;
+    const rowMax = Float32Array.from({ length: rows }, () => (r() < 0.5 ? 0 : r() * 4));
+    const rowMin = Float32Array.from({ length: rows }, () => -r() * 3);
+    rowMax[17] = NaN;
+    rowMin[400] = NaN;
+    // The reference: magnitudes sorted descending by hand, NaN first (largest), then the k-th.
+    const mags = Array.from(rowMax, (v, j) => Math.max(v, -rowMin[j]!));
+    const sorted = mags.sort((a, b) => (Number.isNaN(a) ? -1 : Number.isNaN(b) ? 1 : b - a));
+    for (const share of [0.001, 0.02, 0.3])
+      for (const next of [-1, 0, 0.5, 2, 2.9, 3.5, 10]) {
+        const k = Math.ceil(rows * share);
+        const expected = Math.max(next, Math.fround(sorted[k - 1]!));
+        expect(atLeastShare(rowMax, rowMin, next, share), `share ${share}, next ${next}`).toBe(expected);
+      }
   });
 });

@@ -94,3 +94,28 @@ describe('GrowingHistogramObserver: one pass gives the two-pass histogram', () =
     expect(g.histogram().bins[0]).toBe(10);
   });
 });
+
+describe('GrowingHistogramObserver: growing merges runs of fine bins', () => {
+  // Two final bins over four fine bins, so every count can be followed by hand.
+  it('merges four fine bins into one when the limit quadruples, then bins the value past it', () => {
+    const o = new GrowingHistogramObserver(2, 4);
+    // limit 1: 1 * 4 / 1 = 4 is past the last fine bin, counted in it (fine bins [0, 0, 0, 1]).
+    o.observe(Float32Array.of(1));
+    // 0.3 -> fine bin 1 ([0, 1, 0, 1]); 3.5 passes the limit, which becomes 4 (x4): the four fine bins
+    // merge into bin 0 ([2, 0, 0, 0]), then 3.5 * 4 / 4 = 3.5 -> fine bin 3 ([2, 0, 0, 1]).
+    o.observe(Float32Array.of(0.3, 3.5));
+    // Final bins over [0, 3.5], 1.75 wide: fine bin 0 ([0, 1)) in bin 0, fine bin 3 ([3, 4)) in the last.
+    expect(Array.from(o.histogram().bins)).toEqual([2, 1]);
+  });
+
+  it('merges every fine bin into the first when the limit grows past them all', () => {
+    const o = new GrowingHistogramObserver(2, 4);
+    // limit 1, x = 4|v|: 0.1 -> fine bin 0, 0.6 -> 2, 1 -> past the end, in 3 ([1, 0, 1, 1]).
+    o.observe(Float32Array.of(0.1, 0.6, 1));
+    // 786432 = 1.5 * 2^19: the limit grows by 2^20 (more than the four fine bins): all three counts merge
+    // into fine bin 0 ([3, 0, 0, 0]); 786432 * 4 / 2^20 = 3 -> fine bin 3 ([3, 0, 0, 1]).
+    o.observe(Float32Array.of(786432));
+    // Final bins 393216 wide: fine bin 0 ([0, 262144)) in bin 0, fine bin 3 ([786432, ...)) in the last.
+    expect(Array.from(o.histogram().bins)).toEqual([3, 1]);
+  });
+});

@@ -23,9 +23,9 @@ import {
   type SampleSource,
 } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
-import { kthLargest } from './kth-largest.js';
 import { MinMaxObserver, rangeObserver, type Range } from './observers.js';
 import { TopHistogramObserver } from './top-histogram.js';
+import { atLeastShare, scan, scanned, shareCutoff } from './row-cutoffs.js';
 
 /**
  * Below this many elements a tensor is made a plain output and observed in JS: its reduction nodes
@@ -254,7 +254,7 @@ async function rowReducer(
         const wanted = Math.ceil(size * Math.max(count, seen) * share) + 1;
         const next = Math.fround(o.cutoff(Math.max(1, Math.min(wanted, o.delivered()))));
         // Lower only as far as would send MAX_SHARE of this sample's rows (see MAX_SHARE).
-        cut.set(name, next >= before ? next : Math.max(next, shareCutoff(part, MAX_SHARE)));
+        cut.set(name, next >= before ? next : atLeastShare(part.rowMax, part.rowMin, next, MAX_SHARE));
       });
       return result;
     },
@@ -305,40 +305,9 @@ function eachTensor(
     throw new Error(`internal: reduced calibration output has ${packed.length} values, ${at} expected`);
 }
 
-/** scan's results: min, max, rows past the cutoff (slots, for the reason observers.ts keeps `extremes`). */
-export const scanned = new Float64Array(3);
-
-/**
- * The extremes of the row extremes, and how many rows' magnitude max(max, -min) passes `cutoff`, counted
- * without a branch: on ReLU-like maps whether a row passes is unpredictable, and the branch took 23 ms a
- * sample on PP-OCRv4 det at 640x640 (2.6 million rows) against 6.5. `(hi > c && lo is a number) || -lo > c`
- * is the max form's count, NaN included: (hi > -lo ? hi : -lo) is -lo when either is NaN.
- */
-export function scan(rowMax: Float32Array, rowMin: Float32Array, cutoff: number): void {
-  const r = scanned;
-  r[0] = Infinity;
-  r[1] = -Infinity;
-  let count = 0;
-  for (let j = 0; j < rowMax.length; j++) {
-    const hi = rowMax[j]!;
-    const lo = rowMin[j]!;
-    if (lo < r[0]!) r[0] = lo;
-    if (hi > r[1]!) r[1] = hi;
-    count += (+(hi > cutoff) & +(lo === lo)) | +(-lo > cutoff);
-  }
-  r[2] = count;
-}
-
 /** The first sample's cutoff: the FIRST_SHARE-th largest row magnitude (that share of rows is sent). */
 function firstCutoff(part: Part): number {
-  return shareCutoff(part, FIRST_SHARE);
-}
-
-/** The row magnitude past which `share` of the part's rows lie. */
-function shareCutoff({ rowMax, rowMin }: Part, share: number): number {
-  const mags = rowMax.map((v, j) => Math.max(v, -rowMin[j]!));
-  const k = Math.max(1, Math.ceil(mags.length * share));
-  return kthLargest(mags, k);
+  return shareCutoff(part.rowMax, part.rowMin, FIRST_SHARE);
 }
 
 /** Consecutive tensors of one row width, up to GROUP_VALUES values a group (one tensor may pass it). */

@@ -298,9 +298,17 @@ export class GrowingHistogramObserver {
     }
     let factor = 1;
     while (this.limit * factor < top) factor *= 2;
-    const merged = new Float64Array(this.fineBins);
-    for (let i = 0; i < this.fineBins; i++) merged[Math.floor(i / factor)]! += this.bins[i]!;
-    this.bins = merged;
+    // In place, each merged bin summed from 0 in the order of its fine bins (the sums a fresh array
+    // accumulating bin by bin gives): bin j reads bins j * factor.. only, none written yet.
+    const bins = this.bins;
+    const n = this.fineBins;
+    let j = 0;
+    for (let i = 0; i < n; j++) {
+      let sum = 0;
+      for (const end = Math.min(i + factor, n); i < end; i++) sum += bins[i]!;
+      bins[j] = sum;
+    }
+    bins.fill(0, j);
     this.limit *= factor;
   }
 
