@@ -61,8 +61,9 @@ export async function measureShifts(
         const read = outputs.get(name);
         const { mean, square } = stats.get(read?.layer ?? '') ?? {};
         if (!read || !mean || !square) continue;
-        if (read.as !== 'square') mean.observe(data, dims);
         if (read.as === 'square') square.observe(data, dims);
+        else mean.observe(data, dims);
+        // A twin read whole (Gemm, TFLite) is squared here; ONNX Conv twins square in the graph.
         if (read.as === 'whole')
           square.observe(
             data.map((v) => v * v),
