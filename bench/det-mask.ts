@@ -42,9 +42,9 @@ import { textPages } from './text-pages.js';
  * (pow2 0.636), --bias_correction 0.9576 in both files (pow2 0.623 with the earlier, channel-mean form):
  * the flat paper makes each channel's mean shift from weight rounding the same offset over most of the
  * page, which bias correction removes (measured on the calibration pages, taps in padding reading 0; the
- * channel-mean formula had 0.960). It stays off by default: PP-OCRv4 rec agrees less with float with it
- * (held-out lines: top-1 agreement per position 96.99 -> 95.56 %, CER 2.00 -> 2.03 %), and pow2 loses
- * 0.5-1.7 dB on mobilenet, MMoE and cls (README, Bias correction).
+ * channel-mean formula had 0.960). Corrected in every
+ * channel it cost PP-OCRv4 rec agreement with float (held-out lines: top-1 agreement per position 96.99
+ * -> 95.56 %); pow2 loses 0.5-1.7 dB with it on mobilenet, MMoE and cls (README, Bias correction).
  * --bias_correction measured (each Conv's output mean against float, conv after conv: 42 passes over the
  * pages, bench/det-mean-shift.ts) at 640, 12 + 12: pow2 B16 0.837 in both files, affine 0.932.
  * Bias correction became the affine default once it corrected only steady shifts (mean^2 >= variance per
