@@ -147,12 +147,26 @@ async function main() {
     const sq = (outs: Tensor[]) => {
       const acc = new MetricAccumulator();
       outs.forEach((o, i) => acc.add(float[i]!.toFloat32(), o.toFloat32()));
-      return acc.result().sqnrDb.toFixed(2);
+      let same = 0;
+      let all = 0;
+      outs.forEach((o, i) => {
+        const [a, b] = [o.toFloat32(), float[i]!.toFloat32()];
+        for (let p = 0; p < a.length; p += classes) {
+          let [ia, ib] = [p, p];
+          for (let c = p; c < p + classes; c++) {
+            if (a[c]! > a[ia]!) ia = c;
+            if (b[c]! > b[ib]!) ib = c;
+          }
+          same += ia - p === ib - p ? 1 : 0;
+          all++;
+        }
+      });
+      return `${acc.result().sqnrDb.toFixed(2)} dB, agree ${((100 * same) / all).toFixed(2)}%`;
     };
     if (!flag('--no-cer')) {
       const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes;
       const o = await run(bytes, evals);
-      res.push(`onnx ${cer(o).toFixed(2)} nospace ${cer2(o).toFixed(2)} (${sq(o)} dB)`);
+      res.push(`onnx ${cer(o).toFixed(2)} nospace ${cer2(o).toFixed(2)} (${sq(o)})`);
       if (flag('--diff'))
         o.forEach((t, i) => {
           const [a, b] = [t, float[i]!].map((x) => ctcGreedy(x.toFloat32(), classes, alphabet));
@@ -164,7 +178,7 @@ async function main() {
     }
     if (flag('--tflite')) {
       const o = await runTflite(q.model, evals);
-      res.push(`tflite ${cer(o).toFixed(2)} nospace ${cer2(o).toFixed(2)} (${sq(o)} dB)`);
+      res.push(`tflite ${cer(o).toFixed(2)} nospace ${cer2(o).toFixed(2)} (${sq(o)})`);
     }
     console.log(
       `${JSON.stringify(overrides)}: ${res.join(', ')}  [quant ${((t2 - t1) / 1000).toFixed(0)} s, run ${((Date.now() - t2) / 1000).toFixed(0)} s]`,

@@ -24,7 +24,14 @@ describe('report and quality gate', () => {
     expect(first.code).toBe(0);
     expect(report.schemaVersion).toBe(1);
     expect(report.input).toMatchObject({ format: 'onnx', bytes: fs.statSync(CLS).size });
-    expect(report.settings).toMatchObject({ scheme: 'affine', calib_samples: 8, optimize: true });
+    // --bias_correction auto: true under affine, and the report lists the corrected layers.
+    expect(report.settings).toMatchObject({
+      scheme: 'affine',
+      calib_samples: 8,
+      optimize: true,
+      bias_correction: true,
+    });
+    expect(report.biasCorrection.corrected.length).toBeGreaterThan(0);
     expect(report.calibration).toEqual({ source: 'synthetic', samples: 8, method: 'percentile' });
     expect(report.optimizer.nodesBefore).toBe(471);
     expect(report.optimizer.nodesAfter).toBeLessThan(471);

@@ -5,7 +5,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { optimize } from '../../src/passes/optimize.js';
 import type { QuantPlan } from '../../src/quant/assign.js';
 import { correctBiases, shiftLayers } from '../../src/quant/bias-correction.js';
-import { measureShifts } from '../../src/quant/bias-shift.js';
+import { measureShifts, steadyShifts } from '../../src/quant/bias-shift.js';
 import type { Feeds, SampleSource } from '../../src/quant/calibrate.js';
 import { ChannelMaxObserver, ChannelMeanObserver } from '../../src/quant/observers.js';
 import type { QuantizedWeight } from '../../src/quant/qdq.js';
@@ -64,12 +64,43 @@ describe('correctBiases with measured shifts', () => {
     expect(ort).toBeCloseTo(expected, 6);
     const plan = planOf(b.g.nodes[0]!);
     const shifts = await measureShifts(modelOf(b.g), shiftLayers(b.g, plan, new Map([['w', qw]])), source);
-    expect(shifts.get(b.g.nodes[0]!.outputs[0]!)![0]).toBeCloseTo(expected, 6);
-    const { graph, report } = correctBiases(b.g, plan, shifts);
+    expect(shifts.get(b.g.nodes[0]!.outputs[0]!)!.mean[0]).toBeCloseTo(expected, 6);
+    // Steady: per input 1, edge columns -0.3 (2 x 2 taps inside), inner ones -0.45; times 3 for input 3.
+    // Mean square (0.3^2 + 0.45^2) * (1 + 9) / 2 / 2 = 0.73125 <= 2 * 0.75^2: the mean is corrected.
+    expect(shifts.get(b.g.nodes[0]!.outputs[0]!)!.meanSquare[0]).toBeCloseTo(0.73125, 6);
+    const { graph, report } = correctBiases(b.g, plan, steadyShifts(shifts));
     expect(biasOf(graph, 'conv_0')[0]).toBeCloseTo(0.5 - expected, 6);
     expect(report.corrected[0]!.maxShift).toBeCloseTo(0.75, 6);
     // The input graph keeps its bias.
     expect(Array.from(b.g.initializers.get('b')!.toFloat32())).toEqual([0.5]);
+  });
+
+  it('corrects a channel whose shift is steady (mean^2 >= variance), leaves one whose shift is not', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 1, 4]);
+    // Output 0 reads input channel 0 only, output 1 channel 1 only, both with weight 0.3 (int8 1 at 0.25).
+    const w = b.init('w', Tensor.float32([2, 2, 1, 1], [0.3, 0, 0, 0.3]));
+    b.output(b.node('Conv', [x, w, b.init('b', Tensor.float32([2], [1, 1]))]));
+    const qw = qweight('w', [2, 2, 1, 1], [1, 0, 0, 1], [0.25]);
+    // Channel 0 is 1 everywhere: shift -0.05 at each position, steady. Channel 1 is 0 but for a 4 at the
+    // last position (a line padded with zeros): shifts [0, 0, 0, -0.2], mean -0.05, variance
+    // 0.01 - 0.0025 = 0.0075 > 0.0025.
+    const source: SampleSource = {
+      count: 1,
+      kind: 'synthetic',
+      async *samples() {
+        yield { x: Tensor.float32([1, 2, 1, 4], [1, 1, 1, 1, 0, 0, 0, 4]) };
+      },
+    };
+    const plan = planOf(b.g.nodes[0]!);
+    const stats = await measureShifts(modelOf(b.g), shiftLayers(b.g, plan, new Map([['w', qw]])), source);
+    const { mean, meanSquare } = stats.get(b.g.nodes[0]!.outputs[0]!)!;
+    [-0.05, -0.05].forEach((m, c) => expect(mean[c]).toBeCloseTo(m, 6));
+    [0.0025, 0.01].forEach((m, c) => expect(meanSquare[c]).toBeCloseTo(m, 6));
+    const { graph } = correctBiases(b.g, plan, steadyShifts(stats));
+    const got = biasOf(graph, 'conv_0');
+    expect(got[0]).toBeCloseTo(1.05, 6);
+    expect(got[1]).toBeCloseTo(1, 6);
   });
 
   it('hand-computed: a 1x1 Conv bias moves by -(W_q - W) E[x]', async () => {
@@ -210,7 +241,8 @@ async function corrected(
 ) {
   const plan = planOf(g.nodes[0]!);
   const source = constantSource(input, dims.length === 1 ? dims : [1, ...dims], perSample);
-  return correctBiases(g, plan, await measureShifts(modelOf(g), shiftLayers(g, plan, weights), source));
+  const stats = await measureShifts(modelOf(g), shiftLayers(g, plan, weights), source);
+  return correctBiases(g, plan, steadyShifts(stats));
 }
 
 describe('channel statistics', () => {
@@ -302,13 +334,14 @@ function sampleSource(model: Model, count: number): SampleSource {
     count,
     kind: 'synthetic',
     async *samples() {
-      // Inputs with a positive mean, so that weight rounding shifts the outputs' means.
+      // Inputs of a steady positive level with some texture (flat paper, say), so that weight rounding
+      // shifts the outputs' means by more than it spreads them (the shifts bias correction keeps).
       for (let i = 0; i < count; i++) {
         const f = randomFeeds(model, {}, 100 + i) as Feeds;
         yield {
           x: Tensor.float32(
             f.x!.dims,
-            f.x!.toFloat32().map((v) => 0.5 + 0.5 * v),
+            f.x!.toFloat32().map((v) => 0.8 + 0.1 * v),
           ),
         };
       }

@@ -7,7 +7,7 @@ import { shareConstants } from '../passes/share-constants.js';
 import { splitHardSwishPass } from '../passes/split-hardswish.js';
 import { assignActivationParams, planQuantization, type FloatOp, type QuantPlan } from './assign.js';
 import { correctBiases, shiftLayers, type BiasCorrectionReport } from './bias-correction.js';
-import { measureShifts } from './bias-shift.js';
+import { measureShifts, steadyShifts } from './bias-shift.js';
 import { measureBiases, type MeasuredBiasOptions } from './bias-measured.js';
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
@@ -204,7 +204,7 @@ export async function quantizeFloatModel(
       ? correctBiases(
           g,
           plan,
-          await measureShifts(model, shiftLayers(g, plan, weights), source, hooks.signal),
+          steadyShifts(await measureShifts(model, shiftLayers(g, plan, weights), source, hooks.signal)),
         )
       : undefined;
   if (corrected) {

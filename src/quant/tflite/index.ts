@@ -2,7 +2,7 @@ import { InvalidOptionError } from '../../errors.js';
 import type { Graph, Model } from '../../ir/graph.js';
 import { planQuantization, type QuantPlan } from '../assign.js';
 import { correctBiases, shiftLayers } from '../bias-correction.js';
-import { measureShifts } from '../bias-shift.js';
+import { measureShifts, steadyShifts } from '../bias-shift.js';
 import { calibrateStats, type SampleSource } from '../calibrate.js';
 import { elementTypes } from '../dtypes.js';
 import { fitB16Biases, quantizeAllWeights } from '../qdq.js';
@@ -74,7 +74,7 @@ export async function quantizeTfliteModel(
     ? correctBiases(
         g,
         plan,
-        await measureShifts(floatModel, shiftLayers(g, plan, weights), source, hooks.signal),
+        steadyShifts(await measureShifts(floatModel, shiftLayers(g, plan, weights), source, hooks.signal)),
       )
     : undefined;
   if (corrected) {
