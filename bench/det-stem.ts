@@ -13,8 +13,8 @@
  * (clipping its tails at 31.75, from [-58, 39]) takes Conv.1 alone to 0.975; Conv.2's output p2o.Add.11
  * on 0.5 rather than 1 takes Conv.2 alone to 0.624 (no better), on 0.25 to 0.844 (affine, each alone:
  * 0.960 and 0.925). The fixes do not compose: the stem's five tensors each on the grid that did best
- * alone read 0.673 with only the stem int8 (0.652 on the range's grids), 0.642 with all int8. The loss is systematic, not noise: on the
- * flat paper each early channel is a constant, and where that constant falls between two grid points
+ * alone read 0.673 with only the stem int8 (0.652 on the range's grids), 0.642 with all int8.
+ * The loss is systematic, not noise: on the flat paper each early channel is a constant, and where that constant falls between two grid points
  * decides the offset every paper pixel carries (the mean of the per-channel error, not its variance, is
  * what the mask follows: squared error picks 0.5 for p2o.Add.3, by 0.074 against 0.086 through the
  * HardSwish, while its squared per-channel mean error is 6 times smaller on 0.25; 320 x 288, 4 pages).
