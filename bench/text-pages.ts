@@ -48,12 +48,32 @@ function pageArgs(next: () => number, { height, width }: PageSize): string[] {
   return args;
 }
 
-/** One page as the det model's input [1, 3, H, W] (H, W the size's multiples of 32). */
-export function renderPage(next: () => number, size: PageSize): Tensor {
+/**
+ * A camera's or scanner's sensor noise on the 8-bit page: each byte moved by Gaussian noise of `sigma`
+ * grey levels, rounded and kept in [0, 255], from its own seeded stream (the pages' text does not change
+ * with it). Rendered paper is otherwise one exact value over most of the page.
+ */
+function addNoise(rgb: Uint8Array, sigma: number, next: () => number): void {
+  for (let i = 0; i < rgb.length; i++) {
+    const normal = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+    rgb[i] = Math.min(255, Math.max(0, Math.round(rgb[i]! + sigma * normal)));
+  }
+}
+
+/**
+ * One page as the det model's input [1, 3, H, W] (H, W the size's multiples of 32), with sensor noise
+ * of `noise.sigma` grey levels if given.
+ */
+export function renderPage(
+  next: () => number,
+  size: PageSize,
+  noise?: { sigma: number; next: () => number },
+): Tensor {
   const [h, w] = [multipleOf32(size.height), multipleOf32(size.width)];
   const args = [...pageArgs(next, size), '-resize', `${w}x${h}!`, '-depth', '8', 'rgb:-'];
   const rgb = execFileSync(CONVERT, args, { maxBuffer: 1 << 26 });
   if (rgb.length !== h * w * 3) throw new Error(`${CONVERT}: ${rgb.length} bytes for a ${w}x${h} page`);
+  if (noise && noise.sigma > 0) addNoise(rgb, noise.sigma, noise.next);
   const plane = h * w;
   const data = new Float32Array(3 * plane);
   for (let c = 0; c < 3; c++) {
@@ -63,8 +83,9 @@ export function renderPage(next: () => number, size: PageSize): Tensor {
   return Tensor.float32([1, 3, h, w], data);
 }
 
-/** `count` seeded pages of one size. */
-export function textPages(count: number, seed: number, size: PageSize): Tensor[] {
+/** `count` seeded pages of one size, with `sigma` grey levels of sensor noise (default none). */
+export function textPages(count: number, seed: number, size: PageSize, sigma = 0): Tensor[] {
   const next = rng(seed);
-  return Array.from({ length: count }, () => renderPage(next, size));
+  const noise = { sigma, next: rng(seed ^ 0x5eed) };
+  return Array.from({ length: count }, () => renderPage(next, size, noise));
 }
