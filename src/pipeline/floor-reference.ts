@@ -1,7 +1,7 @@
 /**
  * The float model as a pow2 --rounding floor run settles against it (--bias_correction measured,
- * quant/tflite/floor-float.ts): the mean per channel of its layers' values in ONNX Runtime over the
- * samples the device runs.
+ * quant/tflite/floor-float.ts): the mean per channel of its layers' values in ONNX Runtime on each of
+ * the samples the device runs.
  */
 import type { Model } from '../ir/graph.js';
 import type { Feeds } from '../quant/calibrate.js';
@@ -20,18 +20,23 @@ export function floatReference(model: Model, samples: () => AsyncIterable<Feeds>
       if (!asked.length) return new Map();
       const names = [...new Set(asked.map((r) => r.name))];
       for (const name of names) if (!g.outputs.some((v) => v.name === name)) g.outputs.push({ name });
-      const observers = new Map(asked.map((r) => [r.name, new ChannelMeanObserver(r.channelsLast)]));
+      const perSample = new Map<string, Float64Array[]>(asked.map((r) => [r.name, []]));
       const session = await createModelSession({ ...model, graph: g });
       try {
         for await (const feeds of samples()) {
           const out = await session.run(feeds, names);
-          for (const [name, t] of Object.entries(out))
-            if (t.dtype === 'float32') observers.get(name)?.observe(t.data as Float32Array, t.dims);
+          for (const r of asked) {
+            const t = out[r.name];
+            if (t?.dtype !== 'float32') continue;
+            const o = new ChannelMeanObserver(r.channelsLast);
+            o.observe(t.data as Float32Array, t.dims);
+            perSample.get(r.name)!.push(o.means());
+          }
         }
       } finally {
         await session.close();
       }
-      return new Map([...observers].map(([name, o]) => [name, o.means()]));
+      return perSample;
     },
   };
 }

@@ -47,8 +47,8 @@ export interface ChannelRequest {
 export interface FloatReference {
   /** Its graph, whose tensor names the converter kept. */
   graph: Graph;
-  /** Mean per channel of each requested tensor over the samples (names it lacks are left out). */
-  means(requests: ChannelRequest[]): Promise<Map<string, Float64Array>>;
+  /** Each requested tensor's mean per channel on each sample, in order (names it lacks are left out). */
+  means(requests: ChannelRequest[]): Promise<Map<string, Float64Array[]>>;
 }
 
 /** A layer with the float tensor its pre-activation mean settles to. */
@@ -72,43 +72,87 @@ export async function measureFloatShifts(
     return name ? [{ ...t, float: { name, channelsLast: t.layer.node.opType === 'FULLY_CONNECTED' } }] : [];
   });
   const target = await reference.means([...targeted.map((l) => l.float), ...tails.map((t) => t.float)]);
-  const layers = targeted.filter(
-    (l) => target.get(l.float.name)?.length === outputChannels(model.graph, l.node),
+  const layers = targeted.filter((l) =>
+    target.get(l.float.name)?.every((f) => f.length === outputChannels(model.graph, l.node)),
   );
   const watched = [...new Set([...layers.map((l) => l.node.inputs[0]!), ...tails.map((t) => t.end)])];
   let current = model;
   let maps = new Map<string, MeanMap>();
+  // Per sample, the pre-activation means of the layers the next settle takes (the shallowest open depth).
+  const open = new Set(layers);
+  let sampled = new Map<Targeted, Float64Array[]>();
+  // Per sample, the channel means of the tails' ends (the last run's).
+  let ends = new Map<string, Float64Array[]>();
   let corrected = 0;
   const passes = await settleByDepth(layers, {
     maxPasses: MAX_PASSES,
     measure: async () => {
-      maps = await meanMaps(current, watched, biasMode, samples);
-      return (l) => maps.has(l.node.inputs[0]!);
+      const depth = Math.min(...[...open].map((l) => l.depth));
+      const next = [...open].filter((l) => l.depth === depth);
+      sampled = new Map(next.map((l) => [l, []]));
+      ends = new Map(tails.map((t) => [t.end, []]));
+      maps = await meanMaps(current, watched, biasMode, samples, (out) => {
+        for (const l of next) {
+          const acc = accumulatorsOf(current.graph, l, out[l.node.inputs[0]!]!);
+          if (acc) sampled.get(l)!.push(acc);
+        }
+        for (const t of tails) ends.get(t.end)!.push(lastAxisMeans(out[t.end]!));
+      });
+      return () => true;
     },
     settle: (now) => {
       const g = current.graph.clone();
       for (const l of now) {
-        const delta = biasDelta(g, l, maps.get(l.node.inputs[0]!)!, target.get(l.float.name)!, biasMode);
+        open.delete(l);
+        const delta = biasDelta(g, l, sampled.get(l)!, target.get(l.float.name)!, biasMode);
         if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
       }
       current = { ...current, graph: g };
     },
   });
-  // Tail ends in their own int8 steps: the float mean over the step, plus the zero point.
-  const steps = new Map(
-    tails.flatMap((t) => {
-      const [f, q] = [target.get(t.float.name), model.graph.quantOf(t.end)];
-      return f && q ? [[t.end, f.map((v) => v / q.scale[0]! + (q.zeroPoint[0] ?? 0))] as const] : [];
-    }),
-  );
+  // Where each tail's end should be: the device's mean less its error against the float output (in the
+  // end's int8 steps: the float value over the step, plus the zero point), drawn towards 0 as the layers'.
+  const device = channelMeans(maps);
+  const goals = tails.flatMap((t) => {
+    const [f, q, d, m] = [
+      target.get(t.float.name),
+      model.graph.quantOf(t.end),
+      ends.get(t.end),
+      device.get(t.end),
+    ];
+    if (!f?.length || !q || !m || d?.length !== f.length || f[0]!.length !== m.length) return [];
+    const step = (v: number) => v / q.scale[0]! + (q.zeroPoint[0] ?? 0);
+    return [[t.end, m.map((v, c) => v - shrunkError(d.map((x, s) => x[c]! - step(f[s]![c]!))))] as const];
+  });
   const channels = (m: Model) => meanMaps(m, watched, biasMode, samples).then(channelMeans);
+  const steps = new Map(goals);
   const tailed = await settleTails(
     current,
-    tails.filter((t) => steps.get(t.end)?.length === channelMeans(maps).get(t.end)?.length),
+    tails.filter((t) => steps.has(t.end)),
     biasMode,
-    { device: channelMeans(maps), target: steps, means: channels },
+    { device, target: steps, means: channels },
   );
   return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
+}
+
+/**
+ * The mean e of per-sample errors, drawn towards 0 as far as its noise calls for: times 1 - v / e^2, v the
+ * variance of the mean. An FC channel sees one value a sample, and on 32 samples the weight-rounding noise
+ * of a narrow layer (MMoE's towers) can pass for a shift.
+ */
+function shrunkError(errors: number[]): number {
+  const n = errors.length;
+  const e = errors.reduce((t, v) => t + v, 0) / n;
+  const v = n > 1 ? errors.reduce((t, x) => t + (x - e) ** 2, 0) / (n - 1) / n : 0;
+  return e !== 0 ? Math.max(0, 1 - v / e ** 2) * e : 0;
+}
+
+/** Mean per channel (last axis) of an int8 tensor. */
+function lastAxisMeans(t: Tensor): Float64Array {
+  const channels = t.dims.at(-1) ?? 1;
+  const s = new Float64Array(channels);
+  (t.data as Int8Array).forEach((v, i) => (s[i % channels]! += v));
+  return s.map((v) => (v * channels) / t.data.length);
 }
 
 /** TFLite fused activations the float graph writes as an op of their own (RELU, RELU_N1_TO_1, RELU6). */
@@ -148,6 +192,7 @@ async function meanMaps(
   watched: string[],
   biasMode: BiasMode,
   samples: () => AsyncIterable<FloorFeeds>,
+  onSample?: (out: Record<string, Tensor>) => void,
 ): Promise<Map<string, MeanMap>> {
   const g = model.graph.clone();
   const outputs = new Set(g.outputs.map((v) => v.name));
@@ -157,6 +202,7 @@ async function meanMaps(
   let count = 0;
   for await (const feeds of samples()) {
     const out = ex.run(feeds);
+    onSample?.(out);
     count++;
     for (const name of watched) {
       const t = out[name]!;
@@ -182,25 +228,35 @@ function channelMeans(maps: Map<string, MeanMap>): Map<string, Float64Array> {
   );
 }
 
+/** Σ w (x - z_in) per output channel, averaged over output positions, for one sample's input `x`. */
+function accumulatorsOf(g: Graph, l: Layer, x: Tensor): Float64Array | undefined {
+  const w = g.initializers.get(l.node.inputs[1]!);
+  const zIn = g.quantOf(l.node.inputs[0]!)?.zeroPoint[0] ?? 0;
+  const map = { dims: [...x.dims], mean: Float64Array.from(x.data as Int8Array) };
+  return w?.dtype === 'int8' && w.quant?.scale.length ? accumulatorMeans(l.node, w, map, zIn) : undefined;
+}
+
 /**
  * The bias move (accumulator steps, per output channel) that puts the device's pre-activation mean on the
- * float layer's `floatMean`: the new bias is the one the device adds now (B16: clamped to int16; B8: in
- * whole output steps) less the error over the accumulator step.
+ * float layer's: the new bias is the one the device adds now (B16: clamped to int16; B8: in whole output
+ * steps) less the mean error e over the accumulator step. `acc` and `floats` hold one vector per sample;
+ * e is drawn towards 0 as far as its noise calls for, by 1 - v / e^2 (v: the variance of the mean of the
+ * per-sample errors): an FC channel sees one value a sample, and on 32 samples the weight-rounding noise
+ * of a narrow layer (MMoE's towers) can pass for a shift.
  */
 function biasDelta(
   g: Graph,
   l: Layer,
-  x: MeanMap,
-  floatMean: Float64Array,
+  acc: Float64Array[],
+  floats: Float64Array[],
   biasMode: BiasMode,
 ): ((c: number) => number) | undefined {
   const w = g.initializers.get(l.node.inputs[1]!);
   const b = g.initializers.get(l.node.inputs[2] ?? '');
-  const zIn = g.quantOf(l.node.inputs[0]!)?.zeroPoint[0] ?? 0;
-  const acc = w?.dtype === 'int8' && w.quant?.scale.length ? accumulatorMeans(l.node, w, x, zIn) : undefined;
-  if (!acc || !w || b?.dtype !== 'int32') return undefined;
+  if (!w?.quant?.scale.length || b?.dtype !== 'int32' || !acc.length || acc.length !== floats.length)
+    return undefined;
   const bias = b.data as Int32Array;
-  const sW = w.quant!.scale;
+  const sW = w.quant.scale;
   const [sIn, sOut] = l.scales;
   return (c) => {
     const sAcc = sIn * Math.fround(sW[sW.length === 1 ? 0 : c]!);
@@ -211,8 +267,8 @@ function biasDelta(
         : clampInt(roundHalfAway(bias[c]! * ratio), -128, 127) / ratio;
     // floor() loses half an output step on average where it shifts right.
     const half = ratio < 1 ? 0.5 / ratio : 0;
-    const error = sAcc * (acc[c]! + now - half) - floatMean[c]!;
-    return now - bias[c]! - error / sAcc;
+    const errors = acc.map((a, s) => a[c]! + now - half - floats[s]![c]! / sAcc);
+    return now - bias[c]! - shrunkError(errors);
   };
 }
 
