@@ -17,7 +17,8 @@
  * The converter names each conv/FC output as the float tensor it holds (the activation's output where one
  * is fused; the pre-activation tensor is that Relu's or Clip's input). Layers without one keep their
  * biases. Tails (a LOGISTIC or HARD_SWISH head, floor-measured.ts) settle their end's mean to the float
- * model's output. Layers are settled depth by depth (settle-passes.ts): one device run per depth.
+ * model's output. Layers are settled depth by depth (settle-passes.ts): one device run per depth. Each
+ * error is a mean over the samples of per-sample errors, drawn towards 0 by its noise (shrunkError).
  */
 import { attrInt } from '../../ir/attrs.js';
 import { indexGraph, type Graph, type Model, type Node } from '../../ir/graph.js';
@@ -34,6 +35,7 @@ import {
   type FloorFeeds,
   type Layer,
   type MeasuredShifts,
+  type Tail,
 } from './floor-measured.js';
 import { moveBias } from './floor-shift.js';
 
@@ -62,41 +64,29 @@ export async function measureFloatShifts(
   samples: () => AsyncIterable<FloorFeeds>,
   reference: FloatReference,
 ): Promise<MeasuredShifts> {
-  const fi = indexGraph(reference.graph);
-  const targeted = biasedLayers(model).flatMap((l): Targeted[] => {
-    const name = preActivation(l.node, fi.producer.get(l.node.outputs[0]!));
-    return name ? [{ ...l, float: { name, channelsLast: l.node.opType === 'FULLY_CONNECTED' } }] : [];
-  });
-  const tails = tailsOf(model, targeted).flatMap((t) => {
-    const name = floatEnd(model.graph, t.end, fi.producer);
-    return name ? [{ ...t, float: { name, channelsLast: t.layer.node.opType === 'FULLY_CONNECTED' } }] : [];
-  });
-  const target = await reference.means([...targeted.map((l) => l.float), ...tails.map((t) => t.float)]);
-  const layers = targeted.filter((l) =>
-    target.get(l.float.name)?.every((f) => f.length === outputChannels(model.graph, l.node)),
-  );
+  const { layers, tails, target } = await targets(model, reference);
   const watched = [...new Set([...layers.map((l) => l.node.inputs[0]!), ...tails.map((t) => t.end)])];
+  const run = (m: Model, onSample: (out: Record<string, Tensor>) => void) =>
+    runDevice(m, watched, biasMode, samples, onSample);
   let current = model;
-  let maps = new Map<string, MeanMap>();
-  // Per sample, the pre-activation means of the layers the next settle takes (the shallowest open depth).
   const open = new Set(layers);
+  // Per sample: the pre-activation means of the layers the next settle takes (the shallowest open
+  // depth), and the channel means of the tails' ends (the last run's).
   let sampled = new Map<Targeted, Float64Array[]>();
-  // Per sample, the channel means of the tails' ends (the last run's).
   let ends = new Map<string, Float64Array[]>();
   let corrected = 0;
   const passes = await settleByDepth(layers, {
     maxPasses: MAX_PASSES,
     measure: async () => {
       const depth = Math.min(...[...open].map((l) => l.depth));
-      const next = [...open].filter((l) => l.depth === depth);
-      sampled = new Map(next.map((l) => [l, []]));
+      sampled = new Map([...open].filter((l) => l.depth === depth).map((l) => [l, []]));
       ends = new Map(tails.map((t) => [t.end, []]));
-      maps = await meanMaps(current, watched, biasMode, samples, (out) => {
-        for (const l of next) {
-          const acc = accumulatorsOf(current.graph, l, out[l.node.inputs[0]!]!);
-          if (acc) sampled.get(l)!.push(acc);
+      await run(current, (out) => {
+        for (const [l, acc] of sampled) {
+          const a = accumulatorsOf(current.graph, l, out[l.node.inputs[0]!]!);
+          if (a) acc.push(a);
         }
-        for (const t of tails) ends.get(t.end)!.push(lastAxisMeans(out[t.end]!));
+        for (const [end, means] of ends) means.push(lastAxisMeans(out[end]!));
       });
       return () => true;
     },
@@ -110,29 +100,70 @@ export async function measureFloatShifts(
       current = { ...current, graph: g };
     },
   });
-  // Where each tail's end should be: the device's mean less its error against the float output (in the
-  // end's int8 steps: the float value over the step, plus the zero point), drawn towards 0 as the layers'.
-  const device = channelMeans(maps);
-  const goals = tails.flatMap((t) => {
-    const [f, q, d, m] = [
-      target.get(t.float.name),
-      model.graph.quantOf(t.end),
-      ends.get(t.end),
-      device.get(t.end),
-    ];
-    if (!f?.length || !q || !m || d?.length !== f.length || f[0]!.length !== m.length) return [];
-    const step = (v: number) => v / q.scale[0]! + (q.zeroPoint[0] ?? 0);
-    return [[t.end, m.map((v, c) => v - shrunkError(d.map((x, s) => x[c]! - step(f[s]![c]!))))] as const];
-  });
-  const channels = (m: Model) => meanMaps(m, watched, biasMode, samples).then(channelMeans);
-  const steps = new Map(goals);
+  const goals = tailGoals(model.graph, tails, ends, target);
+  const endMeans = async (m: Model) => {
+    const seen = new Map<string, Float64Array[]>(tails.map((t) => [t.end, []]));
+    await run(m, (out) => seen.forEach((means, end) => means.push(lastAxisMeans(out[end]!))));
+    return new Map([...seen].map(([end, means]) => [end, averaged(means)]));
+  };
+  const device = new Map([...ends].map(([end, means]) => [end, averaged(means)]));
   const tailed = await settleTails(
     current,
-    tails.filter((t) => steps.has(t.end)),
+    tails.filter((t) => goals.has(t.end)),
     biasMode,
-    { device, target: steps, means: channels },
+    { device, target: goals, means: endMeans },
   );
   return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
+}
+
+/**
+ * The conv/FC layers and tails that have a float tensor to settle to, and each such tensor's channel
+ * means per sample (a layer whose float tensor has another channel count is left out).
+ */
+async function targets(model: Model, reference: FloatReference) {
+  const fi = indexGraph(reference.graph);
+  const targeted = biasedLayers(model).flatMap((l): Targeted[] => {
+    const name = preActivation(l.node, fi.producer.get(l.node.outputs[0]!));
+    return name ? [{ ...l, float: { name, channelsLast: l.node.opType === 'FULLY_CONNECTED' } }] : [];
+  });
+  const tails = tailsOf(model, targeted).flatMap((t) => {
+    const name = floatEnd(model.graph, t.end, fi.producer);
+    return name ? [{ ...t, float: { name, channelsLast: t.layer.node.opType === 'FULLY_CONNECTED' } }] : [];
+  });
+  const target = await reference.means([...targeted.map((l) => l.float), ...tails.map((t) => t.float)]);
+  const layers = targeted.filter((l) =>
+    target.get(l.float.name)?.every((f) => f.length === outputChannels(model.graph, l.node)),
+  );
+  return { layers, tails, target };
+}
+
+/**
+ * Where each tail's end should be on average: the device's mean less its error against the float output
+ * (in the end's int8 steps: the float value over the step, plus the zero point), drawn towards 0 as the
+ * layers' errors are. `ends`: the device's channel means per sample; `target`: the float model's.
+ */
+function tailGoals(
+  g: Graph,
+  tails: (Tail & { float: ChannelRequest })[],
+  ends: Map<string, Float64Array[]>,
+  target: Map<string, Float64Array[]>,
+): Map<string, Float64Array> {
+  return new Map(
+    tails.flatMap((t) => {
+      const [f, q, d] = [target.get(t.float.name), g.quantOf(t.end), ends.get(t.end)];
+      if (!f?.length || !q || d?.length !== f.length || f[0]!.length !== d[0]!.length) return [];
+      const step = (v: number) => v / q.scale[0]! + (q.zeroPoint[0] ?? 0);
+      const errors = (c: number) => d.map((x, s) => x[c]! - step(f[s]![c]!));
+      return [[t.end, averaged(d).map((v, c) => v - shrunkError(errors(c)))] as const];
+    }),
+  );
+}
+
+/** The mean of equal-length vectors. */
+function averaged(vs: Float64Array[]): Float64Array {
+  const out = new Float64Array(vs[0]?.length ?? 0);
+  for (const v of vs) v.forEach((x, i) => (out[i]! += x / vs.length));
+  return out;
 }
 
 /**
@@ -180,52 +211,25 @@ function outputChannels(g: Graph, node: Node): number | undefined {
   return node.opType === 'DEPTHWISE_CONV_2D' ? w?.dims.at(-1) : w?.dims[0];
 }
 
-/** A value's mean over the samples at each position (int8 steps, zero point included), and its dims. */
+/** One sample's value at each position (int8 steps, zero point included), and its dims. */
 interface MeanMap {
   dims: number[];
   mean: Float64Array;
 }
 
-/** The device (every shift truncating) over the samples: the mean map of each watched value. */
-async function meanMaps(
+/** The device (every shift truncating) over the samples, `onSample` given each run's watched values. */
+async function runDevice(
   model: Model,
   watched: string[],
   biasMode: BiasMode,
   samples: () => AsyncIterable<FloorFeeds>,
-  onSample?: (out: Record<string, Tensor>) => void,
-): Promise<Map<string, MeanMap>> {
+  onSample: (out: Record<string, Tensor>) => void,
+): Promise<void> {
   const g = model.graph.clone();
   const outputs = new Set(g.outputs.map((v) => v.name));
   for (const name of watched) if (!outputs.has(name)) g.outputs.push({ name });
   const ex = createIntegerExecutor({ ...model, graph: g }, { scheme: 'pow2', rounding: 'floor', biasMode });
-  const maps = new Map<string, MeanMap>();
-  let count = 0;
-  for await (const feeds of samples()) {
-    const out = ex.run(feeds);
-    onSample?.(out);
-    count++;
-    for (const name of watched) {
-      const t = out[name]!;
-      const m = maps.get(name) ?? { dims: [...t.dims], mean: new Float64Array(t.data.length) };
-      const data = t.data as Int8Array;
-      for (let i = 0; i < data.length; i++) m.mean[i]! += data[i]!;
-      maps.set(name, m);
-    }
-  }
-  for (const m of maps.values()) m.mean.forEach((v, i) => (m.mean[i] = v / count));
-  return maps;
-}
-
-/** Mean per channel (last axis) of each map. */
-function channelMeans(maps: Map<string, MeanMap>): Map<string, Float64Array> {
-  return new Map(
-    [...maps].map(([name, m]) => {
-      const channels = m.dims.at(-1) ?? 1;
-      const s = new Float64Array(channels);
-      m.mean.forEach((v, i) => (s[i % channels]! += v));
-      return [name, s.map((v) => (v * channels) / m.mean.length)];
-    }),
-  );
+  for await (const feeds of samples()) onSample(ex.run(feeds));
 }
 
 /** Σ w (x - z_in) per output channel, averaged over output positions, for one sample's input `x`. */
