@@ -7,7 +7,10 @@
  * mobilenet_v1_bn calibrates on 36 of its 48 samples and is scored on the other 12 (the CLI's held-out
  * quarter); MMoE calibrates on its 48 samples and is scored on 400 other rows drawn from its input
  * distribution; cls calibrates on 32 rendered text lines and is scored on 32 others.
- * `BENCH_FLOOR=mobilenet_v1_bn,mmoe,cls` and `BENCH_FLOOR_MODE=B8,B16` select cases.
+ * `BENCH_FLOOR=mobilenet_v1_bn,mmoe,cls` and `BENCH_FLOOR_MODE=B8,B16` select cases;
+ * `BENCH_FLOOR_BC=false,measured` the --bias_correction both rows of a pair run with (default both: the
+ * floor row measured against its rounding twin next to plain nearest, and against the float model,
+ * quant/tflite/floor-float.ts, next to nearest with bias-measured.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -77,27 +80,33 @@ async function deviceRow(
   c: Case,
   mode: string,
   rounding: string,
+  biasCorrection: string,
   out: string,
-): Promise<{ sqnr: Record<string, number>; note: string }> {
+): Promise<{ sqnr: Record<string, number>; note: string; seconds: number }> {
   const settings = parseOptions({
     input: path.join(ROOT, c.model),
-    output: `${out}-${rounding}`,
+    output: `${out}-${rounding}-${biasCorrection}`,
     bias_mode: mode,
     rounding,
+    bias_correction: biasCorrection,
     formats: 'tflite',
     ...c.flags,
   });
+  const t0 = performance.now();
   const { report } = await quantizeModel(settings);
+  const seconds = (performance.now() - t0) / 1000;
   const metrics = report.device?.metrics ?? {};
   const sqnr = Object.fromEntries(Object.entries(metrics).map(([k, m]) => [k, m.sqnrDb]));
   const f = report.floorCorrections;
   const note = f
-    ? `${f.meanShift} moved + ${f.constants} constants, ${f.method}, ${f.kept ? 'kept' : 'dropped'}` +
+    ? `${f.meanShift} moved + ${f.constants} constants, ${f.method}` +
+      (f.target ? ` vs ${f.target} (${f.passes} runs)` : '') +
+      `, ${f.kept ? 'kept' : 'dropped'}` +
       (f.calibrationSqnrDb
         ? ` (calib ${f.calibrationSqnrDb.with.toFixed(2)} with / ${f.calibrationSqnrDb.without.toFixed(2)} without)`
         : '')
     : '';
-  return { sqnr, note };
+  return { sqnr, note, seconds };
 }
 
 const pick = (env: string | undefined, all: string[]) => (env ? env.split(',') : all);
@@ -111,10 +120,12 @@ export const floorRowsSection: BenchSection = {
     try {
       const names = pick(process.env.BENCH_FLOOR, ['mobilenet_v1_bn', 'mmoe', 'cls']);
       for (const c of (await floorCases(dir)).filter((x) => names.includes(x.name))) {
-        for (const mode of pick(process.env.BENCH_FLOOR_MODE, ['B16', 'B8'])) {
+        for (const [mode, bc] of pick(process.env.BENCH_FLOOR_MODE, ['B16', 'B8']).flatMap((m) =>
+          pick(process.env.BENCH_FLOOR_BC, ['false', 'measured']).map((b) => [m, b] as const),
+        )) {
           const out = path.join(dir, `${c.name}-${mode}`);
-          const nearest = await deviceRow(c, mode, 'nearest', out);
-          const floor = await deviceRow(c, mode, 'floor', out);
+          const nearest = await deviceRow(c, mode, 'nearest', bc, out);
+          const floor = await deviceRow(c, mode, 'floor', bc, out);
           for (const [output, n] of Object.entries(nearest.sqnr)) {
             const f = floor.sqnr[output]!;
             const ok = f >= n - LIMIT_DB;
@@ -123,11 +134,13 @@ export const floorRowsSection: BenchSection = {
             rows.push([
               c.name,
               mode,
+              bc,
               output,
               db(n),
               db(f),
               (f - n).toFixed(2),
               ok ? 'ok' : 'OVER',
+              `${nearest.seconds.toFixed(0)} / ${floor.seconds.toFixed(0)}`,
               floor.note,
             ]);
           }
@@ -141,12 +154,14 @@ export const floorRowsSection: BenchSection = {
         [
           'model',
           'bias',
+          'bias_correction',
           'output',
           'nearest dB',
           'floor dB',
           'floor - nearest',
           `limit ${LIMIT_DB} dB`,
-          'corrections',
+          'run s (nearest / floor)',
+          'floor corrections',
         ],
         rows,
       ),

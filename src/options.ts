@@ -200,7 +200,6 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
   };
   const input = get('input');
   if (!input) throw new InvalidOptionError('input', 'is required: the path of an .onnx or .tflite model');
-  measuredNeedsNearest(get('bias_correction')!, get('rounding')!, get('scheme')!);
   return {
     input,
     output: get('output')!,
@@ -321,20 +320,6 @@ function precisionTarget(
 export function choice<T extends string>(flag: string, value: string, valid: readonly T[]): T {
   if ((valid as readonly string[]).includes(value)) return value as T;
   throw new InvalidOptionError(flag, `'${value}' is not valid; use one of: ${valid.join(', ')}`);
-}
-
-/**
- * --bias_correction measured with pow2 --rounding floor is refused: it moves each bias until the file's
- * output means match the float model's in ONNX Runtime, which rounds, so it would take back the rounding
- * offset the floor biases carry for the device (measured on mobilenet B16: device row 25.8 -> 8.1 dB).
- * With calibration data, floor runs already measure the device's shifts against its rounding twin.
- */
-function measuredNeedsNearest(biasCorrection: string, rounding: string, scheme: string): void {
-  if (biasCorrection.toLowerCase() === 'measured' && rounding === 'floor' && scheme === 'pow2')
-    throw new InvalidOptionError(
-      'bias_correction',
-      "'measured' compares with the float model in runtimes that round, so it would undo the rounding offset --rounding floor puts in the biases; use --rounding nearest, or --bias_correction true or false (floor runs with calibration data measure the device's own shifts)",
-    );
 }
 
 /**

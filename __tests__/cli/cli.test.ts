@@ -94,20 +94,6 @@ describe('model-quant CLI', () => {
       /B12.*Allowed choices are B8, B16/,
     ],
     [
-      '--bias_correction measured with --rounding floor',
-      (d) => [
-        '--input',
-        CLS,
-        '--output',
-        path.join(d, 'o'),
-        '--rounding',
-        'floor',
-        '--bias_correction',
-        'measured',
-      ],
-      /--bias_correction: 'measured' compares with the float model.*use --rounding nearest/,
-    ],
-    [
       // Its sample-rate input picks an If branch; a random value picks one sized for another window.
       'silero-vad with shapes only (random samples the model cannot run)',
       (d) => ['--input', SILERO, '--output', path.join(d, 'o'), '--input_shape', 'input=1x512,state=2x1x128'],

@@ -26,6 +26,7 @@ import type { Model } from '../ir/graph.js';
 import type { OutputMetrics } from '../eval/metrics.js';
 import { keepFirst, type DataPlan } from './data.js';
 import type { FloorJudge, Produced } from './outputs.js';
+import { floatReference } from './floor-reference.js';
 import type { QuantizingRun } from './settings.js';
 import type { QuantResult } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
@@ -243,6 +244,7 @@ export function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun):
       const stored = { stored: new Set(nhwc) };
       for await (const feeds of firstSamples(data.calibration).samples()) yield toNhwc(feeds, stored);
     },
+    reference: floatReference(floatModel, () => firstSamples(data.calibration).samples()),
   };
 }
 

@@ -14,6 +14,7 @@ import { toQOperator } from '../quant/qoperator.js';
 import { floorBiases } from '../quant/floor-biases.js';
 import { foldFloorShifts } from '../quant/tflite/floor-shift.js';
 import { measureFloorShifts } from '../quant/tflite/floor-measured.js';
+import { measureFloatShifts, type FloatReference } from '../quant/tflite/floor-float.js';
 import { selectCorrections } from './floor-select.js';
 import type { Feeds } from '../quant/calibrate.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
@@ -45,6 +46,13 @@ export interface FloorCorrections {
    * samples, quant/tflite/floor-measured.ts) or 'predicted' (from each op's arithmetic, floor-shift.ts).
    */
   method: 'measured' | 'predicted';
+  /**
+   * What a measurement settled the device against: its rounding twin, or (--bias_correction measured)
+   * the float model's pre-activation means (quant/tflite/floor-float.ts).
+   */
+  target?: 'twin' | 'float';
+  /** Device runs over the calibration samples the measurement took. */
+  passes?: number;
   /** Whether the files hold them (false: the conv/FC rounding offsets alone measured better). */
   kept: boolean;
   /** Output SQNR of the device (truncating) on the calibration samples (mean over outputs), with and without. */
@@ -60,6 +68,8 @@ export interface FloorCorrections {
 export interface FloorJudge {
   score(candidates: Uint8Array[], nhwc: string[]): Promise<number[]>;
   samples(nhwc: string[]): AsyncIterable<Feeds>;
+  /** The float model on the same samples (--bias_correction measured settles against it). */
+  reference: FloatReference;
 }
 
 /**
@@ -225,9 +235,12 @@ async function floorCorrected(
     // The measurement starts from the ADD/SUB constants moved as predicted (the gates they feed scale
     // feature maps, which no bias downstream can undo), so that the biases measure what is left.
     const base = measured ? foldFloorShifts(converted.model, o.biasMode, { biases: false }) : undefined;
-    const folded = base
-      ? await measureFloorShifts(base.model, o.biasMode, () => judge!.samples(nhwc))
-      : foldFloorShifts(converted.model, o.biasMode);
+    const samples = () => judge!.samples(nhwc);
+    const folded = !base
+      ? foldFloorShifts(converted.model, o.biasMode)
+      : o.biasCorrection === 'measured'
+        ? await measureFloatShifts(base.model, o.biasMode, samples, judge!.reference)
+        : await measureFloorShifts(base.model, o.biasMode, samples);
     const score = (ms: Model[]) =>
       judge!.score(
         ms.map((t) => exportTflite(t, TFLITE_OPTIONS)),
@@ -237,7 +250,13 @@ async function floorCorrected(
     const constants = base?.report.constants ?? ('report' in folded ? folded.report.constants : 0);
     const corrected = floorBiases(m, converted.model, chosen);
     const method = measured ? 'measured' : 'predicted';
-    produced.floorCorrections = { meanShift: corrected.corrected, constants, method, kept: true };
+    const how = measured
+      ? {
+          target: o.biasCorrection === 'measured' ? ('float' as const) : ('twin' as const),
+          passes: 'passes' in folded ? folded.passes : 0,
+        }
+      : {};
+    produced.floorCorrections = { meanShift: corrected.corrected, constants, method, ...how, kept: true };
     if (!judge || corrected.corrected + constants === 0) return corrected;
     const files = [corrected.tflite, converted.model].map((t) => exportTflite(t, TFLITE_OPTIONS));
     const [withShifts, without] = await judge.score(files, nhwc);
@@ -246,6 +265,7 @@ async function floorCorrected(
       meanShift: corrected.corrected,
       constants,
       method,
+      ...how,
       kept,
       calibrationSqnrDb: { with: withShifts!, without: without! },
     };

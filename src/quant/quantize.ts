@@ -228,8 +228,11 @@ export async function quantizeFloatModel(
   };
   // Each pass quantizes the corrected float graph again, with names taken as the final build takes them.
   const replanned = (from: Graph) => planQuantization(from, elementTypes(from), planSettings);
+  // pow2 --rounding floor settles the converted graph as the device against the float model instead
+  // (quant/tflite/floor-float.ts): ONNX Runtime rounds, so here it would take the floor offsets back.
+  const floorTarget = s.scheme === 'pow2' && s.rounding === 'floor';
   const measured =
-    s.biasCorrection === 'measured'
+    s.biasCorrection === 'measured' && !floorTarget
       ? await measureBiases(
           model,
           g,

@@ -67,7 +67,11 @@ export async function measureFloorShifts(
       current = { ...current, graph: g };
     },
   });
-  const tailed = await settleTails(current, tails, biasMode, { device, target, means });
+  const tailed = await settleTails(current, tails, biasMode, {
+    device,
+    target,
+    means: (m) => means(m, false),
+  });
   return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
 }
 
@@ -78,9 +82,9 @@ export async function measureFloorShifts(
  * upstream twice, and setting every level at once from one run diverged on cls (-0.4 dB on its
  * calibration lines). Partial corrections can measure worse than none; the run's judge then drops them.
  */
-const MAX_PASSES = 64;
+export const MAX_PASSES = 64;
 
-interface Layer {
+export interface Layer {
   node: Node;
   /** Conv/FC layers on the longest path before it. */
   depth: number;
@@ -93,13 +97,13 @@ interface Layer {
  * LOGISTIC or HARD_SWISH head, a requantize): nothing after it can cancel what their truncation loses,
  * so its own bias has to, through the function's slope.
  */
-interface Tail {
+export interface Tail {
   layer: Layer;
   /** The last int8 value of the chain (a model output, or what the output's DEQUANTIZE reads). */
   end: string;
 }
 
-function tailsOf(model: Model, layers: Layer[]): Tail[] {
+export function tailsOf(model: Model, layers: Layer[]): Tail[] {
   const g = model.graph;
   const index = indexGraph(g);
   const channels = (v: string) => {
@@ -129,18 +133,19 @@ function tailsOf(model: Model, layers: Layer[]): Tail[] {
 }
 
 /**
- * Moves each tail layer's bias so that its chain's end has the twin's mean: the end's mean error e_c (in
- * its steps) over the response r_c to one output step of the layer, measured by one more device run with
- * every tail bias raised a step (secant: the function's mean slope where the values are).
+ * Moves each tail layer's bias so that its chain's end has the target's mean (the twin's, or the float
+ * model's: floor-float.ts): the end's mean error e_c (in its steps) over the response r_c to one output
+ * step of the layer, measured by one more device run (`means`: the device's channel means) with every
+ * tail bias raised a step (secant: the function's mean slope where the values are).
  */
-async function settleTails(
+export async function settleTails(
   model: Model,
   tails: Tail[],
   biasMode: BiasMode,
   m: {
-    device: Map<string, Means>;
-    target: Map<string, Means>;
-    means: (model: Model, twin: boolean) => Promise<Map<string, Means>>;
+    device: Map<string, Float64Array>;
+    target: Map<string, Float64Array>;
+    means: (model: Model) => Promise<Map<string, Float64Array>>;
   },
 ): Promise<{ model: Model; corrected: number; passes: number }> {
   const error = (t: Tail) => difference(m.device.get(t.end), m.target.get(t.end));
@@ -149,7 +154,7 @@ async function settleTails(
   const raised = model.graph.clone();
   for (const t of open)
     moveBias(raised, t.layer.node, (c) => stepOf(raised, t.layer, c), t.layer.scales, biasMode);
-  const after = await m.means({ ...model, graph: raised }, false);
+  const after = await m.means({ ...model, graph: raised });
   const g = model.graph.clone();
   let corrected = 0;
   for (const t of open) {
@@ -170,7 +175,7 @@ function stepOf(g: Graph, layer: Layer, c: number): number {
 }
 
 /** The conv/FC layers with an int8 input and output on one scale each, with their depth. */
-function biasedLayers(model: Model): Layer[] {
+export function biasedLayers(model: Model): Layer[] {
   const g = model.graph;
   const biased = (node: Node) => builtinOf(node.opType)?.floorShift === 'biased';
   return layerDepths(g, biased).flatMap(({ node, depth }) => {
