@@ -23,6 +23,7 @@
 import { attrInt } from '../../ir/attrs.js';
 import { indexGraph, type Graph, type Model, type Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
+import { getOp } from '../../ops/index.js';
 import { createIntegerExecutor } from '../../runtime/integer/index.js';
 import { windowGeometry, PADDING } from '../../runtime/integer/kernels/common/window.js';
 import { clampInt, type BiasMode } from '../params.js';
@@ -186,9 +187,6 @@ function lastAxisMeans(t: Tensor): Float64Array {
   return s.map((v) => (v * channels) / t.data.length);
 }
 
-/** TFLite fused activations the float graph writes as an op of their own (RELU, RELU_N1_TO_1, RELU6). */
-const FUSED = new Set(['Relu', 'Clip']);
-
 /**
  * The float tensor a conv/FC's accumulator stands for: its output when nothing is fused (`producer` is the
  * float op that makes it), else the input of the fused activation's float op.
@@ -196,7 +194,8 @@ const FUSED = new Set(['Relu', 'Clip']);
 function preActivation(node: Node, producer: Node | undefined): string | undefined {
   if (!producer) return undefined;
   if (attrInt(node, 'fused_activation_function', 0) === 0) return node.outputs[0];
-  return FUSED.has(producer.opType) ? producer.inputs[0] : undefined;
+  // The float op the converter fused (RELU, RELU_N1_TO_1, RELU6): an op that names a fused activation.
+  return getOp(producer.opType, producer.domain)?.fusedActivation ? producer.inputs[0] : undefined;
 }
 
 /** The float tensor a tail's end holds: itself, or the model output its DEQUANTIZE writes. */
