@@ -79,7 +79,13 @@ const EVAL = { count: 12, seed: 404 };
 const THRESHOLD = 0.3;
 
 const DEFAULTS = CALIBRATION_DEFAULTS;
-const POW2: QuantSettings = { ...DEFAULTS, scheme: 'pow2', biasMode: 'B16', inputScale: { kind: 'auto' } };
+/** pow2 B16 with the CLI's defaults (also det-stem's and det-mean-shift's pow2 rows). */
+export const POW2: QuantSettings = {
+  ...DEFAULTS,
+  scheme: 'pow2',
+  biasMode: 'B16',
+  inputScale: { kind: 'auto' },
+};
 /** The CLI's affine defaults: --bias_correction auto is true under affine. */
 const AFFINE: QuantSettings = { ...DEFAULTS, scheme: 'affine', biasMode: 'B16', biasCorrection: true };
 /** The backbone's first stage and the next block, by node name: kept float in the diagnostic rows. */

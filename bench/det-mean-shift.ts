@@ -17,16 +17,10 @@
  * first stage's five tensors one exponent finer by hand with the biases moved read 0.882 at 640.
  */
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
-import { detPages, fileIous, PAGE } from './det-mask.js';
+import { detPages, fileIous, PAGE, POW2 } from './det-mask.js';
 import { CALIBRATION_DEFAULTS, table } from './section.js';
 
 const PAGES = Number(process.env.DET_PAGES ?? 12);
-const POW2: QuantSettings = {
-  ...CALIBRATION_DEFAULTS,
-  scheme: 'pow2',
-  biasMode: 'B16',
-  inputScale: { kind: 'auto' },
-};
 const AFFINE: QuantSettings = { ...CALIBRATION_DEFAULTS, scheme: 'affine', biasMode: 'B16' };
 const ROWS: { label: string; settings: QuantSettings }[] = [
   { label: 'pow2', settings: POW2 },

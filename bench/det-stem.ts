@@ -31,20 +31,14 @@
  * alone 0.915, Conv.1 alone 0.969, Conv.2 alone 0.906, all int8 0.899: the noise spreads each paper
  * constant over neighbouring grid points.
  */
-import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
+import { quantizeFloatModel } from '../src/quant/quantize.js';
 import { calibrateStats } from '../src/quant/calibrate.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { detPages, maskIou, masks, ortRun, PAGE, type DetPages } from './det-mask.js';
-import { CALIBRATION_DEFAULTS, table } from './section.js';
+import { detPages, maskIou, masks, ortRun, PAGE, type DetPages, POW2 } from './det-mask.js';
+import { table } from './section.js';
 
 const PAGES = Number(process.env.DET_PAGES ?? 12);
-const POW2: QuantSettings = {
-  ...CALIBRATION_DEFAULTS,
-  scheme: 'pow2',
-  biasMode: 'B16',
-  inputScale: { kind: 'auto' },
-};
 
 /** The stem's tensors on the grids that did best one node at a time (a name twice: two grids finer). */
 const STEM_FINER = [
