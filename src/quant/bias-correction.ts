@@ -3,7 +3,9 @@ import type { Graph, Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { weightChannelsOf } from '../passes/weight-channels.js';
 import type { QuantPlan } from './assign.js';
-import type { ShiftLayer } from './bias-shift.js';
+import type { Model } from '../ir/graph.js';
+import { measureShifts, steadyShifts, type ShiftLayer } from './bias-shift.js';
+import type { SampleSource } from './calibrate.js';
 import type { QuantizedWeight } from './qdq.js';
 
 /**
@@ -44,6 +46,26 @@ export function shiftLayers(g: Graph, plan: QuantPlan, weights: Map<string, Quan
     if (qw) out.push({ node, error: weightError(g, qw), dims: qw.dims });
   }
   return out;
+}
+
+/**
+ * --bias_correction true, for both inputs (ONNX, and TFLite where `model` is the float TFLite model): each
+ * quantized Conv/Gemm's steady weight-rounding shift measured in one pass over the samples, and `g` with
+ * the biases lowered by it.
+ */
+export async function correctWeightRounding(
+  model: Model,
+  g: Graph,
+  plan: QuantPlan,
+  weights: Map<string, QuantizedWeight>,
+  source: SampleSource,
+  signal?: AbortSignal,
+): Promise<{ graph: Graph; report: BiasCorrectionReport }> {
+  return correctBiases(
+    g,
+    plan,
+    steadyShifts(await measureShifts(model, shiftLayers(g, plan, weights), source, signal)),
+  );
 }
 
 /**

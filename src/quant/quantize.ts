@@ -6,8 +6,7 @@ import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { splitHardSwishPass } from '../passes/split-hardswish.js';
 import { assignActivationParams, planQuantization, type FloatOp, type QuantPlan } from './assign.js';
-import { correctBiases, shiftLayers, type BiasCorrectionReport } from './bias-correction.js';
-import { measureShifts, steadyShifts } from './bias-shift.js';
+import { correctWeightRounding, type BiasCorrectionReport } from './bias-correction.js';
 import { measureBiases, type MeasuredBiasOptions } from './bias-measured.js';
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
@@ -201,11 +200,7 @@ export async function quantizeFloatModel(
   // Measured on the float graph (the top level's layers; If branches are not corrected).
   const corrected =
     s.biasCorrection === true
-      ? correctBiases(
-          g,
-          plan,
-          steadyShifts(await measureShifts(model, shiftLayers(g, plan, weights), source, hooks.signal)),
-        )
+      ? await correctWeightRounding(model, g, plan, weights, source, hooks.signal)
       : undefined;
   if (corrected) {
     // New bias inputs: plan again on the corrected graph (same nodes quantized, same tensors).

@@ -1,8 +1,7 @@
 import { InvalidOptionError } from '../../errors.js';
 import type { Graph, Model } from '../../ir/graph.js';
 import { planQuantization, type QuantPlan } from '../assign.js';
-import { correctBiases, shiftLayers } from '../bias-correction.js';
-import { measureShifts, steadyShifts } from '../bias-shift.js';
+import { correctWeightRounding } from '../bias-correction.js';
 import { calibrateStats, type SampleSource } from '../calibrate.js';
 import { elementTypes } from '../dtypes.js';
 import { fitB16Biases, quantizeAllWeights } from '../qdq.js';
@@ -71,11 +70,7 @@ export async function quantizeTfliteModel(
   };
   const weights = quantizeAllWeights(g, plan, wSettings);
   const corrected = s.biasCorrection
-    ? correctBiases(
-        g,
-        plan,
-        steadyShifts(await measureShifts(floatModel, shiftLayers(g, plan, weights), source, hooks.signal)),
-      )
+    ? await correctWeightRounding(floatModel, g, plan, weights, source, hooks.signal)
     : undefined;
   if (corrected) {
     g = corrected.graph;
