@@ -79,9 +79,11 @@ export async function calibrateReduced(
   const full = new Set(Array.isArray(opts.histograms) ? opts.histograms : []);
   const { reduced, direct, values } = splitTensors(model, tensors, first.value, full, percentile);
   if (values < (opts.reduction ? 1 : MIN_TOTAL)) return calibrateFull(model, tensors, source, opts);
+  const along = opts.alongside?.outputs ?? [];
+  const plain = [...direct, ...along];
   const reducer = percentile
-    ? await rowReducer(model, reduced, direct, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
-    : await minMaxReducer(model, reduced, direct);
+    ? await rowReducer(model, reduced, plain, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
+    : await minMaxReducer(model, reduced, plain);
   const directObservers = new Map(direct.map((t) => [t, rangeObserver(opts.method)]));
   const runtimeInputs = new Set(model.graph.runtimeInputs().map((v) => v.name));
   try {
@@ -96,6 +98,10 @@ export async function calibrateReduced(
       for (const name of direct) {
         const t = result[name];
         if (t?.dtype === 'float32') directObservers.get(name)!.observe(t.data as Float32Array);
+      }
+      for (const name of along) {
+        const t = result[name];
+        if (t?.dtype === 'float32') opts.alongside!.observe(name, t.data as Float32Array, t.dims);
       }
       opts.onSample?.(1, ++done, source.count);
     }
@@ -121,7 +127,11 @@ export async function calibrateReduced(
   };
   if (failed.length) {
     const onSample = opts.onSample && ((_: number, d: number, t: number) => opts.onSample!(2, d, t));
-    const again = await calibrateFull(upTo(model, failed), failed, source, { ...opts, onSample });
+    const again = await calibrateFull(upTo(model, failed), failed, source, {
+      ...opts,
+      onSample,
+      alongside: undefined,
+    });
     for (const [k, v] of again.ranges) ranges.set(k, v);
   }
   return stats;
