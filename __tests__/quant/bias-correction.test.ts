@@ -5,8 +5,9 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { optimize } from '../../src/passes/optimize.js';
 import type { QuantPlan } from '../../src/quant/assign.js';
 import { correctBiases, shiftLayers } from '../../src/quant/bias-correction.js';
-import { measureShifts, steadyShifts } from '../../src/quant/bias-shift.js';
-import type { Feeds, SampleSource } from '../../src/quant/calibrate.js';
+import { measureShifts, shiftTwins, steadyShifts } from '../../src/quant/bias-shift.js';
+import { calibrateStats, type Feeds, type SampleSource } from '../../src/quant/calibrate.js';
+import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { ChannelMaxObserver, ChannelMeanObserver } from '../../src/quant/observers.js';
 import type { QuantizedWeight } from '../../src/quant/qdq.js';
 import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
@@ -296,6 +297,38 @@ describe('bias correction in quantizeFloatModel (ONNX Runtime)', () => {
     expect(norm(after)).toBeLessThan(0.3 * norm(before));
   });
 
+  it('affine: the twins ride on calibration, one run over the samples instead of two, same file', async () => {
+    const model = convNet();
+    const source = sampleSource(model, 6);
+    let yielded = 0;
+    const counted: SampleSource = {
+      ...source,
+      async *samples() {
+        for await (const f of source.samples()) {
+          yielded++;
+          yield f;
+        }
+      },
+    };
+    const affine: QuantSettings = {
+      ...settings(true),
+      scheme: 'affine',
+      perChannel: true,
+      inputScale: undefined,
+    };
+    const once = await quantizeFloatModel(model, affine, counted);
+    // Calibration's one pass (and the first sample once more: calibrateReduced reads it to size the maps).
+    expect(yielded).toBe(6 + 1);
+    // A calibration memo stands in (as mixed precision passes one): the twins measure in a pass of their own.
+    yielded = 0;
+    const twice = await quantizeFloatModel(model, affine, counted, { calibrate: calibrateStats });
+    expect(yielded).toBe(6 + 1 + 6);
+    expect(once.biasCorrection!.corrected.length).toBe(2);
+    expect(once.biasCorrection).toEqual(twice.biasCorrection);
+    expect(once.ranges).toEqual(twice.ranges);
+    expect(exportOnnx(once.model).bytes).toEqual(exportOnnx(twice.model).bytes);
+  });
+
   it('PaddleOCR cls: every quantized Conv and Gemm is corrected, and the model loads and runs in ORT', async () => {
     const real = realModel('PaddleOCR cls');
     const model = optimize(real.load()).model;
@@ -315,6 +348,67 @@ describe('bias correction in quantizeFloatModel (ONNX Runtime)', () => {
     for (const k of Object.keys(a)) expect(b[k]!.dims).toEqual(a[k]!.dims);
   });
 });
+
+describe('calibrateStats with the twins alongside', () => {
+  // Each way calibration runs the model: tensors copied out whole (minmax, percentile), reduced in the graph.
+  const ways = [
+    { method: 'minmax', reduction: false },
+    { method: 'minmax', reduction: true },
+    { method: 'percentile', reduction: true },
+  ] as const;
+  it.each(ways)(
+    '$method (reduced: $reduction): ranges as without them, shifts as their own pass',
+    async (way) => {
+      const model = wideNet();
+      const source = sampleSource(model, 4);
+      const conv = model.graph.nodes.filter((n) => n.opType === 'Conv');
+      const plan = planOf(...conv);
+      const weights = new Map(
+        conv.map((n) => {
+          const t = model.graph.initializers.get(n.inputs[1]!)!;
+          // Weights on a coarse grid (step 0.25): W_q - W of up to 0.125.
+          const values = Int8Array.from(t.toFloat32(), (v) => Math.round(v / 0.25));
+          const qw: QuantizedWeight = {
+            name: n.inputs[1]!,
+            dims: t.dims,
+            values,
+            params: { scale: Float64Array.of(0.25), zeroPoint: new Int32Array(1) },
+          };
+          return [qw.name, qw] as const;
+        }),
+      );
+      const layers = shiftLayers(model.graph, plan, weights);
+      const tensors = model.graph.nodes.flatMap((n) => n.outputs);
+      const opts = { method: way.method, percentile: 99.9, reduction: way.reduction };
+      const alone = await calibrateStats(model, tensors, source, opts);
+      const twins = shiftTwins(model, layers);
+      const along = await calibrateStats(twins.model, tensors, source, { ...opts, alongside: twins });
+      expect(along.ranges).toEqual(alone.ranges);
+      // The twins' statistics as measureShifts (ONNX Runtime, a pass of its own) finds them.
+      const own = await measureShifts(model, layers, source);
+      const got = twins.stats();
+      expect([...got.keys()]).toEqual([...own.keys()]);
+      for (const [k, v] of own) {
+        expect(Array.from(got.get(k)!.mean)).toEqual(Array.from(v.mean));
+        expect(Array.from(got.get(k)!.meanSquare)).toEqual(Array.from(v.meanSquare));
+        expect(v.mean.some((m) => m !== 0)).toBe(true);
+      }
+    },
+  );
+});
+
+/** x [1, 3, 64, 64] -> Conv 3x3 (8) -> Relu -> Conv 1x1 (8): maps of 32768 values, large enough to reduce. */
+function wideNet(): Model {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', [1, 3, 64, 64]);
+  const h = b.node('Conv', [x, b.weight('w1', [8, 3, 3, 3], -0.3, 0.5), b.weight('b1', [8])], {
+    pads: ints([1, 1, 1, 1]),
+  });
+  b.output(
+    b.node('Conv', [b.node('Relu', [h]), b.weight('w2', [8, 8, 1, 1], -0.2, 0.6), b.weight('b2', [8])]),
+  );
+  return b.model();
+}
 
 /** x [1, 3, 6, 6] -> Conv 3x3 (6, bias) -> Relu -> Conv 1x1 (4, bias): positive mean input to conv_2. */
 function convNet(): Model {

@@ -244,3 +244,35 @@ describe('atLeastShare (a lowered cutoff, bounded by the share of rows it would 
       }
   });
 });
+
+describe('outputs tied at their bound', () => {
+  it('percentile: a HardSigmoid output is observed in full in the one pass, its range as calibrateFull gives', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 128, 128]);
+    const h = b.node('HardSigmoid', [x], { alpha: { kind: 'float', value: 0.2 } });
+    b.output(b.node('Relu', [h]));
+    const model = b.model();
+    const count = 4;
+    let yielded = 0;
+    const source: SampleSource = {
+      count,
+      kind: 'synthetic',
+      async *samples() {
+        // Inputs spread over [-10, 10]: a quarter of them past 2.5, where HardSigmoid is 1 exactly.
+        for (let s = 0; s < count; s++) {
+          yielded++;
+          yield { [x]: randomTensor([1, 2, 128, 128], rng(7 + s), -10, 10) };
+        }
+      },
+    };
+    const opts = { method: 'percentile', percentile: 99.99 } as const;
+    const full = await calibrateStats(model, [h], source, { ...opts, reduction: false });
+    yielded = 0;
+    const reduced = await calibrateStats(model, [h], source, { ...opts, reduction: true });
+    // The first sample read once more to size the maps, then one pass: no second pass for the tensor.
+    expect(yielded).toBe(count + 1);
+    // By hand: more than 0.01% of the values are 1, so the 99.99th percentile of |x| is 1.
+    expect(full.ranges.get(h)).toEqual({ min: 0, max: 1 });
+    expect(reduced.ranges.get(h)).toEqual(full.ranges.get(h));
+  });
+});

@@ -104,6 +104,13 @@ export interface OpDescriptor {
    * x <= -3, so a conv output spread over [-116, 115] that feeds one is quantized over [-3, 115].
    */
   saturatesOutside?: (node: Node, constant: ConstantOf) => readonly [number, number] | undefined;
+  /**
+   * The output sits exactly at its upper bound for a whole interval of inputs (HardSigmoid's 1), so that
+   * its largest magnitudes tie there and a top percentile lands on the bound. Calibration's in-graph
+   * reduction (src/quant/calibrate-reduced.ts) cannot settle such a percentile from the rows it sends (the
+   * rows at the bound are those its cutoff stops at), so it observes these outputs in full from the start.
+   */
+  tiesAtBound?: boolean;
   /** How its constant weight indexes channels (see WeightChannels); undefined: not such a layer here. */
   weightChannels?: (node: Node, g: Graph) => WeightChannels | undefined;
   /**

@@ -20,6 +20,7 @@ import type { Feeds } from '../quant/calibrate.js';
 import { activationsAsUint8 } from '../quant/uint8.js';
 import type { ConversionReport, WrittenFile } from '../report/types.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { stopwatch } from '../util/timing.js';
 
 export interface Produced {
   files: WrittenFile[];
@@ -111,6 +112,7 @@ export async function writeOutputs(
   if (inputFormat === 'tflite' && asked.includes('onnx')) {
     throw new InvalidOptionError('formats', 'a TFLite input is written as TFLite only; use --formats tflite');
   }
+  const lap = stopwatch('write');
   const suffix = o.scheme === 'none' ? 'float' : 'quant';
   const produced: Produced = { files: [], warnings: [] };
   const formats = fittingFormats(inputFormat, asked, weightBytes(result.graph), limits.tfliteBytes, produced);
@@ -118,6 +120,7 @@ export async function writeOutputs(
   const converted = floor
     ? await floorCorrected(result, o, inputShapes, formats.includes('tflite') && !!o.formats, produced, judge)
     : undefined;
+  if (converted) lap('floor corrections');
   const model = converted?.qdq ?? result;
   produced.model = model;
   for (const format of formats) {
@@ -141,6 +144,7 @@ export async function writeOutputs(
     written.push(file);
     const bytes = fs.statSync(file).size + (externalData ? fs.statSync(externalData).size : 0);
     produced.files.push({ format, path: file, bytes, ratio: 0, ...(externalData && { externalData }) });
+    lap(format === 'onnx' ? '.onnx' : '.tflite (conversion)');
   }
   return produced;
 }

@@ -4,7 +4,7 @@ import { Tensor } from '../ir/tensor.js';
 import { weightChannelsOf } from '../passes/weight-channels.js';
 import type { QuantPlan } from './assign.js';
 import type { Model } from '../ir/graph.js';
-import { measureShifts, steadyShifts, type ShiftLayer } from './bias-shift.js';
+import { measureShifts, shiftTwins, steadyShifts, type ShiftLayer, type ShiftTwins } from './bias-shift.js';
 import type { SampleSource } from './calibrate.js';
 import type { QuantizedWeight } from './qdq.js';
 
@@ -66,6 +66,30 @@ export async function correctWeightRounding(
     plan,
     steadyShifts(await measureShifts(model, shiftLayers(g, plan, weights), source, signal)),
   );
+}
+
+/**
+ * correctWeightRounding in two halves, for a pass over the samples that runs the float model anyway: the
+ * float model with each layer's twin beside it (undefined when no layer is corrected), to calibrate with
+ * (calibrate.ts `alongside`), and `g` corrected from what the twins observed over that pass. Same shifts,
+ * same biases, one run of the model over the samples fewer.
+ */
+export function weightRoundingTwins(
+  model: Model,
+  g: Graph,
+  plan: QuantPlan,
+  weights: Map<string, QuantizedWeight>,
+): ShiftTwins | undefined {
+  const layers = shiftLayers(g, plan, weights);
+  return layers.length ? shiftTwins(model, layers) : undefined;
+}
+
+export function correctFromTwins(
+  g: Graph,
+  plan: QuantPlan,
+  twins: ShiftTwins | undefined,
+): { graph: Graph; report: BiasCorrectionReport } {
+  return correctBiases(g, plan, steadyShifts(twins?.stats() ?? new Map()));
 }
 
 /**

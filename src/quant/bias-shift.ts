@@ -50,36 +50,59 @@ export async function measureShifts(
   signal?: AbortSignal,
 ): Promise<Map<string, ShiftStats>> {
   if (!layers.length) return new Map();
-  const { probe: probeModel, outputs } = withTwins(model, layers);
-  const probe = await floatProbe(probeModel, [...outputs.keys()]);
-  const last = model.format === 'tflite';
-  const stats = new Map(layers.map(({ node }) => [node.outputs[0]!, twinStats(last)]));
+  const twins = shiftTwins(model, layers);
+  const probe = await floatProbe(twins.model, twins.outputs);
   try {
     for await (const feeds of source.samples()) {
       signal?.throwIfAborted();
-      for (const [name, data, dims] of await probe.run(feeds)) {
-        const read = outputs.get(name);
-        const { mean, square } = stats.get(read?.layer ?? '') ?? {};
-        if (!read || !mean || !square) continue;
-        if (read.as === 'square') square.observe(data, dims);
-        else mean.observe(data, dims);
-        // A twin read whole (Gemm, TFLite) is squared here; ONNX Conv twins square in the graph.
-        if (read.as === 'whole')
-          square.observe(
-            data.map((v) => v * v),
-            dims,
-          );
-      }
+      for (const [name, data, dims] of await probe.run(feeds)) twins.observe(name, data, dims);
     }
   } finally {
     await probe.close();
   }
-  return new Map(
-    [...stats].map(([layer, { mean, square }]) => [
-      layer,
-      { mean: mean.means(), meanSquare: square.means() },
-    ]),
-  );
+  return twins.stats();
+}
+
+/**
+ * measureShifts in parts, for a pass over the samples that runs the float model anyway (calibration,
+ * calibrate.ts `alongside`): `model` is the float model with the twins, `outputs` the values to hand to
+ * `observe` on each sample, and `stats` what measureShifts returns once every sample was observed.
+ */
+export interface ShiftTwins {
+  model: Model;
+  outputs: string[];
+  observe(name: string, data: Float32Array, dims: readonly number[]): void;
+  stats(): Map<string, ShiftStats>;
+}
+
+export function shiftTwins(model: Model, layers: ShiftLayer[]): ShiftTwins {
+  const { probe, outputs } = withTwins(model, layers);
+  const last = model.format === 'tflite';
+  const stats = new Map(layers.map(({ node }) => [node.outputs[0]!, twinStats(last)]));
+  return {
+    model: probe,
+    outputs: [...outputs.keys()],
+    observe(name, data, dims) {
+      const read = outputs.get(name);
+      const { mean, square } = stats.get(read?.layer ?? '') ?? {};
+      if (!read || !mean || !square) return;
+      if (read.as === 'square') square.observe(data, dims);
+      else mean.observe(data, dims);
+      // A twin read whole (Gemm, TFLite) is squared here; ONNX Conv twins square in the graph.
+      if (read.as === 'whole')
+        square.observe(
+          data.map((v) => v * v),
+          dims,
+        );
+    },
+    stats: () =>
+      new Map(
+        [...stats].map(([layer, { mean, square }]) => [
+          layer,
+          { mean: mean.means(), meanSquare: square.means() },
+        ]),
+      ),
+  };
 }
 
 const twinStats = (last: boolean) => ({

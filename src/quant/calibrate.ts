@@ -44,6 +44,18 @@ export interface CalibrationOptions {
    * model's size (true), never (false), or where the maps are large enough to pay (undefined).
    */
   reduction?: boolean;
+  /**
+   * Values of `model` that are no calibrated tensors, handed to `observe` after each sample's run: another
+   * measurement on the float model (bias correction's twins, bias-shift.ts `shiftTwins`) riding on this
+   * pass instead of running the model over the samples again. Their nodes are in `model`; they change no
+   * range (each calibrated tensor is computed as without them).
+   */
+  alongside?: Alongside;
+}
+
+export interface Alongside {
+  outputs: readonly string[];
+  observe(name: string, data: Float32Array, dims: readonly number[]): void;
 }
 
 export interface CalibrationStats {
@@ -101,7 +113,8 @@ export async function calibrateFull(
   source: SampleSource,
   opts: CalibrationOptions,
 ): Promise<CalibrationStats> {
-  const probe = await floatProbe(model, tensors);
+  const along = new Set(opts.alongside?.outputs);
+  const probe = await floatProbe(model, [...tensors, ...along]);
   const last = model.format === 'tflite';
   try {
     const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
@@ -116,7 +129,9 @@ export async function calibrateFull(
       for (const name of tensors)
         if (probe.inputs.has(name) && feeds[name]?.dtype === 'float32')
           each(name, feeds[name].toFloat32(), feeds[name].dims);
-      for (const [name, data, dims] of await probe.run(feeds)) each(name, data, dims);
+      for (const [name, data, dims] of await probe.run(feeds))
+        if (along.has(name)) opts.alongside!.observe(name, data, dims);
+        else each(name, data, dims);
       opts.onSample?.(1, ++done, source.count);
     }
     const ranges = calibratedRanges(model.graph, observers, opts);

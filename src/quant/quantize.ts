@@ -6,12 +6,18 @@ import { upgradeOpset } from '../passes/upgrade-opset.js';
 import { shareConstants } from '../passes/share-constants.js';
 import { splitHardSwishPass } from '../passes/split-hardswish.js';
 import { assignActivationParams, planQuantization, type FloatOp, type QuantPlan } from './assign.js';
-import { correctWeightRounding, type BiasCorrectionReport } from './bias-correction.js';
+import {
+  correctFromTwins,
+  correctWeightRounding,
+  weightRoundingTwins,
+  type BiasCorrectionReport,
+} from './bias-correction.js';
 import { measureBiases, type MeasuredBiasOptions } from './bias-measured.js';
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
+import { stopwatch } from '../util/timing.js';
 import { hasInt16, int16Nodes, NO_INT16_KERNEL, widenToInt16 } from './int16.js';
 import { insertQdq, quantizeAllWeights } from './qdq.js';
 import { clampToSaturation } from './saturation.js';
@@ -115,6 +121,7 @@ export async function quantizeFloatModel(
   source: SampleSource,
   hooks: QuantHooks = {},
 ): Promise<QuantResult> {
+  const lap = stopwatch('quantize');
   const upgraded = (opsetVersion(floatModel) ?? 13) < 13 ? upgradeOpset(floatModel).model : floatModel;
   const constants = constantsAsInitializers(upgraded.graph);
   // HardSwish as Mul(x, HardSigmoid(x)), which LiteRT's int8 kernels compute as ORT does (its int8
@@ -131,6 +138,7 @@ export async function quantizeFloatModel(
     ? await equalize({ ...upgraded, graph: floatGraph }, s, source, hooks)
     : undefined;
   const model = { ...upgraded, graph: equalized?.graph ?? floatGraph };
+  lap(s.equalize ? 'prepare (opset, HardSwish, equalize)' : 'prepare (opset, HardSwish)');
   let g = model.graph;
   const types = elementTypes(g);
   const floatInputs = g
@@ -163,15 +171,37 @@ export async function quantizeFloatModel(
       ...exposed.alias.keys(),
     ]),
   ];
-  const calibrationModel = exposed.alias.size ? { ...model, graph: exposed.graph } : model;
+  const wSettings = {
+    scheme: s.scheme,
+    perChannel: s.perChannel,
+    biasMode: s.biasMode,
+    rounding: s.rounding,
+    weightExponents: s.pow2WeightExponents,
+  };
+  // Weights depend on nothing calibration finds (quantizeAllWeights): --bias_correction true measures its
+  // weight-rounding shifts with twins run beside calibration's float model, in the same pass (det 640
+  // affine: one run of the model over the samples and one session fewer). Not where branches are
+  // quantized after calibration (their plan changes) or a memo stands in for calibration (mixed
+  // precision: each variant would need its own twins); those measure in a pass of their own below.
+  const alongside =
+    s.biasCorrection === true && !inBranches.length && !exposed.alias.size && !hooks.calibrate;
+  const early = alongside ? quantizeAllWeights(g, plan, wSettings) : undefined;
+  const twins = early && weightRoundingTwins(model, g, plan, early);
+  const calibrationModel = twins
+    ? twins.model
+    : exposed.alias.size
+      ? { ...model, graph: exposed.graph }
+      : model;
   const stats = hooks.calibrate ?? calibrateStats;
   const calibrated = await stats(calibrationModel, toCalibrate, source, {
+    alongside: twins,
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
     signal: hooks.signal,
     histograms: s.scheme === 'pow2' && histogramsRead(g, s.pow2Exponents ?? 'conv-inputs', s.biasMode),
   });
+  lap('calibration');
   const { histograms } = calibrated;
   // Named by the graph before HardSwish splits, where a HardSwish is still one saturating reader. Affine
   // only: on pow2's symmetric power-of-two grids the cut gains a step only where the negative side was
@@ -183,29 +213,27 @@ export async function quantizeFloatModel(
   planSettings.baseInputScale = inputScales[floatInputs[0]!] ?? 1;
   if (s.scheme === 'pow2')
     planSettings.histograms = byError(g, histograms, s.pow2Exponents ?? 'conv-inputs', s.biasMode);
-  const wSettings = {
-    scheme: s.scheme,
-    perChannel: s.perChannel,
-    biasMode: s.biasMode,
-    rounding: s.rounding,
-    weightExponents: s.pow2WeightExponents,
-  };
   const names = allNamesDeep(g);
   const branchFloat: FloatOp[] = [];
   if (inBranches.length) {
     g = quantizeBranches(g, { plan: planSettings, weights: wSettings, ranges, names, pass }, branchFloat);
     plan = planQuantization(g, types, planSettings);
   }
-  const weights = quantizeAllWeights(g, plan, wSettings);
+  lap('plan, ranges');
+  const weights = early ?? quantizeAllWeights(g, plan, wSettings);
+  lap('weights');
   // Measured on the float graph (the top level's layers; If branches are not corrected).
   const corrected =
-    s.biasCorrection === true
-      ? await correctWeightRounding(model, g, plan, weights, source, hooks.signal)
-      : undefined;
+    s.biasCorrection !== true
+      ? undefined
+      : early
+        ? correctFromTwins(g, plan, twins)
+        : await correctWeightRounding(model, g, plan, weights, source, hooks.signal);
   if (corrected) {
     // New bias inputs: plan again on the corrected graph (same nodes quantized, same tensors).
     g = corrected.graph;
     plan = planQuantization(g, elementTypes(g), planSettings);
+    lap('bias correction');
   }
   const weightParams = new Map([...weights].map(([k, w]) => [k, w.params]));
   const perTensorWeights = new Map(
@@ -214,6 +242,7 @@ export async function quantizeFloatModel(
   const counts = s.scheme === 'affine' ? await meanCounts(g, plan, source) : new Map<string, number>();
   const activations = assignActivationParams(g, plan, ranges, planSettings, perTensorWeights, counts);
   if (s.scheme === 'affine') tieFreeWeights(g, plan, weights, activations);
+  lap('activation params');
   const quantizedNames = new Set([...plan.quantized].map((n) => n.name).filter(Boolean));
   const build = (from: Graph, p: QuantPlan, taken: Set<string>) => {
     const qdq = insertQdq(from, p, activations, weights, wSettings, taken);
@@ -240,8 +269,10 @@ export async function quantizeFloatModel(
     g = measured.graph;
     plan = replanned(g);
     allNamesDeep(g, names);
+    lap('bias correction (measured)');
   }
   const { graph, wide } = build(g, plan, names);
+  lap('QDQ build');
   return {
     model: { ...model, quantScheme: quantSchemeOf(s), graph },
     activations,
