@@ -77,6 +77,12 @@ export interface PreparedOutput {
 export interface PreparedKernel {
   outputs: PreparedOutput[];
   run(inputs: readonly Data[], outputs: readonly Data[]): void;
+  /**
+   * The step as a table, when it is one (lookup-chains.ts composes chains of them): its int8 output is
+   * `unary[x + 128]` of int8 input `input`, element by element; or `pair[(a + 128) << 8 | (b + 128)]` of
+   * inputs 0 and 1, both with the output's shape.
+   */
+  lookup?: { unary: Int8Array; input: number } | { pair: Int8Array };
 }
 
 /** One op's integer kernel: everything about its arithmetic is decided in `prepare`, once per plan. */
