@@ -83,3 +83,39 @@ describe.each(ARITHMETIC)('a hard-swish chain (%o)', (opts) => {
     expect(steps).toBe(4);
   });
 });
+
+/** x -> DEQUANTIZE -> QUANTIZE: a float island between int8 ops (the det neck's, around its resizes). */
+function island() {
+  const b = new TfliteGraphBuilder();
+  b.input('x', SHAPE, { scale: 2 ** -4, zeroPoint: -3 });
+  b.value('f', SHAPE, undefined, 'float32');
+  b.value('y', SHAPE, { scale: 0.1, zeroPoint: 7 });
+  b.node('DEQUANTIZE', ['x'], ['f']);
+  b.node('QUANTIZE', ['f'], ['y']);
+  return b.outputs('y');
+}
+
+describe('a float island', () => {
+  it('runs as one table from x, with the spec arithmetic', () => {
+    let steps = 0;
+    for (const op of ['DEQUANTIZE', 'QUANTIZE']) {
+      const kernel = INTEGER_KERNELS.get(op)!;
+      const prepare = kernel.prepare.bind(kernel);
+      vi.spyOn(kernel, 'prepare').mockImplementation((cx) => {
+        const k = prepare(cx);
+        return { ...k, run: (i, o) => (steps++, k.run(i, o)) };
+      });
+    }
+    const y = createIntegerExecutor(island(), { scheme: 'pow2' }).run({ x }).y!.data as Int8Array;
+    expect(steps).toBe(0);
+    // TFLite Dequantize: f = s (q - z) in float32; AffineQuantize: round half away from zero of f / s in
+    // float32, plus z, clamped to int8.
+    const expected = Array.from(every, (q) => {
+      const f = Math.fround(2 ** -4 * (q + 3));
+      const r = Math.fround(f / Math.fround(0.1));
+      const v = Math.sign(r) * Math.round(Math.abs(r)) + 7;
+      return Math.min(127, Math.max(-128, v));
+    });
+    expect(Array.from(y)).toEqual(expected);
+  });
+});
