@@ -11,6 +11,7 @@ import { Tensor } from '../../ir/tensor.js';
 import { INTEGER_KERNELS } from '../../tflite/ops/index.js';
 import { resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
 import { WasmArena } from './wasm/arena.js';
+import { chainKernel, deriveChains, type ChainStep } from './lookup-chains.js';
 import type { Arithmetic, Data, KernelContext, OutputSpec, PreparedKernel, ValueMeta } from './types.js';
 
 export interface IntegerExecutor {
@@ -112,10 +113,9 @@ function buildPlan(
     values.set(v.name, { name: v.name, dtype, shape, q: v.quant });
     buffers.set(v.name, allocate(dtype, shape, v.name));
   }
-  const steps: Step[] = [];
-  const pool = new BufferPool(order, g.outputs);
   let arena: WasmArena | undefined | null = null;
   const arenaOf = () => (arena === null ? (arena = wasm ? WasmArena.create() : undefined) : arena);
+  const prepared: ChainStep[] = [];
   for (const node of order) {
     const metas = node.inputs.map(
       (name) => (name ? values.get(name) : undefined) ?? emptyMeta(name, node.name),
@@ -131,17 +131,54 @@ function buildPlan(
         );
       const q = spec.q ?? (out.dtype === metas[0]?.dtype ? metas[0]?.q : undefined);
       values.set(spec.name, { name: spec.name, dtype: out.dtype, shape: out.shape, q });
+    });
+    prepared.push({ inputs: node.inputs, outputs: node.outputs, kernel });
+  }
+  const planned = chainSteps(prepared, g.outputs, values);
+  const steps: Step[] = [];
+  const pool = new BufferPool(planned, g.outputs);
+  for (const { inputs, outputs, kernel } of planned) {
+    kernel.outputs.forEach((out, i) => {
+      const name = outputs[i]!;
       const buffer = out.aliasOfInput
-        ? pool.alias(buffers.get(node.inputs[0]!)!, spec.name)
-        : pool.take(out.dtype, out.shape, spec.name);
-      buffers.set(spec.name, buffer);
+        ? pool.alias(buffers.get(inputs[0]!)!, name)
+        : pool.take(out.dtype, out.shape, name);
+      buffers.set(name, buffer);
     });
     const read = (name: string) => (name ? buffers.get(name)! : new Int8Array(0));
-    steps.push({ kernel, inputs: node.inputs.map(read), outputs: node.outputs.map(read) });
-    pool.release(steps.length - 1, [...node.inputs, ...node.outputs].map(read));
+    steps.push({ kernel, inputs: inputs.map(read), outputs: outputs.map(read) });
+    pool.release(steps.length - 1, [...inputs, ...outputs].map(read));
   }
   if (arena) (arena as WasmArena).commitScratch();
   return { steps, values, buffers };
+}
+
+/**
+ * The steps to run: a value that a chain of table steps derives from one source (lookup-chains.ts) is made
+ * by one table from that source, and only when a graph output or another step reads it; the other steps
+ * as prepared. The same int8 in every value that is read.
+ */
+function chainSteps(
+  prepared: readonly ChainStep[],
+  outputs: readonly ValueInfo[],
+  values: Map<string, ValueMeta>,
+): ChainStep[] {
+  const derived = deriveChains(prepared);
+  const read = new Set(outputs.map((v) => v.name));
+  const kept: ChainStep[] = [];
+  for (let i = prepared.length - 1; i >= 0; i--) {
+    const step = prepared[i]!;
+    const d = step.outputs.length === 1 ? derived.get(step.outputs[0]!) : undefined;
+    if (!d) {
+      kept.push(step);
+      for (const name of step.inputs) read.add(name);
+    } else if (read.has(step.outputs[0]!)) {
+      const kernel = chainKernel(d, values.get(step.outputs[0]!)!.shape);
+      kept.push({ inputs: [d.source], outputs: step.outputs, kernel });
+      read.add(d.source);
+    }
+  }
+  return kept.reverse();
 }
 
 function emptyMeta(name: string, node: string): ValueMeta {
@@ -170,7 +207,7 @@ class BufferPool {
   private readonly until = new Map<Data, number>();
   private readonly free = new Map<string, Data[]>();
 
-  constructor(order: Graph['nodes'], outputs: readonly ValueInfo[]) {
+  constructor(order: readonly { inputs: readonly string[] }[], outputs: readonly ValueInfo[]) {
     order.forEach((n, i) => n.inputs.forEach((name) => name && this.lastRead.set(name, i)));
     for (const v of outputs) this.lastRead.set(v.name, Infinity);
   }

@@ -77,6 +77,16 @@ export interface PreparedOutput {
 export interface PreparedKernel {
   outputs: PreparedOutput[];
   run(inputs: readonly Data[], outputs: readonly Data[]): void;
+  /**
+   * The step as a table, when it is one (lookup-chains.ts composes chains of them): its output is
+   * `unary[x + 128]` of int8 input `input`, element by element (int8, or float32 for DEQUANTIZE); or
+   * int8 `pair[(a + 128) << 8 | (b + 128)]` of inputs 0 and 1, both with the output's shape; or
+   * `element(v)` of each element v of input `input` (QUANTIZE's float32 -> int8).
+   */
+  lookup?:
+    | { unary: Int8Array | Float32Array; input: number }
+    | { pair: Int8Array }
+    | { element: (v: number) => number; input: number };
 }
 
 /** One op's integer kernel: everything about its arithmetic is decided in `prepare`, once per plan. */

@@ -14,6 +14,7 @@ const kernel: IntegerKernel = {
     for (let q = -128; q < 128; q++) table[q + 128] = Math.fround(p.scale * (q - p.zeroPoint));
     return {
       outputs: [{ dtype: 'float32', shape: [...x.shape] }],
+      lookup: { unary: table, input: 0 },
       run([input], [output]) {
         const src = input as Int8Array;
         const dst = output as Float32Array;

@@ -28,17 +28,23 @@ const kernel: IntegerKernel = {
     const outputs = [{ dtype: 'int8' as const, shape: [...x.shape] }];
     if (x.dtype === 'int8') {
       const table = int8Table(requantizeFunction(cx, inputParams(cx, 0), y));
-      return { outputs, run: ([input], [output]) => applyTable(table, input!, output!) };
+      return {
+        outputs,
+        lookup: { unary: table, input: 0 },
+        run: ([input], [output]) => applyTable(table, input!, output!),
+      };
     }
+    const element = (x: number) => {
+      const v = roundHalfAway(Math.fround(x / y.scale)) + y.zeroPoint;
+      return v < -128 ? -128 : v > 127 ? 127 : v;
+    };
     return {
       outputs,
+      lookup: { element, input: 0 },
       run([input], [output]) {
         const src = input as Float32Array;
         const dst = output as Int8Array;
-        for (let i = 0; i < src.length; i++) {
-          const v = roundHalfAway(Math.fround(src[i]! / y.scale)) + y.zeroPoint;
-          dst[i] = v < -128 ? -128 : v > 127 ? 127 : v;
-        }
+        for (let i = 0; i < src.length; i++) dst[i] = element(src[i]!);
       },
     };
   },

@@ -60,8 +60,11 @@ function int8Kernel(
   const row = constantRow(cx, opType, p, lo, hi, pairOf, plan);
   if (row) return row;
   const { table, byB } = pairTables(cx, opType, p, lo, hi, pairOf);
+  const size = (shape: readonly number[]) => shape.reduce((m, d) => m * d, 1);
+  const same = [0, 1].every((i) => size(cx.inputs[i]!.shape) === size(plan.shape));
   return {
     outputs: [{ dtype: 'int8', shape: plan.shape }],
+    lookup: same ? { pair: table } : undefined,
     run([x, y], [out]) {
       const a = x as Int8Array;
       const b = y as Int8Array;
@@ -113,6 +116,7 @@ function constantRow(
   const lut = row;
   return {
     outputs: [{ dtype: 'int8', shape: plan.shape }],
+    lookup: { unary: lut, input: 1 - which },
     run(inputs, [out]) {
       // The other operand has the output's elements in order: the constant's one element broadcasts.
       const x = inputs[1 - which] as Int8Array;

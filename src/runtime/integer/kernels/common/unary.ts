@@ -23,6 +23,7 @@ export function unaryKernel(
       const table = int8Table(entry!(cx, inputParams(cx, 0), outputParams(cx, 0, 0)));
       return {
         outputs: [{ dtype: 'int8', shape: [...x.shape] }],
+        lookup: { unary: table, input: 0 },
         run([input], [output]) {
           applyTable(table, input!, output!);
         },

@@ -100,13 +100,16 @@ export class PaddedImage {
     return buffer;
   }
 
-  /** Copies image `batch` of x into the interior of `buffer` (whose border keeps the zero point). */
+  /**
+   * Copies image `batch` of x into the interior of `buffer` (whose border keeps the zero point), a row
+   * at a time as one block copy (byte by byte, PP-OCRv4 det's loads were 8% of a device run at 640x640).
+   */
   load<T extends Int8Array | Float64Array>(x: Int8Array, batch: number, buffer: T): T {
     const row = this.inW * this.channels;
     for (let h = 0; h < this.inH; h++) {
       const from = batch * this.inH * row + h * row;
       const to = ((h + this.w.padTop) * this.width + this.w.padLeft) * this.channels;
-      for (let i = 0; i < row; i++) buffer[to + i] = x[from + i]!;
+      buffer.set(x.subarray(from, from + row), to);
     }
     return buffer;
   }
