@@ -19,7 +19,7 @@ import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
 import { stopwatch } from '../util/timing.js';
 import { hasInt16, int16Nodes, NO_INT16_KERNEL, widenToInt16 } from './int16.js';
-import { insertQdq, quantizeAllWeights } from './qdq.js';
+import { insertQdq, quantizeAllWeights, type WeightSettings } from './qdq.js';
 import { clampToSaturation } from './saturation.js';
 import { meanCounts, tieFreeWeights } from './tie-free.js';
 import {
@@ -70,6 +70,17 @@ export interface QuantSettings {
   pow2Exponents?: Pow2Exponents;
   /** pow2: weight exponents per channel by range (default) or by error (pow2ChannelScalesByError). */
   pow2WeightExponents?: 'range' | 'error';
+}
+
+/** What weight quantization reads of the settings (qdq.ts quantizeAllWeights), for both front ends. */
+export function weightSettingsOf(s: QuantSettings): WeightSettings {
+  return {
+    scheme: s.scheme,
+    perChannel: s.perChannel,
+    biasMode: s.biasMode,
+    rounding: s.rounding,
+    weightExponents: s.pow2WeightExponents,
+  };
 }
 
 /** The scheme facts a quantized model carries (`Model.quantScheme`) for these settings. */
@@ -171,13 +182,7 @@ export async function quantizeFloatModel(
       ...exposed.alias.keys(),
     ]),
   ];
-  const wSettings = {
-    scheme: s.scheme,
-    perChannel: s.perChannel,
-    biasMode: s.biasMode,
-    rounding: s.rounding,
-    weightExponents: s.pow2WeightExponents,
-  };
+  const wSettings = weightSettingsOf(s);
   // Weights depend on nothing calibration finds (quantizeAllWeights): --bias_correction true measures its
   // weight-rounding shifts with twins run beside calibration's float model, in the same pass (det 640
   // affine: one run of the model over the samples and one session fewer). Not where branches are

@@ -13,6 +13,7 @@ import {
   type QuantHooks,
   type QuantResult,
   type QuantSettings,
+  weightSettingsOf,
 } from '../quantize.js';
 import { quantRuleOf } from '../rules.js';
 import { assignActivations } from './assign.js';
@@ -61,13 +62,7 @@ export async function quantizeTfliteModel(
     signal: hooks.signal,
   });
   const inputScales = resolveInputScales(s, floatInputs, ranges);
-  const wSettings = {
-    scheme: s.scheme,
-    perChannel: s.perChannel,
-    biasMode: s.biasMode,
-    rounding: s.rounding,
-    weightExponents: s.pow2WeightExponents,
-  };
+  const wSettings = weightSettingsOf(s);
   const weights = quantizeAllWeights(g, plan, wSettings);
   const corrected = s.biasCorrection
     ? await correctWeightRounding(floatModel, g, plan, weights, source, hooks.signal)
