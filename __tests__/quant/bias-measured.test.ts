@@ -178,10 +178,10 @@ describe('--bias_correction measured', () => {
     const steady = await quantizeFloatModel(model, settings('pow2', 'measured'), source([0.4, 0.4, 0.4]));
     expect(bias(steady.model)).toBe(26 / 64);
     // Errors -0.4, 0.4, -0.4: mean e = -2/15; deviations -4/15, 8/15, -4/15 give the variance of the
-    // mean v = (96/225) / 2 / 3 = 16/225, and v / e^2 = 4: drawn by max(0, 1 - 4) to 0, b stays 0
-    // (the plain mean would have moved it by 2/15, 9 steps).
+    // mean v = (96/225) / 2 / 3 = 16/225; e^2 = 4/225 keeps e^2 / (e^2 + v) = 1/5 of e: b moves by 2/75,
+    // 1.71 steps -> 2/64 (the plain mean, 2/15, would have been 9 steps).
     const noisy = await quantizeFloatModel(model, settings('pow2', 'measured'), source([0.4, -0.4, 0.4]));
-    expect(bias(noisy.model)).toBe(0);
+    expect(bias(noisy.model)).toBe(2 / 64);
   });
 
   it('settles nothing, without a session, when every biased layer stays float (mixed precision probes)', async () => {
