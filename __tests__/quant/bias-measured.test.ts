@@ -150,6 +150,40 @@ describe('--bias_correction measured', () => {
     }
   });
 
+  it('moves a bias by the mean error drawn towards 0 by its noise over the samples', async () => {
+    // x [1, 1, 1, 1] -> Conv 1x1 (w = 1, b = 0) -> y = x. input_scale 1: x's grid step is 1, so x = ±0.4
+    // reads 0 and y's error on a sample is -x. The weight's step is 2^-6 (127 * 2^-7 < 1), the bias's
+    // 2^-6 too (x's step times w's), y's 2^-8 (its range within ±0.4 <= 127 * 2^-8).
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 1, 1, 1]);
+    const w = b.init('w', Tensor.float32([1, 1, 1, 1], [1]));
+    b.output(b.node('Conv', [x, w, b.init('b', Tensor.float32([1], [0]))]));
+    const model = b.model(13);
+    const source = (xs: number[]): SampleSource => ({
+      count: xs.length,
+      kind: 'data',
+      async *samples() {
+        for (const v of xs) yield { x: Tensor.float32([1, 1, 1, 1], [v]) };
+      },
+    });
+    const bias = (m: Model) => {
+      const g = m.graph;
+      const dq = g.nodes.find((n) => n.outputs[0] === g.nodes.find((c) => c.opType === 'Conv')!.inputs[2])!;
+      return (
+        g.initializers.get(dq.inputs[0]!)!.toFloat32()[0]! *
+        g.initializers.get(dq.inputs[1]!)!.toFloat32()[0]!
+      );
+    };
+    // Errors -0.4 on every sample: no noise, the whole mean moves: b = 0.4, 25.6 steps of 2^-6 -> 26/64.
+    const steady = await quantizeFloatModel(model, settings('pow2', 'measured'), source([0.4, 0.4, 0.4]));
+    expect(bias(steady.model)).toBe(26 / 64);
+    // Errors -0.4, 0.4, -0.4: mean e = -2/15; deviations -4/15, 8/15, -4/15 give the variance of the
+    // mean v = (96/225) / 2 / 3 = 16/225; e^2 = 4/225 keeps e^2 / (e^2 + v) = 1/5 of e: b moves by 2/75,
+    // 1.71 steps -> 2/64 (the plain mean, 2/15, would have been 9 steps).
+    const noisy = await quantizeFloatModel(model, settings('pow2', 'measured'), source([0.4, -0.4, 0.4]));
+    expect(bias(noisy.model)).toBe(2 / 64);
+  });
+
   it('settles nothing, without a session, when every biased layer stays float (mixed precision probes)', async () => {
     // Both Convs excluded: no layer has a quantized bias to move. This once ended in ONNX Runtime's
     // "'fetches' cannot be an empty array" under --max_drop.

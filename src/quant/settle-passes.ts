@@ -52,3 +52,28 @@ export async function settleByDepth<L extends { depth: number }>(layers: L[], p:
     p.settle(now);
   }
 }
+
+/**
+ * The mean e of per-sample errors, drawn towards 0 as far as its noise calls for: times 1 - v / e^2, v the
+ * variance of the mean. An FC channel sees one value a sample, and on 32 samples the weight-rounding noise
+ * of a narrow layer (MMoE's towers) can pass for a shift (tflite/floor-float.ts).
+ */
+export function shrunkError(errors: number[]): number {
+  const n = errors.length;
+  if (!n) return 0;
+  const e = errors.reduce((t, v) => t + v, 0) / n;
+  const v = n > 1 ? errors.reduce((t, x) => t + (x - e) ** 2, 0) / (n - 1) / n : 0;
+  return e !== 0 ? Math.max(0, 1 - v / e ** 2) * e : 0;
+}
+
+/**
+ * The mean e of per-sample errors times e^2 / (e^2 + v), v the variance of the mean: the gentler pull
+ * towards 0 of bias-measured.ts, which keeps half of e where v = e^2 (shrunkError keeps none).
+ */
+export function weightedError(errors: number[]): number {
+  const n = errors.length;
+  if (!n) return 0;
+  const e = errors.reduce((t, v) => t + v, 0) / n;
+  const v = n > 1 ? errors.reduce((t, x) => t + (x - e) ** 2, 0) / (n - 1) / n : 0;
+  return e !== 0 ? (e * e * e) / (e * e + v) : 0;
+}

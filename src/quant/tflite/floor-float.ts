@@ -27,7 +27,7 @@ import { getOp } from '../../ops/index.js';
 import { createIntegerExecutor } from '../../runtime/integer/index.js';
 import { windowGeometry, PADDING } from '../../runtime/integer/kernels/common/window.js';
 import { clampInt, type BiasMode } from '../params.js';
-import { settleByDepth } from '../settle-passes.js';
+import { settleByDepth, shrunkError } from '../settle-passes.js';
 import {
   biasedLayers,
   MAX_PASSES,
@@ -165,18 +165,6 @@ function averaged(vs: Float64Array[]): Float64Array {
   const out = new Float64Array(vs[0]?.length ?? 0);
   for (const v of vs) v.forEach((x, i) => (out[i]! += x / vs.length));
   return out;
-}
-
-/**
- * The mean e of per-sample errors, drawn towards 0 as far as its noise calls for: times 1 - v / e^2, v the
- * variance of the mean. An FC channel sees one value a sample, and on 32 samples the weight-rounding noise
- * of a narrow layer (MMoE's towers) can pass for a shift.
- */
-function shrunkError(errors: number[]): number {
-  const n = errors.length;
-  const e = errors.reduce((t, v) => t + v, 0) / n;
-  const v = n > 1 ? errors.reduce((t, x) => t + (x - e) ** 2, 0) / (n - 1) / n : 0;
-  return e !== 0 ? Math.max(0, 1 - v / e ** 2) * e : 0;
 }
 
 /** Mean per channel (last axis) of an int8 tensor. */
