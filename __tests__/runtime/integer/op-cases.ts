@@ -396,6 +396,29 @@ export function opCases(): OpCase[] {
       { shape: [2, 3, 6], q: q(0.1, 1) },
       { axis: 0 },
     ),
+    // attention products as PP-OCRv4 rec's: q k^T (adj_y) and a broadcast batch axis, zero points off 0
+    single(
+      'BATCH_MATMUL adj_y, broadcast batch',
+      'BATCH_MATMUL',
+      [
+        { name: 'a', shape: [2, 3, 5, 7], q: q(0.03, 5) },
+        { name: 'b', shape: [1, 3, 6, 7], q: q(0.045, -7) },
+      ],
+      () => [],
+      { shape: [2, 3, 5, 6], q: q(0.12, 3) },
+      { adj_y: 1 },
+    ),
+    single(
+      'BATCH_MATMUL adj_x',
+      'BATCH_MATMUL',
+      [
+        { name: 'a', shape: [4, 9, 5], q: q(0.02, -2) },
+        { name: 'b', shape: [4, 9, 8], q: q(0.05, 0) },
+      ],
+      () => [],
+      { shape: [4, 5, 8], q: q(0.1, -4) },
+      { adj_x: 1 },
+    ),
     // PP-OCRv4 rec's attention splits q/k/v this way (rank 5, one index of axis 2 kept)
     single(
       'STRIDED_SLICE rank 5',
