@@ -419,6 +419,19 @@ export function opCases(): OpCase[] {
       { shape: [4, 5, 8], q: q(0.1, -4) },
       { adj_x: 1 },
     ),
+    // rec's q k^T shape on power-of-two scales, where ties are frequent: y's zero point 0 sends LiteRT to
+    // XNNPACK (ties to even); the one above (-7) to TFLite's kernel (fixed-point multiplier)
+    single(
+      'BATCH_MATMUL pow2 scales, ties',
+      'BATCH_MATMUL',
+      [
+        { name: 'a', shape: [1, 8, 40, 15], q: q(2 ** -4, 3) },
+        { name: 'b', shape: [1, 8, 40, 15], q: q(2 ** -5, 0) },
+      ],
+      () => [],
+      { shape: [1, 8, 40, 40], q: q(2 ** -2, 0) },
+      { adj_y: 1 },
+    ),
     // PP-OCRv4 rec's attention splits q/k/v this way (rank 5, one index of axis 2 kept)
     single(
       'STRIDED_SLICE rank 5',

@@ -20,8 +20,12 @@ import { first, hybrid, inp, is, opt } from './common/version.js';
  * axes broadcast NumPy-style; both operands are activations (the attention products of PP-OCRv4 rec).
  * int8: acc = Σ (a - z_a)(b - z_b) in int32 as TFLite's reference BatchMatMul, then the conv/FC output
  * stage (rescale.ts) with the per-tensor scale s_a s_b / s_out: pow2's shift, TFLite's fixed-point
- * multiplier ('reference'). LiteRT's CPU path runs TFLite's own int8 kernel here (XNNPACK takes no int8
- * BATCH_MATMUL with two activations), so 'litert' uses the fixed-point multiplier too.
+ * multiplier ('reference'). 'litert': LiteRT hands the op to XNNPACK (float32 scale, ties to even) when
+ * y's zero point is 0, and runs TFLite's kernel (the fixed-point multiplier) otherwise; measured on
+ * one-op files: with pow2 scales, where ties are frequent, LiteRT agrees with ties-to-even on every
+ * element of rec-shaped products ([1, 8, 40, 15] x [1, 8, 15, 40], with and without adj_x, adj_y and a
+ * broadcast batch), the fixed-point multiplier missing 0.3-0.5%; with y's zero point -7 it agrees with
+ * the fixed-point multiplier (180 of 180) and not with the float32 scale (179).
  */
 const kernel: IntegerKernel = {
   opType: 'BATCH_MATMUL',
@@ -72,7 +76,9 @@ const kernel: IntegerKernel = {
     const yq = outputParams(cx, 0);
     // The zero points are taken off in the products below; the output stage sees symmetric operands.
     const arith =
-      cx.arith.affineKernels === 'litert' ? { ...cx.arith, affineKernels: 'reference' as const } : cx.arith;
+      cx.arith.affineKernels === 'litert' && bq.zeroPoint !== 0
+        ? { ...cx.arith, affineKernels: 'reference' as const }
+        : cx.arith;
     const rescale = channelRescale(
       { ...cx, arith, arena: () => undefined },
       {
