@@ -396,5 +396,84 @@ export function opCases(): OpCase[] {
       { shape: [2, 3, 6], q: q(0.1, 1) },
       { axis: 0 },
     ),
+    // attention products as PP-OCRv4 rec's: q k^T (adj_y) and a broadcast batch axis, zero points off 0
+    single(
+      'BATCH_MATMUL adj_y, broadcast batch',
+      'BATCH_MATMUL',
+      [
+        { name: 'a', shape: [2, 3, 5, 7], q: q(0.03, 5) },
+        { name: 'b', shape: [1, 3, 6, 7], q: q(0.045, -7) },
+      ],
+      () => [],
+      { shape: [2, 3, 5, 6], q: q(0.12, 3) },
+      { adj_y: 1 },
+    ),
+    single(
+      'BATCH_MATMUL adj_x',
+      'BATCH_MATMUL',
+      [
+        { name: 'a', shape: [4, 9, 5], q: q(0.02, -2) },
+        { name: 'b', shape: [4, 9, 8], q: q(0.05, 0) },
+      ],
+      () => [],
+      { shape: [4, 5, 8], q: q(0.1, -4) },
+      { adj_x: 1 },
+    ),
+    // rec's q k^T shape on power-of-two scales, where ties are frequent: y's zero point 0 sends LiteRT to
+    // XNNPACK (ties to even); the one above (-7) to TFLite's kernel (fixed-point multiplier)
+    single(
+      'BATCH_MATMUL pow2 scales, ties',
+      'BATCH_MATMUL',
+      [
+        { name: 'a', shape: [1, 8, 40, 15], q: q(2 ** -4, 3) },
+        { name: 'b', shape: [1, 8, 40, 15], q: q(2 ** -5, 0) },
+      ],
+      () => [],
+      { shape: [1, 8, 40, 40], q: q(2 ** -2, 0) },
+      { adj_y: 1 },
+    ),
+    // PP-OCRv4 rec's attention splits q/k/v this way (rank 5, one index of axis 2 kept)
+    single(
+      'STRIDED_SLICE rank 5',
+      'STRIDED_SLICE',
+      [{ name: 'x', shape: [1, 4, 3, 2, 5], q: q(0.1, 1) }],
+      (b) => [
+        b.int32('b', [5], [0, 0, 1, 0, 0]),
+        b.int32('e', [5], [1, 4, 2, 2, 5]),
+        b.int32('s', [5], [1, 1, 1, 1, 1]),
+      ],
+      { shape: [1, 4, 1, 2, 5], q: q(0.1, 1) },
+    ),
+    // x[1:, ::-2, -4:7:3] with negative indices, a reversed axis and an end past the extent
+    single(
+      'STRIDED_SLICE masks, negative stride',
+      'STRIDED_SLICE',
+      [{ name: 'x', shape: [3, 5, 8], q: q(0.1, -3) }],
+      (b) => [b.int32('b', [3], [1, 7, -4]), b.int32('e', [3], [0, 0, 70]), b.int32('s', [3], [1, -2, 3])],
+      { shape: [2, 3, 2], q: q(0.1, -3) },
+      { begin_mask: 2, end_mask: 3 },
+    ),
+    // x[:, -2, 1:3] (axis 1 dropped)
+    single(
+      'STRIDED_SLICE shrink_axis_mask',
+      'STRIDED_SLICE',
+      [{ name: 'x', shape: [2, 4, 6], q: q(0.1, 2) }],
+      (b) => [b.int32('b', [3], [0, -2, 1]), b.int32('e', [3], [0, 0, 3]), b.int32('s', [3], [1, 1, 1])],
+      { shape: [2, 2], q: q(0.1, 2) },
+      { begin_mask: 1, end_mask: 1, shrink_axis_mask: 2 },
+    ),
+    // x[1, ..., None, ::2]: an ellipsis over the middle axes and a new axis before the last
+    single(
+      'STRIDED_SLICE ellipsis, new_axis_mask',
+      'STRIDED_SLICE',
+      [{ name: 'x', shape: [2, 3, 4, 5], q: q(0.1, 0) }],
+      (b) => [
+        b.int32('b', [4], [1, 0, 0, 0]),
+        b.int32('e', [4], [2, 0, 0, 0]),
+        b.int32('s', [4], [1, 1, 1, 2]),
+      ],
+      { shape: [3, 4, 1, 3], q: q(0.1, 0) },
+      { shrink_axis_mask: 1, ellipsis_mask: 2, new_axis_mask: 4, end_mask: 8 },
+    ),
   ];
 }

@@ -213,6 +213,24 @@ describe.each([true, false])('pow2 arithmetic (wasm %s)', (wasm) => {
     expect(run(again(), 'y', feeds, { wasm, rounding: 'nearest' })).toEqual([2]);
   });
 
+  it('BATCH_MATMUL: the int32 product shifted by k = log2(s_y / (s_a s_b)), no bias', () => {
+    // a = [[3, -5], [6, 1]] at 2^-2, b = [[2, 7], [-4, 3]] at 2^-3, y at 2^-2: k = 3.
+    //   acc = [[6 + 20, 21 - 15], [12 - 4, 42 + 3]] = [[26, 6], [8, 45]]
+    //   floor:   [26 >> 3, 6 >> 3, 8 >> 3, 45 >> 3] = [3, 0, 1, 5]
+    //   nearest: [30 >> 3, 10 >> 3, 12 >> 3, 49 >> 3] = [3, 1, 1, 6]
+    const make = () => {
+      const b = new TfliteGraphBuilder();
+      b.input('a', [1, 2, 2], { scale: 2 ** -2 });
+      b.input('b', [1, 2, 2], { scale: 2 ** -3 });
+      b.value('y', [1, 2, 2], { scale: 2 ** -2 });
+      b.node('BATCH_MATMUL', ['a', 'b'], ['y']);
+      return b;
+    };
+    const feeds = { a: int8([1, 2, 2], [3, -5, 6, 1]), b: int8([1, 2, 2], [2, 7, -4, 3]) };
+    expect(run(make(), 'y', feeds, { wasm, rounding: 'floor' })).toEqual([3, 0, 1, 5]);
+    expect(run(make(), 'y', feeds, { wasm, rounding: 'nearest' })).toEqual([3, 1, 1, 6]);
+  });
+
   it('LOGISTIC and TANH give the spec outputs (1/256, -128 and 1/128, 0)', () => {
     // x = 0 -> sigmoid 0.5 -> 128 - 128 = 0; x = 8 (1.0 at 2^-3) -> 0.7311 256 = 187.16 -> 59 (floor).
     const b = new TfliteGraphBuilder();
