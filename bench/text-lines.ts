@@ -174,14 +174,32 @@ export function textLines(count: number, seed: number): TextLine[] {
   return out;
 }
 
+const lineFile = (dir: string, i: number) => path.join(dir, `line_${String(i).padStart(3, '0')}.npy`);
+
 /** Writes the lines as line_NNN.npy plus labels.txt; returns the file names. */
 export function writeTextLines(dir: string, lines: TextLine[]): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  const files = lines.map((_, i) => path.join(dir, `line_${String(i).padStart(3, '0')}.npy`));
+  const files = lines.map((_, i) => lineFile(dir, i));
   lines.forEach((l, i) => writeNpyFile(files[i]!, l.input));
   const labels = lines.map((l, i) => `${path.basename(files[i]!)}\t${l.text}`).join('\n');
   fs.writeFileSync(path.join(dir, 'labels.txt'), `${labels}\n`);
   return files;
+}
+
+/**
+ * `count` lines of `seed` as files in `dir`, written on first use (a folder with labels.txt is taken as
+ * written by an earlier run), with their texts.
+ */
+export function cachedTextLines(
+  dir: string,
+  count: number,
+  seed: number,
+): { files: string[]; texts: string[] } {
+  const lines = textLines(count, seed);
+  const files = fs.existsSync(path.join(dir, 'labels.txt'))
+    ? lines.map((_, i) => lineFile(dir, i))
+    : writeTextLines(dir, lines);
+  return { files, texts: lines.map((l) => l.text) };
 }
 
 /**
