@@ -15,6 +15,7 @@ import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import type { Model } from '../../src/ir/graph.js';
 import { optimize } from '../../src/passes/optimize.js';
+import { createOrtSession } from '../../src/runtime/ort.js';
 import { quantizeFloatModel } from '../../src/quant/quantize.js';
 import { fileSamples, listSampleFiles } from '../../src/quant/samples.js';
 
@@ -99,6 +100,42 @@ describe('pairedRun', () => {
     expect(listed).toEqual([...listed].sort((a, b) => b - a));
     // The outputs stay in layer order (signal, noise per layer), as pairedRun reads them.
     expect(stats.map(layerOf)).toEqual(names.flatMap((_, i) => [i, i]));
+  });
+
+  it('past the layer samples, runs the float model and the file of PairedThen apart at ORT level all', async () => {
+    const { float, file } = await quantized('pow2');
+    const qdq = readOnnxFile(file);
+    // Layers on the first sample only: samples 2-4 come from the two sessions of PairedThen. Its file is
+    // another one (the affine file of the same float model), so that where each output came from shows.
+    const other = (await quantized('affine')).file;
+    const layers = { ...probedLayers(float, qdq.graph), samples: 1, settled: layersSettled };
+    const then = { float: exportOnnx(float).bytes, quantFile: other };
+    const paired = (await pairedRun(float, qdq, layers, undefined, then))!;
+    const got: { ref: Record<string, unknown>; onnx: Record<string, Float32Array> }[] = [];
+    for await (const feeds of evalSamples().samples()) {
+      const ref = await paired.reference.run(feeds);
+      const onnx = await paired.onnx.run(feeds);
+      got.push({
+        ref: Object.fromEntries(Object.entries(ref).map(([k, t]) => [k, t.data])),
+        onnx: Object.fromEntries(Object.entries(onnx).map(([k, o]) => [k, o.data])),
+      });
+    }
+    expect(paired.layers().length).toBe(layers.names.length);
+    await paired.close();
+    // Expected: the float model and each file in ONNX Runtime at its default level ('all').
+    const f = await createOrtSession(exportOnnx(float).bytes);
+    const [q, o] = [await createOrtSession(file), await createOrtSession(other)];
+    let i = 0;
+    for await (const feeds of evalSamples().samples()) {
+      const ref = await f.run(feeds);
+      const onnx = await (i === 0 ? q : o).run(feeds);
+      for (const [k, t] of Object.entries(onnx)) expect(got[i]!.onnx[k]).toEqual(t.data);
+      // The first sample's float part ran at 'basic' in the paired graph: float rounding apart.
+      if (i > 0) for (const [k, t] of Object.entries(ref)) expect(got[i]!.ref[k]).toEqual(t.data);
+      i++;
+    }
+    for (const s of [f, q, o]) await s.close();
+    expect(i).toBe(4);
   });
 
   it('declines graphs it cannot pair (different opsets) instead of building a wrong one', async () => {

@@ -118,4 +118,18 @@ describe('GrowingHistogramObserver: growing merges runs of fine bins', () => {
     // Final bins 393216 wide: fine bin 0 ([0, 262144)) in bin 0, fine bin 3 ([786432, ...)) in the last.
     expect(Array.from(o.histogram().bins)).toEqual([3, 1]);
   });
+
+  it('values at the limit in later batches (a HardSigmoid at 1) count in the last fine bin, the limit kept', () => {
+    const o = new GrowingHistogramObserver(2, 4);
+    // limit 1: 0.1 -> fine bin 0, 1 -> past the end, in 3 ([1, 0, 0, 1]).
+    o.observe(Float32Array.of(0.1, 1));
+    // 1 again twice (4|v| = 4, past the end: in 3), 0.6 -> 2, -1 -> 3: [1, 0, 1, 4]; the limit stays 1.
+    o.observe(Float32Array.of(1, 0.6, 1, -1));
+    o.observe(Float32Array.of(1, 0));
+    // [2, 0, 1, 5]: final bins over [0, 1], 0.5 wide: fine bins 0-1 in bin 0, 2-3 in bin 1.
+    expect(o.range()).toEqual({ min: -1, max: 1 });
+    expect(Array.from(o.histogram().bins)).toEqual([2, 6]);
+    const h = o.histogram();
+    expect(h.limit).toBe(1);
+  });
 });

@@ -100,7 +100,8 @@ export async function ortReference(floatModel: Model): Promise<Reference> {
  * 'basic' level leaves the QDQ graph unfused (DequantizeLinear -> float op -> QuantizeLinear), which
  * computes what exact integer kernels compute (ARM, VNNI x86, LiteRT, NPUs) up to float rounding. ORT's
  * fused int8 kernels on x86 without VNNI saturate int16 pair sums; where that applies they run too
- * (`native`), and the pipeline warns when they differ.
+ * (`native`), and the pipeline warns when they differ. Where they are exact, the pipeline's paired
+ * evaluation runs the file in them past the per-layer samples (eval/paired.ts, PairedThen).
  */
 export async function ortCandidates(quantFile: string): Promise<{ onnx: Candidate; native?: Candidate }> {
   const onnx = ortCandidate(await createOrtSession(quantFile, { graphOptimizationLevel: 'basic' }));
@@ -113,6 +114,14 @@ export async function nativeCandidate(quantFile: string): Promise<Candidate | un
   return (await ortBackend()) === 'node' && int8KernelsMaySaturate()
     ? ortCandidate(await createOrtSession(quantFile))
     : undefined;
+}
+
+/**
+ * Whether ONNX Runtime's fused int8 kernels compute a file exactly here: the native backend on a CPU whose
+ * int8 sums do not saturate (ARM, VNNI x86). The WASM build is not counted on.
+ */
+export async function nativeKernelsExact(): Promise<boolean> {
+  return (await ortBackend()) === 'node' && !int8KernelsMaySaturate();
 }
 
 /** A session on a written (or about to be written) .onnx as an evaluation candidate. */

@@ -9,6 +9,7 @@ import {
   layerErrors,
   layersSettled,
   nativeCandidate,
+  nativeKernelsExact,
   ortCandidates,
   ortReference,
   probedLayers,
@@ -22,6 +23,7 @@ import { tfliteCandidate, tfliteReference, type TfliteTarget } from '../eval/eva
 import { comparePasses, type Pass } from '../eval/passes.js';
 import { pairedRun, type PairedRun } from '../eval/paired.js';
 import { readOnnxFile } from '../formats/onnx/import.js';
+import { exportOnnx, weightBytes } from '../formats/onnx/export.js';
 import type { Model } from '../ir/graph.js';
 import type { OutputMetrics } from '../eval/metrics.js';
 import { keepFirst, type DataPlan } from './data.js';
@@ -177,7 +179,13 @@ async function pairedFile(
 ): Promise<PairedRun | undefined> {
   const file = readOnnxFile(path);
   const layers = { ...probedLayers(floatModel, file.graph), samples: LAYER_SAMPLES, settled: layersSettled };
-  return pairedRun(floatModel, file, layers, release);
+  // Past the layer samples, the float model and the file apart at 'all' where that is exact (PairedThen);
+  // not for models whose weights go to ORT through a file (the encoded copy would be held to the end).
+  const then =
+    (await nativeKernelsExact()) && weightBytes(floatModel.graph) <= SESSION_FILE_BYTES
+      ? { float: exportOnnx(floatModel).bytes, quantFile: path }
+      : undefined;
+  return pairedRun(floatModel, file, layers, release, then);
 }
 
 /**

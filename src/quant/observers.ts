@@ -250,8 +250,13 @@ export class GrowingHistogramObserver {
     mm.max = extremes[1]!;
     mm.count += data.length;
     if (past > 0) {
+      const limit = this.limit;
       this.grow(Math.max(-mm.min, mm.max));
-      this.fill(data, inv);
+      // The limit unchanged (values at it exactly: a HardSigmoid's 1, a ReLU6's 6, on every sample),
+      // fill would put each of them in the last bin, as the first sample's branch does: count them there
+      // without a second loop over the data (PP-OCRv4 det at 640x640: 445 million values, 3 s CPU).
+      if (this.limit === limit) this.bins[this.fineBins - 1]! += past;
+      else this.fill(data, inv);
     }
   }
 
