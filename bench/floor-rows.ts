@@ -10,7 +10,8 @@
  * `BENCH_FLOOR=mobilenet_v1_bn,mmoe,cls` and `BENCH_FLOOR_MODE=B8,B16` select cases;
  * `BENCH_FLOOR_BC=false,measured` the --bias_correction both rows of a pair run with (default both: the
  * floor row measured against its rounding twin next to plain nearest, and against the float model,
- * quant/tflite/floor-float.ts, next to nearest with bias-measured.ts).
+ * quant/tflite/floor-float.ts, next to nearest with bias-measured.ts). `BENCH_FLOOR_FLAGS='{"activation_exponents":
+ * "error"}'` adds CLI flags (snake_case, as strings) to every run, to compare a setting's rows with the defaults'.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -91,6 +92,7 @@ async function deviceRow(
     bias_correction: biasCorrection,
     formats: 'tflite',
     ...c.flags,
+    ...(JSON.parse(process.env.BENCH_FLOOR_FLAGS ?? '{}') as Record<string, string>),
   });
   const t0 = performance.now();
   const { report } = await quantizeModel(settings);

@@ -59,12 +59,12 @@ const source: SampleSource =
 let again = 0;
 const t0 = performance.now();
 const c0 = process.cpuUsage();
-// 'pow2': the pow2 scheme's default (percentile, with the histograms its conv-inputs exponents read).
+// 'pow2': the pow2 scheme's default (percentile, with the histograms its sum-inputs exponents read).
 const pow2 = method === 'pow2';
 const stats = await calibrateStats(model, tensors, source, {
   method: pow2 ? 'percentile' : (method as CalibMethod),
   percentile: opts.percentile,
-  histograms: pow2 && histogramsRead(g, 'conv-inputs', 'B16'),
+  histograms: pow2 && histogramsRead(g, 'sum-inputs', 'B16'),
   // Samples run again for tensors the reduced pass did not settle (pass 2).
   onSample: (pass, done) => {
     if (pass === 2) again++;

@@ -106,9 +106,9 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'activation_exponents',
     arg: 'how',
     description:
-      'pow2 activation exponents: conv-inputs (B16: by error for tensors read only as Conv inputs, by range elsewhere; B8: range), error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
-    default: 'conv-inputs',
-    choices: ['conv-inputs', 'error', 'range'],
+      'pow2 activation exponents: sum-inputs (B16: by error for tensors read only as Conv inputs and for tensors a Conv, Gemm, MatMul, Add, Sub or ReduceMean reads unless a data-moving op such as Concat made them, by range elsewhere; B8: range), conv-inputs (B16: by error for tensors read only as Conv inputs, by range elsewhere; B8: range), error (of the grids around the range, the one of least squared error on the calibration histogram) or range (the grid that covers the calibrated range)',
+    default: 'sum-inputs',
+    choices: ['sum-inputs', 'conv-inputs', 'error', 'range'],
   },
   {
     name: 'weight_exponents',
@@ -212,6 +212,7 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     equalize: parseBool('equalize', get('equalize')!),
     biasCorrection: parseBiasCorrection(get('bias_correction')!, get('scheme')!),
     pow2Exponents: choice('activation_exponents', get('activation_exponents')!, [
+      'sum-inputs',
       'conv-inputs',
       'error',
       'range',

@@ -139,7 +139,7 @@ describe('pow2 activation exponents by error', () => {
     expect(err.byError).toBeLessThan(0.5 * err.byRange);
   });
 
-  it('by default (conv-inputs), by error only for a tensor that Conv alone reads', async () => {
+  it('conv-inputs: by error only for a tensor that Conv alone reads', async () => {
     // The same residual sum twice, [1, 1, 1, N]: one copy read by a 1x1 Conv, the other by the gating Mul.
     const b = new GraphBuilder();
     const [x, y, g] = ['x', 'y', 'g'].map((n) => b.input(n, [1, 1, 1, N]));
@@ -150,9 +150,7 @@ describe('pow2 activation exponents by error', () => {
     const as4d = calib.map((f) =>
       Object.fromEntries(Object.entries(f).map(([k, t]) => [k, Tensor.float32([1, 1, 1, N], t.toFloat32())])),
     );
-    const s = settings('conv-inputs');
-    delete s.pow2Exponents;
-    const q = await quantizeFloatModel(b.model(13), s, source(as4d));
+    const q = await quantizeFloatModel(b.model(13), settings('conv-inputs'), source(as4d));
     const [convStep, mulStep] = [toConv, toMul].map((t) => q.activations.get(t)!.scale[0]!);
     // The range grid of both (the same values), and the finer one 'error' picks for every tensor.
     const all = await quantizeFloatModel(b.model(13), settings('error'), source(as4d));
@@ -160,6 +158,48 @@ describe('pow2 activation exponents by error', () => {
     expect(mulStep).toBe(ranged.activations.get(toMul)!.scale[0]);
     expect(convStep).toBe(all.activations.get(toConv)!.scale[0]);
     expect(convStep).toBeLessThan(mulStep);
+  });
+
+  it('by default (sum-inputs), by error for a tensor a sum reads, unless a data-moving op made it', async () => {
+    // x + y four times: read by an Add and a Mul, by a ReduceMean, by a MatMul (with a constant), and by the gating
+    // Mul alone; and Concat(x, y), whose values are x's and y's, read by an Add.
+    const b = new GraphBuilder();
+    const [x, y, g] = ['x', 'y', 'g'].map((n) => b.input(n, [1, N]));
+    const [toAdd, toMean, toMatMul, toMul] = [0, 1, 2, 3].map(() => b.node('Add', [x!, y!]));
+    // Read by the Mul too: an operand only an Add reads is raised to the sum's own grid (assign.ts).
+    b.output(b.node('Add', [toAdd!, g!]));
+    b.output(b.node('Mul', [toAdd!, g!]));
+    b.output(b.node('ReduceMean', [toMean!], { keepdims: { kind: 'int', value: 1 } }));
+    b.output(
+      b.node('MatMul', [toMatMul!, b.init('w', Tensor.float32([N, 1], new Float32Array(N).fill(0.01)))]),
+    );
+    b.output(b.node('Mul', [toMul!, g!]));
+    const joined = b.node('Concat', [x!, y!], { axis: { kind: 'int', value: 1 } });
+    b.output(b.node('Add', [joined, b.node('Concat', [g!, g!], { axis: { kind: 'int', value: 1 } })]));
+    const s = settings('sum-inputs');
+    delete s.pow2Exponents;
+    const q = await quantizeFloatModel(b.model(13), s, source(calib));
+    // By hand, as in the first case: the range grid of x + y and of the values of x and y (percentile 100),
+    // and the grid of least squared error over the calibrated x + y.
+    const sums = calib.flatMap((f) => {
+      const [xv, yv] = [f.x!.toFloat32(), f.y!.toFloat32()];
+      return Array.from(xv, (v, i) => Math.fround(v + yv[i]!));
+    });
+    const rangeStep = (values: number[]) =>
+      2 ** Math.ceil(Math.log2((Math.max(...values.map(Math.abs)) * INPUT_SCALE) / 127)) / INPUT_SCALE;
+    const sse = (step: number) => sums.reduce((acc, v) => acc + (v - quantize(v, step)) ** 2, 0);
+    const sumRange = rangeStep(sums);
+    const best = [2, 1, 0.5, 0.25, 0.125]
+      .map((k) => sumRange * k)
+      .reduce((a, c) => (sse(c) < sse(a) ? c : a));
+    expect(best).toBeLessThan(sumRange);
+    const step = (t: string) => q.activations.get(t)!.scale[0];
+    expect(step(toAdd!)).toBe(best);
+    expect(step(toMean!)).toBe(best);
+    expect(step(toMatMul!)).toBe(best);
+    expect(step(toMul!)).toBe(sumRange);
+    const moved = calib.flatMap((f) => [...f.x!.toFloat32(), ...f.y!.toFloat32()]);
+    expect(step(joined)).toBe(rangeStep(moved));
   });
 
   it('prefers the wider grid when a narrower one would clip values away', () => {

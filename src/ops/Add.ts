@@ -10,6 +10,7 @@ export default {
   ...binaryOp('Add', (a, b) => a + b),
   quant: binary,
   tflite,
+  sumsInputs: true,
   precisionGroups: ['elementwise'],
   int16: true,
 } satisfies OpDescriptor;

@@ -11,5 +11,6 @@ export default {
   quant: calibrated,
   tflite,
   nonNegative: 'if-input',
+  sumsInputs: true,
   precisionGroups: ['normalization'],
 } satisfies OpDescriptor;

@@ -10,6 +10,7 @@ export default {
   ...binaryOp('Sub', (a, b) => a - b),
   quant: binary,
   tflite,
+  sumsInputs: true,
   precisionGroups: ['elementwise', 'normalization'],
   int16: true,
 } satisfies OpDescriptor;

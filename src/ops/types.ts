@@ -130,6 +130,12 @@ export interface OpDescriptor {
    * means float.
    */
   int16?: boolean;
+  /**
+   * The output sums or averages its input's values (Add, Sub, ReduceMean), so the rounding errors of the
+   * input's grid partly cancel in it, as in an accumulating op's sum: pow2 B16 picks such inputs' exponents
+   * by error (src/quant/quantize.ts, `sum-inputs`).
+   */
+  sumsInputs?: boolean;
   /** The op only moves or selects values: every output value is one of its inputs' (Reshape, Concat, Gather ...). */
   movesData?: boolean;
   /** The output element type when it does not follow the inputs' (comparisons: bool; Shape: int64). */

@@ -222,7 +222,7 @@ function pow2OnlyFlags(o: RunSettings): string[] {
   const given = [
     o.rounding === 'floor' && '--rounding floor',
     o.biasMode === 'B8' && '--bias_mode B8',
-    o.pow2Exponents && o.pow2Exponents !== 'conv-inputs' && `--activation_exponents ${o.pow2Exponents}`,
+    o.pow2Exponents && o.pow2Exponents !== 'sum-inputs' && `--activation_exponents ${o.pow2Exponents}`,
     o.pow2WeightExponents &&
       o.pow2WeightExponents !== 'range' &&
       `--weight_exponents ${o.pow2WeightExponents}`,
