@@ -10,8 +10,11 @@
  * float activations (`pooled`: the channel means over all pages at once instead of per page), `only`
  * limiting it to named tensors; picked grids replace pow2's exponents by error. DET_PAGE, DET_PAGES as in
  * det-mask.ts; DET_SNAP=k puts every page on a 1/k grid first (float and int8 alike); DET_VERBOSE=1 lists
- * the grids the rule moved; DET_PERPAGE=1 prints each page's IoU. The last column is the quantizer's CPU
- * seconds.
+ * the grids the rule moved; DET_PERPAGE=1 prints each page's IoU; DET_CALIB=n calibrates on n pages
+ * (seed 303; default as many as DET_PAGES), DET_SPREAD=1 spreads their paper greys (det-mask.ts);
+ * `"affine": true` starts a row from the CLI's affine defaults instead of pow2 B16's; `"rule":
+ * {"varDiv":9,"kMin":-1,"kMax":1}` puts every activation one grid finer. The last column is the
+ * quantizer's CPU seconds (session 12's figures, DET_SPREAD and DET_CALIB: det-mask.ts).
  *
  * Measured (pow2 B16, default settings unless named; .onnx):
  * 320 x 288, 4 + 4 pages: default 0.564; pages snapped to the input's grid (1/32, about 1.8 grey levels)
@@ -41,9 +44,10 @@ import { pow2ActivationScale } from '../src/quant/params.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
 import { Tensor } from '../src/ir/tensor.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { detPages, fileIous, maskIou, masks, ortRun, PAGE, type DetPages, POW2 } from './det-mask.js';
+import { AFFINE, detPages, fileIous, maskIou, masks, ortRun, PAGE, type DetPages, POW2 } from './det-mask.js';
 
 const PAGES = Number(process.env.DET_PAGES ?? 12);
+const CALIB_PAGES = Number(process.env.DET_CALIB ?? PAGES);
 const TFLITE = process.env.DET_TFLITE === '1';
 
 interface Row {
@@ -53,6 +57,8 @@ interface Row {
   /** Exponents chosen by per-sample per-channel mean error + variance / varDiv, candidates 0..-kMax finer. */
   rule?: { varDiv: number; kMin?: number; kMax: number; only?: string[]; pooled?: boolean };
   settings?: Record<string, unknown>;
+  /** Start from the CLI's affine defaults instead of pow2 B16's. */
+  affine?: boolean;
 }
 
 async function rowIou(d: DetPages, row: Row): Promise<string> {
@@ -71,9 +77,14 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
     return stats;
   };
   const t0 = process.cpuUsage();
-  const q = await quantizeFloatModel(d.model, { ...POW2, exclude, ...(row.settings ?? {}) }, d.calib, {
-    calibrate,
-  });
+  const q = await quantizeFloatModel(
+    d.model,
+    { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) },
+    d.calib,
+    {
+      calibrate,
+    },
+  );
   const cpu = process.cpuUsage(t0);
   const qs = `${((cpu.user + cpu.system) / 1e6).toFixed(0)}s`;
   if (TFLITE) {
@@ -184,7 +195,7 @@ async function chooseGrids(
 
 async function main(): Promise<void> {
   const rows = JSON.parse(process.argv[2] ?? '[{"label":"default"}]') as Row[];
-  const d = await detPages({ count: PAGES, seed: 303 }, { count: PAGES, seed: 404 }, PAGE);
+  const d = await detPages({ count: CALIB_PAGES, seed: 303 }, { count: PAGES, seed: 404 }, PAGE);
   if (process.env.DET_SNAP) {
     // Every page on the input's int8 grid (1 / DET_SNAP): the float model sees what the int8 one reads.
     const k = Number(process.env.DET_SNAP);

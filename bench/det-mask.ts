@@ -74,6 +74,28 @@ export const PAGE =
  * with --bias_correction measured it reads 0.958 at sigma 2 (0.837 on exact paper; det-mean-shift.ts).
  */
 export const NOISE = Number(process.env.DET_NOISE ?? 0);
+/**
+ * DET_SPREAD=1: the calibration pages' paper greys spread evenly over the range text-pages.ts draws from
+ * (190 + round(i * 65 / (n - 1)): 190, 196, ..., 255 for 12 pages) instead of drawn; their text, fonts
+ * and placement do not change, and the held-out pages stay as drawn (seed 404). Off by default, measured
+ * (session 12, 640 x 640, 12 + 12, .onnx and .tflite alike): the drawn calibration greys (199-253) miss
+ * three held-out pages' (192, 196, 255), yet spreading them is no cure. pow2 B16 0.629 -> 0.632,
+ * --bias_correction measured 0.827 -> 0.900 (page by page 0.77-0.96: 224, inside the calibration's
+ * greys, reads worst), every activation one grid finer + measured 0.905 (0.84-0.93); but affine's
+ * default 0.9595 -> 0.768 (bias correction false 0.827, measured 0.915). Calibrating on 24 drawn pages
+ * (DET_CALIB=24 in det-grid.ts: these 12 and 12 more) reads worse too: affine default 0.760, its
+ * --bias_correction false 0.826, --calib_method minmax 0.546; pow2 B16 0.636, measured 0.792. Between
+ * 12 and 24 pages the affine percentile ranges of the first 30 tensors move by 0-5 % (the stem's by
+ * 3-5 %), none by more than 17 % anywhere, and that alone takes affine without bias correction from 0.935
+ * to 0.826: where each paper constant falls between grid points decides the mask, so the figure is close
+ * to chaotic in the grids (pow2's power-of-two grids rarely move, so pow2 stays at 0.63 either way). The
+ * most stable pow2 setting seen: every activation one grid finer + --bias_correction measured (det-grid.ts
+ * rule kMin -1), 0.869 / 0.905 / 0.912 (.onnx) on the drawn 12 / spread 12 / drawn 24 calibration pages,
+ * at 2-3 times measured's quantize time; not an option (it moves every model's grids). So the acceptance
+ * figures depend on which pages calibrate by more than most rules tried move them: affine's 0.9595 holds
+ * on this set only, and a rule's figure needs more than one calibration set.
+ */
+export const SPREAD = process.env.DET_SPREAD === '1';
 const CALIB = { count: 12, seed: 303 };
 const EVAL = { count: 12, seed: 404 };
 const THRESHOLD = 0.3;
@@ -87,7 +109,7 @@ export const POW2: QuantSettings = {
   inputScale: { kind: 'auto' },
 };
 /** The CLI's affine defaults: --bias_correction auto is true under affine. */
-const AFFINE: QuantSettings = { ...DEFAULTS, scheme: 'affine', biasMode: 'B16', biasCorrection: true };
+export const AFFINE: QuantSettings = { ...DEFAULTS, scheme: 'affine', biasMode: 'B16', biasCorrection: true };
 /** The backbone's first stage and the next block, by node name: kept float in the diagnostic rows. */
 const FIRST_STAGE = [
   ...['Conv.0', 'Conv.1', 'Div.0', 'Conv.2', 'Div.1', 'Add.14', 'Conv.3', 'Conv.4', 'Div.2', 'Add.26'],
@@ -126,7 +148,7 @@ export async function detPages(
 ): Promise<DetPages> {
   const model = optimize(readOnnxFile(path.join(ROOT, DET))).model;
   const input = model.graph.runtimeInputs()[0]!.name;
-  const calibPages = textPages(calib.count, calib.seed, page, NOISE);
+  const calibPages = textPages(calib.count, calib.seed, page, NOISE, SPREAD);
   const pages = textPages(held.count, held.seed, page, NOISE);
   const source: SampleSource = {
     count: calibPages.length,

@@ -29,9 +29,10 @@ export interface PageSize {
 export const multipleOf32 = (side: number): number => Math.max(32, Math.round(side / 32) * 32);
 
 /** ImageMagick arguments that draw one page: lines top to bottom, each at its own size, font and x. */
-function pageArgs(next: () => number, { height, width }: PageSize): string[] {
+function pageArgs(next: () => number, { height, width }: PageSize, paperAt?: number): string[] {
   const gray = (v: number) => `rgb(${v},${v},${v})`;
-  const paper = 190 + Math.floor(next() * 66);
+  const drawn = next();
+  const paper = paperAt ?? 190 + Math.floor(drawn * 66);
   const args = ['-size', `${width}x${height}`, `xc:${gray(paper)}`];
   for (let y = 4 + Math.floor(next() * 12); ;) {
     const size = 20 + Math.floor(next() * 26);
@@ -68,9 +69,10 @@ export function renderPage(
   next: () => number,
   size: PageSize,
   noise?: { sigma: number; next: () => number },
+  paperAt?: number,
 ): Tensor {
   const [h, w] = [multipleOf32(size.height), multipleOf32(size.width)];
-  const args = [...pageArgs(next, size), '-resize', `${w}x${h}!`, '-depth', '8', 'rgb:-'];
+  const args = [...pageArgs(next, size, paperAt), '-resize', `${w}x${h}!`, '-depth', '8', 'rgb:-'];
   const rgb = execFileSync(CONVERT, args, { maxBuffer: 1 << 26 });
   if (rgb.length !== h * w * 3) throw new Error(`${CONVERT}: ${rgb.length} bytes for a ${w}x${h} page`);
   if (noise && noise.sigma > 0) addNoise(rgb, noise.sigma, noise.next);
@@ -83,9 +85,15 @@ export function renderPage(
   return Tensor.float32([1, 3, h, w], data);
 }
 
-/** `count` seeded pages of one size, with `sigma` grey levels of sensor noise (default none). */
-export function textPages(count: number, seed: number, size: PageSize, sigma = 0): Tensor[] {
+/**
+ * `count` seeded pages of one size, with `sigma` grey levels of sensor noise (default none); `spread`
+ * puts page i's paper at 190 + round(i * 65 / (count - 1)) instead of a drawn grey (the draw is still
+ * made, so the pages' text is the same either way).
+ */
+export function textPages(count: number, seed: number, size: PageSize, sigma = 0, spread = false): Tensor[] {
   const next = rng(seed);
   const noise = { sigma, next: rng(seed ^ 0x5eed) };
-  return Array.from({ length: count }, () => renderPage(next, size, noise));
+  return Array.from({ length: count }, (_, i) =>
+    renderPage(next, size, noise, spread ? 190 + Math.round((i * 65) / Math.max(1, count - 1)) : undefined),
+  );
 }
