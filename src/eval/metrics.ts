@@ -12,6 +12,24 @@ export interface OutputMetrics {
    * or a sequence [N, T, classes] (CTC recognizers, token logits), counted per position.
    */
   top1Agreement?: number;
+  /**
+   * For a sequence output [N, T, classes]: the text the int8 model reads against the text float reads,
+   * both by greedy CTC decoding (ctcGreedy): 1 - (edit distance / float's decoded length), both summed
+   * over sequences, i.e. 1 - the int8 model's character error rate taking float's text as the truth. It
+   * is the agreement --max_drop and --fail_on_drop read for such outputs (agreementOf): per-position
+   * agreement also counts blank-against-blank frames and frames that decode alike, and a recognizer's
+   * int8 model that reads every line as float does could still lose points there. Below 0 when the int8
+   * model adds more characters than float reads.
+   */
+  characterAgreement?: number;
+}
+
+/**
+ * The agreement with float that --max_drop and --fail_on_drop read from an output: the decoded text's
+ * (characterAgreement) for a sequence output, else per-row top-1 agreement.
+ */
+export function agreementOf(m: OutputMetrics): number | undefined {
+  return m.characterAgreement ?? m.top1Agreement;
 }
 
 /**
@@ -20,6 +38,46 @@ export interface OutputMetrics {
  */
 export function classAxis(dims: readonly number[]): number | undefined {
   return dims.length === 2 || dims.length === 3 ? dims[dims.length - 1] : undefined;
+}
+
+/** The positions per sequence of a sequence output [N, T, classes]; undefined for any other shape. */
+export function sequenceSteps(dims: readonly number[]): number | undefined {
+  return dims.length === 3 ? dims[1] : undefined;
+}
+
+/**
+ * The CTC blank: class 0, as PaddleOCR's recognizers (its CTCLabelDecode puts 'blank' first), PyTorch's
+ * CTCLoss (blank=0 by default) and TensorFlow 2's ctc_loss (blank_index 0) have it. A model trained with
+ * the blank last (Keras' ctc_decode, TF1's ctc_loss) is read with its blank as a character: decoded runs
+ * of blank then count as characters, which makes the agreement stricter, never looser.
+ */
+export const CTC_BLANK = 0;
+
+/**
+ * Greedy (best path) CTC decoding of one sequence of per-position classes: repeats merged, then blanks
+ * dropped (so a blank between two equal classes keeps both).
+ */
+export function ctcGreedy(classes: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  let prev = -1;
+  for (let i = 0; i < classes.length; i++) {
+    const c = classes[i]!;
+    if (c !== prev && c !== CTC_BLANK) out.push(c);
+    prev = c;
+  }
+  return out;
+}
+
+/** Levenshtein distance (insertions, deletions and substitutions, each 1) between two sequences. */
+export function editDistance(a: readonly number[], b: readonly number[]): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }
 
 export class MetricAccumulator {
@@ -32,9 +90,15 @@ export class MetricAccumulator {
   private count = 0;
   private rows = 0;
   private agreeing = 0;
+  private edits = 0;
+  private characters = 0;
+  private sequences = 0;
 
-  /** `classes`: size of the class axis (last dim) when the output is a score vector, else undefined. */
-  add(ref: Float32Array, out: Float32Array, classes?: number): void {
+  /**
+   * `classes`: size of the class axis (last dim) when the output is a score vector, else undefined;
+   * `steps`: positions per sequence when the output is a sequence of them ([N, T, classes]).
+   */
+  add(ref: Float32Array, out: Float32Array, classes?: number, steps?: number): void {
     if (ref.length !== out.length)
       throw new RangeError(`output sizes differ: ${ref.length} vs ${out.length}`);
     const t = totals;
@@ -53,10 +117,25 @@ export class MetricAccumulator {
     this.absSum = t[5]!;
     this.count += ref.length;
     if (classes && classes > 1) {
-      for (let row = 0; row + classes <= ref.length; row += classes) {
+      const rows = Math.floor(ref.length / classes);
+      const [r, o] = [new Int32Array(rows), new Int32Array(rows)];
+      for (let row = 0; row < rows; row++) {
+        r[row] = argmax(ref, row * classes, classes);
+        o[row] = argmax(out, row * classes, classes);
         this.rows++;
-        if (argmax(ref, row, classes) === argmax(out, row, classes)) this.agreeing++;
+        if (r[row] === o[row]) this.agreeing++;
       }
+      if (steps) this.addSequences(r, o, steps);
+    }
+  }
+
+  /** The decoded texts of each sequence of `steps` positions (per-position classes of float and int8). */
+  private addSequences(ref: Int32Array, out: Int32Array, steps: number): void {
+    for (let s = 0; s + steps <= ref.length; s += steps) {
+      const text = ctcGreedy(ref.subarray(s, s + steps));
+      this.edits += editDistance(text, ctcGreedy(out.subarray(s, s + steps)));
+      this.characters += text.length;
+      this.sequences++;
     }
   }
 
@@ -74,6 +153,8 @@ export class MetricAccumulator {
       meanAbsError: this.count ? this.absSum / this.count : 0,
     };
     if (this.rows) m.top1Agreement = this.agreeing / this.rows;
+    // Float reading no character anywhere: any character the int8 model reads is one point of error each.
+    if (this.sequences) m.characterAgreement = 1 - this.edits / Math.max(this.characters, 1);
     return m;
   }
 }
@@ -129,8 +210,13 @@ function argmax(a: Float32Array, start: number, n: number): number {
   return best;
 }
 
-export function compare(ref: Float32Array, out: Float32Array, classes?: number): OutputMetrics {
+export function compare(
+  ref: Float32Array,
+  out: Float32Array,
+  classes?: number,
+  steps?: number,
+): OutputMetrics {
   const acc = new MetricAccumulator();
-  acc.add(ref, out, classes);
+  acc.add(ref, out, classes, steps);
   return acc.result();
 }

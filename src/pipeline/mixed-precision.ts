@@ -112,7 +112,10 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
   const ops = s.ops(base).filter((o) => !s.baseExclude.includes(o.node));
   const choices = choicesOf(ops);
   const report: MixedPrecisionReport = {
-    target: { ...s.target, metric: targetMetric(s.target, before.top1Float !== undefined) },
+    target: {
+      ...s.target,
+      metric: targetMetric(s.target, before.top1Float !== undefined, before.decoded),
+    },
     precision: 'float',
     samples: items.length,
     rankingSamples: Math.min(RANKING_SAMPLES, items.length),
@@ -345,7 +348,7 @@ function compare(reference: Reference, c: Candidate, items: Item[]) {
 
 function figures(s: Score): PrecisionScore {
   const f: PrecisionScore = { sqnrDb: s.sqnrDb };
-  if (s.agreement !== undefined) f.top1Agreement = s.agreement;
+  if (s.agreement !== undefined) f[s.decoded ? 'characterAgreement' : 'top1Agreement'] = s.agreement;
   if (s.top1Quant !== undefined) f.top1Accuracy = s.top1Quant;
   if (s.top1Float !== undefined) f.top1AccuracyFloat = s.top1Float;
   const drop = dropOf(s);

@@ -71,6 +71,8 @@ function precisionLine(m: MixedPrecisionReport): string {
 function figures(s: PrecisionScore): string {
   const parts: string[] = [];
   if (s.top1Accuracy !== undefined) parts.push(`top-1 ${(s.top1Accuracy * 100).toFixed(1)}%`);
+  else if (s.characterAgreement !== undefined)
+    parts.push(`character agreement ${(s.characterAgreement * 100).toFixed(2)}%`);
   else if (s.top1Agreement !== undefined)
     parts.push(`top-1 agreement ${(s.top1Agreement * 100).toFixed(2)}%`);
   parts.push(`${Number.isFinite(s.sqnrDb) ? s.sqnrDb.toFixed(1) : '∞'} dB`);

@@ -83,9 +83,14 @@ export const SQNR_CAP_DB = 200;
 export interface PrecisionScore {
   sqnrDb: number;
   top1Agreement?: number;
+  /** A sequence output's decoded-text agreement with float (OutputMetrics.characterAgreement). */
+  characterAgreement?: number;
   top1Accuracy?: number;
   top1AccuracyFloat?: number;
-  /** Points lost against float: labelled top-1 accuracy when labelled, else top-1 agreement. */
+  /**
+   * Points lost against float: labelled top-1 accuracy when labelled, else agreement (top-1, or a
+   * sequence output's character agreement).
+   */
   dropPoints?: number;
 }
 
