@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  agreementCounts,
   agreementOf,
   classAxis,
   compare,
@@ -113,5 +114,29 @@ describe('output metrics, against hand-computed values', () => {
     acc.add(Float32Array.of(0), Float32Array.of(5));
     expect(acc.referenceRms()).toBeCloseTo(Math.sqrt(25 / 3), 12);
     expect(new MetricAccumulator().referenceRms()).toBe(0);
+  });
+});
+
+describe('agreementCounts (what the stop rule counts per sample)', () => {
+  it('a CTC sequence by hand: decoded texts "1 2" (float) and "1 1 2" (int8), one edit of two characters', () => {
+    // 5 positions of 3 classes (class 0 the blank). Float's argmax 1 1 0 2 2 -> "1 2"; int8's
+    // 1 0 1 2 0 -> "1 1 2" (the blank between the 1s keeps both): edit distance 1 (an insertion), float's
+    // text 2 characters; positions 1, 2 and 4 disagree.
+    const rows = (classes: number[]) =>
+      Float32Array.from(classes.flatMap((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));
+    const c = agreementCounts(rows([1, 1, 0, 2, 2]), rows([1, 0, 1, 2, 0]), 3, 5);
+    expect(c).toEqual({ rows: 5, rowMisses: 3, misses: 1, total: 2, sequences: 1 });
+    // The accumulator reads the same counts: 1 - 1/2 decoded, 2/5 per position.
+    const m = compare(rows([1, 1, 0, 2, 2]), rows([1, 0, 1, 2, 0]), 3, 5);
+    expect(m.characterAgreement).toBeCloseTo(0.5, 12);
+    expect(m.top1Agreement).toBeCloseTo(0.4, 12);
+    // Rows without sequences: misses are the disagreeing rows; no class axis: nothing to count.
+    expect(agreementCounts(rows([1, 2]), rows([1, 0]), 3)).toEqual({
+      rows: 2,
+      rowMisses: 1,
+      misses: 1,
+      total: 2,
+    });
+    expect(agreementCounts(rows([1]), rows([1]))).toBeUndefined();
   });
 });

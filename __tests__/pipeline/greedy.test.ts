@@ -36,7 +36,7 @@ const candidate = async (kept: string[]): Promise<Candidate> => ({
   },
   close: () => undefined,
 });
-const search = (minSqnr: number) =>
+const search = (minSqnr: number, strategy: 'bisect' | 'greedy' = 'greedy') =>
   searchPrecision<string[]>({
     target: { minSqnr },
     baseExclude: [],
@@ -45,6 +45,7 @@ const search = (minSqnr: number) =>
     quantize: async (exclude) => exclude,
     candidate,
     ops: () => Object.keys(ERRORS).map((node) => ({ node, op: 'Conv' })),
+    strategy,
   });
 
 describe('the greedy search', () => {
@@ -103,5 +104,23 @@ describe('giving back what the target does not need', () => {
     expect(judged).toHaveLength(5);
     expect(report.pruned).toBe(12);
     expect(report.kept).toEqual([{ node: 'block', op: 'group', members: ['op0', 'op1', 'op2', 'op3'] }]);
+  });
+});
+
+describe('the bisection over the ranked ops (the default)', () => {
+  it('keeps the shortest prefix of the ranking that meets the target, in about log2(ops) judgements', async () => {
+    // Ranked d, c, a, b. Prefix {d, c} leaves a + b = (0.4, 0), noise 0.16; {d, c, a} leaves b alone,
+    // 0.36: only all four reach 30 dB, as greedy found (d, c, then the group {a, b}).
+    const r = await search(30, 'bisect');
+    expect(r.exclude).toEqual(['d', 'c', 'a', 'b']);
+    expect(r.report.kept.map((k) => k.node)).toEqual(['d', 'c', 'a', 'b']);
+    expect(r.report.met).toBe(true);
+    // 4 ops: all four (met), 2 (not), 3 (not).
+    expect(r.report.bisections).toBe(3);
+    // Noise 0.17 with d kept: 10 log10(8 / 0.17) = 16.7 dB; the prefix {d} meets 16 dB.
+    const one = await search(16, 'bisect');
+    expect(one.exclude).toEqual(['d']);
+    expect(one.report.kept).toHaveLength(1);
+    expect(one.report.kept[0]!.after!.sqnrDb).toBeCloseTo(10 * Math.log10(8 / 0.17), 5);
   });
 });

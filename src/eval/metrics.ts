@@ -80,6 +80,46 @@ export function editDistance(a: readonly number[], b: readonly number[]): number
   return row[b.length]!;
 }
 
+/**
+ * The counts behind an output's agreement with float, for one pair of arrays: rows whose argmax differs
+ * (`rowMisses` of `rows`), and what agreementOf reads: for a sequence output (`steps` given) the edit
+ * distance between the decoded texts (`misses`) and float's decoded length (`total`), summed over its
+ * `sequences`; else the rows again. Undefined when the output has no class axis.
+ */
+export interface AgreementCounts {
+  rows: number;
+  rowMisses: number;
+  misses: number;
+  total: number;
+  sequences?: number;
+}
+
+export function agreementCounts(
+  ref: Float32Array,
+  out: Float32Array,
+  classes?: number,
+  steps?: number,
+): AgreementCounts | undefined {
+  if (!classes || classes < 2) return undefined;
+  const rows = Math.floor(ref.length / classes);
+  const [r, o] = [new Int32Array(rows), new Int32Array(rows)];
+  let rowMisses = 0;
+  for (let row = 0; row < rows; row++) {
+    r[row] = argmax(ref, row * classes, classes);
+    o[row] = argmax(out, row * classes, classes);
+    if (r[row] !== o[row]) rowMisses++;
+  }
+  if (!steps) return { rows, rowMisses, misses: rowMisses, total: rows };
+  let [edits, characters, sequences] = [0, 0, 0];
+  for (let s = 0; s + steps <= rows; s += steps) {
+    const text = ctcGreedy(r.subarray(s, s + steps));
+    edits += editDistance(text, ctcGreedy(o.subarray(s, s + steps)));
+    characters += text.length;
+    sequences++;
+  }
+  return { rows, rowMisses, misses: edits, total: characters, sequences };
+}
+
 export class MetricAccumulator {
   private signal = 0;
   private noise = 0;
@@ -116,27 +156,14 @@ export class MetricAccumulator {
     this.maxAbs = t[4]!;
     this.absSum = t[5]!;
     this.count += ref.length;
-    if (classes && classes > 1) {
-      const rows = Math.floor(ref.length / classes);
-      const [r, o] = [new Int32Array(rows), new Int32Array(rows)];
-      for (let row = 0; row < rows; row++) {
-        r[row] = argmax(ref, row * classes, classes);
-        o[row] = argmax(out, row * classes, classes);
-        this.rows++;
-        if (r[row] === o[row]) this.agreeing++;
-      }
-      if (steps) this.addSequences(r, o, steps);
-    }
-  }
-
-  /** The decoded texts of each sequence of `steps` positions (per-position classes of float and int8). */
-  private addSequences(ref: Int32Array, out: Int32Array, steps: number): void {
-    for (let s = 0; s + steps <= ref.length; s += steps) {
-      const text = ctcGreedy(ref.subarray(s, s + steps));
-      this.edits += editDistance(text, ctcGreedy(out.subarray(s, s + steps)));
-      this.characters += text.length;
-      this.sequences++;
-    }
+    const c = agreementCounts(ref, out, classes, steps);
+    if (!c) return;
+    this.rows += c.rows;
+    this.agreeing += c.rows - c.rowMisses;
+    if (c.sequences === undefined) return;
+    this.edits += c.misses;
+    this.characters += c.total;
+    this.sequences += c.sequences;
   }
 
   /** Root mean square of the reference values seen so far. */

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../errors.js';
 import type { Comparison } from '../eval/evaluate.js';
 import { agreementOf } from '../eval/metrics.js';
+import { CONFIDENCE } from './precision-bound.js';
 
 /** What --max_drop and --min_sqnr ask of the written model; a run without either searches nothing. */
 export interface PrecisionTarget {
@@ -27,6 +28,11 @@ export interface Score {
   /** Labelled top-1 accuracy of float and of the candidate (0..1), when labels were given. */
   top1Float?: number;
   top1Quant?: number;
+  /**
+   * The drop's upper confidence bound (points, precision-bound.ts) on the samples scored, when the
+   * search measured it: what --max_drop's stop rule reads.
+   */
+  bound?: number;
 }
 
 /** The candidate key a Comparison holds the scored file under. */
@@ -64,8 +70,13 @@ export function dropOf(s: Score): number | undefined {
 /** Figures compared with a tolerance: a sum over samples in another order differs in its last bits. */
 const EPS = 1e-9;
 
+/**
+ * Whether a score meets the target: its drop's upper confidence bound where the search measured one
+ * (precision-bound.ts), else the drop itself.
+ */
 export function meets(t: PrecisionTarget, s: Score): boolean {
-  if (t.maxDrop !== undefined && !((dropOf(s) ?? Infinity) <= t.maxDrop + EPS)) return false;
+  const drop = s.bound ?? dropOf(s);
+  if (t.maxDrop !== undefined && !((drop ?? Infinity) <= t.maxDrop + EPS)) return false;
   return t.minSqnr === undefined || s.sqnrDb >= t.minSqnr - EPS;
 }
 
@@ -91,9 +102,10 @@ export function targetMetric(t: PrecisionTarget, labelled: boolean, decoded = fa
     : 'top-1 agreement with float';
   if (t.maxDrop !== undefined)
     parts.push(
-      labelled
+      (labelled
         ? `labelled top-1 accuracy drops at most ${t.maxDrop} points`
-        : `${agreement} at least ${(100 - t.maxDrop).toFixed(2)}%`,
+        : `${agreement} at least ${(100 - t.maxDrop).toFixed(2)}%`) +
+        ` (the drop's ${CONFIDENCE * 100}% upper confidence bound on the evaluation samples)`,
     );
   if (t.minSqnr !== undefined) parts.push(`every output's SQNR at least ${t.minSqnr} dB`);
   return parts.join(' and ');

@@ -92,6 +92,11 @@ export interface PrecisionScore {
    * sequence output's character agreement).
    */
   dropPoints?: number;
+  /**
+   * The drop's upper confidence bound (points, 95% one-sided, from the samples' spread): what --max_drop
+   * requires to be at most the target (src/pipeline/precision-bound.ts).
+   */
+  dropBound?: number;
 }
 
 export interface KeptOp {
@@ -144,6 +149,11 @@ export interface MixedPrecisionReport {
   /** Mean time to judge one ranking candidate, and the whole search (ms, this machine). */
   msPerCandidate?: number;
   searchMs?: number;
+  /** CPU time of the search (ms, this process, every thread: ONNX Runtime's too), and of ranking ops. */
+  searchCpuMs?: number;
+  rankCpuMs?: number;
+  /** Judgements of the bisection over the ranked ops (precision-bisect.ts). */
+  bisections?: number;
   /** The switched model's figures for its choice, and the written file's for the same exclude list. */
   estimate?: PrecisionScore;
   verified?: PrecisionScore;
