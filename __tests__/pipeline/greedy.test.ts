@@ -108,19 +108,20 @@ describe('giving back what the target does not need', () => {
 });
 
 describe('the bisection over the ranked ops (the default)', () => {
-  it('keeps the shortest prefix of the ranking that meets the target, in about log2(ops) judgements', async () => {
-    // Ranked d, c, a, b. Prefix {d, c} leaves a + b = (0.4, 0), noise 0.16; {d, c, a} leaves b alone,
-    // 0.36: only all four reach 30 dB, as greedy found (d, c, then the group {a, b}).
+  it('ranks by the error each op adds alone, and keeps the shortest prefix that meets the target', async () => {
+    // Only one op int8 (hand-computed noise power): a 1, b 0.36, d 0.09, c 0.01: ranked a, b, d, c.
+    // Prefixes in float: {a, b} leaves c + d = (0, 0.4), noise 0.16 (17.0 dB); {a, b, d} leaves c,
+    // 0.01 (29.0 dB): only all four reach 30 dB, in 3 judgements (4 ops: met; 2, 3: not).
     const r = await search(30, 'bisect');
-    expect(r.exclude).toEqual(['d', 'c', 'a', 'b']);
-    expect(r.report.kept.map((k) => k.node)).toEqual(['d', 'c', 'a', 'b']);
+    expect(r.exclude).toEqual(['a', 'b', 'd', 'c']);
+    expect(r.report.kept.map((k) => k.node)).toEqual(['a', 'b', 'd', 'c']);
+    expect(r.report.kept[0]!.alone!.sqnrDb).toBeCloseTo(10 * Math.log10(8 / 1), 5);
     expect(r.report.met).toBe(true);
-    // 4 ops: all four (met), 2 (not), 3 (not).
     expect(r.report.bisections).toBe(3);
-    // Noise 0.17 with d kept: 10 log10(8 / 0.17) = 16.7 dB; the prefix {d} meets 16 dB.
-    const one = await search(16, 'bisect');
-    expect(one.exclude).toEqual(['d']);
-    expect(one.report.kept).toHaveLength(1);
-    expect(one.report.kept[0]!.after!.sqnrDb).toBeCloseTo(10 * Math.log10(8 / 0.17), 5);
+    // 16 dB: {a} leaves b + c + d = (-0.6, 0.4), 0.52 (11.9 dB); {a, b} meets it: all four, then 2, then 1.
+    const two = await search(16, 'bisect');
+    expect(two.exclude).toEqual(['a', 'b']);
+    expect(two.report.bisections).toBe(3);
+    expect(two.report.kept.at(-1)!.after!.sqnrDb).toBeCloseTo(10 * Math.log10(8 / 0.16), 5);
   });
 });

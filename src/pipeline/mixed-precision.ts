@@ -257,18 +257,40 @@ async function search<Q>(
       // What the pool's choices gain is measured from the model as it is (groups: per op they keep).
       const sizes = new Set(pool.map((o) => o.members.length));
       const base = sizes.size > 1 ? (await judge(exclude, subset)).score : undefined;
-      const ranked: Ranked[] = [];
-      for (const [i, o] of pool.entries()) {
-        s.onProgress?.('mixed precision: ranking ops', i, pool.length);
-        const t = performance.now();
-        const c = process.cpuUsage();
-        const sc = (await judge(union(exclude, o.members), subset)).score;
-        j.count.rankMs += performance.now() - t;
-        j.count.rankCpuMs += cpuMs(process.cpuUsage(c));
-        j.count.ranked++;
-        ranked.push({ ...o, alone: figures(sc), score: sc });
-      }
+      const ranked = await measure(judge, pool, (o) => union(exclude, o.members));
       return ranked.sort((a, b) => preferred(s.target, a, b, base));
+    };
+  const measure = async (judge: ItemJudge<Q>, pool: Choice[], exclude: (o: Choice) => string[]) => {
+    const ranked: Ranked[] = [];
+    for (const [i, o] of pool.entries()) {
+      s.onProgress?.('mixed precision: ranking ops', i, pool.length);
+      const t = performance.now();
+      const c = process.cpuUsage();
+      const sc = (await judge(exclude(o), subset)).score;
+      j.count.rankMs += performance.now() - t;
+      j.count.rankCpuMs += cpuMs(process.cpuUsage(c));
+      j.count.ranked++;
+      ranked.push({ ...o, alone: figures(sc), score: sc });
+    }
+    return ranked;
+  };
+  /**
+   * The bisection's ranking: the error each op adds alone, the model with only that op quantized (all
+   * others float), worst first. Ranked by what keeping each in float gains on the int8 model instead, an
+   * op whose error the others' hide ranks last: on PP-OCRv4 rec pow2 the prefixes of that ranking met
+   * the target only with all 212 ops in float.
+   */
+  const rankAlone =
+    (judge: ItemJudge<Q>) =>
+    async (pool: Choice[]): Promise<Ranked[]> => {
+      const all = pool.flatMap((o) => o.members);
+      const ranked = await measure(judge, pool, (o) =>
+        union(
+          plain.exclude,
+          all.filter((n) => !o.members.includes(n)),
+        ),
+      );
+      return ranked.sort((a, b) => compareScores(s.target, b.score, a.score));
     };
   const step = (judge: ItemJudge<Q>, estimated?: boolean) => ({
     target: s.target,
@@ -284,7 +306,13 @@ async function search<Q>(
     const found =
       s.strategy === 'greedy'
         ? undefined
-        : await bisected(fast, switched ? step(j.byFile) : undefined, choices, plain, report);
+        : await bisected(
+            { ...fast, rankAlone: rankAlone(switched ? j.bySwitch(switched) : j.byFile) },
+            switched ? step(j.byFile) : undefined,
+            choices,
+            plain,
+            report,
+          );
     if (found) return found;
     // The ranked prefix did not reach the target: the greedy search, with groups of ops.
     report.kept = [];
@@ -308,23 +336,20 @@ async function search<Q>(
 type StepOf<Q> = Parameters<typeof switchThenFile<Q>>[0];
 
 /**
- * Single ops ranked by what each gains alone (on the ranking samples), then the shortest prefix of that
+ * Single ops ranked by the error each adds alone (on the ranking samples), then the shortest prefix of that
  * ranking that meets the target found by bisection (precision-bisect.ts): on the switched model when
  * there is one (`file` then checks its choice, and bisects on files from there when the file falls
  * short), else on files. Undefined when no prefix meets the target.
  */
 async function bisected<Q>(
-  fast: StepOf<Q>,
+  fast: StepOf<Q> & { rankAlone: (pool: Choice[]) => Promise<Ranked[]> },
   file: StepOf<Q> | undefined,
   choices: Choice[],
   plain: Found<Q> & { quant: Q },
   report: MixedPrecisionReport,
 ): Promise<(Found<Q> & { quant: Q }) | undefined> {
   const start = file ? { exclude: plain.exclude, score: (await fast.judge(plain.exclude)).score } : plain;
-  const ranked = await fast.rank(
-    plain.exclude,
-    choices.filter((c) => c.op !== 'group'),
-  );
+  const ranked = await fast.rankAlone(choices.filter((c) => c.op !== 'group'));
   const order = prefixOrder(ranked, plain.exclude);
   const r = await bisectPrefix(fast, ranked, start, { from: 0, upTo: order.length });
   if (!r) return undefined;

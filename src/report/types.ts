@@ -106,7 +106,10 @@ export interface KeptOp {
   members?: string[];
   /** Judged on the switched model (one session, ops switched to float), not on a written file. */
   estimated?: boolean;
-  /** The model with only this op in float, on the ranking samples (how it was ranked). */
+  /**
+   * How it was ranked, on the ranking samples: the model with only this op quantized (the bisection's
+   * ranking: the error it adds alone), or with only this op in float (the greedy search's).
+   */
   alone?: PrecisionScore;
   /** The model after this step (this op and those before it in float), on every evaluation sample. */
   after?: PrecisionScore;
