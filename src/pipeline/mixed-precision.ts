@@ -115,9 +115,8 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
   const j = judges(s, items);
   s.onProgress?.('mixed precision: the plain model');
   const base = await s.quantize(s.baseExclude);
-  const perSample = await perSampleScores(s, base, items);
-  j.count.files++;
-  const before = await j.fileScore(base, items);
+  const perSample: Score[] = [];
+  const before = await j.fileScore(base, items, perSample);
   checkMeasurable(s.target, before);
   const ops = s.ops(base).filter((o) => !s.baseExclude.includes(o.node));
   const choices = choicesOf(ops);
@@ -207,7 +206,8 @@ async function widen<Q>(
  */
 function judges<Q>(s: PrecisionSearch<Q>, items: Item[]) {
   const count = { files: 0, switched: 0, rankMs: 0, rankCpuMs: 0, ranked: 0 };
-  const score = async (c: Candidate, on: Item[]): Promise<Score> => {
+  /** `perSample`, when given, gets each sample's own score too (from the same runs). */
+  const score = async (c: Candidate, on: Item[], perSample?: Score[]): Promise<Score> => {
     s.signal?.throwIfAborted();
     const feeds = on.map((it) => it.feeds);
     const b = await batched(c, feeds).catch(async (e: unknown) => {
@@ -218,14 +218,15 @@ function judges<Q>(s: PrecisionSearch<Q>, items: Item[]) {
       const counted = countingMisses(b, on);
       const sc = scoreOf(await compare(s.reference, counted.candidate, on));
       const bound = counted.bound();
+      for (const it of perSample ? on : []) perSample!.push(scoreOf(await compare(s.reference, b, [it])));
       return bound === undefined ? sc : { ...sc, bound };
     } finally {
       await b.close();
     }
   };
-  const fileScore = async (q: Q, on: Item[]) => {
+  const fileScore = async (q: Q, on: Item[], perSample?: Score[]) => {
     count.files++;
-    return score(await s.candidate(q), on);
+    return score(await s.candidate(q), on, perSample);
   };
   const byFile: ItemJudge<Q> = async (exclude, on) => {
     const quant = await s.quantize(exclude);
@@ -409,18 +410,6 @@ async function loadItems<Q>(s: PrecisionSearch<Q>): Promise<Item[]> {
     items.push({ feeds, ref: await s.reference.run(feeds), label: s.labels?.[items.length] });
   }
   return items;
-}
-
-/** Each sample's own score under the plain model (one session, one run per sample). */
-async function perSampleScores<Q>(s: PrecisionSearch<Q>, q: Q, items: Item[]): Promise<Score[]> {
-  const c = await s.candidate(q);
-  try {
-    const out: Score[] = [];
-    for (const it of items) out.push(scoreOf(await compare(s.reference, c, [it])));
-    return out;
-  } finally {
-    await c.close();
-  }
 }
 
 /**
