@@ -27,7 +27,7 @@ const ACTION_NOTES = {
   input:
     "Models to quantize (.onnx or .tflite): a path, a folder, a glob, or several of them, one per line. With `mode: merge`, the folder(s) holding the matrix jobs' downloaded `*_summary.json` files.",
   fail_on_drop:
-    'Fail the step, with a warning annotation on the model file, when labelled top-1 drops by more than this many points (without labels: top-1 agreement below 100 - points %).',
+    'Fail the step, with a warning annotation on the model file, when labelled top-1 drops by more than this many points (without labels: top-1 agreement below 100 - points %, for an [N, T, classes] output the character agreement of its greedy CTC decoding).',
 };
 const BEGIN = '  # <flags> generated from FLAGS in src/options.ts by `npm run package`: edit them there\n';
 const END = '  # </flags>\n';

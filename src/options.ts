@@ -160,13 +160,13 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'fail_on_drop',
     arg: 'points',
     description:
-      'exit 1 when labelled top-1 drops by more than this many points (without labels: top-1 agreement below 100 - points %)',
+      'exit 1 when labelled top-1 drops by more than this many points (without labels: top-1 agreement below 100 - points %, for an [N, T, classes] output the character agreement of its greedy CTC decoding)',
   },
   {
     name: 'max_drop',
     arg: 'points',
     description:
-      'mixed precision: keep the fewest quantized ops in float so that labelled top-1 accuracy (with --labels; else top-1 agreement with float) drops at most this many points on the evaluation samples',
+      'mixed precision: keep the fewest quantized ops in float so that labelled top-1 accuracy (with --labels; else top-1 agreement with float, for an [N, T, classes] output the character agreement of its greedy CTC decoding) drops at most this many points, its 95% upper confidence bound on the evaluation samples (more samples, a tighter bound)',
   },
   {
     name: 'min_sqnr',

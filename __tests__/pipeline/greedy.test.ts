@@ -36,7 +36,7 @@ const candidate = async (kept: string[]): Promise<Candidate> => ({
   },
   close: () => undefined,
 });
-const search = (minSqnr: number) =>
+const search = (minSqnr: number, strategy: 'bisect' | 'greedy' = 'greedy') =>
   searchPrecision<string[]>({
     target: { minSqnr },
     baseExclude: [],
@@ -45,6 +45,7 @@ const search = (minSqnr: number) =>
     quantize: async (exclude) => exclude,
     candidate,
     ops: () => Object.keys(ERRORS).map((node) => ({ node, op: 'Conv' })),
+    strategy,
   });
 
 describe('the greedy search', () => {
@@ -103,5 +104,24 @@ describe('giving back what the target does not need', () => {
     expect(judged).toHaveLength(5);
     expect(report.pruned).toBe(12);
     expect(report.kept).toEqual([{ node: 'block', op: 'group', members: ['op0', 'op1', 'op2', 'op3'] }]);
+  });
+});
+
+describe('the bisection over the ranked ops (the default)', () => {
+  it('ranks by the error each op adds alone, and keeps the shortest prefix that meets the target', async () => {
+    // Only one op int8 (hand-computed noise power): a 1, b 0.36, d 0.09, c 0.01: ranked a, b, d, c.
+    // Prefixes in float: {a, b} leaves c + d = (0, 0.4), noise 0.16 (17.0 dB); {a, b, d} leaves c,
+    // 0.01 (29.0 dB): only all four reach 30 dB, in 3 judgements (4 ops: met; 2, 3: not).
+    const r = await search(30, 'bisect');
+    expect(r.exclude).toEqual(['a', 'b', 'd', 'c']);
+    expect(r.report.kept.map((k) => k.node)).toEqual(['a', 'b', 'd', 'c']);
+    expect(r.report.kept[0]!.alone!.sqnrDb).toBeCloseTo(10 * Math.log10(8 / 1), 5);
+    expect(r.report.met).toBe(true);
+    expect(r.report.bisections).toBe(3);
+    // 16 dB: {a} leaves b + c + d = (-0.6, 0.4), 0.52 (11.9 dB); {a, b} meets it: all four, then 2, then 1.
+    const two = await search(16, 'bisect');
+    expect(two.exclude).toEqual(['a', 'b']);
+    expect(two.report.bisections).toBe(3);
+    expect(two.report.kept.at(-1)!.after!.sqnrDb).toBeCloseTo(10 * Math.log10(8 / 0.16), 5);
   });
 });

@@ -6,7 +6,10 @@ import { writeOnnxFile } from '../../src/formats/onnx/export.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { parseOptions } from '../../src/options.js';
 import { quantizeModel } from '../../src/pipeline/quantize-model.js';
+import type { Report } from '../../src/report/types.js';
 import { loadTflite } from '../../src/runtime/litert.js';
+import { createOrtSession } from '../../src/runtime/ort.js';
+import { cli } from '../helpers/cli.js';
 import { GraphBuilder, rng } from '../helpers/graphs.js';
 import { filesSqnrInOrt } from '../helpers/ort-compare.js';
 
@@ -100,6 +103,35 @@ describe('mixed precision (--min_sqnr, --max_drop)', () => {
     expect(markdown).toContain('`mul_2` (Mul)');
     const json = JSON.parse(fs.readFileSync(path.join(out, 'sensitive_report.json'), 'utf8'));
     expect(json.mixedPrecision.kept[0].node).toBe('mul_2');
+  });
+
+  it('--max_drop through the CLI: the drop bound meets it, and the files load and run in ORT and LiteRT', async () => {
+    const out = path.join(dir, 'max-drop');
+    const args = Object.entries({ ...flags, output: out, max_drop: '20' }).flatMap(([k, v]) => [`--${k}`, v]);
+    const r = cli(args);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'sensitive_report.json'), 'utf8')) as Report;
+    const m = report.mixedPrecision!;
+    expect(m.met).toBe(true);
+    // The plain model's drop is beyond 20 points; kept, the Mul brings even the drop's upper bound
+    // within them (16 samples with no miss: 2.71 / 18.71 = 14.5 points, precision-bound.ts; with 10 points
+    // the run says the samples are too few).
+    expect(m.before.dropBound!).toBeGreaterThan(20);
+    expect(m.after.dropBound!).toBeLessThanOrEqual(20);
+    expect(m.kept.map((k) => k.node)).toContain('mul_2');
+    expect(m.searchCpuMs).toBeGreaterThan(0);
+    const x = Tensor.float32(
+      [1, 32],
+      Array.from({ length: 32 }, (_, i) => Math.sin(i)),
+    );
+    const session = await createOrtSession(path.join(out, 'sensitive_quant.onnx'));
+    expect(Object.values(await session.run({ x }))[0]!.dims).toEqual([1, 10]);
+    await session.close();
+    const runner = await loadTflite(fs.readFileSync(path.join(out, 'sensitive_quant.tflite')), 'tflite');
+    const y = await runner.run([x.data as Float32Array]);
+    expect(Object.values(y)[0]!.shape).toEqual([1, 10]);
+    runner.close();
+    expect(fs.readFileSync(path.join(out, 'sensitive_report.md'), 'utf8')).toMatch(/Search: .* \(CPU /);
   });
 
   it("changes nothing when the quantized model already meets the target (with the user's --exclude)", async () => {

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import { parseOptions } from '../../src/options.js';
 import { precisionTargetOf, withMovers } from '../../src/pipeline/precision-stage.js';
-import { compareScores, dropOf, meets, worstSamples } from '../../src/pipeline/precision-target.js';
+import {
+  compareScores,
+  dropOf,
+  meets,
+  SCORED,
+  scoreOf,
+  targetMetric,
+  worstSamples,
+} from '../../src/pipeline/precision-target.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { GraphBuilder } from '../helpers/graphs.js';
 
@@ -41,6 +49,34 @@ describe('the target', () => {
     expect(dropOf({ sqnrDb: 10 })).toBeUndefined();
   });
 
+  it('reads a sequence output by its decoded text, and the worst output of several', () => {
+    const m = (top1Agreement: number, characterAgreement?: number) => ({
+      sqnrDb: 20,
+      cosine: 1,
+      maxAbsError: 0,
+      meanAbsError: 0,
+      top1Agreement,
+      ...(characterAgreement === undefined ? {} : { characterAgreement }),
+    });
+    const score = (metrics: Record<string, ReturnType<typeof m>>) =>
+      scoreOf({ metrics: { [SCORED]: metrics }, referenceRms: {} });
+    // Per position 96%, decoded 99.8%: 0.2 points, which --max_drop 0.5 accepts.
+    const seq = score({ ctc: m(0.96, 0.998) });
+    expect(seq).toMatchObject({ agreement: 0.998, decoded: true });
+    expect(dropOf(seq)).toBeCloseTo(0.2, 12);
+    expect(meets({ maxDrop: 0.5 }, seq)).toBe(true);
+    // A class-score output that agrees less decides, read per row.
+    const both = score({ ctc: m(0.96, 0.998), cls: m(0.99) });
+    expect(both.agreement).toBe(0.99);
+    expect(both.decoded).toBeUndefined();
+    expect(targetMetric({ maxDrop: 0.5 }, false, true)).toBe(
+      "character agreement with float (greedy CTC decoding, blank 0) at least 99.50% (the drop's 95% upper confidence bound on the evaluation samples)",
+    );
+    expect(targetMetric({ maxDrop: 0.5 }, false)).toBe(
+      "top-1 agreement with float at least 99.50% (the drop's 95% upper confidence bound on the evaluation samples)",
+    );
+  });
+
   it('holds when every limit given holds', () => {
     const s = { sqnrDb: 25, agreement: 0.995 };
     expect(meets({ maxDrop: 0.5 }, s)).toBe(true);
@@ -49,6 +85,16 @@ describe('the target', () => {
     expect(meets({ maxDrop: 0.5, minSqnr: 26 }, s)).toBe(false);
     // A model without class scores never meets a drop limit.
     expect(meets({ maxDrop: 100 }, { sqnrDb: 99 })).toBe(false);
+  });
+
+  it("reads the drop's upper confidence bound where the search measured one (the stop rule)", () => {
+    // 0.2 points measured, but the bound says the drop on other samples may reach 0.7: not met.
+    const s = { sqnrDb: 25, agreement: 0.998 };
+    expect(meets({ maxDrop: 0.5 }, s)).toBe(true);
+    expect(meets({ maxDrop: 0.5 }, { ...s, bound: 0.7 })).toBe(false);
+    expect(meets({ maxDrop: 0.5 }, { ...s, bound: 0.45 })).toBe(true);
+    // --min_sqnr alone does not read it.
+    expect(meets({ minSqnr: 20 }, { ...s, bound: 50 })).toBe(true);
   });
 
   it('orders by the limited drop first, then by SQNR', () => {

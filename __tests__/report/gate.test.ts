@@ -30,6 +30,17 @@ describe('--fail_on_drop', () => {
     expect(checkGate(r, 1).failed).toBe(false); // 99% >= 99%
   });
 
+  it('without labels, a sequence output is judged by its decoded text, not per position', () => {
+    // 97% of positions agree (blank frames count), but the decoded text loses 0.4 points of characters.
+    const seq = (characterAgreement: number) => ({ ...metrics(0.97), characterAgreement });
+    const r = (c: number) =>
+      base({ outputs: [{ format: 'onnx', path: 'x', bytes: 1, ratio: 1, metrics: { out: seq(c) } }] });
+    const g = checkGate(r(0.996), 0.5);
+    expect(g.failed).toBe(false);
+    expect(g.reason).toBe('character agreement (CTC decoded) with float 99.60% on onnx:out (limit 99.50%)');
+    expect(checkGate(r(0.994), 0.5).failed).toBe(true);
+  });
+
   it('does not fail when there is nothing to gate on, and says so', () => {
     const r = base({
       outputs: [{ format: 'onnx', path: 'x', bytes: 1, ratio: 1, metrics: { out: metrics(undefined) } }],

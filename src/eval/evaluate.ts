@@ -5,7 +5,7 @@ import { createModelSession } from '../runtime/ort-model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { isFusableActivation } from '../quant/rules.js';
-import { classAxis, MetricAccumulator, type OutputMetrics } from './metrics.js';
+import { classAxis, MetricAccumulator, sequenceSteps, type OutputMetrics } from './metrics.js';
 
 export interface LayerError {
   tensor: string;
@@ -177,12 +177,14 @@ export async function compareOutputs(
             ? (transpose(Tensor.float32(o.dims, o.data), [0, 3, 1, 2]).data as Float32Array)
             : o.data;
         const classes = classAxis(r.dims);
-        (acc[key]![name] ??= new MetricAccumulator()).add(r.data as Float32Array, data, classes);
+        const steps = sequenceSteps(r.dims);
+        (acc[key]![name] ??= new MetricAccumulator()).add(r.data as Float32Array, data, classes, steps);
         if (opts.firstSamples !== undefined && i < opts.firstSamples)
           ((firstAcc[key] ??= {})[name] ??= new MetricAccumulator()).add(
             r.data as Float32Array,
             data,
             classes,
+            steps,
           );
       }
       const label = opts.labels?.[i];

@@ -12,6 +12,24 @@ export interface OutputMetrics {
    * or a sequence [N, T, classes] (CTC recognizers, token logits), counted per position.
    */
   top1Agreement?: number;
+  /**
+   * For a sequence output [N, T, classes]: the text the int8 model reads against the text float reads,
+   * both by greedy CTC decoding (ctcGreedy): 1 - (edit distance / float's decoded length), both summed
+   * over sequences, i.e. 1 - the int8 model's character error rate taking float's text as the truth. It
+   * is the agreement --max_drop and --fail_on_drop read for such outputs (agreementOf): per-position
+   * agreement also counts blank-against-blank frames and frames that decode alike, and a recognizer's
+   * int8 model that reads every line as float does could still lose points there. Below 0 when the int8
+   * model adds more characters than float reads.
+   */
+  characterAgreement?: number;
+}
+
+/**
+ * The agreement with float that --max_drop and --fail_on_drop read from an output: the decoded text's
+ * (characterAgreement) for a sequence output, else per-row top-1 agreement.
+ */
+export function agreementOf(m: OutputMetrics): number | undefined {
+  return m.characterAgreement ?? m.top1Agreement;
 }
 
 /**
@@ -20,6 +38,86 @@ export interface OutputMetrics {
  */
 export function classAxis(dims: readonly number[]): number | undefined {
   return dims.length === 2 || dims.length === 3 ? dims[dims.length - 1] : undefined;
+}
+
+/** The positions per sequence of a sequence output [N, T, classes]; undefined for any other shape. */
+export function sequenceSteps(dims: readonly number[]): number | undefined {
+  return dims.length === 3 ? dims[1] : undefined;
+}
+
+/**
+ * The CTC blank: class 0, as PaddleOCR's recognizers (its CTCLabelDecode puts 'blank' first), PyTorch's
+ * CTCLoss (blank=0 by default) and TensorFlow 2's ctc_loss (blank_index 0) have it. A model trained with
+ * the blank last (Keras' ctc_decode, TF1's ctc_loss) is read with its blank as a character: decoded runs
+ * of blank then count as characters, which makes the agreement stricter, never looser.
+ */
+export const CTC_BLANK = 0;
+
+/**
+ * Greedy (best path) CTC decoding of one sequence of per-position classes: repeats merged, then blanks
+ * dropped (so a blank between two equal classes keeps both).
+ */
+export function ctcGreedy(classes: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  let prev = -1;
+  for (let i = 0; i < classes.length; i++) {
+    const c = classes[i]!;
+    if (c !== prev && c !== CTC_BLANK) out.push(c);
+    prev = c;
+  }
+  return out;
+}
+
+/** Levenshtein distance (insertions, deletions and substitutions, each 1) between two sequences. */
+export function editDistance(a: readonly number[], b: readonly number[]): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The counts behind an output's agreement with float, for one pair of arrays: rows whose argmax differs
+ * (`rowMisses` of `rows`), and what agreementOf reads: for a sequence output (`steps` given) the edit
+ * distance between the decoded texts (`misses`) and float's decoded length (`total`), summed over its
+ * `sequences`; else the rows again. Undefined when the output has no class axis.
+ */
+export interface AgreementCounts {
+  rows: number;
+  rowMisses: number;
+  misses: number;
+  total: number;
+  sequences?: number;
+}
+
+export function agreementCounts(
+  ref: Float32Array,
+  out: Float32Array,
+  classes?: number,
+  steps?: number,
+): AgreementCounts | undefined {
+  if (!classes || classes < 2) return undefined;
+  const rows = Math.floor(ref.length / classes);
+  const [r, o] = [new Int32Array(rows), new Int32Array(rows)];
+  let rowMisses = 0;
+  for (let row = 0; row < rows; row++) {
+    r[row] = argmax(ref, row * classes, classes);
+    o[row] = argmax(out, row * classes, classes);
+    if (r[row] !== o[row]) rowMisses++;
+  }
+  if (!steps) return { rows, rowMisses, misses: rowMisses, total: rows };
+  let [edits, characters, sequences] = [0, 0, 0];
+  for (let s = 0; s + steps <= rows; s += steps) {
+    const text = ctcGreedy(r.subarray(s, s + steps));
+    edits += editDistance(text, ctcGreedy(o.subarray(s, s + steps)));
+    characters += text.length;
+    sequences++;
+  }
+  return { rows, rowMisses, misses: edits, total: characters, sequences };
 }
 
 export class MetricAccumulator {
@@ -32,9 +130,15 @@ export class MetricAccumulator {
   private count = 0;
   private rows = 0;
   private agreeing = 0;
+  private edits = 0;
+  private characters = 0;
+  private sequences = 0;
 
-  /** `classes`: size of the class axis (last dim) when the output is a score vector, else undefined. */
-  add(ref: Float32Array, out: Float32Array, classes?: number): void {
+  /**
+   * `classes`: size of the class axis (last dim) when the output is a score vector, else undefined;
+   * `steps`: positions per sequence when the output is a sequence of them ([N, T, classes]).
+   */
+  add(ref: Float32Array, out: Float32Array, classes?: number, steps?: number): void {
     if (ref.length !== out.length)
       throw new RangeError(`output sizes differ: ${ref.length} vs ${out.length}`);
     const t = totals;
@@ -52,12 +156,14 @@ export class MetricAccumulator {
     this.maxAbs = t[4]!;
     this.absSum = t[5]!;
     this.count += ref.length;
-    if (classes && classes > 1) {
-      for (let row = 0; row + classes <= ref.length; row += classes) {
-        this.rows++;
-        if (argmax(ref, row, classes) === argmax(out, row, classes)) this.agreeing++;
-      }
-    }
+    const c = agreementCounts(ref, out, classes, steps);
+    if (!c) return;
+    this.rows += c.rows;
+    this.agreeing += c.rows - c.rowMisses;
+    if (c.sequences === undefined) return;
+    this.edits += c.misses;
+    this.characters += c.total;
+    this.sequences += c.sequences;
   }
 
   /** Root mean square of the reference values seen so far. */
@@ -74,6 +180,8 @@ export class MetricAccumulator {
       meanAbsError: this.count ? this.absSum / this.count : 0,
     };
     if (this.rows) m.top1Agreement = this.agreeing / this.rows;
+    // Float reading no character anywhere: any character the int8 model reads is one point of error each.
+    if (this.sequences) m.characterAgreement = 1 - this.edits / Math.max(this.characters, 1);
     return m;
   }
 }
@@ -129,8 +237,13 @@ function argmax(a: Float32Array, start: number, n: number): number {
   return best;
 }
 
-export function compare(ref: Float32Array, out: Float32Array, classes?: number): OutputMetrics {
+export function compare(
+  ref: Float32Array,
+  out: Float32Array,
+  classes?: number,
+  steps?: number,
+): OutputMetrics {
   const acc = new MetricAccumulator();
-  acc.add(ref, out, classes);
+  acc.add(ref, out, classes, steps);
   return acc.result();
 }

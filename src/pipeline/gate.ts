@@ -1,4 +1,4 @@
-import type { OutputMetrics } from '../eval/metrics.js';
+import { agreementOf, type OutputMetrics } from '../eval/metrics.js';
 import type { Report } from '../report/types.js';
 
 export interface Gate {
@@ -9,7 +9,9 @@ export interface Gate {
 
 /**
  * --fail_on_drop X: with labels, fails when labelled top-1 accuracy drops by more than X points; without
- * labels, when the top-1 agreement of any class-score output of any written model falls below 100 - X %.
+ * labels, when the agreement with float of any class-score output of any written model falls below
+ * 100 - X %: top-1 agreement, or for a sequence output [N, T, classes] the character agreement of its
+ * greedy CTC decoding (what a recognizer's user reads; OutputMetrics.characterAgreement).
  * pow2 files for truncating hardware (--rounding floor) are judged on the device row alone: their biases
  * carry the offset the hardware's shifts need, so ONNX Runtime and LiteRT, which round, do not measure
  * what ships (the labelled accuracy is the device's too: see the pipeline's evaluate).
@@ -26,8 +28,12 @@ export function checkGate(r: Report, threshold: number): Gate {
   }
   const agreements = judged(r).flatMap(([file, metrics]) =>
     Object.entries(metrics)
-      .filter(([, m]) => m.top1Agreement !== undefined)
-      .map(([name, m]) => ({ name: `${file}:${name}`, value: m.top1Agreement! })),
+      .filter(([, m]) => agreementOf(m) !== undefined)
+      .map(([name, m]) => ({
+        name: `${file}:${name}`,
+        value: agreementOf(m)!,
+        what: m.characterAgreement === undefined ? 'top-1 agreement' : 'character agreement (CTC decoded)',
+      })),
   );
   if (agreements.length === 0) {
     return { threshold, failed: false, reason: 'no labels and no class-score output: nothing to gate on' };
@@ -38,7 +44,7 @@ export function checkGate(r: Report, threshold: number): Gate {
   return {
     threshold,
     failed,
-    reason: `top-1 agreement with float ${pct(worst.value)} on ${worst.name} (limit ${floor.toFixed(2)}%)`,
+    reason: `${worst.what} with float ${pct(worst.value)} on ${worst.name} (limit ${floor.toFixed(2)}%)`,
   };
 }
 

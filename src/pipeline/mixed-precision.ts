@@ -1,8 +1,11 @@
 import { compareOutputs, type Candidate, type Reference } from '../eval/evaluate.js';
+import { agreementCounts, classAxis, sequenceSteps } from '../eval/metrics.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import type { MixedPrecisionReport, PrecisionScore } from '../report/types.js';
 import { batched } from './precision-batch.js';
+import { bisectPrefix, keptPrefix, prefixOrder } from './precision-bisect.js';
+import { dropUpperBound, type SampleMisses } from './precision-bound.js';
 import { choicesOf, type Choice } from './precision-groups.js';
 import { keptPrecision, preferInt16, type Widened } from './precision-int16.js';
 import { prune } from './precision-prune.js';
@@ -60,6 +63,12 @@ export interface PrecisionSearch<Q> {
    */
   int16?: { capable(node: string): boolean; quantize(exclude: string[], int16: string[]): Promise<Q> };
   int16Unavailable?: string;
+  /**
+   * 'bisect' (default): the shortest prefix of the ranked single ops (precision-bisect.ts), then, where
+   * no prefix meets the target, 'greedy': one choice (an op or a group) a step, ranked again where a step
+   * does not help (precision-greedy.ts), which alone is what 'greedy' runs.
+   */
+  strategy?: 'bisect' | 'greedy';
   onProgress?: (stage: string, done?: number, total?: number) => void;
   signal?: AbortSignal;
 }
@@ -101,18 +110,21 @@ interface Item {
 
 export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchOutcome<Q>> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const items = await loadItems(s);
   const j = judges(s, items);
   s.onProgress?.('mixed precision: the plain model');
   const base = await s.quantize(s.baseExclude);
-  const perSample = await perSampleScores(s, base, items);
-  j.count.files++;
-  const before = await j.fileScore(base, items);
+  const perSample: Score[] = [];
+  const before = await j.fileScore(base, items, perSample);
   checkMeasurable(s.target, before);
   const ops = s.ops(base).filter((o) => !s.baseExclude.includes(o.node));
   const choices = choicesOf(ops);
   const report: MixedPrecisionReport = {
-    target: { ...s.target, metric: targetMetric(s.target, before.top1Float !== undefined) },
+    target: {
+      ...s.target,
+      metric: targetMetric(s.target, before.top1Float !== undefined, before.decoded),
+    },
     precision: 'float',
     samples: items.length,
     rankingSamples: Math.min(RANKING_SAMPLES, items.length),
@@ -131,6 +143,8 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
     report.fileEvaluations = j.count.files;
     if (j.count.ranked) report.msPerCandidate = Math.round(j.count.rankMs / j.count.ranked);
     report.searchMs = Math.round(performance.now() - t0);
+    report.searchCpuMs = cpuMs(process.cpuUsage(cpu0));
+    if (j.count.ranked) report.rankCpuMs = Math.round(j.count.rankCpuMs);
     return { quant, base, exclude, int16, report, warning };
   };
   if (report.met) return done(base, s.baseExclude);
@@ -140,7 +154,10 @@ export async function searchPrecision<Q>(s: PrecisionSearch<Q>): Promise<SearchO
   if (!meets(s.target, ceiling)) {
     const why =
       `--${s.target.maxDrop !== undefined ? 'max_drop' : 'min_sqnr'}: the target (${report.target.metric}) ` +
-      `is not met even with all ${ops.length} quantized ops in float (${describe(ceiling)}); the files are written without mixed precision`;
+      `is not met even with all ${ops.length} quantized ops in float (${describe(ceiling)}); the files are written without mixed precision` +
+      (ceiling.bound !== undefined && (dropOf(ceiling) ?? 0) <= s.target.maxDrop! + 1e-9
+        ? `: ${items.length} evaluation samples are too few to show the drop within ${s.target.maxDrop} points at 95% confidence; give more (--eval_data)`
+        : '');
     return done(base, s.baseExclude, why);
   }
   const subset = worstSamples(s.target, perSample, RANKING_SAMPLES).map((i) => items[i]!);
@@ -188,8 +205,9 @@ async function widen<Q>(
  * session), or on the switched model when the pipeline offers one.
  */
 function judges<Q>(s: PrecisionSearch<Q>, items: Item[]) {
-  const count = { files: 0, switched: 0, rankMs: 0, ranked: 0 };
-  const score = async (c: Candidate, on: Item[]): Promise<Score> => {
+  const count = { files: 0, switched: 0, rankMs: 0, rankCpuMs: 0, ranked: 0 };
+  /** `perSample`, when given, gets each sample's own score too (from the same runs). */
+  const score = async (c: Candidate, on: Item[], perSample?: Score[]): Promise<Score> => {
     s.signal?.throwIfAborted();
     const feeds = on.map((it) => it.feeds);
     const b = await batched(c, feeds).catch(async (e: unknown) => {
@@ -197,14 +215,18 @@ function judges<Q>(s: PrecisionSearch<Q>, items: Item[]) {
       throw e;
     });
     try {
-      return scoreOf(await compare(s.reference, b, on));
+      const counted = countingMisses(b, on);
+      const sc = scoreOf(await compare(s.reference, counted.candidate, on));
+      const bound = counted.bound();
+      for (const it of perSample ? on : []) perSample!.push(scoreOf(await compare(s.reference, b, [it])));
+      return bound === undefined ? sc : { ...sc, bound };
     } finally {
       await b.close();
     }
   };
-  const fileScore = async (q: Q, on: Item[]) => {
+  const fileScore = async (q: Q, on: Item[], perSample?: Score[]) => {
     count.files++;
-    return score(await s.candidate(q), on);
+    return score(await s.candidate(q), on, perSample);
   };
   const byFile: ItemJudge<Q> = async (exclude, on) => {
     const quant = await s.quantize(exclude);
@@ -236,16 +258,40 @@ async function search<Q>(
       // What the pool's choices gain is measured from the model as it is (groups: per op they keep).
       const sizes = new Set(pool.map((o) => o.members.length));
       const base = sizes.size > 1 ? (await judge(exclude, subset)).score : undefined;
-      const ranked: Ranked[] = [];
-      for (const [i, o] of pool.entries()) {
-        s.onProgress?.('mixed precision: ranking ops', i, pool.length);
-        const t = performance.now();
-        const sc = (await judge(union(exclude, o.members), subset)).score;
-        j.count.rankMs += performance.now() - t;
-        j.count.ranked++;
-        ranked.push({ ...o, alone: figures(sc), score: sc });
-      }
+      const ranked = await measure(judge, pool, (o) => union(exclude, o.members));
       return ranked.sort((a, b) => preferred(s.target, a, b, base));
+    };
+  const measure = async (judge: ItemJudge<Q>, pool: Choice[], exclude: (o: Choice) => string[]) => {
+    const ranked: Ranked[] = [];
+    for (const [i, o] of pool.entries()) {
+      s.onProgress?.('mixed precision: ranking ops', i, pool.length);
+      const t = performance.now();
+      const c = process.cpuUsage();
+      const sc = (await judge(exclude(o), subset)).score;
+      j.count.rankMs += performance.now() - t;
+      j.count.rankCpuMs += cpuMs(process.cpuUsage(c));
+      j.count.ranked++;
+      ranked.push({ ...o, alone: figures(sc), score: sc });
+    }
+    return ranked;
+  };
+  /**
+   * The bisection's ranking: the error each op adds alone, the model with only that op quantized (all
+   * others float), worst first. Ranked by what keeping each in float gains on the int8 model instead,
+   * PP-OCRv4 rec pow2's p2o.Conv.28 came last (in float alone it made the int8 model worse), yet alone in
+   * int8 it broke the target: the prefixes of that ranking met it only with all 212 ops in float.
+   */
+  const rankAlone =
+    (judge: ItemJudge<Q>) =>
+    async (pool: Choice[]): Promise<Ranked[]> => {
+      const all = pool.flatMap((o) => o.members);
+      const ranked = await measure(judge, pool, (o) =>
+        union(
+          plain.exclude,
+          all.filter((n) => !o.members.includes(n)),
+        ),
+      );
+      return ranked.sort((a, b) => compareScores(s.target, b.score, a.score));
     };
   const step = (judge: ItemJudge<Q>, estimated?: boolean) => ({
     target: s.target,
@@ -257,6 +303,20 @@ async function search<Q>(
   });
   const switched = s.switched ? await s.switched(plain.quant) : undefined;
   try {
+    const fast = switched ? step(j.bySwitch(switched), true) : step(j.byFile);
+    const found =
+      s.strategy === 'greedy'
+        ? undefined
+        : await bisected(
+            { ...fast, rankAlone: rankAlone(switched ? j.bySwitch(switched) : j.byFile) },
+            switched ? step(j.byFile) : undefined,
+            choices,
+            plain,
+            report,
+          );
+    if (found) return found;
+    // The ranked prefix did not reach the target: the greedy search, with groups of ops.
+    report.kept = [];
     if (switched)
       return await switchThenFile(
         step(j.bySwitch(switched), true),
@@ -272,6 +332,46 @@ async function search<Q>(
   } finally {
     await switched?.close();
   }
+}
+
+type StepOf<Q> = Parameters<typeof switchThenFile<Q>>[0];
+
+/**
+ * Single ops ranked by the error each adds alone (on the ranking samples), then the shortest prefix of that
+ * ranking that meets the target found by bisection (precision-bisect.ts): on the switched model when
+ * there is one (`file` then checks its choice, and bisects on files from there when the file falls
+ * short), else on files. Undefined when no prefix meets the target.
+ */
+async function bisected<Q>(
+  fast: StepOf<Q> & { rankAlone: (pool: Choice[]) => Promise<Ranked[]> },
+  file: StepOf<Q> | undefined,
+  choices: Choice[],
+  plain: Found<Q> & { quant: Q },
+  report: MixedPrecisionReport,
+): Promise<(Found<Q> & { quant: Q }) | undefined> {
+  const start = file ? { exclude: plain.exclude, score: (await fast.judge(plain.exclude)).score } : plain;
+  const ranked = await fast.rankAlone(choices.filter((c) => c.op !== 'group'));
+  const order = prefixOrder(ranked, plain.exclude);
+  const r = await bisectPrefix(fast, ranked, start, { from: 0, upTo: order.length });
+  if (!r) return undefined;
+  report.bisections = r.judged;
+  let found = { ...r.found, quant: r.found.quant ?? plain.quant };
+  let length = r.length;
+  if (file) {
+    const checked = await file.judge(r.found.exclude);
+    report.estimate = fast.figures(r.found.score);
+    report.verified = file.figures(checked.score);
+    found = { exclude: r.found.exclude, score: checked.score, quant: checked.quant ?? plain.quant };
+    if (!meets(file.target, checked.score)) {
+      const more = await bisectPrefix(file, ranked, plain, { from: r.length, upTo: order.length });
+      if (!more) return undefined;
+      report.bisections += more.judged;
+      found = { ...more.found, quant: more.found.quant ?? plain.quant };
+      length = more.length;
+    }
+  }
+  report.kept = keptPrefix(order, length, fast.figures(found.score));
+  return found;
 }
 
 /**
@@ -312,16 +412,53 @@ async function loadItems<Q>(s: PrecisionSearch<Q>): Promise<Item[]> {
   return items;
 }
 
-/** Each sample's own score under the plain model (one session, one run per sample). */
-async function perSampleScores<Q>(s: PrecisionSearch<Q>, q: Q, items: Item[]): Promise<Score[]> {
-  const c = await s.candidate(q);
-  try {
-    const out: Score[] = [];
-    for (const it of items) out.push(scoreOf(await compare(s.reference, c, [it])));
-    return out;
-  } finally {
-    await c.close();
-  }
+/**
+ * `c`, noting as it runs each sample what the drop's bound (precision-bound.ts) needs: with labels, the
+ * sample's top-1 loss against float (1, 0 or -1 of 1); else per class-score output its misses against
+ * float (agreementCounts). bound(): the worst output's upper bound in points, once every sample ran.
+ */
+function countingMisses(c: Candidate, items: Item[]) {
+  // compareOutputs runs the candidate once per sample, in order (an NHWC candidate gets other feeds).
+  let at = 0;
+  const perOutput = new Map<string, SampleMisses[]>();
+  const labelled: SampleMisses[] = [];
+  const note = (name: string, m: SampleMisses) => {
+    const list = perOutput.get(name) ?? [];
+    perOutput.set(name, [...list, m]);
+  };
+  const candidate: Candidate = {
+    ...c,
+    async run(feeds) {
+      const out = await c.run(feeds);
+      const it = items[at++];
+      if (!it) return out;
+      if (it.label !== undefined) {
+        const [name, ref] = Object.entries(it.ref)[0]!;
+        const hit = (a: Float32Array) => (argmaxOf(a) === it.label ? 1 : 0);
+        labelled.push({ misses: hit(ref.toFloat32()) - hit(out[name]!.data), weight: 1 });
+        return out;
+      }
+      for (const [name, ref] of Object.entries(it.ref)) {
+        const o = out[name];
+        if (!o) continue;
+        const k = agreementCounts(ref.toFloat32(), o.data, classAxis(ref.dims), sequenceSteps(ref.dims));
+        if (k) note(name, { misses: k.misses, weight: k.total });
+      }
+      return out;
+    },
+  };
+  const bound = (): number | undefined => {
+    if (labelled.length) return 100 * dropUpperBound(labelled);
+    const bounds = [...perOutput.values()].map((m) => 100 * dropUpperBound(m));
+    return bounds.length ? Math.max(...bounds) : undefined;
+  };
+  return { candidate, bound };
+}
+
+function argmaxOf(a: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
+  return best;
 }
 
 /** compareOutputs over samples held in memory, the float outputs read from them rather than run again. */
@@ -345,15 +482,19 @@ function compare(reference: Reference, c: Candidate, items: Item[]) {
 
 function figures(s: Score): PrecisionScore {
   const f: PrecisionScore = { sqnrDb: s.sqnrDb };
-  if (s.agreement !== undefined) f.top1Agreement = s.agreement;
+  if (s.agreement !== undefined) f[s.decoded ? 'characterAgreement' : 'top1Agreement'] = s.agreement;
   if (s.top1Quant !== undefined) f.top1Accuracy = s.top1Quant;
   if (s.top1Float !== undefined) f.top1AccuracyFloat = s.top1Float;
   const drop = dropOf(s);
   if (drop !== undefined) f.dropPoints = drop;
+  if (s.bound !== undefined) f.dropBound = s.bound;
   return f;
 }
 
 function describe(s: Score): string {
   const drop = dropOf(s);
-  return `${drop === undefined ? '' : `drop ${drop.toFixed(2)} points, `}output SQNR ${s.sqnrDb.toFixed(1)} dB`;
+  const bound = s.bound === undefined ? '' : ` (upper bound ${s.bound.toFixed(2)})`;
+  return `${drop === undefined ? '' : `drop ${drop.toFixed(2)} points${bound}, `}output SQNR ${s.sqnrDb.toFixed(1)} dB`;
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);

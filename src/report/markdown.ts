@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { mixedPrecisionLines } from './mixed-precision-md.js';
+import type { OutputMetrics } from '../eval/metrics.js';
 import type { Report } from './types.js';
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -34,20 +35,24 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
     '| format | size | ratio | output | SQNR (dB) | cosine | top-1 agreement |',
     '|---|---:|---:|---|---:|---:|---:|',
   );
+  const agreement = (m: OutputMetrics) =>
+    m.characterAgreement === undefined
+      ? pct(m.top1Agreement)
+      : `${pct(m.top1Agreement)} per position, ${pct(m.characterAgreement)} of the CTC-decoded text`;
   for (const o of r.outputs) {
     const rows = Object.entries(o.metrics ?? {});
     if (rows.length === 0)
       lines.push(`| ${o.format} | ${kib(o.bytes)} | ${o.ratio.toFixed(3)} | – | – | – | – |`);
     for (const [name, m] of rows) {
       lines.push(
-        `| ${o.format} | ${kib(o.bytes)} | ${o.ratio.toFixed(3)} | ${name} | ${db(m.sqnrDb)} | ${m.cosine.toFixed(4)} | ${pct(m.top1Agreement)} |`,
+        `| ${o.format} | ${kib(o.bytes)} | ${o.ratio.toFixed(3)} | ${name} | ${db(m.sqnrDb)} | ${m.cosine.toFixed(4)} | ${agreement(m)} |`,
       );
     }
   }
   if (r.device) {
     for (const [name, m] of Object.entries(r.device.metrics)) {
       lines.push(
-        `| device (integer, ${r.device.biasMode}, ${r.device.rounding}) | – | – | ${name} | ${db(m.sqnrDb)} | ${m.cosine.toFixed(4)} | ${pct(m.top1Agreement)} |`,
+        `| device (integer, ${r.device.biasMode}, ${r.device.rounding}) | – | – | ${name} | ${db(m.sqnrDb)} | ${m.cosine.toFixed(4)} | ${agreement(m)} |`,
       );
     }
   }

@@ -71,8 +71,11 @@ function precisionLine(m: MixedPrecisionReport): string {
 function figures(s: PrecisionScore): string {
   const parts: string[] = [];
   if (s.top1Accuracy !== undefined) parts.push(`top-1 ${(s.top1Accuracy * 100).toFixed(1)}%`);
+  else if (s.characterAgreement !== undefined)
+    parts.push(`character agreement ${(s.characterAgreement * 100).toFixed(2)}%`);
   else if (s.top1Agreement !== undefined)
     parts.push(`top-1 agreement ${(s.top1Agreement * 100).toFixed(2)}%`);
+  if (s.dropBound !== undefined) parts.push(`drop at most ${s.dropBound.toFixed(2)} points (95%)`);
   parts.push(`${Number.isFinite(s.sqnrDb) ? s.sqnrDb.toFixed(1) : '∞'} dB`);
   return parts.join(', ');
 }
@@ -81,7 +84,9 @@ function figures(s: PrecisionScore): string {
 function searchLine(m: MixedPrecisionReport): string {
   const files = m.fileEvaluations ?? m.evaluations;
   const parts = [
-    `Search: ${(m.searchMs! / 1000).toFixed(1)} s, ${m.evaluations} candidates judged (${files} as written files` +
+    `Search: ${(m.searchMs! / 1000).toFixed(1)} s` +
+      (m.searchCpuMs !== undefined ? ` (CPU ${(m.searchCpuMs / 1000).toFixed(1)} s)` : '') +
+      `, ${m.evaluations} candidates judged (${files} as written files` +
       `${m.evaluations > files ? ', the rest on one switched session' : ''})` +
       (m.msPerCandidate !== undefined ? `, ${m.msPerCandidate} ms per ranked candidate` : ''),
   ];

@@ -83,10 +83,20 @@ export const SQNR_CAP_DB = 200;
 export interface PrecisionScore {
   sqnrDb: number;
   top1Agreement?: number;
+  /** A sequence output's decoded-text agreement with float (OutputMetrics.characterAgreement). */
+  characterAgreement?: number;
   top1Accuracy?: number;
   top1AccuracyFloat?: number;
-  /** Points lost against float: labelled top-1 accuracy when labelled, else top-1 agreement. */
+  /**
+   * Points lost against float: labelled top-1 accuracy when labelled, else agreement (top-1, or a
+   * sequence output's character agreement).
+   */
   dropPoints?: number;
+  /**
+   * The drop's upper confidence bound (points, 95% one-sided, from the samples' spread): what --max_drop
+   * requires to be at most the target (src/pipeline/precision-bound.ts).
+   */
+  dropBound?: number;
 }
 
 export interface KeptOp {
@@ -96,7 +106,10 @@ export interface KeptOp {
   members?: string[];
   /** Judged on the switched model (one session, ops switched to float), not on a written file. */
   estimated?: boolean;
-  /** The model with only this op in float, on the ranking samples (how it was ranked). */
+  /**
+   * How it was ranked, on the ranking samples: the model with only this op quantized (the bisection's
+   * ranking: the error it adds alone), or with only this op in float (the greedy search's).
+   */
   alone?: PrecisionScore;
   /** The model after this step (this op and those before it in float), on every evaluation sample. */
   after?: PrecisionScore;
@@ -139,6 +152,11 @@ export interface MixedPrecisionReport {
   /** Mean time to judge one ranking candidate, and the whole search (ms, this machine). */
   msPerCandidate?: number;
   searchMs?: number;
+  /** CPU time of the search (ms, this process, every thread: ONNX Runtime's too), and of ranking ops. */
+  searchCpuMs?: number;
+  rankCpuMs?: number;
+  /** Judgements of the bisection over the ranked ops (precision-bisect.ts). */
+  bisections?: number;
   /** The switched model's figures for its choice, and the written file's for the same exclude list. */
   estimate?: PrecisionScore;
   verified?: PrecisionScore;
