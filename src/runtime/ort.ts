@@ -119,6 +119,12 @@ export async function createOrtSession(
     logSeverityLevel: 4,
   };
   if (name === 'wasm') options.executionProviders = ['wasm'];
+  // Native intra-op threads sleep when idle instead of spinning: between runs this process bins, copies and
+  // runs LiteRT on the same cores, which spinning threads took from it. Results are unchanged (files cmp
+  // equal); measured on 2 quiet cores, 32 calibration samples, default CLI, wall (CPU) spinning -> not:
+  // PP-OCRv4 det 640 affine 17.1-19.5 s (26.9-31.4) -> 16.8-16.9 s (23.1-23.2), rec affine 7.4-8.3 s
+  // (11.5-12.9) -> 6.9-7.2 s (9.4-10.0).
+  else options.extra = { session: { intra_op: { allow_spinning: '0' } } };
   if (opts.intraOpNumThreads !== undefined) options.intraOpNumThreads = opts.intraOpNumThreads;
   // At 'basic' a QDQ graph dequantizes every weight on each run; the memory pattern planned from the first
   // run then keeps a second set of the float weights (300 MB MLP: 481 -> 800 MB after two runs), without it
