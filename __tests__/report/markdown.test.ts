@@ -57,4 +57,23 @@ describe('the Markdown report on a sequence output', () => {
       'before character agreement 99.12%, 18.0 dB, after character agreement 99.62%, 19.0 dB',
     );
   });
+  it('prints the drop bound under --max_drop, and not under --min_sqnr alone', () => {
+    const score = { sqnrDb: 18, top1Agreement: 0.9, dropPoints: 10, dropBound: 14.46 };
+    const m = (target: object) =>
+      ({
+        target: { ...target, metric: 'top-1 agreement' },
+        precision: 'float',
+        samples: 16,
+        before: score,
+        after: score,
+        met: false,
+        kept: [],
+        evaluations: 1,
+        reranks: 0,
+      }) as unknown as MixedPrecisionReport;
+    expect(mixedPrecisionLines(m({ maxDrop: 1 }))[1]).toContain('drop at most 14.46 points (95%)');
+    const sqnrOnly = mixedPrecisionLines(m({ minSqnr: 30 }))[1]!;
+    expect(sqnrOnly).toContain('top-1 agreement 90.00%, 18.0 dB');
+    expect(sqnrOnly).not.toContain('drop at most');
+  });
 });

@@ -8,6 +8,8 @@ const NAMED = 12;
 
 /** What the mixed-precision search kept in float, what it gained and what it cost, for the Markdown report. */
 export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
+  // The drop's upper bound is what --max_drop is judged on; under --min_sqnr alone it is noise.
+  const withBound = m.target.maxDrop !== undefined;
   const flags = [
     m.target.maxDrop !== undefined ? `--max_drop ${m.target.maxDrop}` : '',
     m.target.minSqnr !== undefined ? `--min_sqnr ${m.target.minSqnr}` : '',
@@ -16,7 +18,7 @@ export function mixedPrecisionLines(m: MixedPrecisionReport): string[] {
     '',
     `**Mixed precision** (\`${flags.join(' ')}\`: ${m.target.metric}, on ${m.samples} evaluation samples): ` +
       (m.met ? 'met' : '**not met**') +
-      `; before ${figures(m.before)}, after ${figures(m.after)}.`,
+      `; before ${figures(m.before, withBound)}, after ${figures(m.after, withBound)}.`,
   ];
   if (m.kept.length === 0) {
     if (m.undone) lines.push('', `${m.undone} op(s) were tried in float; none helped, so all stay int8.`);
@@ -68,20 +70,22 @@ function precisionLine(m: MixedPrecisionReport): string {
   return `In int16 activations with int8 weights (16x8): ${int16.length} op(s): ${shown.join(', ')}${more}; the other kept ops run in float.`;
 }
 
-function figures(s: PrecisionScore): string {
+function figures(s: PrecisionScore, withBound: boolean): string {
   const parts: string[] = [];
   if (s.top1Accuracy !== undefined) parts.push(`top-1 ${(s.top1Accuracy * 100).toFixed(1)}%`);
   else if (s.characterAgreement !== undefined)
     parts.push(`character agreement ${(s.characterAgreement * 100).toFixed(2)}%`);
   else if (s.top1Agreement !== undefined)
     parts.push(`top-1 agreement ${(s.top1Agreement * 100).toFixed(2)}%`);
-  if (s.dropBound !== undefined) parts.push(`drop at most ${s.dropBound.toFixed(2)} points (95%)`);
+  if (withBound && s.dropBound !== undefined)
+    parts.push(`drop at most ${s.dropBound.toFixed(2)} points (95%)`);
   parts.push(`${Number.isFinite(s.sqnrDb) ? s.sqnrDb.toFixed(1) : '∞'} dB`);
   return parts.join(', ');
 }
 
 /** How the search went: its time, what it judged where, and the switched model's estimate against the file. */
 function searchLine(m: MixedPrecisionReport): string {
+  const withBound = m.target.maxDrop !== undefined;
   const files = m.fileEvaluations ?? m.evaluations;
   const parts = [
     `Search: ${(m.searchMs! / 1000).toFixed(1)} s` +
@@ -92,7 +96,7 @@ function searchLine(m: MixedPrecisionReport): string {
   ];
   if (m.estimate && m.verified)
     parts.push(
-      `its choice estimated at ${figures(m.estimate)}, measured as a file at ${figures(m.verified)}`,
+      `its choice estimated at ${figures(m.estimate, withBound)}, measured as a file at ${figures(m.verified, withBound)}`,
     );
   return `${parts.join('; ')}.`;
 }
