@@ -9,6 +9,7 @@ import type { Model } from '../src/ir/graph.js';
 import type { Tensor } from '../src/ir/tensor.js';
 import { optimize } from '../src/passes/optimize.js';
 import type { SampleSource } from '../src/quant/calibrate.js';
+import { denseEarlyNodes } from '../src/quant/dense-int16.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
 import { createOrtSession } from '../src/runtime/ort.js';
@@ -116,15 +117,26 @@ const FIRST_STAGE = [
   ...['Conv.5', 'Div.3', 'Conv.6', 'Div.4', 'Mul.30', 'Add.42'],
 ].map((n) => `p2o.${n}`);
 /** A row without a limit is a diagnostic: shown, never failing the bench. */
-const SCHEMES: { label: string; limit?: number; settings: QuantSettings }[] = [
+const SCHEMES: { label: string; limit?: number; settings: QuantSettings & { denseInt16?: boolean } }[] = [
   { label: 'pow2 B16 auto (default settings)', limit: 0.9, settings: POW2 },
   { label: 'affine (default settings: bias correction on)', limit: 0.95, settings: AFFINE },
   { label: 'pow2 B16, first stage float', settings: { ...POW2, exclude: FIRST_STAGE } },
   { label: 'affine, first stage float', settings: { ...AFFINE, exclude: FIRST_STAGE } },
   { label: 'affine, first stage int16', settings: { ...AFFINE, int16: FIRST_STAGE } },
   { label: 'affine --bias_correction false', settings: { ...AFFINE, biasCorrection: false } },
+  { label: 'affine --dense_int16 false', settings: { ...AFFINE, denseInt16: false } },
   { label: 'pow2 B16 --bias_correction measured', settings: { ...POW2, biasCorrection: 'measured' } },
 ];
+
+/**
+ * `s` as the CLI runs it on this model: under affine, unless `denseInt16` is false, the early stages
+ * --dense_int16 names (src/quant/dense-int16.ts; the CLI adds them in pipeline/quantize-model.ts) run int16.
+ */
+export function withDenseInt16(d: DetPages, s: QuantSettings & { denseInt16?: boolean }): QuantSettings {
+  if (s.scheme !== 'affine' || s.denseInt16 === false) return s;
+  const early = denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
+  return { ...s, int16: [...(s.int16 ?? []), ...early] };
+}
 
 export interface Run {
   (input: Tensor): Promise<Float32Array>;
@@ -187,7 +199,7 @@ export async function detectorMaskIou(): Promise<void> {
   const pixels = d.float.reduce((n, m) => n + m.length, 0);
   const rows: string[][] = [];
   for (const s of SCHEMES) {
-    const q = await quantizeFloatModel(d.model, s.settings, d.calib);
+    const q = await quantizeFloatModel(d.model, withDenseInt16(d, s.settings), d.calib);
     const ious = await fileIous(q.model, d);
     for (const [file, iou] of [
       ['.onnx (ORT basic)', ious.onnx],

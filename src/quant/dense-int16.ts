@@ -1,4 +1,4 @@
-import { topoSort, type Graph } from '../ir/graph.js';
+import { indexGraph, topoSort, type Graph } from '../ir/graph.js';
 import { inferTypes } from '../ir/shapes.js';
 
 /**
@@ -16,8 +16,9 @@ import { inferTypes } from '../ir/shapes.js';
  * .tflite alike); only the stride-2 ones: 0.902 / 0.962 / 0.945.
  *
  * The early stages: the nodes reached from a model input through nodes of this set only, whose outputs
- * are 4-D maps at least 1/EARLY_STRIDE of the input's height and width (NCHW, the IR's layout). The
- * decoder's upsampled maps come from coarser nodes and are not in it.
+ * are 4-D maps at least 1/EARLY_STRIDE of the input's height and width (NCHW, the IR's layout), in a
+ * model that has coarser maps too (an encoder). The decoder's upsampled maps come from coarser nodes and
+ * are not in it; a model at full resolution throughout has no early stages and stays as it is.
  */
 export const EARLY_STRIDE = 4;
 
@@ -44,17 +45,30 @@ export function denseEarlyNodes(g: Graph, inputShapes: Map<string, readonly numb
     const p = plane(o.name);
     return p !== undefined && planes.some(([h, w]) => p[0] === h && p[1] === w);
   });
-  if (!perPixel) return [];
+  // An encoder that goes coarser than the early stages: without one (a model at full resolution
+  // throughout) there are no early stages to tell apart, and the rule leaves the model as it is.
+  const fine = (p: [number, number]) =>
+    planes.some(([h, w]) => p[0] * EARLY_STRIDE >= h && p[1] * EARLY_STRIDE >= w);
+  const coarser = g.nodes.some((n) =>
+    n.outputs.some((o) => {
+      const p = plane(o);
+      return p !== undefined && !fine(p);
+    }),
+  );
+  if (!perPixel || !coarser) return [];
+  const index = indexGraph(g);
   const early = new Set(g.inputs.filter((v) => inputShapes.get(v.name)?.length === 4).map((v) => v.name));
   const names: string[] = [];
   for (const node of topoSort(g)) {
-    const reads = node.inputs.filter((i) => i && !g.constant(i));
+    const reads = node.inputs.filter((i) => i && !g.constant(i, index));
     if (reads.length === 0 || !reads.every((i) => early.has(i))) continue;
-    const fine = node.outputs.every((o) => {
-      const p = plane(o);
-      return p !== undefined && planes.some(([h, w]) => p[0] * EARLY_STRIDE >= h && p[1] * EARLY_STRIDE >= w);
-    });
-    if (!fine) continue;
+    if (
+      !node.outputs.every((o) => {
+        const p = plane(o);
+        return p !== undefined && fine(p);
+      })
+    )
+      continue;
     for (const o of node.outputs) early.add(o);
     if (node.name) names.push(node.name);
   }

@@ -19,7 +19,6 @@ import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
 import { perTensor, type BiasMode, type Magnitudes, type QParams, type ShiftRounding } from './params.js';
 import { stopwatch } from '../util/timing.js';
-import { denseEarlyNodes } from './dense-int16.js';
 import { hasInt16, int16Nodes, NO_INT16_KERNEL, widenToInt16 } from './int16.js';
 import { insertQdq, quantizeAllWeights, type WeightSettings } from './qdq.js';
 import { clampToSaturation } from './saturation.js';
@@ -50,11 +49,6 @@ export interface QuantSettings {
    * TFLite 16x8 kernels stay float.
    */
   int16?: string[];
-  /**
-   * Under affine, int16 activations also for the early stages of a model with a per-pixel output
-   * (src/quant/dense-int16.ts); default true, false keeps them int8 (`--dense_int16 false`).
-   */
-  denseInt16?: boolean;
   /** Cross-layer equalization of Conv -> (ReLU) -> Conv pairs before calibration (default false). */
   equalize?: boolean;
   /**
@@ -150,10 +144,6 @@ export async function quantizeFloatModel(
     constants,
     { opset: opsetVersion(upgraded) ?? 13, irVersion: upgraded.irVersion },
   ).graph;
-  if (s.scheme === 'affine' && s.denseInt16 !== false) {
-    const early = denseEarlyNodes(floatGraph, await sampleShapes(source));
-    if (early.length) s = { ...s, int16: [...(s.int16 ?? []), ...early] };
-  }
   // --int16 naming a HardSwish names both halves it was split into.
   if (s.int16?.length) s = { ...s, int16: [...s.int16, ...splitHalves(constants, s.int16)] };
   const equalized = s.equalize
@@ -484,13 +474,6 @@ function withoutInt16(g: Graph, s: QuantSettings): string[] {
   return g.nodes
     .filter((n) => n.name && (wanted.includes(n.name) || wanted.includes(n.opType)) && !hasInt16(n))
     .map((n) => n.name);
-}
-
-/** The shapes of the first sample's tensors, by input name. */
-async function sampleShapes(source: SampleSource): Promise<Map<string, readonly number[]>> {
-  for await (const feeds of source.samples())
-    return new Map(Object.entries(feeds).map(([k, t]) => [k, t.dims]));
-  return new Map();
 }
 
 function splitHalves(g: Graph, names: readonly string[]): string[] {
