@@ -44,7 +44,18 @@ import { pow2ActivationScale } from '../src/quant/params.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
 import { Tensor } from '../src/ir/tensor.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { AFFINE, detPages, fileIous, maskIou, masks, ortRun, PAGE, type DetPages, POW2 } from './det-mask.js';
+import {
+  AFFINE,
+  withDenseInt16,
+  detPages,
+  fileIous,
+  maskIou,
+  masks,
+  ortRun,
+  PAGE,
+  type DetPages,
+  POW2,
+} from './det-mask.js';
 
 const PAGES = Number(process.env.DET_PAGES ?? 12);
 const CALIB_PAGES = Number(process.env.DET_CALIB ?? PAGES);
@@ -79,7 +90,7 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
   const t0 = process.cpuUsage();
   const q = await quantizeFloatModel(
     d.model,
-    { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) },
+    withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) }),
     d.calib,
     {
       calibrate,

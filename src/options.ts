@@ -182,6 +182,13 @@ export const FLAGS: readonly FlagSpec[] = [
       'node names or op types run with int16 activations and int8 weights (affine; TFLite 16x8, ONNX Runtime 16-bit QDQ), comma-separated; ops without 16x8 kernels stay float',
   },
   {
+    name: 'dense_int16',
+    arg: 'bool',
+    description:
+      'affine, ONNX inputs written as QDQ: when an output is a per-pixel map of the input (detection, segmentation masks), the nodes at stride 2 and 4 from the input run with int16 activations (TFLite 16x8: slower there); false keeps them int8',
+    default: 'true',
+  },
+  {
     name: 'input_shape',
     arg: 'shapes',
     description: 'shapes for inputs with dynamic dims: 1x3x224x224 for all, or name=1x3x224x224,...',
@@ -229,6 +236,7 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     percentile: parsePercentile(get('percentile')!),
     exclude: nameList(get('exclude')),
     int16: nameList(get('int16')),
+    denseInt16: parseBool('dense_int16', get('dense_int16')!),
     inputShapes: parseShapes(get('input_shape')),
     rounding: choice('rounding', get('rounding')!, ['floor', 'nearest'] as const),
     onnxFormat: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
@@ -280,6 +288,7 @@ export function flagRecord(s: RunSettings): Record<string, unknown> {
     percentile: s.percentile,
     exclude: s.exclude,
     int16: s.int16,
+    dense_int16: s.denseInt16,
     input_shape: Object.fromEntries(s.inputShapes),
     rounding: s.rounding,
     onnx_format: s.onnxFormat,

@@ -18,6 +18,7 @@ import {
   type CalibrationHooks,
 } from './precision-stage.js';
 import { quantizes, type QuantizingRun, type RunSettings } from './settings.js';
+import { denseEarlyNodes } from '../quant/dense-int16.js';
 import { NO_INT16_KERNEL } from '../quant/int16.js';
 import { quantizeFloatModel } from '../quant/quantize.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
@@ -79,7 +80,9 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   const imported = await timed('import', () => readModel(opts.input, externalFiles));
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
-  const run = quantizes(opts) ? opts : undefined;
+  // int16 is written for ONNX inputs, in QDQ only (the same limits as --int16's, a default here).
+  const denseInt16 = opts.denseInt16 !== false && inputFormat === 'onnx' && opts.onnxFormat === 'qdq';
+  const run = quantizes(opts) ? { ...opts, denseInt16 } : undefined;
   const data = run && (await planData(model, run));
   // The shapes the .tflite takes: the data's (see planData), else --input_shape and the model's (asked
   // only when an ONNX model is converted: a float .onnx copy keeps its dynamic dims).
@@ -278,7 +281,9 @@ function quantize(
       hooks.onProgress?.({ stage: `bias correction (pass ${pass}, layers settled)`, done: settled, total }),
   };
   if (model.format === 'tflite') return quantizeTfliteModel(model, s, data.calibration, h);
-  return quantizeFloatModel(model, s, data.calibration, h);
+  const early = s.scheme === 'affine' && s.denseInt16 ? denseEarlyNodes(model.graph, data.inputShapes) : [];
+  const settings = early.length ? { ...s, int16: [...(s.int16 ?? []), ...early] } : s;
+  return quantizeFloatModel(model, settings, data.calibration, h);
 }
 
 function writeReports(r: Report, m: Model, dir: string, stem: string, written: string[]): string {

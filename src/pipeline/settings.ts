@@ -37,6 +37,11 @@ export interface RunSettings extends Omit<QuantSettings, 'scheme'> {
   onnxFormat: 'qdq' | 'qoperator';
   tfliteLayout: 'nchw' | 'nhwc';
   ioType: 'float' | 'int8';
+  /**
+   * Under affine, int16 activations also for the early stages of a model with a per-pixel output
+   * (src/quant/dense-int16.ts); ONNX inputs written as QDQ only (where --int16 applies).
+   */
+  denseInt16: boolean;
 }
 
 /** Settings of a run that quantizes: the quantizer takes them as they are. */
