@@ -59,6 +59,18 @@ describe('calibration in segments under a fetch budget', () => {
     expect(live[model.graph.outputs[0]!.name]!.data).toEqual(expected.data);
   });
 
+  it('cuts where the fewest values cross, when the values have sizes', () => {
+    const { model, tensors } = residualChain(6);
+    const fetched = new Set(tensors.filter((_, i) => i % 2 === 1));
+    const cost = (n: string) => (fetched.has(n) ? SIZE : 0);
+    // Inside a block the Conv's output and the block's input both cross a cut; after its Add, one map.
+    const cut = segmentModel(model, cost, 4 * SIZE, () => SIZE);
+    expect(cut.length).toBeGreaterThan(2);
+    for (const s of cut.slice(0, -1)) expect(s.carry, s.carry.join()).toHaveLength(1);
+    const greedy = segmentModel(model, cost, 4 * SIZE);
+    expect(Math.max(...greedy.map((s) => s.carry.length))).toBeGreaterThan(1);
+  });
+
   it('gives the ranges and histograms of one session fetching everything, for percentile and minmax', async () => {
     const { model, tensors, source } = residualChain(6);
     // pow2's exponents by error read the histograms of these: fetched whole, the others reduced in ORT.

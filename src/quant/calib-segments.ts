@@ -1,4 +1,12 @@
-import { opsetVersion, readsOf, topoSort, type Model, type Node, type ValueInfo } from '../ir/graph.js';
+import {
+  opsetVersion,
+  readsOf,
+  topoSort,
+  type Graph,
+  type Model,
+  type Node,
+  type ValueInfo,
+} from '../ir/graph.js';
 import { inferTypes } from '../ir/shapes.js';
 import { elementTypes } from './dtypes.js';
 
@@ -24,18 +32,31 @@ export interface Segment {
  * for its nodes. Its inputs are typed as the model declares or infers them (symbolic dims kept), so that
  * ONNX Runtime plans their kernels as for the whole graph.
  */
-export function segmentModel(model: Model, cost: (name: string) => number, budget: number): Segment[] {
+export function segmentModel(
+  model: Model,
+  cost: (name: string) => number,
+  budget: number,
+  size?: (name: string) => number,
+): Segment[] {
   const g = model.graph;
-  const parts: Node[][] = [[]];
-  let spent = 0;
-  for (const node of topoSort(g)) {
-    const c = node.outputs.reduce((s, o) => s + (o ? cost(o) : 0), 0);
-    if (spent + c > budget && parts.at(-1)!.length) {
-      parts.push([]);
-      spent = 0;
+  const order = topoSort(g);
+  const costs = order.map((n) => n.outputs.reduce((s, o) => s + (o ? cost(o) : 0), 0));
+  const live = size ? liveAt(g, order, size) : undefined;
+  const parts: Node[][] = [];
+  for (let start = 0; start < order.length;) {
+    let end = start + 1;
+    let spent = costs[start]!;
+    while (end < order.length && spent + costs[end]! <= budget) spent += costs[end++]!;
+    // Where values have sizes, the cut moves back to where the fewest values cross it, within the last
+    // half of the budget: what crosses is copied out of ONNX Runtime and fed in again.
+    if (live && end < order.length) {
+      let best = end;
+      for (let j = end - 1, c = spent - costs[j]!; j > start && c >= budget / 2; c -= costs[--j]!)
+        if (live[j]! < live[best]!) best = j;
+      end = best;
     }
-    parts.at(-1)!.push(node);
-    spent += c;
+    parts.push(order.slice(start, end));
+    start = end;
   }
   if (parts.length === 1) return [whole(model)];
   const types = inferTypes(g, { opset: opsetVersion(model) });
@@ -65,6 +86,27 @@ export function segmentModel(model: Model, cost: (name: string) => number, budge
 }
 
 /** The model uncut: nothing carried (its outputs are the model's own). */
+/** Per position in `order`, the size of the values computed before it and read at or after it. */
+function liveAt(g: Graph, order: Node[], size: (name: string) => number): number[] {
+  const last = new Map<string, number>();
+  order.forEach((n, i) => readsOf(n).forEach((r) => last.set(r, i)));
+  for (const o of g.outputs) last.set(o.name, order.length);
+  const ending = order.map(() => 0);
+  const live = [0];
+  let sum = 0;
+  order.forEach((n, i) => {
+    sum -= ending[i]!;
+    for (const o of n.outputs) {
+      const at = o ? last.get(o) : undefined;
+      if (at === undefined || at <= i) continue;
+      sum += size(o);
+      if (at < order.length) ending[at]! += size(o);
+    }
+    live.push(sum);
+  });
+  return live;
+}
+
 function whole(model: Model): Segment {
   const g = model.graph;
   return {
