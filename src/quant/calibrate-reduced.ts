@@ -5,7 +5,8 @@ import { opsetVersion, topoSort } from '../ir/graph.js';
 import { getOp } from '../ops/index.js';
 import { removeDead } from '../passes/remove-dead.js';
 import { createModelSession } from '../runtime/ort-model.js';
-import type { OrtSession } from '../runtime/ort.js';
+import type { OrtSession, OrtSessionOptions } from '../runtime/ort.js';
+import { segmentModel, type Segment } from './calib-segments.js';
 import {
   reducedCalibrationModel,
   rowCalibrationModel,
@@ -78,15 +79,31 @@ export async function calibrateReduced(
   if (first.done) return calibrateFull(model, tensors, source, opts);
   const percentile = opts.method === 'percentile';
   const full = new Set(Array.isArray(opts.histograms) ? opts.histograms : []);
-  const { reduced, direct, values } = splitTensors(model, tensors, first.value, full, percentile);
+  const { reduced, direct, values, fetched, sizeOf } = splitTensors(
+    model,
+    tensors,
+    first.value,
+    full,
+    percentile,
+  );
   if (values < (opts.reduction ? 1 : MIN_TOTAL)) return calibrateFull(model, tensors, source, opts);
   const along = opts.alongside?.outputs ?? [];
-  const plain = [...direct, ...along];
-  const reducer = percentile
-    ? await rowReducer(model, reduced, plain, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
-    : await minMaxReducer(model, reduced, plain);
   const directObservers = new Map(direct.map((t) => [t, rangeObserver(opts.method)]));
   const runtimeInputs = new Set(model.graph.runtimeInputs().map((v) => v.name));
+  const budget = opts.fetchBudget ?? FETCH_BUDGET;
+  const stages = await reducers(
+    model,
+    reduced,
+    direct,
+    along,
+    fetched,
+    budget,
+    sizeOf,
+    (m, r, plain, options) =>
+      percentile
+        ? rowReducer(m, r, plain, options, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
+        : minMaxReducer(m, r, plain, options),
+  );
   try {
     let done = 0;
     for (let next: IteratorResult<Feeds> = first; !next.done; next = await it.next()) {
@@ -95,24 +112,31 @@ export async function calibrateReduced(
       for (const name of direct)
         if (runtimeInputs.has(name) && feeds[name])
           directObservers.get(name)!.observe(feeds[name].toFloat32());
-      const result = await reducer.run(feeds);
-      for (const name of direct) {
-        const t = result[name];
-        if (t?.dtype === 'float32') directObservers.get(name)!.observe(t.data as Float32Array);
-      }
-      for (const name of along) {
-        const t = result[name];
-        if (t?.dtype === 'float32') opts.alongside!.observe(name, t.data as Float32Array, t.dims);
+      // Segments run in order, each fed what the earlier ones carry; a value no later one reads is dropped.
+      let live: Feeds = feeds;
+      for (const { reducer, segment, direct: mine, along: theirs, keep } of stages) {
+        const fed = stages.length === 1 ? live : pick(live, segment.inputs);
+        const result = await reducer.run(fed);
+        for (const name of mine) {
+          const t = result[name];
+          if (t?.dtype === 'float32') directObservers.get(name)!.observe(t.data as Float32Array);
+        }
+        for (const name of theirs) {
+          const t = result[name];
+          if (t?.dtype === 'float32') opts.alongside!.observe(name, t.data as Float32Array, t.dims);
+        }
+        if (stages.length > 1) live = pick({ ...live, ...pick(result, segment.carry) }, keep);
       }
       opts.onSample?.(1, ++done, source.count);
     }
   } finally {
-    await reducer.session.close();
+    for (const { reducer } of stages) await reducer.session.close();
   }
   const ranges = calibratedRanges(model.graph, directObservers, opts);
   const results = resultTensors(model.graph);
   const failed: string[] = [];
-  reducer.observers.forEach((o, name) => {
+  const observers = stages.flatMap(({ reducer }) => [...reducer.observers]);
+  observers.forEach(([name, o]) => {
     const r: Range | undefined = results.has(name)
       ? resultRange(o.range())
       : o instanceof TopHistogramObserver
@@ -152,6 +176,91 @@ function upTo(model: Model, tensors: string[]): Model {
   return { ...model, graph: pruned };
 }
 
+/**
+ * Values per segment fetched whole (the plain outputs: pow2's exponents by error read the histograms of
+ * every tensor they choose so, which ONNX Runtime cannot reduce). One session fetching them all copied
+ * every map of a sample out at once, and ORT's arena, which keeps what a run frees for the next, grew by
+ * all of them besides: PP-OCRv4 det at 640x640, pow2 (sum-inputs: 97 tensors, 197 MB a sample),
+ * calibration alone over 32 synthetic samples peaked at 931-991 MB RSS, against 384 MB with no histograms
+ * read. Past this budget the model runs as segments in the order it computes (calib-segments.ts), each
+ * session fetching its own tensors and handing the values later segments read to the next: the same
+ * nodes run once per sample, the maps are copied out a budget at a time. There: 560-591 MB at 64 MB a
+ * segment (4 segments; CPU 13.0-14.0 s against 12.4-13.6 s uncut, on a loaded machine), 474-486 MB at
+ * 32 MB (7 segments) but 15.1-15.5 s CPU. Cut where the fewest values cross (segmentModel's `size`), the
+ * 4 segments hand on 8 MB a sample instead of 25: 535-553 MB. The segments run without ORT's CPU arena, whose memory each
+ * session would keep for itself (7 segments with arenas: 753 MB). Fetching in groups instead would run
+ * the model once per group; reducing the maps in the graph to what the histogram needs would not bin
+ * them as the JS histogram does (float64 |x| * scale over a range that grows with the samples).
+ */
+const FETCH_BUDGET = (64 * 2 ** 20) / 4;
+
+/** A segment (the whole model when uncut) with its reducing session and the plain outputs it observes. */
+interface Stage {
+  segment: Segment;
+  reducer: Reducer;
+  direct: string[];
+  along: string[];
+  /** Values later segments read, kept after this one ran. */
+  keep: Set<string>;
+}
+
+async function reducers(
+  model: Model,
+  reduced: ReducedTensor[],
+  direct: string[],
+  along: readonly string[],
+  fetched: Map<string, number>,
+  budget: number,
+  sizeOf: (name: string) => number,
+  make: (m: Model, r: ReducedTensor[], plain: string[], options: OrtSessionOptions) => Promise<Reducer>,
+): Promise<Stage[]> {
+  const total = [...fetched.values()].reduce((a, b) => a + b, 0);
+  const segments = segmentModel(
+    model,
+    (name) => fetched.get(name) ?? 0,
+    total > budget ? budget : Infinity,
+    sizeOf,
+  );
+  if (segments.length === 1) {
+    const reducer = await make(model, reduced, [...direct, ...along], {});
+    return [{ segment: segments[0]!, reducer, direct, along: [...along], keep: new Set() }];
+  }
+  const stages: Stage[] = [];
+  try {
+    for (const [i, segment] of segments.entries()) {
+      const of = (names: readonly string[]) => names.filter((n) => segment.computes.has(n));
+      const mine = of(direct);
+      const theirs = of(along);
+      const r = reduced.filter((t) => segment.computes.has(t.name));
+      const plain = [...new Set([...mine, ...theirs, ...segment.carry])];
+      const options = { enableCpuMemArena: false };
+      const reducer = r.length
+        ? await make(segment.model, r, plain, options)
+        : await plainReducer(segment.model, plain, options);
+      const keep = new Set(segments.slice(i + 1).flatMap((s) => s.inputs));
+      stages.push({ segment, reducer, direct: mine, along: theirs, keep });
+    }
+  } catch (e) {
+    for (const { reducer } of stages) await reducer.session.close();
+    throw e;
+  }
+  return stages;
+}
+
+/** A segment with nothing to reduce: its plain outputs only. */
+async function plainReducer(model: Model, plain: string[], options: OrtSessionOptions): Promise<Reducer> {
+  const g = model.graph.clone();
+  g.outputs = plain.map((name) => ({ name }));
+  const session = await createModelSession({ ...model, graph: g }, options);
+  return { session, observers: new Map(), run: (feeds) => session.run(feeds) };
+}
+
+function pick<T>(values: Record<string, T>, names: Iterable<string>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const name of names) if (values[name] !== undefined) out[name] = values[name];
+  return out;
+}
+
 /** The reducing session: each run observes the reduced tensors and returns the plain outputs. */
 interface Reducer {
   session: OrtSession;
@@ -160,9 +269,14 @@ interface Reducer {
 }
 
 /** minmax: each tensor's min and max computed in the graph (reducedCalibrationModel). */
-async function minMaxReducer(model: Model, reduced: ReducedTensor[], direct: string[]): Promise<Reducer> {
+async function minMaxReducer(
+  model: Model,
+  reduced: ReducedTensor[],
+  direct: string[],
+  options: OrtSessionOptions,
+): Promise<Reducer> {
   const calib = reducedCalibrationModel(model, reduced, direct);
-  const session = await createModelSession(calib.model);
+  const session = await createModelSession(calib.model, options);
   const observers = new Map(reduced.map((t) => [t.name, new MinMaxObserver()]));
   return {
     session,
@@ -222,6 +336,7 @@ async function rowReducer(
   model: Model,
   reduced: ReducedTensor[],
   direct: string[],
+  options: OrtSessionOptions,
   share: number,
   count: number,
 ): Promise<Reducer> {
@@ -229,7 +344,7 @@ async function rowReducer(
   const calib = rowCalibrationModel(model, groups, direct);
   // Compress makes the shapes vary per sample: ORT's memory pattern would only plan (and fault in) a
   // second arena on the second run.
-  const session = await createModelSession(calib.model, { enableMemPattern: false });
+  const session = await createModelSession(calib.model, { ...options, enableMemPattern: false });
   const observers = new Map(reduced.map((t) => [t.name, new TopHistogramObserver()]));
   // Per tensor its cutoff (a float32, as fed); the row cutoffs fed, per group, filled from them.
   const cut = new Map(reduced.map((t) => [t.name, Infinity]));
@@ -353,7 +468,13 @@ function splitTensors(
   feeds: Feeds,
   full: Set<string>,
   percentile: boolean,
-): { reduced: ReducedTensor[]; direct: string[]; values: number } {
+): {
+  reduced: ReducedTensor[];
+  direct: string[];
+  values: number;
+  fetched: Map<string, number>;
+  sizeOf: (name: string) => number;
+} {
   const g = model.graph.clone();
   g.inputs = g.inputs.map((v) => {
     const f = feeds[v.name];
@@ -365,6 +486,8 @@ function splitTensors(
   const reduced: ReducedTensor[] = [];
   const direct: string[] = [];
   let values = 0;
+  // The values each plain output (but the inputs) costs a sample to fetch, where known.
+  const fetched = new Map<string, number>();
   // In the order the graph computes them (see calib-graph.ts).
   const order = new Map(topoSort(model.graph).flatMap((n, i) => n.outputs.map((o) => [o, i] as const)));
   const sorted = [...new Set(tensors)].sort((x, y) => (order.get(x) ?? -1) - (order.get(y) ?? -1));
@@ -395,6 +518,7 @@ function splitTensors(
       !(percentile && size === undefined);
     if (!ok) {
       direct.push(name);
+      if (!inputs.has(name) && size !== undefined) fetched.set(name, size);
       continue;
     }
     values += size ?? MIN_TOTAL;
@@ -406,5 +530,12 @@ function splitTensors(
     while (size % row !== 0) row /= 2;
     reduced.push({ name, axis: 0, row, rows: size / row });
   }
-  return { reduced, direct, values };
+  const sizeOf = (name: string) => {
+    const t = shapes.get(name);
+    const dims = t?.kind === 'tensor' ? t.shape : undefined;
+    return dims?.every((d) => typeof d === 'number')
+      ? dims.reduce((a: number, b) => a * (b as number), 1)
+      : 0;
+  };
+  return { reduced, direct, values, fetched, sizeOf };
 }

@@ -45,6 +45,11 @@ export interface CalibrationOptions {
    */
   reduction?: boolean;
   /**
+   * Values fetched whole (the tensors observed in JS) per ONNX Runtime run, past which the reduced
+   * calibration runs the model in segments (calibrate-reduced.ts FETCH_BUDGET, its default).
+   */
+  fetchBudget?: number;
+  /**
    * Values of `model` that are no calibrated tensors, handed to `observe` after each sample's run: another
    * measurement on the float model (bias correction's twins, bias-shift.ts `shiftTwins`) riding on this
    * pass instead of running the model over the samples again. Their nodes are in `model`; they change no

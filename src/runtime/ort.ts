@@ -20,6 +20,11 @@ export interface OrtSessionOptions {
   intraOpNumThreads?: number;
   /** ORT's memory pattern (planning each run's buffers from the first runs' shapes); default on, but off at 'basic'. */
   enableMemPattern?: boolean;
+  /**
+   * ORT's CPU arena (default on): memory a run frees stays in the session for the next run. Off, ORT
+   * allocates and frees each value with the process's malloc, where the JS buffers also live.
+   */
+  enableCpuMemArena?: boolean;
   /** Names the model in errors (default: its path, or "the ONNX model" for bytes). */
   name?: string;
 }
@@ -131,6 +136,7 @@ export async function createOrtSession(
   // the arena reuses the first. Memory planning changes no result.
   const memPattern = opts.enableMemPattern ?? (opts.graphOptimizationLevel === 'basic' ? false : undefined);
   if (memPattern !== undefined) options.enableMemPattern = memPattern;
+  if (opts.enableCpuMemArena !== undefined) options.enableCpuMemArena = opts.enableCpuMemArena;
   if (opts.optimizedModelFilePath) options.optimizedModelFilePath = opts.optimizedModelFilePath;
   // The WASM build reads no files of its own accord here: hand it the bytes.
   const source =
