@@ -71,7 +71,10 @@ export async function evaluate(
   let comparison: Comparison;
   try {
     const lap = stopwatch('evaluate');
-    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path, release) : undefined;
+    paired =
+      onnx && model.format === 'onnx'
+        ? await pairedFile(floatModel, onnx.path, data.inputShapes, release)
+        : undefined;
     lap(paired ? 'paired session: open' : 'no paired session');
     if (paired) {
       const { onnx: file } = paired;
@@ -175,6 +178,7 @@ export function releaseWeights(models: (Model | undefined)[]): void {
 async function pairedFile(
   floatModel: Model,
   path: string,
+  inputShapes: ReadonlyMap<string, readonly number[]>,
   release?: () => void,
 ): Promise<PairedRun | undefined> {
   const file = readOnnxFile(path);
@@ -185,7 +189,7 @@ async function pairedFile(
     (await nativeKernelsExact()) && weightBytes(floatModel.graph) <= SESSION_FILE_BYTES
       ? { float: exportOnnx(floatModel).bytes, quantFile: path }
       : undefined;
-  return pairedRun(floatModel, file, layers, release, then);
+  return pairedRun(floatModel, file, layers, release, then, inputShapes);
 }
 
 /**
