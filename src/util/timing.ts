@@ -2,8 +2,9 @@ const mb = (bytes: number) => String(Math.round(bytes / 2 ** 20)).padStart(6);
 
 /**
  * MODEL_QUANT_TIMING=1 prints one line per lap to stderr: wall and CPU time (user + system of all the
- * process's threads, so ONNX Runtime's pool counts) since the previous lap, and the resident set size at the lap (the process's, workers included). For finding where a run's time
- * goes on a shared machine, where CPU time is steadier than wall time; off, a lap costs nothing.
+ * process's threads, so ONNX Runtime's pool and worker threads count) since the previous lap, and the
+ * process's resident set size at the lap. For finding where a run's time goes on a shared machine, where
+ * CPU time is steadier than wall time; off, a lap costs nothing.
  */
 export function stopwatch(scope: string): (label: string) => void {
   if (!process.env.MODEL_QUANT_TIMING) return () => undefined;
