@@ -76,6 +76,8 @@ export async function evaluate(
   const remote = tfliteBytes && tfliteBytes.byteLength <= SESSION_FILE_BYTES ? workers : undefined;
   try {
     const lap = stopwatch('evaluate');
+    // Given to the workers first: they open the .tflite while this thread opens the paired session.
+    const tflitePassList = tfliteBytes ? tflitePasses(tfliteBytes, produced, o, remote) : [];
     paired =
       onnx && model.format === 'onnx'
         ? await pairedFile(floatModel, onnx.path, data.inputShapes, release)
@@ -96,7 +98,7 @@ export async function evaluate(
       reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
       if (onnx) passes.push(() => ortCandidates(onnx.path));
     }
-    if (tfliteBytes) passes.push(...tflitePasses(tfliteBytes, produced, o, remote));
+    passes.push(...tflitePassList);
     comparison = await comparePasses(reference, passes, remote ? remote.prefetching(samples) : samples, {
       labels: data.labels,
       signal: hooks.signal,
