@@ -145,4 +145,36 @@ describe('pairedRun', () => {
     const { names, twins } = probedLayers(float, qdq.graph);
     expect(pairedModel(float, other, names, twins)).toBeUndefined();
   });
+
+  it("fixes the paired graph's inputs at the data's shape, computing the same figures as with them dynamic", async () => {
+    const { float, file } = await quantized('affine');
+    // The example's batch made dynamic in both graphs, as PP-OCR's models declare theirs.
+    const dynamic = (m: Model): Model => {
+      const graph = m.graph.clone();
+      graph.inputs = graph.inputs.map((v) =>
+        v.type?.kind === 'tensor'
+          ? { ...v, type: { ...v.type, shape: ['N', ...v.type.shape!.slice(1)] } }
+          : v,
+      );
+      return { ...m, graph };
+    };
+    const [f, qdq] = [dynamic(float), dynamic(readOnnxFile(file))];
+    const shapes = new Map([['input', [1, 3, 96, 96]]]);
+    const { names, twins } = probedLayers(f, qdq.graph);
+    const built = pairedModel(f, qdq, names, twins, shapes)!;
+    const input = built.model.graph.inputs.find((v) => v.name === 'input')!;
+    expect(input.type).toEqual({ kind: 'tensor', dtype: 'float32', shape: [1, 3, 96, 96] });
+    expect(pairedModel(f, qdq, names, twins)!.model.graph.inputs[0]!.type).toMatchObject({
+      shape: ['N', 3, 96, 96],
+    });
+    const run = async (inputShapes?: Map<string, number[]>) => {
+      const layers = { ...probedLayers(f, qdq.graph), samples: 4, settled: () => false };
+      const paired = (await pairedRun(f, qdq, layers, undefined, undefined, inputShapes))!;
+      const c = await compareOutputs(paired.reference, { onnx: paired.onnx }, evalSamples());
+      const measured = paired.layers();
+      await paired.close();
+      return { metrics: c.metrics, layers: measured };
+    };
+    expect(await run(shapes)).toEqual(await run());
+  });
 });

@@ -36,6 +36,7 @@ import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import type { Report } from '../report/types.js';
 import type { RunHooks } from './quantize-model.js';
 import { SESSION_FILE_BYTES } from '../runtime/ort-model.js';
+import type { RemoteCandidate, TfliteWorkers } from '../eval/remote-tflite.js';
 import { collectGarbage } from '../util/gc.js';
 import { stopwatch } from '../util/timing.js';
 
@@ -55,6 +56,7 @@ export async function evaluate(
   o: QuantizingRun,
   hooks: RunHooks,
   release?: () => void,
+  workers?: TfliteWorkers,
 ): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
   const onnx = model.format === 'onnx' ? produced.files.find((f) => f.format === 'onnx') : undefined;
   const tflite = produced.files.find((f) => f.format === 'tflite');
@@ -69,9 +71,17 @@ export async function evaluate(
   let samples = data.evaluation;
   const passes: Pass[] = [];
   let comparison: Comparison;
+  // The .tflite on worker threads beside ONNX Runtime (remote-tflite.ts); not for a file so large that
+  // its copy in a worker and LiteRT's heap beside the ONNX Runtime session would cost much memory.
+  const remote = tfliteBytes && tfliteBytes.byteLength <= SESSION_FILE_BYTES ? workers : undefined;
   try {
     const lap = stopwatch('evaluate');
-    paired = onnx && model.format === 'onnx' ? await pairedFile(floatModel, onnx.path, release) : undefined;
+    // Given to the workers first: they open the .tflite while this thread opens the paired session.
+    const tflitePassList = tfliteBytes ? tflitePasses(tfliteBytes, produced, o, remote) : [];
+    paired =
+      onnx && model.format === 'onnx'
+        ? await pairedFile(floatModel, onnx.path, data.inputShapes, release)
+        : undefined;
     lap(paired ? 'paired session: open' : 'no paired session');
     if (paired) {
       const { onnx: file } = paired;
@@ -88,8 +98,8 @@ export async function evaluate(
       reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
       if (onnx) passes.push(() => ortCandidates(onnx.path));
     }
-    if (tfliteBytes) passes.push(...tflitePasses(tfliteBytes, produced, o));
-    comparison = await comparePasses(reference, passes, samples, {
+    passes.push(...tflitePassList);
+    comparison = await comparePasses(reference, passes, remote ? remote.prefetching(samples) : samples, {
       labels: data.labels,
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
@@ -175,6 +185,7 @@ export function releaseWeights(models: (Model | undefined)[]): void {
 async function pairedFile(
   floatModel: Model,
   path: string,
+  inputShapes: ReadonlyMap<string, readonly number[]>,
   release?: () => void,
 ): Promise<PairedRun | undefined> {
   const file = readOnnxFile(path);
@@ -185,40 +196,60 @@ async function pairedFile(
     (await nativeKernelsExact()) && weightBytes(floatModel.graph) <= SESSION_FILE_BYTES
       ? { float: exportOnnx(floatModel).bytes, quantFile: path }
       : undefined;
-  return pairedRun(floatModel, file, layers, release, then);
+  return pairedRun(floatModel, file, layers, release, then, inputShapes);
 }
 
 /**
  * The .tflite in LiteRT; pow2: also in the device's arithmetic, and as truncating hardware would run it.
- * One pass each, so that LiteRT's heap and each integer executor are not held at the same time.
+ * One pass each, so that LiteRT's heap and each integer executor are not held at the same time. With
+ * `workers`, each candidate runs in a worker from the first pass on (remote-tflite.ts): LiteRT in one, the
+ * device then the truncating device in the other (never two integer executors at once: PP-OCRv4 det at
+ * 640x640 holds about 270 MB in each).
  */
-function tflitePasses(bytes: Uint8Array, produced: Produced, o: QuantizingRun): Pass[] {
+function tflitePasses(
+  bytes: Uint8Array,
+  produced: Produced,
+  o: QuantizingRun,
+  workers?: TfliteWorkers,
+): Pass[] {
   const file = produced.files.find((f) => f.format === 'tflite')?.path;
   const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
-  const passes: Pass[] = [async () => ({ litert: await tfliteCandidate(bytes, layout, undefined, file) })];
+  const open = (lane: number, target?: TfliteTarget, samples?: number): RemoteCandidate => {
+    if (workers) return workers.candidate(lane, { bytes, layout, target, file, samples });
+    const ready = async () => {
+      const c = await tfliteCandidate(bytes, layout, target, file);
+      return samples === undefined ? c : { ...c, samples };
+    };
+    return { ready, close: () => undefined };
+  };
+  const passes: Pass[] = [];
+  const litert = open(0);
+  passes.push(async () => ({ litert: await litert.ready() }));
   if (o.scheme !== 'pow2') return passes;
   const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
-  let device = true;
-  const opened = async (key: string, t: TfliteTarget, samples?: number) => {
-    if (!device) return {};
+  const device = open(1, target);
+  // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
+  const truncating =
+    o.rounding === 'nearest' ? open(1, { ...target, rounding: 'floor' }, TRUNCATING_SAMPLES) : undefined;
+  let deviceRuns = true;
+  const opened = async (key: string, c: RemoteCandidate) => {
+    if (!deviceRuns) return {};
     try {
-      const c = await tfliteCandidate(bytes, layout, t, file);
-      return { [key]: samples === undefined ? c : { ...c, samples } };
+      return { [key]: await c.ready() };
     } catch (e) {
       // An op the fixed-point device has no kernel for (a float custom op, a resize), or one kept in
       // float (--exclude, mixed precision: the device computes in integers only), costs the report
       // its device figures, not the run its files.
       // A KernelError is the same: no kernel for what this (possibly damaged) model feeds an op.
       if (!(e instanceof UnsupportedOpError || e instanceof KernelError)) throw e;
-      device = false;
+      deviceRuns = false;
+      truncating?.close();
       produced.warnings.push(`no device (integer executor) figures: ${e.message}`);
       return {};
     }
   };
-  passes.push(() => opened('device', target));
-  // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
-  if (o.rounding === 'nearest')
-    passes.push(() => opened('truncating', { ...target, rounding: 'floor' }, TRUNCATING_SAMPLES));
+  passes.push(() => opened('device', device));
+  if (truncating) passes.push(() => opened('truncating', truncating));
   return passes;
 }
 

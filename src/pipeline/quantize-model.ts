@@ -23,6 +23,7 @@ import { NO_INT16_KERNEL } from '../quant/int16.js';
 import { quantizeFloatModel } from '../quant/quantize.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
+import { TfliteWorkers } from '../eval/remote-tflite.js';
 import { IN_MEMORY_MODEL } from '../runtime/ort.js';
 import { reportJson } from '../report/json.js';
 import { reportMarkdown } from '../report/markdown.js';
@@ -90,95 +91,112 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   const inputShapes = data?.inputShapes ?? (converted ? plainInputShapes(model, opts) : new Map());
   // Evaluating the .tflite needs LiteRT, whose WASM compiles off the main thread: start it now, so that
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
+  // Where a second core is there, the .tflite is evaluated on worker threads (remote-tflite.ts), started
+  // now for the same reason: LiteRT and the integer executor load while calibration runs.
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.ioType === 'float';
-  if (data && inputFormat === 'onnx' && tfliteWanted) void getLiteRt().catch(() => undefined);
-  const target = run ? precisionTargetOf(run) : undefined;
-  const variant = (exclude: string[], c: CalibrationHooks, int16: string[] = []) =>
-    quantize(model, { ...run!, exclude, int16: [...(run!.int16 ?? []), ...int16] }, data!, hooks, c);
-  const searched =
-    run && data && target
-      ? await timed('mixed precision', () => mixedPrecisionStage(model, run, data, target, variant, hooks))
-      : undefined;
-  const quant = searched
-    ? searched.quant
-    : run && data
-      ? await timed('quantize', () => quantize(model, run, data, hooks))
-      : undefined;
-
-  const stem = path.basename(opts.input, path.extname(opts.input));
-  const written: string[] = [];
+  const evaluated = !!data && inputFormat === 'onnx' && tfliteWanted;
+  const workers = evaluated
+    ? TfliteWorkers.start(run!.scheme === 'pow2' ? [true, false] : [true])
+    : undefined;
+  if (evaluated && !workers) void getLiteRt().catch(() => undefined);
   try {
-    const judge = quant && run && data ? floorJudge(quant.floatReference ?? model, data, run) : undefined;
-    const produced = await timed('write', () =>
-      writeOutputs(
-        inputFormat,
-        quant?.model ?? model,
-        { ...opts, exclude: [...(searched?.exclude ?? opts.exclude), ...int16Fallbacks(quant)] },
-        inputShapes,
-        stem,
-        written,
-        judge,
-      ),
-    );
-    if (searched && data && searched.report.kept.length) {
-      const { base, report } = searched;
-      report.cost = await timed('mixed precision cost', () =>
-        precisionCost(inputFormat, base.model, produced, opts, inputShapes, data.evaluation),
-      );
-    }
-    const inputBytes = modelBytes(opts.input, externalFiles);
-    for (const o of produced.files) o.ratio = o.bytes / inputBytes;
-    // pow2 floor: the files' biases also cancel mean shifts; per-layer errors read that graph too.
-    const fromFiles = quant && produced.model ? { ...quant, model: produced.model } : quant;
-    const evaluation =
-      fromFiles && run && data
-        ? await timed('evaluate', () =>
-            evaluate(model, fromFiles, produced, data, run, hooks, () =>
-              releaseWeights([imported, model, quant?.floatReference]),
-            ),
-          )
+    const target = run ? precisionTargetOf(run) : undefined;
+    const variant = (exclude: string[], c: CalibrationHooks, int16: string[] = []) =>
+      quantize(model, { ...run!, exclude, int16: [...(run!.int16 ?? []), ...int16] }, data!, hooks, c);
+    const searched =
+      run && data && target
+        ? await timed('mixed precision', () => mixedPrecisionStage(model, run, data, target, variant, hooks))
         : undefined;
-    const report: Report = {
-      schemaVersion: 1,
-      tool: { name: 'model-quant', version: VERSION },
-      input: { path: opts.input, format: inputFormat, bytes: inputBytes },
-      settings: flagRecord(opts),
-      optimizer: optimized?.report,
-      equalization: quant?.equalization,
-      biasCorrection: quant?.biasCorrection,
-      conversion: produced.conversion,
-      floorCorrections: produced.floorCorrections,
-      calibration: data && {
-        source: data.calibration.kind,
-        samples: data.calibration.count,
-        method: opts.calibMethod,
-      },
-      evaluation: data && { source: data.evaluationSource, samples: data.evaluation.count },
-      inputScales: quant?.inputScales,
-      outputs: produced.files,
-      device: evaluation?.device,
-      accuracy: evaluation?.accuracy,
-      mixedPrecision: searched?.report,
-      int16: quant?.int16?.length ? quant.int16 : undefined,
-      layers: evaluation?.layers ?? [],
-      float: searched
-        ? keptBecause(searched.quant.float, opts.exclude, searched.exclude)
-        : (quant?.float ?? []),
-      timingsMs: timings,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      warnings: [
-        ...flagWarnings,
-        ...(data?.warnings ?? []),
-        ...(searched?.warning ? [searched.warning] : []),
-        ...produced.warnings,
-      ],
-    };
-    const gate = opts.failOnDrop === undefined ? undefined : checkGate(report, opts.failOnDrop);
-    const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
-    return { report, gate, markdown };
-  } catch (e) {
-    for (const f of written) fs.rmSync(f, { force: true });
-    throw e;
+    const quant = searched
+      ? searched.quant
+      : run && data
+        ? await timed('quantize', () => quantize(model, run, data, hooks))
+        : undefined;
+
+    const stem = path.basename(opts.input, path.extname(opts.input));
+    const written: string[] = [];
+    try {
+      const judge = quant && run && data ? floorJudge(quant.floatReference ?? model, data, run) : undefined;
+      const produced = await timed('write', () =>
+        writeOutputs(
+          inputFormat,
+          quant?.model ?? model,
+          { ...opts, exclude: [...(searched?.exclude ?? opts.exclude), ...int16Fallbacks(quant)] },
+          inputShapes,
+          stem,
+          written,
+          judge,
+        ),
+      );
+      if (searched && data && searched.report.kept.length) {
+        const { base, report } = searched;
+        report.cost = await timed('mixed precision cost', () =>
+          precisionCost(inputFormat, base.model, produced, opts, inputShapes, data.evaluation),
+        );
+      }
+      const inputBytes = modelBytes(opts.input, externalFiles);
+      for (const o of produced.files) o.ratio = o.bytes / inputBytes;
+      // pow2 floor: the files' biases also cancel mean shifts; per-layer errors read that graph too.
+      const fromFiles = quant && produced.model ? { ...quant, model: produced.model } : quant;
+      const evaluation =
+        fromFiles && run && data
+          ? await timed('evaluate', () =>
+              evaluate(
+                model,
+                fromFiles,
+                produced,
+                data,
+                run,
+                hooks,
+                () => releaseWeights([imported, model, quant?.floatReference]),
+                workers,
+              ),
+            )
+          : undefined;
+      const report: Report = {
+        schemaVersion: 1,
+        tool: { name: 'model-quant', version: VERSION },
+        input: { path: opts.input, format: inputFormat, bytes: inputBytes },
+        settings: flagRecord(opts),
+        optimizer: optimized?.report,
+        equalization: quant?.equalization,
+        biasCorrection: quant?.biasCorrection,
+        conversion: produced.conversion,
+        floorCorrections: produced.floorCorrections,
+        calibration: data && {
+          source: data.calibration.kind,
+          samples: data.calibration.count,
+          method: opts.calibMethod,
+        },
+        evaluation: data && { source: data.evaluationSource, samples: data.evaluation.count },
+        inputScales: quant?.inputScales,
+        outputs: produced.files,
+        device: evaluation?.device,
+        accuracy: evaluation?.accuracy,
+        mixedPrecision: searched?.report,
+        int16: quant?.int16?.length ? quant.int16 : undefined,
+        layers: evaluation?.layers ?? [],
+        float: searched
+          ? keptBecause(searched.quant.float, opts.exclude, searched.exclude)
+          : (quant?.float ?? []),
+        timingsMs: timings,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        warnings: [
+          ...flagWarnings,
+          ...(data?.warnings ?? []),
+          ...(searched?.warning ? [searched.warning] : []),
+          ...produced.warnings,
+        ],
+      };
+      const gate = opts.failOnDrop === undefined ? undefined : checkGate(report, opts.failOnDrop);
+      const markdown = writeReports(report, quant?.model ?? model, opts.output, stem, written);
+      return { report, gate, markdown };
+    } catch (e) {
+      for (const f of written) fs.rmSync(f, { force: true });
+      throw e;
+    }
+  } finally {
+    await workers?.close();
   }
 }
 

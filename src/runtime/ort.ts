@@ -5,6 +5,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { ModelFormatError } from '../errors.js';
 import type { DType } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
+import { stopwatch } from '../util/timing.js';
 
 /**
  * ONNX Runtime behind the project's own types: feeds and results are IR tensors. One adapter, so the
@@ -149,11 +150,15 @@ export async function createOrtSession(
       const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, '; ');
       throw new ModelFormatError(file, `ONNX Runtime ${doing}: ${message}`);
     };
+  const lap = stopwatch('ort');
   const session = await (
     typeof source === 'string'
       ? ort.InferenceSession.create(source, options)
       : ort.InferenceSession.create(source, options)
   ).catch(fault('cannot load the model'));
+  const what =
+    typeof source === 'string' ? path.basename(source) : `${(source.byteLength / 2 ** 20).toFixed(1)} MB`;
+  lap(`open ${what} at '${options.graphOptimizationLevel}'`);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,

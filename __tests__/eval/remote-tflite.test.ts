@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnsupportedOpError } from '../../src/errors.js';
+import { tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
+import type { Outputs } from '../../src/eval/evaluate.js';
+import { TfliteWorkers, workersAvailable } from '../../src/eval/remote-tflite.js';
+import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import { exportTflite } from '../../src/formats/tflite/export.js';
+import { convertToTflite } from '../../src/convert/index.js';
+import { parseOptions } from '../../src/options.js';
+import { optimize } from '../../src/passes/optimize.js';
+import { quantizeModel } from '../../src/pipeline/quantize-model.js';
+import type { Feeds, SampleSource } from '../../src/quant/calibrate.js';
+import { fileSamples, listSampleFiles } from '../../src/quant/samples.js';
+import { KernelError } from '../../src/runtime/integer/kernels/common/params.js';
+
+/**
+ * The .tflite evaluated on worker threads (remote-tflite.ts) must give what the same candidates give on
+ * the main thread: the same outputs, bit for bit, sample by sample, and the same errors (class and
+ * message), which the pipeline sorts by class.
+ */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-remote-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const MODEL = 'examples/mobilenet_v1_bn.onnx';
+const SAMPLES = 'examples/mobilenet_v1_bn/samples';
+const flags = {
+  input: MODEL,
+  calib_data: SAMPLES,
+  calib_samples: '8',
+  input_scale: '10',
+};
+
+const evalSamples = (): SampleSource =>
+  fileSamples(listSampleFiles(SAMPLES).slice(40, 45), readOnnxFile(MODEL).graph.runtimeInputs());
+
+let tflite: Uint8Array;
+beforeAll(async () => {
+  process.env.MODEL_QUANT_WORKERS = '0';
+  try {
+    const { report } = await quantizeModel(
+      parseOptions({ ...flags, output: path.join(dir, 'file'), formats: 'tflite' }),
+    );
+    tflite = new Uint8Array(fs.readFileSync(report.outputs[0]!.path));
+  } finally {
+    delete process.env.MODEL_QUANT_WORKERS;
+  }
+});
+
+async function inProcess(target: TfliteTarget | undefined, feeds: Feeds[]): Promise<Outputs[]> {
+  const c = await tfliteCandidate(tflite, 'nchw', target);
+  const out: Outputs[] = [];
+  for (const f of feeds) out.push(await c.run(f));
+  await c.close();
+  return out;
+}
+
+describe('TfliteWorkers', () => {
+  it('is available here (two cores or more, the worker entry beside the module)', () => {
+    expect(workersAvailable()).toBe(true);
+  });
+
+  it('runs LiteRT and the device in two lanes, each output equal to the in-process one', async () => {
+    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+    const truncating: TfliteTarget = { ...device, rounding: 'floor' };
+    const workers = TfliteWorkers.start([true, false])!;
+    try {
+      // Lane 0: LiteRT, then the truncating device on the first two samples; lane 1: the device.
+      const remote = {
+        litert: workers.candidate(0, { bytes: tflite, layout: 'nchw' }),
+        device: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: device }),
+        truncating: workers.candidate(0, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 }),
+      };
+      const feeds: Feeds[] = [];
+      for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
+      expect(feeds.length).toBe(5);
+      const got: Record<string, Outputs[]> = {};
+      for (const [key, r] of Object.entries(remote)) {
+        const c = await r.ready();
+        got[key] = [];
+        for (const f of feeds.slice(0, c.samples ?? feeds.length)) got[key].push(await c.run(f));
+        await c.close();
+      }
+      expect(got.litert).toEqual(await inProcess(undefined, feeds));
+      expect(got.device).toEqual(await inProcess(device, feeds));
+      expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
+      // The device's and LiteRT's figures differ (else the comparison above could not tell them apart).
+      expect(got.device).not.toEqual(got.litert);
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('rethrows what opening threw in the worker as the same class, with the same message', async () => {
+    // The float model as a .tflite: the integer executor has no kernel for float tensors.
+    const float = exportTflite(convertToTflite(optimize(readOnnxFile(MODEL)).model));
+    const target: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+    const expected = await tfliteCandidate(float, 'nchw', target).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(expected instanceof UnsupportedOpError || expected instanceof KernelError).toBe(true);
+    const workers = TfliteWorkers.start([false])!;
+    try {
+      const r = workers.candidate(0, { bytes: float, layout: 'nchw', target });
+      const got = await r.ready().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(got).toBeInstanceOf(expected!.constructor);
+      expect(got!.message).toBe(expected!.message);
+    } finally {
+      await workers.close();
+    }
+  });
+});
+
+describe('quantizeModel with the .tflite evaluated on workers', () => {
+  it('reports the figures the in-process evaluation reports (pow2: LiteRT, device, truncating)', async () => {
+    const run = async (workers: '0' | '1') => {
+      process.env.MODEL_QUANT_WORKERS = workers;
+      try {
+        const { report } = await quantizeModel(parseOptions({ ...flags, output: path.join(dir, workers) }));
+        return report;
+      } finally {
+        delete process.env.MODEL_QUANT_WORKERS;
+      }
+    };
+    const [apart, remote] = [await run('0'), await run('1')];
+    const figures = (r: typeof apart) => ({
+      outputs: r.outputs.map((o) => ({ format: o.format, metrics: o.metrics })),
+      device: r.device,
+      layers: r.layers,
+      accuracy: r.accuracy,
+      warnings: r.warnings,
+    });
+    expect(figures(remote).device?.metrics).toBeDefined();
+    expect(figures(remote)).toEqual(figures(apart));
+  });
+});

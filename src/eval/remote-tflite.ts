@@ -1,0 +1,374 @@
+/**
+ * The written .tflite's evaluation on worker threads, beside the main thread's ONNX Runtime. onnxruntime-node
+ * runs a session on the calling thread, blocking it, and LiteRT (WASM) and the integer executor are
+ * single-threaded JavaScript: run one after the other, the second core sat idle through every session
+ * creation and the .tflite's whole evaluation waited for the .onnx's. Here each sample, as the first pass
+ * reads it, also goes to the workers, which run the .tflite candidates on it at once; the later passes
+ * (comparePasses) then find their outputs computed and only score them, on the main thread, in the same
+ * order as before: every figure is the one the in-process candidates give (same code, same inputs).
+ *
+ * A lane is one worker running its candidates one after the other, each over all its samples before the
+ * next opens, so that a worker holds one runtime at a time (as comparePasses does). pow2 runs two lanes:
+ * LiteRT in one, the device then the truncating device in the other (PP-OCRv4 det at 640x640, CPU per
+ * sample: 0.19 s in LiteRT, 0.42 s in the integer executor).
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Feeds, SampleSource } from '../quant/calibrate.js';
+import type { TfliteTarget } from './evaluate-tflite.js';
+import type { Candidate, Outputs } from './evaluate.js';
+import {
+  WORKER_ROLE,
+  rebuildError,
+  type FromWorker,
+  type ToWorker,
+  type WireFeeds,
+  type WorkerData,
+} from './worker-protocol.js';
+
+/** Samples posted to a worker ahead of its results, at most: bounds the feeds copied into its queue. */
+const IN_FLIGHT = 4;
+
+/**
+ * Outputs computed ahead and not read yet, at most (beyond it, a candidate runs only as far ahead of the
+ * main thread's reading as IN_FLIGHT): PP-OCRv4 det at 640x640 with 16 samples holds 58 MB at most.
+ */
+export const HELD_BYTES = 128 * 2 ** 20;
+
+export interface RemoteSpec {
+  bytes: Uint8Array;
+  layout: 'nchw' | 'nhwc' | ReadonlySet<string>;
+  target?: TfliteTarget;
+  file?: string;
+  /** As Candidate.samples: the candidate runs on the first this many samples only. */
+  samples?: number;
+}
+
+/** A .tflite candidate in a worker; `ready` gives it once opened there (or throws what opening threw). */
+export interface RemoteCandidate {
+  ready(): Promise<Candidate>;
+  /** Stops it: what it has not run yet is dropped (also what Candidate.close does). */
+  close(): void;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  /** Of a result: its outputs' size, counted in `held` until read. */
+  bytes?: number;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((y, n) => ((resolve = y), (reject = n)));
+  // Awaited later or never (a candidate whose pass is skipped): a rejection is not an unhandled one here.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+interface Remote {
+  key: string;
+  lane: Lane;
+  spec: RemoteSpec;
+  limit: number;
+  opened: Deferred<Candidate>;
+  /** Outputs by sample index, until the main thread has read them. */
+  results: (Deferred<Outputs> | undefined)[];
+  /** Samples posted to the worker; runs the main thread asked for. */
+  dispatched: number;
+  consumed: number;
+  /** Open posted; close posted (the lane has moved on); stopped by the main thread. */
+  started: boolean;
+  done: boolean;
+  stopped: boolean;
+}
+
+interface Lane {
+  worker: Worker;
+  remotes: Remote[];
+  active: number;
+  inFlight: number;
+  failed?: Error;
+}
+
+/**
+ * How to start the worker: its entry beside this module (lib/: the .js), or, run from source (tsx, vitest),
+ * the .ts loaded through tsx's loader, registered in the worker (a worker takes no --import of its own).
+ */
+function workerEntry(): { code: string; eval: boolean } | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // A name computed at run time: a bundler must not take the entry for an asset (the Action's bundle has
+  // no worker file beside it and evaluates in process).
+  const base = ['tflite', 'worker'].join('-');
+  const js = path.join(here, `${base}.js`);
+  if (fs.existsSync(js)) return { code: js, eval: false };
+  const ts = path.join(here, `${base}.ts`);
+  if (!fs.existsSync(ts)) return undefined;
+  const api = tsxApi();
+  if (!api) return undefined;
+  const [url, tsx] = [pathToFileURL(ts).href, api].map((u) => JSON.stringify(u));
+  const code = `import(${tsx}).then((t) => { t.register(); return import(${url}); });`;
+  return { code, eval: true };
+}
+
+/** The URL of tsx's ESM API (`tsx/esm/api`, its import condition), where tsx is installed. */
+function tsxApi(): string | undefined {
+  try {
+    const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as {
+      exports: Record<string, { import: string | { default: string } }>;
+    };
+    const entry = pkg.exports['./esm/api']!.import;
+    return pathToFileURL(path.join(path.dirname(manifest), typeof entry === 'string' ? entry : entry.default))
+      .href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether evaluation uses workers: a second core, a worker entry to start, and not turned off
+ * (MODEL_QUANT_WORKERS=0, for comparing both ways; the figures are the same).
+ */
+export function workersAvailable(): boolean {
+  return process.env.MODEL_QUANT_WORKERS !== '0' && os.availableParallelism() >= 2 && !!workerEntry();
+}
+
+const wire = (feeds: Feeds): WireFeeds =>
+  Object.fromEntries(
+    Object.entries(feeds).map(([k, t]) => [k, { dtype: t.dtype, dims: t.dims, data: t.data }]),
+  );
+
+const outputBytes = (o: Outputs) => Object.values(o).reduce((n, t) => n + t.data.byteLength, 0);
+
+const beyond = (i: number) =>
+  new Error(
+    `internal: a .tflite worker was asked for sample ${i + 1}, past the samples the evaluation read first`,
+  );
+
+export class TfliteWorkers {
+  private readonly lanes: Lane[];
+  private readonly byKey = new Map<string, Remote>();
+  /** The samples read, each until every candidate that runs on it has been given it. */
+  private readonly feeds: (Feeds | undefined)[] = [];
+  private held = 0;
+  private prefetched = false;
+  private ended = false;
+  private closed = false;
+
+  /** Starts one worker per entry of `litert` (whether that lane loads LiteRT's WASM at once). */
+  private constructor(litert: boolean[]) {
+    const entry = workerEntry()!;
+    this.lanes = litert.map((l) => {
+      const data: WorkerData = { role: WORKER_ROLE, litert: l };
+      const worker = new Worker(entry.code, { workerData: data, eval: entry.eval });
+      const lane: Lane = { worker, remotes: [], active: 0, inFlight: 0 };
+      worker.on('message', (m: FromWorker) => this.received(lane, m));
+      worker.on('error', (e) => this.fail(lane, e));
+      worker.on('exit', (code) => {
+        if (!this.closed)
+          this.fail(lane, new Error(`a .tflite evaluation worker stopped (exit code ${code})`));
+      });
+      return lane;
+    });
+  }
+
+  /** Workers for the lanes, or undefined where workersAvailable() says no. */
+  static start(litert: boolean[]): TfliteWorkers | undefined {
+    return workersAvailable() ? new TfliteWorkers(litert) : undefined;
+  }
+
+  get laneCount(): number {
+    return this.lanes.length;
+  }
+
+  /** A candidate run in lane `lane` (modulo the lanes there are), after those given that lane before. */
+  candidate(lane: number, spec: RemoteSpec): RemoteCandidate {
+    const l = this.lanes[lane % this.lanes.length]!;
+    const r: Remote = {
+      key: `${this.lanes.indexOf(l)}/${l.remotes.length}`,
+      lane: l,
+      spec,
+      limit: spec.samples ?? Infinity,
+      opened: deferred(),
+      results: [],
+      dispatched: 0,
+      consumed: 0,
+      started: false,
+      done: false,
+      stopped: false,
+    };
+    l.remotes.push(r);
+    this.byKey.set(r.key, r);
+    if (l.failed) r.opened.reject(l.failed);
+    this.pump(l);
+    return { ready: () => r.opened.promise, close: () => this.stop(l, r) };
+  }
+
+  /**
+   * The source, its samples also handed to the workers as it is read the first time. Every pass of an
+   * evaluation reads the same samples in the same order (comparePasses), and the first reads at least as
+   * many as any later one: a remote candidate's n-th run is the n-th sample read here.
+   */
+  prefetching(source: SampleSource): SampleSource {
+    return {
+      count: source.count,
+      kind: source.kind,
+      samples: () => {
+        if (this.prefetched) return source.samples();
+        this.prefetched = true;
+        return this.reading(source);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.feeds.length = 0;
+    await Promise.all(this.lanes.map((l) => l.worker.terminate()));
+  }
+
+  private async *reading(source: SampleSource): AsyncGenerator<Feeds> {
+    try {
+      for await (const feeds of source.samples()) {
+        this.feeds.push(feeds);
+        for (const l of this.lanes) this.pump(l);
+        yield feeds;
+      }
+    } finally {
+      this.ended = true;
+      for (const l of this.lanes) this.pump(l);
+    }
+  }
+
+  private post(l: Lane, m: ToWorker): void {
+    l.worker.postMessage(m);
+  }
+
+  /** Posts what the lane's current candidate can run now; moves on to the next one once it is done. */
+  private pump(l: Lane): void {
+    for (;;) {
+      const r = l.remotes[l.active];
+      if (!r || l.failed || this.closed) return;
+      if (!r.started && !r.stopped) {
+        r.started = true;
+        const { bytes, layout, target, file } = r.spec;
+        const wired = typeof layout === 'string' ? layout : [...layout];
+        this.post(l, { type: 'open', key: r.key, bytes, layout: wired, target, file });
+      }
+      const limit = Math.min(r.limit, this.ended ? this.feeds.length : Infinity);
+      const ahead = () => this.held < HELD_BYTES || r.dispatched < r.consumed + IN_FLIGHT;
+      while (
+        !r.stopped &&
+        r.dispatched < Math.min(limit, this.feeds.length) &&
+        l.inFlight < IN_FLIGHT &&
+        ahead()
+      ) {
+        const index = r.dispatched++;
+        l.inFlight++;
+        this.post(l, { type: 'run', key: r.key, index, feeds: wire(this.feeds[index]!), nchw: true });
+      }
+      this.release();
+      if (!r.stopped && r.dispatched < limit) return;
+      r.done = true;
+      for (const [i, d] of r.results.entries()) if (i >= r.dispatched) d?.reject(beyond(i));
+      if (r.started) this.post(l, { type: 'close', key: r.key });
+      else r.opened.reject(new Error('internal: a .tflite candidate was stopped before it opened'));
+      l.active++;
+    }
+  }
+
+  private slot(r: Remote, i: number): Deferred<Outputs> {
+    let d = r.results[i];
+    if (!d) {
+      d = r.results[i] = deferred();
+      if (r.lane.failed) d.reject(r.lane.failed);
+      else if (r.done && i >= r.dispatched) d.reject(beyond(i));
+    }
+    return d;
+  }
+
+  private received(l: Lane, m: FromWorker): void {
+    const r = this.byKey.get(m.key);
+    if (!r) return;
+    if (m.type === 'opened') {
+      if (m.error) r.opened.reject(rebuildError(m.error));
+      else r.opened.resolve(this.remoteCandidate(l, r, m));
+    } else if (m.type === 'result') {
+      l.inFlight--;
+      if (!r.stopped) {
+        const d = this.slot(r, m.index);
+        if (m.error) d.reject(rebuildError(m.error));
+        else {
+          d.bytes = outputBytes(m.outputs!);
+          this.held += d.bytes;
+          d.resolve(m.outputs!);
+        }
+      }
+      this.pump(l);
+    }
+  }
+
+  private remoteCandidate(l: Lane, r: Remote, m: Extract<FromWorker, { type: 'opened' }>): Candidate {
+    const c: Candidate = {
+      run: async () => {
+        const i = r.consumed++;
+        if (r.stopped) throw new Error('internal: run() on a closed .tflite candidate');
+        const d = this.slot(r, i);
+        try {
+          return await d.promise;
+        } finally {
+          this.forget(r, i);
+          for (const other of this.lanes) this.pump(other);
+        }
+      },
+      close: () => this.stop(l, r),
+    };
+    if (m.nhwc !== undefined) c.nhwc = m.nhwc;
+    if (m.stored) c.stored = new Set(m.stored);
+    if (m.shapes) c.shapes = m.shapes;
+    if (r.spec.samples !== undefined) c.samples = r.spec.samples;
+    return c;
+  }
+
+  /** The main thread is done with `r`: its pending outputs go, and its lane moves on. */
+  private stop(l: Lane, r: Remote): void {
+    if (r.stopped) return;
+    r.stopped = true;
+    for (const i of r.results.keys()) this.forget(r, i);
+    this.pump(l);
+    for (const other of this.lanes) if (other !== l) this.pump(other);
+  }
+
+  private forget(r: Remote, i: number): void {
+    this.held -= r.results[i]?.bytes ?? 0;
+    r.results[i] = undefined;
+  }
+
+  /** Drops the samples no candidate still has to be given. */
+  private release(): void {
+    const remotes = this.lanes.flatMap((l) => l.remotes);
+    for (const [j, f] of this.feeds.entries()) {
+      if (!f) continue;
+      if (!remotes.some((r) => !r.stopped && !r.done && r.dispatched <= j && j < r.limit))
+        this.feeds[j] = undefined;
+    }
+  }
+
+  private fail(l: Lane, e: Error): void {
+    if (l.failed) return;
+    l.failed = e;
+    for (const r of l.remotes) {
+      r.opened.reject(e);
+      for (const d of r.results) d?.reject(e);
+      r.done = true;
+    }
+  }
+}
