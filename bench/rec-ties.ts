@@ -14,7 +14,12 @@
  * 2.95/2.86; pow2 with the head float 2.58 -> 3.07, 3.01 -> 3.35, 3.29 -> 4.95 (.onnx; 30:101/404/505;
  * not yet explained: the grid of the MatMul's input may change with it). Ties matter once the rest is
  * closer: affine with the whole backbone (nodes 0-96) int16, 30:404: 2.12/2.12, and the head int16 too
- * 1.87/2.00 (float 1.20).
+ * 1.87/2.00 (float 1.20). Where the affine loss lives (30:404, head int16 in every row, .onnx/.tflite):
+ * nodes 0-54 int16 5.10/4.95; 55-96 2.49/2.64; 55-85 2.70/2.70; 86-96 (neck) 5.41/5.41; the two SE blocks
+ * 5.75/5.93 (30:303: 4.27/4.33); the 480-channel stage without its SE blocks (Conv.24-32, their HardSwish,
+ * Add, Mul: 19 nodes; HardSigmoid halves float, no 16x8 kernel) 2.86/2.61. Depthwise convs alone int16
+ * (no head): 6.36/6.02 (30:404), 4.79/5.10 (30:303). pow2 --bias_correction measured: 3.32/3.29,
+ * 3.99/4.02, 3.29/3.26, 5.38/5.38 (30:101/303/404/505; default 2.58/2.55, 3.04/3.01, 3.01/3.01, 3.29/3.20).
  */
 import path from 'node:path';
 import { run, runTflite } from './recognizer-cer.js';
