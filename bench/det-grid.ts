@@ -43,6 +43,7 @@ import { calibrateStats, floatProbe } from '../src/quant/calibrate.js';
 import { pow2ActivationScale } from '../src/quant/params.js';
 import { exportOnnx } from '../src/formats/onnx/export.js';
 import { Tensor } from '../src/ir/tensor.js';
+import { denseEarlyNodes } from '../src/quant/dense-int16.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
 import {
   AFFINE,
@@ -70,6 +71,14 @@ interface Row {
   settings?: Record<string, unknown>;
   /** Start from the CLI's affine defaults instead of pow2 B16's. */
   affine?: boolean;
+  /** --bias_correction measured on denseEarlyNodes' layers only. */
+  earlyMeasured?: boolean;
+  /** denseEarlyNodes' output activations this many grids finer. */
+  earlyFiner?: number;
+}
+
+function earlyNodes(d: DetPages): string[] {
+  return denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
 }
 
 async function rowIou(d: DetPages, row: Row): Promise<string> {
@@ -77,9 +86,16 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
   const spans = row.int8 ?? [[0, Infinity]];
   const int8 = (i: number) => spans.some(([a, b]) => i >= a && i <= b);
   const exclude = nodes.flatMap((n, i) => (int8(i) || !n.name ? [] : [n.name]));
+  const early = new Set(earlyNodes(d));
+  const extra: Record<string, unknown> = row.earlyMeasured
+    ? { biasCorrection: 'measured', measuredNodes: [...early] }
+    : {};
+  const finer = { ...(row.finer ?? {}) };
+  if (row.earlyFiner)
+    for (const n of nodes) if (early.has(n.name)) for (const o of n.outputs) finer[o] = row.earlyFiner;
   const calibrate: typeof calibrateStats = async (...args) => {
     const stats = await calibrateStats(...args);
-    for (const [t, k] of Object.entries(row.finer ?? {})) {
+    for (const [t, k] of Object.entries(finer)) {
       const r = stats.ranges.get(t);
       if (!r) throw new Error(`${t} has no calibrated range`);
       stats.ranges.set(t, { min: r.min / 2 ** k, max: r.max / 2 ** k });
@@ -90,7 +106,7 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
   const t0 = process.cpuUsage();
   const q = await quantizeFloatModel(
     d.model,
-    withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) }),
+    withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...extra, ...(row.settings ?? {}) }),
     d.calib,
     {
       calibrate,
@@ -204,9 +220,44 @@ async function chooseGrids(
   if (process.env.DET_VERBOSE) console.error(picked.join(' '));
 }
 
+/**
+ * DET_DITHER=a (diagnostic): what a fixed dither in front of the int8 model's input would do. A fixed
+ * pseudo-random pattern, uniform in [-a/2, a/2] input steps (1/32 under pow2's auto input scale), is added to
+ * every page the int8 model reads (calibration and held-out), the float model reading the clean pages.
+ */
+function dither(d: DetPages): void {
+  const a = Number(process.env.DET_DITHER);
+  if (!a) return;
+  const step = Number(process.env.DET_DITHER_STEP ?? 1 / 32);
+  let seed = 12345;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32 - 0.5;
+  };
+  const n = d.pages[0]!.toFloat32().length;
+  const plane = n / 3;
+  const pattern = new Float32Array(plane);
+  for (let i = 0; i < plane; i++) pattern[i] = next() * a * step;
+  const add = (t: Tensor) =>
+    Tensor.float32(
+      t.dims,
+      Float32Array.from(t.toFloat32(), (v, i) => v + pattern[i % plane]!),
+    );
+  d.pages = d.pages.map(add);
+  const old = d.calib;
+  d.calib = {
+    count: old.count,
+    kind: 'data',
+    async *samples() {
+      for await (const f of old.samples()) yield { [d.input]: add(f[d.input]!) };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const rows = JSON.parse(process.argv[2] ?? '[{"label":"default"}]') as Row[];
   const d = await detPages({ count: CALIB_PAGES, seed: 303 }, { count: PAGES, seed: 404 }, PAGE);
+  dither(d);
   if (process.env.DET_SNAP) {
     // Every page on the input's int8 grid (1 / DET_SNAP): the float model sees what the int8 one reads.
     const k = Number(process.env.DET_SNAP);
