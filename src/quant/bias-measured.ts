@@ -48,8 +48,6 @@ export interface MeasuredBiasOptions {
   /** After each pass: passes run, layers settled, layers in all. */
   onPass?(passes: number, settled: number, total: number): void;
   maxPasses?: number;
-  /** Only these nodes (by name) are settled; default every quantized Conv/Gemm with a bias slot. */
-  only?: readonly string[];
 }
 
 export interface MeasuredBiases {
@@ -69,11 +67,7 @@ export async function measureBiases(
   build: (g: Graph) => Graph,
   o: MeasuredBiasOptions,
 ): Promise<MeasuredBiases> {
-  const only = o.only && new Set(o.only);
-  const layers = layerDepths(
-    g,
-    (n) => plan.quantized.has(n) && biasSlotOf(n, g) !== undefined && (!only || only.has(n.name)),
-  ).map((l) => ({
+  const layers = layerDepths(g, (n) => plan.quantized.has(n) && biasSlotOf(n, g) !== undefined).map((l) => ({
     ...l,
     output: l.node.outputs[0]!,
     slot: biasSlotOf(l.node, g)!,

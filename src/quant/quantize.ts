@@ -57,8 +57,6 @@ export interface QuantSettings {
    * output against the float model, layer after layer (bias-measured.ts, ONNX inputs only).
    */
   biasCorrection?: boolean | 'measured';
-  /** --bias_correction measured: only these nodes' biases move (default every quantized Conv/Gemm). */
-  measuredNodes?: string[];
   /**
    * pow2: how the target's right shifts round. 'floor' (the original hardware) folds the rounding offset
    * into the biases; default 'nearest' (biases as the float model's).
@@ -270,7 +268,7 @@ export async function quantizeFloatModel(
           g,
           plan,
           (from) => build(from, replanned(from), allNamesDeep(from, new Set(names))).graph,
-          { source, signal: hooks.signal, onPass: hooks.onBiasPass, only: s.measuredNodes },
+          { source, signal: hooks.signal, onPass: hooks.onBiasPass },
         )
       : undefined;
   if (measured) {
