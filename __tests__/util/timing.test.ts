@@ -48,9 +48,9 @@ describe('stopwatch', () => {
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(2);
     const parse = (l: string) => {
-      const m = /^timing evaluate: (.+?)\s+([\d.]+) s wall\s+([\d.]+) s CPU$/.exec(l);
-      expect(m).not.toBeNull();
-      return { label: m![1], wall: Number(m![2]), cpu: Number(m![3]) };
+      const m = /^timing evaluate: (.+?)\s+([\d.]+) s wall\s+([\d.]+) s CPU\s+(\d+) MB RSS$/.exec(l);
+      expect(m, l).not.toBeNull();
+      return { label: m![1], wall: Number(m![2]), cpu: Number(m![3]), rss: Number(m![4]) };
     };
     const [first, second] = lines.map(parse);
     expect(first!.label).toBe('pass 1: run');
@@ -59,6 +59,9 @@ describe('stopwatch', () => {
     expect(first!.wall).toBeGreaterThanOrEqual(0.06);
     expect(second!.label).toBe('pass 2: open');
     expect(second!.cpu).toBeLessThan(0.05);
+    // The process's resident set at each lap, in MB: what Node reports now, within what a lap allocates.
+    const rss = process.memoryUsage.rss() / 2 ** 20;
+    for (const l of [first!, second!]) expect(Math.abs(l.rss - rss)).toBeLessThan(50);
   });
 
   it('prints nothing when MODEL_QUANT_TIMING is not set', () => {
