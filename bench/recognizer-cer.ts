@@ -19,10 +19,9 @@ import { Tensor as TensorClass } from '../src/ir/tensor.js';
 import { loadTflite } from '../src/runtime/litert.js';
 import { ROOT, table } from './section.js';
 import {
-  characterErrorRate,
   ctcAlphabet,
-  ctcGreedy,
   KEYS_FILE,
+  outputsCer,
   REC_HEIGHT,
   REC_WIDTH,
   textLines,
@@ -77,21 +76,11 @@ export async function recognizerCer(): Promise<void> {
     const float = await run(exportOnnx(model).bytes, evals);
     const classes = float[0]!.dims.at(-1)!;
     const alphabet = ctcAlphabet(path.join(ROOT, KEYS_FILE), classes);
-    const cer = (outs: Tensor[]) =>
-      100 *
-      characterErrorRate(
-        refs,
-        outs.map((o) => ctcGreedy(o.toFloat32(), classes, alphabet)),
-      );
+    const cer = (outs: Tensor[]) => outputsCer(refs, outs, classes, alphabet);
     // PaddleOCR's RecMetric compares with spaces removed (ignore_space, on by default): a space more or
     // less at a line's padded end, which most of the int8 files' differences are, is no error there.
     const noSpace = (t: string) => t.replace(/ /g, '');
-    const cerNoSpace = (outs: Tensor[]) =>
-      100 *
-      characterErrorRate(
-        refs.map(noSpace),
-        outs.map((o) => noSpace(ctcGreedy(o.toFloat32(), classes, alphabet))),
-      );
+    const cerNoSpace = (outs: Tensor[]) => outputsCer(refs, outs, classes, alphabet, noSpace);
     const floatCer = cer(float);
     const floatNoSpace = cerNoSpace(float);
     const floatTfliteCer = cer(await runTflite(model, evals));

@@ -255,6 +255,21 @@ export function characterErrorRate(refs: string[], hyps: string[]): number {
   return chars ? edits / chars : 0;
 }
 
+/**
+ * CER in percent of a recognizer's [1, T, classes] outputs (greedy CTC decoding) against `refs`;
+ * `normalize` applies to both sides (e.g. spaces removed, as PaddleOCR's RecMetric does).
+ */
+export function outputsCer(
+  refs: string[],
+  outs: Tensor[],
+  classes: number,
+  alphabet: string[],
+  normalize: (t: string) => string = (t) => t,
+): number {
+  const hyps = outs.map((o) => normalize(ctcGreedy(o.toFloat32(), classes, alphabet)));
+  return 100 * characterErrorRate(refs.map(normalize), hyps);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [dir, count, seed] = process.argv.slice(2);
   if (!dir || !count) {
