@@ -8,9 +8,9 @@
  * order as before: every figure is the one the in-process candidates give (same code, same inputs).
  *
  * A lane is one worker running its candidates one after the other, each over all its samples before the
- * next opens, so that a worker holds one runtime at a time (as comparePasses does). pow2 runs two lanes:
- * LiteRT in one, the device then the truncating device in the other (PP-OCRv4 det at 640x640, CPU per
- * sample: 0.19 s in LiteRT, 0.42 s in the integer executor).
+ * next opens, so that a worker holds one runtime at a time (as comparePasses does). The pipeline runs one
+ * lane (pow2: LiteRT, then the device, then the truncating device): two lanes overlap more but hold the
+ * integer executor beside LiteRT (PP-OCRv4 det pow2 at 640x640: 1,033 MB peak against 832 MB).
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
