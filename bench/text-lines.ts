@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeNpyFile } from '../src/data/npy.js';
+import { editDistance } from '../src/eval/metrics.js';
 import { Tensor } from '../src/ir/tensor.js';
 import { rng } from '../src/quant/samples.js';
 
@@ -230,26 +231,12 @@ export function ctcGreedy(scores: Float32Array, classes: number, alphabet: strin
   return text;
 }
 
-/** Levenshtein distance over code points. */
-export function editDistance(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  let row = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= y.length; j++)
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[y.length]!;
-}
-
 /** Character error rate over a set of lines: total edit distance over total reference length. */
 export function characterErrorRate(refs: string[], hyps: string[]): number {
   let edits = 0;
   let chars = 0;
   refs.forEach((r, i) => {
-    edits += editDistance(r, hyps[i]!);
+    edits += editDistance([...r], [...hyps[i]!]);
     chars += [...r].length;
   });
   return chars ? edits / chars : 0;

@@ -68,8 +68,11 @@ export function ctcGreedy(classes: ArrayLike<number>): number[] {
   return out;
 }
 
-/** Levenshtein distance (insertions, deletions and substitutions, each 1) between two sequences. */
-export function editDistance(a: readonly number[], b: readonly number[]): number {
+/**
+ * Levenshtein distance (insertions, deletions and substitutions, each 1) between two sequences (class
+ * indices here; the benches' code points of rendered text lines).
+ */
+export function editDistance<T>(a: readonly T[], b: readonly T[]): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];
