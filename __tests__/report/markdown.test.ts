@@ -35,6 +35,25 @@ describe('the Markdown report on a sequence output', () => {
     expect(md).toContain('| cls | 20.0 | 0.9900 | 50.0% |');
   });
 
+  it('names a decoded text worse than none (more characters than float reads) by its error rate, not a negative share', () => {
+    const r = {
+      input: { path: 'rec.onnx', format: 'onnx', bytes: 1024 },
+      settings: { scheme: 'pow2' },
+      outputs: [
+        { format: 'onnx', path: 'x', bytes: 1024, ratio: 1, metrics: { ctc: metrics(0.956, -2.667) } },
+      ],
+      layers: [],
+      float: [],
+      warnings: [],
+    } as unknown as Report;
+    const md = reportMarkdown(r);
+    // 1 - (-2.667) = 3.667: the int8 text has 3.667 edits per character float reads.
+    expect(md).toContain(
+      '95.6% per position, none of the CTC-decoded text (character error rate 366.7% against float',
+    );
+    expect(md).not.toContain('-266.7%');
+  });
+
   it('the mixed-precision line names the character agreement the target read', () => {
     const m = {
       target: {

@@ -81,7 +81,46 @@ export function planQuantization(
     }
     quantized.add(node);
   }
+  keepFloatTails(g, quantized, float);
   return { quantized, calibrate: rangesRead(g, quantized), float };
+}
+
+/**
+ * A value-moving op (output 'same-as-input': Reshape, Flatten, Transpose, ...) that reads a float op's
+ * output and whose values reach no int8 op, only float ops and graph outputs, stays float too: quantizing
+ * it would only round a float result on its way out. Without this, `--exclude` on an opset-11 Softmax
+ * left its output quantized, by the Reshape that upgradeOpset's 2-D coercion puts after it (PP-OCRv4
+ * rec's final Softmax). Graph inputs are not float ops here: an input's Reshape keeps its rule.
+ */
+function keepFloatTails(g: Graph, quantized: Set<Node>, float: FloatOp[]): void {
+  const index = indexGraph(g);
+  const order = topoSort(g);
+  const passes = (n: Node) => quantRuleOf(n)?.output === 'same-as-input';
+  // Whether a quantized node's values reach an int8 op other than a value-moving one (reverse order).
+  const reaches = new Map<Node, boolean>();
+  for (const node of [...order].reverse()) {
+    if (!quantized.has(node)) continue;
+    reaches.set(
+      node,
+      !passes(node) ||
+        node.outputs.some((o) =>
+          (index.consumers.get(o) ?? []).some((c) => quantized.has(c) && reaches.get(c) !== false),
+        ),
+    );
+  }
+  for (const node of order) {
+    if (!quantized.has(node) || !passes(node) || reaches.get(node)) continue;
+    const inputs = quantRuleOf(node)!
+      .activations(node, g)
+      .map((i) => index.producer.get(node.inputs[i]!));
+    if (inputs.length === 0 || inputs.some((p) => !p || quantized.has(p))) continue;
+    quantized.delete(node);
+    float.push({
+      node: node.name || node.outputs[0]!,
+      op: opLabel(node),
+      why: "moves a float op's output to no int8 op",
+    });
+  }
 }
 
 /** A TFLite custom op is named by its code: CUSTOM(Convolution2DTransposeBias). */

@@ -35,10 +35,16 @@ export function reportMarkdown(r: Report, chartFile?: string): string {
     '| format | size | ratio | output | SQNR (dB) | cosine | top-1 agreement |',
     '|---|---:|---:|---|---:|---:|---:|',
   );
+  // The decoded text's agreement is 1 - CER against float's text: below 0 when the int8 model reads more
+  // characters than float (noise inputs, a broken model), where a negative percentage reads as a bug.
+  const decoded = (a: number) =>
+    a >= 0
+      ? `${pct(a)} of the CTC-decoded text`
+      : `none of the CTC-decoded text (character error rate ${pct(1 - a)} against float's)`;
   const agreement = (m: OutputMetrics) =>
     m.characterAgreement === undefined
       ? pct(m.top1Agreement)
-      : `${pct(m.top1Agreement)} per position, ${pct(m.characterAgreement)} of the CTC-decoded text`;
+      : `${pct(m.top1Agreement)} per position, ${decoded(m.characterAgreement)}`;
   for (const o of r.outputs) {
     const rows = Object.entries(o.metrics ?? {});
     if (rows.length === 0)
