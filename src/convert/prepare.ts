@@ -1,5 +1,5 @@
 import { opsetVersion, type Graph, type Model } from '../ir/graph.js';
-import { concreteShape, withShape } from '../ir/shapes.js';
+import { concreteShapes, withShape } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { shapeSlice } from '../ops/Shape.js';
 import { foldConstants } from '../passes/fold-constants.js';
@@ -30,9 +30,11 @@ export function prepare(
   // One rule for every input (ir/shapes.ts): the pipeline passes the shapes its data has; a symbolic
   // dim with no value is refused rather than guessed.
   const given = opts.inputShapes ?? new Map<string, number[]>();
-  g.inputs = g.inputs.map((v) =>
-    g.initializers.has(v.name) ? v : withShape(v, concreteShape(v, given.get(v.name) ?? given.get('*'))),
+  const shapes = concreteShapes(
+    g.inputs.filter((v) => !g.initializers.has(v.name)),
+    (v) => given.get(v.name) ?? given.get('*'),
   );
+  g.inputs = g.inputs.map((v) => (g.initializers.has(v.name) ? v : withShape(v, shapes.get(v.name)!)));
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const size = g.nodes.length;
     g = foldStaticShapes(g, opset);

@@ -40,9 +40,13 @@ export function classAxis(dims: readonly number[]): number | undefined {
   return dims.length === 2 || dims.length === 3 ? dims[dims.length - 1] : undefined;
 }
 
-/** The positions per sequence of a sequence output [N, T, classes]; undefined for any other shape. */
+/**
+ * The positions per sequence of a sequence output [N, T, classes]; undefined for any other shape, and for
+ * T = 1: a "sequence" of one position is a vector (Silero VAD's LSTM state is [2, 1, 128]), whose argmax
+ * read as CTC text would be a claim about text the model never writes.
+ */
 export function sequenceSteps(dims: readonly number[]): number | undefined {
-  return dims.length === 3 ? dims[1] : undefined;
+  return dims.length === 3 && dims[1]! > 1 ? dims[1] : undefined;
 }
 
 /**

@@ -124,6 +124,46 @@ export function concreteShape(v: ValueInfo, given?: readonly number[], source = 
   return dims;
 }
 
+/**
+ * concreteShape for every input, with a symbolic dim's name meaning one size across the inputs: what one
+ * input's shape (given, or its leading dim taken as batch 1) sets for a name holds for every other input
+ * that names that dim. Silero VAD declares input [batch, sequence] and state [2, batch, 128]:
+ * --input_shape input=1x512 is enough. Inputs with a shape given are read first; a given shape whose
+ * named dim disagrees with another's is refused, naming both inputs.
+ */
+export function concreteShapes(
+  inputs: readonly ValueInfo[],
+  given: (v: ValueInfo) => readonly number[] | undefined,
+): Map<string, number[]> {
+  const bound = new Map<string, { size: number; input: string }>();
+  const out = new Map<string, number[]>();
+  const bind = (v: ValueInfo, dims: number[]) => {
+    const declared = (v.type?.kind === 'tensor' ? v.type.shape : undefined) ?? [];
+    declared.forEach((d, i) => {
+      if (typeof d !== 'string' || dims[i] === undefined) return;
+      const was = bound.get(d);
+      if (was && was.size !== dims[i])
+        throw new InvalidOptionError(
+          'input_shape',
+          `dim '${d}' is ${was.size} in input '${was.input}' but ${dims[i]} in input '${v.name}'; the model names one size by it: give both the same`,
+        );
+      if (!was) bound.set(d, { size: dims[i]!, input: v.name });
+    });
+    out.set(v.name, dims);
+  };
+  const withGiven = inputs.filter((v) => given(v));
+  for (const v of withGiven) bind(v, concreteShape(v, given(v)));
+  for (const v of inputs) {
+    if (out.has(v.name)) continue;
+    const declared = v.type?.kind === 'tensor' ? v.type.shape : undefined;
+    const named = declared?.map((d) => (typeof d === 'string' ? bound.get(d)?.size : undefined));
+    // Every symbolic dim that a name sets: the shape is known; else the one-input rule (batch 1 or refuse).
+    const known = declared && named!.every((n, i) => n !== undefined || typeof declared[i] === 'number');
+    bind(v, declared && known ? declared.map((d, i) => named![i] ?? (d as number)) : concreteShape(v));
+  }
+  return new Map(inputs.map((v) => [v.name, out.get(v.name)!]));
+}
+
 /** `v` with the concrete shape `dims` (same element type). */
 export function withShape(v: ValueInfo, dims: readonly number[]): ValueInfo {
   if (v.type?.kind !== 'tensor') return v;

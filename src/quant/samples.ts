@@ -3,7 +3,7 @@ import path from 'node:path';
 import { globSync } from 'tinyglobby';
 import { DataError } from '../errors.js';
 import type { Dim, Graph, ValueInfo } from '../ir/graph.js';
-import { concreteShape } from '../ir/shapes.js';
+import { concreteShapes } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { readNpyFile } from '../data/npy.js';
 import { readNpzFile } from '../data/npz.js';
@@ -217,7 +217,5 @@ function indexedRows(g: Graph, input: string): number {
  * declared shape, else fixed dims as declared and a leading symbolic dim as batch 1 (see concreteShape).
  */
 export function concreteInputShapes(g: Graph, given: Map<string, number[]>): Map<string, number[]> {
-  return new Map(
-    g.runtimeInputs().map((v) => [v.name, concreteShape(v, given.get(v.name) ?? given.get('*'))]),
-  );
+  return concreteShapes(g.runtimeInputs(), (v) => given.get(v.name) ?? given.get('*'));
 }
