@@ -191,7 +191,8 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'input_shape',
     arg: 'shapes',
-    description: 'shapes for inputs with dynamic dims: 1x3x224x224 for all, or name=1x3x224x224,...',
+    description:
+      'shapes for inputs with dynamic dims: 1x3x224x224 for all, or name=1x3x224x224,... (a dim the model names, such as batch, takes its size from the input given it)',
   },
 ];
 
