@@ -84,7 +84,8 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'io_type',
     arg: 'type',
-    description: 'TFLite inputs and outputs: float (QUANTIZE/DEQUANTIZE at the edges) or int8',
+    description:
+      'TFLite inputs and outputs: float (QUANTIZE/DEQUANTIZE at the edges) or int8 (evaluated as a caller feeds it: samples quantized with the input scale, outputs read back with the output scale)',
     default: 'float',
     choices: ['float', 'int8'],
   },

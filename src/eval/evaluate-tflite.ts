@@ -7,6 +7,7 @@ import type { TfliteModelExtra } from '../formats/tflite/ir-extras.js';
 import { createIntegerExecutor, type Rounding } from '../runtime/integer/index.js';
 import { runnerFeeds } from '../quant/tflite/calibrate.js';
 import type { Candidate, Outputs, Reference } from './evaluate.js';
+import type { Feeds } from '../quant/calibrate.js';
 
 /**
  * A written .tflite as an evaluation candidate: in LiteRT, or in the project's integer executor (the pow2
@@ -23,8 +24,9 @@ export async function tfliteCandidate(
   target: TfliteTarget = { kind: 'litert' },
   file = 'quantized.tflite',
 ): Promise<Candidate> {
-  const runner =
+  const plain =
     target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(tflite, target, file);
+  const runner = integerEdges(plain, tflite, file, target.kind === 'litert' ? 'even' : 'away');
   if (typeof layout !== 'string') return { ...runner, nhwc: layout.size > 0, stored: layout };
   return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(tflite) };
 }
@@ -91,6 +93,71 @@ export async function tfliteReference(m: Model): Promise<Reference> {
     },
     close: () => r.close(),
   };
+}
+
+/**
+ * A file written with --io_type int8 takes int8 inputs and gives int8 outputs: it is run as its caller
+ * runs it, the float samples quantized with each input's scale and zero point as LiteRT's QUANTIZE does
+ * (x / scale in float32 rounded half to even, as ONNX's QuantizeLinear also rounds, plus the zero point,
+ * clamped: the reference kernel's std::round would round the ties away from zero, and on PaddleOCR cls
+ * one such tie in one input moved the output a step from the float-I/O file's); for the device, as the
+ * integer executor's QUANTIZE does (the reference kernel's ties away from zero). Its outputs are
+ * read back as (q - zero point) * scale. So it is scored against float like a float-I/O file, whose
+ * QUANTIZE and DEQUANTIZE ops do the same inside. A file with float edges runs unchanged.
+ */
+function integerEdges(c: Candidate, bytes: Uint8Array, file: string, ties: 'even' | 'away'): Candidate {
+  const g = importTflite(bytes, file).graph;
+  const edges = (vs: typeof g.inputs) =>
+    new Map(
+      vs.flatMap((v) => {
+        const dtype = v.type?.kind === 'tensor' ? v.type.dtype : undefined;
+        const q = g.quantOf(v.name);
+        return (dtype === 'int8' || dtype === 'uint8' || dtype === 'int16') && q?.scale.length === 1
+          ? [[v.name, { dtype, scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 }] as const]
+          : [];
+      }),
+    );
+  const ins = edges(g.inputs);
+  const outs = edges(g.outputs);
+  if (!ins.size && !outs.size) return c;
+  return {
+    ...c,
+    async run(feeds) {
+      const fed: Feeds = { ...feeds };
+      for (const [name, e] of ins) if (feeds[name]) fed[name] = quantizeEdge(feeds[name], e, ties);
+      const out = await c.run(fed);
+      for (const [name, e] of outs) {
+        const o = out[name];
+        if (o)
+          out[name] = { dims: o.dims, data: o.data.map((v) => Math.fround((v - e.zeroPoint) * e.scale)) };
+      }
+      return out;
+    },
+  };
+}
+
+type Edge = { dtype: 'int8' | 'uint8' | 'int16'; scale: number; zeroPoint: number };
+
+const EDGE_LIMITS = { int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767] } as const;
+
+function quantizeEdge(t: Tensor, e: Edge, ties: 'even' | 'away'): Tensor {
+  const [lo, hi] = EDGE_LIMITS[e.dtype];
+  const x = t.toFloat32();
+  const scale = Math.fround(e.scale);
+  const q =
+    e.dtype === 'int8'
+      ? new Int8Array(x.length)
+      : e.dtype === 'uint8'
+        ? new Uint8Array(x.length)
+        : new Int16Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const r = Math.fround(x[i]! / scale);
+    const f = Math.floor(r);
+    const up = ties === 'even' ? f % 2 !== 0 : r > 0;
+    const rounded = r - f > 0.5 || (r - f === 0.5 && up) ? f + 1 : f;
+    q[i] = Math.min(hi, Math.max(lo, rounded + e.zeroPoint));
+  }
+  return new Tensor(e.dtype, t.dims, q);
 }
 
 const asFloat32 = (d: TfliteData): Float32Array =>

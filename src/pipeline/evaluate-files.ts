@@ -60,7 +60,7 @@ export async function evaluate(
 ): Promise<(Partial<Evaluation> & { device?: Report['device'] }) | undefined> {
   const onnx = model.format === 'onnx' ? produced.files.find((f) => f.format === 'onnx') : undefined;
   const tflite = produced.files.find((f) => f.format === 'tflite');
-  const tfliteBytes = tflite && o.ioType === 'float' ? produced.tflite : undefined;
+  const tfliteBytes = tflite ? produced.tflite : undefined;
   if (!onnx && !tfliteBytes) return undefined;
   // Per-layer errors compare with the float graph the quantizer worked on (equalization rescales
   // channels between paired convs, so the original's tensors are not their twins); the outputs are the

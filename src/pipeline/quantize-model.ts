@@ -93,7 +93,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
   // Where a second core is there, the .tflite is evaluated on worker threads (remote-tflite.ts), started
   // now for the same reason: LiteRT and the integer executor load while calibration runs.
-  const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite') && opts.ioType === 'float';
+  const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite');
   const evaluated = !!data && inputFormat === 'onnx' && tfliteWanted;
   // One lane: under pow2 the device passes run after LiteRT in the same worker. A second lane for them
   // overlapped more (PP-OCRv4 det pow2 640x640, 32 samples: 23.2 s) but held the integer executor beside
