@@ -30,6 +30,8 @@ describe('model-quant CLI', () => {
       'false',
     ]);
     expect(r.code).toBe(0);
+    // No shapes to run it at (dynamic dims, no data): written, and the report says it is unchecked.
+    expect(r.stdout + r.stderr).toMatch(/the float \.onnx is not checked against the input model/);
     const file = path.join(out, 'ch_ppocr_mobile_v2.0_cls_infer_float.onnx');
     expect(fs.existsSync(file)).toBe(true);
     const x = Tensor.float32(
@@ -41,6 +43,20 @@ describe('model-quant CLI', () => {
     expect(Array.from(b['softmax_0.tmp_0']!.data as Float32Array)).toEqual(
       Array.from(a['softmax_0.tmp_0']!.data as Float32Array),
     );
+  });
+
+  it('--scheme none checks both float files against the input model in their runtimes (float rounding only)', () => {
+    const out = tmp();
+    const r = cli(['--input', CLS, '--output', out, '--scheme', 'none', '--input_shape', '1x3x48x192']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(
+      fs.readFileSync(path.join(out, 'ch_ppocr_mobile_v2.0_cls_infer_report.json'), 'utf8'),
+    ) as { outputs: { format: string; metrics?: Record<string, { sqnrDb: number }> }[] };
+    expect(report.outputs.map((o) => o.format).sort()).toEqual(['onnx', 'tflite']);
+    // Same function, other kernels: the outputs differ by float32 rounding, over 100 dB below the signal
+    // (an int8 model reads 16-30 dB here). A converter bug (a wrong transpose, a dropped op) reads ~0 dB.
+    for (const o of report.outputs) expect(o.metrics!['softmax_0.tmp_0']!.sqnrDb).toBeGreaterThan(100);
+    expect(r.stdout + r.stderr).toMatch(/Evaluation: 16 synthetic inputs/);
   });
 
   it('--help lists every flag with its default; --version prints the package version', () => {

@@ -10,6 +10,7 @@ import {
   layersSettled,
   nativeCandidate,
   nativeKernelsExact,
+  ortCandidate,
   ortCandidates,
   ortReference,
   probedLayers,
@@ -36,6 +37,7 @@ import { KernelError } from '../runtime/integer/kernels/common/params.js';
 import type { Report } from '../report/types.js';
 import type { RunHooks } from './quantize-model.js';
 import { SESSION_FILE_BYTES } from '../runtime/ort-model.js';
+import { createOrtSession } from '../runtime/ort.js';
 import type { RemoteCandidate, TfliteWorkers } from '../eval/remote-tflite.js';
 import { collectGarbage } from '../util/gc.js';
 import { stopwatch } from '../util/timing.js';
@@ -150,6 +152,44 @@ export async function evaluate(
     }
   }
   return evaluation;
+}
+
+/**
+ * --scheme none: each float file (the optimized .onnx, the converted .tflite) in its own runtime against
+ * the model it was made from, on the evaluation samples: a conversion check, whose figures are float
+ * rounding (PaddleOCR cls: 120 dB and more) unless the optimizer or the converter changed what the model
+ * computes. The files' `metrics` are set in place.
+ */
+export async function checkConversion(
+  model: Model,
+  produced: Produced,
+  samples: DataPlan['evaluation'],
+  o: Pick<QuantizingRun, 'tfliteLayout'>,
+  hooks: RunHooks,
+): Promise<void> {
+  const onnx = produced.files.find((f) => f.format === 'onnx');
+  const tflite = produced.files.find((f) => f.format === 'tflite');
+  const passes: Pass[] = [];
+  if (onnx) passes.push(async () => ({ onnx: ortCandidate(await createOrtSession(onnx.path)) }));
+  const bytes = tflite && produced.tflite;
+  if (bytes) {
+    const layout = produced.nhwc ? new Set(produced.nhwc) : o.tfliteLayout;
+    passes.push(async () => ({
+      litert: await tfliteCandidate(bytes, layout, { kind: 'litert' }, tflite.path),
+    }));
+  }
+  if (!passes.length) return;
+  const reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(model);
+  try {
+    const { metrics } = await comparePasses(reference, passes, samples, {
+      signal: hooks.signal,
+      onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
+    });
+    if (onnx) Object.assign(onnx, { runtime: 'onnxruntime', metrics: metrics.onnx });
+    if (tflite && bytes) Object.assign(tflite, { runtime: 'litert', metrics: metrics.litert });
+  } finally {
+    await reference.close();
+  }
 }
 
 /**
@@ -287,14 +327,15 @@ export function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun):
   };
 }
 
-function firstSamples(source: DataPlan['calibration']): DataPlan['calibration'] {
+/** The first `n` samples of `source` (JUDGE_SAMPLES: the ones a floor judge runs). */
+export function firstSamples(source: DataPlan['calibration'], n = JUDGE_SAMPLES): DataPlan['calibration'] {
   return {
-    count: Math.min(source.count, JUDGE_SAMPLES),
+    count: Math.min(source.count, n),
     kind: source.kind,
     async *samples() {
       let i = 0;
       for await (const feeds of source.samples()) {
-        if (i++ >= JUDGE_SAMPLES) return;
+        if (i++ >= n) return;
         yield feeds;
       }
     },

@@ -8,7 +8,14 @@ import { flagRecord } from '../options.js';
 import { optimize } from '../passes/optimize.js';
 import { plainInputShapes, planData, type DataPlan } from './data.js';
 import { checkGate, type Gate } from './gate.js';
-import { evaluate, releaseWeights, floorJudge, type Quantized } from './evaluate-files.js';
+import {
+  checkConversion,
+  evaluate,
+  firstSamples,
+  releaseWeights,
+  floorJudge,
+  type Quantized,
+} from './evaluate-files.js';
 import { writeOutputs } from './outputs.js';
 import { precisionCost } from './precision-cost.js';
 import {
@@ -88,7 +95,16 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   // The shapes the .tflite takes: the data's (see planData), else --input_shape and the model's (asked
   // only when an ONNX model is converted: a float .onnx copy keeps its dynamic dims).
   const converted = inputFormat === 'onnx' && (opts.formats ?? ['tflite']).includes('tflite');
-  const inputShapes = data?.inputShapes ?? (converted ? plainInputShapes(model, opts) : new Map());
+  // --scheme none: the samples its float files are checked on (checkConversion): --eval_data's, else the
+  // first 16 --calib_data files, else 16 synthetic ones. A float .onnx alone of a model with dynamic dims
+  // and neither data nor --input_shape is written unchecked (the report says so), as before.
+  const conversion = run ? undefined : await conversionData(model, opts, converted, flagWarnings);
+  const checked =
+    conversion &&
+    (opts.evalData || !opts.calibData ? conversion.evaluation : firstSamples(conversion.calibration, 16));
+  const inputShapes =
+    (data ?? (opts.calibData ? conversion : undefined))?.inputShapes ??
+    (converted ? plainInputShapes(model, opts) : new Map());
   // Evaluating the .tflite needs LiteRT, whose WASM compiles off the main thread: start it now, so that
   // it overlaps calibration (which mostly waits on ONNX Runtime). A failure surfaces again where it is used.
   // Where a second core is there, the .tflite is evaluated on worker threads (remote-tflite.ts), started
@@ -154,6 +170,7 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
               ),
             )
           : undefined;
+      if (checked) await timed('evaluate', () => checkConversion(imported, produced, checked, opts, hooks));
       const report: Report = {
         schemaVersion: 1,
         tool: { name: 'model-quant', version: VERSION },
@@ -169,7 +186,12 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
           samples: data.calibration.count,
           method: opts.calibMethod,
         },
-        evaluation: data && { source: data.evaluationSource, samples: data.evaluation.count },
+        evaluation: data
+          ? { source: data.evaluationSource, samples: data.evaluation.count }
+          : checked && {
+              source: checked.kind === 'synthetic' ? 'synthetic' : 'data',
+              samples: checked.count,
+            },
         inputScales: quant?.inputScales,
         outputs: produced.files,
         device: evaluation?.device,
@@ -337,4 +359,20 @@ function prepareOutputDir(dir: string): void {
   }
   if (!fs.statSync(dir).isDirectory())
     throw new InvalidOptionError('output', `'${dir}' is a file, not a folder`);
+}
+
+/** planData for --scheme none; undefined (with a warning) where only a float .onnx needs no shapes. */
+async function conversionData(
+  model: Model,
+  opts: RunSettings,
+  converted: boolean,
+  warnings: string[],
+): Promise<DataPlan | undefined> {
+  try {
+    return await planData(model, opts);
+  } catch (e) {
+    if (converted || !(e instanceof InvalidOptionError) || e.flag !== 'input_shape') throw e;
+    warnings.push(`the float .onnx is not checked against the input model: ${e.message}`);
+    return undefined;
+  }
 }
