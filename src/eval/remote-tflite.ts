@@ -220,6 +220,7 @@ export class TfliteWorkers {
     return {
       count: source.count,
       kind: source.kind,
+      shapes: source.shapes,
       samples: () => {
         if (this.prefetched) return source.samples();
         this.prefetched = true;

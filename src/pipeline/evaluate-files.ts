@@ -291,6 +291,7 @@ function firstSamples(source: DataPlan['calibration']): DataPlan['calibration'] 
   return {
     count: Math.min(source.count, JUDGE_SAMPLES),
     kind: source.kind,
+    shapes: source.shapes,
     async *samples() {
       let i = 0;
       for await (const feeds of source.samples()) {
