@@ -11,6 +11,7 @@
 // inputs are not those FLAGS gives.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
@@ -49,13 +50,30 @@ function bundle(out) {
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.copyFileSync(from, to);
   };
+  // The .tflite evaluation's worker (src/eval/remote-tflite.ts looks for tflite-worker.js beside the
+  // bundle): a bundle of its own, so that the Action evaluates the .tflite on a second core as the CLI
+  // does, instead of in process after ONNX Runtime. It reaches LiteRT as the main bundle does (below).
+  const worker = fs.mkdtempSync(path.join(os.tmpdir(), 'model-quant-worker-'));
+  try {
+    node(ncc, ['build', 'lib/eval/tflite-worker.js', '-o', worker, '--quiet']);
+    for (const f of fs.readdirSync(worker)) {
+      if (f === 'package.json') continue;
+      const to = path.join(out, f === 'index.js' ? 'tflite-worker.js' : f);
+      if (fs.existsSync(to))
+        throw new Error(`package-action: the worker bundle's ${f} would overwrite ${to}`);
+      fs.copyFileSync(path.join(worker, f), to);
+    }
+  } finally {
+    fs.rmSync(worker, { recursive: true, force: true });
+  }
   const ortDist = path.join(pkgDir('onnxruntime-web'), 'dist');
   for (const f of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
     copy(path.join(ortDist, f), path.join(out, f));
   }
   // src/runtime/litert-wasm.ts finds LiteRT through require.resolve('@litertjs/core/package.json') from
   // the bundle: give it that package's manifest and its two non-threaded builds in dist/node_modules.
-  if (fs.readFileSync(path.join(out, 'index.js'), 'utf8').includes('@litertjs/core/package.json')) {
+  const reaches = (f) => fs.readFileSync(path.join(out, f), 'utf8').includes('@litertjs/core/package.json');
+  if (reaches('index.js') || reaches('tflite-worker.js')) {
     const litert = pkgDir('@litertjs/core');
     const dest = path.join(out, 'node_modules/@litertjs/core');
     copy(path.join(litert, 'package.json'), path.join(dest, 'package.json'));

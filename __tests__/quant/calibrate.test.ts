@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { parseOptions } from '../../src/options.js';
 import { quantizeModel } from '../../src/pipeline/quantize-model.js';
-import { calibrate, resultTensors, type Feeds, type SampleSource } from '../../src/quant/calibrate.js';
+import {
+  atSampleShapes,
+  calibrate,
+  resultTensors,
+  type Feeds,
+  type SampleSource,
+} from '../../src/quant/calibrate.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { GraphBuilder, randomTensor } from '../helpers/graphs.js';
 
@@ -84,5 +90,29 @@ describe('calibration of result tensors', () => {
     // ORT figures: the pow2 file for runtimes that round (floor files carry the hardware's offsets).
     const pow2 = await sqnr({ scheme: 'pow2', bias_mode: 'B16', rounding: 'nearest' });
     expect(affine).toBeGreaterThanOrEqual(pow2);
+  });
+});
+
+describe('calibration at the samples’ shapes', () => {
+  it('a source that gives its samples’ shapes fixes the session’s inputs to them; the ranges are the same', async () => {
+    // Batch declared dynamic (N): the source says every sample is [1, 16].
+    const b = new GraphBuilder(11);
+    const x = b.input('x', ['N', 16]);
+    const hidden = b.node('Relu', [b.node('MatMul', [x, b.weight('w1', [16, 32])])]);
+    b.output(b.node('MatMul', [hidden, b.weight('w2', [32, 10])]));
+    const model = b.model();
+    const plain = samples(b.random, 8);
+    const shaped: SampleSource = { ...plain, shapes: new Map([['x', [1, 16]]]), samples: plain.samples };
+    const fixed = atSampleShapes(model, shaped);
+    const input = fixed.graph.inputs.find((v) => v.name === 'x')!;
+    expect(input.type?.kind === 'tensor' && input.type.shape).toEqual([1, 16]);
+    expect(atSampleShapes(model, plain)).toBe(model);
+    for (const method of ['minmax', 'percentile'] as const) {
+      const opts = { method, percentile: 99, reduction: true };
+      const tensors = [x, hidden];
+      expect(await calibrate(model, tensors, shaped, opts)).toEqual(
+        await calibrate(model, tensors, plain, opts),
+      );
+    }
   });
 });

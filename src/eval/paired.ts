@@ -1,5 +1,5 @@
-import { Graph, opsetVersion, subgraphsOf, type Model, type Node, type ValueInfo } from '../ir/graph.js';
-import { withShape } from '../ir/shapes.js';
+import { Graph, opsetVersion, subgraphsOf, type Model, type Node } from '../ir/graph.js';
+import { fixedInputs } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { GraphBuilder } from '../quant/calib-graph.js';
 import type { Feeds } from '../quant/calibrate.js';
@@ -188,17 +188,6 @@ function pairedRunOf(
       await apart?.quant.close();
     },
   };
-}
-
-/** Runtime inputs with the shapes given (initializer-backed inputs and others as they are). */
-export function fixedInputs(
-  inputs: readonly ValueInfo[],
-  shapes: ReadonlyMap<string, readonly number[]>,
-): ValueInfo[] {
-  return inputs.map((v) => {
-    const dims = shapes.get(v.name);
-    return dims ? withShape(v, dims) : v;
-  });
 }
 
 /**

@@ -44,6 +44,7 @@ export function recording(reference: Reference, source: SampleSource, budgetByte
     source: {
       count: source.count,
       kind: source.kind,
+      shapes: source.shapes,
       async *samples() {
         for await (const feeds of source.samples()) {
           if (!over) {
@@ -66,6 +67,7 @@ export function recording(reference: Reference, source: SampleSource, budgetByte
         source: {
           count: source.count,
           kind: source.kind,
+          shapes: source.shapes,
           async *samples() {
             for (const k of kept) yield k.feeds;
           },

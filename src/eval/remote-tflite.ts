@@ -103,8 +103,8 @@ interface Lane {
  */
 function workerEntry(): { code: string; eval: boolean } | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // A name computed at run time: a bundler must not take the entry for an asset (the Action's bundle has
-  // no worker file beside it and evaluates in process).
+  // A name computed at run time: a bundler must not take the entry for an asset (the Action's bundle gets
+  // a worker bundle of its own beside it: scripts/package-action.mjs).
   const base = ['tflite', 'worker'].join('-');
   const js = path.join(here, `${base}.js`);
   if (fs.existsSync(js)) return { code: js, eval: false };
@@ -220,6 +220,7 @@ export class TfliteWorkers {
     return {
       count: source.count,
       kind: source.kind,
+      shapes: source.shapes,
       samples: () => {
         if (this.prefetched) return source.samples();
         this.prefetched = true;

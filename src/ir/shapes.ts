@@ -169,3 +169,14 @@ export function withShape(v: ValueInfo, dims: readonly number[]): ValueInfo {
   if (v.type?.kind !== 'tensor') return v;
   return { ...v, type: { ...v.type, shape: [...dims] } };
 }
+
+/** Runtime inputs with the shapes given (initializer-backed inputs and others as they are). */
+export function fixedInputs(
+  inputs: readonly ValueInfo[],
+  shapes: ReadonlyMap<string, readonly number[]>,
+): ValueInfo[] {
+  return inputs.map((v) => {
+    const dims = shapes.get(v.name);
+    return dims ? withShape(v, dims) : v;
+  });
+}

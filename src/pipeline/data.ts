@@ -141,6 +141,7 @@ function samplesOfShape(
   return {
     count: files.length,
     kind: 'data',
+    shapes,
     async *samples() {
       for (const file of files) {
         for await (const feeds of fileSamples([file], inputs, o.preprocess).samples()) {
@@ -173,6 +174,7 @@ export function keepFirst(source: SampleSource, n: number): SampleSource {
   return {
     count: source.count,
     kind: source.kind,
+    shapes: source.shapes,
     async *samples() {
       const before = kept.length;
       yield* kept.slice(0, before);

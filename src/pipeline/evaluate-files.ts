@@ -332,6 +332,7 @@ export function firstSamples(source: DataPlan['calibration'], n = JUDGE_SAMPLES)
   return {
     count: Math.min(source.count, n),
     kind: source.kind,
+    shapes: source.shapes,
     async *samples() {
       let i = 0;
       for await (const feeds of source.samples()) {

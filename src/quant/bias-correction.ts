@@ -140,10 +140,15 @@ function weightError(g: Graph, qw: QuantizedWeight): Float32Array {
   const { scale, axis } = qw.params;
   const inner = axis === undefined ? w.length : qw.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channels = axis === undefined ? 1 : qw.dims[axis]!;
-  return Float32Array.from(w, (v, i) => {
-    const c = axis === undefined ? 0 : Math.floor(i / inner) % channels;
-    return qw.values[i]! * scale[c]! - v;
-  });
+  // A loop over each channel's run of values, not Float32Array.from with a function per value (PP-OCRv4
+  // rec's 2.6 million weights: 0.38 s CPU). The same float32 of the same double per value.
+  const error = new Float32Array(w.length);
+  for (let start = 0, c = 0; start < w.length; start += inner, c = (c + 1) % channels) {
+    const s = scale[axis === undefined ? 0 : c]!;
+    const end = Math.min(start + inner, w.length);
+    for (let i = start; i < end; i++) error[i] = qw.values[i]! * s - w[i]!;
+  }
+  return error;
 }
 
 /** The bias as one value per output channel (zeros when absent), or undefined for other shapes. */

@@ -14,6 +14,7 @@ import {
   type RowGroup,
 } from './calib-graph.js';
 import {
+  atSampleShapes,
   calibrateFull,
   calibratedRanges,
   histograms,
@@ -69,11 +70,12 @@ const GROUP_VALUES = 4_000_000;
  * calls to calibrateFull).
  */
 export async function calibrateReduced(
-  model: Model,
+  declared: Model,
   tensors: string[],
   source: SampleSource,
   opts: CalibrationOptions,
 ): Promise<CalibrationStats> {
+  const model = atSampleShapes(declared, source);
   const it = source.samples()[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return calibrateFull(model, tensors, source, opts);

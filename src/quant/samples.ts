@@ -175,6 +175,7 @@ export function syntheticSamples(
   return {
     count,
     kind: 'synthetic',
+    shapes: new Map(inputs.map((v) => [v.name, shapes.get(v.name)!])),
     async *samples() {
       const draw = new Mulberry32(seed);
       const next = () => draw.next();
