@@ -100,6 +100,53 @@ interface Row {
   earlySpan?: [number, number];
   /** Drop the histograms of the tensors `finer` names, so pow2 takes their exponent by range (not by error). */
   byRange?: boolean;
+  /**
+   * Residual split of the early HardSwish inputs (simulation): Conv -> HardSwish becomes
+   * HardSwish(Conv on a grid of `step`, saturating at c = 127 step) + Relu(Conv with bias - c), equal in
+   * float for c >= 3; `merge` 'after' adds the two right after the HardSwish.
+   */
+  split?: { step: number; nodes?: string[]; all?: boolean };
+}
+
+/** The split of `row.split`: a new model, and the tensors whose range is fixed to [-c, c]. */
+function splitModel(d: DetPages, split: NonNullable<Row['split']>): { model: DetPages['model']; fixed: Map<string, number> } {
+  const g = d.model.graph.clone();
+  const early = new Set(earlyNodes(d));
+  const c = 127 * split.step;
+  const fixed = new Map<string, number>();
+  const out = [];
+  const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const readers = (t: string) => g.nodes.filter((n) => n.inputs.includes(t));
+  const hs = new Set(
+    g.nodes
+      .filter((n) => n.opType === 'HardSwish' && (split.all || early.has(n.name)) && (!split.nodes || split.nodes.includes(n.name)))
+      .filter((n) => producer.get(n.inputs[0]!)?.opType === 'Conv' && readers(n.inputs[0]!).length === 1)
+      .map((n) => n.name),
+  );
+  for (const n of g.nodes) {
+    if (!hs.has(n.name)) {
+      out.push(n);
+      continue;
+    }
+    const conv = producer.get(n.inputs[0]!)!;
+    const b = g.initializers.get(conv.inputs[2]!)!.toFloat32();
+    const bName = `${conv.inputs[2]}_split`;
+    g.initializers.set(bName, Tensor.float32([b.length], Float32Array.from(b, (v) => v - c)));
+    const t = n.inputs[0]!;
+    fixed.set(t, c);
+    fixed.set(`${t}_clip`, c);
+    g.initializers.set(`${t}_cmin`, Tensor.float32([], [-c]));
+    g.initializers.set(`${t}_cmax`, Tensor.float32([], [c]));
+    out.push(
+      { ...conv, name: `${conv.name}_hi`, inputs: [conv.inputs[0]!, conv.inputs[1]!, bName], outputs: [`${t}_hi`] },
+      { name: `${n.name}_relu`, opType: 'Relu', domain: '', inputs: [`${t}_hi`], outputs: [`${t}_relu`], attrs: {} },
+      { name: `${n.name}_clip`, opType: 'Clip', domain: '', inputs: [t, `${t}_cmin`, `${t}_cmax`], outputs: [`${t}_clip`], attrs: {} },
+      { ...n, inputs: [`${t}_clip`], outputs: [`${n.outputs[0]}_lo`] },
+      { name: `${n.name}_sum`, opType: 'Add', domain: '', inputs: [`${n.outputs[0]}_lo`, `${t}_relu`], outputs: [n.outputs[0]!], attrs: {} },
+    );
+  }
+  g.nodes = out;
+  return { model: { ...d.model, graph: g }, fixed };
 }
 
 function earlyNodes(d: DetPages): string[] {
@@ -127,6 +174,10 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
       if (row.byRange) stats.histograms.delete(t);
       if (process.env.DET_VERBOSE && !stats.histograms.has(t)) console.error(`finer by range: ${t}`);
     }
+    for (const [t, c] of split?.fixed ?? []) {
+      stats.ranges.set(t, { min: -c, max: c });
+      stats.histograms.delete(t);
+    }
     if (row.rule)
       await chooseGrids(args[0], args[2], stats, {
         ...row.rule,
@@ -137,9 +188,10 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
       });
     return stats;
   };
+  const split = row.split ? splitModel(d, row.split) : undefined;
   const t0 = process.cpuUsage();
   const q = await quantizeFloatModel(
-    d.model,
+    split?.model ?? d.model,
     withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) }),
     d.calib,
     {
@@ -312,6 +364,12 @@ async function main(): Promise<void> {
     };
     const fr = await ortRun(exportOnnx(d.model).bytes, d.input);
     d.float = await masks(fr, d.pages);
+    await fr.close();
+  }
+  if (process.env.DET_SPLITCHECK) {
+    const sm = splitModel(d, { step: Number(process.env.DET_SPLITCHECK) }).model;
+    const fr = await ortRun(exportOnnx(sm).bytes, d.input);
+    console.log('split float IoU', maskIou(d.float, await masks(fr, d.pages)));
     await fr.close();
   }
   for (const row of rows) console.log(`${row.label}\t${await rowIou(d, row)}`);
