@@ -149,12 +149,18 @@ const SCHEMES: { label: string; limit?: number; settings: QuantSettings & { dens
 
 /**
  * `s` as the CLI runs it on this model: under affine, unless `denseInt16` is false, the early stages
- * --dense_int16 names (src/quant/dense-int16.ts; the CLI adds them in pipeline/quantize-model.ts) run int16.
+ * --dense_int16 names (src/quant/dense-int16.ts; the CLI adds them in pipeline/quantize-model.ts) run int16;
+ * under pow2 B16, unless `denseFiner` is false, their range-chosen grids are one finer (--dense_finer).
  */
-export function withDenseInt16(d: DetPages, s: QuantSettings & { denseInt16?: boolean }): QuantSettings {
-  if (s.scheme !== 'affine' || s.denseInt16 === false) return s;
-  const early = denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
-  return { ...s, int16: [...(s.int16 ?? []), ...early] };
+export function withDenseInt16(
+  d: DetPages,
+  s: QuantSettings & { denseInt16?: boolean; denseFiner?: boolean },
+): QuantSettings {
+  const early = () => denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
+  if (s.scheme === 'pow2')
+    return s.biasMode === 'B16' && s.denseFiner !== false ? { ...s, pow2Finer: early() } : s;
+  if (s.denseInt16 === false) return s;
+  return { ...s, int16: [...(s.int16 ?? []), ...early()] };
 }
 
 export interface Run {
