@@ -75,7 +75,11 @@
  * 0.790, 1/32 0.807 (the finest grid that holds HardSwish's bend [-3, 3]); today's default + split 1/32
  * (the `split` row as it runs now; the split convs' outputs keep the fixed grid): 0.8444 / 0.8440 /
  * 0.8385 (drawn 12 / spread 12 / drawn 24), .onnx and .tflite alike, quantizing 8 s as the default; every
- * HardSwish of the model split (`all`) 0.8477 on drawn 12. Not built: it adds a Conv, a Clip and an Add
+ * HardSwish of the model split (`all`) 0.8477 on drawn 12; split 1/32 + --bias_correction measured
+ * 0.8849 / 0.8925 / 0.8921 (.onnx; quantizing 132 / 141 / 264 s CPU): the best worst case seen (measured
+ * + earlyFiner 1 0.9152 / 0.8782 / 0.8752), still short of 0.90 and far slower than the default. Finer
+ * grids past the early stages do not help: every later HardSwish input one grid finer 0.7769 (default
+ * 0.7750), pow2Exponents 'conv-inputs' 0.7767, 'range' 0.6436. Not built: it adds a Conv, a Clip and an Add
  * per early HardSwish, and the rest of the model still caps it near 0.87.
  */
 import { quantizeFloatModel } from '../src/quant/quantize.js';
