@@ -60,6 +60,27 @@
  * exponent pow2 picks by histogram error keep it, their range moved or not. `byRange` (their histograms
  * dropped, every early exponent from its range k grids finer): k = 0 0.6633 / 0.6490, k = 1 0.6403 /
  * 0.7080 (drawn 12 / spread 12): worse than by error.
+ * Session 14: earlyFiner 1 became the pow2 B16 default (--dense_finer, QuantSettings.pow2Finer: only the
+ * range-chosen early tensors move; det-mask's withDenseInt16 adds it, so the `default` row is it and
+ * `"settings":{"denseFiner":false}` the old default): 0.7750 / 0.8301 / 0.8345, .onnx and .tflite alike.
+ * Where the loss sits now (drawn 12, .onnx; `int8` spans, the rest float): nodes 0-16 alone 0.677 by range,
+ * 0.825 one finer, 0.631 with pow2Exponents 'error'; 16-50 alone 0.885, 51-160 0.912, 161+ 0.988; the
+ * first stage float 0.867 caps what any early-stage rule can reach (the mid layers lose the rest).
+ * Whole model, pow2Exponents 'range' 0.7035, 'error' 0.6340 (old default 0.6267). The early HardSwish
+ * inputs span up to +-245 (text strokes) while on the paper each channel is a constant within +-4
+ * (bench probe, 3 pages). `split` rows simulate a residual split that keeps both int8: Conv -> HardSwish
+ * becomes HardSwish(Clip(Conv, +-c)) + Relu(Conv with bias - c), equal in float for c >= 3 (DET_SPLITCHECK
+ * checks: IoU 1), the clipped conv on a grid of `step` (c = 127 step: int8 saturation is the clip), the
+ * Relu branch exactly 0 on the paper. Old default (denseFiner false) + split: step 1/8 0.767, 1/16
+ * 0.790, 1/32 0.807 (the finest grid that holds HardSwish's bend [-3, 3]); today's default + split 1/32
+ * (the `split` row as it runs now; the split convs' outputs keep the fixed grid): 0.8444 / 0.8440 /
+ * 0.8385 (drawn 12 / spread 12 / drawn 24), .onnx and .tflite alike, quantizing 8 s as the default; every
+ * HardSwish of the model split (`all`) 0.8477 on drawn 12; split 1/32 + --bias_correction measured
+ * 0.8849 / 0.8925 / 0.8921 (.onnx; quantizing 132 / 141 / 264 s CPU): the best worst case seen (measured
+ * + earlyFiner 1 0.9152 / 0.8782 / 0.8752), still short of 0.90 and far slower than the default. Finer
+ * grids past the early stages do not help: every later HardSwish input one grid finer 0.7769 (default
+ * 0.7750), pow2Exponents 'conv-inputs' 0.7767, 'range' 0.6436. Not built: it adds a Conv, a Clip and an Add
+ * per early HardSwish, and the rest of the model still caps it near 0.87.
  */
 import { quantizeFloatModel } from '../src/quant/quantize.js';
 import { calibrateStats, floatProbe } from '../src/quant/calibrate.js';
@@ -100,10 +121,104 @@ interface Row {
   earlySpan?: [number, number];
   /** Drop the histograms of the tensors `finer` names, so pow2 takes their exponent by range (not by error). */
   byRange?: boolean;
+  /**
+   * Residual split of the early HardSwish inputs (simulation): Conv -> HardSwish becomes
+   * HardSwish(Conv on a grid of `step`, saturating at c = 127 step) + Relu(Conv with bias - c), equal in
+   * float for c >= 3; `merge` 'after' adds the two right after the HardSwish.
+   */
+  split?: { step: number; nodes?: string[]; all?: boolean };
+}
+
+/** The split of `row.split`: a new model, and the tensors whose range is fixed to [-c, c]. */
+function splitModel(
+  d: DetPages,
+  split: NonNullable<Row['split']>,
+): { model: DetPages['model']; fixed: Map<string, number>; convs: Set<string> } {
+  const g = d.model.graph.clone();
+  const early = new Set(earlyNodes(d));
+  const c = 127 * split.step;
+  const fixed = new Map<string, number>();
+  const convs = new Set<string>();
+  const out = [];
+  const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const readers = (t: string) => g.nodes.filter((n) => n.inputs.includes(t));
+  const hs = new Set(
+    g.nodes
+      .filter(
+        (n) =>
+          n.opType === 'HardSwish' &&
+          (split.all || early.has(n.name)) &&
+          (!split.nodes || split.nodes.includes(n.name)),
+      )
+      .filter((n) => producer.get(n.inputs[0]!)?.opType === 'Conv' && readers(n.inputs[0]!).length === 1)
+      .map((n) => n.name),
+  );
+  for (const n of g.nodes) {
+    if (!hs.has(n.name)) {
+      out.push(n);
+      continue;
+    }
+    const conv = producer.get(n.inputs[0]!)!;
+    const b = g.initializers.get(conv.inputs[2]!)!.toFloat32();
+    const bName = `${conv.inputs[2]}_split`;
+    g.initializers.set(
+      bName,
+      Tensor.float32(
+        [b.length],
+        Float32Array.from(b, (v) => v - c),
+      ),
+    );
+    const t = n.inputs[0]!;
+    fixed.set(t, c);
+    convs.add(conv.name);
+    fixed.set(`${t}_clip`, c);
+    g.initializers.set(`${t}_cmin`, Tensor.float32([], [-c]));
+    g.initializers.set(`${t}_cmax`, Tensor.float32([], [c]));
+    out.push(
+      {
+        ...conv,
+        name: `${conv.name}_hi`,
+        inputs: [conv.inputs[0]!, conv.inputs[1]!, bName],
+        outputs: [`${t}_hi`],
+      },
+      {
+        name: `${n.name}_relu`,
+        opType: 'Relu',
+        domain: '',
+        inputs: [`${t}_hi`],
+        outputs: [`${t}_relu`],
+        attrs: {},
+      },
+      {
+        name: `${n.name}_clip`,
+        opType: 'Clip',
+        domain: '',
+        inputs: [t, `${t}_cmin`, `${t}_cmax`],
+        outputs: [`${t}_clip`],
+        attrs: {},
+      },
+      { ...n, name: `${n.name}_lo`, inputs: [`${t}_clip`], outputs: [`${n.outputs[0]}_lo`] },
+      {
+        name: n.name,
+        opType: 'Add',
+        domain: '',
+        inputs: [`${n.outputs[0]}_lo`, `${t}_relu`],
+        outputs: [n.outputs[0]!],
+        attrs: {},
+      },
+    );
+  }
+  g.nodes = out;
+  return { model: { ...d.model, graph: g }, fixed, convs };
 }
 
 function earlyNodes(d: DetPages): string[] {
   return denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
+}
+
+/** The default's finer grids (pow2Finer) off the split convs, whose outputs' grids the split fixes. */
+function withoutSplit<T extends { pow2Finer?: string[] }>(s: T, convs?: Set<string>): T {
+  return convs && s.pow2Finer ? { ...s, pow2Finer: s.pow2Finer.filter((n) => !convs.has(n)) } : s;
 }
 
 async function rowIou(d: DetPages, row: Row): Promise<string> {
@@ -127,6 +242,10 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
       if (row.byRange) stats.histograms.delete(t);
       if (process.env.DET_VERBOSE && !stats.histograms.has(t)) console.error(`finer by range: ${t}`);
     }
+    for (const [t, c] of split?.fixed ?? []) {
+      stats.ranges.set(t, { min: -c, max: c });
+      stats.histograms.delete(t);
+    }
     if (row.rule)
       await chooseGrids(args[0], args[2], stats, {
         ...row.rule,
@@ -137,10 +256,14 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
       });
     return stats;
   };
+  const split = row.split ? splitModel(d, row.split) : undefined;
   const t0 = process.cpuUsage();
   const q = await quantizeFloatModel(
-    d.model,
-    withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) }),
+    split?.model ?? d.model,
+    withoutSplit(
+      withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) }),
+      split?.convs,
+    ),
     d.calib,
     {
       calibrate,
@@ -312,6 +435,12 @@ async function main(): Promise<void> {
     };
     const fr = await ortRun(exportOnnx(d.model).bytes, d.input);
     d.float = await masks(fr, d.pages);
+    await fr.close();
+  }
+  if (process.env.DET_SPLITCHECK) {
+    const sm = splitModel(d, { step: Number(process.env.DET_SPLITCHECK) }).model;
+    const fr = await ortRun(exportOnnx(sm).bytes, d.input);
+    console.log('split float IoU', maskIou(d.float, await masks(fr, d.pages)));
     await fr.close();
   }
   for (const row of rows) console.log(`${row.label}\t${await rowIou(d, row)}`);

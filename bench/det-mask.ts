@@ -58,6 +58,9 @@ import { textPages } from './text-pages.js';
  * that read it). 640 x 640, 12 held-out pages, .onnx / .tflite, calibrated on 12 drawn / 12 spread / 24
  * drawn pages: 0.9636 / 0.9621, 0.9591 / 0.9598, 0.9549 / 0.9564 (--dense_int16 false: 0.9595 / 0.9595,
  * 0.7682 / 0.7682, 0.7601 / 0.7602); pow2 B16 is not touched (0.6267, 0.6303, 0.6353 in both files).
+ * Session 14: under pow2 B16 the same stages' range-chosen grids one finer (--dense_finer, the default
+ * since; the pow2 row runs it through withDenseInt16): 0.7750 / 0.8301 / 0.8345 in both files, still
+ * short of 0.90 (bench/det-grid.ts has the rest).
  * Two more sets: 12 drawn pages of seed 505 0.9627 / 0.9639 (false: 0.7612), 24 spread pages 0.9525 /
  * 0.9540 (false: 0.7677).
  * Where the int8 masks disagreed (spread set): on each page about as many pixels added as lost, 89 % of
@@ -149,12 +152,18 @@ const SCHEMES: { label: string; limit?: number; settings: QuantSettings & { dens
 
 /**
  * `s` as the CLI runs it on this model: under affine, unless `denseInt16` is false, the early stages
- * --dense_int16 names (src/quant/dense-int16.ts; the CLI adds them in pipeline/quantize-model.ts) run int16.
+ * --dense_int16 names (src/quant/dense-int16.ts; the CLI adds them in pipeline/quantize-model.ts) run int16;
+ * under pow2 B16, unless `denseFiner` is false, their range-chosen grids are one finer (--dense_finer).
  */
-export function withDenseInt16(d: DetPages, s: QuantSettings & { denseInt16?: boolean }): QuantSettings {
-  if (s.scheme !== 'affine' || s.denseInt16 === false) return s;
-  const early = denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
-  return { ...s, int16: [...(s.int16 ?? []), ...early] };
+export function withDenseInt16(
+  d: DetPages,
+  s: QuantSettings & { denseInt16?: boolean; denseFiner?: boolean },
+): QuantSettings {
+  const early = () => denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
+  if (s.scheme === 'pow2')
+    return s.biasMode === 'B16' && s.denseFiner !== false ? { ...s, pow2Finer: early() } : s;
+  if (s.denseInt16 === false) return s;
+  return { ...s, int16: [...(s.int16 ?? []), ...early()] };
 }
 
 export interface Run {

@@ -190,6 +190,13 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'true',
   },
   {
+    name: 'dense_finer',
+    arg: 'bool',
+    description:
+      "pow2 B16, ONNX inputs: when an output is a per-pixel map of the input (detection, segmentation masks), the activations of the nodes at stride 2 and 4 from the input whose exponent is taken by range (not by error) take the grid one finer, clipping their extremes; false keeps the range's grid",
+    default: 'true',
+  },
+  {
     name: 'input_shape',
     arg: 'shapes',
     description:
@@ -239,6 +246,7 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     exclude: nameList(get('exclude')),
     int16: nameList(get('int16')),
     denseInt16: parseBool('dense_int16', get('dense_int16')!),
+    denseFiner: parseBool('dense_finer', get('dense_finer')!),
     inputShapes: parseShapes(get('input_shape')),
     rounding: choice('rounding', get('rounding')!, ['floor', 'nearest'] as const),
     onnxFormat: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
@@ -291,6 +299,7 @@ export function flagRecord(s: RunSettings): Record<string, unknown> {
     exclude: s.exclude,
     int16: s.int16,
     dense_int16: s.denseInt16,
+    dense_finer: s.denseFiner,
     input_shape: Object.fromEntries(s.inputShapes),
     rounding: s.rounding,
     onnx_format: s.onnxFormat,

@@ -18,15 +18,16 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-dense-int16-'));
  * x[1,3,32,32] -> Conv s2 (16x16) -> Relu -> Conv s2 (8x8) -> Conv s2 (4x4) -> Resize x8 (32x32) ->
  * Conv 1x1 -> Sigmoid: a per-pixel map, an encoder down to 1/8 and a decoder back up (as PP-OCR det).
  * Names: conv_0, relu_1, conv_2, conv_3, resize_4, conv_5, sigmoid_6. `head: 'vector'` ends in
- * GlobalAveragePool -> Flatten instead (a classifier); `stride: 1` keeps every conv at full resolution.
+ * GlobalAveragePool -> Flatten instead (a classifier); `stride: 1` keeps every conv at full resolution;
+ * `act: 'HardSwish'` puts a HardSwish where the Relu is (as PP-LCNet's stages).
  */
-function model(opts: { head?: 'map' | 'vector'; stride?: number } = {}) {
+function model(opts: { head?: 'map' | 'vector'; stride?: number; act?: 'Relu' | 'HardSwish' } = {}) {
   const b = new GraphBuilder(5);
   const s = opts.stride ?? 2;
   const conv = { pads: ints([1, 1, 1, 1]), strides: ints([s, s]) };
   const x = b.input('x', [1, 3, 32, 32]);
   const c0 = b.node('Conv', [x, b.weight('w0', [8, 3, 3, 3], -0.5, 0.5), b.weight('b0', [8])], conv);
-  const r = b.node('Relu', [c0]);
+  const r = b.node(opts.act ?? 'Relu', [c0]);
   const c1 = b.node('Conv', [r, b.weight('w1', [8, 8, 3, 3], -0.3, 0.3), b.weight('b1', [8])], conv);
   const c2 = b.node('Conv', [c1, b.weight('w2', [8, 8, 3, 3], -0.3, 0.3), b.weight('b2', [8])], conv);
   const up = s ** 3;
@@ -80,5 +81,56 @@ describe('--dense_int16: int16 activations for a per-pixel model early stages (a
       parseOptions({ ...flags, scheme: 'pow2', output: path.join(dir, 'pow2') }),
     );
     expect(pow2.report.int16).toBeUndefined();
+  });
+});
+
+describe('--dense_finer: pow2 B16 grids one finer in a per-pixel model early stages', () => {
+  /** Each QuantizeLinear's input and its scale, in a written .onnx. */
+  const qScales = (file: string) => {
+    const g = readOnnxFile(file).graph;
+    return new Map(
+      g.nodes
+        .filter((n) => n.opType === 'QuantizeLinear')
+        .map((n) => [n.inputs[0]!, g.initializers.get(n.inputs[1]!)!.toNumbers()[0]!] as const),
+    );
+  };
+
+  it('halves the scale of the early tensors pow2 takes by range and of nothing else', async () => {
+    const m = model({ act: 'HardSwish' });
+    const input = path.join(dir, 'dense_hs.onnx');
+    writeOnnxFile(m, input);
+    const flags = { input, scheme: 'pow2', bias_mode: 'B16', calib_samples: '4', formats: 'onnx' };
+    const on = path.join(dir, 'finer_on');
+    const off = path.join(dir, 'finer_off');
+    await quantizeModel(parseOptions({ ...flags, output: on }));
+    await quantizeModel(parseOptions({ ...flags, output: off, dense_finer: 'false' }));
+    const a = qScales(path.join(on, 'dense_hs_quant.onnx'));
+    const b = qScales(path.join(off, 'dense_hs_quant.onnx'));
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    // By hand: conv_0's output is read only by the HardSwish (HardSigmoid and Mul once split), no sum,
+    // so pow2 B16's default (sum-inputs) takes its exponent by range: 2^ceil(log2(max * s_in / 127)),
+    // which a halved range lowers by exactly one. The HardSwish output is a Conv input (by error), the
+    // other tensors are past stride 4 or the input: all keep their scales.
+    const conv0 = m.graph.nodes[0]!.outputs[0]!;
+    const changed = [...a].filter(([t, v]) => v !== b.get(t));
+    expect(changed).toEqual([[conv0, b.get(conv0)! / 2]]);
+  });
+
+  it('leaves a classifier alone, and affine', async () => {
+    writeOnnxFile(model({ act: 'HardSwish', head: 'vector' }), path.join(dir, 'vector_hs.onnx'));
+    writeOnnxFile(model({ act: 'HardSwish' }), path.join(dir, 'map_hs.onnx'));
+    for (const [stem, scheme] of [
+      ['vector_hs', 'pow2'],
+      ['vector_hs', 'affine'],
+      ['map_hs', 'affine'],
+    ] as const) {
+      const flags = { input: path.join(dir, `${stem}.onnx`), scheme, calib_samples: '4', formats: 'onnx' };
+      const on = path.join(dir, `${stem}_${scheme}_on`);
+      const off = path.join(dir, `${stem}_${scheme}_off`);
+      await quantizeModel(parseOptions({ ...flags, output: on }));
+      await quantizeModel(parseOptions({ ...flags, output: off, dense_finer: 'false' }));
+      const bytes = (d: string) => fs.readFileSync(path.join(d, `${stem}_quant.onnx`));
+      expect(bytes(on).equals(bytes(off))).toBe(true);
+    }
   });
 });

@@ -323,7 +323,16 @@ function quantize(
   };
   if (model.format === 'tflite') return quantizeTfliteModel(model, s, data.calibration, h);
   const early = s.scheme === 'affine' && s.denseInt16 ? denseEarlyNodes(model.graph, data.inputShapes) : [];
-  const settings = early.length ? { ...s, int16: [...(s.int16 ?? []), ...early] } : s;
+  // pow2 B16: the same stages' range-chosen grids one finer (QuantSettings.pow2Finer; README).
+  const finer =
+    s.scheme === 'pow2' && s.biasMode === 'B16' && s.denseFiner
+      ? denseEarlyNodes(model.graph, data.inputShapes)
+      : [];
+  const settings = early.length
+    ? { ...s, int16: [...(s.int16 ?? []), ...early] }
+    : finer.length
+      ? { ...s, pow2Finer: finer }
+      : s;
   return quantizeFloatModel(model, settings, data.calibration, h);
 }
 

@@ -42,6 +42,11 @@ export interface RunSettings extends Omit<QuantSettings, 'scheme'> {
    * (src/quant/dense-int16.ts); ONNX inputs written as QDQ only (where --int16 applies).
    */
   denseInt16: boolean;
+  /**
+   * Under pow2 B16, the same early stages' activations whose exponent is taken by range one grid finer
+   * (QuantSettings.pow2Finer).
+   */
+  denseFiner: boolean;
 }
 
 /** Settings of a run that quantizes: the quantizer takes them as they are. */
