@@ -1,4 +1,4 @@
-import type { Graph, Model } from '../ir/graph.js';
+import { subgraphsOf, type Graph, type Model } from '../ir/graph.js';
 import type { Tensor } from '../ir/tensor.js';
 import { fixedInputs } from '../ir/shapes.js';
 import { getOp } from '../ops/index.js';
@@ -163,6 +163,10 @@ export async function calibrateFull(
  */
 export function atSampleShapes(model: Model, source: SampleSource): Model {
   if (model.format === 'tflite' || !source.shapes?.size) return model;
+  // Not for control flow: at fixed shapes ONNX Runtime infers every If branch when it loads, including
+  // one no sample takes, and refuses the model where that branch cannot run at them (Silero VAD's 8 kHz
+  // LSTM branch at a 512-sample window: "First input tensor must have rank 3").
+  if (model.graph.nodes.some((n) => subgraphsOf(n).length > 0)) return model;
   const g = model.graph.clone();
   g.inputs = fixedInputs(g.inputs, source.shapes);
   return { ...model, graph: g };
