@@ -23,7 +23,7 @@ import { optimize } from '../src/passes/optimize.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { fileSamples } from '../src/quant/samples.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
-import { calibrateStats, type CalibrationStats } from '../src/quant/calibrate.js';
+import { calibrateStats } from '../src/quant/calibrate.js';
 import type { Range } from '../src/quant/observers.js';
 import type { Model } from '../src/ir/graph.js';
 import { cachedTextLines, ctcAlphabet, KEYS_FILE, outputsCer } from './text-lines.js';
@@ -53,12 +53,7 @@ async function main() {
     const all: Record<string, Record<string, Stat>> = {};
     for (const set of SETS) {
       const res: Record<string, Stat> = {};
-      const hook = async (
-        m: Model,
-        tensors: string[],
-        src: Parameters<typeof calibrateStats>[2],
-        opts: Parameters<typeof calibrateStats>[3],
-      ): Promise<CalibrationStats> => {
+      const hook: typeof calibrateStats = async (m, tensors, src, opts) => {
         const st = await calibrateStats(m, tensors, src, {
           ...opts,
           method: 'percentile',
@@ -132,12 +127,7 @@ async function main() {
   for (const a of args.filter((x) => x.startsWith('{'))) {
     const r = JSON.parse(a) as Recipe;
     const idx = new Map(order.map((o, i) => [o, i]));
-    const hook = async (
-      m: Model,
-      tensors: string[],
-      src: Parameters<typeof calibrateStats>[2],
-      opts: Parameters<typeof calibrateStats>[3],
-    ): Promise<CalibrationStats> => {
+    const hook: typeof calibrateStats = async (m, tensors, src, opts) => {
       const st = await calibrateStats(m, tensors, src, opts);
       const ranges = new Map<string, Range>();
       for (const name of tensors) {

@@ -1,4 +1,4 @@
-import type { Model } from '../ir/graph.js';
+import type { Graph, Model, ValueInfo } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { loadTflite, type TfliteData } from '../runtime/litert.js';
@@ -24,11 +24,12 @@ export async function tfliteCandidate(
   target: TfliteTarget = { kind: 'litert' },
   file = 'quantized.tflite',
 ): Promise<Candidate> {
-  const plain =
-    target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(tflite, target, file);
-  const runner = integerEdges(plain, tflite, file, target.kind === 'litert' ? 'even' : 'away');
+  // Read once: the device executes this model; its edges and shapes are read off its graph.
+  const model = importTflite(tflite, file);
+  const plain = target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(model, target);
+  const runner = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
   if (typeof layout !== 'string') return { ...runner, nhwc: layout.size > 0, stored: layout };
-  return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(tflite) };
+  return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(model.graph) };
 }
 
 async function litertRunner(bytes: Uint8Array, file: string): Promise<Candidate> {
@@ -51,15 +52,12 @@ async function litertRunner(bytes: Uint8Array, file: string): Promise<Candidate>
 }
 
 /** The pow2 model in the original hardware's arithmetic (truncating shifts, B8/B16), bit-exact. */
-function deviceRunner(
-  bytes: Uint8Array,
-  target: { rounding: Rounding; biasMode: 'B8' | 'B16' },
-  file: string,
-): Candidate {
-  let ex: ReturnType<typeof createIntegerExecutor> | undefined = createIntegerExecutor(
-    importTflite(bytes, file),
-    { scheme: 'pow2', rounding: target.rounding, biasMode: target.biasMode },
-  );
+function deviceRunner(model: Model, target: { rounding: Rounding; biasMode: 'B8' | 'B16' }): Candidate {
+  let ex: ReturnType<typeof createIntegerExecutor> | undefined = createIntegerExecutor(model, {
+    scheme: 'pow2',
+    rounding: target.rounding,
+    biasMode: target.biasMode,
+  });
   return {
     async run(feeds) {
       if (!ex) throw new Error('the integer executor was closed');
@@ -105,20 +103,9 @@ export async function tfliteReference(m: Model): Promise<Reference> {
  * read back as (q - zero point) * scale. So it is scored against float like a float-I/O file, whose
  * QUANTIZE and DEQUANTIZE ops do the same inside. A file with float edges runs unchanged.
  */
-function integerEdges(c: Candidate, bytes: Uint8Array, file: string, ties: 'even' | 'away'): Candidate {
-  const g = importTflite(bytes, file).graph;
-  const edges = (vs: typeof g.inputs) =>
-    new Map(
-      vs.flatMap((v) => {
-        const dtype = v.type?.kind === 'tensor' ? v.type.dtype : undefined;
-        const q = g.quantOf(v.name);
-        return (dtype === 'int8' || dtype === 'uint8' || dtype === 'int16') && q?.scale.length === 1
-          ? [[v.name, { dtype, scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 }] as const]
-          : [];
-      }),
-    );
-  const ins = edges(g.inputs);
-  const outs = edges(g.outputs);
+function integerEdges(c: Candidate, g: Graph, ties: 'even' | 'away'): Candidate {
+  const ins = integerValues(g, g.inputs);
+  const outs = integerValues(g, g.outputs);
   if (!ins.size && !outs.size) return c;
   return {
     ...c,
@@ -134,6 +121,21 @@ function integerEdges(c: Candidate, bytes: Uint8Array, file: string, ties: 'even
       return out;
     },
   };
+}
+
+/**
+ * The values of `vs` stored as integers with one scale, by name. A function of its own, so that the
+ * candidate's closure holds these few numbers and not the graph (with its weights) they are read from.
+ */
+function integerValues(g: Graph, vs: readonly ValueInfo[]): Map<string, Edge> {
+  const edges = new Map<string, Edge>();
+  for (const v of vs) {
+    const dtype = v.type?.kind === 'tensor' ? v.type.dtype : undefined;
+    const q = g.quantOf(v.name);
+    if ((dtype === 'int8' || dtype === 'uint8' || dtype === 'int16') && q?.scale.length === 1)
+      edges.set(v.name, { dtype, scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 });
+  }
+  return edges;
 }
 
 type Edge = { dtype: 'int8' | 'uint8' | 'int16'; scale: number; zeroPoint: number };
@@ -164,8 +166,7 @@ const asFloat32 = (d: TfliteData): Float32Array =>
   d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
 
 /** The file's input and output shapes by tensor name (which 4-D values it stores NHWC). */
-function ioShapes(bytes: Uint8Array): Record<string, readonly number[]> {
-  const g = importTflite(bytes, 'quantized.tflite').graph;
+function ioShapes(g: Graph): Record<string, readonly number[]> {
   const shapes: Record<string, readonly number[]> = {};
   for (const v of [...g.inputs, ...g.outputs]) {
     const shape = v.type?.kind === 'tensor' ? v.type.shape : undefined;

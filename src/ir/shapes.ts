@@ -151,15 +151,16 @@ export function concreteShapes(
     });
     out.set(v.name, dims);
   };
-  const withGiven = inputs.filter((v) => given(v));
-  for (const v of withGiven) bind(v, concreteShape(v, given(v)));
+  for (const v of inputs) {
+    const dims = given(v);
+    if (dims) bind(v, concreteShape(v, dims));
+  }
   for (const v of inputs) {
     if (out.has(v.name)) continue;
     const declared = v.type?.kind === 'tensor' ? v.type.shape : undefined;
-    const named = declared?.map((d) => (typeof d === 'string' ? bound.get(d)?.size : undefined));
+    const dims = declared?.map((d) => (typeof d === 'string' ? bound.get(d)?.size : (d ?? undefined)));
     // Every symbolic dim that a name sets: the shape is known; else the one-input rule (batch 1 or refuse).
-    const known = declared && named!.every((n, i) => n !== undefined || typeof declared[i] === 'number');
-    bind(v, declared && known ? declared.map((d, i) => named![i] ?? (d as number)) : concreteShape(v));
+    bind(v, dims?.every((d) => d !== undefined) ? (dims as number[]) : concreteShape(v));
   }
   return new Map(inputs.map((v) => [v.name, out.get(v.name)!]));
 }

@@ -188,6 +188,22 @@ export function keepFirst(source: SampleSource, n: number): SampleSource {
   };
 }
 
+/** The first `n` samples of `source`, and no more (keepFirst caches them; this one stops). */
+export function firstSamples(source: SampleSource, n: number): SampleSource {
+  return {
+    count: Math.min(source.count, n),
+    kind: source.kind,
+    shapes: source.shapes,
+    async *samples() {
+      let i = 0;
+      for await (const feeds of source.samples()) {
+        if (i++ >= n) return;
+        yield feeds;
+      }
+    },
+  };
+}
+
 /** One integer class label per line (blank lines ignored), one per evaluation sample. */
 export function readLabels(file: string, samples: number): number[] {
   let text: string;

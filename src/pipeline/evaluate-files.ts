@@ -27,7 +27,7 @@ import { readOnnxFile } from '../formats/onnx/import.js';
 import { exportOnnx, weightBytes } from '../formats/onnx/export.js';
 import type { Model } from '../ir/graph.js';
 import type { OutputMetrics } from '../eval/metrics.js';
-import { keepFirst, type DataPlan } from './data.js';
+import { firstSamples, keepFirst, type DataPlan } from './data.js';
 import type { FloorJudge, Produced } from './outputs.js';
 import { floatReference } from './floor-reference.js';
 import type { QuantizingRun } from './settings.js';
@@ -309,7 +309,11 @@ export function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun):
       try {
         for (const [i, bytes] of files.entries())
           candidates[i] = await tfliteCandidate(bytes, new Set(nhwc), target);
-        const { metrics } = await compareOutputs(reference, candidates, firstSamples(data.calibration));
+        const { metrics } = await compareOutputs(
+          reference,
+          candidates,
+          firstSamples(data.calibration, JUDGE_SAMPLES),
+        );
         return files.map((_, i) => {
           const db = Object.values(metrics[i]!).map((m) => m.sqnrDb);
           return db.reduce((a, v) => a + v, 0) / db.length;
@@ -321,25 +325,10 @@ export function floorJudge(floatModel: Model, data: DataPlan, o: QuantizingRun):
     },
     async *samples(nhwc) {
       const stored = { stored: new Set(nhwc) };
-      for await (const feeds of firstSamples(data.calibration).samples()) yield toNhwc(feeds, stored);
+      for await (const feeds of firstSamples(data.calibration, JUDGE_SAMPLES).samples())
+        yield toNhwc(feeds, stored);
     },
-    reference: floatReference(floatModel, () => firstSamples(data.calibration).samples()),
-  };
-}
-
-/** The first `n` samples of `source` (JUDGE_SAMPLES: the ones a floor judge runs). */
-export function firstSamples(source: DataPlan['calibration'], n = JUDGE_SAMPLES): DataPlan['calibration'] {
-  return {
-    count: Math.min(source.count, n),
-    kind: source.kind,
-    shapes: source.shapes,
-    async *samples() {
-      let i = 0;
-      for await (const feeds of source.samples()) {
-        if (i++ >= n) return;
-        yield feeds;
-      }
-    },
+    reference: floatReference(floatModel, () => firstSamples(data.calibration, JUDGE_SAMPLES).samples()),
   };
 }
 

@@ -6,16 +6,9 @@ import { UnknownTensorTypeError } from '../formats/tflite/export.js';
 import { formatOf, modelBytes, readModel } from '../model-io.js';
 import { flagRecord } from '../options.js';
 import { optimize } from '../passes/optimize.js';
-import { plainInputShapes, planData, type DataPlan } from './data.js';
+import { firstSamples, plainInputShapes, planData, type DataPlan } from './data.js';
 import { checkGate, type Gate } from './gate.js';
-import {
-  checkConversion,
-  evaluate,
-  firstSamples,
-  releaseWeights,
-  floorJudge,
-  type Quantized,
-} from './evaluate-files.js';
+import { checkConversion, evaluate, releaseWeights, floorJudge, type Quantized } from './evaluate-files.js';
 import { writeOutputs } from './outputs.js';
 import { precisionCost } from './precision-cost.js';
 import {
@@ -101,7 +94,9 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   const conversion = run ? undefined : await conversionData(model, opts, converted, flagWarnings);
   const checked =
     conversion &&
-    (opts.evalData || !opts.calibData ? conversion.evaluation : firstSamples(conversion.calibration, 16));
+    (opts.evalData || !opts.calibData
+      ? conversion.evaluation
+      : firstSamples(conversion.calibration, CONVERSION_SAMPLES));
   const inputShapes =
     (data ?? (opts.calibData ? conversion : undefined))?.inputShapes ??
     (converted ? plainInputShapes(model, opts) : new Map());
@@ -369,6 +364,9 @@ function prepareOutputDir(dir: string): void {
   if (!fs.statSync(dir).isDirectory())
     throw new InvalidOptionError('output', `'${dir}' is a file, not a folder`);
 }
+
+/** Samples --scheme none's float files are checked on when they come from --calib_data. */
+const CONVERSION_SAMPLES = 16;
 
 /** planData for --scheme none; undefined (with a warning) where only a float .onnx needs no shapes. */
 async function conversionData(

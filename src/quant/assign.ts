@@ -60,7 +60,9 @@ export function planQuantization(
   // A TFLite node is reported when it reads a float activation too (a float op between int8 ones).
   const reads = (node: Node) =>
     node.domain === 'tflite' && node.inputs.some((i) => isFloat(i) && !g.initializers.has(i));
-  for (const node of topoSort(g)) {
+  const order = topoSort(g);
+  const index = indexGraph(g);
+  for (const node of order) {
     const rule = quantRuleOf(node);
     const label = node.name || node.outputs[0]!;
     const op = opLabel(node);
@@ -81,8 +83,8 @@ export function planQuantization(
     }
     quantized.add(node);
   }
-  keepFloatTails(g, quantized, float);
-  return { quantized, calibrate: rangesRead(g, quantized), float };
+  keepFloatTails(g, order, index, quantized, float);
+  return { quantized, calibrate: rangesRead(g, order, index, quantized), float };
 }
 
 /**
@@ -92,9 +94,13 @@ export function planQuantization(
  * left its output quantized, by the Reshape that upgradeOpset's 2-D coercion puts after it (PP-OCRv4
  * rec's final Softmax). Graph inputs are not float ops here: an input's Reshape keeps its rule.
  */
-function keepFloatTails(g: Graph, quantized: Set<Node>, float: FloatOp[]): void {
-  const index = indexGraph(g);
-  const order = topoSort(g);
+function keepFloatTails(
+  g: Graph,
+  order: readonly Node[],
+  index: GraphIndex,
+  quantized: Set<Node>,
+  float: FloatOp[],
+): void {
   const passes = (n: Node) => quantRuleOf(n)?.output === 'same-as-input';
   // Whether a quantized node's values reach an int8 op other than a value-moving one (reverse order).
   const reaches = new Map<Node, boolean>();
@@ -150,10 +156,9 @@ function noRuleBecause(node: Node): string {
  * Pass-through outputs otherwise keep their input's parameters and fixed-output ops' come from the rule.
  * On mobilenet_v1_bn this is 30 tensors of the 59 the int8 nodes read and write.
  */
-function rangesRead(g: Graph, quantized: Set<Node>): string[] {
-  const index = indexGraph(g);
+function rangesRead(g: Graph, order: readonly Node[], index: GraphIndex, quantized: Set<Node>): string[] {
   const tensors = new Set<string>();
-  for (const node of topoSort(g)) {
+  for (const node of order) {
     if (!quantized.has(node)) continue;
     const rule = quantRuleOf(node)!;
     const activations = rule.activations(node, g);
