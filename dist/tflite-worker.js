@@ -10582,11 +10582,13 @@ function runnerFeeds(runner, inputs, feeds) {
 
 
 async function tfliteCandidate(tflite, layout, target = { kind: 'litert' }, file = 'quantized.tflite') {
-    const plain = target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(tflite, target, file);
-    const runner = integerEdges(plain, tflite, file, target.kind === 'litert' ? 'even' : 'away');
+    // Read once: the device executes this model; its edges and shapes are read off its graph.
+    const model = importTflite(tflite, file);
+    const plain = target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(model, target);
+    const runner = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
     if (typeof layout !== 'string')
         return { ...runner, nhwc: layout.size > 0, stored: layout };
-    return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(tflite) };
+    return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(model.graph) };
 }
 async function litertRunner(bytes, file) {
     const t = await litert_loadTflite(bytes, file);
@@ -10606,8 +10608,12 @@ async function litertRunner(bytes, file) {
     };
 }
 /** The pow2 model in the original hardware's arithmetic (truncating shifts, B8/B16), bit-exact. */
-function deviceRunner(bytes, target, file) {
-    let ex = createIntegerExecutor(importTflite(bytes, file), { scheme: 'pow2', rounding: target.rounding, biasMode: target.biasMode });
+function deviceRunner(model, target) {
+    let ex = createIntegerExecutor(model, {
+        scheme: 'pow2',
+        rounding: target.rounding,
+        biasMode: target.biasMode,
+    });
     return {
         async run(feeds) {
             if (!ex)
@@ -10649,17 +10655,9 @@ async function tfliteReference(m) {
  * read back as (q - zero point) * scale. So it is scored against float like a float-I/O file, whose
  * QUANTIZE and DEQUANTIZE ops do the same inside. A file with float edges runs unchanged.
  */
-function integerEdges(c, bytes, file, ties) {
-    const g = importTflite(bytes, file).graph;
-    const edges = (vs) => new Map(vs.flatMap((v) => {
-        const dtype = v.type?.kind === 'tensor' ? v.type.dtype : undefined;
-        const q = g.quantOf(v.name);
-        return (dtype === 'int8' || dtype === 'uint8' || dtype === 'int16') && q?.scale.length === 1
-            ? [[v.name, { dtype, scale: q.scale[0], zeroPoint: q.zeroPoint[0] ?? 0 }]]
-            : [];
-    }));
-    const ins = edges(g.inputs);
-    const outs = edges(g.outputs);
+function integerEdges(c, g, ties) {
+    const ins = integerValues(g, g.inputs);
+    const outs = integerValues(g, g.outputs);
     if (!ins.size && !outs.size)
         return c;
     return {
@@ -10678,6 +10676,20 @@ function integerEdges(c, bytes, file, ties) {
             return out;
         },
     };
+}
+/**
+ * The values of `vs` stored as integers with one scale, by name. A function of its own, so that the
+ * candidate's closure holds these few numbers and not the graph (with its weights) they are read from.
+ */
+function integerValues(g, vs) {
+    const edges = new Map();
+    for (const v of vs) {
+        const dtype = v.type?.kind === 'tensor' ? v.type.dtype : undefined;
+        const q = g.quantOf(v.name);
+        if ((dtype === 'int8' || dtype === 'uint8' || dtype === 'int16') && q?.scale.length === 1)
+            edges.set(v.name, { dtype, scale: q.scale[0], zeroPoint: q.zeroPoint[0] ?? 0 });
+    }
+    return edges;
 }
 const EDGE_LIMITS = { int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767] };
 function quantizeEdge(t, e, ties) {
@@ -10700,8 +10712,7 @@ function quantizeEdge(t, e, ties) {
 }
 const asFloat32 = (d) => d instanceof Float32Array ? d : Float32Array.from(d);
 /** The file's input and output shapes by tensor name (which 4-D values it stores NHWC). */
-function ioShapes(bytes) {
-    const g = importTflite(bytes, 'quantized.tflite').graph;
+function ioShapes(g) {
     const shapes = {};
     for (const v of [...g.inputs, ...g.outputs]) {
         const shape = v.type?.kind === 'tensor' ? v.type.shape : undefined;
