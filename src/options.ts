@@ -251,7 +251,7 @@ export function parseOptions(raw: Record<string, string | undefined>): RunSettin
     rounding: choice('rounding', get('rounding')!, ['floor', 'nearest'] as const),
     onnxFormat: choice('onnx_format', get('onnx_format')!, ['qdq', 'qoperator'] as const),
     tfliteLayout: choice('tflite_layout', get('tflite_layout')!, ['nchw', 'nhwc'] as const),
-    ioType: choice('io_type', get('io_type')!, ['float', 'int8'] as const),
+    ioType: ioType(get('io_type')!, get('scheme')!),
     evalData: get('eval_data'),
     preprocess: parsePreprocess(get('preprocess')),
     labels: get('labels'),
@@ -312,6 +312,20 @@ export function flagRecord(s: RunSettings): Record<string, unknown> {
     max_drop: s.maxDrop,
     min_sqnr: s.minSqnr,
   };
+}
+
+/**
+ * --io_type: int8 edges take the scale and zero point of the quantized input and output, which --scheme none
+ * has not: refused there rather than silently writing float edges.
+ */
+function ioType(value: string, scheme: string): RunSettings['ioType'] {
+  const type = choice('io_type', value, ['float', 'int8'] as const);
+  if (type === 'int8' && scheme === 'none')
+    throw new InvalidOptionError(
+      'io_type',
+      "int8 edges need the quantized model's input and output scales; --scheme none quantizes nothing (drop --io_type or pick a scheme)",
+    );
+  return type;
 }
 
 /** --max_drop and --min_sqnr (both may be given: both must hold); they need a scheme that quantizes. */

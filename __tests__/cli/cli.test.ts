@@ -147,6 +147,12 @@ describe('model-quant CLI', () => {
       /bad\.npy: input 'x' expects shape \[.*3, .*\], the sample is \[1, 3, 10\]/,
     ],
     [
+      // The flag was ignored here: a float-edged .tflite was written with no word said.
+      '--io_type int8 with --scheme none',
+      (d) => ['--input', CLS, '--output', path.join(d, 'o'), '--scheme', 'none', '--io_type', 'int8'],
+      /--io_type: int8 edges need the quantized model's input and output scales; --scheme none quantizes nothing/,
+    ],
+    [
       'an output folder that cannot be created',
       (d) => ['--input', CLS, '--output', path.join(write(d, 'afile', 'x'), 'sub'), '--scheme', 'none'],
       /--output: cannot create folder/,
