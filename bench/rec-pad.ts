@@ -51,6 +51,8 @@
  *   from the weight-rounding correction (off: 0.77 at node 111, blank logit 0.73). It falls at the last
  *   stage's 480x480 pointwise convs (nodes 97 / 104 / 111: 0.86 / 0.79 / 0.77, their HardSwish outputs
  *   too); the pre-HardSwish Conv outputs' low gains early on (0.85-0.94) are the -3 saturation cut.
+ *   Those three convs in float (exclude) keep the fall (0.85 / 0.77 / 0.64: it comes with their int8
+ *   inputs) and read 22.5 (a float island's neighbours, as rec-loop's header found).
  * Figures here leave inputScale unset (rec-loop sets auto): 101 with correction true reads 2.21 here,
  * 2.00 in rec-loop.
  */
