@@ -76,11 +76,15 @@ export interface LiteRtWasm {
   LiteRtTensorBufferLockMode: { READ: WasmEnum; WRITE: WasmEnum };
 }
 
-/** The runtime with its one environment; `log` keeps LiteRT's recent messages for error reports. */
+/**
+ * The runtime with its one environment; `log` keeps LiteRT's recent messages for error reports, `errors`
+ * counts the ERROR lines it has printed (a run that printed one failed, whatever it returned).
+ */
 export interface LiteRtInstance {
   wasm: LiteRtWasm;
   env: WasmEnvironment;
   log: string[];
+  readonly errors: number;
 }
 
 const LOG_LINES = 40;
@@ -112,15 +116,24 @@ export function isTrap(error: unknown): boolean {
 
 async function loadLiteRt(): Promise<LiteRtInstance> {
   const log: string[] = [];
+  const printed = { errors: 0 };
   const keep = (line: string): void => {
     if (process.env.MODEL_QUANT_LITERT_LOG) process.stderr.write(`${line}\n`);
     log.push(line);
     if (log.length > LOG_LINES) log.shift();
+    if (/^ERROR\b/.test(line)) printed.errors++;
   };
   const factory = loadFactory(await wasmScriptPath());
   const wasm = await factory({ print: keep, printErr: keep });
   wasm.setupLogging();
-  return { wasm, env: wasm.LiteRtEnvironment.create(null), log };
+  return {
+    wasm,
+    env: wasm.LiteRtEnvironment.create(null),
+    log,
+    get errors() {
+      return printed.errors;
+    },
+  };
 }
 
 type Factory = (moduleArg: Record<string, unknown>) => Promise<LiteRtWasm>;

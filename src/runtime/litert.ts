@@ -199,13 +199,24 @@ class Runner implements TfliteRunner {
     }
   }
 
-  /** LiteRT's run, its failures (an error it reports, or a trap of its WASM) as errors naming the model. */
+  /**
+   * LiteRT's run, its failures (an error it reports, or a trap of its WASM) as errors naming the model.
+   * A kernel that refuses the graph when LiteRT prepares it ("failed to prepare", then "Failed to allocate
+   * tensors") only prints ERROR lines: the run still hands back output buffers, never written.
+   */
   private async invoke(buffers: WasmTensorBuffer[]): Promise<WasmTensorBuffer[]> {
+    const errors = this.rt.errors;
+    let outputs: WasmTensorBuffer[];
     try {
-      return await this.compiled.run(0, buffers);
+      outputs = await this.compiled.run(0, buffers);
     } catch (error) {
       throw this.fault('fails running the model', error);
     }
+    if (this.rt.errors > errors) {
+      for (const buffer of outputs) buffer.delete();
+      throw this.fault('fails running the model', new Error('it printed errors'));
+    }
+    return outputs;
   }
 
   /**
