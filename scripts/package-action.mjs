@@ -50,7 +50,7 @@ function bundle(out) {
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.copyFileSync(from, to);
   };
-  // The .tflite evaluation's worker (src/eval/remote-tflite.ts looks for tflite-worker.js beside the
+  // The .tflite evaluation's worker (src/eval/worker-entry.ts looks for tflite-worker.js beside the
   // bundle): a bundle of its own, so that the Action evaluates the .tflite on a second core as the CLI
   // does, instead of in process after ONNX Runtime. It reaches LiteRT as the main bundle does (below).
   const worker = fs.mkdtempSync(path.join(os.tmpdir(), 'model-quant-worker-'));

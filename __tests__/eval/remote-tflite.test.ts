@@ -93,6 +93,39 @@ describe('TfliteWorkers', () => {
     }
   });
 
+  it('gives a LiteRT candidate the main thread waits on a helper for its last samples; outputs as in-process', async () => {
+    // afterMs 0: a helper whatever the pace; heldBytes 0: the lane runs at most IN_FLIGHT samples ahead
+    // of the reading, so that samples are left for the helper when the main thread starts reading.
+    const workers = TfliteWorkers.start([true], { afterMs: 0, heldBytes: 0 })!;
+    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+    try {
+      const litert = workers.candidate(0, { bytes: tflite, layout: 'nchw' });
+      // After it in the same lane, a device candidate (no helper: the integer executor's memory).
+      const after = workers.candidate(0, { bytes: tflite, layout: 'nchw', target: device, samples: 3 });
+      const many = fileSamples(
+        listSampleFiles(SAMPLES).slice(20, 44),
+        readOnnxFile(MODEL).graph.runtimeInputs(),
+      );
+      const feeds: Feeds[] = [];
+      for await (const f of workers.prefetching(many).samples()) feeds.push(f);
+      const got: Record<string, Outputs[]> = { litert: [], device: [] };
+      const c = await litert.ready();
+      for (const f of feeds) got.litert!.push(await c.run(f));
+      await c.close();
+      const helped = workers.helperSamples;
+      const d = await after.ready();
+      for (const f of feeds.slice(0, 3)) got.device!.push(await d.run(f));
+      await d.close();
+      expect(helped).toBeGreaterThan(0);
+      expect(helped).toBeLessThan(feeds.length);
+      expect(workers.helperSamples).toBe(helped);
+      expect(got.litert).toEqual(await inProcess(undefined, feeds));
+      expect(got.device).toEqual(await inProcess(device, feeds.slice(0, 3)));
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('rethrows what opening threw in the worker as the same class, with the same message', async () => {
     // The float model as a .tflite: the integer executor has no kernel for float tensors.
     const float = exportTflite(convertToTflite(optimize(readOnnxFile(MODEL)).model));

@@ -12,13 +12,10 @@
  * lane (pow2: LiteRT, then the device, then the truncating device): two lanes overlap more but hold the
  * integer executor beside LiteRT (PP-OCRv4 det pow2 at 640x640: 1,033 MB peak against 832 MB).
  */
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
+import { stopwatch } from '../util/timing.js';
+import { workerEntry, workersAvailable } from './worker-entry.js';
 import type { TfliteTarget } from './evaluate-tflite.js';
 import type { Candidate, Outputs } from './evaluate.js';
 import {
@@ -32,6 +29,28 @@ import {
 
 /** Samples posted to a worker ahead of its results, at most: bounds the feeds copied into its queue. */
 const IN_FLIGHT = 4;
+
+/**
+ * Fewer for a slow candidate: the queue only has to outlast the main thread's ONNX Runtime run (which
+ * blocks it, so that it posts nothing), and samples not posted yet can go to a helper. PP-OCRv4 det
+ * affine at 640x640 in LiteRT (1.2 s a page): 2 in flight, where 4 left a helper 1 sample of 8.
+ */
+const QUEUED_MS = 500;
+const inFlightAt = (pace: number | undefined) =>
+  pace === undefined ? IN_FLIGHT : Math.max(2, Math.min(IN_FLIGHT, Math.ceil(QUEUED_MS / pace) + 1));
+
+/**
+ * A helper (see TfliteWorkers.start) is started when the main thread waits on a LiteRT candidate whose
+ * samples not yet posted would take its worker at least this long (at the pace of its last result): the
+ * helper's start (a worker, LiteRT's WASM, the file opened) costs about 0.3 s.
+ */
+export const HELP_AFTER_MS = 1000;
+
+/** When a helper starts (see TfliteWorkers.start); `heldBytes` in place of HELD_BYTES (tests). */
+export interface HelpOptions {
+  afterMs: number;
+  heldBytes?: number;
+}
 
 /**
  * Outputs computed ahead and not read yet, at most (beyond it, a candidate runs only as far ahead of the
@@ -77,6 +96,20 @@ interface Remote {
   lane: Lane;
   spec: RemoteSpec;
   limit: number;
+  /**
+   * Samples from here on are the helper's (it takes them from the last down, one at a time, while this
+   * candidate's own lane goes on from the first): Infinity while there is no helper.
+   */
+  back: number;
+  /** The same file opened in a helper worker; for a helper, the candidate it helps (whose results it fills). */
+  helper?: Remote;
+  primary?: Remote;
+  /** A helper's sample in flight; whether a helper was started (one per candidate) or has failed. */
+  pending?: number;
+  helped: boolean;
+  /** When the last result came, and the time between the last two (the pace a helper is judged by). */
+  lastResultAt?: number;
+  pace?: number;
   opened: Deferred<Candidate>;
   /** Outputs by sample index, until the main thread has read them. */
   results: (Deferred<Outputs> | undefined)[];
@@ -95,49 +128,11 @@ interface Lane {
   active: number;
   inFlight: number;
   failed?: Error;
-}
-
-/**
- * How to start the worker: its entry beside this module (lib/: the .js), or, run from source (tsx, vitest),
- * the .ts loaded through tsx's loader, registered in the worker (a worker takes no --import of its own).
- */
-function workerEntry(): { code: string; eval: boolean } | undefined {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // A name computed at run time: a bundler must not take the entry for an asset (the Action's bundle gets
-  // a worker bundle of its own beside it: scripts/package-action.mjs).
-  const base = ['tflite', 'worker'].join('-');
-  const js = path.join(here, `${base}.js`);
-  if (fs.existsSync(js)) return { code: js, eval: false };
-  const ts = path.join(here, `${base}.ts`);
-  if (!fs.existsSync(ts)) return undefined;
-  const api = tsxApi();
-  if (!api) return undefined;
-  const [url, tsx] = [pathToFileURL(ts).href, api].map((u) => JSON.stringify(u));
-  const code = `import(${tsx}).then((t) => { t.register(); return import(${url}); });`;
-  return { code, eval: true };
-}
-
-/** The URL of tsx's ESM API (`tsx/esm/api`, its import condition), where tsx is installed. */
-function tsxApi(): string | undefined {
-  try {
-    const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as {
-      exports: Record<string, { import: string | { default: string } }>;
-    };
-    const entry = pkg.exports['./esm/api']!.import;
-    return pathToFileURL(path.join(path.dirname(manifest), typeof entry === 'string' ? entry : entry.default))
-      .href;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether evaluation uses workers: a second core, a worker entry to start, and not turned off
- * (MODEL_QUANT_WORKERS=0, for comparing both ways; the figures are the same).
- */
-export function workersAvailable(): boolean {
-  return process.env.MODEL_QUANT_WORKERS !== '0' && os.availableParallelism() >= 2 && !!workerEntry();
+  /** A helper's lane: terminated once its one candidate is done (its LiteRT heap freed). */
+  helper?: boolean;
+  retired?: boolean;
+  /** A helper's timing lap (MODEL_QUANT_TIMING). */
+  lap?: (label: string) => void;
 }
 
 const wire = (feeds: Feeds): WireFeeds =>
@@ -152,8 +147,16 @@ const beyond = (i: number) =>
     `internal: a .tflite worker was asked for sample ${i + 1}, past the samples the evaluation read first`,
   );
 
+export { workersAvailable };
+
 export class TfliteWorkers {
   private readonly lanes: Lane[];
+  /** Helper lanes (see start), at most one running at a time. */
+  private readonly helpers: Lane[] = [];
+  private readonly help?: HelpOptions;
+  private readonly heldBytes: number;
+  /** Samples helpers have run (read by tests). */
+  helperSamples = 0;
   private readonly byKey = new Map<string, Remote>();
   /** The samples read, each until every candidate that runs on it has been given it. */
   private readonly feeds: (Feeds | undefined)[] = [];
@@ -163,25 +166,42 @@ export class TfliteWorkers {
   private closed = false;
 
   /** Starts one worker per entry of `litert` (whether that lane loads LiteRT's WASM at once). */
-  private constructor(litert: boolean[]) {
-    const entry = workerEntry()!;
-    this.lanes = litert.map((l) => {
-      const data: WorkerData = { role: WORKER_ROLE, litert: l };
-      const worker = new Worker(entry.code, { workerData: data, eval: entry.eval });
-      const lane: Lane = { worker, remotes: [], active: 0, inFlight: 0 };
-      worker.on('message', (m: FromWorker) => this.received(lane, m));
-      worker.on('error', (e) => this.fail(lane, e));
-      worker.on('exit', (code) => {
-        if (!this.closed)
-          this.fail(lane, new Error(`a .tflite evaluation worker stopped (exit code ${code})`));
-      });
-      return lane;
-    });
+  private constructor(litert: boolean[], help?: HelpOptions) {
+    this.lanes = litert.map((l) => this.spawn(l));
+    this.help = help;
+    this.heldBytes = help?.heldBytes ?? HELD_BYTES;
   }
 
-  /** Workers for the lanes, or undefined where workersAvailable() says no. */
-  static start(litert: boolean[]): TfliteWorkers | undefined {
-    return workersAvailable() ? new TfliteWorkers(litert) : undefined;
+  private spawn(litert: boolean, helper?: boolean): Lane {
+    const entry = workerEntry()!;
+    const data: WorkerData = { role: WORKER_ROLE, litert };
+    const worker = new Worker(entry.code, { workerData: data, eval: entry.eval });
+    const lane: Lane = { worker, remotes: [], active: 0, inFlight: 0, helper };
+    worker.on('message', (m: FromWorker) => this.received(lane, m));
+    worker.on('error', (e) => this.fail(lane, e));
+    worker.on('exit', (code) => {
+      if (!this.closed && !lane.retired)
+        this.fail(lane, new Error(`a .tflite evaluation worker stopped (exit code ${code})`));
+    });
+    return lane;
+  }
+
+  /**
+   * Workers for the lanes, or undefined where workersAvailable() says no. With `help`, a LiteRT candidate
+   * the main thread waits on (its own work done: the core ONNX Runtime had is free) gets a helper worker
+   * that runs its last samples while its lane runs the first ones, where those left would take the lane
+   * `afterMs` or more (the pipeline: HELP_AFTER_MS). Each output is the
+   * same whichever worker computes it (one file, one input), and the main thread reads them in sample
+   * order, so every figure is unchanged. LiteRT only: the integer executor holds about 270 MB at 640x640
+   * (PP-OCRv4 det), and a second beside the first would pass issue 17's 1 GB bound.
+   */
+  static start(litert: boolean[], help?: HelpOptions): TfliteWorkers | undefined {
+    return workersAvailable() ? new TfliteWorkers(litert, help) : undefined;
+  }
+
+  /** All lanes, the helpers' included. */
+  private get all(): Lane[] {
+    return [...this.lanes, ...this.helpers];
   }
 
   get laneCount(): number {
@@ -196,6 +216,8 @@ export class TfliteWorkers {
       lane: l,
       spec,
       limit: spec.samples ?? Infinity,
+      back: Infinity,
+      helped: false,
       opened: deferred(),
       results: [],
       dispatched: 0,
@@ -233,19 +255,19 @@ export class TfliteWorkers {
     if (this.closed) return;
     this.closed = true;
     this.feeds.length = 0;
-    await Promise.all(this.lanes.map((l) => l.worker.terminate()));
+    await Promise.all(this.all.map((l) => l.worker.terminate()));
   }
 
   private async *reading(source: SampleSource): AsyncGenerator<Feeds> {
     try {
       for await (const feeds of source.samples()) {
         this.feeds.push(feeds);
-        for (const l of this.lanes) this.pump(l);
+        this.pumpAll();
         yield feeds;
       }
     } finally {
       this.ended = true;
-      for (const l of this.lanes) this.pump(l);
+      this.pumpAll();
     }
   }
 
@@ -253,8 +275,13 @@ export class TfliteWorkers {
     l.worker.postMessage(m);
   }
 
+  private pumpAll(): void {
+    for (const l of this.all) this.pump(l);
+  }
+
   /** Posts what the lane's current candidate can run now; moves on to the next one once it is done. */
   private pump(l: Lane): void {
+    if (l.helper) return this.pumpHelper(l);
     for (;;) {
       const r = l.remotes[l.active];
       if (!r || l.failed || this.closed) return;
@@ -264,12 +291,16 @@ export class TfliteWorkers {
         const wired = typeof layout === 'string' ? layout : [...layout];
         this.post(l, { type: 'open', key: r.key, bytes, layout: wired, target, file });
       }
-      const limit = Math.min(r.limit, this.ended ? this.feeds.length : Infinity);
-      const ahead = () => this.held < HELD_BYTES || r.dispatched < r.consumed + IN_FLIGHT;
+      const total = Math.min(r.limit, this.ended ? this.feeds.length : Infinity);
+      const limit = Math.min(total, r.back);
+      const ahead = () => this.held < this.heldBytes || r.dispatched < r.consumed + IN_FLIGHT;
       while (
         !r.stopped &&
         r.dispatched < Math.min(limit, this.feeds.length) &&
-        l.inFlight < IN_FLIGHT &&
+        // With a helper the main thread is idle (it answers at once): one at a time, so that the two
+        // split what is left evenly (PP-OCRv4 det affine 640: busiest thread 3.4-3.6 s against 1.8 s
+        // in the helper with 2 in flight).
+        l.inFlight < (r.helper ? 1 : inFlightAt(r.pace)) &&
         ahead()
       ) {
         const index = r.dispatched++;
@@ -279,33 +310,109 @@ export class TfliteWorkers {
       this.release();
       if (!r.stopped && r.dispatched < limit) return;
       r.done = true;
-      for (const [i, d] of r.results.entries()) if (i >= r.dispatched) d?.reject(beyond(i));
+      for (const [i, d] of r.results.entries()) if (i >= Math.max(r.dispatched, total)) d?.reject(beyond(i));
       if (r.started) this.post(l, { type: 'close', key: r.key });
       else r.opened.reject(new Error('internal: a .tflite candidate was stopped before it opened'));
       l.active++;
     }
   }
 
+  /**
+   * A helper lane: its candidate takes the primary's last sample not yet posted, one at a time, until the
+   * two meet; then it closes, and the worker goes once the close is answered.
+   */
+  private pumpHelper(l: Lane): void {
+    const h = l.remotes[0]!;
+    const p = h.primary!;
+    if (l.failed || this.closed || h.done) return;
+    if (!h.started) {
+      h.started = true;
+      const { bytes, layout, target, file } = h.spec;
+      const wired = typeof layout === 'string' ? layout : [...layout];
+      this.post(l, { type: 'open', key: h.key, bytes, layout: wired, target, file });
+    }
+    // Helpers start once every sample is read (see maybeHelp): the last one is known.
+    p.back = Math.min(p.back, p.limit, this.feeds.length);
+    // Its outputs wait for the main thread's reading longer than the lane's: past heldBytes, one at a time.
+    const ahead = this.held < this.heldBytes || h.dispatched <= h.consumed;
+    if (l.inFlight === 0 && !p.stopped && p.back - 1 >= p.dispatched && ahead) {
+      const index = --p.back;
+      h.dispatched++;
+      h.pending = index;
+      l.inFlight++;
+      this.post(l, { type: 'run', key: h.key, index, feeds: wire(this.feeds[index]!), nchw: true });
+      this.release();
+    }
+    if (l.inFlight === 0 && (p.stopped || p.back <= p.dispatched)) {
+      h.done = true;
+      this.post(l, { type: 'close', key: h.key });
+    }
+  }
+
+  /** Starts a helper for `r` where that pays (see start): called while the main thread waits on it. */
+  private maybeHelp(r: Remote): void {
+    if (!this.help || r.helped || r.done || r.stopped || !this.ended || r.lane.failed) return;
+    if ((r.spec.target?.kind ?? 'litert') !== 'litert' || r.pace === undefined) return;
+    const left = Math.min(r.limit, this.feeds.length, r.back) - r.dispatched;
+    if (left < 2 || left * r.pace < this.help.afterMs) return;
+    r.helped = true;
+    const lane = this.spawn(true, true);
+    lane.lap = stopwatch('evaluate');
+    lane.lap(`helper for a .tflite: ${left} samples left at ${Math.round(r.pace)} ms`);
+    const h: Remote = {
+      ...r,
+      key: `${r.key}+helper`,
+      lane,
+      primary: r,
+      helper: undefined,
+      opened: deferred(),
+      dispatched: 0,
+      consumed: 0,
+      started: false,
+      done: false,
+      stopped: false,
+    };
+    r.helper = h;
+    lane.remotes.push(h);
+    this.byKey.set(h.key, h);
+    this.helpers.push(lane);
+    this.pump(lane);
+  }
+
   private slot(r: Remote, i: number): Deferred<Outputs> {
     let d = r.results[i];
     if (!d) {
       d = r.results[i] = deferred();
+      // Past the samples posted: not run, unless its helper took it (from `back` up to the last sample).
+      const end = Math.min(r.limit, this.feeds.length);
       if (r.lane.failed) d.reject(r.lane.failed);
-      else if (r.done && i >= r.dispatched) d.reject(beyond(i));
+      else if (r.done && i >= r.dispatched && (i < r.back || i >= end)) d.reject(beyond(i));
     }
     return d;
   }
 
   private received(l: Lane, m: FromWorker): void {
     const r = this.byKey.get(m.key);
-    if (!r) return;
+    if (!r || (l.helper && l.failed)) return;
+    // A helper's results fill its primary's slots (one results array, shared); its errors only end it.
+    const owner = r.primary ?? r;
+    if (r.primary && m.type !== 'closed' && m.error) return this.fail(l, rebuildError(m.error));
     if (m.type === 'opened') {
+      if (r.primary) return;
       if (m.error) r.opened.reject(rebuildError(m.error));
       else r.opened.resolve(this.remoteCandidate(l, r, m));
     } else if (m.type === 'result') {
       l.inFlight--;
-      if (!r.stopped) {
-        const d = this.slot(r, m.index);
+      if (r.primary) {
+        r.pending = undefined;
+        this.helperSamples++;
+      } else {
+        const now = performance.now();
+        if (r.lastResultAt !== undefined) r.pace = now - r.lastResultAt;
+        r.lastResultAt = now;
+      }
+      if (!owner.stopped) {
+        const d = this.slot(owner, m.index);
         if (m.error) d.reject(rebuildError(m.error));
         else {
           d.bytes = outputBytes(m.outputs!);
@@ -314,6 +421,12 @@ export class TfliteWorkers {
         }
       }
       this.pump(l);
+    } else if (l.helper) {
+      // The helper's candidate closed: its worker, and the LiteRT heap it holds, go.
+      l.lap?.(`helper done: ${l.remotes[0]!.dispatched} samples run`);
+      l.retired = true;
+      this.helpers.splice(this.helpers.indexOf(l), 1);
+      void l.worker.terminate();
     }
   }
 
@@ -323,11 +436,13 @@ export class TfliteWorkers {
         const i = r.consumed++;
         if (r.stopped) throw new Error('internal: run() on a closed .tflite candidate');
         const d = this.slot(r, i);
+        this.maybeHelp(r);
         try {
           return await d.promise;
         } finally {
           this.forget(r, i);
-          for (const other of this.lanes) this.pump(other);
+          if (r.helper && i >= r.back) r.helper.consumed++;
+          this.pumpAll();
         }
       },
       close: () => this.stop(l, r),
@@ -345,7 +460,7 @@ export class TfliteWorkers {
     r.stopped = true;
     for (const i of r.results.keys()) this.forget(r, i);
     this.pump(l);
-    for (const other of this.lanes) if (other !== l) this.pump(other);
+    for (const other of this.all) if (other !== l) this.pump(other);
   }
 
   private forget(r: Remote, i: number): void {
@@ -358,18 +473,40 @@ export class TfliteWorkers {
     const remotes = this.lanes.flatMap((l) => l.remotes);
     for (const [j, f] of this.feeds.entries()) {
       if (!f) continue;
-      if (!remotes.some((r) => !r.stopped && !r.done && r.dispatched <= j && j < r.limit))
-        this.feeds[j] = undefined;
+      const wanted = (r: Remote) =>
+        !r.stopped && !r.done && r.dispatched <= j && j < Math.min(r.limit, r.back);
+      if (!remotes.some(wanted)) this.feeds[j] = undefined;
     }
   }
 
   private fail(l: Lane, e: Error): void {
     if (l.failed) return;
     l.failed = e;
+    if (l.helper) return this.helperFailed(l);
     for (const r of l.remotes) {
       r.opened.reject(e);
       for (const d of r.results) d?.reject(e);
       r.done = true;
     }
+  }
+
+  /**
+   * A helper that failed (it opened the file its primary runs, so this is rare: memory) costs time, not
+   * the evaluation: the sample it had in flight goes back to the primary, which runs the rest.
+   */
+  private helperFailed(l: Lane): void {
+    const h = l.remotes[0]!;
+    const p = h.primary!;
+    h.done = true;
+    l.retired = true;
+    // It ran its samples from the last down, one at a time: those above the one in flight are done. The
+    // one in flight goes back to the primary, unless that is done already (then it is lost: its error).
+    if (h.pending !== undefined && p.back === h.pending) {
+      if (p.done && !p.stopped) this.slot(p, h.pending).reject(l.failed);
+      else p.back++;
+    }
+    this.helpers.splice(this.helpers.indexOf(l), 1);
+    void l.worker.terminate();
+    this.pump(p.lane);
   }
 }

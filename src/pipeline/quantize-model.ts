@@ -23,7 +23,7 @@ import { NO_INT16_KERNEL } from '../quant/int16.js';
 import { quantizeFloatModel } from '../quant/quantize.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
-import { TfliteWorkers } from '../eval/remote-tflite.js';
+import { HELP_AFTER_MS, TfliteWorkers } from '../eval/remote-tflite.js';
 import { IN_MEMORY_MODEL } from '../runtime/ort.js';
 import { reportJson } from '../report/json.js';
 import { reportMarkdown } from '../report/markdown.js';
@@ -109,7 +109,9 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   // One lane: under pow2 the device passes run after LiteRT in the same worker. A second lane for them
   // overlapped more (PP-OCRv4 det pow2 640x640, 32 samples: 23.2 s) but held the integer executor beside
   // LiteRT and ONNX Runtime's sessions: 1,033 MB peak, against 832 MB (25.7 s) with one lane.
-  const workers = evaluated ? TfliteWorkers.start([true]) : undefined;
+  // With a helper for LiteRT once ONNX Runtime is done (TfliteWorkers.start): PP-OCRv4 det affine's
+  // 16x8 layers run in LiteRT's reference kernels, about 1.2 s a page, and outlast the .onnx's pass.
+  const workers = evaluated ? TfliteWorkers.start([true], { afterMs: HELP_AFTER_MS }) : undefined;
   if (evaluated && !workers) void getLiteRt().catch(() => undefined);
   try {
     const target = run ? precisionTargetOf(run) : undefined;

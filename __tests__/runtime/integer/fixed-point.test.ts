@@ -9,6 +9,7 @@ import {
   roundHalfAway,
   roundHalfEven,
   roundingDivideByPOT,
+  roundReal,
   saturatingRoundingDoublingHighMul,
   shiftRound,
 } from '../../../src/runtime/integer/fixed-point.js';
@@ -118,10 +119,24 @@ describe('roundings', () => {
   });
 
   it('pow2Scaler: a shift for 2^-k, the exact product otherwise', () => {
+    // The same values as shiftRound (the shift) and roundReal (the product), for every rule.
+    for (const rounding of ['floor', 'nearest', 'even'] as const)
+      for (const k of [-2, 0, 1, 3, 7])
+        for (let x = -300; x <= 300; x += 7) {
+          expect(pow2Scaler(2 ** -k, rounding)(x)).toBe(shiftRound(x, k, rounding));
+          expect(pow2Scaler(3 / 2 ** (k + 8), rounding)(x)).toBe(roundReal((x * 3) / 2 ** (k + 8), rounding));
+        }
     expect(pow2Scaler(0.25, 'floor')(-7)).toBe(-2);
     expect(pow2Scaler(0.25, 'nearest')(-6)).toBe(-1); // -1.5 half up
     expect(pow2Scaler(3 / 256, 'nearest')(100)).toBe(1); // 1.17
     expect(pow2Scaler(3 / 256, 'floor')(-100)).toBe(-2); // -1.17
+    // Half to even, and a ratio of 2^k >= 1 (an exact product): hand-worked.
+    expect(pow2Scaler(0.25, 'even')(-6)).toBe(-2); // -1.5 to even
+    expect(pow2Scaler(0.25, 'even')(10)).toBe(2); // 2.5 to even
+    expect(pow2Scaler(0.25, 'even')(14)).toBe(4); // 3.5 to even
+    expect(pow2Scaler(4, 'floor')(-7)).toBe(-28);
+    expect(pow2Scaler(1, 'nearest')(-7)).toBe(-7);
+    expect(pow2Scaler(3 / 256, 'even')(128)).toBe(2); // 1.5 to even
     expect(exactLog2(1 / 64)).toBe(-6);
     expect(exactLog2(3)).toBeUndefined();
   });

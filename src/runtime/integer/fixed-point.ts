@@ -142,8 +142,18 @@ export const clamp = (v: number, lo: number, hi: number): number => (v < lo ? lo
  */
 export function pow2Scaler(ratio: number, rounding: Rounding): (x: number) => number {
   const k = exactLog2(1 / ratio);
-  if (k !== undefined && 2 ** -k === ratio) return (x) => shiftRound(x, k, rounding);
-  return (x) => roundReal(x * ratio, rounding);
+  if (k !== undefined && 2 ** -k === ratio) {
+    // shiftRound(x, k, rounding), its branches taken once here: the pair tables of MUL and ADD call this
+    // 65,536 times each (x / 2^k is exact, so the value is the same).
+    if (k <= 0) return (x) => x * ratio;
+    const d = 2 ** k;
+    if (rounding === 'floor') return (x) => Math.floor(x / d);
+    if (rounding === 'nearest') return (x) => Math.floor(x / d + 0.5);
+    return (x) => roundHalfEven(x / d);
+  }
+  if (rounding === 'floor') return (x) => Math.floor(x * ratio);
+  if (rounding === 'nearest') return (x) => Math.floor(x * ratio + 0.5);
+  return (x) => roundHalfEven(x * ratio);
 }
 
 /** pow2 mean: x * ratio / n rounded by the rule, in integers (x 2^i / (n 2^j)) when the ratio is 2^(i-j). */
