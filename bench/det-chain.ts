@@ -1,20 +1,14 @@
-import { indexGraph, subgraphsOf, topoSort, type Graph, type Model, type Node } from '../src/ir/graph.js';
-import { getOp } from '../src/ops/index.js';
-import { createModelSession } from '../src/runtime/ort-model.js';
-import type { ShiftStats } from '../src/quant/bias-shift.js';
-import type { SampleSource } from '../src/quant/calibrate.js';
-import { ChannelMeanObserver } from '../src/quant/observers.js';
-import { steadyShifts } from '../src/quant/bias-shift.js';
-import { calibrateStats } from '../src/quant/calibrate.js';
-import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
-import { weightedError } from '../src/quant/settle-passes.js';
+import { indexGraph, type Graph, type Model } from '../src/ir/graph.js';
 import { Tensor } from '../src/ir/tensor.js';
+import { chainShifts, measureChainShifts, type ChainRule as Rule } from '../src/quant/bias-chain.js';
+import { calibrateStats } from '../src/quant/calibrate.js';
 import { denseEarlyNodes } from '../src/quant/dense-int16.js';
+import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { AFFINE, detPages, fileIous, PAGE, POW2, SPREAD, withDenseInt16, type DetPages } from './det-mask.js';
 
 /**
- * Session 15 (issues 16, 17), a diagnostic: can a bias correction of activation rounding replace
- * --dense_int16 on PP-OCRv4 det? No. `npx tsx bench/det-chain.ts '[{"label":"x","affine":true,"rule":
+ * Session 15 (issues 16, 17): can a bias correction of activation rounding replace --dense_int16 on
+ * PP-OCRv4 det? No; on top of it, it helps. `npx tsx bench/det-chain.ts '[{"label":"x","affine":true,"rule":
  * "weighted"}]'` with DET_SET=drawn12 | spread12 (and DET_SPREAD=1) | drawn24: the text-mask IoU of the
  * .onnx and .tflite (det-mask.ts, 640 x 640, 12 held-out pages), --dense_int16 false (pow2 rows keep
  * --dense_finer), and the quantizer's CPU seconds.
@@ -53,10 +47,9 @@ import { AFFINE, detPages, fileIous, PAGE, POW2, SPREAD, withDenseInt16, type De
  *   chain weighted                  0.9708 / 0.9685, 0.9749 / 0.9731, 0.9710 / 0.9706  (8.4 / 8.6 / 15.5 s)
  * There the early stages' grids are fine enough that no page-dependent sawtooth is left to swamp the
  * shared shifts, and the int8 layers after them gain from having their activations' shifts corrected.
- * Not built (session 15 ran out): it would be a --bias_correction value (the probe above moved into
- * src/quant, run after the activation parameters, one run of the float model with the chains) and a
- * candidate for affine's default once PP-OCRv4 rec CER, PaddleOCR cls and the examples' SQNR are measured
- * with it (rec's zero-padded lines are why bias-shift.ts keeps steady shifts only).
+ * Built as --bias_correction chain (src/quant/bias-chain.ts, the `weighted` rule, run inside the quantizer
+ * after the activation parameters; same figures: 0.9708 / 0.9685 on drawn 12), off by default: README,
+ * Chain bias correction, has the other models (rec, cls, MMoE gain; mobilenet_v1_bn loses 0.7 dB).
  *   pow2 B16 default (--dense_finer, no correction): 0.7750 / 0.8301 / 0.8345
  *   pow2 B16 chain steady   0.7504 / 0.6262 / 0.5911   (11.4 / 12.7 / 19.1 s)
  *   pow2 B16 chain weighted 0.6889 / 0.7383 / 0.7040
@@ -72,192 +65,6 @@ import { AFFINE, detPages, fileIous, PAGE, POW2, SPREAD, withDenseInt16, type De
  * tried further: --bias_correction measured on crops (cheaper, but at full pages it read 0.932 drawn 12 /
  * 0.915 spread 12, already short of 0.95); the residual split (det-grid.ts: pow2 0.84).
  */
-/** The probe: the float model with the twins, and which fetched value is which layer's statistic. */
-export interface ChainProbe {
-  model: Model;
-  outputs: Map<string, { layer: string; as: 'mean' | 'square' | 'whole' }>;
-}
-
-/**
- * `float`: the float model `qdq` was built from (node names as there; HardSwish split alike). `layers`:
- * the float graph's output names of the layers to measure.
- */
-export function chainProbe(float: Model, qdq: Graph, layers: readonly string[]): ChainProbe {
-  const g = float.graph.clone();
-  const floatIndex = indexGraph(float.graph);
-  const taken = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
-  for (const n of g.nodes) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
-  for (const n of qdq.nodes) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
-  for (const k of qdq.initializers.keys()) taken.add(k);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;
-    taken.add(name);
-    return name;
-  };
-  const floatByName = new Map(float.graph.nodes.filter((n) => n.name).map((n) => [n.name, n]));
-  // The float node a QDQ node is: same name and op, else the one with the same first output.
-  const floatNode = (n: Node): Node | undefined => {
-    const byName = n.name ? floatByName.get(n.name) : undefined;
-    if (byName?.opType === n.opType) return byName;
-    const byOutput = floatIndex.producer.get(n.outputs[0] ?? '');
-    return byOutput?.opType === n.opType ? byOutput : undefined;
-  };
-  const wanted = new Set(layers);
-  const floatInputs = new Set(float.graph.inputs.map((v) => v.name));
-  // A value of the QDQ graph as the copy reads it: a float tensor (boundaries, model inputs), a renamed
-  // initializer, or a renamed node output.
-  const rename = new Map<string, string>();
-  const read = (v: string): string => {
-    if (!v) return v;
-    const known = rename.get(v);
-    if (known !== undefined) return known;
-    const init = qdq.initializers.get(v);
-    if (init) {
-      const name = fresh(`${v}_chain`);
-      g.initializers.set(name, init);
-      rename.set(v, name);
-      return name;
-    }
-    if (floatInputs.has(v)) return v;
-    throw new Error(`chain probe: ${v} is read before it is made`);
-  };
-  const copies: Node[] = [];
-  const twins = new Map<string, string>(); // layer output (float name) -> twin output
-  for (const n of topoSort(qdq)) {
-    const f = floatNode(n);
-    const boundary = subgraphsOf(n).length > 0 || getOp(n.opType, n.domain)?.quant?.accumulates === true;
-    if (boundary && f) {
-      const layer = f.outputs[0]!;
-      if (wanted.has(layer)) {
-        const twin = fresh(`${layer}_chain_twin`);
-        copies.push({ ...n, name: twin, inputs: n.inputs.map(read), outputs: [twin] });
-        twins.set(layer, twin);
-      }
-      n.outputs.forEach((o, i) => o && rename.set(o, f.outputs[i]!));
-      continue;
-    }
-    const inputs = n.inputs.map(read);
-    const outputs = n.outputs.map((o) => (o ? fresh(`${o}_chain`) : o));
-    n.outputs.forEach((o, i) => o && rename.set(o, outputs[i]!));
-    copies.push({ ...n, name: fresh(`${n.name || n.opType}_chain`), inputs, outputs });
-  }
-  // Only what the twins read.
-  const needed = new Set(twins.values());
-  const producer = new Map(copies.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-  const keep = new Set<Node>();
-  const stack = [...needed];
-  while (stack.length) {
-    const node = producer.get(stack.pop()!);
-    if (!node || keep.has(node)) continue;
-    keep.add(node);
-    stack.push(...node.inputs.filter(Boolean));
-  }
-  g.nodes.push(...copies.filter((n) => keep.has(n)));
-  const readByKept = new Set(copies.filter((n) => keep.has(n)).flatMap((n) => n.inputs));
-  for (const [v, name] of rename)
-    if (qdq.initializers.has(v) && !readByKept.has(name)) g.initializers.delete(name);
-  const outputs: ChainProbe['outputs'] = new Map();
-  const add = (opType: string, inputs: string[], base: string) => {
-    const out = fresh(base);
-    g.nodes.push({ name: out, opType, domain: '', inputs, outputs: [out], attrs: {} });
-    return out;
-  };
-  for (const [layer, twin] of twins) {
-    const diff = add('Sub', [twin, layer], `${layer}_chain_shift`);
-    const conv = floatIndex.producer.get(layer)?.opType === 'Conv';
-    if (!conv) {
-      outputs.set(diff, { layer, as: 'whole' });
-      continue;
-    }
-    outputs.set(add('GlobalAveragePool', [diff], `${layer}_chain_shift_mean`), { layer, as: 'mean' });
-    const square = add('Mul', [diff, diff], `${layer}_chain_shift_squared`);
-    outputs.set(add('GlobalAveragePool', [square], `${layer}_chain_shift_square_mean`), {
-      layer,
-      as: 'square',
-    });
-  }
-  for (const name of outputs.keys()) g.outputs.push({ name });
-  return { model: { ...float, graph: g }, outputs };
-}
-
-/** Per layer (float output name): mean and mean square per output channel of the chain twin's shift. */
-export async function measureChainShifts(
-  float: Model,
-  qdq: Graph,
-  layers: readonly string[],
-  source: SampleSource,
-  signal?: AbortSignal,
-): Promise<Map<string, ShiftStats & { perSample: Float64Array[] }>> {
-  if (!layers.length) return new Map();
-  const probe = chainProbe(float, qdq, layers);
-  const stats = new Map(
-    [...new Set([...probe.outputs.values()].map((o) => o.layer))].map((l) => [
-      l,
-      { mean: new ChannelMeanObserver(), square: new ChannelMeanObserver(), perSample: [] as Float64Array[] },
-    ]),
-  );
-  const session = await createModelSession(probe.model, { graphOptimizationLevel: 'basic' });
-  try {
-    const fetches = [...probe.outputs.keys()];
-    for await (const feeds of source.samples()) {
-      signal?.throwIfAborted();
-      const result = await session.run(feeds, fetches);
-      for (const [name, t] of Object.entries(result)) {
-        const read = probe.outputs.get(name);
-        const s = read && stats.get(read.layer);
-        if (!s || t.dtype !== 'float32') continue;
-        const data = t.data as Float32Array;
-        if (read.as === 'square') s.square.observe(data, t.dims);
-        else {
-          s.mean.observe(data, t.dims);
-          const one = new ChannelMeanObserver();
-          one.observe(data, t.dims);
-          s.perSample.push(one.means());
-        }
-        if (read.as === 'whole')
-          s.square.observe(
-            data.map((v) => v * v),
-            t.dims,
-          );
-      }
-    }
-  } finally {
-    await session.close();
-  }
-  return new Map(
-    [...stats].map(([layer, { mean, square, perSample }]) => [
-      layer,
-      { mean: mean.means(), meanSquare: square.means(), perSample },
-    ]),
-  );
-}
-
-/** Per layer, the shift to take off its bias by `rule` (see the header): 0 where the rule keeps none. */
-export function chainShifts(
-  stats: Map<string, ShiftStats & { perSample: Float64Array[] }>,
-  rule: Rule,
-): Map<string, Float64Array> {
-  if (rule === 'steady') return steadyShifts(stats);
-  const perPage = (s: { mean: Float64Array; perSample: Float64Array[] }, c: number) => {
-    const xs = s.perSample.map((x) => x[c]!);
-    const m = s.mean[c]!;
-    return m * m >= xs.reduce((a, x) => a + (x - m) ** 2, 0) / xs.length ? m : 0;
-  };
-  return new Map(
-    [...stats].map(([layer, s]) => [
-      layer,
-      rule === 'all'
-        ? s.mean
-        : rule === 'pages'
-          ? s.mean.map((_, c) => perPage(s, c))
-          : s.mean.map((_, c) => weightedError(s.perSample.map((x) => x[c]!))),
-    ]),
-  );
-}
-
-export type Rule = 'steady' | 'all' | 'weighted' | 'pages';
-
 /**
  * Quantizes `d.model` with `settings` (bias correction off), measures the chain shifts against that
  * build, and quantizes again with the biases lowered by them, on the same calibration (the first run's
