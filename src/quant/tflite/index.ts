@@ -41,10 +41,10 @@ export async function quantizeTfliteModel(
     throw new TypeError(`quantizeTfliteModel takes a TFLite-domain model (node '${foreign?.name}' is not)`);
   // The measured form reads each layer's float output beside the quantized one, which a QDQ graph has
   // and int8 TFLite (the output already requantized) does not.
-  if (s.biasCorrection === 'measured')
+  if (s.biasCorrection === 'measured' || s.biasCorrection === 'chain')
     throw new InvalidOptionError(
       'bias_correction',
-      "'measured' takes an ONNX input; for a TFLite input use true",
+      `'${s.biasCorrection}' takes an ONNX input; for a TFLite input use true`,
     );
   const inputs = model.graph.inputs.map((v) => v.name);
   checkNamedScales(s.inputScale, inputs);
