@@ -369,7 +369,7 @@ async function rowReducer(
     const result = await session.run(all);
     return { result, packed: result[calib.outputs.all]!.data as Float32Array };
   };
-  // Tensors whose values at their tie settle the percentile (see tieMode): their bound, as fed.
+  // Tensors whose values at their tie settle the percentile (see above): their bound, as fed.
   const tied = new Map<string, number>();
   const ties = new Map(
     groups.flatMap((gr) =>
