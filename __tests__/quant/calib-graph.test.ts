@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { ints } from '../../src/ir/attrs.js';
+import { Tensor } from '../../src/ir/tensor.js';
 import { reducedCalibrationModel, rowCalibrationModel } from '../../src/quant/calib-graph.js';
 import { GraphBuilder, randomTensor, rng } from '../helpers/graphs.js';
 
@@ -115,5 +116,50 @@ describe('calibration graphs in the order ONNX Runtime runs them', () => {
     }
     expect(at).toBe(all.length);
     expect(reduced[relus[3]!]!.data).toEqual(float[relus[3]!]!.data);
+  });
+
+  it("counts the values equal to a tensor's tie after its row minima, ahead of the rows sent", async () => {
+    // Relu(conv) clipped by Min at 0.5: many values sit exactly at 0.5, the bound counted.
+    const { model, convs } = chain();
+    const g = model.graph.clone();
+    const half = 'half';
+    g.initializers.set(half, Tensor.float32([], [0.5]));
+    const clipped = 'clipped';
+    g.nodes.push({
+      name: clipped,
+      opType: 'Min',
+      domain: '',
+      inputs: [convs[1]!, half],
+      outputs: [clipped],
+      attrs: {},
+    });
+    const groups = [
+      {
+        row: 64,
+        tensors: [
+          { name: convs[0]!, rows: 256 },
+          { name: clipped, rows: 256, tie: 0.5 },
+        ],
+      },
+    ];
+    const calib = rowCalibrationModel({ ...model, graph: g }, groups);
+    const x = input();
+    // Nothing sent: the output is the row extremes, then the one count.
+    const feeds: Record<string, ort.Tensor> = {
+      x,
+      [calib.outputs.cutoffs[0]!]: new ort.Tensor('float32', new Float32Array(512).fill(Infinity), [512]),
+    };
+    const reduced = await (await ort.InferenceSession.create(exportOnnx(calib.model).bytes)).run(feeds);
+    const all = reduced[calib.outputs.all]!.data as Float32Array;
+    const plain = model.graph.clone();
+    plain.outputs = [{ name: convs[1]! }];
+    const float = await (
+      await ort.InferenceSession.create(exportOnnx({ ...model, graph: plain }).bytes)
+    ).run({ x });
+    // By hand: the conv's values at or past 0.5 are the clipped map's values at 0.5.
+    const atTie = (float[convs[1]!]!.data as Float32Array).filter((v) => v >= 0.5).length;
+    expect(atTie).toBeGreaterThan(100);
+    expect(all.length).toBe(4 * 256 + 1);
+    expect(all[4 * 256]).toBe(atTie);
   });
 });

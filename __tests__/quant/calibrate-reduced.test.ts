@@ -180,6 +180,31 @@ describe('TopHistogramObserver', () => {
     expect(top.percentileRange(90)).toBeUndefined();
   });
 
+  it('bins a tie count as the full observer bins that many copies of the value, the range growing past it or not', () => {
+    // Samples in [0, 1] with a share of exact 1s (a HardSigmoid's), then one reaching 3 (the range grows
+    // past the 1s). Each sample delivers its values past 0.9 but the 1s, and the 1s as a count.
+    const samples = draws(13, 5, 20000).map((x, k) =>
+      x.map((v, i) => (k === 4 && i < 9 ? 3 : i % 7 === 0 ? 1 : Math.min(Math.abs(v) / 8, 0.99))),
+    );
+    const full = new GrowingHistogramObserver();
+    const top = new TopHistogramObserver();
+    for (const x of samples) {
+      full.observe(x);
+      const c = Math.fround(0.9);
+      const sent = x.filter((v) => v > c && v !== 1);
+      const ones = x.filter((v) => v === 1).length;
+      top.observeTop(Math.min(...x), Math.max(...x), x.length, sent, c, { value: 1, count: ones });
+    }
+    // Exact above the bins 0.9 (the bound on what was not delivered) can reach.
+    const [h, f] = [top.histogram(), full.histogram()];
+    const from = Math.floor(0.9 / f.width) + 2;
+    expect(h.width).toBe(f.width);
+    expect(Array.from(h.bins.subarray(from))).toEqual(Array.from(f.bins.subarray(from)));
+    expect(f.bins.subarray(from).reduce((a, b) => a + b, 0)).toBeGreaterThan(10000);
+    expect(top.percentileRange(99)).toEqual(observedRange(full, 'percentile', 99));
+    expect(top.range()).toEqual(full.range());
+  });
+
   it('counts the values delivered', () => {
     const [x] = draws(5, 1, 10000);
     const { top } = feed([x!], () => 1);
@@ -246,7 +271,7 @@ describe('atLeastShare (a lowered cutoff, bounded by the share of rows it would 
 });
 
 describe('outputs tied at their bound', () => {
-  it('percentile: a HardSigmoid output is observed in full in the one pass, its range as calibrateFull gives', async () => {
+  it('percentile: a HardSigmoid output is reduced in the graph, its 1s counted, in one pass, its range as calibrateFull gives', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 2, 128, 128]);
     const h = b.node('HardSigmoid', [x], { alpha: { kind: 'float', value: 0.2 } });
@@ -269,10 +294,41 @@ describe('outputs tied at their bound', () => {
     const full = await calibrateStats(model, [h], source, { ...opts, reduction: false });
     yielded = 0;
     const reduced = await calibrateStats(model, [h], source, { ...opts, reduction: true });
-    // The first sample read once more to size the maps, then one pass: no second pass for the tensor.
-    expect(yielded).toBe(count + 1);
+    // One pass: the tensor reduced (not observed in full, which reads the first sample again to size
+    // the maps), and settled by its count of 1s (no second pass).
+    expect(yielded).toBe(count);
     // By hand: more than 0.01% of the values are 1, so the 99.99th percentile of |x| is 1.
     expect(full.ranges.get(h)).toEqual({ min: 0, max: 1 });
+    expect(reduced.ranges.get(h)).toEqual(full.ranges.get(h));
+  });
+
+  it('percentile: a HardSigmoid output rarely at 1 is cut off by rows as any map, still in one pass', async () => {
+    // Inputs over [-10, 2.501]: 1 (x >= 2.5) on 0.008% of the values, fewer than the 0.02% the first
+    // sample would need for its count to settle the percentile; its rows are sent as any tensor's.
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 128, 128]);
+    const h = b.node('HardSigmoid', [x], { alpha: { kind: 'float', value: 0.2 } });
+    b.output(b.node('Relu', [h]));
+    const model = b.model();
+    const all = Array.from({ length: 4 }, (_, s) => ({
+      [x]: randomTensor([1, 2, 128, 128], rng(17 + s), -10, 2.501),
+    }));
+    const source: SampleSource = {
+      count: all.length,
+      kind: 'synthetic',
+      async *samples() {
+        yield* all;
+      },
+    };
+    const passes = new Set<number>();
+    const opts = { method: 'percentile', percentile: 99.99, onSample: (p: number) => passes.add(p) } as const;
+    const full = await calibrateStats(model, [h], source, { ...opts, reduction: false });
+    passes.clear();
+    const reduced = await calibrateStats(model, [h], source, { ...opts, reduction: true });
+    expect([...passes]).toEqual([1]);
+    // By hand: fewer than 0.02% of the first sample's inputs reach 2.5.
+    const first = all[0]![x]!.data as Float32Array;
+    expect(first.filter((v) => v >= 2.5).length).toBeLessThan(0.0002 * first.length);
     expect(reduced.ranges.get(h)).toEqual(full.ranges.get(h));
   });
 });

@@ -65,7 +65,7 @@ export default {
   quant: { ...calibrated, pow2Output: SIGMOID_OUT },
   tflite,
   nonNegative: 'always',
-  tiesAtBound: true,
+  tiesAtBound: 1,
   // No saturatesOutside yet: with its input cut to [-beta/alpha, (1 - beta)/alpha], PaddleOCR cls's
   // affine .tflite and .onnx disagreed by more than a step on 2 of 128 outputs (real-models.test.ts). A
   // grid over exactly [-2.5, 2.5] is 5/255 wide, alpha 0.2 makes the .tflite's MUL output 1/255, and its

@@ -105,12 +105,13 @@ export interface OpDescriptor {
    */
   saturatesOutside?: (node: Node, constant: ConstantOf) => readonly [number, number] | undefined;
   /**
-   * The output sits exactly at its upper bound for a whole interval of inputs (HardSigmoid's 1), so that
-   * its largest magnitudes tie there and a top percentile lands on the bound. Calibration's in-graph
-   * reduction (src/quant/calibrate-reduced.ts) cannot settle such a percentile from the rows it sends (the
-   * rows at the bound are those its cutoff stops at), so it observes these outputs in full from the start.
+   * The output's upper bound (HardSigmoid's 1), where it sits exactly for a whole interval of inputs and
+   * no magnitude lies past it, so that its largest magnitudes tie there and a top percentile lands on the
+   * bound. Calibration's in-graph reduction (src/quant/calibrate-reduced.ts) cannot settle such a
+   * percentile from the rows it sends (the rows at the bound are those its cutoff stops at, and nearly
+   * half of all rows hold one): it counts the values at the bound in the graph instead.
    */
-  tiesAtBound?: boolean;
+  tiesAtBound?: number;
   /** How its constant weight indexes channels (see WeightChannels); undefined: not such a layer here. */
   weightChannels?: (node: Node, g: Graph) => WeightChannels | undefined;
   /**

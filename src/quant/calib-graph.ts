@@ -37,6 +37,8 @@ export interface ReducedTensor {
   axis: number;
   /** The row count, where the size is known. */
   rows?: number;
+  /** percentile: the value its largest magnitudes tie at (see OpDescriptor.tiesAtBound), counted apart. */
+  tie?: number;
 }
 
 const P = '__calib';
@@ -89,13 +91,15 @@ function directOutputs(outputs: Model['graph']['outputs'], direct: string[]): Mo
 /** Tensors whose rows (of `row` values) are cut off together (their row extremes concatenated). */
 export interface RowGroup {
   row: number;
-  tensors: { name: string; rows: number }[];
+  /** `tie`: the value the tensor's largest magnitudes tie at (an op's bound), whose count is computed too. */
+  tensors: { name: string; rows: number; tie?: number }[];
 }
 
 export interface RowOutputs {
   /**
    * The one reduced output (float32): per group, its row maxima, its row minima (one per row of its
-   * tensors, tensor after tensor) and then the values of the rows sent, row after row.
+   * tensors, tensor after tensor), the count of values equal to `tie` of each tensor that has one, and
+   * then the values of the rows sent, row after row.
    */
   all: string;
   /** Per group, the fed row cutoffs (float32 [rows]): a row is sent when its largest magnitude passes its cutoff. */
@@ -122,11 +126,13 @@ export function rowCalibrationModel(
     const p = `${P}/g${gi}`;
     const shape = b.constant(`row${group.row}`, int64([-1, group.row]));
     const each = group.tensors.map((t, i) => {
+      const from = b.nodes.length;
       const rows = b.add('Reshape', [t.name, shape], `${p}/${i}/rows`);
       const max = b.reduce('ReduceMax', rows, `${p}/${i}/rowmax`, [1], false);
       const min = b.reduce('ReduceMin', rows, `${p}/${i}/rowmin`, [1], false);
-      for (const n of [rows, max, min]) owner.set(n, t.name);
-      return { rows, max, min };
+      const tie = t.tie === undefined ? undefined : tieCount(b, rows, t.tie, `${p}/${i}`);
+      for (const n of b.nodes.slice(from)) owner.set(n.name, t.name);
+      return { rows, max, min, tie };
     });
     const joined = (xs: string[], name: string) => (xs.length === 1 ? xs[0]! : b.concat(xs, name));
     const rowMax = joined(
@@ -155,7 +161,8 @@ export function rowCalibrationModel(
       b.add('Compress', [e.rows, passes[i]!], `${p}/${i}/sent`, { axis: int(0) }),
     );
     const values = b.add('Reshape', [joined(sent, `${p}/sent`), flat], `${p}/sent_flat`);
-    const pack = b.concat([rowMax, rowMin, values], `${p}/pack`);
+    const ties = each.flatMap((e) => (e.tie === undefined ? [] : [e.tie]));
+    const pack = b.concat([rowMax, rowMin, ...ties, values], `${p}/pack`);
     // The group's own nodes right after its last tensor exists.
     for (const n of b.nodes)
       if (n.name.startsWith(`${p}/`) && !owner.has(n.name)) owner.set(n.name, group.tensors.at(-1)!.name);
@@ -167,6 +174,18 @@ export function rowCalibrationModel(
   const touch = touched(b, g, outputs);
   g.nodes = walkOrder(g.nodes, b.nodes, packs, all, touch, (n) => owner.get(n.name));
   return { model: { ...model, graph: g }, outputs: { all, cutoffs } };
+}
+
+/**
+ * How many of `rows`' values equal `tie` ([1], float32): Equal, Cast and ReduceSum, exact while the
+ * count stays below 2^24 (the caller's bound on the tensor's size), whatever order ORT sums the ones in.
+ */
+function tieCount(b: GraphBuilder, rows: string, tie: number, p: string): string {
+  const bound = b.constant(`tie${tie}`, Tensor.float32([], [tie]));
+  const equal = b.add('Equal', [rows, bound], `${p}/at_tie`);
+  const ones = b.add('Cast', [equal], `${p}/at_tie_f`, { to: int(1) });
+  const sum = b.reduce('ReduceSum', ones, `${p}/ties`, undefined, false);
+  return b.add('Reshape', [sum, b.constant('flat', int64([-1]))], `${p}/ties_flat`);
 }
 
 /**

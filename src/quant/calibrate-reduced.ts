@@ -333,6 +333,14 @@ const MAX_SHARE = FIRST_SHARE;
  * them), then for its values; later samples' cutoffs keep `share` of each tensor's values over all `count`
  * samples among the values delivered (TopHistogramObserver.cutoff; see CAP_MARGIN). Every value not sent
  * is at most its row's cutoff.
+ *
+ * A tensor tied at its bound (RowGroup's `tie`: a HardSigmoid's 1) whose first sample holds at least
+ * `share` of its values there has its cutoff fixed at the bound: no row is sent (the rows holding a 1 were
+ * 45% of them on rendered pages, PP-OCRv4 det at 640x640), the 1s arrive as the graph's count, and the
+ * values below stay undelivered. Its percentile is then settled where the 1s alone pass the top share of
+ * all values (all 24 such maps of det there, 14% of their values at 1), which the full observer finds in
+ * the same last bin; else it is observed again in full. Before, these maps were fetched whole and binned
+ * in JS (14 million values a sample there).
  */
 async function rowReducer(
   model: Model,
@@ -361,6 +369,13 @@ async function rowReducer(
     const result = await session.run(all);
     return { result, packed: result[calib.outputs.all]!.data as Float32Array };
   };
+  // Tensors whose values at their tie settle the percentile (see above): their bound, as fed.
+  const tied = new Map<string, number>();
+  const ties = new Map(
+    groups.flatMap((gr) =>
+      gr.tensors.flatMap((t) => (t.tie === undefined ? [] : [[t.name, t.tie] as const])),
+    ),
+  );
   let first = true;
   let seen = 0;
   return {
@@ -370,7 +385,11 @@ async function rowReducer(
       if (first) {
         first = false;
         const { packed } = await run(feeds);
-        eachTensor(groups, packed, cut, (part) => cut.set(part.name, firstCutoff(part)));
+        eachTensor(groups, packed, cut, (part) => {
+          const tie = ties.get(part.name);
+          if (tie !== undefined && part.ties! >= part.size * share) tied.set(part.name, Math.fround(tie));
+          cut.set(part.name, tied.get(part.name) ?? firstCutoff(part));
+        });
       }
       const { result, packed } = await run(feeds);
       seen++;
@@ -378,6 +397,15 @@ async function rowReducer(
         const { name, size, min, max, sent } = part;
         const o = observers.get(name)!;
         const before = cut.get(name)!;
+        const tie = tied.get(name);
+        if (tie !== undefined) {
+          // The values at the tie in rows sent anyway (past it: none where the op keeps its bound) are binned
+          // with those rows; the others as a count.
+          let inSent = 0;
+          for (let i = 0; i < sent.length; i++) inSent += +(sent[i] === tie);
+          o.observeTop(min, max, size, sent, before, { value: tie, count: part.ties! - inSent });
+          return;
+        }
         o.observeTop(min, max, size, sent, before);
         const wanted = Math.ceil(size * Math.max(count, seen) * share) + 1;
         const next = Math.fround(o.cutoff(Math.max(1, Math.min(wanted, o.delivered()))));
@@ -400,6 +428,8 @@ interface Part {
   rowMin: Float32Array;
   /** The rows sent, whole. */
   sent: Float32Array;
+  /** The count of values equal to the tensor's tie (RowGroup), where it has one. */
+  ties?: number;
 }
 
 /**
@@ -419,6 +449,8 @@ function eachTensor(
     const maxima = packed.subarray(at, at + count);
     const minima = packed.subarray(at + count, at + 2 * count);
     at += 2 * count;
+    let tieAt = at;
+    at += tensors.filter((t) => t.tie !== undefined).length;
     let offset = 0;
     for (const t of tensors) {
       const rowMax = maxima.subarray(offset, offset + t.rows);
@@ -426,7 +458,9 @@ function eachTensor(
       offset += t.rows;
       scan(rowMax, rowMin, cut.get(t.name)!);
       const sent = packed.subarray(at, (at += scanned[2]! * row));
-      each({ name: t.name, size: t.rows * row, min: scanned[0]!, max: scanned[1]!, rowMax, rowMin, sent });
+      const ties = t.tie === undefined ? undefined : packed[tieAt++]!;
+      const size = t.rows * row;
+      each({ name: t.name, size, min: scanned[0]!, max: scanned[1]!, rowMax, rowMin, sent, ties });
     }
   }
   if (at !== packed.length)
@@ -445,11 +479,12 @@ function rowGroups(reduced: ReducedTensor[]): RowGroup[] {
   for (const t of reduced) {
     const last = groups.at(-1);
     const size = t.rows! * t.row!;
+    const entry = { name: t.name, rows: t.rows!, ...(t.tie === undefined ? {} : { tie: t.tie }) };
     if (!last || last.row !== t.row || values + size > GROUP_VALUES) {
-      groups.push({ row: t.row!, tensors: [{ name: t.name, rows: t.rows! }] });
+      groups.push({ row: t.row!, tensors: [entry] });
       values = size;
     } else {
-      last.tensors.push({ name: t.name, rows: t.rows! });
+      last.tensors.push(entry);
       values += size;
     }
   }
@@ -463,6 +498,9 @@ function rowGroups(reduced: ReducedTensor[]): RowGroup[] {
  */
 /** Elements past which an inferred tensor size is not believed (see splitTensors). */
 const MAX_INFERRED = 2 ** 31;
+
+/** A tie count in the graph is a float32 sum of ones: exact below this. */
+const MAX_TIES = 2 ** 24;
 
 function splitTensors(
   model: Model,
@@ -493,23 +531,24 @@ function splitTensors(
   // In the order the graph computes them (see calib-graph.ts).
   const order = new Map(topoSort(model.graph).flatMap((n, i) => n.outputs.map((o) => [o, i] as const)));
   const sorted = [...new Set(tensors)].sort((x, y) => (order.get(x) ?? -1) - (order.get(y) ?? -1));
-  // percentile: outputs tied at their bound (tiesAtBound) would come out unsettled and run a second pass
-  // (PP-OCRv4 rec at 48 x 320, pow2, 32 synthetic samples: all 18 tensors observed again were the
-  // HardSigmoids of split HardSwishes, whose top 0.01% is 1 exactly); observed in full in the one pass.
+  // percentile: outputs tied at their bound (tiesAtBound: the HardSigmoids of split HardSwishes, whose
+  // top 0.01% is 1 exactly) have that bound's count computed in the graph (see rowReducer); where the
+  // count could pass 2^24 (not exact in float32) or the size is not known, observed in full.
   const producer = new Map(model.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-  const tied = (name: string) => {
+  const tieOf = (name: string) => {
     const n = producer.get(name);
-    return percentile && !!n && !!getOp(n.opType, n.domain)?.tiesAtBound;
+    return percentile && n ? getOp(n.opType, n.domain)?.tiesAtBound : undefined;
   };
   for (const name of sorted) {
     const t = shapes.get(name);
     const dims = t?.kind === 'tensor' ? t.shape : undefined;
     const known = dims?.every((d) => typeof d === 'number') ? (dims as number[]) : undefined;
     const size = known?.reduce((a, b) => a * b, 1);
+    const tie = tieOf(name);
     const ok =
       !inputs.has(name) &&
       !full.has(name) &&
-      !tied(name) &&
+      !(tie !== undefined && !(size !== undefined && size < MAX_TIES)) &&
       (dtypes.get(name) ?? 'float32') === 'float32' &&
       dims !== undefined &&
       dims.length >= 1 &&
@@ -530,7 +569,7 @@ function splitTensors(
     }
     let row = ROW;
     while (size % row !== 0) row /= 2;
-    reduced.push({ name, axis: 0, row, rows: size / row });
+    reduced.push({ name, axis: 0, row, rows: size / row, ...(tie === undefined ? {} : { tie }) });
   }
   const sizeOf = (name: string) => {
     const t = shapes.get(name);

@@ -23,9 +23,18 @@ export class TopHistogramObserver extends GrowingHistogramObserver {
 
   /**
    * One sample: its extremes and element count, the delivered magnitudes (any order), and the bound on
-   * the rest (negative when every value was delivered).
+   * the rest (negative when every value was delivered). `tie`: besides `values`, `tie.count` values
+   * equal to `tie.value` (a HardSigmoid's 1s, counted in the graph instead of sent), binned as that many
+   * copies of it would be.
    */
-  observeTop(min: number, max: number, count: number, values: Float32Array, below: number): void {
+  observeTop(
+    min: number,
+    max: number,
+    count: number,
+    values: Float32Array,
+    below: number,
+    tie?: { value: number; count: number },
+  ): void {
     if (count === 0) return;
     const mm = this.minmax;
     if (min < mm.min) mm.min = min;
@@ -36,13 +45,13 @@ export class TopHistogramObserver extends GrowingHistogramObserver {
       this.grow(Math.max(-mm.min, mm.max));
       const inv = this.limit > 0 ? n / this.limit : 0;
       // Apart from the sum: `bins[n - 1] += binMagnitudes(...)` would read the slot before the call.
-      const past = binMagnitudes(values, this.bins, inv, scratch());
+      const past = binMagnitudes(values, this.bins, inv, scratch()) + this.binTie(tie, inv);
       this.bins[n - 1]! += past;
       this.mark(below, inv);
       return;
     }
     const inv = n / this.limit;
-    const past = binMagnitudes(values, this.bins, inv, scratch());
+    const past = binMagnitudes(values, this.bins, inv, scratch()) + this.binTie(tie, inv);
     if (!(Math.max(-min, max) * inv >= n)) {
       if (past > 0) throw new RangeError('delivered values past the limit with extremes below it');
       this.mark(below, inv);
@@ -51,9 +60,28 @@ export class TopHistogramObserver extends GrowingHistogramObserver {
     const before = this.limit;
     this.grow(Math.max(-mm.min, mm.max));
     this.fill(values, inv);
+    if (tie && tie.count > 0) this.fillTie(tie, inv);
     // An undelivered value was binned at the old limit and merged, or (past it) at the new one.
     this.mark(below, inv, before / this.limit);
     this.mark(below, n / this.limit);
+  }
+
+  /** binMagnitudes' arithmetic for `tie.count` copies of `tie.value`: the count past the last bin. */
+  private binTie(tie: { value: number; count: number } | undefined, inv: number): number {
+    if (!tie || tie.count === 0) return 0;
+    const x = Math.abs(tie.value) * inv;
+    if (x >= this.fineBins) return tie.count;
+    this.bins[x | 0]! += tie.count;
+    return 0;
+  }
+
+  /** fill's arithmetic for the tie: re-binned where it lay past the earlier range (`pastOf`). */
+  private fillTie(tie: { value: number; count: number }, pastOf: number): void {
+    const n = this.fineBins;
+    const a = Math.abs(tie.value);
+    if (a * pastOf < n) return;
+    const x = a * (n / this.limit);
+    this.bins[x >= n ? n - 1 : x | 0]! += tie.count;
   }
 
   protected override grow(top: number): void {
