@@ -2940,17 +2940,27 @@ function isTrap(error) {
 }
 async function litert_wasm_loadLiteRt() {
     const log = [];
+    const printed = { errors: 0 };
     const keep = (line) => {
         if (process.env.MODEL_QUANT_LITERT_LOG)
             process.stderr.write(`${line}\n`);
         log.push(line);
         if (log.length > LOG_LINES)
             log.shift();
+        if (/^ERROR\b/.test(line))
+            printed.errors++;
     };
     const factory = loadFactory(await wasmScriptPath());
     const wasm = await factory({ print: keep, printErr: keep });
     wasm.setupLogging();
-    return { wasm, env: wasm.LiteRtEnvironment.create(null), log };
+    return {
+        wasm,
+        env: wasm.LiteRtEnvironment.create(null),
+        log,
+        get errors() {
+            return printed.errors;
+        },
+    };
 }
 /**
  * Picks the non-threaded, non-JSPI build: the relaxed-SIMD one where the engine has relaxed SIMD (Node 22+),
@@ -3405,9 +3415,23 @@ const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
  */
 function pow2Scaler(ratio, rounding) {
     const k = exactLog2(1 / ratio);
-    if (k !== undefined && 2 ** -k === ratio)
-        return (x) => shiftRound(x, k, rounding);
-    return (x) => roundReal(x * ratio, rounding);
+    if (k !== undefined && 2 ** -k === ratio) {
+        // shiftRound(x, k, rounding), its branches taken once here: the pair tables of MUL and ADD call this
+        // 65,536 times each (x / 2^k is exact, so the value is the same).
+        if (k <= 0)
+            return (x) => x * ratio;
+        const d = 2 ** k;
+        if (rounding === 'floor')
+            return (x) => Math.floor(x / d);
+        if (rounding === 'nearest')
+            return (x) => Math.floor(x / d + 0.5);
+        return (x) => roundHalfEven(x / d);
+    }
+    if (rounding === 'floor')
+        return (x) => Math.floor(x * ratio);
+    if (rounding === 'nearest')
+        return (x) => Math.floor(x * ratio + 0.5);
+    return (x) => roundHalfEven(x * ratio);
 }
 /** pow2 mean: x * ratio / n rounded by the rule, in integers (x 2^i / (n 2^j)) when the ratio is 2^(i-j). */
 function pow2Averager(ratio, n, rounding) {
@@ -8912,14 +8936,26 @@ class Runner {
             });
         }
     }
-    /** LiteRT's run, its failures (an error it reports, or a trap of its WASM) as errors naming the model. */
+    /**
+     * LiteRT's run, its failures (an error it reports, or a trap of its WASM) as errors naming the model.
+     * A kernel that refuses the graph when LiteRT prepares it ("failed to prepare", then "Failed to allocate
+     * tensors") only prints ERROR lines: the run still hands back output buffers, never written.
+     */
     async invoke(buffers) {
+        const errors = this.rt.errors;
+        let outputs;
         try {
-            return await this.compiled.run(0, buffers);
+            outputs = await this.compiled.run(0, buffers);
         }
         catch (error) {
             throw this.fault('fails running the model', error);
         }
+        if (this.rt.errors > errors) {
+            for (const buffer of outputs)
+                buffer.delete();
+            throw this.fault('fails running the model', new Error('it printed errors'));
+        }
+        return outputs;
     }
     /**
      * Runs `f` on this model's LiteRT objects unless the instance trapped before. A trap here (memory a
