@@ -13,7 +13,8 @@
  * tensors 1-3 but for one FFN (its Pow 27.9, MatMul 7.9) on 30:505. Held int16 (writer and readers) by
  * threshold, rec-loop's header has the CER: it fixes 30:404 (5.10 -> 1.44-1.47) but not 30:505
  * (2.89 -> 1.84-3.16), and LiteRT's 16x8 kernels make it 5-8x int8's time. mobilenet_v1_bn (its 48
- * samples): largest 4.8 (block2_dw_bn), nothing over 5.
+ * samples): largest 4.8 (block2_dw_bn), nothing over 5; mmoe (its samples; 2-D tensors not measured):
+ * largest 2.8. PP-OCRv4 det and cls not measured.
  */
 import path from 'node:path';
 import { readOnnxFile } from '../src/formats/onnx/import.js';

@@ -44,7 +44,7 @@
  *   61-96 1.23 / 1.35 / 1.66 / 1.72 (correction true 2.12 / 2.18 / - / 3.59: correction costs it here
  *   too); 0-96 (the backbone, session 14) 1.26 / 1.29 / 1.32 / 1.54.
  * - The one set found that meets 1.50 on all four: every node int16 but the 240-channel stage (nodes
- *   31-60 int8), 1.26 / 1.04 / 1.35 / 1.44 (.tflite 404: 1.44); LiteRT 117 s CPU for the 200 lines
+ *   31-60 int8), 1.26 / 1.04 / 1.35 / 1.44 (.tflite 404 / 505: 1.44 / 1.35); LiteRT 117 s CPU for the 200 lines
  *   against 12.2 s int8 (0.59 s a line against 0.061). Not a default: ten times the int8 time.
  * - LiteRT's 16x8 kernels cost wherever they are (404, 200 lines, int8 12.2 s): the last stage alone
  *   70 s, 61 to the end 88 s, nodes 0-30 47 s.
