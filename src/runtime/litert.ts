@@ -214,7 +214,7 @@ class Runner implements TfliteRunner {
     }
     if (this.rt.errors > errors) {
       for (const buffer of outputs) buffer.delete();
-      throw this.fault('fails running the model', new Error('it printed errors'));
+      throw this.fault('refuses the model', new Error('it printed errors'));
     }
     return outputs;
   }
