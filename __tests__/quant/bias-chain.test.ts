@@ -4,14 +4,17 @@
  * float model. Expected values worked out by hand in the comments; every graph runs in ONNX Runtime.
  */
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { parseOptions } from '../../src/options.js';
 import { measureChainShifts } from '../../src/quant/bias-chain.js';
 import type { SampleSource } from '../../src/quant/calibrate.js';
 import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
 import { GraphBuilder } from '../helpers/graphs.js';
-import { runOrt } from '../helpers/ort-compare.js';
+import {
+  constantChannelNet,
+  constantChannelSamples as samples,
+  meanError,
+} from '../helpers/constant-channel.js';
 
 const one = (x: number): SampleSource => ({
   count: 1,
@@ -68,43 +71,6 @@ describe('measureChainShifts', () => {
     expect(stats.get(b!.outputs[0]!)!.mean[0]).toBeCloseTo(-0.1, 6);
   });
 });
-
-/**
- * x [1, 2, 2, 2] -> Conv 1x1 (W1 = identity, b1 = [0, 0.3]) -> y1 -> Conv 1x1 (W2 = [1/64, 1], b2 = 0) -> y
- * (bias-measured.test.ts's net): y1's channel 1 is the constant 0.3, which y1's grid rounds away.
- */
-function constantChannelNet(): Model {
-  const b = new GraphBuilder();
-  const x = b.input('x', [1, 2, 2, 2]);
-  const w1 = b.init('w1', Tensor.float32([2, 2, 1, 1], [1, 0, 0, 1]));
-  const y1 = b.node('Conv', [x, w1, b.init('b1', Tensor.float32([2], [0, 0.3]))]);
-  const w2 = b.init('w2', Tensor.float32([1, 2, 1, 1], [1 / 64, 1]));
-  b.output(b.node('Conv', [y1, w2, b.init('b2', Tensor.float32([1], [0]))]));
-  return b.model(13);
-}
-
-const X0 = [
-  [-64, 64, 10, -3],
-  [5, -7, 64, -64],
-  [0, 33, -20, 1],
-];
-const samples: SampleSource = {
-  count: X0.length,
-  kind: 'data',
-  async *samples() {
-    for (const v of X0) yield { x: Tensor.float32([1, 2, 2, 2], [...v, 0, 0, 0, 0]) };
-  },
-};
-
-async function meanError(m: Model): Promise<number> {
-  let sum = 0;
-  for await (const feeds of samples.samples()) {
-    const y = Object.values(await runOrt(m, feeds))[0]!.toFloat32();
-    const x = feeds.x!.toFloat32();
-    y.forEach((v, i) => (sum += v - (x[i]! / 64 + 0.3)));
-  }
-  return sum / (X0.length * 4);
-}
 
 const settings = (biasCorrection: QuantSettings['biasCorrection']): QuantSettings => ({
   scheme: 'pow2',
