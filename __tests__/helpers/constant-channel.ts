@@ -8,6 +8,7 @@
 import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import type { SampleSource } from '../../src/quant/calibrate.js';
+import type { QuantSettings } from '../../src/quant/quantize.js';
 import { GraphBuilder } from './graphs.js';
 import { runOrt } from './ort-compare.js';
 
@@ -46,3 +47,19 @@ export async function meanError(m: Model): Promise<number> {
   }
   return sum / (X0.length * 4);
 }
+
+/** Settings whose grids the tests work out by hand: minmax ranges, input scale 1, exponents by range. */
+export const handSettings = (
+  scheme: 'pow2' | 'affine',
+  biasCorrection: QuantSettings['biasCorrection'],
+): QuantSettings => ({
+  scheme,
+  biasMode: 'B16',
+  perChannel: true,
+  calibMethod: 'minmax',
+  percentile: 100,
+  exclude: [],
+  inputScale: { kind: 'all', value: 1 },
+  pow2Exponents: 'range',
+  biasCorrection,
+});

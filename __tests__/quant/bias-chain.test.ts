@@ -13,6 +13,7 @@ import { GraphBuilder } from '../helpers/graphs.js';
 import {
   constantChannelNet,
   constantChannelSamples as samples,
+  handSettings,
   meanError,
 } from '../helpers/constant-channel.js';
 
@@ -72,17 +73,8 @@ describe('measureChainShifts', () => {
   });
 });
 
-const settings = (biasCorrection: QuantSettings['biasCorrection']): QuantSettings => ({
-  scheme: 'pow2',
-  biasMode: 'B16',
-  perChannel: true,
-  calibMethod: 'minmax',
-  percentile: 100,
-  exclude: [],
-  inputScale: { kind: 'all', value: 1 },
-  pow2Exponents: 'range',
-  biasCorrection,
-});
+const settings = (biasCorrection: QuantSettings['biasCorrection']): QuantSettings =>
+  handSettings('pow2', biasCorrection);
 
 describe('--bias_correction chain', () => {
   it('the second Conv takes back the constant its input grid rounds away, in one run', async () => {

@@ -11,29 +11,17 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { InvalidOptionError } from '../../src/errors.js';
 import { parseOptions } from '../../src/options.js';
 import type { SampleSource } from '../../src/quant/calibrate.js';
-import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
+import { quantizeFloatModel } from '../../src/quant/quantize.js';
 import { GraphBuilder } from '../helpers/graphs.js';
 import { runOrt } from '../helpers/ort-compare.js';
 import {
   constantChannelNet,
+  handSettings,
   constantChannelSamples as samples,
   meanError,
 } from '../helpers/constant-channel.js';
 
-const settings = (
-  scheme: 'pow2' | 'affine',
-  biasCorrection: QuantSettings['biasCorrection'],
-): QuantSettings => ({
-  scheme,
-  biasMode: 'B16',
-  perChannel: true,
-  calibMethod: 'minmax',
-  percentile: 100,
-  exclude: [],
-  inputScale: { kind: 'all', value: 1 },
-  pow2Exponents: 'range',
-  biasCorrection,
-});
+const settings = handSettings;
 
 /** The dequantized bias the second Conv reads in the QDQ graph. */
 function secondBias(m: Model): number {
