@@ -37,15 +37,28 @@ export interface BiasCorrectionReport {
 /** The bias slot of a Conv/Gemm (either domain) whose bias correctBiases can move; undefined otherwise. */
 export const biasSlotOf = (node: Node, g: Graph): number | undefined => slotsOf(node, g)?.bias;
 
-/** The quantized Conv/Gemm layers with their weight error W_q - W, for measureShifts. */
-export function shiftLayers(g: Graph, plan: QuantPlan, weights: Map<string, QuantizedWeight>): ShiftLayer[] {
-  const out: ShiftLayer[] = [];
+/** The quantized Conv/Gemm layers whose bias a correction can move, with their quantized weights. */
+export function correctableLayers(
+  g: Graph,
+  plan: QuantPlan,
+  weights: Map<string, QuantizedWeight>,
+): { node: Node; qw: QuantizedWeight }[] {
+  const out: { node: Node; qw: QuantizedWeight }[] = [];
   for (const node of g.nodes) {
     const slots = plan.quantized.has(node) ? slotsOf(node, g) : undefined;
     const qw = slots && weights.get(node.inputs[slots.weight] ?? '');
-    if (qw) out.push({ node, error: weightError(g, qw), dims: qw.dims });
+    if (qw) out.push({ node, qw });
   }
   return out;
+}
+
+/** The quantized Conv/Gemm layers with their weight error W_q - W, for measureShifts. */
+export function shiftLayers(g: Graph, plan: QuantPlan, weights: Map<string, QuantizedWeight>): ShiftLayer[] {
+  return correctableLayers(g, plan, weights).map(({ node, qw }) => ({
+    node,
+    error: weightError(g, qw),
+    dims: qw.dims,
+  }));
 }
 
 /**

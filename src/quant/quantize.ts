@@ -9,7 +9,7 @@ import { splitHardSwishPass } from '../passes/split-hardswish.js';
 import { assignActivationParams, planQuantization, type FloatOp, type QuantPlan } from './assign.js';
 import {
   correctBiases,
-  shiftLayers,
+  correctableLayers,
   correctFromTwins,
   correctWeightRounding,
   weightRoundingTwins,
@@ -294,7 +294,8 @@ export async function quantizeFloatModel(
   let chained: BiasCorrectionReport | undefined;
   if (s.biasCorrection === 'chain') {
     // Measured against the QDQ graph as it would be written now; then the biases move and it is built again.
-    const layers = shiftLayers(g, plan, weights).map((l) => l.node.outputs[0]!);
+    // Only the layers' names: their weight errors (shiftLayers) are measured inside the chain's twins.
+    const layers = correctableLayers(g, plan, weights).map((l) => l.node.outputs[0]!);
     const qdq = build(g, plan, allNamesDeep(g, new Set(names))).graph;
     const stats = await measureChainShifts({ ...model, graph: g }, qdq, layers, source, hooks.signal);
     const c = correctBiases(g, plan, chainShifts(stats));
