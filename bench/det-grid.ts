@@ -111,7 +111,15 @@ interface Row {
   int8?: [number, number][];
   finer?: Record<string, number>;
   /** Exponents chosen by per-sample per-channel mean error + variance / varDiv, candidates 0..-kMax finer. */
-  rule?: { varDiv: number; kMin?: number; kMax: number; only?: string[]; pooled?: boolean };
+  rule?: {
+    varDiv: number;
+    kMin?: number;
+    kMax: number;
+    only?: string[];
+    pooled?: boolean;
+    /** Only the outputs of the nodes in these spans of node indices (optimized graph order). */
+    spans?: [number, number][];
+  };
   settings?: Record<string, unknown>;
   /** Start from the CLI's affine defaults instead of pow2 B16's. */
   affine?: boolean;
@@ -119,6 +127,8 @@ interface Row {
   earlyFiner?: number;
   /** earlyFiner only for the early nodes in this span of node indices (optimized graph order). */
   earlySpan?: [number, number];
+  /** Nodes in these spans (node indices) added to pow2Finer (--dense_finer's rule past the early stages). */
+  finerSpans?: [number, number][];
   /** Drop the histograms of the tensors `finer` names, so pow2 takes their exponent by range (not by error). */
   byRange?: boolean;
   /**
@@ -249,21 +259,27 @@ async function rowIou(d: DetPages, row: Row): Promise<string> {
     if (row.rule)
       await chooseGrids(args[0], args[2], stats, {
         ...row.rule,
-        only:
-          row.rule.only?.length === 0
+        only: row.rule.spans
+          ? nodes.flatMap((n, i) =>
+              row.rule!.spans!.some(([a, b]) => i >= a && i <= b) ? n.outputs : [],
+            )
+          : row.rule.only?.length === 0
             ? nodes.filter((n) => early.has(n.name)).flatMap((n) => n.outputs)
             : row.rule.only,
       });
     return stats;
   };
   const split = row.split ? splitModel(d, row.split) : undefined;
+  const base = withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) });
+  if (row.finerSpans)
+    base.pow2Finer = [
+      ...(base.pow2Finer ?? []),
+      ...nodes.flatMap((n, i) => (row.finerSpans!.some(([a, b]) => i >= a && i <= b) ? [n.name] : [])),
+    ];
   const t0 = process.cpuUsage();
   const q = await quantizeFloatModel(
     split?.model ?? d.model,
-    withoutSplit(
-      withDenseInt16(d, { ...(row.affine ? AFFINE : POW2), exclude, ...(row.settings ?? {}) }),
-      split?.convs,
-    ),
+    withoutSplit(base, split?.convs),
     d.calib,
     {
       calibrate,

@@ -9,7 +9,7 @@ import type { Model } from '../src/ir/graph.js';
 import type { Tensor } from '../src/ir/tensor.js';
 import { optimize } from '../src/passes/optimize.js';
 import type { SampleSource } from '../src/quant/calibrate.js';
-import { denseEarlyNodes } from '../src/quant/dense-int16.js';
+import { denseEarlyNodes, denseLaterNodes } from '../src/quant/dense-int16.js';
 import { quantizeFloatModel, type QuantSettings } from '../src/quant/quantize.js';
 import { onnxGraph } from '../src/pipeline/outputs.js';
 import { createOrtSession } from '../src/runtime/ort.js';
@@ -165,11 +165,18 @@ const SCHEMES: { label: string; limit?: number; settings: QuantSettings & { dens
  */
 export function withDenseInt16(
   d: DetPages,
-  s: QuantSettings & { denseInt16?: boolean; denseFiner?: boolean },
+  s: QuantSettings & { denseInt16?: boolean; denseFiner?: boolean; denseFinerLate?: boolean },
 ): QuantSettings {
   const early = () => denseEarlyNodes(d.model.graph, new Map([[d.input, [...d.pages[0]!.dims]]]));
-  if (s.scheme === 'pow2')
-    return s.biasMode === 'B16' && s.denseFiner !== false ? { ...s, pow2Finer: early() } : s;
+  if (s.scheme === 'pow2') {
+    if (s.biasMode !== 'B16' || s.denseFiner === false) return s;
+    const finer = early();
+    return {
+      ...s,
+      pow2Finer: finer,
+      pow2FinerLate: s.denseFinerLate === false ? undefined : denseLaterNodes(d.model.graph, finer),
+    };
+  }
   if (s.denseInt16 === false) return s;
   return { ...s, int16: [...(s.int16 ?? []), ...early()] };
 }

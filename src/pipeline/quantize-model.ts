@@ -18,7 +18,7 @@ import {
   type CalibrationHooks,
 } from './precision-stage.js';
 import { quantizes, type QuantizingRun, type RunSettings } from './settings.js';
-import { denseEarlyNodes } from '../quant/dense-int16.js';
+import { denseEarlyNodes, denseLaterNodes } from '../quant/dense-int16.js';
 import { NO_INT16_KERNEL } from '../quant/int16.js';
 import { quantizeFloatModel } from '../quant/quantize.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
@@ -325,10 +325,11 @@ function quantize(
     s.scheme === 'pow2' && s.biasMode === 'B16' && s.denseFiner
       ? denseEarlyNodes(model.graph, data.inputShapes)
       : [];
+  // And every later node's grid one finer than its range (QuantSettings.pow2FinerLate; README).
   const settings = early.length
     ? { ...s, int16: [...(s.int16 ?? []), ...early] }
     : finer.length
-      ? { ...s, pow2Finer: finer }
+      ? { ...s, pow2Finer: finer, pow2FinerLate: denseLaterNodes(model.graph, finer) }
       : s;
   return quantizeFloatModel(model, settings, data.calibration, h);
 }

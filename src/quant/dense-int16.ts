@@ -74,3 +74,13 @@ export function denseEarlyNodes(g: Graph, inputShapes: Map<string, readonly numb
   }
   return names;
 }
+
+/**
+ * The named nodes of `g` past its early stages (`early`, from denseEarlyNodes): under pow2 B16 their
+ * activations take the grid one finer than their range gives (--dense_finer; QuantSettings.pow2FinerLate).
+ */
+export function denseLaterNodes(g: Graph, early: readonly string[]): string[] {
+  if (early.length === 0) return [];
+  const set = new Set(early);
+  return g.nodes.filter((n) => n.name && !set.has(n.name)).map((n) => n.name);
+}
