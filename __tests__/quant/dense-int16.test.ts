@@ -9,7 +9,11 @@ import { ints } from '../../src/ir/attrs.js';
 import { Tensor } from '../../src/ir/tensor.js';
 import { parseOptions } from '../../src/options.js';
 import { quantizeModel } from '../../src/pipeline/quantize-model.js';
-import { denseEarlyNodes } from '../../src/quant/dense-int16.js';
+import { exportOnnx } from '../../src/formats/onnx/export.js';
+import { denseEarlyNodes, denseLaterNodes } from '../../src/quant/dense-int16.js';
+import type { SampleSource } from '../../src/quant/calibrate.js';
+import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
+import { createOrtSession } from '../../src/runtime/ort.js';
 import { GraphBuilder } from '../helpers/graphs.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-dense-int16-'));
@@ -95,7 +99,7 @@ describe('--dense_finer: pow2 B16 grids one finer in a per-pixel model early sta
     );
   };
 
-  it('halves the scale of the early tensors pow2 takes by range and of nothing else', async () => {
+  it('halves the scale of the early tensors pow2 takes by range and of every later one but the output', async () => {
     const m = model({ act: 'HardSwish' });
     const input = path.join(dir, 'dense_hs.onnx');
     writeOnnxFile(m, input);
@@ -110,10 +114,12 @@ describe('--dense_finer: pow2 B16 grids one finer in a per-pixel model early sta
     // By hand: conv_0's output is read only by the HardSwish (HardSigmoid and Mul once split), no sum,
     // so pow2 B16's default (sum-inputs) takes its exponent by range: 2^ceil(log2(max * s_in / 127)),
     // which a halved range lowers by exactly one. The HardSwish output is a Conv input (by error), the
-    // other tensors are past stride 4 or the input: all keep their scales.
-    const conv0 = m.graph.nodes[0]!.outputs[0]!;
+    // other early tensors and the input keep their scales. Past stride 4 (pow2FinerLate) each tensor
+    // takes the grid one finer than its range: conv_3 (read by the Resize) and conv_5 (read by the
+    // Sigmoid) by range in both runs, resize_4 nearest copies of conv_3's values (the same range); the
+    // Sigmoid's output, a graph output, keeps its grid.
     const changed = [...a].filter(([t, v]) => v !== b.get(t));
-    expect(changed).toEqual([[conv0, b.get(conv0)! / 2]]);
+    expect(changed).toEqual(['conv_0', 'conv_3', 'resize_4', 'conv_5'].map((t) => [t, b.get(t)! / 2]));
   });
 
   it('leaves a classifier alone, and affine', async () => {
@@ -132,5 +138,68 @@ describe('--dense_finer: pow2 B16 grids one finer in a per-pixel model early sta
       const bytes = (d: string) => fs.readFileSync(path.join(d, `${stem}_quant.onnx`));
       expect(bytes(on).equals(bytes(off))).toBe(true);
     }
+  });
+});
+
+describe('--dense_finer past the early stages: every grid one finer than its range (pow2 B16)', () => {
+  const shapes = new Map([['x', [1, 3, 32, 32]]]);
+  /** Four fixed pseudo-random inputs in [-1, 1). */
+  const inputs = Array.from({ length: 4 }, (_, k) => {
+    let seed = 17 + k;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    return Tensor.float32([1, 3, 32, 32], Float32Array.from({ length: 3 * 32 * 32 }, next));
+  });
+  const source: SampleSource = {
+    count: inputs.length,
+    kind: 'data',
+    async *samples() {
+      for (const t of inputs) yield { x: t };
+    },
+  };
+  const settings: QuantSettings = {
+    scheme: 'pow2',
+    biasMode: 'B16',
+    inputScale: { kind: 'all', value: 16 },
+    perChannel: true,
+    calibMethod: 'minmax',
+    percentile: 99.99,
+    exclude: [],
+  };
+
+  it('names the nodes after the early stages', () => {
+    const g = model().graph;
+    expect(denseLaterNodes(g, denseEarlyNodes(g, shapes))).toEqual([
+      'conv_3',
+      'resize_4',
+      'conv_5',
+      'sigmoid_6',
+    ]);
+    expect(denseLaterNodes(g, [])).toEqual([]);
+  });
+
+  it('takes 2^ceil(log2(max|x| s_in / 127)) / s_in / 2 for each later tensor; graph outputs keep theirs', async () => {
+    const m = model();
+    // The float maxima from ONNX Runtime, with the two convs' outputs exposed.
+    const probe = m.graph.clone();
+    for (const t of ['conv_3', 'conv_5'])
+      probe.outputs.push({ name: t, type: { kind: 'tensor', dtype: 'float32' } });
+    const session = await createOrtSession(exportOnnx({ ...m, graph: probe }).bytes);
+    const max = new Map<string, number>();
+    for (const x of inputs) {
+      const out = await session.run({ x });
+      for (const t of ['conv_3', 'conv_5'])
+        for (const v of out[t]!.toFloat32()) max.set(t, Math.max(max.get(t) ?? 0, Math.abs(v)));
+    }
+    await session.close();
+    const later = denseLaterNodes(m.graph, denseEarlyNodes(m.graph, shapes));
+    const on = await quantizeFloatModel(m, { ...settings, pow2FinerLate: later }, source);
+    const off = await quantizeFloatModel(m, settings, source);
+    for (const t of ['conv_3', 'conv_5']) {
+      const byRange = 2 ** Math.ceil(Math.log2((max.get(t)! * 16) / 127)) / 16;
+      expect(on.activations.get(t)!.scale[0]).toBeCloseTo(byRange / 2, 12);
+    }
+    // conv_5 feeds the Sigmoid (no sum: its exponent is by range without the rule too).
+    expect(on.activations.get('conv_5')!.scale[0]).toBe(off.activations.get('conv_5')!.scale[0]! / 2);
+    expect(on.activations.get('sigmoid_6')!.scale[0]).toBe(off.activations.get('sigmoid_6')!.scale[0]);
   });
 });
