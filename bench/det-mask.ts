@@ -61,6 +61,8 @@ import { textPages } from './text-pages.js';
  * Session 14: under pow2 B16 the same stages' range-chosen grids one finer (--dense_finer, the default
  * since; the pow2 row runs it through withDenseInt16): 0.7750 / 0.8301 / 0.8345 in both files, still
  * short of 0.90 (bench/det-grid.ts has the rest).
+ * Session 16: --dense_finer also puts every node past the early stages on the grid one finer than its
+ * range (QuantSettings.pow2FinerLate; det-grid.ts): 0.8336 / 0.8954 / 0.8958 in both files.
  * Two more sets: 12 drawn pages of seed 505 0.9627 / 0.9639 (false: 0.7612), 24 spread pages 0.9525 /
  * 0.9540 (false: 0.7677).
  * Where the int8 masks disagreed (spread set): on each page about as many pixels added as lost, 89 % of

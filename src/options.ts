@@ -193,7 +193,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: 'dense_finer',
     arg: 'bool',
     description:
-      "pow2 B16, ONNX inputs: when an output is a per-pixel map of the input (detection, segmentation masks), the activations of the nodes at stride 2 and 4 from the input whose exponent is taken by range (not by error) take the grid one finer, clipping their extremes; false keeps the range's grid",
+      'pow2 B16, ONNX inputs: when an output is a per-pixel map of the input (detection, segmentation masks), the activations of the nodes at stride 2 and 4 from the input whose exponent is taken by range (not by error) take the grid one finer, clipping their extremes, and every later activation the grid one finer than its range; false keeps the grids pow2 picks',
     default: 'true',
   },
   {

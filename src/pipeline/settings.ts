@@ -44,7 +44,7 @@ export interface RunSettings extends Omit<QuantSettings, 'scheme'> {
   denseInt16: boolean;
   /**
    * Under pow2 B16, the same early stages' activations whose exponent is taken by range one grid finer
-   * (QuantSettings.pow2Finer).
+   * (QuantSettings.pow2Finer), and every later node's grid one finer than its range (pow2FinerLate).
    */
   denseFiner: boolean;
 }
