@@ -91,7 +91,11 @@
  * 0.8968), every node 0.5953, 16-160 choosing -1 or -2 by the rule 0.8356. Built as --dense_finer's
  * later-stage part (pow2FinerLate, the nodes after denseEarlyNodes', so the default row is it;
  * `"settings":{"denseFinerLate":false}` the session-14 default): 0.8336 / 0.8954 / 0.8958, .onnx and
- * .tflite alike, quantizing as before. With the split on top (`split` row) see the report of session 16.
+ * .tflite alike, quantizing as before. On top of it (drawn 12 / spread 12 / drawn 24, .onnx): the split
+ * 1/32 0.8902 / 0.8906 / 0.8902 (even, still short of 0.90; 1/16 0.8753 / 0.8755 / -), --bias_correction
+ * chain 0.6844 (with the split 0.7815), --weight_exponents error 0.8334; the rule on nodes 16-82 only
+ * (the backbone) 0.8359. Where the rest is lost now (drawn 12): nodes 0-15 float 0.9191 (was 0.867),
+ * only nodes 0-15 int8 0.8248: the first stage again, which the split addresses.
  */
 import { quantizeFloatModel } from '../src/quant/quantize.js';
 import { calibrateStats, floatProbe } from '../src/quant/calibrate.js';
