@@ -88,7 +88,8 @@
  * activation one grid finer than its range (`rule` kMin -1 kMax 1, `spans`) 0.9257, two finer 0.0285;
  * pow2Finer on those nodes (only the range-chosen ones finer) 0.8632: the error-chosen grids are the
  * ones to move. Whole model: nodes 16-160 one finer 0.8356, 16+ 0.8349 (spread 12 0.8964, drawn 24
- * 0.8968), every node 0.5953, 16-160 choosing -1 or -2 by the rule 0.8356. Built as --dense_finer's
+ * 0.8968), every node 0.5953 (the early range-chosen ones
+ * two finer: the rule and pow2Finer both; with denseFiner false, every tensor exactly one finer, 0.6439), 16-160 choosing -1 or -2 by the rule 0.8356. Built as --dense_finer's
  * later-stage part (pow2FinerLate, the nodes after denseEarlyNodes', so the default row is it;
  * `"settings":{"denseFinerLate":false}` the session-14 default): 0.8336 / 0.8954 / 0.8958, .onnx and
  * .tflite alike, quantizing as before. On top of it (drawn 12 / spread 12 / drawn 24, .onnx): the split
