@@ -11,7 +11,7 @@ import { parseOptions } from '../../src/options.js';
 import { quantizeModel } from '../../src/pipeline/quantize-model.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { denseEarlyNodes, denseLaterNodes } from '../../src/quant/dense-int16.js';
-import type { SampleSource } from '../../src/quant/calibrate.js';
+import { calibrateStats, type SampleSource } from '../../src/quant/calibrate.js';
 import { quantizeFloatModel, type QuantSettings } from '../../src/quant/quantize.js';
 import { createOrtSession } from '../../src/runtime/ort.js';
 import { GraphBuilder } from '../helpers/graphs.js';
@@ -201,5 +201,26 @@ describe('--dense_finer past the early stages: every grid one finer than its ran
     // conv_5 feeds the Sigmoid (no sum: its exponent is by range without the rule too).
     expect(on.activations.get('conv_5')!.scale[0]).toBe(off.activations.get('conv_5')!.scale[0]! / 2);
     expect(on.activations.get('sigmoid_6')!.scale[0]).toBe(off.activations.get('sigmoid_6')!.scale[0]);
+  });
+
+  it('fetches no histogram of a later tensor (its exponent is by range), with the same scales', async () => {
+    const m = model();
+    const later = denseLaterNodes(m.graph, denseEarlyNodes(m.graph, shapes));
+    const asked: (boolean | readonly string[] | undefined)[] = [];
+    const calibrate: typeof calibrateStats = (model, tensors, src, opts) => {
+      asked.push(opts.histograms);
+      return calibrateStats(model, tensors, src, opts);
+    };
+    const on = await quantizeFloatModel(m, { ...settings, pow2FinerLate: later }, source, { calibrate });
+    await quantizeFloatModel(m, settings, source, { calibrate });
+    // resize_4's output is conv_5's input: by histogram error (sum-inputs) without the rule, by range with it.
+    expect(asked[1]).toContain('resize_4');
+    expect(asked[0]).not.toContain('resize_4');
+    expect([...(asked[0] as string[])].sort()).toEqual(
+      (asked[1] as string[]).filter((t) => !['conv_3', 'resize_4', 'conv_5'].includes(t)).sort(),
+    );
+    const plain = await quantizeFloatModel(m, { ...settings, pow2FinerLate: later }, source);
+    expect([...on.activations]).toEqual([...plain.activations]);
+    expect(on.ranges).toEqual(plain.ranges);
   });
 });

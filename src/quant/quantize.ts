@@ -216,13 +216,20 @@ export async function quantizeFloatModel(
       ? { ...model, graph: exposed.graph }
       : model;
   const stats = hooks.calibrate ?? calibrateStats;
+  const late =
+    s.scheme === 'pow2' && s.biasMode === 'B16' && s.pow2FinerLate?.length
+      ? finerLateTensors(constants, s.pow2FinerLate)
+      : new Set<string>();
+  const read = s.scheme === 'pow2' && histogramsRead(g, s.pow2Exponents ?? 'sum-inputs', s.biasMode);
   const calibrated = await stats(calibrationModel, toCalibrate, source, {
     alongside: twins,
     method: s.calibMethod,
     percentile: s.percentile,
     onSample: hooks.onSample,
     signal: hooks.signal,
-    histograms: s.scheme === 'pow2' && histogramsRead(g, s.pow2Exponents ?? 'sum-inputs', s.biasMode),
+    // The tensors finerThanRange takes by range need no histogram: calibration reduces them in ONNX
+    // Runtime (PP-OCRv4 det 640 pow2: most of the tensors whose maps it fetched whole).
+    histograms: Array.isArray(read) && late.size ? read.filter((t) => !late.has(t)) : read,
   });
   lap('calibration');
   const { histograms } = calibrated;
@@ -241,7 +248,7 @@ export async function quantizeFloatModel(
     finerByRange(constants, ranges, planSettings.histograms ?? new Map(), s.pow2Finer);
   if (s.scheme === 'pow2' && s.biasMode === 'B16' && s.pow2FinerLate?.length) {
     planSettings.histograms = new Map(planSettings.histograms); // byError may hand back calibration's map
-    finerThanRange(constants, ranges, planSettings.histograms, s.pow2FinerLate);
+    finerThanRange(ranges, planSettings.histograms, late);
   }
   const names = allNamesDeep(g);
   const branchFloat: FloatOp[] = [];
@@ -524,7 +531,7 @@ function finerByRange(
 }
 
 /**
- * Each output of the nodes named in `nodes` takes the grid one finer than its range gives: its histogram
+ * Each of `tensors` (finerLateTensors) takes the grid one finer than its range gives: its histogram
  * dropped from `byErr` (so its exponent is taken by range) and its range halved; graph outputs keep
  * theirs. Why, on PP-OCRv4 det past the early stages (the nodes after the stride-4 ones; the CLI passes
  * them under --dense_finer): there the exponents by histogram error mostly equal the range's, which is
@@ -535,22 +542,25 @@ function finerByRange(
  * --dense_finer. The early stages keep finerByRange's rule: every activation one finer than its range, theirs too, read 0.644.
  */
 function finerThanRange(
-  g: Graph,
   ranges: Map<string, Range>,
   byErr: Map<string, Magnitudes>,
-  nodes: string[],
+  tensors: Set<string>,
 ): void {
+  for (const o of tensors) {
+    const r = ranges.get(o);
+    if (!r) continue;
+    byErr.delete(o);
+    ranges.set(o, { min: r.min / 2, max: r.max / 2 });
+  }
+}
+
+/** The outputs of the nodes of `g` named in `nodes` but graph outputs: what finerThanRange moves. */
+function finerLateTensors(g: Graph, nodes: readonly string[]): Set<string> {
   const named = new Set(nodes);
   const outputs = new Set(g.outputs.map((o) => o.name));
-  for (const n of g.nodes) {
-    if (!named.has(n.name)) continue;
-    for (const o of n.outputs) {
-      const r = ranges.get(o);
-      if (!o || !r || outputs.has(o)) continue;
-      byErr.delete(o);
-      ranges.set(o, { min: r.min / 2, max: r.max / 2 });
-    }
-  }
+  return new Set(
+    g.nodes.filter((n) => named.has(n.name)).flatMap((n) => n.outputs.filter((o) => o && !outputs.has(o))),
+  );
 }
 
 /** Names of the top graph's own values (inputs, initializers, node outputs), not those inside subgraphs. */
