@@ -359,14 +359,15 @@ async function rowReducer(
   // Per tensor its cutoff (a float32, as fed); the row cutoffs fed, per group, filled from them.
   const cut = new Map(reduced.map((t) => [t.name, Infinity]));
   const fed = groups.map((gr) => new Float32Array(gr.tensors.reduce((n, t) => n + t.rows, 0)));
-  const run = async (feeds: Feeds) => {
+  // `only`: the outputs fetched (all of them when undefined).
+  const run = async (feeds: Feeds, only?: string[]) => {
     const all: Feeds = { ...feeds };
     groups.forEach((gr, i) => {
       let at = 0;
       for (const t of gr.tensors) fed[i]!.fill(cut.get(t.name)!, at, (at += t.rows));
       all[calib.outputs.cutoffs[i]!] = new Tensor('float32', [fed[i]!.length], fed[i]!);
     });
-    const result = await session.run(all);
+    const result = await session.run(all, only);
     return { result, packed: result[calib.outputs.all]!.data as Float32Array };
   };
   // Tensors whose values at their tie settle the percentile (see above): their bound, as fed.
@@ -384,7 +385,10 @@ async function rowReducer(
     async run(feeds) {
       if (first) {
         first = false;
-        const { packed } = await run(feeds);
+        // The reduced output alone: the plain outputs (pow2's histogram maps, a segment's carries) come
+        // with the run below. Fetching them here too copied PP-OCRv4 det's 197 MB of maps at 640x640 out
+        // of ONNX Runtime once more, for nothing.
+        const { packed } = await run(feeds, [calib.outputs.all]);
         eachTensor(groups, packed, cut, (part) => {
           const tie = ties.get(part.name);
           if (tie !== undefined && part.ties! >= part.size * share) tied.set(part.name, Math.fround(tie));
