@@ -95,6 +95,49 @@ describe('GrowingHistogramObserver: one pass gives the two-pass histogram', () =
   });
 });
 
+describe('GrowingHistogramObserver: the fine bins depend on the final limit only', () => {
+  // The limit is the first sample's largest magnitude times 2^k, and each growth divides the
+  // bins-per-unit factor by a power of two, so every value ends in fine bin min(floor(|v| * (fine /
+  // limit)), fine - 1) of the final limit, whichever sample raised it: computed so here, directly.
+  class Visible extends GrowingHistogramObserver {
+    state() {
+      return { bins: this.bins, limit: this.limit };
+    }
+  }
+  it('large and small samples, growing by one doubling, by many, or not at all, the bins count as at the final limit', () => {
+    const r = rng(3);
+    // Sizes past and below the one from which a grown sample is binned again (16384 values).
+    const samples = [
+      [20_000, 0.7],
+      [30_000, 1.9],
+      [100, 2.5],
+      [20_000, 2.5],
+      [17_000, 300],
+      [5_000, 301],
+      [40_000, 2000],
+      [16_384, 2000],
+    ].map(([n, top]) =>
+      Float32Array.from({ length: n! }, (_, i) =>
+        i === 7 ? -top! : r() < 0.3 ? 0 : (r() - 0.5) * 2 * top! * r(),
+      ),
+    );
+    const o = new Visible(512, 1024);
+    for (const s of samples) o.observe(s);
+    const { bins, limit } = o.state();
+    let m0 = 0;
+    for (const v of samples[0]!) m0 = Math.max(m0, Math.abs(v));
+    let top = 0;
+    for (const s of samples) for (const v of s) top = Math.max(top, Math.abs(v));
+    let expected = m0;
+    while (expected < top) expected *= 2;
+    expect(limit).toBe(expected);
+    const want = new Float64Array(1024);
+    const inv = 1024 / expected;
+    for (const s of samples) for (const v of s) want[Math.min(Math.floor(Math.abs(v) * inv), 1023)]!++;
+    expect(Array.from(bins)).toEqual(Array.from(want));
+  });
+});
+
 describe('GrowingHistogramObserver: growing merges runs of fine bins', () => {
   // Two final bins over four fine bins, so every count can be followed by hand.
   it('merges four fine bins into one when the limit quadruples, then bins the value past it', () => {

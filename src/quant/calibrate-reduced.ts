@@ -193,6 +193,17 @@ function upTo(model: Model, tensors: string[]): Model {
  * session would keep for itself (7 segments with arenas: 753 MB). Fetching in groups instead would run
  * the model once per group; reducing the maps in the graph to what the histogram needs would not bin
  * them as the JS histogram does (float64 |x| * scale over a range that grows with the samples).
+ *
+ * Where a sample's time goes (PP-OCRv4 det 640 pow2, rendered pages, CPU; session 16, loaded machine):
+ * ORT's float pass about 0.12 s; the maps fetched about 0.1 s more (onnxruntime-node 1.30 copies every
+ * output into a new ArrayBuffer: zero-fill, copy and page faults, 0.45 ns a byte on a graph of Neg/Relu
+ * outputs of 210 MB, against 0.05 for reducing them in the graph instead), freeing those copies (GC)
+ * about 0.05 s, the sessions without an arena about 0.04 s (malloc's page faults; with arenas the 4
+ * sessions held 826 MB against 608 at 16 pages), binning about 0.05 s (binMagnitudes), the reductions of
+ * the other tensors the rest. Anything computed per value in the graph costs a pass of about 0.25 ns a
+ * byte per elementwise op (an exact bin index takes three or more, as many as the copy saves), and ONNX
+ * has no op that counts values into bins (ScatterElements' add would need int64 indices per value); so
+ * the maps cross whole, once each.
  */
 const FETCH_BUDGET = (64 * 2 ** 20) / 4;
 
@@ -359,14 +370,15 @@ async function rowReducer(
   // Per tensor its cutoff (a float32, as fed); the row cutoffs fed, per group, filled from them.
   const cut = new Map(reduced.map((t) => [t.name, Infinity]));
   const fed = groups.map((gr) => new Float32Array(gr.tensors.reduce((n, t) => n + t.rows, 0)));
-  const run = async (feeds: Feeds) => {
+  // `only`: the outputs fetched (all of them when undefined).
+  const run = async (feeds: Feeds, only?: string[]) => {
     const all: Feeds = { ...feeds };
     groups.forEach((gr, i) => {
       let at = 0;
       for (const t of gr.tensors) fed[i]!.fill(cut.get(t.name)!, at, (at += t.rows));
       all[calib.outputs.cutoffs[i]!] = new Tensor('float32', [fed[i]!.length], fed[i]!);
     });
-    const result = await session.run(all);
+    const result = await session.run(all, only);
     return { result, packed: result[calib.outputs.all]!.data as Float32Array };
   };
   // Tensors whose values at their tie settle the percentile (see above): their bound, as fed.
@@ -384,7 +396,10 @@ async function rowReducer(
     async run(feeds) {
       if (first) {
         first = false;
-        const { packed } = await run(feeds);
+        // The reduced output alone: the plain outputs (pow2's histogram maps, a segment's carries) come
+        // with the run below. Fetching them here too copied PP-OCRv4 det's 197 MB of maps at 640x640 out
+        // of ONNX Runtime once more, for nothing.
+        const { packed } = await run(feeds, [calib.outputs.all]);
         eachTensor(groups, packed, cut, (part) => {
           const tie = ties.get(part.name);
           if (tie !== undefined && part.ties! >= part.size * share) tied.set(part.name, Math.fround(tie));
