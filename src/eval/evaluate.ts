@@ -78,6 +78,12 @@ export interface Candidate {
    * the last of them, so that its memory is free for the others (close may be called again after).
    */
   samples?: number;
+  /**
+   * A .tflite candidate: the bytes of every value its file's ops compute, each at its own type. A plan of
+   * the integer executor holds at most this in buffers (it reuses them), so it bounds what opening a device
+   * candidate of the same file adds to memory (remote-tflite.ts opens those ahead where it is small).
+   */
+  computedBytes?: number;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
 }
