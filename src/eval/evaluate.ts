@@ -79,9 +79,10 @@ export interface Candidate {
    */
   samples?: number;
   /**
-   * A .tflite candidate: the bytes of every value its file's ops compute, each at its own type. A plan of
-   * the integer executor holds at most this in buffers (it reuses them), so it bounds what opening a device
-   * candidate of the same file adds to memory (remote-tflite.ts opens those ahead where it is small).
+   * A .tflite candidate: the bytes of every value its file's ops compute, each at its own type, the
+   * measure of what opening a device candidate of the same file adds to memory (its executor's buffers
+   * hold at most this, reused; PP-OCRv4 rec pow2: 29 MB computed, an executor 22 MB of RSS). remote-tflite.ts
+   * opens those ahead where it is small.
    */
   computedBytes?: number;
   run(feeds: Feeds): Promise<Outputs>;
