@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnsupportedOpError } from '../../src/errors.js';
-import { tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
+import { computedBytes, tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
 import type { Outputs } from '../../src/eval/evaluate.js';
 import { TfliteWorkers, workersAvailable } from '../../src/eval/remote-tflite.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
+import { Graph } from '../../src/ir/graph.js';
 import { exportTflite } from '../../src/formats/tflite/export.js';
 import { convertToTflite } from '../../src/convert/index.js';
 import { parseOptions } from '../../src/options.js';
@@ -126,6 +127,55 @@ describe('TfliteWorkers', () => {
     }
   });
 
+  it("opens a lane's later candidates of a small file while its first one waits; outputs as in-process", async () => {
+    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+    const truncating: TfliteTarget = { ...device, rounding: 'floor' };
+    const workers = TfliteWorkers.start([true])!;
+    try {
+      const litert = workers.candidate(0, { bytes: tflite, layout: 'nchw' });
+      const later = {
+        device: workers.candidate(0, { bytes: tflite, layout: 'nchw', target: device }),
+        truncating: workers.candidate(0, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 }),
+      };
+      // No sample read yet: LiteRT cannot be done, and one at a time the device would not open before it.
+      await litert.ready();
+      await later.device.ready();
+      await later.truncating.ready();
+      const feeds: Feeds[] = [];
+      for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
+      const got: Record<string, Outputs[]> = {};
+      for (const [key, r] of Object.entries({ litert, ...later })) {
+        const c = await r.ready();
+        got[key] = [];
+        for (const f of feeds.slice(0, c.samples ?? feeds.length)) got[key].push(await c.run(f));
+        await c.close();
+      }
+      expect(got.litert).toEqual(await inProcess(undefined, feeds));
+      expect(got.device).toEqual(await inProcess(device, feeds));
+      expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('opens them one at a time where the file computes more than aheadBytes', async () => {
+    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+    const workers = TfliteWorkers.start([true], undefined, 0)!;
+    try {
+      const litert = workers.candidate(0, { bytes: tflite, layout: 'nchw' });
+      const later = workers.candidate(0, { bytes: tflite, layout: 'nchw', target: device });
+      await litert.ready();
+      // Long enough for an executor of this file to open (the test above: well under a second).
+      const waited = await Promise.race([
+        later.ready().then(() => 'opened'),
+        new Promise((y) => setTimeout(() => y('waiting'), 3000)),
+      ]);
+      expect(waited).toBe('waiting');
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('rethrows what opening threw in the worker as the same class, with the same message', async () => {
     // The float model as a .tflite: the integer executor has no kernel for float tensors.
     const float = exportTflite(convertToTflite(optimize(readOnnxFile(MODEL)).model));
@@ -147,6 +197,21 @@ describe('TfliteWorkers', () => {
     } finally {
       await workers.close();
     }
+  });
+});
+
+describe('computedBytes', () => {
+  it('adds every node output at its type: int8 2x3 (6 bytes) and int32 4 (16 bytes)', () => {
+    const g = new Graph();
+    g.inputs = [{ name: 'x', type: { kind: 'tensor', dtype: 'int8', shape: [2, 3] } }];
+    g.valueInfo.set('y', { name: 'y', type: { kind: 'tensor', dtype: 'int8', shape: [2, 3] } });
+    g.outputs = [{ name: 'z', type: { kind: 'tensor', dtype: 'int32', shape: [4] } }];
+    g.nodes = [
+      { name: 'a', opType: 'ABS', domain: 'tflite', inputs: ['x'], outputs: ['y'], attrs: {} },
+      { name: 'b', opType: 'CAST', domain: 'tflite', inputs: ['y'], outputs: ['z'], attrs: {} },
+    ];
+    // The input is fed, not computed: not counted.
+    expect(computedBytes(g)).toBe(6 + 16);
   });
 });
 

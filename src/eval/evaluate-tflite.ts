@@ -1,4 +1,5 @@
 import type { Graph, Model, ValueInfo } from '../ir/graph.js';
+import { byteLength } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { loadTflite, type TfliteData } from '../runtime/litert.js';
@@ -27,9 +28,23 @@ export async function tfliteCandidate(
   // Read once: the device executes this model; its edges and shapes are read off its graph.
   const model = importTflite(tflite, file);
   const plain = target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(model, target);
-  const runner = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
+  const edged = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
+  const runner = { ...edged, computedBytes: computedBytes(model.graph) };
   if (typeof layout !== 'string') return { ...runner, nhwc: layout.size > 0, stored: layout };
   return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(model.graph) };
+}
+
+/** See Candidate.computedBytes: every node output's elements at its type (a value without a shape: 0). */
+export function computedBytes(g: Graph): number {
+  let bytes = 0;
+  for (const node of g.nodes)
+    for (const name of node.outputs) {
+      const t = name ? g.typeOf(name) : undefined;
+      if (t?.kind !== 'tensor' || !t.shape) continue;
+      const count = t.shape.reduce<number>((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1);
+      bytes += byteLength(t.dtype, count);
+    }
+  return bytes;
 }
 
 async function litertRunner(bytes: Uint8Array, file: string): Promise<Candidate> {

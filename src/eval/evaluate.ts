@@ -78,6 +78,13 @@ export interface Candidate {
    * the last of them, so that its memory is free for the others (close may be called again after).
    */
   samples?: number;
+  /**
+   * A .tflite candidate: the bytes of every value its file's ops compute, each at its own type, the
+   * measure of what opening a device candidate of the same file adds to memory (its executor's buffers
+   * hold at most this, reused; PP-OCRv4 rec pow2: 29 MB computed, an executor 22 MB of RSS). remote-tflite.ts
+   * opens those ahead where it is small.
+   */
+  computedBytes?: number;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
 }

@@ -58,6 +58,16 @@ export interface HelpOptions {
  */
 export const HELD_BYTES = 128 * 2 ** 20;
 
+/**
+ * A lane's later candidates of a file open ahead, while its current one waits for samples, where the
+ * file's computed values take at most this (Candidate.computedBytes): the worker builds the device's
+ * executors (tables, plans: about 0.3 s each on PP-OCRv4 rec, 29 MB computed, 22 MB of RSS each) while the
+ * main thread opens its ONNX Runtime sessions, instead of after LiteRT's last sample. Above it they open one
+ * at a time, as before (PP-OCRv4 det at 640x640: its float graph alone computes 70 MB of int8 values, an
+ * executor holds about 270 MB; at 256x256, 11 MB).
+ */
+export const AHEAD_BYTES = 64 * 2 ** 20;
+
 export interface RemoteSpec {
   bytes: Uint8Array;
   layout: 'nchw' | 'nhwc' | ReadonlySet<string>;
@@ -133,6 +143,8 @@ interface Lane {
   retired?: boolean;
   /** A helper's timing lap (MODEL_QUANT_TIMING). */
   lap?: (label: string) => void;
+  /** The file whose candidates in this lane may open ahead (see AHEAD_BYTES), once one has opened. */
+  ahead?: Uint8Array;
 }
 
 const wire = (feeds: Feeds): WireFeeds =>
@@ -155,6 +167,7 @@ export class TfliteWorkers {
   private readonly helpers: Lane[] = [];
   private readonly help?: HelpOptions;
   private readonly heldBytes: number;
+  private readonly aheadBytes: number;
   /** Samples helpers have run (read by tests). */
   helperSamples = 0;
   private readonly byKey = new Map<string, Remote>();
@@ -166,10 +179,11 @@ export class TfliteWorkers {
   private closed = false;
 
   /** Starts one worker per entry of `litert` (whether that lane loads LiteRT's WASM at once). */
-  private constructor(litert: boolean[], help?: HelpOptions) {
+  private constructor(litert: boolean[], help?: HelpOptions, aheadBytes = AHEAD_BYTES) {
     this.lanes = litert.map((l) => this.spawn(l));
     this.help = help;
     this.heldBytes = help?.heldBytes ?? HELD_BYTES;
+    this.aheadBytes = aheadBytes;
   }
 
   private spawn(litert: boolean, helper?: boolean): Lane {
@@ -193,10 +207,11 @@ export class TfliteWorkers {
    * `afterMs` or more (the pipeline: HELP_AFTER_MS). Each output is the
    * same whichever worker computes it (one file, one input), and the main thread reads them in sample
    * order, so every figure is unchanged. LiteRT only: the integer executor holds about 270 MB at 640x640
-   * (PP-OCRv4 det), and a second beside the first would pass issue 17's 1 GB bound.
+   * (PP-OCRv4 det), and a second beside the first would pass issue 17's 1 GB bound. `aheadBytes` in place
+   * of AHEAD_BYTES (tests).
    */
-  static start(litert: boolean[], help?: HelpOptions): TfliteWorkers | undefined {
-    return workersAvailable() ? new TfliteWorkers(litert, help) : undefined;
+  static start(litert: boolean[], help?: HelpOptions, aheadBytes?: number): TfliteWorkers | undefined {
+    return workersAvailable() ? new TfliteWorkers(litert, help, aheadBytes) : undefined;
   }
 
   /** All lanes, the helpers' included. */
@@ -317,6 +332,18 @@ export class TfliteWorkers {
     }
   }
 
+  /** Posts the open of the lane's later candidates of its `ahead` file (see AHEAD_BYTES). */
+  private openAhead(l: Lane): void {
+    if (!l.ahead || l.failed || this.closed) return;
+    for (const r of l.remotes.slice(l.active + 1)) {
+      if (r.started || r.stopped || r.spec.bytes !== l.ahead) continue;
+      r.started = true;
+      const { bytes, layout, target, file } = r.spec;
+      const wired = typeof layout === 'string' ? layout : [...layout];
+      this.post(l, { type: 'open', key: r.key, bytes, layout: wired, target, file });
+    }
+  }
+
   /**
    * A helper lane: its candidate takes the primary's last sample not yet posted, one at a time, until the
    * two meet; then it closes, and the worker goes once the close is answered.
@@ -400,7 +427,13 @@ export class TfliteWorkers {
     if (m.type === 'opened') {
       if (r.primary) return;
       if (m.error) r.opened.reject(rebuildError(m.error));
-      else r.opened.resolve(this.remoteCandidate(l, r, m));
+      else {
+        r.opened.resolve(this.remoteCandidate(l, r, m));
+        if (m.computedBytes !== undefined && m.computedBytes <= this.aheadBytes) {
+          l.ahead = r.spec.bytes;
+          this.openAhead(l);
+        }
+      }
     } else if (m.type === 'result') {
       l.inFlight--;
       if (r.primary) {

@@ -40,6 +40,7 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
           nhwc: c.nhwc,
           stored: c.stored && [...c.stored],
           shapes: c.shapes,
+          computedBytes: c.computedBytes,
         });
       } catch (e) {
         open.set(m.key, e instanceof Error ? e : new Error(String(e)));

@@ -47,6 +47,8 @@ export type FromWorker =
       nhwc?: boolean;
       stored?: string[];
       shapes?: Record<string, readonly number[]>;
+      /** Candidate.computedBytes of the file opened. */
+      computedBytes?: number;
       error?: WireError;
     }
   | { type: 'result'; key: string; index: number; outputs?: Outputs; error?: WireError }
