@@ -14,7 +14,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
-import type { LiteRtCode } from '../runtime/litert-wasm.js';
 import { stopwatch } from '../util/timing.js';
 import { workerEntry, workersAvailable } from './worker-entry.js';
 import type { TfliteTarget } from './evaluate-tflite.js';
@@ -175,10 +174,6 @@ export class TfliteWorkers {
   private readonly heldBytes: number;
   /** Samples helpers have run (read by tests). */
   helperSamples = 0;
-  /** Helpers started with LiteRT's code compiled by a worker before them (read by tests; see LiteRtCode). */
-  helpersWithCode = 0;
-  /** LiteRT's compiled code, as the first worker to load it posted it. */
-  private code?: LiteRtCode;
   private readonly byKey = new Map<string, Remote>();
   /** The samples read, each until every candidate that runs on it has been given it. */
   private readonly feeds: (Feeds | undefined)[] = [];
@@ -196,7 +191,7 @@ export class TfliteWorkers {
 
   private spawn(litert: boolean, helper?: boolean): Lane {
     const entry = workerEntry()!;
-    const data: WorkerData = { role: WORKER_ROLE, litert, ...(this.code ? { code: this.code } : {}) };
+    const data: WorkerData = { role: WORKER_ROLE, litert };
     const worker = new Worker(entry.code, { workerData: data, eval: entry.eval });
     const lane: Lane = { worker, remotes: [], active: 0, inFlight: 0, helper };
     worker.on('message', (m: FromWorker) => this.received(lane, m));
@@ -394,7 +389,6 @@ export class TfliteWorkers {
     const left = Math.min(r.limit, this.feeds.length, r.back) - r.dispatched;
     if (left < 2 || left * r.pace < this.help.afterMs) return;
     r.helped = true;
-    if (this.code) this.helpersWithCode++;
     const lane = this.spawn(true, true);
     lane.lap = stopwatch('evaluate');
     lane.lap(`helper for a .tflite: ${left} samples left at ${Math.round(r.pace)} ms`);
@@ -431,10 +425,6 @@ export class TfliteWorkers {
   }
 
   private received(l: Lane, m: FromWorker): void {
-    if (m.type === 'code') {
-      this.code ??= m.code;
-      return;
-    }
     const r = this.byKey.get(m.key);
     if (!r || (l.helper && l.failed)) return;
     // A helper's results fill its primary's slots (one results array, shared); its errors only end it.

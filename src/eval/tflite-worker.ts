@@ -6,7 +6,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Tensor } from '../ir/tensor.js';
 import type { Feeds } from '../quant/calibrate.js';
-import { liteRtCode, shareLiteRtCode } from '../runtime/litert-wasm.js';
+import { getLiteRt } from '../runtime/litert-wasm.js';
 import { tfliteCandidate } from './evaluate-tflite.js';
 import type { Candidate } from './evaluate.js';
 import { toNhwc } from './nhwc.js';
@@ -26,16 +26,8 @@ function feedsOf(wire: WireFeeds): Feeds {
 function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
   const open = new Map<string, Candidate | Error>();
   const post = (m: FromWorker) => port.postMessage(m);
-  // LiteRT's WASM compiles while the main thread calibrates (or comes compiled from another worker); a
-  // failure surfaces where a model is loaded. Compiled here, the code goes to the main thread, which hands
-  // it to the workers it starts later (a helper: see LiteRtCode).
-  if (data.code) shareLiteRtCode(data.code);
-  if (data.litert)
-    void liteRtCode()
-      .then((code) => {
-        if (code && !data.code) post({ type: 'code', code });
-      })
-      .catch(() => undefined);
+  // LiteRT's WASM compiles while the main thread calibrates; a failure surfaces where a model is loaded.
+  if (data.litert) void getLiteRt().catch(() => undefined);
   const handle = async (m: ToWorker): Promise<void> => {
     if (m.type === 'open') {
       try {

@@ -7,7 +7,6 @@ import { DataError, InvalidOptionError, ModelFormatError, UnsupportedOpError } f
 import type { DType } from '../ir/dtype.js';
 import type { TensorData } from '../ir/tensor.js';
 import { KernelError } from '../runtime/integer/kernels/common/params.js';
-import type { LiteRtCode } from '../runtime/litert-wasm.js';
 import type { TfliteTarget } from './evaluate-tflite.js';
 import type { Outputs } from './evaluate.js';
 
@@ -17,8 +16,6 @@ export interface WorkerData {
   role: typeof WORKER_ROLE;
   /** Load LiteRT's WASM at once (its first model then opens without waiting for the compile). */
   litert: boolean;
-  /** LiteRT's code as another worker compiled it, instantiated instead of compiled (see LiteRtCode). */
-  code?: LiteRtCode;
 }
 
 export type WireFeeds = Record<string, { dtype: DType; dims: readonly number[]; data: TensorData }>;
@@ -53,9 +50,7 @@ export type FromWorker =
       error?: WireError;
     }
   | { type: 'result'; key: string; index: number; outputs?: Outputs; error?: WireError }
-  | { type: 'closed'; key: string }
-  /** A worker that loaded LiteRT, its compiled code (for the workers started after it). */
-  | { type: 'code'; code: LiteRtCode };
+  | { type: 'closed'; key: string };
 
 export function serializeError(e: unknown): WireError {
   if (!(e instanceof Error)) return { name: 'Error', message: String(e), fields: {} };

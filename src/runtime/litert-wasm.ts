@@ -4,7 +4,7 @@
  * `__dirname`, `module`), so we evaluate it inside a CommonJS-style wrapper instead of touching globals.
  * Only the subset of the embind API this project calls is typed here.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
@@ -85,42 +85,10 @@ export interface LiteRtInstance {
   env: WasmEnvironment;
   log: string[];
   readonly errors: number;
-  /** The compiled code it was instantiated from (see LiteRtCode). */
-  code?: LiteRtCode;
 }
 
 const LOG_LINES = 40;
 let instance: Promise<LiteRtInstance> | undefined;
-
-/**
- * LiteRT's compiled WASM code (a WebAssembly.Module; the lib settings here have no WebAssembly types),
- * which another worker thread of this process can instantiate without compiling it again (postMessage
- * and workerData carry it). V8 keeps one copy of a module's code per process, so the functions the first
- * thread's runs made hot and tiered up are fast in the second from its first run: a helper worker
- * (remote-tflite.ts) on PP-OCRv4 det affine's .tflite at 640x640 took 0.48 s CPU to load LiteRT and
- * 1.8 s for its first page (0.9-1.0 s for later ones) compiling on its own, 0.14 s and 1.07 s so.
- */
-export type LiteRtCode = object;
-
-/** The engine's WebAssembly API, what is used of it. */
-interface WebAssemblyApi {
-  compile(bytes: Uint8Array): Promise<LiteRtCode>;
-  instantiate(code: LiteRtCode, imports: unknown): Promise<unknown>;
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-
-/** Code given by shareLiteRtCode, instantiated in place of compiling (for the next load). */
-let given: LiteRtCode | undefined;
-
-/** LiteRT's code compiled on another thread: the next load instantiates it instead of compiling. */
-export function shareLiteRtCode(code: LiteRtCode): void {
-  given = code;
-}
-
-/** The loaded runtime's compiled code, to hand to another thread; undefined where emscripten compiled it. */
-export async function liteRtCode(): Promise<LiteRtCode | undefined> {
-  return (await getLiteRt()).code;
-}
 
 /** The runtime, loaded once per process. */
 export function getLiteRt(): Promise<LiteRtInstance> {
@@ -155,29 +123,13 @@ async function loadLiteRt(): Promise<LiteRtInstance> {
     if (log.length > LOG_LINES) log.shift();
     if (/^ERROR\b/.test(line)) printed.errors++;
   };
-  const script = await wasmScriptPath();
-  const factory = loadFactory(script);
-  // The .wasm beside the script (the package's layout, and the Action bundle's copy of it), compiled here
-  // so that the code can be shared (LiteRtCode); emscripten's own loading where it is not there.
-  const binary = script.replace(/\.js$/, '.wasm');
-  const code = given ?? (existsSync(binary) ? await webAssembly.compile(readFileSync(binary)) : undefined);
-  let failed: (e: unknown) => void = () => undefined;
-  const failure = new Promise<never>((_, reject) => (failed = reject));
-  // emscripten's hook takes the instance through a callback and has no way to fail: a failure races it.
-  const instantiateWasm = (imports: unknown, ok: (instance: unknown, module: LiteRtCode) => void) => {
-    webAssembly.instantiate(code!, imports).then((i) => ok(i, code!), failed);
-    return {};
-  };
-  const wasm = await Promise.race([
-    factory({ print: keep, printErr: keep, ...(code ? { instantiateWasm } : {}) }),
-    failure,
-  ]);
+  const factory = loadFactory(await wasmScriptPath());
+  const wasm = await factory({ print: keep, printErr: keep });
   wasm.setupLogging();
   return {
     wasm,
     env: wasm.LiteRtEnvironment.create(null),
     log,
-    code,
     get errors() {
       return printed.errors;
     },
