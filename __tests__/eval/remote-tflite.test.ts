@@ -176,6 +176,40 @@ describe('TfliteWorkers', () => {
     }
   });
 
+  it('reads `ahead` samples at once, before the first pass asks; each sample read once, outputs as in-process', async () => {
+    const workers = TfliteWorkers.start([true])!;
+    try {
+      const source = evalSamples();
+      let reads = 0;
+      const counted: SampleSource = {
+        ...source,
+        async *samples() {
+          for await (const f of source.samples()) {
+            reads++;
+            yield f;
+          }
+        },
+      };
+      const litert = workers.candidate(0, { bytes: tflite, layout: 'nchw' });
+      const prefetched = workers.prefetching(counted, 2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(reads).toBe(2);
+      const feeds: Feeds[] = [];
+      for await (const f of prefetched.samples()) feeds.push(f);
+      expect(reads).toBe(5);
+      const direct: Feeds[] = [];
+      for await (const f of evalSamples().samples()) direct.push(f);
+      expect(feeds).toEqual(direct);
+      const c = await litert.ready();
+      const got: Outputs[] = [];
+      for (const f of feeds) got.push(await c.run(f));
+      await c.close();
+      expect(got).toEqual(await inProcess(undefined, feeds));
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('rethrows what opening threw in the worker as the same class, with the same message', async () => {
     // The float model as a .tflite: the integer executor has no kernel for float tensors.
     const float = exportTflite(convertToTflite(optimize(readOnnxFile(MODEL)).model));

@@ -42,7 +42,10 @@ const inFlightAt = (pace: number | undefined) =>
 /**
  * A helper (see TfliteWorkers.start) is started when the main thread waits on a LiteRT candidate whose
  * samples not yet posted would take its worker at least this long (at the pace of its last result): the
- * helper's start (a worker, LiteRT's WASM, the file opened) costs about 0.3 s.
+ * helper's start (a worker, LiteRT's WASM, the file opened) costs about 0.3 s. Its LiteRT compiles the
+ * same bytes the lane's worker did, still alive, and V8 shares that code (hot functions tiered up) between
+ * the two: handing the helper the compiled WebAssembly.Module saved nothing (PP-OCRv4 det affine 640, the
+ * helper's first page 1.05 s CPU either way; only a worker started after the first had exited paid 1.8 s).
  */
 export const HELP_AFTER_MS = 1000;
 
@@ -152,6 +155,23 @@ const wire = (feeds: Feeds): WireFeeds =>
     Object.entries(feeds).map(([k, t]) => [k, { dtype: t.dtype, dims: t.dims, data: t.data }]),
   );
 
+/** The samples read ahead (`next`), then the rest of `reading`, which is ended however the caller stops. */
+async function* readAhead(
+  reading: AsyncGenerator<Feeds>,
+  next: Promise<IteratorResult<Feeds>>[],
+): AsyncGenerator<Feeds> {
+  try {
+    for (const n of next) {
+      const r = await n;
+      if (r.done) return;
+      yield r.value;
+    }
+    yield* reading;
+  } finally {
+    await reading.return(undefined);
+  }
+}
+
 const outputBytes = (o: Outputs) => Object.values(o).reduce((n, t) => n + t.data.byteLength, 0);
 
 const beyond = (i: number) =>
@@ -253,12 +273,28 @@ export class TfliteWorkers {
    * evaluation reads the same samples in the same order (comparePasses), and the first reads at least as
    * many as any later one: a remote candidate's n-th run is the n-th sample read here.
    */
-  prefetching(source: SampleSource): SampleSource {
+  prefetching(source: SampleSource, ahead = 0): SampleSource {
+    // `ahead`: the first samples are read (and posted) now, before the first pass asks for them, so that
+    // the workers run them while the main thread is busy elsewhere (opening ONNX Runtime's session).
+    let early: { reading: AsyncGenerator<Feeds>; next: Promise<IteratorResult<Feeds>>[] } | undefined;
+    if (ahead > 0 && !this.prefetched) {
+      this.prefetched = true;
+      const reading = this.reading(source);
+      const next = Array.from({ length: ahead }, () => reading.next());
+      // Held until the first pass reads them, which rethrows a failure (a file that cannot be read).
+      for (const n of next) n.catch(() => undefined);
+      early = { reading, next };
+    }
     return {
       count: source.count,
       kind: source.kind,
       shapes: source.shapes,
       samples: () => {
+        if (early) {
+          const { reading, next } = early;
+          early = undefined;
+          return readAhead(reading, next);
+        }
         if (this.prefetched) return source.samples();
         this.prefetched = true;
         return this.reading(source);

@@ -70,7 +70,7 @@ export async function evaluate(
   const floatModel = quant.floatReference ?? model;
   let paired: PairedRun | undefined;
   let reference: Reference | undefined;
-  let samples = data.evaluation;
+  let samples: DataPlan['evaluation'];
   const passes: Pass[] = [];
   let comparison: Comparison;
   // The .tflite on worker threads beside ONNX Runtime (remote-tflite.ts); not for a file so large that
@@ -80,6 +80,10 @@ export async function evaluate(
     const lap = stopwatch('evaluate');
     // Given to the workers first: they open the .tflite while this thread opens the paired session.
     const tflitePassList = tfliteBytes ? tflitePasses(tfliteBytes, produced, o, remote) : [];
+    // And the first samples, read now: the workers run them while this thread opens the paired session
+    // (ONNX Runtime's session creation, one thread: PP-OCRv4 det at 640x640, 0.5-0.8 s wall).
+    const source = remote ? remote.prefetching(data.evaluation, EARLY_SAMPLES) : data.evaluation;
+    samples = source;
     paired =
       onnx && model.format === 'onnx'
         ? await pairedFile(floatModel, onnx.path, data.inputShapes, release)
@@ -96,12 +100,12 @@ export async function evaluate(
       });
     } else {
       // Without a paired session, the per-layer pass reads the first samples again (one more than it uses).
-      samples = keepFirst(data.evaluation, LAYER_SAMPLES + 1);
+      samples = keepFirst(source, LAYER_SAMPLES + 1);
       reference = model.format === 'tflite' ? await tfliteReference(model) : await ortReference(floatModel);
       if (onnx) passes.push(() => ortCandidates(onnx.path));
     }
     passes.push(...tflitePassList);
-    comparison = await comparePasses(reference, passes, remote ? remote.prefetching(samples) : samples, {
+    comparison = await comparePasses(reference, passes, samples, {
       labels: data.labels,
       signal: hooks.signal,
       onSample: (done, total) => hooks.onProgress?.({ stage: 'evaluate', done, total }),
@@ -394,6 +398,12 @@ function truncationWarning(
  * (PP-OCRv4 det), and a 1 dB threshold does not need all of them.
  */
 const TRUNCATING_SAMPLES = 4;
+
+/**
+ * Evaluation samples handed to the .tflite workers before the paired session opens (see evaluate): a
+ * LiteRT page of PP-OCRv4 det at 640x640 takes about as long as that session's creation.
+ */
+const EARLY_SAMPLES = 2;
 
 /** Per-layer errors use at most this many evaluation samples (fewer once the figures settle). */
 export const LAYER_SAMPLES = 4;
