@@ -94,6 +94,43 @@ describe('TfliteWorkers', () => {
     }
   });
 
+  it('retires a lane once its candidates are done and only then starts the lane after it; outputs as in-process', async () => {
+    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+    const truncating: TfliteTarget = { ...device, rounding: 'floor' };
+    const workers = TfliteWorkers.start([
+      { litert: true, retire: true },
+      { litert: false, after: 0 },
+    ])!;
+    try {
+      const remote = {
+        litert: workers.candidate(0, { bytes: tflite, layout: 'nchw' }),
+        device: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: device }),
+        truncating: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 }),
+      };
+      expect(workers.workerCount).toBe(1);
+      const feeds: Feeds[] = [];
+      for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
+      const got: Record<string, Outputs[]> = {};
+      const counts: number[] = [];
+      for (const [key, r] of Object.entries(remote)) {
+        const c = await r.ready();
+        counts.push(workers.workerCount);
+        got[key] = [];
+        for (const f of feeds.slice(0, c.samples ?? feeds.length)) got[key].push(await c.run(f));
+        await c.close();
+      }
+      // LiteRT's worker alone, then the device lane's alone (LiteRT's gone before it started).
+      expect(counts).toEqual([1, 1, 1]);
+      expect(got.litert).toEqual(await inProcess(undefined, feeds));
+      expect(got.device).toEqual(await inProcess(device, feeds));
+      expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
+      // The two roundings differ (else the comparisons above could not tell the lanes' candidates apart).
+      expect(got.truncating).not.toEqual(got.device!.slice(0, 2));
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('gives a LiteRT candidate the main thread waits on a helper for its last samples; outputs as in-process', async () => {
     // afterMs 0: a helper whatever the pace; heldBytes 0: the lane runs at most IN_FLIGHT samples ahead
     // of the reading, so that samples are left for the helper when the main thread starts reading.

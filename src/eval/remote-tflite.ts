@@ -135,8 +135,22 @@ interface Remote {
   stopped: boolean;
 }
 
+/**
+ * A lane as `TfliteWorkers.start` takes it: whether its worker loads LiteRT's WASM at once; `retire`: its
+ * worker is terminated once every candidate given to it is done (what it held, LiteRT's heap, goes);
+ * `after`: its worker starts only once that lane's candidates are done, so that the two never hold memory
+ * at once.
+ */
+export interface LaneSpec {
+  litert: boolean;
+  retire?: boolean;
+  after?: number;
+}
+
 interface Lane {
-  worker: Worker;
+  /** Started at once, or once the lane it waits on is done (`after`); gone once retired. */
+  worker?: Worker;
+  litert: boolean;
   remotes: Remote[];
   active: number;
   inFlight: number;
@@ -144,6 +158,11 @@ interface Lane {
   /** A helper's lane: terminated once its one candidate is done (its LiteRT heap freed). */
   helper?: boolean;
   retired?: boolean;
+  /** Terminated once its candidates are done (LaneSpec.retire); the lane whose end starts it. */
+  retire?: boolean;
+  after?: Lane;
+  /** Closes posted and not yet answered. */
+  closing: number;
   /** A helper's timing lap (MODEL_QUANT_TIMING). */
   lap?: (label: string) => void;
   /** The file whose candidates in this lane may open ahead (see AHEAD_BYTES), once one has opened. */
@@ -181,6 +200,8 @@ const beyond = (i: number) =>
 
 export { workersAvailable };
 
+const EMPTY_LANE = () => ({ remotes: [] as Remote[], active: 0, inFlight: 0, closing: 0 });
+
 export class TfliteWorkers {
   private readonly lanes: Lane[];
   /** Helper lanes (see start), at most one running at a time. */
@@ -198,26 +219,55 @@ export class TfliteWorkers {
   private ended = false;
   private closed = false;
 
-  /** Starts one worker per entry of `litert` (whether that lane loads LiteRT's WASM at once). */
-  private constructor(litert: boolean[], help?: HelpOptions, aheadBytes = AHEAD_BYTES) {
-    this.lanes = litert.map((l) => this.spawn(l));
+  /** One lane per entry (a boolean: `{ litert }`), their workers started (but those that wait: `after`). */
+  private constructor(lanes: (boolean | LaneSpec)[], help?: HelpOptions, aheadBytes = AHEAD_BYTES) {
+    const specs = lanes.map((l) => (typeof l === 'boolean' ? { litert: l } : l));
+    this.lanes = specs.map((l) => ({ litert: l.litert, retire: l.retire, ...EMPTY_LANE() }));
+    for (const [i, l] of specs.entries())
+      if (l.after !== undefined) this.lanes[i]!.after = this.lanes[l.after];
+    for (const l of this.lanes) if (!l.after) this.spawn(l);
     this.help = help;
     this.heldBytes = help?.heldBytes ?? HELD_BYTES;
     this.aheadBytes = aheadBytes;
   }
 
-  private spawn(litert: boolean, helper?: boolean): Lane {
+  private spawn(lane: Lane): void {
     const entry = workerEntry()!;
-    const data: WorkerData = { role: WORKER_ROLE, litert };
+    const data: WorkerData = { role: WORKER_ROLE, litert: lane.litert };
     const worker = new Worker(entry.code, { workerData: data, eval: entry.eval });
-    const lane: Lane = { worker, remotes: [], active: 0, inFlight: 0, helper };
+    lane.worker = worker;
+    lane.retired = false;
     worker.on('message', (m: FromWorker) => this.received(lane, m));
     worker.on('error', (e) => this.fail(lane, e));
     worker.on('exit', (code) => {
-      if (!this.closed && !lane.retired)
+      if (!this.closed && !lane.retired && lane.worker === worker)
         this.fail(lane, new Error(`a .tflite evaluation worker stopped (exit code ${code})`));
     });
-    return lane;
+  }
+
+  /**
+   * A lane whose candidates are all done and closed: its worker goes where it retires, and the lanes
+   * waiting on it start.
+   */
+  private finished(l: Lane): void {
+    if (l.helper || !l.remotes.length || l.active < l.remotes.length || l.closing > 0) return;
+    // A helper still running for one of them counts as the lane's (the memory it holds).
+    if (l.remotes.some((r) => r.helper?.lane.worker && !r.helper.lane.retired)) return;
+    if (l.retire && l.worker && !l.failed) {
+      l.retired = true;
+      void l.worker.terminate();
+      l.worker = undefined;
+    }
+    this.startAfter(l);
+  }
+
+  /** Starts the lanes waiting on `l` (done or failed). */
+  private startAfter(l: Lane): void {
+    for (const w of this.lanes)
+      if (w.after === l && !w.worker && !w.retired && !this.closed) {
+        this.spawn(w);
+        this.pump(w);
+      }
   }
 
   /**
@@ -230,8 +280,12 @@ export class TfliteWorkers {
    * (PP-OCRv4 det), and a second beside the first would pass issue 17's 1 GB bound. `aheadBytes` in place
    * of AHEAD_BYTES (tests).
    */
-  static start(litert: boolean[], help?: HelpOptions, aheadBytes?: number): TfliteWorkers | undefined {
-    return workersAvailable() ? new TfliteWorkers(litert, help, aheadBytes) : undefined;
+  static start(
+    lanes: (boolean | LaneSpec)[],
+    help?: HelpOptions,
+    aheadBytes?: number,
+  ): TfliteWorkers | undefined {
+    return workersAvailable() ? new TfliteWorkers(lanes, help, aheadBytes) : undefined;
   }
 
   /** All lanes, the helpers' included. */
@@ -241,6 +295,11 @@ export class TfliteWorkers {
 
   get laneCount(): number {
     return this.lanes.length;
+  }
+
+  /** Workers alive, helpers included (read by tests). */
+  get workerCount(): number {
+    return this.all.filter((l) => l.worker && !l.retired).length;
   }
 
   /** A candidate run in lane `lane` (modulo the lanes there are), after those given that lane before. */
@@ -264,6 +323,8 @@ export class TfliteWorkers {
     l.remotes.push(r);
     this.byKey.set(r.key, r);
     if (l.failed) r.opened.reject(l.failed);
+    // A lane retired (its candidates done) takes more on a new worker.
+    else if (l.retired && !this.closed) this.spawn(l);
     this.pump(l);
     return { ready: () => r.opened.promise, close: () => this.stop(l, r) };
   }
@@ -306,7 +367,7 @@ export class TfliteWorkers {
     if (this.closed) return;
     this.closed = true;
     this.feeds.length = 0;
-    await Promise.all(this.all.map((l) => l.worker.terminate()));
+    await Promise.all(this.all.map((l) => l.worker?.terminate()));
   }
 
   private async *reading(source: SampleSource): AsyncGenerator<Feeds> {
@@ -323,7 +384,8 @@ export class TfliteWorkers {
   }
 
   private post(l: Lane, m: ToWorker): void {
-    l.worker.postMessage(m);
+    if (m.type === 'close') l.closing++;
+    l.worker!.postMessage(m);
   }
 
   private pumpAll(): void {
@@ -333,9 +395,11 @@ export class TfliteWorkers {
   /** Posts what the lane's current candidate can run now; moves on to the next one once it is done. */
   private pump(l: Lane): void {
     if (l.helper) return this.pumpHelper(l);
+    if (!l.worker) return;
     for (;;) {
       const r = l.remotes[l.active];
-      if (!r || l.failed || this.closed) return;
+      if (!r) return this.finished(l);
+      if (l.failed || this.closed) return;
       if (!r.started && !r.stopped) {
         r.started = true;
         const { bytes, layout, target, file } = r.spec;
@@ -419,7 +483,8 @@ export class TfliteWorkers {
     const left = Math.min(r.limit, this.feeds.length, r.back) - r.dispatched;
     if (left < 2 || left * r.pace < this.help.afterMs) return;
     r.helped = true;
-    const lane = this.spawn(true, true);
+    const lane: Lane = { litert: true, helper: true, ...EMPTY_LANE() };
+    this.spawn(lane);
     lane.lap = stopwatch('evaluate');
     lane.lap(`helper for a .tflite: ${left} samples left at ${Math.round(r.pace)} ms`);
     const h: Remote = {
@@ -495,7 +560,11 @@ export class TfliteWorkers {
       l.lap?.(`helper done: ${l.remotes[0]!.dispatched} samples run`);
       l.retired = true;
       this.helpers.splice(this.helpers.indexOf(l), 1);
-      void l.worker.terminate();
+      void l.worker?.terminate();
+      this.finished(r.primary!.lane);
+    } else {
+      l.closing--;
+      this.finished(l);
     }
   }
 
@@ -557,6 +626,7 @@ export class TfliteWorkers {
       for (const d of r.results) d?.reject(e);
       r.done = true;
     }
+    this.startAfter(l);
   }
 
   /**
@@ -575,7 +645,8 @@ export class TfliteWorkers {
       else p.back++;
     }
     this.helpers.splice(this.helpers.indexOf(l), 1);
-    void l.worker.terminate();
+    void l.worker?.terminate();
     this.pump(p.lane);
+    this.finished(p.lane);
   }
 }

@@ -246,9 +246,9 @@ async function pairedFile(
 /**
  * The .tflite in LiteRT; pow2: also in the device's arithmetic, and as truncating hardware would run it.
  * One pass each, so that LiteRT's heap and each integer executor are not held at the same time. With
- * `workers`, each candidate runs in a worker from the first pass on (remote-tflite.ts): LiteRT in one, the
- * device then the truncating device in the other (never two integer executors at once: PP-OCRv4 det at
- * 640x640 holds about 270 MB in each).
+ * `workers`, each candidate runs in a worker (remote-tflite.ts) in the lane of that number, modulo the
+ * lanes there are (quantize-model.ts' evaluationLanes: LiteRT in lane 0; the device, then the truncating
+ * device, in lane 1 once LiteRT's worker is gone: never two integer executors at once).
  */
 function tflitePasses(
   bytes: Uint8Array,

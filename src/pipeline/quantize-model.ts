@@ -23,7 +23,7 @@ import { NO_INT16_KERNEL } from '../quant/int16.js';
 import { quantizeFloatModel } from '../quant/quantize.js';
 import { quantizeTfliteModel } from '../quant/tflite/index.js';
 import { getLiteRt } from '../runtime/litert-wasm.js';
-import { HELP_AFTER_MS, TfliteWorkers } from '../eval/remote-tflite.js';
+import { HELP_AFTER_MS, TfliteWorkers, type LaneSpec } from '../eval/remote-tflite.js';
 import { IN_MEMORY_MODEL } from '../runtime/ort.js';
 import { reportJson } from '../report/json.js';
 import { reportMarkdown } from '../report/markdown.js';
@@ -106,12 +106,11 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   // now for the same reason: LiteRT and the integer executor load while calibration runs.
   const tfliteWanted = (opts.formats ?? ['tflite']).includes('tflite');
   const evaluated = !!data && inputFormat === 'onnx' && tfliteWanted;
-  // One lane: under pow2 the device passes run after LiteRT in the same worker. A second lane for them
-  // overlapped more (PP-OCRv4 det pow2 640x640, 32 samples: 23.2 s) but held the integer executor beside
-  // LiteRT and ONNX Runtime's sessions: 1,033 MB peak, against 832 MB (25.7 s) with one lane.
   // With a helper for LiteRT once ONNX Runtime is done (TfliteWorkers.start): PP-OCRv4 det affine's
   // 16x8 layers run in LiteRT's reference kernels, about 1.2 s a page, and outlast the .onnx's pass.
-  const workers = evaluated ? TfliteWorkers.start([true], { afterMs: HELP_AFTER_MS }) : undefined;
+  const workers = evaluated
+    ? TfliteWorkers.start(evaluationLanes(opts), { afterMs: HELP_AFTER_MS })
+    : undefined;
   if (evaluated && !workers) void getLiteRt().catch(() => undefined);
   try {
     const target = run ? precisionTargetOf(run) : undefined;
@@ -218,6 +217,26 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
   } finally {
     await workers?.close();
   }
+}
+
+/**
+ * The .tflite's worker lanes (see evaluate-files.ts' tflitePasses): LiteRT in one; under pow2 the device
+ * and the truncating device, one after the other, in a second that starts once LiteRT's is done and its
+ * worker gone: LiteRT's WASM heap (about 150 MB at PP-OCRv4 det 640x640) is never given back while its
+ * worker lives, and the device passes come after it. PP-OCRv4 det pow2 640x640 (40 rendered pages), the
+ * whole run's peak RSS: all three in one worker 799 MB (887-893 before the integer executor shared its
+ * scratch), LiteRT's worker retired 753-828 MB, its peak now in the .onnx's pass (ONNX Runtime beside
+ * LiteRT), no longer in the device's. The device and the truncating device side by side in two workers
+ * (the main thread idles through the device passes) measured 910-937 MB: each worker thread's malloc
+ * arena keeps what it freed (with MALLOC_ARENA_MAX=2, 780 MB), and a third worker outgrew the saving.
+ */
+export function evaluationLanes(o: Pick<RunSettings, 'scheme'>): LaneSpec[] {
+  return o.scheme === 'pow2'
+    ? [
+        { litert: true, retire: true },
+        { litert: false, after: 0 },
+      ]
+    : [{ litert: true }];
 }
 
 /** Ops --int16 named that have no 16x8 kernel: float in the .onnx, so kept float by the converter too. */

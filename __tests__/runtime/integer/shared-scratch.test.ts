@@ -47,3 +47,50 @@ describe.each(ARITHMETIC)('kernels sharing WebAssembly scratch (%o)', (opts) => 
     }
   });
 });
+
+/**
+ * `n` times: a 3x3 SAME conv then a 3x3 SAME depthwise conv on a 16x16x8 image, every value with its own
+ * zero point, so that a padded image's border (the zero point) is not what the kernel before left in the
+ * shared blocks.
+ */
+function padded(n: number) {
+  const random = rng(5);
+  const b = new TfliteGraphBuilder();
+  b.input('x', [1, 16, 16, 8], { scale: 2 ** -3, zeroPoint: 3 });
+  let from = 'x';
+  const same = { padding: 0, stride_w: 1, stride_h: 1 };
+  for (let i = 0; i < n; i++) {
+    b.int8(`c${i}_w`, [8, 3, 3, 8], randomInt8(8 * 72, random, -127), { scale: 2 ** -6 });
+    b.value(`c${i}`, [1, 16, 16, 8], { scale: 2 ** -2, zeroPoint: -5 - i });
+    b.node('CONV_2D', [from, `c${i}_w`, ''], [`c${i}`], same);
+    b.int8(`d${i}_w`, [1, 3, 3, 8], randomInt8(72, random, -127), { scale: 2 ** -4 });
+    b.value(`d${i}`, [1, 16, 16, 8], { scale: 2 ** -1, zeroPoint: 7 + i });
+    b.node('DEPTHWISE_CONV_2D', [`c${i}`, `d${i}_w`, ''], [`d${i}`], { ...same, depth_multiplier: 1 });
+    from = `d${i}`;
+  }
+  return b.outputs(from);
+}
+
+describe.each(ARITHMETIC)('padded images in WebAssembly scratch (%o)', (opts) => {
+  it('have their borders at the zero point on every run: the JS loops’ outputs', () => {
+    const wasm = createIntegerExecutor(padded(3), { ...opts, wasm: true });
+    const js = createIntegerExecutor(padded(3), { ...opts, wasm: false });
+    for (const seed of [1, 2]) {
+      const x = new Tensor('int8', [1, 16, 16, 8], randomInt8(2048, rng(seed)));
+      const y = Array.from(wasm.run({ x }).d2!.data as Int8Array);
+      expect(y).toEqual(Array.from(js.run({ x }).d2!.data as Int8Array));
+      expect(new Set(y).size).toBeGreaterThan(5);
+    }
+  });
+});
+
+describe('WebAssembly memory of a plan', () => {
+  it('holds one padded image, one GEMM input and one accumulator block for all its kernels', () => {
+    // Per conv: A, 256 rows of 72 taps (18 KiB), a padded 18x18x8 image (2.5 KiB); per depthwise conv:
+    // its image and 256 x 8 int32 accumulators (8 KiB). Four pairs more add only their weights
+    // (8 x 72 + 9 x 8 bytes) and per-channel tables.
+    const bytes = (n: number) => createIntegerExecutor(padded(n), { scheme: 'pow2' }).wasmBytes;
+    expect(bytes(2)).toBeGreaterThan(256 * 72);
+    expect(bytes(6) - bytes(2)).toBeLessThan(4 * 2048);
+  });
+});

@@ -18,6 +18,8 @@ export interface IntegerExecutor {
   readonly arithmetic: Arithmetic;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** Bytes of WebAssembly memory its plans' kernels hold (weights, tables, shared scratch). */
+  readonly wasmBytes: number;
   /** Feeds by graph input name, float32 or int8 as the graph's inputs are; outputs by output name. */
   run(feeds: Record<string, Tensor>): Record<string, Tensor>;
 }
@@ -30,6 +32,7 @@ interface Step {
 
 interface Plan {
   steps: Step[];
+  wasmBytes: number;
   values: Map<string, ValueMeta>;
   buffers: Map<string, Data>;
 }
@@ -71,6 +74,9 @@ export function createIntegerExecutor(model: Model, opts: IntegerExecutorOptions
     arithmetic,
     inputNames: inputs.map((v) => v.name),
     outputNames: g.outputs.map((v) => v.name),
+    get wasmBytes() {
+      return [...plans.values()].reduce((n, p) => n + p.wasmBytes, 0);
+    },
     run(feeds) {
       const shapes: Record<string, number[]> = {};
       for (const v of inputs) {
@@ -149,8 +155,9 @@ function buildPlan(
     steps.push({ kernel, inputs: inputs.map(read), outputs: outputs.map(read) });
     pool.release(steps.length - 1, [...inputs, ...outputs].map(read));
   }
-  if (arena) (arena as WasmArena).commitScratch();
-  return { steps, values, buffers };
+  const wasmArena = arena as WasmArena | undefined | null;
+  wasmArena?.commitScratch();
+  return { steps, values, buffers, wasmBytes: wasmArena?.bytes ?? 0 };
 }
 
 /**

@@ -77,18 +77,21 @@ const kernel: IntegerKernel = {
     if (arena) {
       // im2col into the GEMM's A: one row of K taps per output pixel.
       const padded = new PaddedImage(H, W, C, geo, xq.zeroPoint);
-      const buffer = padded.allocate(Int8Array);
       const layout = dotLayout(attrs, geo, padded.width, C, IC, 0, 1);
       const gemm = new Int8Gemm(arena, weights, OC, K, pixels);
       const direct =
         layout.taps.length === 1 && geo.outH === H && geo.outW === W && gemm.kp === K && padded.width === W;
+      // The padded image in the arena's shared scratch too (PP-OCRv4 det at 640x640: 16 MB one per conv),
+      // its border set again at each run.
+      const paddedAt = direct ? undefined : arena.scratch(padded.size, 'image');
       return {
         outputs,
         run([input], [output]) {
           for (let n = 0; n < N; n++) {
             const a = gemm.input();
             if (direct) a.set((input as Int8Array).subarray(n * pixels * K, (n + 1) * pixels * K));
-            else im2col(padded.load(input as Int8Array, n, buffer), layout, a, gemm.kp);
+            else
+              im2col(padded.load(input as Int8Array, n, padded.border(paddedAt!.int8())), layout, a, gemm.kp);
             gemm.run();
             const y = image(n)(output as Int8Array);
             if (rescale.native) rescale.native(gemm.outputOffset, pixels, y, gemm.n);

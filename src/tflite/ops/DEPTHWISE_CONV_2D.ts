@@ -112,21 +112,24 @@ function wasmDepthwise(
   C: number,
 ) {
   const cp = Math.ceil(C / 8) * 8;
-  const x = arena.alloc(image.size + 8);
-  x.int8().fill(image.fill);
+  // The image and the accumulators in the arena's shared scratch (see WasmArena.scratch): the image's
+  // border is set again at each run, as another kernel may have written there since.
+  const x = arena.scratch(image.size + 8, 'inputs');
   const basesAt = arena.alloc(bases.length * 4);
   basesAt.int32().set(bases);
   const tapsAt = arena.alloc(taps.length * 4);
   tapsAt.int32().set(taps);
   const wAt = arena.alloc(taps.length * cp);
   for (let t = 0; t < taps.length; t++) wAt.int8().set(w.subarray(t * C, (t + 1) * C), t * cp);
-  const c = arena.alloc(bases.length * cp * 4);
+  const c = arena.scratch(bases.length * cp * 4, 'accumulators');
   return {
     cp,
-    offset: c.offset,
+    get offset() {
+      return c.offset;
+    },
     output: () => c.int32(),
     run(input: Int8Array, n: number): void {
-      image.load(input, n, x.int8());
+      image.load(input, n, image.border(x.int8()));
       arena.dwconv(
         x.offset,
         basesAt.offset,

@@ -72,8 +72,13 @@ export class Region {
   }
 }
 
-/** What a shared scratch block holds (the two are read and written together, so never overlap). */
-export type ScratchUse = 'accumulators' | 'rows';
+/**
+ * What a shared scratch block holds: a conv's padded image, the inputs a kernel makes of it (a GEMM's A,
+ * the im2col rows; a depthwise conv reads its padded image as its input), the int32 accumulators it
+ * computes from those, the int8 rows requantized from them. They are read and written together, so never
+ * overlap.
+ */
+export type ScratchUse = 'image' | 'inputs' | 'accumulators' | 'rows';
 
 /** The arena's shared scratch block (WasmArena.scratch): where it lies once the plan has placed it. */
 export class Scratch {
@@ -133,10 +138,11 @@ export class WasmArena {
   }
 
   /**
-   * Scratch that a kernel writes and reads back within one of its runs: one block per use (a GEMM's
-   * int32 accumulators, the int8 rows requantized from them before they are copied out), as large as
-   * the largest request, shared by every kernel of the plan, placed by `commitScratch` once they all
-   * have asked. A private pair per conv was half of PP-OCRv4 det's arena at 640x640 (185 MiB).
+   * Scratch that a kernel writes and reads back within one of its runs: one block per use (see
+   * ScratchUse), as large as the largest request, shared by every kernel of the plan, placed by
+   * `commitScratch` once they all have asked. A private pair of accumulators and rows per conv was half
+   * of PP-OCRv4 det's arena at 640x640 (185 MiB); private inputs (each GEMM's A, each depthwise conv's
+   * image and accumulators) were 100 of the 117 MiB left, and each conv's padded image 16 MB more in JS.
    */
   scratch(bytes: number, use: ScratchUse): Scratch {
     const s = this.shared[use];
@@ -149,7 +155,17 @@ export class WasmArena {
     for (const s of Object.values(this.shared)) if (s.bytes > 0 && !s.region) s.region = this.alloc(s.bytes);
   }
 
-  private readonly shared: Record<ScratchUse, Scratch> = { accumulators: new Scratch(), rows: new Scratch() };
+  private readonly shared: Record<ScratchUse, Scratch> = {
+    image: new Scratch(),
+    inputs: new Scratch(),
+    accumulators: new Scratch(),
+    rows: new Scratch(),
+  };
+
+  /** Bytes allocated (weights, tables, and the shared scratch once placed). */
+  get bytes(): number {
+    return this.top;
+  }
 
   /** `bytes` bytes, 16-aligned, zero-filled. */
   alloc(bytes: number): Region {

@@ -8,7 +8,8 @@ import type { Region, Scratch, WasmArena } from '../../wasm/arena.js';
 export class Int8Gemm {
   readonly kp: number;
   readonly n: number;
-  private readonly a: Region;
+  /** A, the arena's shared scratch: written before each call (its rows' tails past K meet B's zeros). */
+  private readonly a: Scratch;
   private readonly b: Region;
   /** C, the arena's shared scratch: written and read back within each run. */
   private readonly c: Scratch;
@@ -22,14 +23,17 @@ export class Int8Gemm {
   ) {
     this.kp = Math.ceil(K / 8) * 8;
     this.n = Math.ceil(channels / 4) * 4;
-    this.a = arena.alloc(rows * this.kp);
+    this.a = arena.scratch(rows * this.kp, 'inputs');
     this.b = arena.alloc(this.n * this.kp);
     this.c = arena.scratch(rows * this.n * 4, 'accumulators');
     const b = this.b.int8();
     for (let ch = 0; ch < channels; ch++) b.set(weights.subarray(ch * K, (ch + 1) * K), ch * this.kp);
   }
 
-  /** A's rows, row r at [r kp, r kp + K) (the tail up to kp stays zero). */
+  /**
+   * A's rows, row r at [r kp, r kp + K), to be written before each run. The tail up to kp may hold what
+   * another kernel left there: B is zero there, so it adds nothing.
+   */
   input(): Int8Array {
     return this.a.int8();
   }

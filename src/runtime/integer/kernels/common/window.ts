@@ -101,6 +101,24 @@ export class PaddedImage {
   }
 
   /**
+   * Sets the border of `buffer` (a buffer at least this image's size, whose border other kernels may have
+   * written: the arena's shared scratch) to the zero point; the interior is left to `load`.
+   */
+  border<T extends Int8Array | Float64Array>(buffer: T): T {
+    const { padTop, padBottom, padLeft, padRight } = this.w;
+    const row = this.width * this.channels;
+    const [left, right] = [padLeft * this.channels, padRight * this.channels];
+    buffer.fill(this.fill, 0, padTop * row);
+    buffer.fill(this.fill, (this.height - padBottom) * row, this.height * row);
+    if (left || right)
+      for (let h = padTop; h < this.height - padBottom; h++) {
+        if (left) buffer.fill(this.fill, h * row, h * row + left);
+        if (right) buffer.fill(this.fill, (h + 1) * row - right, (h + 1) * row);
+      }
+    return buffer;
+  }
+
+  /**
    * Copies image `batch` of x into the interior of `buffer` (whose border keeps the zero point), a row
    * at a time as one block copy (byte by byte, PP-OCRv4 det's loads were 8% of a device run at 640x640).
    */
