@@ -4257,6 +4257,25 @@ class PaddedImage {
         return buffer;
     }
     /**
+     * Sets the border of `buffer` (a buffer at least this image's size, whose border other kernels may have
+     * written: the arena's shared scratch) to the zero point; the interior is left to `load`.
+     */
+    border(buffer) {
+        const { padTop, padBottom, padLeft, padRight } = this.w;
+        const row = this.width * this.channels;
+        const [left, right] = [padLeft * this.channels, padRight * this.channels];
+        buffer.fill(this.fill, 0, padTop * row);
+        buffer.fill(this.fill, (this.height - padBottom) * row, this.height * row);
+        if (left || right)
+            for (let h = padTop; h < this.height - padBottom; h++) {
+                if (left)
+                    buffer.fill(this.fill, h * row, h * row + left);
+                if (right)
+                    buffer.fill(this.fill, (h + 1) * row - right, (h + 1) * row);
+            }
+        return buffer;
+    }
+    /**
      * Copies image `batch` of x into the interior of `buffer` (whose border keeps the zero point), a row
      * at a time as one block copy (byte by byte, PP-OCRv4 det's loads were 8% of a device run at 640x640).
      */
@@ -4907,6 +4926,7 @@ class Int8Gemm {
     rows;
     kp;
     n;
+    /** A, the arena's shared scratch: written before each call (its rows' tails past K meet B's zeros). */
     a;
     b;
     /** C, the arena's shared scratch: written and read back within each run. */
@@ -4917,14 +4937,17 @@ class Int8Gemm {
         this.rows = rows;
         this.kp = Math.ceil(K / 8) * 8;
         this.n = Math.ceil(channels / 4) * 4;
-        this.a = arena.alloc(rows * this.kp);
+        this.a = arena.scratch(rows * this.kp, 'inputs');
         this.b = arena.alloc(this.n * this.kp);
         this.c = arena.scratch(rows * this.n * 4, 'accumulators');
         const b = this.b.int8();
         for (let ch = 0; ch < channels; ch++)
             b.set(weights.subarray(ch * K, (ch + 1) * K), ch * this.kp);
     }
-    /** A's rows, row r at [r kp, r kp + K) (the tail up to kp stays zero). */
+    /**
+     * A's rows, row r at [r kp, r kp + K), to be written before each run. The tail up to kp may hold what
+     * another kernel left there: B is zero there, so it adds nothing.
+     */
     input() {
         return this.a.int8();
     }
@@ -4991,10 +5014,12 @@ const CONV_2D_kernel = {
         if (arena) {
             // im2col into the GEMM's A: one row of K taps per output pixel.
             const padded = new PaddedImage(H, W, C, geo, xq.zeroPoint);
-            const buffer = padded.allocate(Int8Array);
             const layout = dotLayout(attrs, geo, padded.width, C, IC, 0, 1);
             const gemm = new Int8Gemm(arena, weights, OC, K, pixels);
             const direct = layout.taps.length === 1 && geo.outH === H && geo.outW === W && gemm.kp === K && padded.width === W;
+            // The padded image in the arena's shared scratch too (PP-OCRv4 det at 640x640: 16 MB one per conv),
+            // its border set again at each run.
+            const paddedAt = direct ? undefined : arena.scratch(padded.size, 'image');
             return {
                 outputs,
                 run([input], [output]) {
@@ -5003,7 +5028,7 @@ const CONV_2D_kernel = {
                         if (direct)
                             a.set(input.subarray(n * pixels * K, (n + 1) * pixels * K));
                         else
-                            im2col(padded.load(input, n, buffer), layout, a, gemm.kp);
+                            im2col(padded.load(input, n, padded.border(paddedAt.int8())), layout, a, gemm.kp);
                         gemm.run();
                         const y = image(n)(output);
                         if (rescale.native)
@@ -5216,8 +5241,9 @@ const DEPTHWISE_CONV_2D_kernel = {
  */
 function wasmDepthwise(arena, image, bases, taps, w, C) {
     const cp = Math.ceil(C / 8) * 8;
-    const x = arena.alloc(image.size + 8);
-    x.int8().fill(image.fill);
+    // The image and the accumulators in the arena's shared scratch (see WasmArena.scratch): the image's
+    // border is set again at each run, as another kernel may have written there since.
+    const x = arena.scratch(image.size + 8, 'inputs');
     const basesAt = arena.alloc(bases.length * 4);
     basesAt.int32().set(bases);
     const tapsAt = arena.alloc(taps.length * 4);
@@ -5225,13 +5251,15 @@ function wasmDepthwise(arena, image, bases, taps, w, C) {
     const wAt = arena.alloc(taps.length * cp);
     for (let t = 0; t < taps.length; t++)
         wAt.int8().set(w.subarray(t * C, (t + 1) * C), t * cp);
-    const c = arena.alloc(bases.length * cp * 4);
+    const c = arena.scratch(bases.length * cp * 4, 'accumulators');
     return {
         cp,
-        offset: c.offset,
+        get offset() {
+            return c.offset;
+        },
         output: () => c.int32(),
         run(input, n) {
-            image.load(input, n, x.int8());
+            image.load(input, n, image.border(x.int8()));
             arena.dwconv(x.offset, basesAt.offset, bases.length, tapsAt.offset, taps.length, wAt.offset, c.offset, cp);
         },
     };
@@ -10205,10 +10233,11 @@ class WasmArena {
         return new WasmArena(memory, e.gemm, e.dwconv, e.requant, e.requantShift, e.requantFixed);
     }
     /**
-     * Scratch that a kernel writes and reads back within one of its runs: one block per use (a GEMM's
-     * int32 accumulators, the int8 rows requantized from them before they are copied out), as large as
-     * the largest request, shared by every kernel of the plan, placed by `commitScratch` once they all
-     * have asked. A private pair per conv was half of PP-OCRv4 det's arena at 640x640 (185 MiB).
+     * Scratch that a kernel writes and reads back within one of its runs: one block per use (see
+     * ScratchUse), as large as the largest request, shared by every kernel of the plan, placed by
+     * `commitScratch` once they all have asked. A private pair of accumulators and rows per conv was half
+     * of PP-OCRv4 det's arena at 640x640 (185 MiB); private inputs (each GEMM's A, each depthwise conv's
+     * image and accumulators) were 100 of the 117 MiB left, and each conv's padded image 16 MB more in JS.
      */
     scratch(bytes, use) {
         const s = this.shared[use];
@@ -10221,7 +10250,16 @@ class WasmArena {
             if (s.bytes > 0 && !s.region)
                 s.region = this.alloc(s.bytes);
     }
-    shared = { accumulators: new Scratch(), rows: new Scratch() };
+    shared = {
+        image: new Scratch(),
+        inputs: new Scratch(),
+        accumulators: new Scratch(),
+        rows: new Scratch(),
+    };
+    /** Bytes allocated (weights, tables, and the shared scratch once placed). */
+    get bytes() {
+        return this.top;
+    }
     /** `bytes` bytes, 16-aligned, zero-filled. */
     alloc(bytes) {
         const offset = this.top;
@@ -10348,6 +10386,9 @@ function createIntegerExecutor(model, opts = {}) {
         arithmetic,
         inputNames: inputs.map((v) => v.name),
         outputNames: g.outputs.map((v) => v.name),
+        get wasmBytes() {
+            return [...plans.values()].reduce((n, p) => n + p.wasmBytes, 0);
+        },
         run(feeds) {
             const shapes = {};
             for (const v of inputs) {
@@ -10418,9 +10459,9 @@ function buildPlan(g, order, arith, shapes, wasm) {
         steps.push({ kernel, inputs: inputs.map(read), outputs: outputs.map(read) });
         pool.release(steps.length - 1, [...inputs, ...outputs].map(read));
     }
-    if (arena)
-        arena.commitScratch();
-    return { steps, values, buffers };
+    const wasmArena = arena;
+    wasmArena?.commitScratch();
+    return { steps, values, buffers, wasmBytes: wasmArena?.bytes ?? 0 };
 }
 /**
  * The steps to run: a value that a chain of table steps derives from one source (lookup-chains.ts) is made
@@ -10617,14 +10658,29 @@ function runnerFeeds(runner, inputs, feeds) {
 
 
 
+
 async function tfliteCandidate(tflite, layout, target = { kind: 'litert' }, file = 'quantized.tflite') {
     // Read once: the device executes this model; its edges and shapes are read off its graph.
     const model = importTflite(tflite, file);
     const plain = target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(model, target);
-    const runner = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
+    const edged = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
+    const runner = { ...edged, computedBytes: computedBytes(model.graph) };
     if (typeof layout !== 'string')
         return { ...runner, nhwc: layout.size > 0, stored: layout };
     return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(model.graph) };
+}
+/** See Candidate.computedBytes: every node output's elements at its type (a value without a shape: 0). */
+function computedBytes(g) {
+    let bytes = 0;
+    for (const node of g.nodes)
+        for (const name of node.outputs) {
+            const t = name ? g.typeOf(name) : undefined;
+            if (t?.kind !== 'tensor' || !t.shape)
+                continue;
+            const count = t.shape.reduce((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1);
+            bytes += byteLength(t.dtype, count);
+        }
+    return bytes;
 }
 async function litertRunner(bytes, file) {
     const t = await litert_loadTflite(bytes, file);
@@ -10873,6 +10929,7 @@ function serve(port, data) {
                     nhwc: c.nhwc,
                     stored: c.stored && [...c.stored],
                     shapes: c.shapes,
+                    computedBytes: c.computedBytes,
                 });
             }
             catch (e) {
