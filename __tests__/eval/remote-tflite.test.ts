@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnsupportedOpError } from '../../src/errors.js';
 import { computedBytes, tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
 import type { Outputs } from '../../src/eval/evaluate.js';
-import { TfliteWorkers, workersAvailable } from '../../src/eval/remote-tflite.js';
+import { TfliteWorkers, workersAvailable, type RemoteCandidate } from '../../src/eval/remote-tflite.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { Graph } from '../../src/ir/graph.js';
 import { exportTflite } from '../../src/formats/tflite/export.js';
@@ -56,6 +56,26 @@ async function inProcess(target: TfliteTarget | undefined, feeds: Feeds[]): Prom
   for (const f of feeds) out.push(await c.run(f));
   await c.close();
   return out;
+}
+
+/**
+ * Each candidate in turn over `feeds` (its own `samples` first ones), closed after; `onReady` as each opens.
+ * Outputs by key.
+ */
+async function runEach(
+  remotes: Record<string, RemoteCandidate>,
+  feeds: Feeds[],
+  onReady?: () => void,
+): Promise<Record<string, Outputs[]>> {
+  const got: Record<string, Outputs[]> = {};
+  for (const [key, r] of Object.entries(remotes)) {
+    const c = await r.ready();
+    onReady?.();
+    got[key] = [];
+    for (const f of feeds.slice(0, c.samples ?? feeds.length)) got[key].push(await c.run(f));
+    await c.close();
+  }
+  return got;
 }
 
 describe('TfliteWorkers', () => {
@@ -110,15 +130,8 @@ describe('TfliteWorkers', () => {
       expect(workers.workerCount).toBe(1);
       const feeds: Feeds[] = [];
       for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
-      const got: Record<string, Outputs[]> = {};
       const counts: number[] = [];
-      for (const [key, r] of Object.entries(remote)) {
-        const c = await r.ready();
-        counts.push(workers.workerCount);
-        got[key] = [];
-        for (const f of feeds.slice(0, c.samples ?? feeds.length)) got[key].push(await c.run(f));
-        await c.close();
-      }
+      const got = await runEach(remote, feeds, () => counts.push(workers.workerCount));
       // LiteRT's worker alone, then the device lane's alone (LiteRT's gone before it started).
       expect(counts).toEqual([1, 1, 1]);
       expect(got.litert).toEqual(await inProcess(undefined, feeds));
@@ -180,13 +193,7 @@ describe('TfliteWorkers', () => {
       await later.truncating.ready();
       const feeds: Feeds[] = [];
       for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
-      const got: Record<string, Outputs[]> = {};
-      for (const [key, r] of Object.entries({ litert, ...later })) {
-        const c = await r.ready();
-        got[key] = [];
-        for (const f of feeds.slice(0, c.samples ?? feeds.length)) got[key].push(await c.run(f));
-        await c.close();
-      }
+      const got = await runEach({ litert, ...later }, feeds);
       expect(got.litert).toEqual(await inProcess(undefined, feeds));
       expect(got.device).toEqual(await inProcess(device, feeds));
       expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
