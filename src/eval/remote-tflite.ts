@@ -8,199 +8,53 @@
  * order as before: every figure is the one the in-process candidates give (same code, same inputs).
  *
  * A lane is one worker running its candidates one after the other, each over all its samples before the
- * next opens, so that a worker holds one runtime at a time (as comparePasses does). The pipeline runs one
- * lane (pow2: LiteRT, then the device, then the truncating device): two lanes overlap more but hold the
- * integer executor beside LiteRT (PP-OCRv4 det pow2 at 640x640: 1,033 MB peak against 832 MB).
+ * next opens, so that a worker holds one runtime at a time (as comparePasses does). The pipeline runs
+ * LiteRT in one lane and, under pow2, the device then the truncating device in a second that starts once
+ * LiteRT's worker is gone (quantize-model.ts evaluationLanes): never the integer executor beside LiteRT's
+ * heap. The lanes' records and tuning constants are in remote-lanes.ts.
  */
 import { Worker } from 'node:worker_threads';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
 import { stopwatch } from '../util/timing.js';
 import { workerEntry, workersAvailable } from './worker-entry.js';
-import type { TfliteTarget } from './evaluate-tflite.js';
 import type { Candidate, Outputs } from './evaluate.js';
+import {
+  AHEAD_BYTES,
+  EMPTY_LANE,
+  HELD_BYTES,
+  IN_FLIGHT,
+  beyond,
+  deferred,
+  inFlightAt,
+  outputBytes,
+  readAhead,
+  wire,
+  type Deferred,
+  type HelpOptions,
+  type Lane,
+  type LaneSpec,
+  type Remote,
+  type RemoteCandidate,
+  type RemoteSpec,
+} from './remote-lanes.js';
 import {
   WORKER_ROLE,
   rebuildError,
   type FromWorker,
   type ToWorker,
-  type WireFeeds,
   type WorkerData,
 } from './worker-protocol.js';
 
-/** Samples posted to a worker ahead of its results, at most: bounds the feeds copied into its queue. */
-const IN_FLIGHT = 4;
-
-/**
- * Fewer for a slow candidate: the queue only has to outlast the main thread's ONNX Runtime run (which
- * blocks it, so that it posts nothing), and samples not posted yet can go to a helper. PP-OCRv4 det
- * affine at 640x640 in LiteRT (1.2 s a page): 2 in flight, where 4 left a helper 1 sample of 8.
- */
-const QUEUED_MS = 500;
-const inFlightAt = (pace: number | undefined) =>
-  pace === undefined ? IN_FLIGHT : Math.max(2, Math.min(IN_FLIGHT, Math.ceil(QUEUED_MS / pace) + 1));
-
-/**
- * A helper (see TfliteWorkers.start) is started when the main thread waits on a LiteRT candidate whose
- * samples not yet posted would take its worker at least this long (at the pace of its last result): the
- * helper's start (a worker, LiteRT's WASM, the file opened) costs about 0.3 s. Its LiteRT compiles the
- * same bytes the lane's worker did, still alive, and V8 shares that code (hot functions tiered up) between
- * the two: handing the helper the compiled WebAssembly.Module saved nothing (PP-OCRv4 det affine 640, the
- * helper's first page 1.05 s CPU either way; only a worker started after the first had exited paid 1.8 s).
- */
-export const HELP_AFTER_MS = 1000;
-
-/** When a helper starts (see TfliteWorkers.start); `heldBytes` in place of HELD_BYTES (tests). */
-export interface HelpOptions {
-  afterMs: number;
-  heldBytes?: number;
-}
-
-/**
- * Outputs computed ahead and not read yet, at most (beyond it, a candidate runs only as far ahead of the
- * main thread's reading as IN_FLIGHT): PP-OCRv4 det at 640x640 with 16 samples holds 58 MB at most.
- */
-export const HELD_BYTES = 128 * 2 ** 20;
-
-/**
- * A lane's later candidates of a file open ahead, while its current one waits for samples, where the
- * file's computed values take at most this (Candidate.computedBytes): the worker builds the device's
- * executors (tables, plans: about 0.3 s each on PP-OCRv4 rec, 29 MB computed, 22 MB of RSS each) while the
- * main thread opens its ONNX Runtime sessions, instead of after LiteRT's last sample. Above it they open one
- * at a time, as before (PP-OCRv4 det at 640x640: its float graph alone computes 70 MB of int8 values, an
- * executor holds about 270 MB; at 256x256, 11 MB).
- */
-export const AHEAD_BYTES = 64 * 2 ** 20;
-
-export interface RemoteSpec {
-  bytes: Uint8Array;
-  layout: 'nchw' | 'nhwc' | ReadonlySet<string>;
-  target?: TfliteTarget;
-  file?: string;
-  /** As Candidate.samples: the candidate runs on the first this many samples only. */
-  samples?: number;
-}
-
-/** A .tflite candidate in a worker; `ready` gives it once opened there (or throws what opening threw). */
-export interface RemoteCandidate {
-  ready(): Promise<Candidate>;
-  /** Stops it: what it has not run yet is dropped (also what Candidate.close does). */
-  close(): void;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  /** Of a result: its outputs' size, counted in `held` until read. */
-  bytes?: number;
-  resolve(v: T): void;
-  reject(e: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((y, n) => ((resolve = y), (reject = n)));
-  // Awaited later or never (a candidate whose pass is skipped): a rejection is not an unhandled one here.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-interface Remote {
-  key: string;
-  lane: Lane;
-  spec: RemoteSpec;
-  limit: number;
-  /**
-   * Samples from here on are the helper's (it takes them from the last down, one at a time, while this
-   * candidate's own lane goes on from the first): Infinity while there is no helper.
-   */
-  back: number;
-  /** The same file opened in a helper worker; for a helper, the candidate it helps (whose results it fills). */
-  helper?: Remote;
-  primary?: Remote;
-  /** A helper's sample in flight; whether a helper was started (one per candidate) or has failed. */
-  pending?: number;
-  helped: boolean;
-  /** When the last result came, and the time between the last two (the pace a helper is judged by). */
-  lastResultAt?: number;
-  pace?: number;
-  opened: Deferred<Candidate>;
-  /** Outputs by sample index, until the main thread has read them. */
-  results: (Deferred<Outputs> | undefined)[];
-  /** Samples posted to the worker; runs the main thread asked for. */
-  dispatched: number;
-  consumed: number;
-  /** Open posted; close posted (the lane has moved on); stopped by the main thread. */
-  started: boolean;
-  done: boolean;
-  stopped: boolean;
-}
-
-/**
- * A lane as `TfliteWorkers.start` takes it: whether its worker loads LiteRT's WASM at once; `retire`: its
- * worker is terminated once every candidate given to it is done (what it held, LiteRT's heap, goes);
- * `after`: its worker starts only once that lane's candidates are done, so that the two never hold memory
- * at once.
- */
-export interface LaneSpec {
-  litert: boolean;
-  retire?: boolean;
-  after?: number;
-}
-
-interface Lane {
-  /** Started at once, or once the lane it waits on is done (`after`); gone once retired. */
-  worker?: Worker;
-  litert: boolean;
-  remotes: Remote[];
-  active: number;
-  inFlight: number;
-  failed?: Error;
-  /** A helper's lane: terminated once its one candidate is done (its LiteRT heap freed). */
-  helper?: boolean;
-  retired?: boolean;
-  /** Terminated once its candidates are done (LaneSpec.retire); the lane whose end starts it. */
-  retire?: boolean;
-  after?: Lane;
-  /** Closes posted and not yet answered. */
-  closing: number;
-  /** A helper's timing lap (MODEL_QUANT_TIMING). */
-  lap?: (label: string) => void;
-  /** The file whose candidates in this lane may open ahead (see AHEAD_BYTES), once one has opened. */
-  ahead?: Uint8Array;
-}
-
-const wire = (feeds: Feeds): WireFeeds =>
-  Object.fromEntries(
-    Object.entries(feeds).map(([k, t]) => [k, { dtype: t.dtype, dims: t.dims, data: t.data }]),
-  );
-
-/** The samples read ahead (`next`), then the rest of `reading`, which is ended however the caller stops. */
-async function* readAhead(
-  reading: AsyncGenerator<Feeds>,
-  next: Promise<IteratorResult<Feeds>>[],
-): AsyncGenerator<Feeds> {
-  try {
-    for (const n of next) {
-      const r = await n;
-      if (r.done) return;
-      yield r.value;
-    }
-    yield* reading;
-  } finally {
-    await reading.return(undefined);
-  }
-}
-
-const outputBytes = (o: Outputs) => Object.values(o).reduce((n, t) => n + t.data.byteLength, 0);
-
-const beyond = (i: number) =>
-  new Error(
-    `internal: a .tflite worker was asked for sample ${i + 1}, past the samples the evaluation read first`,
-  );
-
+export {
+  AHEAD_BYTES,
+  HELD_BYTES,
+  HELP_AFTER_MS,
+  type HelpOptions,
+  type LaneSpec,
+  type RemoteCandidate,
+  type RemoteSpec,
+} from './remote-lanes.js';
 export { workersAvailable };
-
-const EMPTY_LANE = () => ({ remotes: [] as Remote[], active: 0, inFlight: 0, closing: 0 });
 
 export class TfliteWorkers {
   private readonly lanes: Lane[];
