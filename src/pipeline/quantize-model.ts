@@ -4,6 +4,7 @@ import { InvalidOptionError, ModelFormatError } from '../errors.js';
 import type { Model } from '../ir/graph.js';
 import { UnknownTensorTypeError } from '../formats/tflite/export.js';
 import { formatOf, modelBytes, readModel } from '../model-io.js';
+import { withNodeNames } from '../passes/name-nodes.js';
 import { flagRecord } from '../options.js';
 import { optimize } from '../passes/optimize.js';
 import { firstSamples, plainInputShapes, planData, type DataPlan } from './data.js';
@@ -78,7 +79,10 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
     throw new InvalidOptionError('int16', 'the QOperator .onnx has no int16 form; use --onnx_format qdq');
   prepareOutputDir(opts.output);
   const externalFiles = new Set<string>();
-  const imported = await timed('import', () => readModel(opts.input, externalFiles));
+  // Every node named: options and the report pick nodes by name (nameNodes).
+  const imported = await timed('import', async () =>
+    withNodeNames(await readModel(opts.input, externalFiles)),
+  );
   const optimized = opts.optimize ? await timed('optimize', () => optimize(imported)) : undefined;
   const model = optimized?.model ?? imported;
   // int16 is written for ONNX inputs, in QDQ only (the same limits as --int16's, a default here).
