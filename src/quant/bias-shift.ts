@@ -61,9 +61,10 @@ export async function measureShifts(
   layers: ShiftLayer[],
   source: SampleSource,
   signal?: AbortSignal,
+  twinValues = TWIN_VALUES,
 ): Promise<Map<string, ShiftStats>> {
   if (!layers.length) return new Map();
-  const twins = shiftTwins(model, layers);
+  const twins = shiftTwins(model, layers, twinValues);
   const probe = await floatProbe(twins.model, twins.outputs);
   try {
     let index = 0;
@@ -95,14 +96,15 @@ export interface ShiftTwins {
   stats(): Map<string, ShiftStats>;
 }
 
-export function shiftTwins(model: Model, layers: ShiftLayer[]): ShiftTwins {
+/** `twinValues`: TWIN_VALUES but in tests. */
+export function shiftTwins(model: Model, layers: ShiftLayer[], twinValues = TWIN_VALUES): ShiftTwins {
   const { probe, outputs, gate } = withTwins(model, layers);
   const last = model.format === 'tflite';
   const stats = new Map(layers.map(({ node }) => [node.outputs[0]!, twinStats(last)]));
   return {
     model: probe,
     outputs: [...outputs.keys()],
-    feeds: (index, sample) => (gate ? { [gate]: twinsGate(index, sample) } : {}),
+    feeds: (index, sample) => (gate ? { [gate]: twinsGate(index, sample, twinValues) } : {}),
     observe(name, data, dims) {
       // A sample the gate skipped: empty batches.
       if (!data.length) return;
@@ -138,9 +140,9 @@ const twinStats = (last: boolean) => ({
  * most TWIN_VALUES values at its size, or it is the first), else 0 (the twins' inputs sliced to an empty
  * batch). A function of the index and the sample's size only, so every pass feeds it alike.
  */
-export function twinsGate(index: number, sample: Feeds): Tensor {
+export function twinsGate(index: number, sample: Feeds, twinValues = TWIN_VALUES): Tensor {
   const values = Object.values(sample).reduce((n, t) => n + (t.dtype === 'float32' ? t.size : 0), 0);
-  const on = index === 0 || (index + 1) * values <= TWIN_VALUES;
+  const on = index === 0 || (index + 1) * values <= twinValues;
   return Tensor.int64([1], [on ? 1 : 0]);
 }
 

@@ -129,7 +129,9 @@ export async function calibrateReduced(
         }
         if (stages.length > 1) live = pick({ ...live, ...pick(result, segment.carry) }, keep);
       }
-      opts.onSample?.(1, ++done, source.count);
+      // Counted whether or not anyone is told (the alongside feeds read the index).
+      done++;
+      opts.onSample?.(1, done, source.count);
     }
   } finally {
     for (const { reducer } of stages) await reducer.session.close();

@@ -147,7 +147,9 @@ export async function calibrateFull(
       for (const [name, data, dims] of await probe.run(fed))
         if (along.has(name)) opts.alongside!.observe(name, data, dims);
         else each(name, data, dims);
-      opts.onSample?.(1, ++done, source.count);
+      // Counted whether or not anyone is told (the alongside feeds read the index).
+      done++;
+      opts.onSample?.(1, done, source.count);
     }
     const ranges = calibratedRanges(model.graph, observers, opts);
     const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
