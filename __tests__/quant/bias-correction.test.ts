@@ -453,6 +453,35 @@ describe('calibrateStats with the twins alongside', () => {
       }
     },
   );
+  it('a second pass of the reduced calibration (percentile 50) is fed the gate too', async () => {
+    const model = wideNet();
+    const source = sampleSource(model, 3);
+    const conv = model.graph.nodes.filter((n) => n.opType === 'Conv');
+    const weights = new Map(
+      conv.map((n) => {
+        const t = model.graph.initializers.get(n.inputs[1]!)!;
+        const values = Int8Array.from(t.toFloat32(), (v) => Math.round(v / 0.25));
+        const params = { scale: Float64Array.of(0.25), zeroPoint: new Int32Array(1) };
+        return [n.inputs[1]!, { name: n.inputs[1]!, dims: t.dims, values, params }] as const;
+      }),
+    );
+    const layers = shiftLayers(model.graph, planOf(...conv), weights);
+    const tensors = model.graph.nodes.flatMap((n) => n.outputs);
+    const passes = new Set<number>();
+    const opts = {
+      method: 'percentile' as const,
+      percentile: 50,
+      reduction: true,
+      onSample: (p: number) => passes.add(p),
+    };
+    const alone = await calibrateStats(model, tensors, source, opts);
+    passes.clear();
+    // Room for the first sample only.
+    const twins = shiftTwins(model, layers, 1);
+    const along = await calibrateStats(twins.model, tensors, source, { ...opts, alongside: twins });
+    expect([...passes].sort()).toEqual([1, 2]);
+    expect(along.ranges).toEqual(alone.ranges);
+  });
 });
 
 /** x [1, 3, 64, 64] -> Conv 3x3 (8) -> Relu -> Conv 1x1 (8): maps of 32768 values, large enough to reduce. */
