@@ -5,7 +5,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { optimize } from '../../src/passes/optimize.js';
 import type { QuantPlan } from '../../src/quant/assign.js';
 import { correctBiases, shiftLayers } from '../../src/quant/bias-correction.js';
-import { measureShifts, shiftTwins, steadyShifts } from '../../src/quant/bias-shift.js';
+import { measureShifts, shiftTwins, steadyShifts, twinsGate } from '../../src/quant/bias-shift.js';
 import { calibrateStats, type Feeds, type SampleSource } from '../../src/quant/calibrate.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { ChannelMaxObserver, ChannelMeanObserver } from '../../src/quant/observers.js';
@@ -349,6 +349,64 @@ describe('bias correction in quantizeFloatModel (ONNX Runtime)', () => {
   });
 });
 
+describe('the twins on the first samples only (TWIN_VALUES)', () => {
+  // A 1x1 Conv with weight 0.3, int8 1 at scale 0.25: W_q - W = -0.05. Inputs constant over the map, per
+  // sample 1, 3, 5. With room for two samples' values (2 x 24) the twins measure on the first two: mean
+  // shift -0.05 * (1 + 3) / 2 = -0.1, mean square 0.0025 * (1 + 9) / 2 = 0.0125 (on all three it would be
+  // -0.15 and 0.0025 * 35 / 3).
+  const setup = () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 1, 4, 6]);
+    const w = b.init('w', Tensor.float32([1, 1, 1, 1], [0.3]));
+    b.output(b.node('Relu', [b.node('Conv', [x, w, b.init('b', Tensor.float32([1], [0.5]))])]));
+    const plan = planOf(b.g.nodes[0]!);
+    const layers = shiftLayers(b.g, plan, new Map([['w', qweight('w', [1, 1, 1, 1], [1], [0.25])]]));
+    return { b, x, layers, source: constantSource(x, [1, 1, 4, 6], [[1], [3], [5]]) };
+  };
+  const expectFirstTwo = (
+    stats: Map<string, { mean: Float64Array; meanSquare: Float64Array }>,
+    out: string,
+  ) => {
+    expect(stats.get(out)!.mean[0]).toBeCloseTo(-0.1, 6);
+    expect(stats.get(out)!.meanSquare[0]).toBeCloseTo(0.0125, 6);
+  };
+
+  it('the gate: 1 while the samples up to this one hold at most the limit, and for the first sample', () => {
+    const sample = { x: Tensor.float32([1, 1, 4, 6], new Float32Array(24)) };
+    const gate = (i: number, limit: number) => Number(twinsGate(i, sample, limit).data[0]);
+    expect([0, 1, 2, 3].map((i) => gate(i, 48))).toEqual([1, 1, 0, 0]);
+    expect([0, 1].map((i) => gate(i, 10))).toEqual([1, 0]);
+    // PP-OCRv4 det at 640x640: 8 pages.
+    const page = { x: Tensor.float32([1, 3, 640, 640], new Float32Array(3 * 640 * 640)) };
+    expect([7, 8].map((i) => Number(twinsGate(i, page).data[0]))).toEqual([1, 0]);
+  });
+
+  it('measureShifts: the first two samples of three', async () => {
+    const { b, layers, source } = setup();
+    expectFirstTwo(
+      await measureShifts(modelOf(b.g), layers, source, undefined, 48),
+      b.g.nodes[0]!.outputs[0]!,
+    );
+    // With room for all three: -0.15.
+    const all = await measureShifts(modelOf(b.g), layers, source, undefined, 72);
+    expect(all.get(b.g.nodes[0]!.outputs[0]!)!.mean[0]).toBeCloseTo(-0.15, 6);
+  });
+
+  it.each([false, true])(
+    'riding on calibration (reduced: %s): the first two samples of three',
+    async (reduction) => {
+      const { b, layers, source } = setup();
+      const twins = shiftTwins(modelOf(b.g), layers, 48);
+      const tensors = b.g.nodes.flatMap((n) => n.outputs);
+      const opts = { method: 'minmax' as const, percentile: 99.9, reduction };
+      const alone = await calibrateStats(modelOf(b.g), tensors, source, opts);
+      const along = await calibrateStats(twins.model, tensors, source, { ...opts, alongside: twins });
+      expect(along.ranges).toEqual(alone.ranges);
+      expectFirstTwo(twins.stats(), b.g.nodes[0]!.outputs[0]!);
+    },
+  );
+});
+
 describe('calibrateStats with the twins alongside', () => {
   // Each way calibration runs the model: tensors copied out whole (minmax, percentile), reduced in the graph.
   const ways = [
@@ -395,6 +453,35 @@ describe('calibrateStats with the twins alongside', () => {
       }
     },
   );
+  it('a second pass of the reduced calibration (percentile 50) is fed the gate too', async () => {
+    const model = wideNet();
+    const source = sampleSource(model, 3);
+    const conv = model.graph.nodes.filter((n) => n.opType === 'Conv');
+    const weights = new Map(
+      conv.map((n) => {
+        const t = model.graph.initializers.get(n.inputs[1]!)!;
+        const values = Int8Array.from(t.toFloat32(), (v) => Math.round(v / 0.25));
+        const params = { scale: Float64Array.of(0.25), zeroPoint: new Int32Array(1) };
+        return [n.inputs[1]!, { name: n.inputs[1]!, dims: t.dims, values, params }] as const;
+      }),
+    );
+    const layers = shiftLayers(model.graph, planOf(...conv), weights);
+    const tensors = model.graph.nodes.flatMap((n) => n.outputs);
+    const passes = new Set<number>();
+    const opts = {
+      method: 'percentile' as const,
+      percentile: 50,
+      reduction: true,
+      onSample: (p: number) => passes.add(p),
+    };
+    const alone = await calibrateStats(model, tensors, source, opts);
+    passes.clear();
+    // Room for the first sample only.
+    const twins = shiftTwins(model, layers, 1);
+    const along = await calibrateStats(twins.model, tensors, source, { ...opts, alongside: twins });
+    expect([...passes].sort()).toEqual([1, 2]);
+    expect(along.ranges).toEqual(alone.ranges);
+  });
 });
 
 /** x [1, 3, 64, 64] -> Conv 3x3 (8) -> Relu -> Conv 1x1 (8): maps of 32768 values, large enough to reduce. */

@@ -1,6 +1,6 @@
 import type { Model, Node, ValueType } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
-import { floatProbe, type SampleSource } from './calibrate.js';
+import { floatProbe, type Feeds, type SampleSource } from './calibrate.js';
 import { ChannelMeanObserver } from './observers.js';
 
 /**
@@ -22,7 +22,22 @@ import { ChannelMeanObserver } from './observers.js';
  * agreement 97.2 -> 95.5 % on 200 held-out lines, this rule keeps the gain elsewhere (15.2 dB, 97.3 %).
  * On PP-OCRv4 det's flat paper the shifts are steady and stay (text-mask IoU at 320 x 288: 0.847 without,
  * 0.862 every channel, 0.870 steady ones).
+ *
+ * The twins measure on the first samples only, as many as hold TWIN_VALUES input values (at least one),
+ * and run on an empty batch for the rest (twinsGate): a twin costs about what its layer costs, and on
+ * PP-OCRv4 det at 640x640 the 62 twins took 4 s of the 10.7 s CPU that calibration over 32 pages took.
  */
+
+/**
+ * Input values per sample summed over the samples the twins measure on: eight 3x640x640 pages (PP-OCRv4 det
+ * at 640x640: 8 of 32 pages, its stride-32 convs still averaging 400 positions a page). Smaller inputs
+ * measure on every sample up to 213 rec lines (3x48x320), 65 images at 3x224x224 or 50 det pages at
+ * 3x256x256, so their files are as before at the sample counts they are calibrated with. Det text-mask
+ * IoU at 640x640 (bench/det-mask.ts, 12 held-out pages, .onnx / .tflite), every calibration page -> the
+ * first 8: drawn 12 pages 0.9636 / 0.9621 -> 0.9598 / 0.9608, spread 12 0.9591 / 0.9598 -> 0.9599 /
+ * 0.9592, drawn 24 0.9549 / 0.9564 -> 0.9542 / 0.9548.
+ */
+export const TWIN_VALUES = 8 * 3 * 640 * 640;
 
 /** One layer to measure: its node (inputs named as in the float graph) and W_q - W in its weight's layout. */
 export interface ShiftLayer {
@@ -48,14 +63,17 @@ export async function measureShifts(
   layers: ShiftLayer[],
   source: SampleSource,
   signal?: AbortSignal,
+  twinValues = TWIN_VALUES,
 ): Promise<Map<string, ShiftStats>> {
   if (!layers.length) return new Map();
-  const twins = shiftTwins(model, layers);
+  const twins = shiftTwins(model, layers, twinValues);
   const probe = await floatProbe(twins.model, twins.outputs);
   try {
+    let index = 0;
     for await (const feeds of source.samples()) {
       signal?.throwIfAborted();
-      for (const [name, data, dims] of await probe.run(feeds)) twins.observe(name, data, dims);
+      const fed = { ...feeds, ...twins.feeds(index++, feeds) };
+      for (const [name, data, dims] of await probe.run(fed)) twins.observe(name, data, dims);
     }
   } finally {
     await probe.close();
@@ -71,18 +89,27 @@ export async function measureShifts(
 export interface ShiftTwins {
   model: Model;
   outputs: string[];
+  /**
+   * What to feed `model` beside sample `index` (counted from 0, `sample` its feeds): the gate that lets the
+   * twins run on it or not (twinsGate); empty when the model has none.
+   */
+  feeds(index: number, sample: Feeds): Feeds;
   observe(name: string, data: Float32Array, dims: readonly number[]): void;
   stats(): Map<string, ShiftStats>;
 }
 
-export function shiftTwins(model: Model, layers: ShiftLayer[]): ShiftTwins {
-  const { probe, outputs } = withTwins(model, layers);
+/** `twinValues`: TWIN_VALUES but in tests. */
+export function shiftTwins(model: Model, layers: ShiftLayer[], twinValues = TWIN_VALUES): ShiftTwins {
+  const { probe, outputs, gate } = withTwins(model, layers);
   const last = model.format === 'tflite';
   const stats = new Map(layers.map(({ node }) => [node.outputs[0]!, twinStats(last)]));
   return {
     model: probe,
     outputs: [...outputs.keys()],
+    feeds: (index, sample) => (gate ? { [gate]: twinsGate(index, sample, twinValues) } : {}),
     observe(name, data, dims) {
+      // A sample the gate skipped: empty batches.
+      if (!data.length) return;
       const read = outputs.get(name);
       const { mean, square } = stats.get(read?.layer ?? '') ?? {};
       if (!read || !mean || !square) return;
@@ -110,6 +137,17 @@ const twinStats = (last: boolean) => ({
   square: new ChannelMeanObserver(last),
 });
 
+/**
+ * The gate fed beside sample `index`: 1 where the twins run on it (the samples before it and it hold at
+ * most TWIN_VALUES values at its size, or it is the first), else 0 (the twins' inputs sliced to an empty
+ * batch). A function of the index and the sample's size only, so every pass feeds it alike.
+ */
+export function twinsGate(index: number, sample: Feeds, twinValues = TWIN_VALUES): Tensor {
+  const values = Object.values(sample).reduce((n, t) => n + (t.dtype === 'float32' ? t.size : 0), 0);
+  const on = index === 0 || (index + 1) * values <= twinValues;
+  return Tensor.int64([1], [on ? 1 : 0]);
+}
+
 /** The shift to correct per layer: each channel's mean where it is steady (mean^2 >= variance), else 0. */
 export function steadyShifts(stats: Map<string, ShiftStats>): Map<string, Float64Array> {
   return new Map(
@@ -123,10 +161,16 @@ export function steadyShifts(stats: Map<string, ShiftStats>): Map<string, Float6
 /**
  * The float model with, for each layer, a twin node reading the same input with W_q - W and no bias or
  * fused activation. ONNX Conv twins end in GlobalAveragePools of the twin and of its square (two values
- * per channel and sample cross to JS); Gemm and TFLite twins are read whole (a TFLite model is observed in
- * full anyway).
+ * per channel and sample cross to JS), and read their input through a Slice of its batch to the length
+ * fed as `gate` (an int64 [1] input: 1 or 0, twinsGate), so that on a sample the gate skips they run on an
+ * empty batch and cost nothing (ONNX Runtime computes every node of a session whatever is fetched); on a
+ * sample they run on, their values are those of the unsliced input. Gemm and TFLite twins are read whole
+ * (a TFLite model is observed in full anyway) and run on every sample.
  */
-function withTwins(model: Model, layers: ShiftLayer[]): { probe: Model; outputs: Map<string, TwinOutput> } {
+function withTwins(
+  model: Model,
+  layers: ShiftLayer[],
+): { probe: Model; outputs: Map<string, TwinOutput>; gate?: string } {
   const g = model.graph.clone();
   const taken = new Set<string>([...g.initializers.keys(), ...g.inputs.map((v) => v.name)]);
   for (const n of g.nodes) for (const v of [...n.inputs, ...n.outputs]) taken.add(v);
@@ -137,6 +181,32 @@ function withTwins(model: Model, layers: ShiftLayer[]): { probe: Model; outputs:
     return name;
   };
   const outputs = new Map<string, TwinOutput>();
+  let gate: string | undefined;
+  let zero = '';
+  // Per twin input, its gated Slice (twins of one input share it).
+  const gated = new Map<string, string>();
+  const gatedInput = (x: string): string => {
+    if (!gate) {
+      gate = fresh('rounding_twins_gate');
+      g.inputs.push({ name: gate, type: { kind: 'tensor', dtype: 'int64', shape: [1] } });
+      zero = fresh('rounding_twins_zero');
+      g.initializers.set(zero, Tensor.int64([1], [0]));
+    }
+    let sliced = gated.get(x);
+    if (!sliced) {
+      sliced = fresh(`${x}_gated`);
+      gated.set(x, sliced);
+      g.nodes.push({
+        name: sliced,
+        opType: 'Slice',
+        domain: '',
+        inputs: [x, zero, gate, zero],
+        outputs: [sliced],
+        attrs: {},
+      });
+    }
+    return sliced;
+  };
   for (const { node, error, dims } of layers) {
     const out = node.outputs[0]!;
     const w = fresh(`${out}_weight_error`);
@@ -169,7 +239,7 @@ function withTwins(model: Model, layers: ShiftLayer[]): { probe: Model; outputs:
         name: twin,
         opType: node.opType,
         domain: node.domain,
-        inputs,
+        inputs: [gatedInput(node.inputs[0]!), w],
         outputs: [twin],
         attrs: node.attrs,
       });
@@ -199,7 +269,7 @@ function withTwins(model: Model, layers: ShiftLayer[]): { probe: Model; outputs:
       outputs.set(square, { layer: out, as: 'square' });
     }
   }
-  return { probe: { ...model, graph: g }, outputs };
+  return { probe: { ...model, graph: g }, outputs, ...(gate ? { gate } : {}) };
 }
 
 /** A probe output: a twin's per-channel mean or mean square (ONNX Conv), or the whole twin output. */

@@ -115,7 +115,7 @@ export async function calibrateReduced(
         if (runtimeInputs.has(name) && feeds[name])
           directObservers.get(name)!.observe(feeds[name].toFloat32());
       // Segments run in order, each fed what the earlier ones carry; a value no later one reads is dropped.
-      let live: Feeds = feeds;
+      let live: Feeds = opts.alongside?.feeds ? { ...feeds, ...opts.alongside.feeds(done, feeds) } : feeds;
       for (const { reducer, segment, direct: mine, along: theirs, keep } of stages) {
         const fed = stages.length === 1 ? live : pick(live, segment.inputs);
         const result = await reducer.run(fed);
@@ -129,7 +129,9 @@ export async function calibrateReduced(
         }
         if (stages.length > 1) live = pick({ ...live, ...pick(result, segment.carry) }, keep);
       }
-      opts.onSample?.(1, ++done, source.count);
+      // Counted whether or not anyone is told (the alongside feeds read the index).
+      done++;
+      opts.onSample?.(1, done, source.count);
     }
   } finally {
     for (const { reducer } of stages) await reducer.session.close();
@@ -154,11 +156,9 @@ export async function calibrateReduced(
   };
   if (failed.length) {
     const onSample = opts.onSample && ((_: number, d: number, t: number) => opts.onSample!(2, d, t));
-    const again = await calibrateFull(upTo(model, failed), failed, source, {
-      ...opts,
-      onSample,
-      alongside: undefined,
-    });
+    // The alongside's inputs still fed (the cut model keeps every input), its outputs no longer read.
+    const alongside = opts.alongside && { ...opts.alongside, outputs: [] };
+    const again = await calibrateFull(upTo(model, failed), failed, source, { ...opts, onSample, alongside });
     for (const [k, v] of again.ranges) ranges.set(k, v);
   }
   return stats;

@@ -67,6 +67,8 @@ export interface CalibrationOptions {
 
 export interface Alongside {
   outputs: readonly string[];
+  /** Inputs of its own that `model` takes beside sample `index` (from 0), if any. */
+  feeds?(index: number, sample: Feeds): Feeds;
   observe(name: string, data: Float32Array, dims: readonly number[]): void;
 }
 
@@ -141,10 +143,13 @@ export async function calibrateFull(
       for (const name of tensors)
         if (probe.inputs.has(name) && feeds[name]?.dtype === 'float32')
           each(name, feeds[name].toFloat32(), feeds[name].dims);
-      for (const [name, data, dims] of await probe.run(feeds))
+      const fed = opts.alongside?.feeds ? { ...feeds, ...opts.alongside.feeds(done, feeds) } : feeds;
+      for (const [name, data, dims] of await probe.run(fed))
         if (along.has(name)) opts.alongside!.observe(name, data, dims);
         else each(name, data, dims);
-      opts.onSample?.(1, ++done, source.count);
+      // Counted whether or not anyone is told (the alongside feeds read the index).
+      done++;
+      opts.onSample?.(1, done, source.count);
     }
     const ranges = calibratedRanges(model.graph, observers, opts);
     const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
