@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UnsupportedOpError } from '../../src/errors.js';
 import { computedBytes, tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
 import type { Outputs } from '../../src/eval/evaluate.js';
@@ -39,6 +39,8 @@ const flags = {
   calib_samples: '8',
   input_scale: '10',
 };
+
+const candidate = TfliteWorkers.prototype.candidate;
 
 const evalSamples = (): SampleSource =>
   fileSamples(listSampleFiles(SAMPLES).slice(40, 45), readOnnxFile(MODEL).graph.runtimeInputs());
@@ -353,5 +355,26 @@ describe('quantizeModel with the .tflite evaluated on workers', () => {
     });
     expect(figures(remote).device?.metrics).toBeDefined();
     expect(figures(remote)).toEqual(figures(apart));
+  });
+
+  it("runs a small file's truncating device in LiteRT's lane, beside the device's (pow2)", async () => {
+    const lanes: { lane: number; rounding?: string }[] = [];
+    const spy = vi.spyOn(TfliteWorkers.prototype, 'candidate').mockImplementation(function (
+      this: TfliteWorkers,
+      lane,
+      spec,
+    ) {
+      lanes.push({ lane, ...(spec.target?.kind === 'device' ? { rounding: spec.target.rounding } : {}) });
+      return candidate.call(this, lane, spec);
+    });
+    process.env.MODEL_QUANT_WORKERS = '1';
+    try {
+      await quantizeModel(parseOptions({ ...flags, output: path.join(dir, 'lanes') }));
+    } finally {
+      delete process.env.MODEL_QUANT_WORKERS;
+      spy.mockRestore();
+    }
+    // LiteRT and the truncating device in lane 0, the device in lane 1.
+    expect(lanes).toEqual([{ lane: 0 }, { lane: 1, rounding: 'nearest' }, { lane: 0, rounding: 'floor' }]);
   });
 });
