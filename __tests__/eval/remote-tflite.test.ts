@@ -1,14 +1,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UnsupportedOpError } from '../../src/errors.js';
 import { computedBytes, tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
 import type { Outputs } from '../../src/eval/evaluate.js';
-import { TfliteWorkers, workersAvailable, type RemoteCandidate } from '../../src/eval/remote-tflite.js';
+import {
+  AHEAD_BYTES,
+  TfliteWorkers,
+  workersAvailable,
+  type RemoteCandidate,
+} from '../../src/eval/remote-tflite.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
 import { Graph } from '../../src/ir/graph.js';
 import { exportTflite } from '../../src/formats/tflite/export.js';
+import { importTflite } from '../../src/formats/tflite/import.js';
 import { convertToTflite } from '../../src/convert/index.js';
 import { parseOptions } from '../../src/options.js';
 import { optimize } from '../../src/passes/optimize.js';
@@ -33,6 +39,8 @@ const flags = {
   calib_samples: '8',
   input_scale: '10',
 };
+
+const candidate = TfliteWorkers.prototype.candidate;
 
 const evalSamples = (): SampleSource =>
   fileSamples(listSampleFiles(SAMPLES).slice(40, 45), readOnnxFile(MODEL).graph.runtimeInputs());
@@ -114,13 +122,17 @@ describe('TfliteWorkers', () => {
     }
   });
 
-  it('retires a lane once its candidates are done and only then starts the lane after it; outputs as in-process', async () => {
+  it('retires a lane once its candidates are done and only then starts the lane after it (a file computing more than aheadBytes); outputs as in-process', async () => {
     const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
     const truncating: TfliteTarget = { ...device, rounding: 'floor' };
-    const workers = TfliteWorkers.start([
-      { litert: true, retire: true },
-      { litert: false, after: 0 },
-    ])!;
+    const workers = TfliteWorkers.start(
+      [
+        { litert: true, retire: true },
+        { litert: false, after: 0 },
+      ],
+      undefined,
+      0,
+    )!;
     try {
       const remote = {
         litert: workers.candidate(0, { bytes: tflite, layout: 'nchw' }),
@@ -139,6 +151,35 @@ describe('TfliteWorkers', () => {
       expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
       // The two roundings differ (else the comparisons above could not tell the lanes' candidates apart).
       expect(got.truncating).not.toEqual(got.device!.slice(0, 2));
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('starts the lane after one as soon as that lane has opened a small file (at most aheadBytes); outputs as in-process', async () => {
+    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+    const truncating: TfliteTarget = { ...device, rounding: 'floor' };
+    expect(computedBytes(importTflite(tflite).graph)).toBeLessThanOrEqual(AHEAD_BYTES);
+    const workers = TfliteWorkers.start([
+      { litert: true, retire: true },
+      { litert: false, after: 0 },
+    ])!;
+    try {
+      const remote = {
+        litert: workers.candidate(0, { bytes: tflite, layout: 'nchw' }),
+        device: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: device }),
+        truncating: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 }),
+      };
+      expect(workers.workerCount).toBe(1);
+      const feeds: Feeds[] = [];
+      for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
+      const counts: number[] = [];
+      const got = await runEach(remote, feeds, () => counts.push(workers.workerCount));
+      // Both workers once LiteRT's candidate is open: the device lane did not wait for LiteRT's end.
+      expect(counts[0]).toBe(2);
+      expect(got.litert).toEqual(await inProcess(undefined, feeds));
+      expect(got.device).toEqual(await inProcess(device, feeds));
+      expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
     } finally {
       await workers.close();
     }
@@ -314,5 +355,26 @@ describe('quantizeModel with the .tflite evaluated on workers', () => {
     });
     expect(figures(remote).device?.metrics).toBeDefined();
     expect(figures(remote)).toEqual(figures(apart));
+  });
+
+  it("runs a small file's truncating device in LiteRT's lane, beside the device's (pow2)", async () => {
+    const lanes: { lane: number; rounding?: string }[] = [];
+    const spy = vi.spyOn(TfliteWorkers.prototype, 'candidate').mockImplementation(function (
+      this: TfliteWorkers,
+      lane,
+      spec,
+    ) {
+      lanes.push({ lane, ...(spec.target?.kind === 'device' ? { rounding: spec.target.rounding } : {}) });
+      return candidate.call(this, lane, spec);
+    });
+    process.env.MODEL_QUANT_WORKERS = '1';
+    try {
+      await quantizeModel(parseOptions({ ...flags, output: path.join(dir, 'lanes') }));
+    } finally {
+      delete process.env.MODEL_QUANT_WORKERS;
+      spy.mockRestore();
+    }
+    // LiteRT and the truncating device in lane 0, the device in lane 1.
+    expect(lanes).toEqual([{ lane: 0 }, { lane: 1, rounding: 'nearest' }, { lane: 0, rounding: 'floor' }]);
   });
 });

@@ -121,7 +121,9 @@ export interface Remote {
  * A lane as `TfliteWorkers.start` takes it: whether its worker loads LiteRT's WASM at once; `retire`: its
  * worker is terminated once every candidate given to it is done (what it held, LiteRT's heap, goes);
  * `after`: its worker starts only once that lane's candidates are done, so that the two never hold memory
- * at once.
+ * at once; or as soon as one of that lane's candidates has opened a file computing at most AHEAD_BYTES,
+ * whose runtimes hold little beside each other (PP-OCRv4 rec pow2: the device's passes, 1.5-2 s CPU,
+ * then overlap the .onnx's pass instead of following LiteRT's with the main thread idle).
  */
 export interface LaneSpec {
   litert: boolean;

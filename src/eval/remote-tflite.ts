@@ -11,7 +11,7 @@
  * next opens, so that a worker holds one runtime at a time (as comparePasses does). The pipeline runs
  * LiteRT in one lane and, under pow2, the device then the truncating device in a second that starts once
  * LiteRT's worker is gone (quantize-model.ts evaluationLanes): never the integer executor beside LiteRT's
- * heap. The lanes' records and tuning constants are in remote-lanes.ts.
+ * heap, but where the file is small (AHEAD_BYTES), when the two start together. The lanes' records and tuning constants are in remote-lanes.ts.
  */
 import { Worker } from 'node:worker_threads';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
@@ -387,6 +387,10 @@ export class TfliteWorkers {
         if (m.computedBytes !== undefined && m.computedBytes <= this.aheadBytes) {
           l.ahead = r.spec.bytes;
           this.openAhead(l);
+          // A file this small leaves room for the lanes waiting on this one beside it (see AHEAD_BYTES):
+          // they start now, so that the device's executors are built and run while ONNX Runtime and
+          // LiteRT run, not after LiteRT's last sample with the main thread idle.
+          this.startAfter(l);
         }
       }
     } else if (m.type === 'result') {
