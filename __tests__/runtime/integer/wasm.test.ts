@@ -22,9 +22,10 @@ describe('WebAssembly int8 kernels', () => {
     const [rows, channels, K] = [37, 13, 29];
     const kp = 32;
     const n = 16;
-    const a = arena.alloc(rows * kp);
+    // rows go in pairs: an odd count's last row has a partner row of room in A and C
+    const a = arena.alloc((rows + 1) * kp);
     const b = arena.alloc(n * kp);
-    const c = arena.alloc(rows * n * 4);
+    const c = arena.alloc((rows + 1) * n * 4);
     const A = randomInt8(rows * K, random);
     const B = randomInt8(channels * K, random);
     A.fill(-128, 0, K);
@@ -41,6 +42,31 @@ describe('WebAssembly int8 kernels', () => {
       }
     }
     expect(C[0]).toBe(K * 128 * 128);
+  });
+
+  it('gemm: every row and column count the kernels use (pairs of rows, four columns a step)', () => {
+    for (const [rows, n, kp] of [
+      [1, 4, 8],
+      [2, 4, 8],
+      [5, 8, 24],
+      [6, 12, 16],
+    ] as const) {
+      const a = arena.alloc((rows + 1) * kp);
+      const b = arena.alloc(n * kp);
+      const c = arena.alloc((rows + 1) * n * 4);
+      const A = randomInt8(rows * kp, random);
+      const B = randomInt8(n * kp, random);
+      a.int8().set(A);
+      b.int8().set(B);
+      arena.gemm(a.offset, b.offset, c.offset, rows, n, kp, n);
+      const expected = Array.from({ length: rows * n }, (_, i) => {
+        const [r, j] = [Math.floor(i / n), i % n];
+        let s = 0;
+        for (let k = 0; k < kp; k++) s += A[r * kp + k]! * B[j * kp + k]!;
+        return s;
+      });
+      expect(Array.from(c.int32().subarray(0, rows * n))).toEqual(expected);
+    }
   });
 
   it('dwconv: per-channel sums over taps, eight channels a step', () => {

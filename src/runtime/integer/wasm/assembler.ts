@@ -83,6 +83,8 @@ export const op = {
   load8x8s: [0xfd, ...uleb(1), 0, 0],
   v128zero: [0xfd, ...uleb(12), ...new Array<number>(16).fill(0)],
   lane: (i: number) => [0xfd, ...uleb(27), i],
+  /** i8x16.shuffle: bytes 0-15 of the first vector, 16-31 of the second. */
+  shuffle: (bytes: number[]) => [0xfd, ...uleb(13), ...bytes],
   add32x4: [0xfd, ...uleb(174)],
   dot: [0xfd, ...uleb(186)],
 };
