@@ -129,12 +129,17 @@ describe('WebAssembly int8 kernels', () => {
     }
   });
 
-  it('requantShift: (t + pre) >> k + post per channel', () => {
+  it('requantShift: (t + pre) >> k + post per channel, every shift 0-31, four channels a step', () => {
     const [count, C, n] = [19, 9, 12];
     const { acc, table, out } = rows(count, C, n);
+    // the largest and smallest int32 sums, and a wrap past 2^31 (int32 addition, as the JS loop's >>)
+    acc.int32().set([2 ** 31 - 1 - 500, -(2 ** 31) + 500, 2 ** 31 - 100], 0);
     const pre = ints(n, -500, 500);
-    const k = ints(n, 0, 20);
+    pre[2] = 400;
+    const k = Array.from({ length: n }, (_, j) => (j < 3 ? [0, 31, 4][j]! : Math.floor(random() * 32)));
     const post = ints(n, -9, 9);
+    const scale = arena.alloc(n * 8);
+    scale.float64().set(k.map((s) => 2 ** -s));
     arena.requantShift(
       acc.offset,
       count,
@@ -144,7 +149,7 @@ describe('WebAssembly int8 kernels', () => {
       127,
       out.offset,
       C,
-      table(k).offset,
+      scale.offset,
       table(post).offset,
     );
     for (let r = 0; r < count; r++) {
@@ -153,6 +158,26 @@ describe('WebAssembly int8 kernels', () => {
         expect(out.int8()[r * C + j]).toBe(Math.min(127, Math.max(-128, v)));
       }
     }
+    // every shift 0..31 on sums of both signs, exact (each channel one shift)
+    const all = rows(4, 32, 32);
+    all.acc.int32().set(ints(4 * 32, -(2 ** 31), 2 ** 31 - 1));
+    const shifts = arena.alloc(32 * 8);
+    shifts.float64().set(Array.from({ length: 32 }, (_, s) => 2 ** -s));
+    const zero = all.table(new Array<number>(32).fill(0));
+    arena.requantShift(
+      all.acc.offset,
+      4,
+      32,
+      zero.offset,
+      -128,
+      127,
+      all.out.offset,
+      32,
+      shifts.offset,
+      zero.offset,
+    );
+    for (let i = 0; i < 4 * 32; i++)
+      expect(all.out.int8()[i]).toBe(Math.min(127, Math.max(-128, all.acc.int32()[i]! >> (i % 32))));
   });
 
   it('requantFixed: MultiplyByQuantizedMultiplier per channel, exactly', () => {

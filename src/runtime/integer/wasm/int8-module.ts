@@ -28,7 +28,7 @@ export function int8ModuleBytes(): Uint8Array {
     { name: 'gemm', params: 7, code: fn(GEMM_I32S, GEMM_V128S, gemmBody()) },
     { name: 'dwconv', params: 8, code: fn(5, 3, dwBody()) },
     { name: 'requant', params: 10, code: fn(4, 4, requantBody()) },
-    { name: 'requantShift', params: 10, code: fn(4, 0, shiftBody()) },
+    { name: 'requantShift', params: 10, code: fn(4, 4, shiftBody()) },
     {
       name: 'requantFixed',
       params: 12,
