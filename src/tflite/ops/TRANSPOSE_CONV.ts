@@ -239,7 +239,7 @@ function tiledGemm(
   });
   const gemm = new Int8Gemm(arena, rows, cols, IC, H * W);
   const tapped = new Int8Array(H * W * cols);
-  const run = KW * OC;
+  const words = (KW * OC) % 4 === 0 ? new Int32Array(tapped.buffer) : undefined;
   return ([, , input], [output]) => {
     for (let n = 0; n < N; n++) {
       const a = gemm.input();
@@ -249,15 +249,28 @@ function tiledGemm(
       gemm.run();
       if (rescale.native) rescale.native(gemm.outputOffset, H * W, tapped, gemm.n);
       else rescale.rows(gemm.output(), H * W, tapped, gemm.n);
-      // pixel (iy, ix), filter row kh: KW OC values, contiguous in output row iy KH + kh
       const y = output as Int8Array;
-      let to = n * H * W * cols;
-      for (let iy = 0; iy < H; iy++)
-        for (let kh = 0; kh < KH; kh++)
-          for (let ix = 0, from = iy * W * cols + kh * run; ix < W; ix++, from += cols)
-            for (let i = 0; i < run; i++) y[to++] = tapped[from + i]!;
+      const image = n * H * W * cols;
+      if (words && (y.byteOffset & 3) === 0)
+        untile(new Int32Array(y.buffer, y.byteOffset + image, (H * W * cols) >> 2), words, H, W, KH);
+      else untile(y.subarray(image, image + H * W * cols), tapped, H, W, KH);
     }
   };
+}
+
+/**
+ * Moves a tiling TRANSPOSE_CONV's results to their pixels: input pixel (iy, ix)'s KH rows of KW OC
+ * values (`tapped`, one input pixel after another) go to output rows iy KH + kh, one after another.
+ * Elements are bytes, or groups of four bytes when KW OC is a multiple of 4 (a quarter of the moves).
+ */
+function untile<T extends Int8Array | Int32Array>(y: T, tapped: T, H: number, W: number, KH: number): void {
+  const cols = tapped.length / (H * W);
+  const run = cols / KH;
+  let to = 0;
+  for (let iy = 0; iy < H; iy++)
+    for (let kh = 0; kh < KH; kh++)
+      for (let ix = 0, from = iy * W * cols + kh * run; ix < W; ix++, from += cols)
+        for (let i = 0; i < run; i++) y[to++] = tapped[from + i]!;
 }
 
 export const TRANSPOSE_CONV = defineBuiltin({
