@@ -362,6 +362,21 @@ export function opCases(): OpCase[] {
       (b) => [b.int32('p', [4, 2], [0, 0, 1, 2, 2, 1, 0, 0])],
       { shape: [1, 7, 8, 3], q: q(0.1, -7) },
     ),
+    // rows of 40 x 3 values (copied as one block), and padding on the last axis (runs of one value)
+    single(
+      'PAD rows past the block-copy length',
+      'PAD',
+      [{ name: 'x', shape: [2, 3, 40, 3], q: q(0.1, 5) }],
+      (b) => [b.int32('p', [4, 2], [1, 0, 2, 1, 1, 3, 0, 0])],
+      { shape: [3, 6, 44, 3], q: q(0.1, 5) },
+    ),
+    single(
+      'PAD channels',
+      'PAD',
+      [{ name: 'x', shape: [1, 3, 4, 5], q: q(0.1, 5) }],
+      (b) => [b.int32('p', [4, 2], [0, 0, 0, 1, 0, 0, 2, 1])],
+      { shape: [1, 4, 4, 8], q: q(0.1, 5) },
+    ),
     // k = s = 2 as PP-OCR det's head; SAME with its odd padding; VALID past the full extent; ReLU fused
     transposeConv(1, 2, 2, [10, 14]),
     transposeConv(0, 2, 3, [10, 14]),
@@ -374,14 +389,15 @@ export function opCases(): OpCase[] {
         ['5x7 -> 9x4', [5, 7], [9, 4], {}],
         ['half_pixel_centers', [5, 7], [9, 11], { half_pixel_centers: 1 }],
         ['align_corners', [5, 7], [9, 11], { align_corners: 1 }],
+        ['x4, 70 channels', [3, 2], [12, 8], {}, 70],
       ] as const
-    ).map(([label, [h, w], [oh, ow], attrs]) =>
+    ).map(([label, [h, w], [oh, ow], attrs, c = 3]) =>
       single(
         `RESIZE_NEAREST_NEIGHBOR ${label}`,
         'RESIZE_NEAREST_NEIGHBOR',
-        [{ name: 'x', shape: [2, h, w, 3], q: q(0.1, -7) }],
+        [{ name: 'x', shape: [2, h, w, c], q: q(0.1, -7) }],
         (b) => [b.int32('size', [2], [oh, ow])],
-        { shape: [2, oh, ow, 3], q: q(0.1, -7) },
+        { shape: [2, oh, ow, c], q: q(0.1, -7) },
         attrs,
       ),
     ),

@@ -2,7 +2,11 @@
  * TRANSPOSE_CONV's accumulators through the WebAssembly GEMM (gemmScatter in TRANSPOSE_CONV.ts) equal the
  * JS loop's (the plain path, `wasm: false`) integer for integer: overlapping taps (3x3, stride 2), border
  * pixels that receive fewer taps, a non-zero input zero point, channel counts off the GEMM's padding
- * (IC 13 -> 16, OC 5 -> 8) and a single output channel. LiteRT checks the same kernel in litert.test.ts.
+ * (IC 13 -> 16, OC 5 -> 8) and a single output channel. A 2x2 filter at stride 2 with VALID padding tiles
+ * the output (one tap per pixel): that path rescales the GEMM's sums per (tap, channel) before it moves
+ * them (tiledGemm), with the zero point's correction before the shift and B8's bias after it; KW OC a
+ * multiple of 4 (OC 2) moves them four bytes at a time. LiteRT
+ * checks the same kernel in litert.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../../src/ir/tensor.js';
@@ -33,7 +37,9 @@ const run = (OC: number, K: number, padding: number, opts: IntegerExecutorOption
 const ARITHMETIC: IntegerExecutorOptions[] = [
   { scheme: 'pow2', rounding: 'floor' },
   { scheme: 'pow2', rounding: 'nearest' },
+  { scheme: 'pow2', rounding: 'nearest', biasMode: 'B8' },
   { scheme: 'affine' },
+  { scheme: 'affine', affineKernels: 'reference' },
 ];
 
 describe.each(ARITHMETIC)('TRANSPOSE_CONV through the GEMM (%o)', (opts) => {
@@ -42,6 +48,7 @@ describe.each(ARITHMETIC)('TRANSPOSE_CONV through the GEMM (%o)', (opts) => {
     [1, 3, 0],
     [5, 2, 1],
     [1, 2, 1],
+    [2, 2, 1],
   ])('OC %i, %ix%i filter, padding %i: the JS loop’s outputs', (OC, K, padding) => {
     const gemm = run(OC, K, padding, { ...opts, wasm: true });
     expect(gemm).toEqual(run(OC, K, padding, { ...opts, wasm: false }));

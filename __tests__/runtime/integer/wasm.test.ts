@@ -22,9 +22,10 @@ describe('WebAssembly int8 kernels', () => {
     const [rows, channels, K] = [37, 13, 29];
     const kp = 32;
     const n = 16;
-    const a = arena.alloc(rows * kp);
+    // rows go in pairs: an odd count's last row has a partner row of room in A and C
+    const a = arena.alloc((rows + 1) * kp);
     const b = arena.alloc(n * kp);
-    const c = arena.alloc(rows * n * 4);
+    const c = arena.alloc((rows + 1) * n * 4);
     const A = randomInt8(rows * K, random);
     const B = randomInt8(channels * K, random);
     A.fill(-128, 0, K);
@@ -41,6 +42,31 @@ describe('WebAssembly int8 kernels', () => {
       }
     }
     expect(C[0]).toBe(K * 128 * 128);
+  });
+
+  it('gemm: every row and column count the kernels use (pairs of rows, four columns a step)', () => {
+    for (const [rows, n, kp] of [
+      [1, 4, 8],
+      [2, 4, 8],
+      [5, 8, 24],
+      [6, 12, 16],
+    ] as const) {
+      const a = arena.alloc((rows + 1) * kp);
+      const b = arena.alloc(n * kp);
+      const c = arena.alloc((rows + 1) * n * 4);
+      const A = randomInt8(rows * kp, random);
+      const B = randomInt8(n * kp, random);
+      a.int8().set(A);
+      b.int8().set(B);
+      arena.gemm(a.offset, b.offset, c.offset, rows, n, kp, n);
+      const expected = Array.from({ length: rows * n }, (_, i) => {
+        const [r, j] = [Math.floor(i / n), i % n];
+        let s = 0;
+        for (let k = 0; k < kp; k++) s += A[r * kp + k]! * B[j * kp + k]!;
+        return s;
+      });
+      expect(Array.from(c.int32().subarray(0, rows * n))).toEqual(expected);
+    }
   });
 
   it('dwconv: per-channel sums over taps, eight channels a step', () => {
@@ -103,12 +129,17 @@ describe('WebAssembly int8 kernels', () => {
     }
   });
 
-  it('requantShift: (t + pre) >> k + post per channel', () => {
+  it('requantShift: (t + pre) >> k + post per channel, every shift 0-31, four channels a step', () => {
     const [count, C, n] = [19, 9, 12];
     const { acc, table, out } = rows(count, C, n);
+    // the largest and smallest int32 sums, and a wrap past 2^31 (int32 addition, as the JS loop's >>)
+    acc.int32().set([2 ** 31 - 1 - 500, -(2 ** 31) + 500, 2 ** 31 - 100], 0);
     const pre = ints(n, -500, 500);
-    const k = ints(n, 0, 20);
+    pre[2] = 400;
+    const k = Array.from({ length: n }, (_, j) => (j < 3 ? [0, 31, 4][j]! : Math.floor(random() * 32)));
     const post = ints(n, -9, 9);
+    const scale = arena.alloc(n * 8);
+    scale.float64().set(k.map((s) => 2 ** -s));
     arena.requantShift(
       acc.offset,
       count,
@@ -118,7 +149,7 @@ describe('WebAssembly int8 kernels', () => {
       127,
       out.offset,
       C,
-      table(k).offset,
+      scale.offset,
       table(post).offset,
     );
     for (let r = 0; r < count; r++) {
@@ -127,6 +158,26 @@ describe('WebAssembly int8 kernels', () => {
         expect(out.int8()[r * C + j]).toBe(Math.min(127, Math.max(-128, v)));
       }
     }
+    // every shift 0..31 on sums of both signs, exact (each channel one shift)
+    const all = rows(4, 32, 32);
+    all.acc.int32().set(ints(4 * 32, -(2 ** 31), 2 ** 31 - 1));
+    const shifts = arena.alloc(32 * 8);
+    shifts.float64().set(Array.from({ length: 32 }, (_, s) => 2 ** -s));
+    const zero = all.table(new Array<number>(32).fill(0));
+    arena.requantShift(
+      all.acc.offset,
+      4,
+      32,
+      zero.offset,
+      -128,
+      127,
+      all.out.offset,
+      32,
+      shifts.offset,
+      zero.offset,
+    );
+    for (let i = 0; i < 4 * 32; i++)
+      expect(all.out.int8()[i]).toBe(Math.min(127, Math.max(-128, all.acc.int32()[i]! >> (i % 32))));
   });
 
   it('requantFixed: MultiplyByQuantizedMultiplier per channel, exactly', () => {

@@ -10,7 +10,7 @@ import {
   sizeOf,
 } from '../../runtime/integer/kernels/common/params.js';
 import { requantizeFunction } from '../../runtime/integer/kernels/common/requantize.js';
-import { normalizeAxis } from '../../runtime/integer/kernels/common/view.js';
+import { copyRun, normalizeAxis } from '../../runtime/integer/kernels/common/view.js';
 import { defineBuiltin } from './common/builtin.js';
 import { allSameAll } from './common/int8.js';
 import { activation, field, optionsTable } from './common/options.js';
@@ -66,7 +66,7 @@ const kernel: IntegerKernel = {
           for (let o = 0; o < outer; o++) {
             const from = o * block;
             const to = o * rowLength + offset;
-            if (!table) dst.set(src.subarray(from, from + block), to);
+            if (!table) copyRun(dst, to, src, from, block);
             else for (let j = 0; j < block; j++) dst[to + j] = table[src[from + j]! + 128]!;
           }
           offset += block;

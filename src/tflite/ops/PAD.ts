@@ -5,6 +5,7 @@ import {
   outputParams,
   sizeOf,
 } from '../../runtime/integer/kernels/common/params.js';
+import { copyRun } from '../../runtime/integer/kernels/common/view.js';
 import { defineBuiltin } from './common/builtin.js';
 import { sameAsInput } from './common/int8.js';
 import { optionsTable } from './common/options.js';
@@ -12,7 +13,8 @@ import { first, inp, is, rank } from './common/version.js';
 
 /**
  * Pads with the real value 0, i.e. the output's zero point for int8 (TFLite quantized PAD). The input is
- * copied as blocks: the trailing axes without padding are contiguous in both tensors.
+ * copied as runs: the trailing axes without padding, and the last padded one, are contiguous in both
+ * tensors (a row of pixels in a spatial pad).
  */
 const kernel: IntegerKernel = {
   opType: 'PAD',
@@ -29,8 +31,11 @@ const kernel: IntegerKernel = {
     let inner = rank;
     while (inner > 0 && pads[2 * (inner - 1)] === 0 && pads[2 * (inner - 1) + 1] === 0) inner--;
     if (inner === 0) inner = 1;
+    // The blocks along axis inner - 1 are adjacent in the output too: one run each, from `start` on.
+    inner--;
     const block = sizeOf(x.shape.slice(inner));
     const outStride = shape.map((_, i) => sizeOf(shape.slice(i + 1)));
+    const start = before[inner]! * outStride[inner]!;
     const outer = x.shape.slice(0, inner);
     const blocks = sizeOf(outer);
     const offsets = new Int32Array(blocks);
@@ -50,11 +55,7 @@ const kernel: IntegerKernel = {
         const src = input as Int8Array;
         const dst = output as Int8Array;
         dst.fill(fill);
-        for (let r = 0; r < blocks; r++) {
-          const to = offsets[r]!;
-          const from = r * block;
-          for (let i = 0; i < block; i++) dst[to + i] = src[from + i]!;
-        }
+        for (let r = 0; r < blocks; r++) copyRun(dst, offsets[r]! + start, src, r * block, block);
       },
     };
   },

@@ -1,6 +1,7 @@
 import { attrInt } from '../../ir/attrs.js';
 import type { IntegerKernel } from '../../runtime/integer/types.js';
 import { constantInts, KernelError } from '../../runtime/integer/kernels/common/params.js';
+import { copyRun } from '../../runtime/integer/kernels/common/view.js';
 import { defineBuiltin } from './common/builtin.js';
 import { sameAsInput } from './common/int8.js';
 import { optionsTable, resizeFlags } from './common/options.js';
@@ -40,11 +41,12 @@ const kernel: IntegerKernel = {
         const dst = output as Int8Array;
         let to = 0;
         for (let n = 0; n < N; n++)
-          for (let oy = 0; oy < OH; oy++) {
-            const row = (n * H + rows[oy]!) * W;
-            for (let ox = 0; ox < OW; ox++) {
-              const from = (row + cols[ox]!) * C;
-              for (let c = 0; c < C; c++) dst[to++] = src[from + c]!;
+          for (let oy = 0; oy < OH; oy++, to += OW * C) {
+            // an upsampling repeats each output row: copied from the one before
+            if (oy > 0 && rows[oy] === rows[oy - 1]) dst.copyWithin(to, to - OW * C, to);
+            else {
+              const row = (n * H + rows[oy]!) * W;
+              for (let ox = 0; ox < OW; ox++) copyRun(dst, to + ox * C, src, (row + cols[ox]!) * C, C);
             }
           }
       },

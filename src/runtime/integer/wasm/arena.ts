@@ -64,6 +64,10 @@ export class Region {
     return new Float32Array(this.memory.buffer, this.offset, this.bytes >> 2);
   }
 
+  float64(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.offset, this.bytes >> 3);
+  }
+
   private refresh(): void {
     if (this.buffer === this.memory.buffer) return;
     this.buffer = this.memory.buffer;

@@ -73,6 +73,10 @@ export const op = {
   f32Convert: [0xfd, ...uleb(250)],
   f32Mul: [0xfd, ...uleb(230)],
   f32Nearest: [0xfd, ...uleb(106)],
+  f64Mul: [0xfd, ...uleb(242)],
+  f64Floor: [0xfd, ...uleb(117)],
+  f64ConvertLow: [0xfd, ...uleb(254)],
+  truncSatF64Zero: [0xfd, ...uleb(252)],
   truncSat: [0xfd, ...uleb(248)],
   max32: [0xfd, ...uleb(184)],
   min32: [0xfd, ...uleb(182)],
@@ -83,6 +87,8 @@ export const op = {
   load8x8s: [0xfd, ...uleb(1), 0, 0],
   v128zero: [0xfd, ...uleb(12), ...new Array<number>(16).fill(0)],
   lane: (i: number) => [0xfd, ...uleb(27), i],
+  /** i8x16.shuffle: bytes 0-15 of the first vector, 16-31 of the second. */
+  shuffle: (bytes: number[]) => [0xfd, ...uleb(13), ...bytes],
   add32x4: [0xfd, ...uleb(174)],
   dot: [0xfd, ...uleb(186)],
 };

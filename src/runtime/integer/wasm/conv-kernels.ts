@@ -1,24 +1,47 @@
 import { loop, op } from './assembler.js';
 
-const horizontalSum = (acc: number): number[] => [
-  ...op.get(acc),
-  ...op.lane(0),
-  ...op.get(acc),
-  ...op.lane(1),
-  ...op.add,
-  ...op.get(acc),
-  ...op.lane(2),
-  ...op.add,
-  ...op.get(acc),
-  ...op.lane(3),
-  ...op.add,
-];
-
-// Parameters, then locals.
+// Parameters, then locals: i32 (GEMM_I32S of them), then v128 (GEMM_V128S).
 const [A, B, C, ROWS, N, KP, LDC] = [0, 1, 2, 3, 4, 5, 6];
-const [R, J, K, AROW, B0, CPTR] = [7, 8, 9, 10, 11, 15];
-const ACC = 16;
-const X = 20;
+const [R, J, K, AROW0, AROW1, B0, CPTR0, CPTR1] = [7, 8, 9, 10, 11, 12, 16, 17];
+const ACC0 = 18;
+const ACC1 = 22;
+const [X0, X1, WV, S01, S23] = [26, 27, 28, 29, 30];
+export const GEMM_I32S = 11;
+export const GEMM_V128S = 13;
+
+/** i8x16.shuffle of the two vectors on the stack, picking 32-bit lanes (0-3: the first, 4-7: the second). */
+const shuffle32 = (lanes: number[]): number[] =>
+  op.shuffle(lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+
+/**
+ * Code storing at the address on the stack the four lane sums of accumulators acc .. acc + 3 as one
+ * vector: pairs of lanes added twice over by shuffles (integer sums, so the order does not matter).
+ */
+const storeLaneSums = (acc: number): number[] => {
+  const halves = (a: number, b: number) => [
+    ...op.get(a),
+    ...op.get(b),
+    ...shuffle32([0, 1, 4, 5]),
+    ...op.get(a),
+    ...op.get(b),
+    ...shuffle32([2, 3, 6, 7]),
+    ...op.add32x4,
+  ];
+  return [
+    ...halves(acc, acc + 1),
+    ...op.set(S01),
+    ...halves(acc + 2, acc + 3),
+    ...op.set(S23),
+    ...op.get(S01),
+    ...op.get(S23),
+    ...shuffle32([0, 2, 4, 6]),
+    ...op.get(S01),
+    ...op.get(S23),
+    ...shuffle32([1, 3, 5, 7]),
+    ...op.add32x4,
+    ...op.v128store(0),
+  ];
+};
 
 /**
  *   gemm(a, b, c, rows, n, kp, ldc): for r < rows, j < n (step 4):
@@ -27,25 +50,40 @@ const X = 20;
  * with a, b, c byte offsets into the imported memory, kp a multiple of 8 (rows zero-padded) and n a
  * multiple of 4. Eight terms at a time: v128.load8x8_s widens 8 int8 to int16 and i32x4.dot_i16x8_s
  * sums pairs of products into 4 int32 lanes (|product| <= 2^14, so nothing overflows below K = 2^17).
- * Four output columns share each load of a.
+ * Two rows and four output columns at a time: each load of b serves both rows, each load of a four
+ * columns. Rows go in pairs, so an odd `rows` reads row `rows` of a and writes row `rows` of c: both
+ * must have room for it (Int8Gemm allocates an even number of rows).
  */
 export function gemmBody(): number[] {
   const inner = loop(K, KP, 8, [
-    ...op.get(AROW),
+    ...op.get(AROW0),
     ...op.get(K),
     ...op.add,
     ...op.load8x8s,
-    ...op.set(X),
+    ...op.set(X0),
+    ...op.get(AROW1),
+    ...op.get(K),
+    ...op.add,
+    ...op.load8x8s,
+    ...op.set(X1),
     ...[0, 1, 2, 3].flatMap((q) => [
-      ...op.get(ACC + q),
-      ...op.get(X),
       ...op.get(B0 + q),
       ...op.get(K),
       ...op.add,
       ...op.load8x8s,
+      ...op.set(WV),
+      ...op.get(ACC0 + q),
+      ...op.get(X0),
+      ...op.get(WV),
       ...op.dot,
       ...op.add32x4,
-      ...op.set(ACC + q),
+      ...op.set(ACC0 + q),
+      ...op.get(ACC1 + q),
+      ...op.get(X1),
+      ...op.get(WV),
+      ...op.dot,
+      ...op.add32x4,
+      ...op.set(ACC1 + q),
     ]),
   ]);
   const column = [
@@ -57,16 +95,20 @@ export function gemmBody(): number[] {
     ...op.add,
     ...op.set(B0),
     ...[1, 2, 3].flatMap((q) => [...op.get(B0 + q - 1), ...op.get(KP), ...op.add, ...op.set(B0 + q)]),
-    ...[0, 1, 2, 3].flatMap((q) => [...op.v128zero, ...op.set(ACC + q)]),
-    ...inner,
     ...[0, 1, 2, 3].flatMap((q) => [
-      ...op.get(CPTR),
+      ...op.v128zero,
+      ...op.set(ACC0 + q),
+      ...op.v128zero,
+      ...op.set(ACC1 + q),
+    ]),
+    ...inner,
+    ...[CPTR0, CPTR1].flatMap((cptr, i) => [
+      ...op.get(cptr),
       ...op.get(J),
       ...op.i32(2),
       ...op.shl,
       ...op.add,
-      ...horizontalSum(ACC + q),
-      ...op.store(4 * q),
+      ...storeLaneSums(i ? ACC1 : ACC0),
     ]),
   ];
   const row = [
@@ -75,7 +117,11 @@ export function gemmBody(): number[] {
     ...op.get(KP),
     ...op.mul,
     ...op.add,
-    ...op.set(AROW),
+    ...op.set(AROW0),
+    ...op.get(AROW0),
+    ...op.get(KP),
+    ...op.add,
+    ...op.set(AROW1),
     ...op.get(C),
     ...op.get(R),
     ...op.get(LDC),
@@ -83,10 +129,16 @@ export function gemmBody(): number[] {
     ...op.i32(2),
     ...op.shl,
     ...op.add,
-    ...op.set(CPTR),
+    ...op.set(CPTR0),
+    ...op.get(CPTR0),
+    ...op.get(LDC),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.set(CPTR1),
     ...loop(J, N, 4, column),
   ];
-  return loop(R, ROWS, 1, row);
+  return loop(R, ROWS, 2, row);
 }
 
 // dwconv's parameters and locals.

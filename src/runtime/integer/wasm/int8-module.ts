@@ -5,7 +5,7 @@
  */
 
 import { I32, I64, name, op, section, uleb, V128, vec } from './assembler.js';
-import { dwBody, gemmBody } from './conv-kernels.js';
+import { dwBody, GEMM_I32S, GEMM_V128S, gemmBody } from './conv-kernels.js';
 import { fixedBody, requantBody, shiftBody } from './requant-kernels.js';
 
 /** The module's bytes: imports env.memory, exports the functions above by name. */
@@ -25,10 +25,10 @@ export function int8ModuleBytes(): Uint8Array {
     ...op.end,
   ];
   const functions = [
-    { name: 'gemm', params: 7, code: fn(9, 5, gemmBody()) },
+    { name: 'gemm', params: 7, code: fn(GEMM_I32S, GEMM_V128S, gemmBody()) },
     { name: 'dwconv', params: 8, code: fn(5, 3, dwBody()) },
     { name: 'requant', params: 10, code: fn(4, 4, requantBody()) },
-    { name: 'requantShift', params: 10, code: fn(4, 0, shiftBody()) },
+    { name: 'requantShift', params: 10, code: fn(4, 4, shiftBody()) },
     {
       name: 'requantFixed',
       params: 12,

@@ -132,12 +132,107 @@ function scalarRequant(extra: number, rescale: (t: number, j: number) => number[
   return loop(r, rows, 1, body);
 }
 
+// requantShift's parameters and locals.
+const [SC, SROWS, SN, SPRE, SLO, SHI, SOUT, SCH, SSCALE, SPOST] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const [SR, SJ, SCPTR, SOPTR] = [10, 11, 12, 13];
+const [SV, SLOV, SHIV, ST] = [14, 15, 16, 17];
+
+/** Code for floor(lanes l, l + 1 of local v, as float64, times the two float64 at `scale` + 4 j + 16 l / 2). */
+const floorHalf = (v: number, high: boolean): number[] => [
+  ...op.get(v),
+  ...(high
+    ? [...op.get(v), ...op.shuffle([8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15])]
+    : []),
+  ...op.f64ConvertLow,
+  ...op.get(SSCALE),
+  ...op.get(SJ),
+  ...op.i32(3),
+  ...op.shl,
+  ...op.add,
+  ...op.v128load(high ? 16 : 0),
+  ...op.f64Mul,
+  ...op.f64Floor,
+  ...op.truncSatF64Zero,
+];
+
 /**
- * requantShift(c, rows, n, pre, lo, hi, out, C, shift, post): pow2, (t >> shift[j]) + post[j], pre holding
- * bias, rounding half and zero-point terms (shift in [0, 31]).
+ * requantShift(c, rows, n, pre, lo, hi, out, C, scale, post): pow2, out[r C + j] = clamp((t >> k[j]) +
+ * post[j], lo, hi) with t = c[r n + j] + pre[j] (int32, wrapping), pre holding bias, rounding half and
+ * zero-point terms, four channels at a time. WebAssembly has no per-lane shift: t >> k is floor(t 2^-k)
+ * in float64 (`scale` holds 2^-k[j] as float64; t 2^-k and its floor are exact for int32 t and k in
+ * [0, 31]). Tables have C rounded up to 4 entries; as requant, a row spills up to 3 bytes into the next
+ * and the last into 8 spare bytes after `out`.
  */
-export const shiftBody = (): number[] =>
-  scalarRequant(2, (t, j) => [...op.get(t), ...load32(8, j), ...op.shrS, ...load32(9, j), ...op.add]);
+export function shiftBody(): number[] {
+  const group = [
+    ...op.get(SCPTR),
+    ...op.get(SJ),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.v128load(0),
+    ...op.get(SPRE),
+    ...op.get(SJ),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.v128load(0),
+    ...op.add32x4,
+    ...op.set(ST),
+    ...floorHalf(ST, false),
+    ...floorHalf(ST, true),
+    ...op.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]),
+    ...op.get(SPOST),
+    ...op.get(SJ),
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.v128load(0),
+    ...op.add32x4,
+    ...op.get(SLOV),
+    ...op.max32,
+    ...op.get(SHIV),
+    ...op.min32,
+    ...op.set(SV),
+    ...op.get(SOPTR),
+    ...op.get(SJ),
+    ...op.add,
+    ...op.get(SV),
+    ...op.get(SV),
+    ...op.narrow16,
+    ...op.set(SV),
+    ...op.get(SV),
+    ...op.get(SV),
+    ...op.narrow8,
+    ...op.store32Lane(0),
+  ];
+  const row = [
+    ...op.get(SC),
+    ...op.get(SR),
+    ...op.get(SN),
+    ...op.mul,
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.set(SCPTR),
+    ...op.get(SOUT),
+    ...op.get(SR),
+    ...op.get(SCH),
+    ...op.mul,
+    ...op.add,
+    ...op.set(SOPTR),
+    ...loop(SJ, SCH, 4, group),
+  ];
+  return [
+    ...op.get(SLO),
+    ...op.splat32,
+    ...op.set(SLOV),
+    ...op.get(SHI),
+    ...op.splat32,
+    ...op.set(SHIV),
+    ...loop(SR, SROWS, 1, row),
+  ];
+}
 
 /**
  * requantFixed(c, rows, n, pre, lo, hi, out, C, mult, left, right, zo): TFLite's reference rescale,

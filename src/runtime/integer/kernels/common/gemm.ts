@@ -23,9 +23,11 @@ export class Int8Gemm {
   ) {
     this.kp = Math.ceil(K / 8) * 8;
     this.n = Math.ceil(channels / 4) * 4;
-    this.a = arena.scratch(rows * this.kp, 'inputs');
+    // the kernel takes rows in pairs: room for a last odd row's partner in A and C
+    const even = rows + (rows % 2);
+    this.a = arena.scratch(even * this.kp, 'inputs');
     this.b = arena.alloc(this.n * this.kp);
-    this.c = arena.scratch(rows * this.n * 4, 'accumulators');
+    this.c = arena.scratch(even * this.n * 4, 'accumulators');
     const b = this.b.int8();
     for (let ch = 0; ch < channels; ch++) b.set(weights.subarray(ch * K, (ch + 1) * K), ch * this.kp);
   }

@@ -95,6 +95,35 @@ function scalarNative(
   };
 }
 
+/**
+ * pow2Rescale's shifts in the WebAssembly kernel `requantShift` (requant-kernels.ts), four channels a
+ * step: each shift k as the float64 2^-k it multiplies by, tables padded to a multiple of 4 channels.
+ */
+function nativeShiftRescale(
+  arena: WasmArena,
+  spec: RescaleSpec,
+  pre: Int32Array,
+  k: Int32Array,
+  post: Int32Array,
+): NonNullable<ChannelRescale['native']> {
+  const C = pre.length;
+  const padded = Math.ceil(C / 4) * 4;
+  const table = (values: Int32Array) => {
+    const region = arena.alloc(padded * 4);
+    region.int32().set(values);
+    return region.offset;
+  };
+  const scale = arena.alloc(padded * 8);
+  scale.float64().set(Array.from(k, (s) => 2 ** -s));
+  const [preAt, postAt] = [table(pre), table(post)];
+  const out = arena.scratch(spec.rows * C + 8, 'rows');
+  const [lo, hi] = spec.range;
+  return (acc, rows, target, stride) => {
+    arena.requantShift(acc, rows, stride, preAt, lo, hi, out.offset, C, scale.offset, postAt);
+    target.set(out.int8().subarray(0, rows * C));
+  };
+}
+
 /** floatRescale's arithmetic in the WebAssembly kernel `requant` (int8-module.ts), four channels a step. */
 function nativeFloatRescale(arena: WasmArena, spec: RescaleSpec): NonNullable<ChannelRescale['native']> {
   const C = spec.weightScales.length;
@@ -191,7 +220,7 @@ function pow2Rescale(spec: RescaleSpec, arith: Arithmetic, arena: WasmArena | un
   }
   const [lo, hi] = spec.range;
   const shifts = k.every((s) => s >= 0 && s < 32);
-  const native = arena && shifts ? scalarNative(arena, spec, arena.requantShift, pre, [k, post]) : undefined;
+  const native = arena && shifts ? nativeShiftRescale(arena, spec, pre, k, post) : undefined;
   return {
     native,
     rows(acc, rows, out, stride) {
