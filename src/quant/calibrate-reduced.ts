@@ -352,6 +352,22 @@ const MAX_SHARE = FIRST_SHARE;
  * all values (all 24 such maps of det there, 14% of their values at 1), which the full observer finds in
  * the same last bin; else it is observed again in full. Before, these maps were fetched whole and binned
  * in JS (14 million values a sample there).
+ *
+ * Where PP-OCRv4 rec's time above the floor goes (1x3x48x320, 32 synthetic samples, CPU, session 17,
+ * loaded 2-core machine; floor 1.0-1.2 s of which session creation 0.15-0.2 s): 109 maps reduced (20.8
+ * million values a sample), 99 small ones fetched whole. The session's creation 0.35-0.37 s (1,186
+ * nodes; building the graph 4 ms); its 33 runs 1.6-2.2 s against 0.6-0.75 s for the float model alone;
+ * rowReducer's JS 0.2-0.3 s; the small maps' binning 0.11-0.15 s. Of the runs' excess, fetching the 99
+ * small maps costs little (float model with them as outputs: 0.76-0.78 s against 0.66-0.76); merely
+ * reading the reduced maps costs the most: the float model with a Reshape and a one-value Slice on each
+ * (nothing reduced) ran 1.0-1.4 s against 0.6-0.86 s, and with a whole-map ReduceMax and ReduceMin
+ * added 1.2-1.75 s. A map read by any node leaves ORT's blocked layout (NCHWc: a ReorderOutput copy)
+ * and its producer's fusion (Conv with its activation): 29 Conv outputs cost 0.15-0.2 s of that, the
+ * 79 HardSigmoid, Mul and Add outputs 0.4-0.45 s. That cost comes from calibrating those tensors,
+ * whatever reduces them. Tried and dropped: rows of 128 (no change), the memory pattern on (no
+ * change beyond noise), the touch nodes off (runs slower, as walkOrder says), the tie counts off
+ * (calibration 3.4-3.8 s CPU against 2.3-2.6), one intra-op thread (less CPU only while other
+ * processes load the machine; on a quieter one the same CPU and more wall).
  */
 async function rowReducer(
   model: Model,
