@@ -86,6 +86,32 @@ async function runEach(
   return got;
 }
 
+/**
+ * LiteRT's candidate in lane 0, then the device's and the truncating one's (first 2 samples) in lane 1,
+ * each run in turn; each output must equal the in-process one. Returns the worker count as each opened
+ * and the outputs.
+ */
+async function litertThenDeviceLane(
+  workers: TfliteWorkers,
+): Promise<{ counts: number[]; got: Record<string, Outputs[]> }> {
+  const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
+  const truncating: TfliteTarget = { ...device, rounding: 'floor' };
+  const remote = {
+    litert: workers.candidate(0, { bytes: tflite, layout: 'nchw' }),
+    device: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: device }),
+    truncating: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 }),
+  };
+  expect(workers.workerCount).toBe(1);
+  const feeds: Feeds[] = [];
+  for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
+  const counts: number[] = [];
+  const got = await runEach(remote, feeds, () => counts.push(workers.workerCount));
+  expect(got.litert).toEqual(await inProcess(undefined, feeds));
+  expect(got.device).toEqual(await inProcess(device, feeds));
+  expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
+  return { counts, got };
+}
+
 describe('TfliteWorkers', () => {
   it('is available here (two cores or more, the worker entry beside the module)', () => {
     expect(workersAvailable()).toBe(true);
@@ -123,8 +149,6 @@ describe('TfliteWorkers', () => {
   });
 
   it('retires a lane once its candidates are done and only then starts the lane after it (a file computing more than aheadBytes); outputs as in-process', async () => {
-    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
-    const truncating: TfliteTarget = { ...device, rounding: 'floor' };
     const workers = TfliteWorkers.start(
       [
         { litert: true, retire: true },
@@ -134,22 +158,10 @@ describe('TfliteWorkers', () => {
       0,
     )!;
     try {
-      const remote = {
-        litert: workers.candidate(0, { bytes: tflite, layout: 'nchw' }),
-        device: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: device }),
-        truncating: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 }),
-      };
-      expect(workers.workerCount).toBe(1);
-      const feeds: Feeds[] = [];
-      for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
-      const counts: number[] = [];
-      const got = await runEach(remote, feeds, () => counts.push(workers.workerCount));
+      const { counts, got } = await litertThenDeviceLane(workers);
       // LiteRT's worker alone, then the device lane's alone (LiteRT's gone before it started).
       expect(counts).toEqual([1, 1, 1]);
-      expect(got.litert).toEqual(await inProcess(undefined, feeds));
-      expect(got.device).toEqual(await inProcess(device, feeds));
-      expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
-      // The two roundings differ (else the comparisons above could not tell the lanes' candidates apart).
+      // The two roundings differ (else the comparisons could not tell the lanes' candidates apart).
       expect(got.truncating).not.toEqual(got.device!.slice(0, 2));
     } finally {
       await workers.close();
@@ -157,29 +169,15 @@ describe('TfliteWorkers', () => {
   });
 
   it('starts the lane after one as soon as that lane has opened a small file (at most aheadBytes); outputs as in-process', async () => {
-    const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
-    const truncating: TfliteTarget = { ...device, rounding: 'floor' };
     expect(computedBytes(importTflite(tflite).graph)).toBeLessThanOrEqual(AHEAD_BYTES);
     const workers = TfliteWorkers.start([
       { litert: true, retire: true },
       { litert: false, after: 0 },
     ])!;
     try {
-      const remote = {
-        litert: workers.candidate(0, { bytes: tflite, layout: 'nchw' }),
-        device: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: device }),
-        truncating: workers.candidate(1, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 }),
-      };
-      expect(workers.workerCount).toBe(1);
-      const feeds: Feeds[] = [];
-      for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
-      const counts: number[] = [];
-      const got = await runEach(remote, feeds, () => counts.push(workers.workerCount));
+      const { counts } = await litertThenDeviceLane(workers);
       // Both workers once LiteRT's candidate is open: the device lane did not wait for LiteRT's end.
       expect(counts[0]).toBe(2);
-      expect(got.litert).toEqual(await inProcess(undefined, feeds));
-      expect(got.device).toEqual(await inProcess(device, feeds));
-      expect(got.truncating).toEqual(await inProcess(truncating, feeds.slice(0, 2)));
     } finally {
       await workers.close();
     }

@@ -5,6 +5,73 @@ const [QC, QROWS, QN, QADD, QSCALE, QZO, QLO, QHI, QOUT, QOUTROW] = [0, 1, 2, 3,
 const [QR, QJ, QCPTR, QOPTR] = [10, 11, 12, 13];
 const [QV, QZOV, QLOV, QHIV] = [14, 15, 16, 17];
 
+/** Code loading the four int32 (or float32) at `base` + 4 j. */
+const load4 = (base: number, j: number): number[] => [
+  ...op.get(base),
+  ...op.get(j),
+  ...op.i32(2),
+  ...op.shl,
+  ...op.add,
+  ...op.v128load(0),
+];
+
+/** Code clamping the four int32 on the stack to [lo, hi] (splatted locals) and storing them as 4 bytes at optr + j. */
+const clampStore4 = (lo: number, hi: number, v: number, optr: number, j: number): number[] => [
+  ...op.get(lo),
+  ...op.max32,
+  ...op.get(hi),
+  ...op.min32,
+  ...op.set(v),
+  ...op.get(optr),
+  ...op.get(j),
+  ...op.add,
+  ...op.get(v),
+  ...op.get(v),
+  ...op.narrow16,
+  ...op.set(v),
+  ...op.get(v),
+  ...op.get(v),
+  ...op.narrow8,
+  ...op.store32Lane(0),
+];
+
+/** The locals a rows-of-4-channels loop uses (rowsOf4). */
+interface RowLocals {
+  c: number;
+  r: number;
+  n: number;
+  cptr: number;
+  out: number;
+  outRow: number;
+  optr: number;
+  j: number;
+  /** The channel count the 4-channel steps run to. */
+  count: number;
+}
+
+/** For r < rows: cptr = c + 4 r n, optr = out + r outRow, then `group` for j = 0, 4, ... < count. */
+const rowsOf4 = (l: RowLocals, rows: number, group: number[]): number[] =>
+  loop(l.r, rows, 1, [
+    ...op.get(l.c),
+    ...op.get(l.r),
+    ...op.get(l.n),
+    ...op.mul,
+    ...op.i32(2),
+    ...op.shl,
+    ...op.add,
+    ...op.set(l.cptr),
+    ...op.get(l.out),
+    ...op.get(l.r),
+    ...op.get(l.outRow),
+    ...op.mul,
+    ...op.add,
+    ...op.set(l.optr),
+    ...loop(l.j, l.count, 4, group),
+  ]);
+
+/** Code setting local `to` to local `from` splatted to four int32 lanes. */
+const splat = (from: number, to: number): number[] => [...op.get(from), ...op.splat32, ...op.set(to)];
+
 /**
  * requant(c, rows, n, add, scale, zo, lo, hi, out, outRow): XNNPACK's fp32 requantization of int32
  * accumulators, four channels at a time: out[r outRow + j] = clamp(nearest_even(f32(c[r n + j] + add[j])
@@ -14,77 +81,30 @@ const [QV, QZOV, QLOV, QHIV] = [14, 15, 16, 17];
  */
 export function requantBody(): number[] {
   const group = [
-    ...op.get(QCPTR),
-    ...op.get(QJ),
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.v128load(0),
-    ...op.get(QADD),
-    ...op.get(QJ),
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.v128load(0),
+    ...load4(QCPTR, QJ),
+    ...load4(QADD, QJ),
     ...op.add32x4,
     ...op.f32Convert,
-    ...op.get(QSCALE),
-    ...op.get(QJ),
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.v128load(0),
+    ...load4(QSCALE, QJ),
     ...op.f32Mul,
     ...op.f32Nearest,
     ...op.truncSat,
     ...op.get(QZOV),
     ...op.add32x4,
-    ...op.get(QLOV),
-    ...op.max32,
-    ...op.get(QHIV),
-    ...op.min32,
-    ...op.set(QV),
-    ...op.get(QOPTR),
-    ...op.get(QJ),
-    ...op.add,
-    ...op.get(QV),
-    ...op.get(QV),
-    ...op.narrow16,
-    ...op.set(QV),
-    ...op.get(QV),
-    ...op.get(QV),
-    ...op.narrow8,
-    ...op.store32Lane(0),
+    ...clampStore4(QLOV, QHIV, QV, QOPTR, QJ),
   ];
-  const row = [
-    ...op.get(QC),
-    ...op.get(QR),
-    ...op.get(QN),
-    ...op.mul,
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.set(QCPTR),
-    ...op.get(QOUT),
-    ...op.get(QR),
-    ...op.get(QOUTROW),
-    ...op.mul,
-    ...op.add,
-    ...op.set(QOPTR),
-    ...loop(QJ, QN, 4, group),
-  ];
-  return [
-    ...op.get(QZO),
-    ...op.splat32,
-    ...op.set(QZOV),
-    ...op.get(QLO),
-    ...op.splat32,
-    ...op.set(QLOV),
-    ...op.get(QHI),
-    ...op.splat32,
-    ...op.set(QHIV),
-    ...loop(QR, QROWS, 1, row),
-  ];
+  const rows = {
+    c: QC,
+    r: QR,
+    n: QN,
+    cptr: QCPTR,
+    out: QOUT,
+    outRow: QOUTROW,
+    optr: QOPTR,
+    j: QJ,
+    count: QN,
+  };
+  return [...splat(QZO, QZOV), ...splat(QLO, QLOV), ...splat(QHI, QHIV), ...rowsOf4(rows, QROWS, group)];
 }
 
 /**
@@ -165,73 +185,19 @@ const floorHalf = (v: number, high: boolean): number[] => [
  */
 export function shiftBody(): number[] {
   const group = [
-    ...op.get(SCPTR),
-    ...op.get(SJ),
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.v128load(0),
-    ...op.get(SPRE),
-    ...op.get(SJ),
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.v128load(0),
+    ...load4(SCPTR, SJ),
+    ...load4(SPRE, SJ),
     ...op.add32x4,
     ...op.set(ST),
     ...floorHalf(ST, false),
     ...floorHalf(ST, true),
     ...op.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]),
-    ...op.get(SPOST),
-    ...op.get(SJ),
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.v128load(0),
+    ...load4(SPOST, SJ),
     ...op.add32x4,
-    ...op.get(SLOV),
-    ...op.max32,
-    ...op.get(SHIV),
-    ...op.min32,
-    ...op.set(SV),
-    ...op.get(SOPTR),
-    ...op.get(SJ),
-    ...op.add,
-    ...op.get(SV),
-    ...op.get(SV),
-    ...op.narrow16,
-    ...op.set(SV),
-    ...op.get(SV),
-    ...op.get(SV),
-    ...op.narrow8,
-    ...op.store32Lane(0),
+    ...clampStore4(SLOV, SHIV, SV, SOPTR, SJ),
   ];
-  const row = [
-    ...op.get(SC),
-    ...op.get(SR),
-    ...op.get(SN),
-    ...op.mul,
-    ...op.i32(2),
-    ...op.shl,
-    ...op.add,
-    ...op.set(SCPTR),
-    ...op.get(SOUT),
-    ...op.get(SR),
-    ...op.get(SCH),
-    ...op.mul,
-    ...op.add,
-    ...op.set(SOPTR),
-    ...loop(SJ, SCH, 4, group),
-  ];
-  return [
-    ...op.get(SLO),
-    ...op.splat32,
-    ...op.set(SLOV),
-    ...op.get(SHI),
-    ...op.splat32,
-    ...op.set(SHIV),
-    ...loop(SR, SROWS, 1, row),
-  ];
+  const rows = { c: SC, r: SR, n: SN, cptr: SCPTR, out: SOUT, outRow: SCH, optr: SOPTR, j: SJ, count: SCH };
+  return [...splat(SLO, SLOV), ...splat(SHI, SHIV), ...rowsOf4(rows, SROWS, group)];
 }
 
 /**
