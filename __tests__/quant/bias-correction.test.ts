@@ -5,7 +5,7 @@ import { Tensor } from '../../src/ir/tensor.js';
 import { optimize } from '../../src/passes/optimize.js';
 import type { QuantPlan } from '../../src/quant/assign.js';
 import { correctBiases, shiftLayers } from '../../src/quant/bias-correction.js';
-import { measureShifts, shiftTwins, steadyShifts, twinsGate } from '../../src/quant/bias-shift.js';
+import { GATE_OPEN, measureShifts, shiftTwins, steadyShifts, twinsGate } from '../../src/quant/bias-shift.js';
 import { calibrateStats, type Feeds, type SampleSource } from '../../src/quant/calibrate.js';
 import { exportOnnx } from '../../src/formats/onnx/export.js';
 import { ChannelMaxObserver, ChannelMeanObserver } from '../../src/quant/observers.js';
@@ -374,11 +374,35 @@ describe('the twins on the first samples only (TWIN_VALUES)', () => {
   it('the gate: 1 while the samples up to this one hold at most the limit, and for the first sample', () => {
     const sample = { x: Tensor.float32([1, 1, 4, 6], new Float32Array(24)) };
     const gate = (i: number, limit: number) => Number(twinsGate(i, sample, limit).data[0]);
-    expect([0, 1, 2, 3].map((i) => gate(i, 48))).toEqual([1, 1, 0, 0]);
-    expect([0, 1].map((i) => gate(i, 10))).toEqual([1, 0]);
+    expect([0, 1, 2, 3].map((i) => gate(i, 48))).toEqual([GATE_OPEN, GATE_OPEN, 0, 0]);
+    expect([0, 1].map((i) => gate(i, 10))).toEqual([GATE_OPEN, 0]);
     // PP-OCRv4 det at 640x640: 8 pages.
     const page = { x: Tensor.float32([1, 3, 640, 640], new Float32Array(3 * 640 * 640)) };
-    expect([7, 8].map((i) => Number(twinsGate(i, page).data[0]))).toEqual([1, 0]);
+    expect([7, 8].map((i) => Number(twinsGate(i, page).data[0]))).toEqual([GATE_OPEN, 0]);
+  });
+
+  it('a sample of several batch items: the twins read all of them', async () => {
+    // The same 1x1 Conv (W_q - W = -0.05) on one sample of two items, constant 1 and 3: mean shift
+    // -0.05 * (1 + 3) / 2 = -0.1, mean square 0.0125, as the first two samples of one item each above
+    // (the first item alone would read -0.05).
+    const b = new GraphBuilder();
+    const x = b.input('x', ['N', 1, 4, 6]);
+    const w = b.init('w', Tensor.float32([1, 1, 1, 1], [0.3]));
+    b.output(b.node('Conv', [x, w, b.init('b', Tensor.float32([1], [0.5]))]));
+    const layers = shiftLayers(
+      b.g,
+      planOf(b.g.nodes[0]!),
+      new Map([['w', qweight('w', [1, 1, 1, 1], [1], [0.25])]]),
+    );
+    const data = new Float32Array(48).map((_, i) => (i < 24 ? 1 : 3));
+    const source: SampleSource = {
+      count: 1,
+      kind: 'synthetic',
+      async *samples() {
+        yield { x: Tensor.float32([2, 1, 4, 6], data) };
+      },
+    };
+    expectFirstTwo(await measureShifts(modelOf(b.g), layers, source), b.g.nodes[0]!.outputs[0]!);
   });
 
   it('measureShifts: the first two samples of three', async () => {

@@ -138,15 +138,19 @@ const twinStats = (last: boolean) => ({
 });
 
 /**
- * The gate fed beside sample `index`: 1 where the twins run on it (the samples before it and it hold at
- * most TWIN_VALUES values at its size, or it is the first), else 0 (the twins' inputs sliced to an empty
- * batch). A function of the index and the sample's size only, so every pass feeds it alike.
+ * The gate fed beside sample `index`: the batch length the twins keep, the whole batch (GATE_OPEN, past
+ * any batch: Slice clamps it) where they run on it (the samples before it and it hold at most
+ * TWIN_VALUES values at its size, or it is the first), else 0 (an empty batch). A function of the index
+ * and the sample's size only, so every pass feeds it alike.
  */
 export function twinsGate(index: number, sample: Feeds, twinValues = TWIN_VALUES): Tensor {
   const values = Object.values(sample).reduce((n, t) => n + (t.dtype === 'float32' ? t.size : 0), 0);
   const on = index === 0 || (index + 1) * values <= twinValues;
-  return Tensor.int64([1], [on ? 1 : 0]);
+  return Tensor.int64([1], [on ? GATE_OPEN : 0]);
 }
+
+/** The gate's value where the twins run: Slice's `ends` past any batch (a sample may hold several). */
+export const GATE_OPEN = Number.MAX_SAFE_INTEGER;
 
 /** The shift to correct per layer: each channel's mean where it is steady (mean^2 >= variance), else 0. */
 export function steadyShifts(stats: Map<string, ShiftStats>): Map<string, Float64Array> {
@@ -162,7 +166,7 @@ export function steadyShifts(stats: Map<string, ShiftStats>): Map<string, Float6
  * The float model with, for each layer, a twin node reading the same input with W_q - W and no bias or
  * fused activation. ONNX Conv twins end in GlobalAveragePools of the twin and of its square (two values
  * per channel and sample cross to JS), and read their input through a Slice of its batch to the length
- * fed as `gate` (an int64 [1] input: 1 or 0, twinsGate), so that on a sample the gate skips they run on an
+ * fed as `gate` (an int64 [1] input: GATE_OPEN or 0, twinsGate), so that on a sample the gate skips they run on an
  * empty batch and cost nothing (ONNX Runtime computes every node of a session whatever is fetched); on a
  * sample they run on, their values are those of the unsliced input. Gemm and TFLite twins are read whole
  * (a TFLite model is observed in full anyway) and run on every sample.
