@@ -137,6 +137,10 @@
  * 0.8844). A quantizer that found it would score each early range-chosen tensor's two neighbouring grids
  * on the calibration pages by the output (twelve builds and runs over them: about 25 s wall each at 12
  * pages here, minutes over 32 pages at 640, against issue 17's ~12 s for the whole run). Not built.
+ * A second greedy step from there (drawn 12, the other five tensors +-1, scored on the calibration pages:
+ * 0.8808 -> best hardswish_62 -1 0.8895, next p2o.Add.23 -1 0.8881) reads 0.9072 on the held-out pages
+ * (.onnx and .tflite; p2o.Add.23 -1 0.9089), below the first step's 0.9134: past the first move the
+ * calibration pages' ranking does not carry to other pages, so a search would have to stop early.
  */
 import { quantizeFloatModel } from '../src/quant/quantize.js';
 import { calibrateStats, floatProbe } from '../src/quant/calibrate.js';
