@@ -4,9 +4,8 @@ import { Tensor } from '../ir/tensor.js';
 import { opsetVersion, topoSort } from '../ir/graph.js';
 import { getOp } from '../ops/index.js';
 import { removeDead } from '../passes/remove-dead.js';
-import { createModelSession, type ModelSessionOptions } from '../runtime/ort-model.js';
-import type { OrtSession } from '../runtime/ort.js';
-import { OrtThread } from '../runtime/ort-thread.js';
+import { createModelSession } from '../runtime/ort-model.js';
+import type { OrtSession, OrtSessionOptions } from '../runtime/ort.js';
 import { segmentModel, type Segment } from './calib-segments.js';
 import {
   reducedCalibrationModel,
@@ -19,7 +18,6 @@ import {
   calibrateFull,
   calibratedRanges,
   histograms,
-  overlapped,
   resultRange,
   resultTensors,
   type CalibrationOptions,
@@ -95,29 +93,21 @@ export async function calibrateReduced(
   const directObservers = new Map(direct.map((t) => [t, rangeObserver(opts.method)]));
   const runtimeInputs = new Set(model.graph.runtimeInputs().map((v) => v.name));
   const budget = opts.fetchBudget ?? FETCH_BUDGET;
-  // Sessions on a worker thread, so that the plain outputs are observed while the next run goes on.
-  const thread = await OrtThread.start();
-  let stages: Stage[] = [];
+  const stages = await reducers(
+    model,
+    reduced,
+    direct,
+    along,
+    fetched,
+    budget,
+    sizeOf,
+    (m, r, plain, options) =>
+      percentile
+        ? rowReducer(m, r, plain, options, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
+        : minMaxReducer(m, r, plain, options),
+  );
   try {
-    stages = await reducers(
-      model,
-      reduced,
-      direct,
-      along,
-      fetched,
-      budget,
-      sizeOf,
-      (m, r, plain, options) =>
-        percentile
-          ? rowReducer(m, r, plain, options, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
-          : minMaxReducer(m, r, plain, options),
-      thread,
-    );
     let done = 0;
-    // Each run's plain outputs are observed while the next run (the next segment's, or the next
-    // sample's) goes on: the reduced tensors' cutoffs for a sample depend on the last one's values
-    // (rowReducer), the plain outputs' observers on nothing the runs need.
-    const pending = overlapped();
     for (let next: IteratorResult<Feeds> = first; !next.done; next = await it.next()) {
       opts.signal?.throwIfAborted();
       const feeds = next.value;
@@ -128,28 +118,23 @@ export async function calibrateReduced(
       let live: Feeds = opts.alongside?.feeds ? { ...feeds, ...opts.alongside.feeds(done, feeds) } : feeds;
       for (const { reducer, segment, direct: mine, along: theirs, keep } of stages) {
         const fed = stages.length === 1 ? live : pick(live, segment.inputs);
-        const result = await pending.beside(reducer.run(fed));
-        const plain = [...mine, ...theirs].reduce((n, name) => n + (result[name]?.size ?? 0), 0);
-        pending.then(plain, () => {
-          for (const name of mine) {
-            const t = result[name];
-            if (t?.dtype === 'float32') directObservers.get(name)!.observe(t.data as Float32Array);
-          }
-          for (const name of theirs) {
-            const t = result[name];
-            if (t?.dtype === 'float32') opts.alongside!.observe(name, t.data as Float32Array, t.dims);
-          }
-        });
+        const result = await reducer.run(fed);
+        for (const name of mine) {
+          const t = result[name];
+          if (t?.dtype === 'float32') directObservers.get(name)!.observe(t.data as Float32Array);
+        }
+        for (const name of theirs) {
+          const t = result[name];
+          if (t?.dtype === 'float32') opts.alongside!.observe(name, t.data as Float32Array, t.dims);
+        }
         if (stages.length > 1) live = pick({ ...live, ...pick(result, segment.carry) }, keep);
       }
       // Counted whether or not anyone is told (the alongside feeds read the index).
       done++;
       opts.onSample?.(1, done, source.count);
     }
-    pending.flush();
   } finally {
     for (const { reducer } of stages) await reducer.session.close();
-    await thread?.close();
   }
   const ranges = calibratedRanges(model.graph, directObservers, opts);
   const results = resultTensors(model.graph);
@@ -240,8 +225,7 @@ async function reducers(
   fetched: Map<string, number>,
   budget: number,
   sizeOf: (name: string) => number,
-  make: (m: Model, r: ReducedTensor[], plain: string[], options: ModelSessionOptions) => Promise<Reducer>,
-  thread?: OrtThread,
+  make: (m: Model, r: ReducedTensor[], plain: string[], options: OrtSessionOptions) => Promise<Reducer>,
 ): Promise<Stage[]> {
   const total = [...fetched.values()].reduce((a, b) => a + b, 0);
   const segments = segmentModel(
@@ -251,7 +235,7 @@ async function reducers(
     sizeOf,
   );
   if (segments.length === 1) {
-    const reducer = await make(model, reduced, [...direct, ...along], { thread });
+    const reducer = await make(model, reduced, [...direct, ...along], {});
     return [{ segment: segments[0]!, reducer, direct, along: [...along], keep: new Set() }];
   }
   const stages: Stage[] = [];
@@ -262,7 +246,7 @@ async function reducers(
       const theirs = of(along);
       const r = reduced.filter((t) => segment.computes.has(t.name));
       const plain = [...new Set([...mine, ...theirs, ...segment.carry])];
-      const options = { enableCpuMemArena: false, thread };
+      const options = { enableCpuMemArena: false };
       const reducer = r.length
         ? await make(segment.model, r, plain, options)
         : await plainReducer(segment.model, plain, options);
@@ -277,7 +261,7 @@ async function reducers(
 }
 
 /** A segment with nothing to reduce: its plain outputs only. */
-async function plainReducer(model: Model, plain: string[], options: ModelSessionOptions): Promise<Reducer> {
+async function plainReducer(model: Model, plain: string[], options: OrtSessionOptions): Promise<Reducer> {
   const g = model.graph.clone();
   g.outputs = plain.map((name) => ({ name }));
   const session = await createModelSession({ ...model, graph: g }, options);
@@ -302,7 +286,7 @@ async function minMaxReducer(
   model: Model,
   reduced: ReducedTensor[],
   direct: string[],
-  options: ModelSessionOptions,
+  options: OrtSessionOptions,
 ): Promise<Reducer> {
   const calib = reducedCalibrationModel(model, reduced, direct);
   const session = await createModelSession(calib.model, options);
@@ -389,7 +373,7 @@ async function rowReducer(
   model: Model,
   reduced: ReducedTensor[],
   direct: string[],
-  options: ModelSessionOptions,
+  options: OrtSessionOptions,
   share: number,
   count: number,
 ): Promise<Reducer> {

@@ -4,7 +4,6 @@ import { fixedInputs } from '../ir/shapes.js';
 import { getOp } from '../ops/index.js';
 import { RESULT_PATH_BUILTINS } from '../tflite/ops/index.js';
 import { createModelSession } from '../runtime/ort-model.js';
-import { OrtThread } from '../runtime/ort-thread.js';
 import { tfliteProbe } from './tflite/calibrate.js';
 import { calibrateReduced } from './calibrate-reduced.js';
 import {
@@ -129,101 +128,35 @@ export async function calibrateFull(
   opts: CalibrationOptions,
 ): Promise<CalibrationStats> {
   const along = new Set(opts.alongside?.outputs);
-  const thread = model.format === 'tflite' ? undefined : await OrtThread.start();
-  try {
-    const probe = await floatProbe(atSampleShapes(model, source), [...tensors, ...along], thread);
-    try {
-      return await observeAll(model, tensors, source, opts, probe);
-    } finally {
-      await probe.close();
-    }
-  } finally {
-    await thread?.close();
-  }
-}
-
-async function observeAll(
-  model: Model,
-  tensors: string[],
-  source: SampleSource,
-  opts: CalibrationOptions,
-  probe: Probe,
-): Promise<CalibrationStats> {
-  const along = new Set(opts.alongside?.outputs);
+  const probe = await floatProbe(atSampleShapes(model, source), [...tensors, ...along]);
   const last = model.format === 'tflite';
-  const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
-  const maxObservers = new Map((opts.channelMaxima ?? []).map((t) => [t, new ChannelMaxObserver(last)]));
-  const each = (name: string, data: Float32Array, dims: readonly number[]) => {
-    observers.get(name)?.observe(data);
-    maxObservers.get(name)?.observe(data, dims);
-  };
-  let done = 0;
-  // A sample's outputs are observed while the next sample runs (see overlapped).
-  const pending = overlapped();
-  for await (const feeds of source.samples()) {
-    opts.signal?.throwIfAborted();
-    for (const name of tensors)
-      if (probe.inputs.has(name) && feeds[name]?.dtype === 'float32')
-        each(name, feeds[name].toFloat32(), feeds[name].dims);
-    const fed = opts.alongside?.feeds ? { ...feeds, ...opts.alongside.feeds(done, feeds) } : feeds;
-    const outputs = await pending.beside(probe.run(fed));
-    pending.then(
-      outputs.reduce((n, [, data]) => n + data.length, 0),
-      () => {
-        for (const [name, data, dims] of outputs)
-          if (along.has(name)) opts.alongside!.observe(name, data, dims);
-          else each(name, data, dims);
-      },
-    );
-    // Counted whether or not anyone is told (the alongside feeds read the index).
-    done++;
-    opts.onSample?.(1, done, source.count);
+  try {
+    const observers = new Map(tensors.map((t) => [t, rangeObserver(opts.method)]));
+    const maxObservers = new Map((opts.channelMaxima ?? []).map((t) => [t, new ChannelMaxObserver(last)]));
+    const each = (name: string, data: Float32Array, dims: readonly number[]) => {
+      observers.get(name)?.observe(data);
+      maxObservers.get(name)?.observe(data, dims);
+    };
+    let done = 0;
+    for await (const feeds of source.samples()) {
+      opts.signal?.throwIfAborted();
+      for (const name of tensors)
+        if (probe.inputs.has(name) && feeds[name]?.dtype === 'float32')
+          each(name, feeds[name].toFloat32(), feeds[name].dims);
+      const fed = opts.alongside?.feeds ? { ...feeds, ...opts.alongside.feeds(done, feeds) } : feeds;
+      for (const [name, data, dims] of await probe.run(fed))
+        if (along.has(name)) opts.alongside!.observe(name, data, dims);
+        else each(name, data, dims);
+      // Counted whether or not anyone is told (the alongside feeds read the index).
+      done++;
+      opts.onSample?.(1, done, source.count);
+    }
+    const ranges = calibratedRanges(model.graph, observers, opts);
+    const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
+    return { ranges, maxima, histograms: histograms(model.graph, observers, opts.histograms) };
+  } finally {
+    await probe.close();
   }
-  pending.flush();
-  const ranges = calibratedRanges(model.graph, observers, opts);
-  const maxima = new Map([...maxObservers].map(([k, o]) => [k, o.result()]));
-  return { ranges, maxima, histograms: histograms(model.graph, observers, opts.histograms) };
-}
-
-/**
- * Values past which a run's fetched outputs are observed at once rather than while the next run goes on
- * (each holds its run's outputs as long again): what calibrate-reduced.ts fetches per run at most
- * (FETCH_BUDGET, 64 MB), so overlapping adds at most that to the peak.
- */
-const OVERLAP_VALUES = (64 * 2 ** 20) / 4;
-
-/**
- * The JS work on a run's results (observing them) put off until the next run has started, and done while
- * it goes on: with the session on a worker thread (ort-thread.ts) the two overlap, where one after the
- * other left ONNX Runtime's cores idle while JS binned and JS waiting while ONNX Runtime ran. Every
- * observer still sees the samples in the same order, one at a time, so every range is the same.
- * Measured (PP-OCRv4, 40 rendered samples: 32 calibrated, 8 held out; 2 cores shared with other jobs,
- * alternate runs; see the report of session 18): ...
- */
-export function overlapped(): {
-  /** `run` (already started), with the work put off done beside it. */
-  beside<T>(run: Promise<T>): Promise<T>;
-  /** Puts off `work` on a run's results (`values` of them held meanwhile) until the next `beside`. */
-  then(values: number, work: () => void): void;
-  /** Does the work put off. */
-  flush(): void;
-} {
-  let pending: (() => void) | undefined;
-  const flush = () => {
-    const work = pending;
-    pending = undefined;
-    work?.();
-  };
-  return {
-    // Both awaited: a failure of either is thrown, neither left unhandled.
-    beside: async (run) => (await Promise.all([run, Promise.resolve().then(flush)]))[0],
-    then(values, work) {
-      flush();
-      pending = work;
-      if (values > OVERLAP_VALUES) flush();
-    },
-    flush,
-  };
 }
 
 /**
@@ -252,16 +185,16 @@ export interface Probe {
 }
 
 /** The float model in its runtime (LiteRT for a TFLite-domain model, else ONNX Runtime) with `tensors` as extra outputs. */
-export function floatProbe(model: Model, tensors: string[], thread?: OrtThread): Promise<Probe> {
-  return model.format === 'tflite' ? tfliteProbe(model, tensors) : ortProbe(model, tensors, thread);
+export function floatProbe(model: Model, tensors: string[]): Promise<Probe> {
+  return model.format === 'tflite' ? tfliteProbe(model, tensors) : ortProbe(model, tensors);
 }
 
 /** The model in ONNX Runtime with every tensor in `tensors` made an extra output. */
-async function ortProbe(model: Model, tensors: string[], thread?: OrtThread): Promise<Probe> {
+async function ortProbe(model: Model, tensors: string[]): Promise<Probe> {
   const g = model.graph.clone();
   const existing = new Set(g.outputs.map((o) => o.name));
   for (const name of tensors) if (!existing.has(name)) g.outputs.push({ name });
-  const session = await createModelSession({ ...model, graph: g }, { thread });
+  const session = await createModelSession({ ...model, graph: g });
   const outputs = tensors.filter((t) => session.outputNames.includes(t));
   return {
     inputs: new Set(session.inputNames),

@@ -10,7 +10,6 @@ import {
   type OrtSession,
   type OrtSessionOptions,
 } from './ort.js';
-import type { OrtThread } from './ort-thread.js';
 
 /**
  * Weights above this go to ONNX Runtime as a file with external data rather than as bytes. Bytes cost a
@@ -28,8 +27,6 @@ export interface ModelSessionOptions extends OrtSessionOptions {
    * the IR's weights there, so that they and the session's are not held at the same time.
    */
   onEncoded?: () => void;
-  /** Open the session on this worker thread (ort-thread.ts) instead of the calling one. */
-  thread?: OrtThread;
 }
 
 /**
@@ -40,14 +37,12 @@ export interface ModelSessionOptions extends OrtSessionOptions {
  * removed as soon as the session holds what it needs, or at the latest when it closes.
  */
 export async function createModelSession(model: Model, opts: ModelSessionOptions = {}): Promise<OrtSession> {
-  const { fileBytes = SESSION_FILE_BYTES, onEncoded, thread, ...ortOpts } = opts;
-  const open = (m: Uint8Array | string, o: OrtSessionOptions) =>
-    thread ? thread.open(m, o) : createOrtSession(m, o);
+  const { fileBytes = SESSION_FILE_BYTES, onEncoded, ...ortOpts } = opts;
   // The WASM build reads no files beside the model, and its 4 GiB address space holds no model this large.
   if (weightBytes(model.graph) <= fileBytes || (await ortBackend()) === 'wasm') {
     const { bytes } = exportOnnx(model);
     onEncoded?.();
-    return open(bytes, ortOpts);
+    return createOrtSession(bytes, ortOpts);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-quant-session-'));
   const remove = () => {
@@ -64,7 +59,7 @@ export async function createModelSession(model: Model, opts: ModelSessionOptions
     const file = path.join(dir, 'model.onnx');
     writeOnnxFile(model, file, { externalData: { location: 'model.onnx.data' } });
     onEncoded?.();
-    session = await open(file, { name: IN_MEMORY_MODEL, ...ortOpts });
+    session = await createOrtSession(file, { name: IN_MEMORY_MODEL, ...ortOpts });
   } catch (e) {
     remove();
     throw e;

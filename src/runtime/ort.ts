@@ -117,40 +117,6 @@ export async function createOrtSession(
   opts: OrtSessionOptions = {},
 ): Promise<OrtSession> {
   const { name, ort } = await loadBackend();
-  const options = sessionOptions(opts, name);
-  // The WASM build reads no files of its own accord here: hand it the bytes.
-  const source =
-    typeof model === 'string' && name === 'wasm' ? new Uint8Array(fs.readFileSync(model)) : model;
-  const file = opts.name ?? (typeof model === 'string' ? model : IN_MEMORY_MODEL);
-  const lap = stopwatch('ort');
-  const session = await (
-    typeof source === 'string'
-      ? ort.InferenceSession.create(source, options)
-      : ort.InferenceSession.create(source, options)
-  ).catch(ortFault(file, 'cannot load the model'));
-  lap(`open ${modelLabel(source)} at '${options.graphOptimizationLevel}'`);
-  return {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    async run(feeds, outputs) {
-      const ortFeeds: Record<string, ortWeb.Tensor> = {};
-      for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = toOrt(t);
-      const result = await (
-        outputs ? session.run(ortFeeds, outputs as string[]) : session.run(ortFeeds)
-      ).catch(ortFault(file, 'fails running the model'));
-      const out: Record<string, Tensor> = {};
-      for (const [k, t] of Object.entries(result)) out[k] = fromOrt(t);
-      return out;
-    },
-    close: () => session.release(),
-  };
-}
-
-/** The session options ONNX Runtime is given for `opts` on backend `name` (also by ort-thread.ts). */
-export function sessionOptions(
-  opts: OrtSessionOptions,
-  name: OrtBackendName,
-): ortWeb.InferenceSession.SessionOptions {
   const options: ortWeb.InferenceSession.SessionOptions = {
     graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
     // Fatal only: a failing run is thrown to the caller with ORT's status message, which the CLI prints as
@@ -173,38 +139,53 @@ export function sessionOptions(
   if (memPattern !== undefined) options.enableMemPattern = memPattern;
   if (opts.enableCpuMemArena !== undefined) options.enableCpuMemArena = opts.enableCpuMemArena;
   if (opts.optimizedModelFilePath) options.optimizedModelFilePath = opts.optimizedModelFilePath;
-  return options;
-}
-
-/** The model as the timing laps name it. */
-export function modelLabel(model: Uint8Array | string): string {
-  return typeof model === 'string' ? path.basename(model) : `${(model.byteLength / 2 ** 20).toFixed(1)} MB`;
-}
-
-/** A runtime refusing or failing on a file is reported as a fault of that file, naming the runtime. */
-export function ortFault(file: string, doing: string): (e: unknown) => never {
-  return (e) => {
-    const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, '; ');
-    throw new ModelFormatError(file, `ONNX Runtime ${doing}: ${message}`);
+  // The WASM build reads no files of its own accord here: hand it the bytes.
+  const source =
+    typeof model === 'string' && name === 'wasm' ? new Uint8Array(fs.readFileSync(model)) : model;
+  const file = opts.name ?? (typeof model === 'string' ? model : IN_MEMORY_MODEL);
+  // A runtime refusing or failing on a file is reported as a fault of that file, naming the runtime.
+  const fault =
+    (doing: string) =>
+    (e: unknown): never => {
+      const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, '; ');
+      throw new ModelFormatError(file, `ONNX Runtime ${doing}: ${message}`);
+    };
+  const lap = stopwatch('ort');
+  const session = await (
+    typeof source === 'string'
+      ? ort.InferenceSession.create(source, options)
+      : ort.InferenceSession.create(source, options)
+  ).catch(fault('cannot load the model'));
+  const what =
+    typeof source === 'string' ? path.basename(source) : `${(source.byteLength / 2 ** 20).toFixed(1)} MB`;
+  lap(`open ${what} at '${options.graphOptimizationLevel}'`);
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds, outputs) {
+      const ortFeeds: Record<string, ortWeb.Tensor> = {};
+      for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = toOrt(t);
+      const result = await (
+        outputs ? session.run(ortFeeds, outputs as string[]) : session.run(ortFeeds)
+      ).catch(fault('fails running the model'));
+      const out: Record<string, Tensor> = {};
+      for (const [k, t] of Object.entries(result)) out[k] = fromOrt(t);
+      return out;
+    },
+    close: () => session.release(),
   };
 }
 
 /** A tensor of the backend in use (of the WASM one before any session has chosen). */
 export function toOrt(t: Tensor): ortWeb.Tensor {
-  const { type, data, dims } = ortFields(t);
-  const ort = chosen?.ort ?? ortWeb;
-  return new ort.Tensor(type, data as any, dims);
-}
-
-/** What an ONNX Runtime tensor is built from: its type name, data (bools as bytes) and dims. */
-export function ortFields(t: Tensor): { type: ortWeb.Tensor.Type; data: Tensor['data']; dims: number[] } {
   const type = TO_ORT[t.dtype];
   if (!type) throw new TypeError(`ONNX Runtime cannot take a ${t.dtype} tensor`);
   const data = t.dtype === 'bool' ? Uint8Array.from(t.data as Uint8Array) : t.data;
-  return { type, data, dims: [...t.dims] };
+  const ort = chosen?.ort ?? ortWeb;
+  return new ort.Tensor(type, data as any, [...t.dims]);
 }
 
-export function fromOrt(t: Pick<ortWeb.Tensor, 'type' | 'data' | 'dims'>): Tensor {
+export function fromOrt(t: ortWeb.Tensor): Tensor {
   const dtype = FROM_ORT.get(t.type);
   if (!dtype) throw new TypeError(`ONNX Runtime returned a ${t.type} tensor, which the IR does not hold`);
   let data = t.data as any;
