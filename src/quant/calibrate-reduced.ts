@@ -106,6 +106,21 @@ export async function calibrateReduced(
         ? rowReducer(m, r, plain, options, (CAP_MARGIN * (100 - opts.percentile)) / 100, source.count)
         : minMaxReducer(m, r, plain, options),
   );
+  // One sample after the other, each run's outputs observed before the next run starts. Tried and
+  // dropped (session 18, commit 3ff926d, reverted): starting the next run before observing the last.
+  // onnxruntime-node 1.30 runs a session on the calling thread (its `run` is a promise around a
+  // synchronous call made from setImmediate), so starting a run early overlaps nothing: the sessions
+  // were moved to a worker thread (results handed back without a copy; ranges and written files the
+  // same, cmp-equal on both examples, PaddleOCR cls, det 256 and 640 and rec, both schemes). What can
+  // overlap is only the plain outputs' observation: rowReducer's cutoffs for a sample come from the
+  // last sample's values, so its JS stays between two runs. Per sample (PP-OCRv4, 32 of 40 rendered
+  // samples, wall, loaded 2-core machine): det 640 affine ONNX Runtime 0.35 s, rowReducer's JS 0.04 s,
+  // the plain outputs (and twins) 0.002 s; det pow2 0.35 s, 0.03 s, binning the fetched maps 0.054 s;
+  // rec affine 0.11 s, 0.015 s, 0.005 s. Calibration, main -> worker, median of 4 alternate runs,
+  // CPU (wall): det affine 8.9 s (18.0) -> 10.0 s (20.7), det pow2 9.9 s (19.2) -> 10.7 s (19.8), rec
+  // affine 4.3 s (7.4) -> 4.2 s (7.5); peak RSS of the whole run det pow2 701-874 MB -> 927-937. The
+  // worker's own onnxruntime-node load and session open cost 0.4 s CPU more (det: 1.03 s against 0.59),
+  // and every run's handoff between threads waits for a core on a loaded machine: no gain measured.
   try {
     let done = 0;
     for (let next: IteratorResult<Feeds> = first; !next.done; next = await it.next()) {
