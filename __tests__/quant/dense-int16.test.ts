@@ -203,6 +203,43 @@ describe('--dense_finer past the early stages: every grid one finer than its ran
     expect(on.activations.get('sigmoid_6')!.scale[0]).toBe(off.activations.get('sigmoid_6')!.scale[0]);
   });
 
+  it('takes 2^round(log2(max|x| s_in / 127)) / s_in / 2 for an early tensor by range: the nearest power of two, one finer', async () => {
+    // conv_0 (read only by the HardSwish) takes its exponent by range. Its float maximum from ONNX Runtime,
+    // then w0 and b0 scaled by c so that L = log2(max * c * 16 / 127) has fraction 0.25 or 0.75: with
+    // 0.25 the grid one finer than the power of two above (2^ceil(L) / 2) is twice the one finer than the
+    // nearest (2^round(L) / 2); with 0.75 they are the same grid.
+    // (Probed on the Relu variant: the same seeded weights, and ONNX Runtime has no HardSwish at opset 13.)
+    const base = model();
+    const probe = base.graph.clone();
+    probe.outputs.push({ name: 'conv_0', type: { kind: 'tensor', dtype: 'float32' } });
+    const session = await createOrtSession(exportOnnx({ ...base, graph: probe }).bytes);
+    let max = 0;
+    for (const x of inputs)
+      for (const v of (await session.run({ x })).conv_0!.toFloat32()) max = Math.max(max, Math.abs(v));
+    await session.close();
+    const early = denseEarlyNodes(model({ act: 'HardSwish' }).graph, shapes);
+    expect(early).toContain('conv_0');
+    const L0 = Math.log2((max * 16) / 127);
+    for (const frac of [0.25, 0.75]) {
+      const c = 2 ** (Math.floor(L0) + frac - L0);
+      const m = model({ act: 'HardSwish' });
+      for (const w of ['w0', 'b0']) {
+        const t = m.graph.initializers.get(w)!;
+        m.graph.initializers.set(
+          w,
+          Tensor.float32(
+            t.dims,
+            t.toFloat32().map((v) => v * c),
+          ),
+        );
+      }
+      const L = Math.log2((max * c * 16) / 127);
+      const q = await quantizeFloatModel(m, { ...settings, pow2Finer: early }, source);
+      expect(q.activations.get('conv_0')!.scale[0]).toBe(2 ** Math.round(L) / 16 / 2);
+      if (frac === 0.25) expect(q.activations.get('conv_0')!.scale[0]).toBe(2 ** Math.ceil(L) / 16 / 4);
+    }
+  });
+
   it('fetches no histogram of a later tensor (its exponent is by range), with the same scales', async () => {
     const m = model();
     const later = denseLaterNodes(m.graph, denseEarlyNodes(m.graph, shapes));
