@@ -12,8 +12,9 @@
  * argmax minus int8's largest other output; margin*, the same at positions where float's argmax is not
  * the class float reads most often (blank here: the character steps).
  *
- * Session 18 (issue 16), float 1.20, limits affine 1.50 / pow2 B16 2.20. Negative: no candidate set here
- * meets the limits on every calibration set, even picked by the held-out CER itself.
+ * Session 18 (issue 16), float 1.20, limits affine 1.50 / pow2 B16 2.20. Negative: under affine no
+ * candidate here meets the limit on any calibration set, even picked by the held-out CER itself; under
+ * pow2 the pick by calibration char misses it on one set of four (by 3 characters).
  * - affine (percentile 99.99, bias correction true), every range scaled by 0.97 / 0.98 / 0.99 / 1 / 1.01 /
  *   1.02 / 1.03 / 1.05, calibration char % / held-out CER:
  *   30:101  96.11/5.22 88.55/10.84 96.93/2.83 98.36/2.00 94.48/4.88 95.50/4.33 92.64/5.44 91.82/8.54
