@@ -84,7 +84,69 @@ describe.each(ARITHMETIC)('padded images in WebAssembly scratch (%o)', (opts) =>
   });
 });
 
+/** x [7, 13] -> FULLY_CONNECTED (5 outputs): rows of K 13, padded to 16 in the GEMM's A. */
+function fullyConnected() {
+  const random = rng(9);
+  const b = new TfliteGraphBuilder();
+  b.input('x', [7, 13], { scale: 2 ** -3, zeroPoint: 2 });
+  b.int8('w', [5, 13], randomInt8(65, random, -127), { scale: 2 ** -6 });
+  b.int32('b', [5], randomInt8(5, random), { scale: 2 ** -9 });
+  b.value('y', [7, 5], { scale: 2 ** -2, zeroPoint: -1 });
+  b.node('FULLY_CONNECTED', ['x', 'w', 'b'], ['y']);
+  return b.outputs('y');
+}
+
+/**
+ * With tiles of 200 bytes (WasmArena.tileRows), every WebAssembly kernel runs a few output rows at a time:
+ * the conv 'a' 4 of its 36 pixels (im2col rows of 48 bytes), the depthwise convs 6 of 256 (a last tile of
+ * 4), the FC 2 of its 7 rows (a last odd one), the TRANSPOSE_CONV 1 of its 36 input pixels. Each output row
+ * is its own sums, so the JS loops' outputs come out.
+ */
+describe.each(ARITHMETIC)('WebAssembly kernels run in tiles of rows (%o)', (opts) => {
+  const tiled = { ...opts, wasm: true, tileBytes: 200 };
+  it('conv chain and TRANSPOSE_CONV: the JS loops’ outputs', () => {
+    const [wasm, js] = [
+      createIntegerExecutor(chain(), tiled),
+      createIntegerExecutor(chain(), { ...opts, wasm: false }),
+    ];
+    const x = new Tensor('int8', [1, 6, 6, 5], randomInt8(180, rng(4)));
+    const y = Array.from(wasm.run({ x }).y!.data as Int8Array);
+    expect(y).toEqual(Array.from(js.run({ x }).y!.data as Int8Array));
+    expect(new Set(y).size).toBeGreaterThan(5);
+  });
+
+  it('conv and depthwise conv on padded images: the JS loops’ outputs', () => {
+    const [wasm, js] = [
+      createIntegerExecutor(padded(2), tiled),
+      createIntegerExecutor(padded(2), { ...opts, wasm: false }),
+    ];
+    const x = new Tensor('int8', [1, 16, 16, 8], randomInt8(2048, rng(6)));
+    const y = Array.from(wasm.run({ x }).d1!.data as Int8Array);
+    expect(y).toEqual(Array.from(js.run({ x }).d1!.data as Int8Array));
+    expect(new Set(y).size).toBeGreaterThan(5);
+  });
+
+  it('FULLY_CONNECTED: the JS loops’ outputs', () => {
+    const [wasm, js] = [
+      createIntegerExecutor(fullyConnected(), tiled),
+      createIntegerExecutor(fullyConnected(), { ...opts, wasm: false }),
+    ];
+    const x = new Tensor('int8', [7, 13], randomInt8(91, rng(8)));
+    const y = Array.from(wasm.run({ x }).y!.data as Int8Array);
+    expect(y).toEqual(Array.from(js.run({ x }).y!.data as Int8Array));
+    expect(new Set(y).size).toBeGreaterThan(5);
+  });
+});
+
 describe('WebAssembly memory of a plan', () => {
+  it('holds a tile of im2col rows and accumulators, not a whole image’s', () => {
+    // padded(2) at tiles of 1 KiB: the conv's A 256 rows x 72 taps (18 KiB) whole, 14 rows of 72 (1 KiB)
+    // a tile; the depthwise conv's accumulators 256 x 8 int32 (8 KiB) whole, 32 rows a tile.
+    const bytes = (tileBytes: number) =>
+      createIntegerExecutor(padded(2), { scheme: 'pow2', tileBytes }).wasmBytes;
+    expect(bytes(Infinity) - bytes(1024)).toBeGreaterThan(256 * 72 - 1024);
+  });
+
   it('holds one padded image, one GEMM input and one accumulator block for all its kernels', () => {
     // Per conv: A, 256 rows of 72 taps (18 KiB), a padded 18x18x8 image (2.5 KiB); per depthwise conv:
     // its image and 256 x 8 int32 accumulators (8 KiB). Four pairs more add only their weights

@@ -12,6 +12,7 @@ import { INTEGER_KERNELS } from '../../tflite/ops/index.js';
 import { resolveArithmetic, type IntegerExecutorOptions } from './scheme.js';
 import { WasmArena } from './wasm/arena.js';
 import { chainKernel, deriveChains, type ChainStep } from './lookup-chains.js';
+import { placeBuffers, type Lifetime } from './buffer-plan.js';
 import type { Arithmetic, Data, KernelContext, OutputSpec, PreparedKernel, ValueMeta } from './types.js';
 
 export interface IntegerExecutor {
@@ -20,6 +21,8 @@ export interface IntegerExecutor {
   readonly outputNames: readonly string[];
   /** Bytes of WebAssembly memory its plans' kernels hold (weights, tables, shared scratch). */
   readonly wasmBytes: number;
+  /** Bytes of the ArrayBuffers its plans' values live in (buffer-plan.ts). */
+  readonly bufferBytes: number;
   /** Feeds by graph input name, float32 or int8 as the graph's inputs are; outputs by output name. */
   run(feeds: Record<string, Tensor>): Record<string, Tensor>;
 }
@@ -33,11 +36,17 @@ interface Step {
 interface Plan {
   steps: Step[];
   wasmBytes: number;
+  bufferBytes: number;
   values: Map<string, ValueMeta>;
   buffers: Map<string, Data>;
 }
 
-const ARRAY_OF: Partial<Record<DType, new (n: number) => Data>> = {
+type DataArray = {
+  new (buffer: ArrayBuffer, offset: number, length: number): Data;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+const ARRAY_OF: Partial<Record<DType, DataArray>> = {
   int8: Int8Array,
   uint8: Uint8Array,
   int16: Int16Array,
@@ -66,7 +75,7 @@ export function createIntegerExecutor(model: Model, opts: IntegerExecutorOptions
   const planFor = (shapes: Record<string, number[]>): Plan => {
     const key = JSON.stringify(inputs.map((v) => shapes[v.name]));
     let plan = plans.get(key);
-    if (!plan) plans.set(key, (plan = buildPlan(g, order, arithmetic, shapes, opts.wasm !== false)));
+    if (!plan) plans.set(key, (plan = buildPlan(g, order, arithmetic, shapes, opts)));
     return plan;
   };
   planFor(declared);
@@ -76,6 +85,9 @@ export function createIntegerExecutor(model: Model, opts: IntegerExecutorOptions
     outputNames: g.outputs.map((v) => v.name),
     get wasmBytes() {
       return [...plans.values()].reduce((n, p) => n + p.wasmBytes, 0);
+    },
+    get bufferBytes() {
+      return [...plans.values()].reduce((n, p) => n + p.bufferBytes, 0);
     },
     run(feeds) {
       const shapes: Record<string, number[]> = {};
@@ -104,7 +116,7 @@ function buildPlan(
   order: Graph['nodes'],
   arith: Arithmetic,
   shapes: Record<string, number[]>,
-  wasm: boolean,
+  opts: IntegerExecutorOptions,
 ): Plan {
   const values = new Map<string, ValueMeta>();
   const buffers = new Map<string, Data>();
@@ -115,12 +127,11 @@ function buildPlan(
   }
   for (const v of g.runtimeInputs()) {
     const dtype = v.type?.kind === 'tensor' ? v.type.dtype : 'float32';
-    const shape = shapes[v.name]!;
-    values.set(v.name, { name: v.name, dtype, shape, q: v.quant });
-    buffers.set(v.name, allocate(dtype, shape, v.name));
+    values.set(v.name, { name: v.name, dtype, shape: shapes[v.name]!, q: v.quant });
   }
   let arena: WasmArena | undefined | null = null;
-  const arenaOf = () => (arena === null ? (arena = wasm ? WasmArena.create() : undefined) : arena);
+  const arenaOf = () =>
+    arena === null ? (arena = opts.wasm !== false ? WasmArena.create(opts.tileBytes) : undefined) : arena;
   const prepared: ChainStep[] = [];
   for (const node of order) {
     const metas = node.inputs.map(
@@ -141,23 +152,14 @@ function buildPlan(
     prepared.push({ inputs: node.inputs, outputs: node.outputs, kernel });
   }
   const planned = chainSteps(prepared, g.outputs, values);
-  const steps: Step[] = [];
-  const pool = new BufferPool(planned, g.outputs);
-  for (const { inputs, outputs, kernel } of planned) {
-    kernel.outputs.forEach((out, i) => {
-      const name = outputs[i]!;
-      const buffer = out.aliasOfInput
-        ? pool.alias(buffers.get(inputs[0]!)!, name)
-        : pool.take(out.dtype, out.shape, name);
-      buffers.set(name, buffer);
-    });
+  const bufferBytes = placeValues(g, planned, values, buffers);
+  const steps: Step[] = planned.map(({ inputs, outputs, kernel }) => {
     const read = (name: string) => (name ? buffers.get(name)! : new Int8Array(0));
-    steps.push({ kernel, inputs: inputs.map(read), outputs: outputs.map(read) });
-    pool.release(steps.length - 1, [...inputs, ...outputs].map(read));
-  }
+    return { kernel, inputs: inputs.map(read), outputs: outputs.map(read) };
+  });
   const wasmArena = arena as WasmArena | undefined | null;
   wasmArena?.commitScratch();
-  return { steps, values, buffers, wasmBytes: wasmArena?.bytes ?? 0 };
+  return { steps, values, buffers, wasmBytes: wasmArena?.bytes ?? 0, bufferBytes };
 }
 
 /**
@@ -204,54 +206,56 @@ function outputSpec(g: Graph, name: string): OutputSpec {
 }
 
 /**
- * Node outputs' buffers, reused once every step that reads a value has run (a buffer of the same type and
- * length goes to a later output): PP-OCRv4 det at 640x640 held every map of the graph at once (117 MB
- * of int8 per executor, touched for the first time in its first run). Graph outputs keep their own. A
- * buffer is freed after the outputs of its last reader are allocated, so no step writes what it reads.
+ * The graph inputs' and node outputs' buffers (buffer-plan.ts): views into one ArrayBuffer, a value's
+ * view shared by the reshapes that view it (PreparedOutput.aliasOfInput). PP-OCRv4 det at 640x640 held
+ * every map of the graph at once (117 MB of int8 per executor, touched for the first time in its first
+ * run), then 41 MB where only a value of the same type and length took a dead one's buffer; 10 MB now.
+ * Returns the ArrayBuffer's size.
  */
-class BufferPool {
-  private readonly lastRead = new Map<string, number>();
-  private readonly until = new Map<Data, number>();
-  private readonly free = new Map<string, Data[]>();
-
-  constructor(order: readonly { inputs: readonly string[] }[], outputs: readonly ValueInfo[]) {
-    order.forEach((n, i) => n.inputs.forEach((name) => name && this.lastRead.set(name, i)));
-    for (const v of outputs) this.lastRead.set(v.name, Infinity);
-  }
-
-  /** A buffer for node output `name`. */
-  take(dtype: DType, shape: number[], name: string): Data {
-    const length = shape.reduce((a, b) => a * b, 1);
-    const buffer = this.free.get(`${ARRAY_OF[dtype]?.name}:${length}`)?.pop() ?? allocate(dtype, shape, name);
-    this.until.set(buffer, this.lastRead.get(name) ?? -1);
-    return buffer;
-  }
-
-  /** Output `name` viewing `buffer` (a reshape): the buffer lives until that is read for the last time. */
-  alias(buffer: Data, name: string): Data {
-    const until = this.until.get(buffer);
-    if (until !== undefined) this.until.set(buffer, Math.max(until, this.lastRead.get(name) ?? -1));
-    return buffer;
-  }
-
-  /** After step `step`: its buffers that no later step reads become free. */
-  release(step: number, used: Data[]): void {
-    for (const buffer of new Set(used)) {
-      const until = this.until.get(buffer);
-      if (until === undefined || until > step) continue;
-      this.until.delete(buffer);
-      const key = `${buffer.constructor.name}:${buffer.length}`;
-      const list = this.free.get(key);
-      if (list) list.push(buffer);
-      else this.free.set(key, [buffer]);
-    }
-  }
-}
-
-function allocate(dtype: DType, shape: number[], name: string): Data {
-  const Ctor = ARRAY_OF[dtype];
-  if (!Ctor) throw new TypeError(`integer executor: value '${name}' is ${dtype}, which it does not hold`);
-  return new Ctor(shape.reduce((a, b) => a * b, 1));
+function placeValues(
+  g: Graph,
+  planned: readonly ChainStep[],
+  values: Map<string, ValueMeta>,
+  buffers: Map<string, Data>,
+): number {
+  const lastRead = new Map<string, number>();
+  planned.forEach((step, i) => step.inputs.forEach((name) => name && lastRead.set(name, i)));
+  for (const v of g.outputs) lastRead.set(v.name, Infinity);
+  const owners: (Lifetime & { name: string })[] = [];
+  const owner = new Map<string, Lifetime>();
+  const own = (name: string, first: number) => {
+    const meta = values.get(name)!;
+    const length = meta.shape.reduce((a, b) => a * b, 1);
+    if (!ARRAY_OF[meta.dtype])
+      throw new TypeError(`integer executor: value '${name}' is ${meta.dtype}, which it does not hold`);
+    const bytes = length * ARRAY_OF[meta.dtype]!.BYTES_PER_ELEMENT;
+    const v = { name, bytes, first, last: Math.max(first, lastRead.get(name) ?? -1) };
+    owners.push(v);
+    owner.set(name, v);
+  };
+  for (const v of g.runtimeInputs()) own(v.name, -1);
+  const viewed = new Map<string, string>();
+  planned.forEach(({ inputs, outputs, kernel }, i) =>
+    kernel.outputs.forEach((out, j) => {
+      const name = outputs[j]!;
+      if (!out.aliasOfInput) return own(name, i);
+      // A view of input 0, or of what that views: its owner lives until the view's last reader too (a
+      // constant's view keeps the constant's array).
+      const source = viewed.get(inputs[0]!) ?? inputs[0]!;
+      viewed.set(name, source);
+      const o = owner.get(source);
+      if (o) o.last = Math.max(o.last, lastRead.get(name) ?? -1);
+    }),
+  );
+  const { offsets, bytes } = placeBuffers(owners);
+  const memory = new ArrayBuffer(bytes);
+  owners.forEach((v, i) => {
+    const meta = values.get(v.name)!;
+    const Ctor = ARRAY_OF[meta.dtype]!;
+    buffers.set(v.name, new Ctor(memory, offsets[i]!, v.bytes / Ctor.BYTES_PER_ELEMENT));
+  });
+  for (const [name, source] of viewed) buffers.set(name, buffers.get(source)!);
+  return bytes;
 }
 
 function copyFeed(name: string, feed: Tensor, plan: Plan): void {

@@ -22,6 +22,11 @@ export interface IntegerExecutorOptions {
    * loops compute the same numbers; false forces them (tests compare the two).
    */
   wasm?: boolean;
+  /**
+   * The most scratch bytes a WebAssembly kernel's tile of output rows takes (default TILE_BYTES,
+   * wasm/arena.ts); tests make it small so that small images run in several tiles.
+   */
+  tileBytes?: number;
 }
 
 /** The arithmetic to run: what the caller asks, else what the model says, never guessed from numbers. */

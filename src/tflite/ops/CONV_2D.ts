@@ -59,6 +59,10 @@ const kernel: IntegerKernel = {
     const K = KH * KW * IC;
     const sums = new Int32Array(OC);
     for (let oc = 0; oc < OC; oc++) for (let i = 0; i < K; i++) sums[oc]! += weights[oc * K + i]!;
+    const perGroup = OC / groups;
+    const pixels = geo.outH * geo.outW;
+    const arena = groups === 1 ? cx.arena() : undefined;
+    const gemm = arena && new Int8Gemm(arena, weights, OC, K, pixels);
     const rescale = channelRescale(cx, {
       input: xq,
       weightScales: channelScales(cx, w, OC),
@@ -66,19 +70,15 @@ const kernel: IntegerKernel = {
       bias: b?.data as Int32Array | undefined,
       weightSums: sums,
       range: activationRange(cx, fusedActivation(cx), yq),
-      rows: geo.outH * geo.outW,
+      rows: gemm?.tile ?? pixels,
     });
-    const perGroup = OC / groups;
-    const pixels = geo.outH * geo.outW;
-    const arena = groups === 1 ? cx.arena() : undefined;
     const outputs = [{ dtype: 'int8' as const, shape: [N, geo.outH, geo.outW, OC] }];
     const image = (n: number) => (output: Int8Array) =>
       output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
-    if (arena) {
-      // im2col into the GEMM's A: one row of K taps per output pixel.
+    if (arena && gemm) {
+      // im2col into the GEMM's A: one row of K taps per output pixel, a tile of pixels at a time.
       const padded = new PaddedImage(H, W, C, geo, xq.zeroPoint);
       const layout = dotLayout(attrs, geo, padded.width, C, IC, 0, 1);
-      const gemm = new Int8Gemm(arena, weights, OC, K, pixels);
       const direct =
         layout.taps.length === 1 && geo.outH === H && geo.outW === W && gemm.kp === K && padded.width === W;
       // The padded image in the arena's shared scratch too (PP-OCRv4 det at 640x640: 16 MB one per conv),
@@ -88,14 +88,21 @@ const kernel: IntegerKernel = {
         outputs,
         run([input], [output]) {
           for (let n = 0; n < N; n++) {
-            const a = gemm.input();
-            if (direct) a.set((input as Int8Array).subarray(n * pixels * K, (n + 1) * pixels * K));
-            else
-              im2col(padded.load(input as Int8Array, n, padded.border(paddedAt!.int8())), layout, a, gemm.kp);
-            gemm.run();
+            const x = input as Int8Array;
+            const src = direct
+              ? x.subarray(n * pixels * K)
+              : padded.load(x, n, padded.border(paddedAt!.int8()));
             const y = image(n)(output as Int8Array);
-            if (rescale.native) rescale.native(gemm.outputOffset, pixels, y, gemm.n);
-            else rescale.rows(gemm.output(), pixels, y, gemm.n);
+            for (let p = 0; p < pixels; p += gemm.tile) {
+              const rows = Math.min(gemm.tile, pixels - p);
+              const a = gemm.input();
+              if (direct) a.set(src.subarray(p * K, (p + rows) * K));
+              else im2col(src, layout, a, gemm.kp, p, p + rows);
+              gemm.run(rows);
+              const out = y.subarray(p * OC, (p + rows) * OC);
+              if (rescale.native) rescale.native(gemm.outputOffset, rows, out, gemm.n);
+              else rescale.rows(gemm.output(), rows, out, gemm.n);
+            }
           }
         },
       };
@@ -126,14 +133,14 @@ const kernel: IntegerKernel = {
 };
 
 /**
- * Each output pixel's taps, one after another, as row p of `a` (row length kp). A long run (a filter row
- * of 3 x 96 channels in PP-OCRv4 det's neck) is one block copy: byte by byte, im2col was as slow as the
- * GEMM it feeds (200 ms a det run at 640x640).
+ * Each output pixel's taps from `from` to `to`, one after another, pixel p as row p - from of `a` (row
+ * length kp). A long run (a filter row of 3 x 96 channels in PP-OCRv4 det's neck) is one block copy: byte
+ * by byte, im2col was as slow as the GEMM it feeds (200 ms a det run at 640x640).
  */
-function im2col(x: Int8Array, layout: DotLayout, a: Int8Array, kp: number): void {
+function im2col(x: Int8Array, layout: DotLayout, a: Int8Array, kp: number, first: number, end: number): void {
   const { bases, taps, run } = layout;
-  for (let p = 0; p < bases.length; p++) {
-    let to = p * kp;
+  for (let p = first; p < end; p++) {
+    let to = (p - first) * kp;
     for (let t = 0; t < taps.length; t++) {
       const from = bases[p]! + taps[t]!;
       if (run >= BLOCK_COPY) {

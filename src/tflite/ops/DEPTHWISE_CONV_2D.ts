@@ -42,15 +42,6 @@ const kernel: IntegerKernel = {
     const taps = KH * KW;
     const sums = new Int32Array(OC);
     for (let t = 0; t < taps; t++) for (let c = 0; c < OC; c++) sums[c]! += weights[t * OC + c]!;
-    const rescale = channelRescale(cx, {
-      input: xq,
-      weightScales: channelScales(cx, w, OC),
-      output: yq,
-      bias: b?.data as Int32Array | undefined,
-      weightSums: sums,
-      range: activationRange(cx, fusedActivation(cx), yq),
-      rows: geo.outH * geo.outW,
-    });
     const image = new PaddedImage(H, W, C, geo, xq.zeroPoint);
     const Wp = image.width;
     const tapOffset = new Int32Array(taps);
@@ -66,16 +57,30 @@ const kernel: IntegerKernel = {
     const outputs = [{ dtype: 'int8' as const, shape: [N, outH, outW, OC] }];
     const slice = (output: Int8Array, n: number) => output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
     const arena = m === 1 ? cx.arena() : undefined;
-    if (arena) {
-      const dw = wasmDepthwise(arena, image, bases, tapOffset, w.data as Int8Array, C);
+    const dw = arena && wasmDepthwise(arena, image, bases, tapOffset, w.data as Int8Array, C);
+    const rescale = channelRescale(cx, {
+      input: xq,
+      weightScales: channelScales(cx, w, OC),
+      output: yq,
+      bias: b?.data as Int32Array | undefined,
+      weightSums: sums,
+      range: activationRange(cx, fusedActivation(cx), yq),
+      rows: dw?.tile ?? pixels,
+    });
+    if (dw) {
       return {
         outputs,
         run([input], [output]) {
           for (let n = 0; n < N; n++) {
-            dw.run(input as Int8Array, n);
+            dw.load(input as Int8Array, n);
             const y = slice(output as Int8Array, n);
-            if (rescale.native) rescale.native(dw.offset, pixels, y, dw.cp);
-            else rescale.rows(dw.output(), pixels, y, dw.cp);
+            for (let p = 0; p < pixels; p += dw.tile) {
+              const rows = Math.min(dw.tile, pixels - p);
+              dw.run(p, rows);
+              const out = y.subarray(p * OC, (p + rows) * OC);
+              if (rescale.native) rescale.native(dw.offset, rows, out, dw.cp);
+              else rescale.rows(dw.output(), rows, out, dw.cp);
+            }
           }
         },
       };
@@ -101,7 +106,8 @@ const kernel: IntegerKernel = {
 
 /**
  * The WebAssembly depthwise kernel (multiplier 1) on the padded image in the arena: eight channels per
- * step, channels padded to cp (a multiple of 8; the image gets 8 spare bytes for the last step's reads).
+ * step, channels padded to cp (a multiple of 8; the image gets 8 spare bytes for the last step's reads);
+ * a tile of `tile` output pixels per run (WasmArena.tileRows), into accumulators of that many rows.
  */
 function wasmDepthwise(
   arena: WasmArena,
@@ -121,19 +127,25 @@ function wasmDepthwise(
   tapsAt.int32().set(taps);
   const wAt = arena.alloc(taps.length * cp);
   for (let t = 0; t < taps.length; t++) wAt.int8().set(w.subarray(t * C, (t + 1) * C), t * cp);
-  const c = arena.scratch(bases.length * cp * 4, 'accumulators');
+  const tile = arena.tileRows(bases.length, cp * 4);
+  const c = arena.scratch(tile * cp * 4, 'accumulators');
   return {
     cp,
+    tile,
     get offset() {
       return c.offset;
     },
     output: () => c.int32(),
-    run(input: Int8Array, n: number): void {
+    /** Image `n` of the input into the padded image. */
+    load(input: Int8Array, n: number): void {
       image.load(input, n, image.border(x.int8()));
+    },
+    /** Output pixels `first` .. first + rows - 1 (rows <= tile) into the accumulators' first rows. */
+    run(first: number, rows: number): void {
       arena.dwconv(
         x.offset,
-        basesAt.offset,
-        bases.length,
+        basesAt.offset + first * 4,
+        rows,
         tapsAt.offset,
         taps.length,
         wAt.offset,

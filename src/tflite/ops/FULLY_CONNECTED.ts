@@ -50,6 +50,8 @@ const kernel: IntegerKernel = {
     const weights = w.data as Int8Array;
     const sums = new Int32Array(OC);
     for (let oc = 0; oc < OC; oc++) for (let i = 0; i < IC; i++) sums[oc]! += weights[oc * IC + i]!;
+    const arena = cx.arena();
+    const gemm = arena && new Int8Gemm(arena, weights, OC, IC, rows);
     const rescale = channelRescale(cx, {
       input: xq,
       weightScales: channelScales(cx, w, OC),
@@ -57,23 +59,26 @@ const kernel: IntegerKernel = {
       bias: b?.data as Int32Array | undefined,
       weightSums: sums,
       range: activationRange(cx, fusedActivation(cx), yq),
-      rows,
+      rows: gemm?.tile ?? rows,
     });
-    const arena = cx.arena();
-    if (arena) {
-      const gemm = new Int8Gemm(arena, weights, OC, IC, rows);
+    if (gemm) {
       const direct = gemm.kp === IC;
       return {
         outputs: [{ dtype: 'int8', shape }],
         run([input], [output]) {
           const src = input as Int8Array;
-          const a = gemm.input();
-          if (direct) a.set(src);
-          else
-            for (let r = 0; r < rows; r++) for (let i = 0; i < IC; i++) a[r * gemm.kp + i] = src[r * IC + i]!;
-          gemm.run();
-          if (rescale.native) rescale.native(gemm.outputOffset, rows, output as Int8Array, gemm.n);
-          else rescale.rows(gemm.output(), rows, output as Int8Array, gemm.n);
+          for (let r0 = 0; r0 < rows; r0 += gemm.tile) {
+            const count = Math.min(gemm.tile, rows - r0);
+            const a = gemm.input();
+            if (direct) a.set(src.subarray(r0 * IC, (r0 + count) * IC));
+            else
+              for (let r = 0; r < count; r++)
+                for (let i = 0; i < IC; i++) a[r * gemm.kp + i] = src[(r0 + r) * IC + i]!;
+            gemm.run(count);
+            const out = (output as Int8Array).subarray(r0 * OC, (r0 + count) * OC);
+            if (rescale.native) rescale.native(gemm.outputOffset, count, out, gemm.n);
+            else rescale.rows(gemm.output(), count, out, gemm.n);
+          }
         },
       };
     }

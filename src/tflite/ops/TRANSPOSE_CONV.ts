@@ -157,15 +157,17 @@ function gemmScatter(arena: WasmArena, src: Int8Array, zx: number, d: Dims, g: G
     }
   const gemm = new Int8Gemm(arena, rows, cols, IC, H * W);
   return (x, acc) => {
-    const a = gemm.input();
-    if (gemm.kp === IC) a.set(x);
-    else for (let p = 0; p < H * W; p++) a.set(x.subarray(p * IC, (p + 1) * IC), p * gemm.kp);
-    gemm.run();
-    const c = gemm.output();
     acc.fill(0);
-    for (let iy = 0; iy < H; iy++)
-      for (let ix = 0; ix < W; ix++) {
-        const base = (iy * W + ix) * gemm.n;
+    for (let p0 = 0; p0 < H * W; p0 += gemm.tile) {
+      const count = Math.min(gemm.tile, H * W - p0);
+      const a = gemm.input();
+      if (gemm.kp === IC) a.set(x.subarray(p0 * IC, (p0 + count) * IC));
+      else for (let p = 0; p < count; p++) a.set(x.subarray((p0 + p) * IC, (p0 + p + 1) * IC), p * gemm.kp);
+      gemm.run(count);
+      const c = gemm.output();
+      for (let p = p0; p < p0 + count; p++) {
+        const [iy, ix] = [Math.floor(p / W), p % W];
+        const base = (p - p0) * gemm.n;
         for (let kh = 0; kh < KH; kh++) {
           const oy = iy * g.strideH + kh - g.padTop;
           if (oy < 0 || oy >= OH) continue;
@@ -178,6 +180,7 @@ function gemmScatter(arena: WasmArena, src: Int8Array, zx: number, d: Dims, g: G
           }
         }
       }
+    }
   };
 }
 
@@ -225,6 +228,8 @@ function tiledGemm(
       rows.set(src.subarray((oc * KH * KW + t) * IC, (oc * KH * KW + t + 1) * IC), at);
       for (let ic = 0; ic < IC; ic++) sums[t * OC + oc]! += rows[at + ic]!;
     }
+  // A tile of whole input rows at a time: their output rows are whole too.
+  const gemm = new Int8Gemm(arena, rows, cols, IC, H * W, W);
   const yq = outputParams(cx, 0);
   const perChannel = channelScales(cx, w, OC);
   const bias = b?.data as Int32Array | undefined;
@@ -235,36 +240,52 @@ function tiledGemm(
     bias: bias && Int32Array.from({ length: cols }, (_, c) => bias[c % OC]!),
     weightSums: sums,
     range: activationRange(cx, fusedActivation(cx), yq),
-    rows: H * W,
+    rows: gemm.tile,
   });
-  const gemm = new Int8Gemm(arena, rows, cols, IC, H * W);
-  const tapped = new Int8Array(H * W * cols);
+  const tapped = new Int8Array(gemm.tile * cols);
   const words = (KW * OC) % 4 === 0 ? new Int32Array(tapped.buffer) : undefined;
   return ([, , input], [output]) => {
+    const y = output as Int8Array;
     for (let n = 0; n < N; n++) {
-      const a = gemm.input();
-      const x = (input as Int8Array).subarray(n * H * W * IC, (n + 1) * H * W * IC);
-      if (gemm.kp === IC) a.set(x);
-      else for (let p = 0; p < H * W; p++) a.set(x.subarray(p * IC, (p + 1) * IC), p * gemm.kp);
-      gemm.run();
-      if (rescale.native) rescale.native(gemm.outputOffset, H * W, tapped, gemm.n);
-      else rescale.rows(gemm.output(), H * W, tapped, gemm.n);
-      const y = output as Int8Array;
-      const image = n * H * W * cols;
-      if (words && (y.byteOffset & 3) === 0)
-        untile(new Int32Array(y.buffer, y.byteOffset + image, (H * W * cols) >> 2), words, H, W, KH);
-      else untile(y.subarray(image, image + H * W * cols), tapped, H, W, KH);
+      for (let iy = 0; iy < H; iy += gemm.tile / W) {
+        const h = Math.min(gemm.tile / W, H - iy);
+        const a = gemm.input();
+        const x = (input as Int8Array).subarray((n * H + iy) * W * IC, (n * H + iy + h) * W * IC);
+        if (gemm.kp === IC) a.set(x);
+        else for (let p = 0; p < h * W; p++) a.set(x.subarray(p * IC, (p + 1) * IC), p * gemm.kp);
+        gemm.run(h * W);
+        if (rescale.native) rescale.native(gemm.outputOffset, h * W, tapped, gemm.n);
+        else rescale.rows(gemm.output(), h * W, tapped, gemm.n);
+        const at = (n * H + iy) * W * cols;
+        if (words && (y.byteOffset & 3) === 0)
+          untile(
+            new Int32Array(y.buffer, y.byteOffset + at, (h * W * cols) >> 2),
+            words,
+            h,
+            W,
+            KH,
+            cols >> 2,
+          );
+        else untile(y.subarray(at, at + h * W * cols), tapped, h, W, KH, cols);
+      }
     }
   };
 }
 
 /**
  * Moves a tiling TRANSPOSE_CONV's results to their pixels: input pixel (iy, ix)'s KH rows of KW OC
- * values (`tapped`, one input pixel after another) go to output rows iy KH + kh, one after another.
+ * values (`tapped`, `cols` elements per input pixel, one after another; H rows of W pixels) go to output
+ * rows iy KH + kh, one after another.
  * Elements are bytes, or groups of four bytes when KW OC is a multiple of 4 (a quarter of the moves).
  */
-function untile<T extends Int8Array | Int32Array>(y: T, tapped: T, H: number, W: number, KH: number): void {
-  const cols = tapped.length / (H * W);
+function untile<T extends Int8Array | Int32Array>(
+  y: T,
+  tapped: T,
+  H: number,
+  W: number,
+  KH: number,
+  cols: number,
+): void {
   const run = cols / KH;
   let to = 0;
   for (let iy = 0; iy < H; iy++)
