@@ -51,10 +51,10 @@ export const HELD_BYTES = 128 * 2 ** 20;
  * and they run beside LiteRT and ONNX Runtime instead of after LiteRT's last sample. Above it they open one
  * at a time, as before. PP-OCRv4 det pow2 at 640x640 takes 10 MB (an executor about 30 MB of RSS with its
  * weights and tiled scratch): the whole run's peak RSS with its device lanes beside LiteRT's, 40 rendered
- * pages, 861-899 MB (one lane after the other: 722-804 MB); on synthetic samples (16 evaluated) 909-957 MB
- * at 32 calibration samples, 899 MB at 256 (800 and 737 MB one after the other). The evaluate stage's
- * CPU rose 0.4-2 s (a machine loaded 8-10 on 2 cores); its wall time was not measurable there (session 17,
- * quieter: whole run 13.4-13.8 s -> 12.1-12.3 s wall). The rule was 64 MB of every value the file computes
+ * pages, 807-903 MB (one lane after the other: 716-804 MB); on synthetic samples (16 evaluated) 909-957 MB
+ * at 32 calibration samples, 899 MB at 256 (800 and 737 MB one after the other). The evaluate stage's CPU,
+ * runs alternated on 2 cores loaded 4-6 by other work, 11.34-12.06 s against 11.05-11.65 s; its wall time
+ * did not separate from that load's noise (session 17, quieter: whole run 13.4-13.8 s -> 12.1-12.3 s). The rule was 64 MB of every value the file computes
  * (det 640: 111 MB, one lane after the other), when an executor held every map (270 MB, then 80 MB); a
  * file whose executor's values take more than this is not measured beside LiteRT (det at 960x960: about
  * 23 MB, scaled).
