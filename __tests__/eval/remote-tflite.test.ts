@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UnsupportedOpError } from '../../src/errors.js';
-import { computedBytes, tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
+import { tfliteCandidate, type TfliteTarget } from '../../src/eval/evaluate-tflite.js';
+import { valueBytes } from '../../src/runtime/integer/buffer-plan.js';
 import type { Outputs } from '../../src/eval/evaluate.js';
 import {
   AHEAD_BYTES,
@@ -12,7 +13,6 @@ import {
   type RemoteCandidate,
 } from '../../src/eval/remote-tflite.js';
 import { readOnnxFile } from '../../src/formats/onnx/import.js';
-import { Graph } from '../../src/ir/graph.js';
 import { exportTflite } from '../../src/formats/tflite/export.js';
 import { importTflite } from '../../src/formats/tflite/import.js';
 import { convertToTflite } from '../../src/convert/index.js';
@@ -169,7 +169,7 @@ describe('TfliteWorkers', () => {
   });
 
   it('starts the lane after one as soon as that lane has opened a small file (at most aheadBytes); outputs as in-process', async () => {
-    expect(computedBytes(importTflite(tflite).graph)).toBeLessThanOrEqual(AHEAD_BYTES);
+    expect(valueBytes(importTflite(tflite).graph)).toBeLessThanOrEqual(AHEAD_BYTES);
     const workers = TfliteWorkers.start([
       { litert: true, retire: true },
       { litert: false, after: 0 },
@@ -314,21 +314,6 @@ describe('TfliteWorkers', () => {
     } finally {
       await workers.close();
     }
-  });
-});
-
-describe('computedBytes', () => {
-  it('adds every node output at its type: int8 2x3 (6 bytes) and int32 4 (16 bytes)', () => {
-    const g = new Graph();
-    g.inputs = [{ name: 'x', type: { kind: 'tensor', dtype: 'int8', shape: [2, 3] } }];
-    g.valueInfo.set('y', { name: 'y', type: { kind: 'tensor', dtype: 'int8', shape: [2, 3] } });
-    g.outputs = [{ name: 'z', type: { kind: 'tensor', dtype: 'int32', shape: [4] } }];
-    g.nodes = [
-      { name: 'a', opType: 'ABS', domain: 'tflite', inputs: ['x'], outputs: ['y'], attrs: {} },
-      { name: 'b', opType: 'CAST', domain: 'tflite', inputs: ['y'], outputs: ['z'], attrs: {} },
-    ];
-    // The input is fed, not computed: not counted.
-    expect(computedBytes(g)).toBe(6 + 16);
   });
 });
 

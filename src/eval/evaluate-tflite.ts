@@ -1,11 +1,11 @@
 import type { Graph, Model, ValueInfo } from '../ir/graph.js';
-import { byteLength } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 import { exportTflite } from '../formats/tflite/export.js';
 import { loadTflite, type TfliteData } from '../runtime/litert.js';
 import { importTflite } from '../formats/tflite/import.js';
 import type { TfliteModelExtra } from '../formats/tflite/ir-extras.js';
 import { createIntegerExecutor, type Rounding } from '../runtime/integer/index.js';
+import { valueBytes } from '../runtime/integer/buffer-plan.js';
 import { runnerFeeds } from '../quant/tflite/calibrate.js';
 import type { Candidate, Outputs, Reference } from './evaluate.js';
 import type { Feeds } from '../quant/calibrate.js';
@@ -29,22 +29,9 @@ export async function tfliteCandidate(
   const model = importTflite(tflite, file);
   const plain = target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(model, target);
   const edged = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
-  const runner = { ...edged, computedBytes: computedBytes(model.graph) };
+  const runner = { ...edged, valueBytes: valueBytes(model.graph) };
   if (typeof layout !== 'string') return { ...runner, nhwc: layout.size > 0, stored: layout };
   return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(model.graph) };
-}
-
-/** See Candidate.computedBytes: every node output's elements at its type (a value without a shape: 0). */
-export function computedBytes(g: Graph): number {
-  let bytes = 0;
-  for (const node of g.nodes)
-    for (const name of node.outputs) {
-      const t = name ? g.typeOf(name) : undefined;
-      if (t?.kind !== 'tensor' || !t.shape) continue;
-      const count = t.shape.reduce<number>((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1);
-      bytes += byteLength(t.dtype, count);
-    }
-  return bytes;
 }
 
 async function litertRunner(bytes: Uint8Array, file: string): Promise<Candidate> {

@@ -79,12 +79,12 @@ export interface Candidate {
    */
   samples?: number;
   /**
-   * A .tflite candidate: the bytes of every value its file's ops compute, each at its own type, the
-   * measure of what opening a device candidate of the same file adds to memory (its executor's buffers
-   * hold at most this, reused; PP-OCRv4 rec pow2: 29 MB computed, an executor 22 MB of RSS). remote-tflite.ts
-   * opens those ahead where it is small.
+   * A .tflite candidate: the bytes an integer executor's values take on its file (buffer-plan.ts
+   * valueBytes), the measure of what opening a device candidate of the same file adds to memory (PP-OCRv4
+   * det pow2 at 640x640: 10 MB of values; the executor, with its weights and scratch, about 30 MB of RSS).
+   * remote-tflite.ts opens those ahead, beside LiteRT, where it is small (AHEAD_BYTES).
    */
-  computedBytes?: number;
+  valueBytes?: number;
   run(feeds: Feeds): Promise<Outputs>;
   close(): Promise<void> | void;
 }

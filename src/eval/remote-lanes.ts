@@ -44,14 +44,22 @@ export interface HelpOptions {
 export const HELD_BYTES = 128 * 2 ** 20;
 
 /**
- * A lane's later candidates of a file open ahead, while its current one waits for samples, where the
- * file's computed values take at most this (Candidate.computedBytes): the worker builds the device's
- * executors (tables, plans: about 0.3 s each on PP-OCRv4 rec, 29 MB computed, 22 MB of RSS each) while the
- * main thread opens its ONNX Runtime sessions, instead of after LiteRT's last sample. Above it they open one
- * at a time, as before (PP-OCRv4 det at 640x640: its float graph alone computes 70 MB of int8 values, an
- * executor holds about 270 MB; at 256x256, 11 MB).
+ * A lane's later candidates of a file open ahead, while its current one waits for samples, and the lanes
+ * waiting on it start (LaneSpec.after), where an integer executor's values on the file take at most this
+ * (Candidate.valueBytes, placed as buffer-plan.ts places them): the worker builds the device's executors
+ * (tables, plans: about 0.3 s each on PP-OCRv4 rec) while the main thread opens its ONNX Runtime sessions,
+ * and they run beside LiteRT and ONNX Runtime instead of after LiteRT's last sample. Above it they open one
+ * at a time, as before. PP-OCRv4 det pow2 at 640x640 takes 10 MB (an executor about 30 MB of RSS with its
+ * weights and tiled scratch): the whole run's peak RSS with its device lanes beside LiteRT's, 40 rendered
+ * pages, 807-903 MB (one lane after the other: 716-804 MB); on synthetic samples (16 evaluated) 909-957 MB
+ * at 32 calibration samples, 899 MB at 256 (800 and 737 MB one after the other). The evaluate stage's CPU,
+ * runs alternated on 2 cores loaded 4-6 by other work, 11.34-12.06 s against 11.05-11.65 s; its wall time
+ * did not separate from that load's noise (session 17, quieter: whole run 13.4-13.8 s -> 12.1-12.3 s). The rule was 64 MB of every value the file computes
+ * (det 640: 111 MB, one lane after the other), when an executor held every map (270 MB, then 80 MB); a
+ * file whose executor's values take more than this is not measured beside LiteRT (det at 960x960: about
+ * 23 MB, scaled).
  */
-export const AHEAD_BYTES = 64 * 2 ** 20;
+export const AHEAD_BYTES = 16 * 2 ** 20;
 
 export interface RemoteSpec {
   bytes: Uint8Array;
@@ -121,8 +129,8 @@ export interface Remote {
  * A lane as `TfliteWorkers.start` takes it: whether its worker loads LiteRT's WASM at once; `retire`: its
  * worker is terminated once every candidate given to it is done (what it held, LiteRT's heap, goes);
  * `after`: its worker starts only once that lane's candidates are done, so that the two never hold memory
- * at once; or as soon as one of that lane's candidates has opened a file computing at most AHEAD_BYTES,
- * whose runtimes hold little beside each other (PP-OCRv4 rec pow2: the device's passes, 1.5-2 s CPU,
+ * at once; or as soon as one of that lane's candidates has opened a file whose executor's values take at
+ * most AHEAD_BYTES, whose runtimes hold little beside each other (PP-OCRv4 rec pow2: the device's passes, 1.5-2 s CPU,
  * then overlap the .onnx's pass instead of following LiteRT's with the main thread idle).
  */
 export interface LaneSpec {

@@ -11,7 +11,8 @@
  * next opens, so that a worker holds one runtime at a time (as comparePasses does). The pipeline runs
  * LiteRT in one lane and, under pow2, the device then the truncating device in a second that starts once
  * LiteRT's worker is gone (quantize-model.ts evaluationLanes): never the integer executor beside LiteRT's
- * heap, but where the file is small (AHEAD_BYTES), when the two start together. The lanes' records and tuning constants are in remote-lanes.ts.
+ * heap, but where the executor's values are small (AHEAD_BYTES), when the two start together. The lanes'
+ * records and tuning constants are in remote-lanes.ts.
  */
 import { Worker } from 'node:worker_threads';
 import type { Feeds, SampleSource } from '../quant/calibrate.js';
@@ -130,9 +131,10 @@ export class TfliteWorkers {
    * that runs its last samples while its lane runs the first ones, where those left would take the lane
    * `afterMs` or more (the pipeline: HELP_AFTER_MS). Each output is the
    * same whichever worker computes it (one file, one input), and the main thread reads them in sample
-   * order, so every figure is unchanged. LiteRT only: the integer executor holds about 270 MB at 640x640
-   * (PP-OCRv4 det), and a second beside the first would pass issue 17's 1 GB bound. `aheadBytes` in place
-   * of AHEAD_BYTES (tests).
+   * order, so every figure is unchanged. LiteRT only: the integer executor held about 270 MB at 640x640
+   * (PP-OCRv4 det) when this was decided, and a second beside the first would have passed issue 17's 1 GB
+   * bound (it holds about 30 MB since buffer-plan.ts and tiled kernels; device helpers not measured since).
+   * `aheadBytes` in place of AHEAD_BYTES (tests).
    */
   static start(
     lanes: (boolean | LaneSpec)[],
@@ -384,7 +386,7 @@ export class TfliteWorkers {
       if (m.error) r.opened.reject(rebuildError(m.error));
       else {
         r.opened.resolve(this.remoteCandidate(l, r, m));
-        if (m.computedBytes !== undefined && m.computedBytes <= this.aheadBytes) {
+        if (m.valueBytes !== undefined && m.valueBytes <= this.aheadBytes) {
           l.ahead = r.spec.bytes;
           this.openAhead(l);
           // A file this small leaves room for the lanes waiting on this one beside it (see AHEAD_BYTES):

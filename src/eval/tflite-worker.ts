@@ -40,7 +40,7 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
           nhwc: c.nhwc,
           stored: c.stored && [...c.stored],
           shapes: c.shapes,
-          computedBytes: c.computedBytes,
+          valueBytes: c.valueBytes,
         });
       } catch (e) {
         open.set(m.key, e instanceof Error ? e : new Error(String(e)));

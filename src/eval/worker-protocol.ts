@@ -47,8 +47,8 @@ export type FromWorker =
       nhwc?: boolean;
       stored?: string[];
       shapes?: Record<string, readonly number[]>;
-      /** Candidate.computedBytes of the file opened. */
-      computedBytes?: number;
+      /** Candidate.valueBytes of the file opened. */
+      valueBytes?: number;
       error?: WireError;
     }
   | { type: 'result'; key: string; index: number; outputs?: Outputs; error?: WireError }

@@ -20,12 +20,7 @@ import {
   type Evaluation,
   type Reference,
 } from '../eval/evaluate.js';
-import {
-  computedBytes,
-  tfliteCandidate,
-  tfliteReference,
-  type TfliteTarget,
-} from '../eval/evaluate-tflite.js';
+import { tfliteCandidate, tfliteReference, type TfliteTarget } from '../eval/evaluate-tflite.js';
 import { importTflite } from '../formats/tflite/import.js';
 import { comparePasses, type Pass } from '../eval/passes.js';
 import { pairedRun, type PairedRun } from '../eval/paired.js';
@@ -40,6 +35,7 @@ import type { QuantizingRun } from './settings.js';
 import type { QuantResult } from '../quant/quantize.js';
 import type { QParams } from '../quant/params.js';
 import { KernelError } from '../runtime/integer/kernels/common/params.js';
+import { valueBytes } from '../runtime/integer/buffer-plan.js';
 import type { Report } from '../report/types.js';
 import type { RunHooks } from './quantize-model.js';
 import { SESSION_FILE_BYTES } from '../runtime/ort-model.js';
@@ -280,12 +276,13 @@ function tflitePasses(
   const target = { kind: 'device', rounding: o.rounding, biasMode: o.biasMode } as const;
   const device = open(1, target);
   // Files for rounding targets, also run as truncating hardware would: if that loses, say so.
-  // A small file (AHEAD_BYTES: LiteRT's heap and an executor beside each other hold little) runs the
+  // A small file (AHEAD_BYTES of an executor's values: LiteRT's heap and executors beside each other hold
+  // little; PP-OCRv4 det at 640x640 is one since the executor's memory cut) runs the
   // truncating device in LiteRT's lane, after LiteRT, beside the device's lane, which then starts at once
   // (remote-tflite.ts): the two integer executors run side by side once ONNX Runtime is done, rather than
   // one after the other on one core (PP-OCRv4 rec pow2, evaluate stage 2.90 s -> 2.66 s wall on 2 cores).
   const small =
-    !!workers && o.rounding === 'nearest' && computedBytes(importTflite(bytes, file).graph) <= AHEAD_BYTES;
+    !!workers && o.rounding === 'nearest' && valueBytes(importTflite(bytes, file).graph) <= AHEAD_BYTES;
   const truncating =
     o.rounding === 'nearest'
       ? open(small ? 0 : 1, { ...target, rounding: 'floor' }, TRUNCATING_SAMPLES)

@@ -233,7 +233,8 @@ export async function quantizeModel(opts: RunSettings, hooks: RunHooks = {}): Pr
  * LiteRT), no longer in the device's. The device and the truncating device side by side in two workers
  * (the main thread idles through the device passes) measured 910-937 MB: each worker thread's malloc
  * arena keeps what it freed (with MALLOC_ARENA_MAX=2, 780 MB), and a third worker outgrew the saving.
- * Where the file computes at most AHEAD_BYTES (PP-OCRv4 rec, det at 256x256, the examples), the second
+ * Where an executor's values on the file take at most AHEAD_BYTES (PP-OCRv4 rec, det at 640x640 since the
+ * executor's memory cut, the examples), the second
  * lane starts as soon as LiteRT's candidate has opened (remote-tflite.ts), and the truncating device runs
  * in LiteRT's lane after it (evaluate-files.ts tflitePasses): what the executors hold is small beside
  * LiteRT's heap, and the device's passes then run while ONNX Runtime and LiteRT do and beside each other,

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../../src/ir/tensor.js';
-import { placeBuffers, type Lifetime } from '../../../src/runtime/integer/buffer-plan.js';
+import { Graph } from '../../../src/ir/graph.js';
+import { placeBuffers, valueBytes, type Lifetime } from '../../../src/runtime/integer/buffer-plan.js';
 import { createIntegerExecutor } from '../../../src/runtime/integer/index.js';
 import { rng, TfliteGraphBuilder } from './builder.js';
 
@@ -47,6 +48,40 @@ describe('placeBuffers', () => {
         });
       });
     }
+  });
+});
+
+describe('valueBytes', () => {
+  it('places the graph’s values by lifetime: the most alive at one step, 16-aligned (by hand)', () => {
+    // x int8 2x3 (6 B -> 16) fed, read by step 0; y int8 2x3 made by 0, read by 1; z int32 4 (16 B) made by
+    // 1, a graph output. Step 0: x and y; step 1: y and z: 32 bytes (where the ops compute 6 + 16).
+    const g = new Graph();
+    g.inputs = [{ name: 'x', type: { kind: 'tensor', dtype: 'int8', shape: [2, 3] } }];
+    g.valueInfo.set('y', { name: 'y', type: { kind: 'tensor', dtype: 'int8', shape: [2, 3] } });
+    g.outputs = [{ name: 'z', type: { kind: 'tensor', dtype: 'int32', shape: [4] } }];
+    g.nodes = [
+      { name: 'a', opType: 'ABS', domain: 'tflite', inputs: ['x'], outputs: ['y'], attrs: {} },
+      { name: 'b', opType: 'CAST', domain: 'tflite', inputs: ['y'], outputs: ['z'], attrs: {} },
+    ];
+    expect(valueBytes(g)).toBe(32);
+  });
+
+  it('counts a chain by the two values alive at each step, not by every value it computes', () => {
+    // x -> ABS -> ... (10 steps), each int8 [1000] (1008 aligned): 11 values, two alive at any step.
+    const g = new Graph();
+    const t = { kind: 'tensor' as const, dtype: 'int8' as const, shape: [1000] };
+    g.inputs = [{ name: 'v0', type: t }];
+    for (let i = 1; i < 10; i++) g.valueInfo.set(`v${i}`, { name: `v${i}`, type: t });
+    g.outputs = [{ name: 'v10', type: t }];
+    g.nodes = Array.from({ length: 10 }, (_, i) => ({
+      name: `n${i}`,
+      opType: 'ABS',
+      domain: 'tflite',
+      inputs: [`v${i}`],
+      outputs: [`v${i + 1}`],
+      attrs: {},
+    }));
+    expect(valueBytes(g)).toBe(2 * 1008);
   });
 });
 

@@ -10,6 +10,9 @@
  * and length, against 10 MB alive at once at most.
  */
 
+import { byteLength } from '../../ir/dtype.js';
+import { topoSort, type Graph } from '../../ir/graph.js';
+
 /** A value to place: its size, and the steps it is alive over (first and last inclusive). */
 export interface Lifetime {
   bytes: number;
@@ -42,4 +45,31 @@ export function placeBuffers(values: readonly Lifetime[]): { offsets: number[]; 
     bytes = Math.max(bytes, offset + v.size);
   }
   return { offsets, bytes };
+}
+
+/**
+ * The bytes the integer executor's values would take on `g` at its declared shapes (an unknown dimension:
+ * 1), without preparing its kernels: placeBuffers over the graph's order, every node output its own value
+ * (a reshape's view counted as a copy), graph outputs alive to the end. PP-OCRv4 det at 640x640: 14 MB,
+ * where its ops compute 70 MB.
+ */
+export function valueBytes(g: Graph): number {
+  const order = topoSort(g);
+  const lastRead = new Map<string, number>();
+  order.forEach((node, i) => node.inputs.forEach((name) => name && lastRead.set(name, i)));
+  for (const v of g.outputs) lastRead.set(v.name, Infinity);
+  const values: Lifetime[] = [];
+  const add = (name: string, first: number) => {
+    const t = g.typeOf(name);
+    if (t?.kind !== 'tensor') return;
+    const count = (t.shape ?? []).reduce<number>((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1);
+    values.push({
+      bytes: byteLength(t.dtype, count),
+      first,
+      last: Math.max(first, lastRead.get(name) ?? -1),
+    });
+  };
+  for (const v of g.runtimeInputs()) add(v.name, -1);
+  order.forEach((node, i) => node.outputs.forEach((name) => name && add(name, i)));
+  return placeBuffers(values).bytes;
 }
