@@ -54,7 +54,9 @@ export const HELD_BYTES = 128 * 2 ** 20;
  * pages, 807-903 MB (one lane after the other: 716-804 MB); on synthetic samples (16 evaluated) 909-957 MB
  * at 32 calibration samples, 899 MB at 256 (800 and 737 MB one after the other). The evaluate stage's CPU,
  * runs alternated on 2 cores loaded 4-6 by other work, 11.34-12.06 s against 11.05-11.65 s; its wall time
- * did not separate from that load's noise (session 17, quieter: whole run 13.4-13.8 s -> 12.1-12.3 s). The rule was 64 MB of every value the file computes
+ * did not separate from that load's noise (session 17, quieter: whole run 13.4-13.8 s -> 12.1-12.3 s).
+ * Session 18, load under 2, four alternated pairs (bench/pipeline-case.ts, 32 + 8 rendered pages): evaluate
+ * 7.9-9.6 s -> 5.4-6.8 s, whole run 15.9-17.8 s -> 12.1-14.8 s, peak 756-793 -> 925-937 MB. The rule was 64 MB of every value the file computes
  * (det 640: 111 MB, one lane after the other), when an executor held every map (270 MB, then 80 MB); a
  * file whose executor's values take more than this is not measured beside LiteRT (det at 960x960: about
  * 23 MB, scaled).
