@@ -4953,7 +4953,9 @@ function plainDots(x, layout, w, count, acc, stride, at) {
 /**
  * A fixed-size int8 GEMM in the plan's WebAssembly memory: C [rows, n] = A [rows, kp] B [n, kp]^T with
  * int32 C. B holds the weights (rows zero-padded to kp = K rounded up to 8, n = channels rounded up to
- * 4), written once; the kernel writes A's rows (im2col) before each call, and rescales C after.
+ * 4), written once. It runs a tile of `tile` rows at a time (WasmArena.tileRows; a multiple of `unit`):
+ * the kernel writes the tile's rows of A (im2col) before each call, and rescales its C after. Each output
+ * row is its own sums, so tiles give the integers of one whole-image call.
  */
 class Int8Gemm {
     arena;
@@ -4961,19 +4963,22 @@ class Int8Gemm {
     rows;
     kp;
     n;
+    /** Rows per `run`, at most. */
+    tile;
     /** A, the arena's shared scratch: written before each call (its rows' tails past K meet B's zeros). */
     a;
     b;
     /** C, the arena's shared scratch: written and read back within each run. */
     c;
-    constructor(arena, weights, channels, K, rows) {
+    constructor(arena, weights, channels, K, rows, unit = 1) {
         this.arena = arena;
         this.K = K;
         this.rows = rows;
         this.kp = Math.ceil(K / 8) * 8;
         this.n = Math.ceil(channels / 4) * 4;
+        this.tile = arena.tileRows(rows, Math.max(this.kp, this.n * 4), unit);
         // the kernel takes rows in pairs: room for a last odd row's partner in A and C
-        const even = rows + (rows % 2);
+        const even = this.tile + (this.tile % 2);
         this.a = arena.scratch(even * this.kp, 'inputs');
         this.b = arena.alloc(this.n * this.kp);
         this.c = arena.scratch(even * this.n * 4, 'accumulators');
@@ -4982,15 +4987,18 @@ class Int8Gemm {
             b.set(weights.subarray(ch * K, (ch + 1) * K), ch * this.kp);
     }
     /**
-     * A's rows, row r at [r kp, r kp + K), to be written before each run. The tail up to kp may hold what
-     * another kernel left there: B is zero there, so it adds nothing.
+     * A's rows (of the tile), row r at [r kp, r kp + K), to be written before each run. The tail up to kp
+     * may hold what another kernel left there: B is zero there, so it adds nothing.
      */
     input() {
         return this.a.int8();
     }
-    /** Runs the GEMM; C, row r at [r n, r n + channels), is `output()` (in the arena at `outputOffset`). */
-    run() {
-        this.arena.gemm(this.a.offset, this.b.offset, this.c.offset, this.rows, this.n, this.kp, this.n);
+    /**
+     * Runs the GEMM on the first `rows` (at most `tile`) rows of A; C, row r at [r n, r n + channels), is
+     * `output()` (in the arena at `outputOffset`).
+     */
+    run(rows = this.tile) {
+        this.arena.gemm(this.a.offset, this.b.offset, this.c.offset, rows, this.n, this.kp, this.n);
     }
     output() {
         return this.c.int32();
@@ -5034,6 +5042,10 @@ const CONV_2D_kernel = {
         for (let oc = 0; oc < OC; oc++)
             for (let i = 0; i < K; i++)
                 sums[oc] += weights[oc * K + i];
+        const perGroup = OC / groups;
+        const pixels = geo.outH * geo.outW;
+        const arena = groups === 1 ? cx.arena() : undefined;
+        const gemm = arena && new Int8Gemm(arena, weights, OC, K, pixels);
         const rescale = channelRescale(cx, {
             input: xq,
             weightScales: channelScales(cx, w, OC),
@@ -5041,18 +5053,14 @@ const CONV_2D_kernel = {
             bias: b?.data,
             weightSums: sums,
             range: activationRange(cx, fusedActivation(cx), yq),
-            rows: geo.outH * geo.outW,
+            rows: gemm?.tile ?? pixels,
         });
-        const perGroup = OC / groups;
-        const pixels = geo.outH * geo.outW;
-        const arena = groups === 1 ? cx.arena() : undefined;
         const outputs = [{ dtype: 'int8', shape: [N, geo.outH, geo.outW, OC] }];
         const image = (n) => (output) => output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
-        if (arena) {
-            // im2col into the GEMM's A: one row of K taps per output pixel.
+        if (arena && gemm) {
+            // im2col into the GEMM's A: one row of K taps per output pixel, a tile of pixels at a time.
             const padded = new PaddedImage(H, W, C, geo, xq.zeroPoint);
             const layout = dotLayout(attrs, geo, padded.width, C, IC, 0, 1);
-            const gemm = new Int8Gemm(arena, weights, OC, K, pixels);
             const direct = layout.taps.length === 1 && geo.outH === H && geo.outW === W && gemm.kp === K && padded.width === W;
             // The padded image in the arena's shared scratch too (PP-OCRv4 det at 640x640: 16 MB one per conv),
             // its border set again at each run.
@@ -5061,17 +5069,25 @@ const CONV_2D_kernel = {
                 outputs,
                 run([input], [output]) {
                     for (let n = 0; n < N; n++) {
-                        const a = gemm.input();
-                        if (direct)
-                            a.set(input.subarray(n * pixels * K, (n + 1) * pixels * K));
-                        else
-                            im2col(padded.load(input, n, padded.border(paddedAt.int8())), layout, a, gemm.kp);
-                        gemm.run();
+                        const x = input;
+                        const src = direct
+                            ? x.subarray(n * pixels * K)
+                            : padded.load(x, n, padded.border(paddedAt.int8()));
                         const y = image(n)(output);
-                        if (rescale.native)
-                            rescale.native(gemm.outputOffset, pixels, y, gemm.n);
-                        else
-                            rescale.rows(gemm.output(), pixels, y, gemm.n);
+                        for (let p = 0; p < pixels; p += gemm.tile) {
+                            const rows = Math.min(gemm.tile, pixels - p);
+                            const a = gemm.input();
+                            if (direct)
+                                a.set(src.subarray(p * K, (p + rows) * K));
+                            else
+                                im2col(src, layout, a, gemm.kp, p, p + rows);
+                            gemm.run(rows);
+                            const out = y.subarray(p * OC, (p + rows) * OC);
+                            if (rescale.native)
+                                rescale.native(gemm.outputOffset, rows, out, gemm.n);
+                            else
+                                rescale.rows(gemm.output(), rows, out, gemm.n);
+                        }
                     }
                 },
             };
@@ -5100,14 +5116,14 @@ const CONV_2D_kernel = {
     },
 };
 /**
- * Each output pixel's taps, one after another, as row p of `a` (row length kp). A long run (a filter row
- * of 3 x 96 channels in PP-OCRv4 det's neck) is one block copy: byte by byte, im2col was as slow as the
- * GEMM it feeds (200 ms a det run at 640x640).
+ * Each output pixel's taps from `from` to `to`, one after another, pixel p as row p - from of `a` (row
+ * length kp). A long run (a filter row of 3 x 96 channels in PP-OCRv4 det's neck) is one block copy: byte
+ * by byte, im2col was as slow as the GEMM it feeds (200 ms a det run at 640x640).
  */
-function im2col(x, layout, a, kp) {
+function im2col(x, layout, a, kp, first, end) {
     const { bases, taps, run } = layout;
-    for (let p = 0; p < bases.length; p++) {
-        let to = p * kp;
+    for (let p = first; p < end; p++) {
+        let to = (p - first) * kp;
         for (let t = 0; t < taps.length; t++) {
             const from = bases[p] + taps[t];
             if (run >= CONV_2D_BLOCK_COPY) {
@@ -5212,15 +5228,6 @@ const DEPTHWISE_CONV_2D_kernel = {
         for (let t = 0; t < taps; t++)
             for (let c = 0; c < OC; c++)
                 sums[c] += weights[t * OC + c];
-        const rescale = channelRescale(cx, {
-            input: xq,
-            weightScales: channelScales(cx, w, OC),
-            output: yq,
-            bias: b?.data,
-            weightSums: sums,
-            range: activationRange(cx, fusedActivation(cx), yq),
-            rows: geo.outH * geo.outW,
-        });
         const image = new PaddedImage(H, W, C, geo, xq.zeroPoint);
         const Wp = image.width;
         const tapOffset = new Int32Array(taps);
@@ -5236,18 +5243,32 @@ const DEPTHWISE_CONV_2D_kernel = {
         const outputs = [{ dtype: 'int8', shape: [N, outH, outW, OC] }];
         const slice = (output, n) => output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
         const arena = m === 1 ? cx.arena() : undefined;
-        if (arena) {
-            const dw = wasmDepthwise(arena, image, bases, tapOffset, w.data, C);
+        const dw = arena && wasmDepthwise(arena, image, bases, tapOffset, w.data, C);
+        const rescale = channelRescale(cx, {
+            input: xq,
+            weightScales: channelScales(cx, w, OC),
+            output: yq,
+            bias: b?.data,
+            weightSums: sums,
+            range: activationRange(cx, fusedActivation(cx), yq),
+            rows: dw?.tile ?? pixels,
+        });
+        if (dw) {
             return {
                 outputs,
                 run([input], [output]) {
                     for (let n = 0; n < N; n++) {
-                        dw.run(input, n);
+                        dw.load(input, n);
                         const y = slice(output, n);
-                        if (rescale.native)
-                            rescale.native(dw.offset, pixels, y, dw.cp);
-                        else
-                            rescale.rows(dw.output(), pixels, y, dw.cp);
+                        for (let p = 0; p < pixels; p += dw.tile) {
+                            const rows = Math.min(dw.tile, pixels - p);
+                            dw.run(p, rows);
+                            const out = y.subarray(p * OC, (p + rows) * OC);
+                            if (rescale.native)
+                                rescale.native(dw.offset, rows, out, dw.cp);
+                            else
+                                rescale.rows(dw.output(), rows, out, dw.cp);
+                        }
                     }
                 },
             };
@@ -5274,7 +5295,8 @@ const DEPTHWISE_CONV_2D_kernel = {
 };
 /**
  * The WebAssembly depthwise kernel (multiplier 1) on the padded image in the arena: eight channels per
- * step, channels padded to cp (a multiple of 8; the image gets 8 spare bytes for the last step's reads).
+ * step, channels padded to cp (a multiple of 8; the image gets 8 spare bytes for the last step's reads);
+ * a tile of `tile` output pixels per run (WasmArena.tileRows), into accumulators of that many rows.
  */
 function wasmDepthwise(arena, image, bases, taps, w, C) {
     const cp = Math.ceil(C / 8) * 8;
@@ -5288,16 +5310,22 @@ function wasmDepthwise(arena, image, bases, taps, w, C) {
     const wAt = arena.alloc(taps.length * cp);
     for (let t = 0; t < taps.length; t++)
         wAt.int8().set(w.subarray(t * C, (t + 1) * C), t * cp);
-    const c = arena.scratch(bases.length * cp * 4, 'accumulators');
+    const tile = arena.tileRows(bases.length, cp * 4);
+    const c = arena.scratch(tile * cp * 4, 'accumulators');
     return {
         cp,
+        tile,
         get offset() {
             return c.offset;
         },
         output: () => c.int32(),
-        run(input, n) {
+        /** Image `n` of the input into the padded image. */
+        load(input, n) {
             image.load(input, n, image.border(x.int8()));
-            arena.dwconv(x.offset, basesAt.offset, bases.length, tapsAt.offset, taps.length, wAt.offset, c.offset, cp);
+        },
+        /** Output pixels `first` .. first + rows - 1 (rows <= tile) into the accumulators' first rows. */
+        run(first, rows) {
+            arena.dwconv(x.offset, basesAt.offset + first * 4, rows, tapsAt.offset, taps.length, wAt.offset, c.offset, cp);
         },
     };
 }
@@ -5503,6 +5531,8 @@ const FULLY_CONNECTED_kernel = {
         for (let oc = 0; oc < OC; oc++)
             for (let i = 0; i < IC; i++)
                 sums[oc] += weights[oc * IC + i];
+        const arena = cx.arena();
+        const gemm = arena && new Int8Gemm(arena, weights, OC, IC, rows);
         const rescale = channelRescale(cx, {
             input: xq,
             weightScales: channelScales(cx, w, OC),
@@ -5510,28 +5540,30 @@ const FULLY_CONNECTED_kernel = {
             bias: b?.data,
             weightSums: sums,
             range: activationRange(cx, fusedActivation(cx), yq),
-            rows,
+            rows: gemm?.tile ?? rows,
         });
-        const arena = cx.arena();
-        if (arena) {
-            const gemm = new Int8Gemm(arena, weights, OC, IC, rows);
+        if (gemm) {
             const direct = gemm.kp === IC;
             return {
                 outputs: [{ dtype: 'int8', shape }],
                 run([input], [output]) {
                     const src = input;
-                    const a = gemm.input();
-                    if (direct)
-                        a.set(src);
-                    else
-                        for (let r = 0; r < rows; r++)
-                            for (let i = 0; i < IC; i++)
-                                a[r * gemm.kp + i] = src[r * IC + i];
-                    gemm.run();
-                    if (rescale.native)
-                        rescale.native(gemm.outputOffset, rows, output, gemm.n);
-                    else
-                        rescale.rows(gemm.output(), rows, output, gemm.n);
+                    for (let r0 = 0; r0 < rows; r0 += gemm.tile) {
+                        const count = Math.min(gemm.tile, rows - r0);
+                        const a = gemm.input();
+                        if (direct)
+                            a.set(src.subarray(r0 * IC, (r0 + count) * IC));
+                        else
+                            for (let r = 0; r < count; r++)
+                                for (let i = 0; i < IC; i++)
+                                    a[r * gemm.kp + i] = src[(r0 + r) * IC + i];
+                        gemm.run(count);
+                        const out = output.subarray(r0 * OC, (r0 + count) * OC);
+                        if (rescale.native)
+                            rescale.native(gemm.outputOffset, count, out, gemm.n);
+                        else
+                            rescale.rows(gemm.output(), count, out, gemm.n);
+                    }
                 },
             };
         }
@@ -7366,18 +7398,20 @@ function gemmScatter(arena, src, zx, d, g) {
         }
     const gemm = new Int8Gemm(arena, rows, cols, IC, H * W);
     return (x, acc) => {
-        const a = gemm.input();
-        if (gemm.kp === IC)
-            a.set(x);
-        else
-            for (let p = 0; p < H * W; p++)
-                a.set(x.subarray(p * IC, (p + 1) * IC), p * gemm.kp);
-        gemm.run();
-        const c = gemm.output();
         acc.fill(0);
-        for (let iy = 0; iy < H; iy++)
-            for (let ix = 0; ix < W; ix++) {
-                const base = (iy * W + ix) * gemm.n;
+        for (let p0 = 0; p0 < H * W; p0 += gemm.tile) {
+            const count = Math.min(gemm.tile, H * W - p0);
+            const a = gemm.input();
+            if (gemm.kp === IC)
+                a.set(x.subarray(p0 * IC, (p0 + count) * IC));
+            else
+                for (let p = 0; p < count; p++)
+                    a.set(x.subarray((p0 + p) * IC, (p0 + p + 1) * IC), p * gemm.kp);
+            gemm.run(count);
+            const c = gemm.output();
+            for (let p = p0; p < p0 + count; p++) {
+                const [iy, ix] = [Math.floor(p / W), p % W];
+                const base = (p - p0) * gemm.n;
                 for (let kh = 0; kh < KH; kh++) {
                     const oy = iy * g.strideH + kh - g.padTop;
                     if (oy < 0 || oy >= OH)
@@ -7393,6 +7427,7 @@ function gemmScatter(arena, src, zx, d, g) {
                     }
                 }
             }
+        }
     };
 }
 /**
@@ -7430,6 +7465,8 @@ function tiledGemm(cx, arena, w, b, d, N) {
             for (let ic = 0; ic < IC; ic++)
                 sums[t * OC + oc] += rows[at + ic];
         }
+    // A tile of whole input rows at a time: their output rows are whole too.
+    const gemm = new Int8Gemm(arena, rows, cols, IC, H * W, W);
     const yq = outputParams(cx, 0);
     const perChannel = channelScales(cx, w, OC);
     const bias = b?.data;
@@ -7440,41 +7477,43 @@ function tiledGemm(cx, arena, w, b, d, N) {
         bias: bias && Int32Array.from({ length: cols }, (_, c) => bias[c % OC]),
         weightSums: sums,
         range: activationRange(cx, fusedActivation(cx), yq),
-        rows: H * W,
+        rows: gemm.tile,
     });
-    const gemm = new Int8Gemm(arena, rows, cols, IC, H * W);
-    const tapped = new Int8Array(H * W * cols);
+    const tapped = new Int8Array(gemm.tile * cols);
     const words = (KW * OC) % 4 === 0 ? new Int32Array(tapped.buffer) : undefined;
     return ([, , input], [output]) => {
+        const y = output;
         for (let n = 0; n < N; n++) {
-            const a = gemm.input();
-            const x = input.subarray(n * H * W * IC, (n + 1) * H * W * IC);
-            if (gemm.kp === IC)
-                a.set(x);
-            else
-                for (let p = 0; p < H * W; p++)
-                    a.set(x.subarray(p * IC, (p + 1) * IC), p * gemm.kp);
-            gemm.run();
-            if (rescale.native)
-                rescale.native(gemm.outputOffset, H * W, tapped, gemm.n);
-            else
-                rescale.rows(gemm.output(), H * W, tapped, gemm.n);
-            const y = output;
-            const image = n * H * W * cols;
-            if (words && (y.byteOffset & 3) === 0)
-                untile(new Int32Array(y.buffer, y.byteOffset + image, (H * W * cols) >> 2), words, H, W, KH);
-            else
-                untile(y.subarray(image, image + H * W * cols), tapped, H, W, KH);
+            for (let iy = 0; iy < H; iy += gemm.tile / W) {
+                const h = Math.min(gemm.tile / W, H - iy);
+                const a = gemm.input();
+                const x = input.subarray((n * H + iy) * W * IC, (n * H + iy + h) * W * IC);
+                if (gemm.kp === IC)
+                    a.set(x);
+                else
+                    for (let p = 0; p < h * W; p++)
+                        a.set(x.subarray(p * IC, (p + 1) * IC), p * gemm.kp);
+                gemm.run(h * W);
+                if (rescale.native)
+                    rescale.native(gemm.outputOffset, h * W, tapped, gemm.n);
+                else
+                    rescale.rows(gemm.output(), h * W, tapped, gemm.n);
+                const at = (n * H + iy) * W * cols;
+                if (words && (y.byteOffset & 3) === 0)
+                    untile(new Int32Array(y.buffer, y.byteOffset + at, (h * W * cols) >> 2), words, h, W, KH, cols >> 2);
+                else
+                    untile(y.subarray(at, at + h * W * cols), tapped, h, W, KH, cols);
+            }
         }
     };
 }
 /**
  * Moves a tiling TRANSPOSE_CONV's results to their pixels: input pixel (iy, ix)'s KH rows of KW OC
- * values (`tapped`, one input pixel after another) go to output rows iy KH + kh, one after another.
+ * values (`tapped`, `cols` elements per input pixel, one after another; H rows of W pixels) go to output
+ * rows iy KH + kh, one after another.
  * Elements are bytes, or groups of four bytes when KW OC is a multiple of 4 (a quarter of the moves).
  */
-function untile(y, tapped, H, W, KH) {
-    const cols = tapped.length / (H * W);
+function untile(y, tapped, H, W, KH, cols) {
     const run = cols / KH;
     let to = 0;
     for (let iy = 0; iy < H; iy++)
@@ -10371,6 +10410,13 @@ function int8ModuleBytes() {
 ;// CONCATENATED MODULE: ./lib/runtime/integer/wasm/arena.js
 
 
+/**
+ * The scratch of one step of a conv, FC or depthwise conv, at most (WasmArena.tileRows): its kernels run
+ * on tiles of output rows, so that the im2col rows and int32 accumulators of a whole image are never held
+ * (PP-OCRv4 det at 640x640: 21 MiB of im2col and 12.5 MiB of accumulators per executor). Tiles of
+ * 256 KiB keep A and C in the core's L2 cache between the GEMM and the rescale that reads C back.
+ */
+const TILE_BYTES = 256 * 1024;
 let compiled;
 /** The int8 kernels' module, compiled once per process; null where WebAssembly SIMD is unavailable. */
 function gemmModule() {
@@ -10439,6 +10485,7 @@ class Scratch {
  * prepare, and call the int8 kernels (int8-module.ts) on them while they run.
  */
 class WasmArena {
+    tileBytes;
     memory;
     gemm;
     dwconv;
@@ -10446,7 +10493,10 @@ class WasmArena {
     requantShift;
     requantFixed;
     top = 0;
-    constructor(memory, gemm, dwconv, requant, requantShift, requantFixed) {
+    constructor(
+    /** The most bytes of scratch a tile of rows takes (see `tileRows`). */
+    tileBytes, memory, gemm, dwconv, requant, requantShift, requantFixed) {
+        this.tileBytes = tileBytes;
         this.memory = memory;
         this.gemm = gemm;
         this.dwconv = dwconv;
@@ -10455,14 +10505,14 @@ class WasmArena {
         this.requantFixed = requantFixed;
     }
     /** An arena, or undefined where WebAssembly SIMD is unavailable (kernels then use their JS loops). */
-    static create() {
+    static create(tileBytes = TILE_BYTES) {
         const module = gemmModule();
         if (!module || !webAssembly)
             return undefined;
         const memory = new webAssembly.Memory({ initial: 1 });
         const instance = new webAssembly.Instance(module, { env: { memory } });
         const e = instance.exports;
-        return new WasmArena(memory, e.gemm, e.dwconv, e.requant, e.requantShift, e.requantFixed);
+        return new WasmArena(tileBytes, memory, e.gemm, e.dwconv, e.requant, e.requantShift, e.requantFixed);
     }
     /**
      * Scratch that a kernel writes and reads back within one of its runs: one block per use (see
@@ -10475,6 +10525,14 @@ class WasmArena {
         const s = this.shared[use];
         s.bytes = Math.max(s.bytes, bytes);
         return s;
+    }
+    /**
+     * Rows a kernel computes per step when each takes `rowBytes` of scratch (a GEMM's im2col row, its int32
+     * accumulators): as many as fit `tileBytes`, a multiple of `unit` (at least one unit), at most `rows`.
+     */
+    tileRows(rows, rowBytes, unit = 1) {
+        const units = Math.max(1, Math.floor(this.tileBytes / (rowBytes * unit)));
+        return Math.min(rows, units * unit);
     }
     /** Places the shared scratch (after every kernel of the plan has prepared, before any runs). */
     commitScratch() {
@@ -10572,6 +10630,76 @@ function chainKernel(d, shape) {
     };
 }
 //# sourceMappingURL=lookup-chains.js.map
+;// CONCATENATED MODULE: ./lib/runtime/integer/buffer-plan.js
+/**
+ * Where a plan's values live while it runs (its graph inputs and node outputs; constants keep their own
+ * arrays): views into one ArrayBuffer, each at an offset no value alive at the same time overlaps. A value
+ * is alive from the step that makes it (graph inputs: before the first) to the last step that reads it or
+ * a view of it (a reshape's output); graph outputs to the end. TFLite's arena planner does the same
+ * ("greedy by size": the largest first, each at the lowest offset that is free over its whole lifetime).
+ * Lifetimes are inclusive, so a step's outputs never overlap its inputs: no step writes what it reads.
+ *
+ * PP-OCRv4 det at 640x640: 41 MB of maps, where buffers were reused only by a later value of the same type
+ * and length, against 10 MB alive at once at most.
+ */
+
+
+/** Offsets are multiples of this: every typed array's element size, and a SIMD vector's. */
+const ALIGN = 16;
+/** Each value's offset (in the order given) and the bytes they take together. */
+function placeBuffers(values) {
+    const offsets = new Array(values.length).fill(0);
+    const order = values
+        .map((v, i) => ({ ...v, i, size: Math.ceil(v.bytes / ALIGN) * ALIGN }))
+        .sort((a, b) => b.size - a.size || a.first - b.first || a.i - b.i);
+    const placed = [];
+    let bytes = 0;
+    for (const v of order) {
+        const overlapping = placed
+            .filter((p) => p.first <= v.last && v.first <= p.last)
+            .sort((a, b) => a.offset - b.offset);
+        let offset = 0;
+        for (const p of overlapping) {
+            if (p.offset >= offset + v.size)
+                break;
+            offset = Math.max(offset, p.end);
+        }
+        offsets[v.i] = offset;
+        placed.push({ offset, end: offset + v.size, first: v.first, last: v.last });
+        bytes = Math.max(bytes, offset + v.size);
+    }
+    return { offsets, bytes };
+}
+/**
+ * The bytes the integer executor's values would take on `g` at its declared shapes (an unknown dimension:
+ * 1), without preparing its kernels: placeBuffers over the graph's order, every node output its own value
+ * (a reshape's view counted as a copy), graph outputs alive to the end. PP-OCRv4 det at 640x640: 14 MB,
+ * where its ops compute 70 MB.
+ */
+function valueBytes(g) {
+    const order = topoSort(g);
+    const lastRead = new Map();
+    order.forEach((node, i) => node.inputs.forEach((name) => name && lastRead.set(name, i)));
+    for (const v of g.outputs)
+        lastRead.set(v.name, Infinity);
+    const values = [];
+    const add = (name, first) => {
+        const t = g.typeOf(name);
+        if (t?.kind !== 'tensor')
+            return;
+        const count = (t.shape ?? []).reduce((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1);
+        values.push({
+            bytes: byteLength(t.dtype, count),
+            first,
+            last: Math.max(first, lastRead.get(name) ?? -1),
+        });
+    };
+    for (const v of g.runtimeInputs())
+        add(v.name, -1);
+    order.forEach((node, i) => node.outputs.forEach((name) => name && add(name, i)));
+    return placeBuffers(values).bytes;
+}
+//# sourceMappingURL=buffer-plan.js.map
 ;// CONCATENATED MODULE: ./lib/runtime/integer/executor.js
 /**
  * Runs a quantized tflite-domain graph (the TFLite importer's or the converter's IR) with integer
@@ -10579,6 +10707,7 @@ function chainKernel(d, shape) {
  * plan (kernels bound to shapes, every buffer allocated) is made once per set of input shapes; `run`
  * then only copies the feeds in and the outputs out.
  */
+
 
 
 
@@ -10610,7 +10739,7 @@ function createIntegerExecutor(model, opts = {}) {
         const key = JSON.stringify(inputs.map((v) => shapes[v.name]));
         let plan = plans.get(key);
         if (!plan)
-            plans.set(key, (plan = buildPlan(g, order, arithmetic, shapes, opts.wasm !== false)));
+            plans.set(key, (plan = buildPlan(g, order, arithmetic, shapes, opts)));
         return plan;
     };
     planFor(declared);
@@ -10620,6 +10749,9 @@ function createIntegerExecutor(model, opts = {}) {
         outputNames: g.outputs.map((v) => v.name),
         get wasmBytes() {
             return [...plans.values()].reduce((n, p) => n + p.wasmBytes, 0);
+        },
+        get bufferBytes() {
+            return [...plans.values()].reduce((n, p) => n + p.bufferBytes, 0);
         },
         run(feeds) {
             const shapes = {};
@@ -10645,7 +10777,7 @@ function declaredShape(v) {
     const shape = v.type?.kind === 'tensor' ? (v.type.shape ?? []) : [];
     return shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
 }
-function buildPlan(g, order, arith, shapes, wasm) {
+function buildPlan(g, order, arith, shapes, opts) {
     const values = new Map();
     const buffers = new Map();
     for (const [name, t] of g.initializers) {
@@ -10655,12 +10787,10 @@ function buildPlan(g, order, arith, shapes, wasm) {
     }
     for (const v of g.runtimeInputs()) {
         const dtype = v.type?.kind === 'tensor' ? v.type.dtype : 'float32';
-        const shape = shapes[v.name];
-        values.set(v.name, { name: v.name, dtype, shape, q: v.quant });
-        buffers.set(v.name, allocate(dtype, shape, v.name));
+        values.set(v.name, { name: v.name, dtype, shape: shapes[v.name], q: v.quant });
     }
     let arena = null;
-    const arenaOf = () => (arena === null ? (arena = wasm ? WasmArena.create() : undefined) : arena);
+    const arenaOf = () => arena === null ? (arena = opts.wasm !== false ? WasmArena.create(opts.tileBytes) : undefined) : arena;
     const prepared = [];
     for (const node of order) {
         const metas = node.inputs.map((name) => (name ? values.get(name) : undefined) ?? emptyMeta(name, node.name));
@@ -10677,23 +10807,14 @@ function buildPlan(g, order, arith, shapes, wasm) {
         prepared.push({ inputs: node.inputs, outputs: node.outputs, kernel });
     }
     const planned = chainSteps(prepared, g.outputs, values);
-    const steps = [];
-    const pool = new BufferPool(planned, g.outputs);
-    for (const { inputs, outputs, kernel } of planned) {
-        kernel.outputs.forEach((out, i) => {
-            const name = outputs[i];
-            const buffer = out.aliasOfInput
-                ? pool.alias(buffers.get(inputs[0]), name)
-                : pool.take(out.dtype, out.shape, name);
-            buffers.set(name, buffer);
-        });
+    const bufferBytes = placeValues(g, planned, values, buffers);
+    const steps = planned.map(({ inputs, outputs, kernel }) => {
         const read = (name) => (name ? buffers.get(name) : new Int8Array(0));
-        steps.push({ kernel, inputs: inputs.map(read), outputs: outputs.map(read) });
-        pool.release(steps.length - 1, [...inputs, ...outputs].map(read));
-    }
+        return { kernel, inputs: inputs.map(read), outputs: outputs.map(read) };
+    });
     const wasmArena = arena;
     wasmArena?.commitScratch();
-    return { steps, values, buffers, wasmBytes: wasmArena?.bytes ?? 0 };
+    return { steps, values, buffers, wasmBytes: wasmArena?.bytes ?? 0, bufferBytes };
 }
 /**
  * The steps to run: a value that a chain of table steps derives from one source (lookup-chains.ts) is made
@@ -10736,55 +10857,54 @@ function outputSpec(g, name) {
     return spec;
 }
 /**
- * Node outputs' buffers, reused once every step that reads a value has run (a buffer of the same type and
- * length goes to a later output): PP-OCRv4 det at 640x640 held every map of the graph at once (117 MB
- * of int8 per executor, touched for the first time in its first run). Graph outputs keep their own. A
- * buffer is freed after the outputs of its last reader are allocated, so no step writes what it reads.
+ * The graph inputs' and node outputs' buffers (buffer-plan.ts): views into one ArrayBuffer, a value's
+ * view shared by the reshapes that view it (PreparedOutput.aliasOfInput). PP-OCRv4 det at 640x640 held
+ * every map of the graph at once (117 MB of int8 per executor, touched for the first time in its first
+ * run), then 41 MB where only a value of the same type and length took a dead one's buffer; 10 MB now.
+ * Returns the ArrayBuffer's size.
  */
-class BufferPool {
-    lastRead = new Map();
-    until = new Map();
-    free = new Map();
-    constructor(order, outputs) {
-        order.forEach((n, i) => n.inputs.forEach((name) => name && this.lastRead.set(name, i)));
-        for (const v of outputs)
-            this.lastRead.set(v.name, Infinity);
-    }
-    /** A buffer for node output `name`. */
-    take(dtype, shape, name) {
-        const length = shape.reduce((a, b) => a * b, 1);
-        const buffer = this.free.get(`${executor_ARRAY_OF[dtype]?.name}:${length}`)?.pop() ?? allocate(dtype, shape, name);
-        this.until.set(buffer, this.lastRead.get(name) ?? -1);
-        return buffer;
-    }
-    /** Output `name` viewing `buffer` (a reshape): the buffer lives until that is read for the last time. */
-    alias(buffer, name) {
-        const until = this.until.get(buffer);
-        if (until !== undefined)
-            this.until.set(buffer, Math.max(until, this.lastRead.get(name) ?? -1));
-        return buffer;
-    }
-    /** After step `step`: its buffers that no later step reads become free. */
-    release(step, used) {
-        for (const buffer of new Set(used)) {
-            const until = this.until.get(buffer);
-            if (until === undefined || until > step)
-                continue;
-            this.until.delete(buffer);
-            const key = `${buffer.constructor.name}:${buffer.length}`;
-            const list = this.free.get(key);
-            if (list)
-                list.push(buffer);
-            else
-                this.free.set(key, [buffer]);
-        }
-    }
-}
-function allocate(dtype, shape, name) {
-    const Ctor = executor_ARRAY_OF[dtype];
-    if (!Ctor)
-        throw new TypeError(`integer executor: value '${name}' is ${dtype}, which it does not hold`);
-    return new Ctor(shape.reduce((a, b) => a * b, 1));
+function placeValues(g, planned, values, buffers) {
+    const lastRead = new Map();
+    planned.forEach((step, i) => step.inputs.forEach((name) => name && lastRead.set(name, i)));
+    for (const v of g.outputs)
+        lastRead.set(v.name, Infinity);
+    const owners = [];
+    const owner = new Map();
+    const own = (name, first) => {
+        const meta = values.get(name);
+        const length = meta.shape.reduce((a, b) => a * b, 1);
+        if (!executor_ARRAY_OF[meta.dtype])
+            throw new TypeError(`integer executor: value '${name}' is ${meta.dtype}, which it does not hold`);
+        const bytes = length * executor_ARRAY_OF[meta.dtype].BYTES_PER_ELEMENT;
+        const v = { name, bytes, first, last: Math.max(first, lastRead.get(name) ?? -1) };
+        owners.push(v);
+        owner.set(name, v);
+    };
+    for (const v of g.runtimeInputs())
+        own(v.name, -1);
+    const viewed = new Map();
+    planned.forEach(({ inputs, outputs, kernel }, i) => kernel.outputs.forEach((out, j) => {
+        const name = outputs[j];
+        if (!out.aliasOfInput)
+            return own(name, i);
+        // A view of input 0, or of what that views: its owner lives until the view's last reader too (a
+        // constant's view keeps the constant's array).
+        const source = viewed.get(inputs[0]) ?? inputs[0];
+        viewed.set(name, source);
+        const o = owner.get(source);
+        if (o)
+            o.last = Math.max(o.last, lastRead.get(name) ?? -1);
+    }));
+    const { offsets, bytes } = placeBuffers(owners);
+    const memory = new ArrayBuffer(bytes);
+    owners.forEach((v, i) => {
+        const meta = values.get(v.name);
+        const Ctor = executor_ARRAY_OF[meta.dtype];
+        buffers.set(v.name, new Ctor(memory, offsets[i], v.bytes / Ctor.BYTES_PER_ELEMENT));
+    });
+    for (const [name, source] of viewed)
+        buffers.set(name, buffers.get(source));
+    return bytes;
 }
 function copyFeed(name, feed, plan) {
     const meta = plan.values.get(name);
@@ -10896,23 +11016,10 @@ async function tfliteCandidate(tflite, layout, target = { kind: 'litert' }, file
     const model = importTflite(tflite, file);
     const plain = target.kind === 'litert' ? await litertRunner(tflite, file) : deviceRunner(model, target);
     const edged = integerEdges(plain, model.graph, target.kind === 'litert' ? 'even' : 'away');
-    const runner = { ...edged, computedBytes: computedBytes(model.graph) };
+    const runner = { ...edged, valueBytes: valueBytes(model.graph) };
     if (typeof layout !== 'string')
         return { ...runner, nhwc: layout.size > 0, stored: layout };
     return { ...runner, nhwc: layout === 'nhwc', shapes: ioShapes(model.graph) };
-}
-/** See Candidate.computedBytes: every node output's elements at its type (a value without a shape: 0). */
-function computedBytes(g) {
-    let bytes = 0;
-    for (const node of g.nodes)
-        for (const name of node.outputs) {
-            const t = name ? g.typeOf(name) : undefined;
-            if (t?.kind !== 'tensor' || !t.shape)
-                continue;
-            const count = t.shape.reduce((n, d) => n * (typeof d === 'number' && d > 0 ? d : 1), 1);
-            bytes += byteLength(t.dtype, count);
-        }
-    return bytes;
 }
 async function litertRunner(bytes, file) {
     const t = await litert_loadTflite(bytes, file);
@@ -10947,7 +11054,8 @@ function deviceRunner(model, target) {
                 result[k] = { dims: o.dims, data: o.toFloat32() };
             return result;
         },
-        // Dropped, so that what it holds (weights, buffers: ~270 MB at 640x640 on PP-OCRv4 det) can be collected.
+        // Dropped, so that what it holds (weights, buffers, scratch: ~30 MB of RSS at 640x640 on PP-OCRv4 det,
+        // 10 MB of them its values) can be collected.
         close: () => {
             ex = undefined;
         },
@@ -11161,7 +11269,7 @@ function serve(port, data) {
                     nhwc: c.nhwc,
                     stored: c.stored && [...c.stored],
                     shapes: c.shapes,
-                    computedBytes: c.computedBytes,
+                    valueBytes: c.valueBytes,
                 });
             }
             catch (e) {
