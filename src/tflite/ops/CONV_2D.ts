@@ -7,16 +7,13 @@ import {
   type DotLayout,
 } from '../../runtime/integer/kernels/common/packed.js';
 import {
-  activationRange,
-  channelScales,
-  fusedActivation,
   inputParams,
   KernelError,
   outputParams,
   weightedOperands,
 } from '../../runtime/integer/kernels/common/params.js';
 import { Int8Gemm } from '../../runtime/integer/kernels/common/gemm.js';
-import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import { weightedRescale } from '../../runtime/integer/kernels/common/rescale.js';
 import {
   PaddedImage,
   windowAttrs,
@@ -63,15 +60,7 @@ const kernel: IntegerKernel = {
     const pixels = geo.outH * geo.outW;
     const arena = groups === 1 ? cx.arena() : undefined;
     const gemm = arena && new Int8Gemm(arena, weights, OC, K, pixels);
-    const rescale = channelRescale(cx, {
-      input: xq,
-      weightScales: channelScales(cx, w, OC),
-      output: yq,
-      bias: b?.data as Int32Array | undefined,
-      weightSums: sums,
-      range: activationRange(cx, fusedActivation(cx), yq),
-      rows: gemm?.tile ?? pixels,
-    });
+    const rescale = weightedRescale(cx, xq, w, b, yq, sums, gemm?.tile ?? pixels);
     const outputs = [{ dtype: 'int8' as const, shape: [N, geo.outH, geo.outW, OC] }];
     const image = (n: number) => (output: Int8Array) =>
       output.subarray(n * pixels * OC, (n + 1) * pixels * OC);

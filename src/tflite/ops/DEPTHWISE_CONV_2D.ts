@@ -1,15 +1,12 @@
 import { attrInt } from '../../ir/attrs.js';
 import type { IntegerKernel, KernelContext } from '../../runtime/integer/types.js';
 import {
-  activationRange,
-  channelScales,
-  fusedActivation,
   inputParams,
   KernelError,
   outputParams,
   weightedOperands,
 } from '../../runtime/integer/kernels/common/params.js';
-import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import { weightedRescale } from '../../runtime/integer/kernels/common/rescale.js';
 import type { WasmArena } from '../../runtime/integer/wasm/arena.js';
 import { PaddedImage, windowAttrs, windowGeometry } from '../../runtime/integer/kernels/common/window.js';
 import { defineBuiltin, fusedClip } from './common/builtin.js';
@@ -58,15 +55,7 @@ const kernel: IntegerKernel = {
     const slice = (output: Int8Array, n: number) => output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
     const arena = m === 1 ? cx.arena() : undefined;
     const dw = arena && wasmDepthwise(arena, image, bases, tapOffset, w.data as Int8Array, C);
-    const rescale = channelRescale(cx, {
-      input: xq,
-      weightScales: channelScales(cx, w, OC),
-      output: yq,
-      bias: b?.data as Int32Array | undefined,
-      weightSums: sums,
-      range: activationRange(cx, fusedActivation(cx), yq),
-      rows: dw?.tile ?? pixels,
-    });
+    const rescale = weightedRescale(cx, xq, w, b, yq, sums, dw?.tile ?? pixels);
     if (dw) {
       return {
         outputs,

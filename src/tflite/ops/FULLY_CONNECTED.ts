@@ -8,9 +8,6 @@ import {
   type DotLayout,
 } from '../../runtime/integer/kernels/common/packed.js';
 import {
-  activationRange,
-  channelScales,
-  fusedActivation,
   inputParams,
   KernelError,
   outputParams,
@@ -18,7 +15,7 @@ import {
   sizeOf,
 } from '../../runtime/integer/kernels/common/params.js';
 import { Int8Gemm } from '../../runtime/integer/kernels/common/gemm.js';
-import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import { weightedRescale } from '../../runtime/integer/kernels/common/rescale.js';
 import { defineBuiltin, weightedChannels } from './common/builtin.js';
 import { weighted } from './common/int8.js';
 import {
@@ -52,15 +49,7 @@ const kernel: IntegerKernel = {
     for (let oc = 0; oc < OC; oc++) for (let i = 0; i < IC; i++) sums[oc]! += weights[oc * IC + i]!;
     const arena = cx.arena();
     const gemm = arena && new Int8Gemm(arena, weights, OC, IC, rows);
-    const rescale = channelRescale(cx, {
-      input: xq,
-      weightScales: channelScales(cx, w, OC),
-      output: yq,
-      bias: b?.data as Int32Array | undefined,
-      weightSums: sums,
-      range: activationRange(cx, fusedActivation(cx), yq),
-      rows: gemm?.tile ?? rows,
-    });
+    const rescale = weightedRescale(cx, xq, w, b, yq, sums, gemm?.tile ?? rows);
     if (gemm) {
       const direct = gemm.kp === IC;
       return {

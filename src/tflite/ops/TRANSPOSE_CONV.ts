@@ -10,7 +10,7 @@ import {
   weightedOperands,
 } from '../../runtime/integer/kernels/common/params.js';
 import { Int8Gemm } from '../../runtime/integer/kernels/common/gemm.js';
-import { channelRescale } from '../../runtime/integer/kernels/common/rescale.js';
+import { channelRescale, weightedRescale } from '../../runtime/integer/kernels/common/rescale.js';
 import type { WasmArena } from '../../runtime/integer/wasm/arena.js';
 import { windowAttrs, windowGeometry } from '../../runtime/integer/kernels/common/window.js';
 import { defineBuiltin } from './common/builtin.js';
@@ -48,16 +48,9 @@ const kernel: IntegerKernel = {
     if (arena && tiles(dims, geometry)) return { outputs, run: tiledGemm(cx, arena, w, b, dims, N) };
     const xq = inputParams(cx, 2);
     const yq = outputParams(cx, 0);
-    const rescale = channelRescale(cx, {
-      // centred input: no zero-point correction left to make
-      input: { scale: xq.scale, zeroPoint: 0 },
-      weightScales: channelScales(cx, w, OC),
-      output: yq,
-      bias: b?.data as Int32Array | undefined,
-      weightSums: new Int32Array(OC),
-      range: activationRange(cx, fusedActivation(cx), yq),
-      rows: OH * OW,
-    });
+    // centred input: no zero-point correction left to make (no weight sums needed)
+    const centred = { scale: xq.scale, zeroPoint: 0 };
+    const rescale = weightedRescale(cx, centred, w, b, yq, new Int32Array(OC), OH * OW);
     const src = w.data as Int8Array;
     const accumulate = arena
       ? gemmScatter(arena, src, xq.zeroPoint, dims, geometry)

@@ -7,9 +7,9 @@ import {
   shiftRound,
   clamp,
 } from '../../fixed-point.js';
-import type { Arithmetic, KernelContext } from '../../types.js';
+import type { Arithmetic, KernelContext, ValueMeta } from '../../types.js';
 import type { WasmArena } from '../../wasm/arena.js';
-import type { Scalar } from './params.js';
+import { activationRange, channelScales, fusedActivation, type Scalar } from './params.js';
 
 /** What a conv/FC output stage needs: parameters of x, w (per channel), y, the int32 bias and Σw per channel. */
 export interface RescaleSpec {
@@ -43,6 +43,31 @@ export function channelRescale(cx: KernelContext, spec: RescaleSpec): ChannelRes
   }
   const js = floatRescale(spec);
   return arena ? { rows: js.rows, native: nativeFloatRescale(arena, spec) } : js;
+}
+
+/**
+ * channelRescale for a conv, depthwise conv or FC op from its own operands: the per-channel scales of its
+ * weights `w`, its int32 bias `b`, its fused activation's range on `output`; one output channel per entry
+ * of `weightSums`.
+ */
+export function weightedRescale(
+  cx: KernelContext,
+  input: Scalar,
+  w: ValueMeta,
+  b: ValueMeta | undefined,
+  output: Scalar,
+  weightSums: Int32Array,
+  rows: number,
+): ChannelRescale {
+  return channelRescale(cx, {
+    input,
+    weightScales: channelScales(cx, w, weightSums.length),
+    output,
+    bias: b?.data as Int32Array | undefined,
+    weightSums,
+    range: activationRange(cx, fusedActivation(cx), output),
+    rows,
+  });
 }
 
 /** Bias and input zero-point correction per channel: acc + b - z_in Σw. */
