@@ -4398,6 +4398,7 @@ const AVERAGE_POOL_2D = defineBuiltin({
 //# sourceMappingURL=AVERAGE_POOL_2D.js.map
 ;// CONCATENATED MODULE: ./lib/runtime/integer/kernels/common/rescale.js
 
+
 function channelRescale(cx, spec) {
     if (cx.arith.scheme === 'pow2')
         return pow2Rescale(spec, cx.arith, cx.arena());
@@ -4408,6 +4409,22 @@ function channelRescale(cx, spec) {
     }
     const js = floatRescale(spec);
     return arena ? { rows: js.rows, native: nativeFloatRescale(arena, spec) } : js;
+}
+/**
+ * channelRescale for a conv, depthwise conv or FC op from its own operands: the per-channel scales of its
+ * weights `w`, its int32 bias `b`, its fused activation's range on `output`; one output channel per entry
+ * of `weightSums`.
+ */
+function weightedRescale(cx, input, w, b, output, weightSums, rows) {
+    return channelRescale(cx, {
+        input,
+        weightScales: channelScales(cx, w, weightSums.length),
+        output,
+        bias: b?.data,
+        weightSums,
+        range: activationRange(cx, fusedActivation(cx), output),
+        rows,
+    });
 }
 /** Bias and input zero-point correction per channel: acc + b - z_in Σw. */
 function addends(spec) {
@@ -5046,15 +5063,7 @@ const CONV_2D_kernel = {
         const pixels = geo.outH * geo.outW;
         const arena = groups === 1 ? cx.arena() : undefined;
         const gemm = arena && new Int8Gemm(arena, weights, OC, K, pixels);
-        const rescale = channelRescale(cx, {
-            input: xq,
-            weightScales: channelScales(cx, w, OC),
-            output: yq,
-            bias: b?.data,
-            weightSums: sums,
-            range: activationRange(cx, fusedActivation(cx), yq),
-            rows: gemm?.tile ?? pixels,
-        });
+        const rescale = weightedRescale(cx, xq, w, b, yq, sums, gemm?.tile ?? pixels);
         const outputs = [{ dtype: 'int8', shape: [N, geo.outH, geo.outW, OC] }];
         const image = (n) => (output) => output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
         if (arena && gemm) {
@@ -5244,15 +5253,7 @@ const DEPTHWISE_CONV_2D_kernel = {
         const slice = (output, n) => output.subarray(n * pixels * OC, (n + 1) * pixels * OC);
         const arena = m === 1 ? cx.arena() : undefined;
         const dw = arena && wasmDepthwise(arena, image, bases, tapOffset, w.data, C);
-        const rescale = channelRescale(cx, {
-            input: xq,
-            weightScales: channelScales(cx, w, OC),
-            output: yq,
-            bias: b?.data,
-            weightSums: sums,
-            range: activationRange(cx, fusedActivation(cx), yq),
-            rows: dw?.tile ?? pixels,
-        });
+        const rescale = weightedRescale(cx, xq, w, b, yq, sums, dw?.tile ?? pixels);
         if (dw) {
             return {
                 outputs,
@@ -5533,15 +5534,7 @@ const FULLY_CONNECTED_kernel = {
                 sums[oc] += weights[oc * IC + i];
         const arena = cx.arena();
         const gemm = arena && new Int8Gemm(arena, weights, OC, IC, rows);
-        const rescale = channelRescale(cx, {
-            input: xq,
-            weightScales: channelScales(cx, w, OC),
-            output: yq,
-            bias: b?.data,
-            weightSums: sums,
-            range: activationRange(cx, fusedActivation(cx), yq),
-            rows: gemm?.tile ?? rows,
-        });
+        const rescale = weightedRescale(cx, xq, w, b, yq, sums, gemm?.tile ?? rows);
         if (gemm) {
             const direct = gemm.kp === IC;
             return {
@@ -7305,16 +7298,9 @@ const TRANSPOSE_CONV_kernel = {
             return { outputs, run: tiledGemm(cx, arena, w, b, dims, N) };
         const xq = inputParams(cx, 2);
         const yq = outputParams(cx, 0);
-        const rescale = channelRescale(cx, {
-            // centred input: no zero-point correction left to make
-            input: { scale: xq.scale, zeroPoint: 0 },
-            weightScales: channelScales(cx, w, OC),
-            output: yq,
-            bias: b?.data,
-            weightSums: new Int32Array(OC),
-            range: activationRange(cx, fusedActivation(cx), yq),
-            rows: OH * OW,
-        });
+        // centred input: no zero-point correction left to make (no weight sums needed)
+        const centred = { scale: xq.scale, zeroPoint: 0 };
+        const rescale = weightedRescale(cx, centred, w, b, yq, new Int32Array(OC), OH * OW);
         const src = w.data;
         const accumulate = arena
             ? gemmScatter(arena, src, xq.zeroPoint, dims, geometry)
