@@ -1,6 +1,7 @@
 import { int, ints } from '../ir/attrs.js';
 import { opsetVersion, type Attribute, type Model, type Node } from '../ir/graph.js';
 import { Tensor } from '../ir/tensor.js';
+import { elementTypes } from './dtypes.js';
 
 /**
  * The calibration graphs with the reduction done by ONNX Runtime: what crosses into JavaScript per sample
@@ -230,31 +231,45 @@ function walkOrder(
 }
 
 /**
- * One value of each plain output a node computes (Reshape to a vector, Slice of its first element, Cast
- * to float), joined into an output of their own (`__calib/touch`, read by no one): so that no plain
- * output is a leaf of ORT's walk (see walkOrder). A copy of at most one value each.
+ * One value of each plain output a node computes, joined into an output of their own (`__calib/touch`,
+ * read by no one): so that no plain output is a leaf of ORT's walk (see walkOrder). A copy of at most one
+ * value each. From opset 10: Flatten at axis 0 ([1, size], ORT aliases it: no copy) and a Slice of its
+ * first column per output, a Cast only where the output is not float32, all joined by one variadic Max
+ * (the [1, 1] firsts broadcast; an empty output's [1, 0] makes the join empty, which no one reads).
+ * Before (Reshape, Slice, Cast to float of every output, one Concat) PP-OCRv4 rec's calibration graph
+ * with --bias_correction's twins (1x3x48x320, 175 plain outputs) had 1,604 nodes, 523 of them touching;
+ * so 1,430. ONNX Runtime's session creation costs about 0.3 ms a node there (1,604 nodes 0.47 s CPU
+ * against 0.28 s for its 469-node float model).
  */
 function touched(b: GraphBuilder, g: Model['graph'], outputs: Model['graph']['outputs']): Node[] {
   const computed = new Set(g.nodes.flatMap((n) => n.outputs));
   const names = outputs.map((o) => o.name).filter((n) => computed.has(n));
   if (!names.length) return [];
   const from = b.nodes.length;
-  const flat = b.constant('flat', int64([-1]));
   const [zero, one] = [b.constant('i0', int64([0])), b.constant('i1', int64([1]))];
+  if (b.opset < 10) {
+    const flat = b.constant('flat', int64([-1]));
+    const firsts = names.map((name, i) => {
+      const v = b.add('Reshape', [name, flat], `${P}/touch/${i}/flat`);
+      const first = b.add('Slice', [v], `${P}/touch/${i}/first`, {
+        starts: ints([0]),
+        ends: ints([1]),
+        axes: ints([0]),
+      });
+      return b.add('Cast', [first], `${P}/touch/${i}/float`, { to: int(1) });
+    });
+    g.outputs.push({ name: b.concat(firsts, `${P}/touch`) });
+    return b.nodes.slice(from);
+  }
+  const types = elementTypes(g);
   const firsts = names.map((name, i) => {
-    const v = b.add('Reshape', [name, flat], `${P}/touch/${i}/flat`);
-    const first =
-      b.opset >= 10
-        ? b.add('Slice', [v, zero, one, zero], `${P}/touch/${i}/first`)
-        : b.add('Slice', [v], `${P}/touch/${i}/first`, {
-            starts: ints([0]),
-            ends: ints([1]),
-            axes: ints([0]),
-          });
-    return b.add('Cast', [first], `${P}/touch/${i}/float`, { to: int(1) });
+    const v = b.add('Flatten', [name], `${P}/touch/${i}/flat`, { axis: int(0) });
+    const first = b.add('Slice', [v, zero, one, one], `${P}/touch/${i}/first`);
+    return types.get(name) === 'float32'
+      ? first
+      : b.add('Cast', [first], `${P}/touch/${i}/float`, { to: int(1) });
   });
-  const touch = b.concat(firsts, `${P}/touch`);
-  g.outputs.push({ name: touch });
+  g.outputs.push({ name: b.add('Max', firsts, `${P}/touch`) });
   return b.nodes.slice(from);
 }
 
