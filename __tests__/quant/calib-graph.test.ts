@@ -162,4 +162,48 @@ describe('calibration graphs in the order ONNX Runtime runs them', () => {
     expect(all.length).toBe(4 * 256 + 1);
     expect(all[4 * 256]).toBe(atTie);
   });
+
+  it('touches every plain output, float32 or not, through one Max, the plain values as the float model computes them', async () => {
+    const { model, convs, relus } = chain();
+    const g = model.graph.clone();
+    // An int64 plain output (its touch needs a Cast to join the float ones) and an empty one.
+    g.nodes.push({
+      name: 'shape',
+      opType: 'Shape',
+      domain: '',
+      inputs: [relus[0]!],
+      outputs: ['shape'],
+      attrs: {},
+    });
+    g.initializers.set('none', Tensor.int64([1], [0]));
+    g.initializers.set('zero', Tensor.int64([1], [0]));
+    g.nodes.push({
+      name: 'empty',
+      opType: 'Slice',
+      domain: '',
+      inputs: [relus[1]!, 'zero', 'none', 'zero'],
+      outputs: ['empty'],
+      attrs: {},
+    });
+    const m = { ...model, graph: g };
+    const plain = [relus[3]!, 'shape', 'empty', relus[2]!];
+    const groups = convs.map((name) => ({ row: 64, tensors: [{ name, rows: 256 }] }));
+    const calib = rowCalibrationModel(m, groups, plain);
+    const joins = calib.model.graph.nodes.filter((n) => n.outputs.includes('__calib/touch'));
+    expect(joins.map((n) => [n.opType, n.inputs.length])).toEqual([['Max', plain.length]]);
+    const x = input();
+    const feeds: Record<string, ort.Tensor> = { x };
+    for (const c of calib.outputs.cutoffs)
+      feeds[c] = new ort.Tensor('float32', new Float32Array(256).fill(1), [256]);
+    const reduced = await (await ort.InferenceSession.create(exportOnnx(calib.model).bytes)).run(feeds);
+    const fg = g.clone();
+    fg.outputs = plain.map((name) => ({ name }));
+    const float = await (await ort.InferenceSession.create(exportOnnx({ ...m, graph: fg }).bytes)).run({ x });
+    for (const name of plain) {
+      expect(reduced[name]!.dims).toEqual(float[name]!.dims);
+      expect(reduced[name]!.data).toEqual(float[name]!.data);
+    }
+    expect(Array.from(reduced.shape!.data as BigInt64Array)).toEqual([1n, 16n, 32n, 32n]);
+    expect(reduced.empty!.dims).toEqual([0, 16, 32, 32]);
+  });
 });
