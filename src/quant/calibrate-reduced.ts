@@ -383,6 +383,27 @@ const MAX_SHARE = FIRST_SHARE;
  * change beyond noise), the touch nodes off (runs slower, as walkOrder says), the tie counts off
  * (calibration 3.4-3.8 s CPU against 2.3-2.6), one intra-op thread (less CPU only while other
  * processes load the machine; on a quieter one the same CPU and more wall).
+ *
+ * Session 19, ONNX Runtime's own profile of the pipeline's calibration graph against the float model with
+ * the same --bias_correction twins (each run alone with 32 runs, cutoffs sending nothing; kernel ms summed
+ * over the runs; loaded 2-core machine). PP-OCRv4 rec 1x3x48x320: runs 1.27-1.40 s CPU against 0.68-0.76
+ * (float model without twins 0.42-0.51), session creation 0.45-0.50 s against 0.27-0.29; of the kernels,
+ * ReduceMax and ReduceMin 345 ms, ReorderOutput 172 against 52, the reshapes into rows 66 (no copy: per-node
+ * cost), the packs' Concat 54, the tie counts (Equal, Cast, ReduceSum) 80, Compress 24. PP-OCRv4 det 640 (8
+ * runs, twins on each): 377 ms a run against 231; ReorderOutput 65-89 ms a run against 12 (every calibrated
+ * map leaves ORT's NCHWc layout to be read), ReduceMax and ReduceMin 28, the tie counts 19, Conv 20 more
+ * (its fused activations lost). In JS per run (CPU profile of the rec pipeline): eachTensor, scan,
+ * observeTop and the cutoffs 0.15 s over 32 samples, binning the small maps 0.1 s, GC 0.05 s, the graph's
+ * encoding for ORT 0.13 s. So the excess is mostly passes over the maps that reading them in NCHW takes, two
+ * reductions and the reorder each, which no rewriting of the reduction nodes removes. Tried and dropped (CPU
+ * over 32 runs): bench/pipeline-calib-case's rec graph (no twins, 1,186 nodes) at 'basic' opens in 0.29-0.40
+ * s against 0.39-0.60 but runs 1.07-1.29 s against 0.87-1.16, and det's at 'extended' runs 16 pages in
+ * 3.6-3.7 s against 3.1-3.2; ReduceMin before ReduceMax (the profile showed ReduceMin at twice ReduceMax's
+ * time, an effect of their order: 64 MB alone, 5.7-7.3 ms CPU each) 1.34-1.41 s against 1.33-1.38; the 99
+ * small plain outputs packed into one (Flatten each, one Concat) 1.70-1.80 s against 1.59-1.81; tie counts
+ * by Floor (a HardSigmoid's values lie in [0, 1]) instead of Equal and Cast: det 96 ms of kernels against
+ * 125 over 8 runs (0.12 s of a 32-page calibration), and a NaN would count as NaN; preallocated outputs
+ * (onnxruntime-node 1.30 fills the buffer handed in but returns a copy): no gain.
  */
 async function rowReducer(
   model: Model,
