@@ -241,6 +241,48 @@ describe('TfliteWorkers', () => {
     }
   });
 
+  it("opens a small file's candidate given after its lane opened that file ahead too, and says how small", async () => {
+    // The pipeline's truncating device: given to LiteRT's lane once LiteRT's open has said the file is
+    // small (its valueBytes, the integer executor's values as buffer-plan.ts places them).
+    const truncating: TfliteTarget = { kind: 'device', rounding: 'floor', biasMode: 'B16' };
+    const workers = TfliteWorkers.start([true])!;
+    try {
+      const litert = await workers.candidate(0, { bytes: tflite, layout: 'nchw' }).ready();
+      const expected = (await tfliteCandidate(tflite, 'nchw', { kind: 'litert' })).valueBytes;
+      expect(expected).toBeGreaterThan(0);
+      expect(litert.valueBytes).toBe(expected);
+      const later = workers.candidate(0, { bytes: tflite, layout: 'nchw', target: truncating, samples: 2 });
+      // No sample read: LiteRT is not done, so only an open ahead can open it (well under a second).
+      const waited = await Promise.race([
+        later.ready().then(() => 'opened'),
+        new Promise((y) => setTimeout(() => y('waiting'), 3000)),
+      ]);
+      expect(waited).toBe('opened');
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('keeps the samples read while reserved, for a candidate given after they were run', async () => {
+    const device: TfliteTarget = { kind: 'device', rounding: 'floor', biasMode: 'B16' };
+    const workers = TfliteWorkers.start([true])!;
+    try {
+      const reserved = workers.reserve();
+      const litert = workers.candidate(0, { bytes: tflite, layout: 'nchw' });
+      const feeds: Feeds[] = [];
+      for await (const f of workers.prefetching(evalSamples()).samples()) feeds.push(f);
+      const first = await runEach({ litert }, feeds);
+      // Every sample read and run by the one candidate there was: only the reservation keeps them.
+      const later = workers.candidate(0, { bytes: tflite, layout: 'nchw', target: device, samples: 3 });
+      reserved();
+      const got = await runEach({ later }, feeds);
+      expect(first.litert).toEqual(await inProcess(undefined, feeds));
+      expect(got.later).toEqual(await inProcess(device, feeds.slice(0, 3)));
+    } finally {
+      await workers.close();
+    }
+  });
+
   it('opens them one at a time where the file computes more than aheadBytes', async () => {
     const device: TfliteTarget = { kind: 'device', rounding: 'nearest', biasMode: 'B16' };
     const workers = TfliteWorkers.start([true], undefined, 0)!;

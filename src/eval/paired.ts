@@ -3,9 +3,10 @@ import { fixedInputs } from '../ir/shapes.js';
 import { Tensor } from '../ir/tensor.js';
 import { GraphBuilder } from '../quant/calib-graph.js';
 import type { Feeds } from '../quant/calibrate.js';
-import { createOrtSession, type OrtSession } from '../runtime/ort.js';
+import { createOrtSession, type OrtSession, type OrtSessionOptions } from '../runtime/ort.js';
 import { createModelSession } from '../runtime/ort-model.js';
 import { sqnr } from './metrics.js';
+import { stopwatch } from '../util/timing.js';
 import type { Candidate, LayerError, Outputs, Reference } from './evaluate.js';
 
 /**
@@ -45,6 +46,17 @@ export interface PairedThen {
   float: Uint8Array;
   quantFile: string;
 }
+
+/**
+ * How PairedThen's two sessions open: ORT's default level ('all'), without its memory pattern. The pattern
+ * (a run's buffers planned from the shapes of the first runs) makes the first two runs of a session slow
+ * rather than the first one only, and pays nothing back over the few samples these sessions run: PP-OCRv4
+ * det at 640x640, the float model's second run 0.23 s CPU with it, 0.05 s without (its steady cost either
+ * way); both sessions over 6 pages, alternated in one process on 2 cores (load ~6): 1.53-1.70 s CPU with
+ * it, 1.21-1.24 s without (rec at 48x320: 0.40-0.44 against 0.40-0.42 s, no difference). Memory planning
+ * changes no value: reports and files identical (PP-OCRv4 rec and det, affine and pow2, the examples).
+ */
+export const APART_SESSION: Readonly<OrtSessionOptions> = { enableMemPattern: false };
 
 export interface PairedLayers {
   /** Float tensor name -> the tensor carrying its quantized twin in the QDQ graph. */
@@ -120,13 +132,16 @@ function pairedRunOf(
   let pairedOpen = true;
   let apart: { float: OrtSession; quant: OrtSession } | undefined;
   const current = () => powers.map(([s, n]) => sqnr(s!, n!));
+  // MODEL_QUANT_TIMING: one lap per sample, where it ran (PP-OCRv4 det 640: the first paired run about 2x
+  // the next ones, ORT's arena growing; the first run apart, the same).
+  const lap = stopwatch('paired');
   // The layers measured: the paired session goes, the two of PairedThen come (one at a time, closed first).
   const openApart = async (t: PairedThen) => {
     pairedOpen = false;
     await session.close();
-    const float = await createOrtSession(t.float);
+    const float = await createOrtSession(t.float, APART_SESSION);
     try {
-      return { float, quant: await createOrtSession(t.quantFile) };
+      return { float, quant: await createOrtSession(t.quantFile, APART_SESSION) };
     } catch (e) {
       await float.close();
       throw e;
@@ -139,6 +154,7 @@ function pairedRunOf(
         apart ??= await openApart(then);
         last = await apart.float.run(feeds, floatOutputs);
         const q = await apart.quant.run(feeds);
+        lap('run apart (float + file)');
         for (const [inGraph, name] of built.quantOutputs) last[inGraph] = q[name]!;
         return Object.fromEntries(floatOutputs.map((n) => [n, last[n]!]));
       }
@@ -152,7 +168,8 @@ function pairedRunOf(
         }
         measured++;
         done = measured >= layers.samples || (measured > 1 && layers.settled(before!, current()));
-      }
+        lap(`run with layers ${measured}${done ? ' (layers done)' : ''}`);
+      } else lap('run');
       return Object.fromEntries(floatOutputs.map((n) => [n, last[n]!]));
     },
     close: () => undefined,

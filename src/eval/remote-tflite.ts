@@ -70,6 +70,8 @@ export class TfliteWorkers {
   /** The samples read, each until every candidate that runs on it has been given it. */
   private readonly feeds: (Feeds | undefined)[] = [];
   private held = 0;
+  /** Callers of reserve() not yet done. */
+  private reserved = 0;
   private prefetched = false;
   private ended = false;
   private closed = false;
@@ -182,6 +184,9 @@ export class TfliteWorkers {
     // A lane retired (its candidates done) takes more on a new worker.
     else if (l.retired && !this.closed) this.spawn(l);
     this.pump(l);
+    // Given once its lane has opened the same small file (the pipeline's truncating device, whose lane
+    // waits for LiteRT's open to say how small the file is): it opens ahead as if it had been there.
+    if (l.ahead === spec.bytes) this.openAhead(l);
     return { ready: () => r.opened.promise, close: () => this.stop(l, r) };
   }
 
@@ -448,6 +453,7 @@ export class TfliteWorkers {
     if (m.nhwc !== undefined) c.nhwc = m.nhwc;
     if (m.stored) c.stored = new Set(m.stored);
     if (m.shapes) c.shapes = m.shapes;
+    if (m.valueBytes !== undefined) c.valueBytes = m.valueBytes;
     if (r.spec.samples !== undefined) c.samples = r.spec.samples;
     return c;
   }
@@ -466,8 +472,25 @@ export class TfliteWorkers {
     r.results[i] = undefined;
   }
 
+  /**
+   * Keeps every sample read until the returned function is called: for a candidate given later (the
+   * pipeline's truncating device, given once LiteRT's open says how small the file is), which is to run
+   * on the samples read before it came.
+   */
+  reserve(): () => void {
+    this.reserved++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.reserved--;
+      this.release();
+    };
+  }
+
   /** Drops the samples no candidate still has to be given. */
   private release(): void {
+    if (this.reserved > 0) return;
     const remotes = this.lanes.flatMap((l) => l.remotes);
     for (const [j, f] of this.feeds.entries()) {
       if (!f) continue;
