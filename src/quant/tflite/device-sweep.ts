@@ -35,16 +35,28 @@ export interface SweepHooks {
 const isBiased = (opType: string) => builtinOf(opType)?.floorShift === 'biased';
 
 /**
+ * The values a sweep kept per sample just before one stage ran: a later sweep of the same model with
+ * biases moved at that stage or deeper only, watching some of the values this one watched, starts there.
+ */
+export interface Frontier {
+  stage: number;
+  count: number;
+  values: Map<string, Tensor[]>;
+}
+
+/**
  * Runs `model` as the integer executor with `options` over `samples` (the feeds of its runtime inputs),
- * stage by stage; returns the model the last `atDepth` left.
+ * or from a frontier a sweep of it kept, stage by stage; returns the model the last `atDepth` left, and
+ * the frontier before stage `keep` when asked.
  */
 export async function sweepDevice(
   model: Model,
   watched: readonly string[],
   options: IntegerExecutorOptions,
-  samples: () => AsyncIterable<Record<string, Tensor>>,
+  samples: (() => AsyncIterable<Record<string, Tensor>>) | Frontier,
   hooks: SweepHooks,
-): Promise<Model> {
+  keep?: number,
+): Promise<{ model: Model; frontier?: Frontier }> {
   const g = model.graph;
   const index = new Map(g.nodes.map((n, i) => [n, i]));
   const order = topoSort(g).map((n) => index.get(n)!);
@@ -74,35 +86,44 @@ export async function sweepDevice(
   }
   const deepest = Math.max(-1, ...stage.filter((_, i) => isBiased(g.nodes[i]!.opType)));
 
-  // Each kept value per sample; the runtime inputs first.
-  const kept = new Map<string, Tensor[]>();
-  const inputs = g.runtimeInputs();
+  // Each kept value per sample: the runtime inputs, or the frontier's.
+  let kept = new Map<string, Tensor[]>();
   let count = 0;
-  for await (const feeds of samples()) {
-    for (const v of inputs) {
-      if (!needed.has(v.name) && !watch.has(v.name)) continue;
-      const list = kept.get(v.name) ?? [];
-      list.push(feeds[v.name]!);
-      kept.set(v.name, list);
+  let first = -1;
+  if (typeof samples === 'function') {
+    const inputs = g.runtimeInputs();
+    for await (const feeds of samples()) {
+      for (const v of inputs) {
+        if (!needed.has(v.name) && !watch.has(v.name)) continue;
+        const list = kept.get(v.name) ?? [];
+        list.push(feeds[v.name]!);
+        kept.set(v.name, list);
+      }
+      count++;
     }
-    count++;
+    for (const v of inputs)
+      if (watch.has(v.name)) kept.get(v.name)?.forEach((t, s) => hooks.onValue(v.name, t, s));
+  } else {
+    kept = new Map(samples.values);
+    count = samples.count;
+    first = samples.stage;
   }
-  for (const v of inputs)
-    if (watch.has(v.name)) kept.get(v.name)?.forEach((t, s) => hooks.onValue(v.name, t, s));
   const release = (done: number) => {
     for (const name of [...kept.keys()]) if (!((lastRead.get(name) ?? -1) > done)) kept.delete(name);
   };
-  release(-2);
+  release(first - 1);
 
   let current = model;
+  let frontier: Frontier | undefined;
   // A node's stage is never past the deepest conv/FC's (a head after it shares that stage).
-  for (let s = -1; s <= deepest; s++) {
+  for (let s = first; s <= deepest; s++) {
     if (s >= 0 && hooks.atDepth) current = hooks.atDepth(s) ?? current;
+    if (s === keep) frontier = { stage: s, count, values: new Map(kept) };
     const nodes = order.filter((i) => stage[i] === s && runs.has(i)).map((i) => current.graph.nodes[i]!);
     if (nodes.length) runStage(current, nodes, s, count, kept, lastRead, watch, options, hooks);
     release(s);
   }
-  return current;
+  return { model: current, frontier };
 }
 
 function runStage(

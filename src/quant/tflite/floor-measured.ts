@@ -21,7 +21,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { builtinOf } from '../../tflite/ops/index.js';
 import { outputShift, type BiasMode } from '../params.js';
 import { layerDepths } from '../settle-passes.js';
-import { sweepDevice } from './device-sweep.js';
+import { sweepDevice, type Frontier } from './device-sweep.js';
 import { moveBias } from './floor-shift.js';
 
 export type FloorFeeds = Record<string, Tensor>;
@@ -57,21 +57,32 @@ export async function measureFloorShifts(
   let current = model;
   let corrected = 0;
   let settles = 0;
-  current = await sweepDevice(model, watched, deviceOptions(biasMode, false), samples, {
-    onValue: (name, t) => device.add(name, t),
-    atDepth: (depth) => {
-      // A depth whose inputs the device already gives as the twin does moves nothing and takes no pass.
-      const now = (byDepth.get(depth) ?? []).filter((l) => mu(l)?.some((v) => v !== 0));
-      if (!now.length || settles >= MAX_PASSES) return undefined;
-      settles++;
-      const g = current.graph.clone();
-      for (const l of now) {
-        const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
-        if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
-      }
-      return (current = { ...current, graph: g });
+  // The tails' run starts where the device's sweep reached their layers (the values before them are the
+  // same): det's head is its last depth.
+  const keep = tails.length ? Math.min(...tails.map((t) => t.layer.depth)) : undefined;
+  const swept = await sweepDevice(
+    model,
+    watched,
+    deviceOptions(biasMode, false),
+    samples,
+    {
+      onValue: (name, t) => device.add(name, t),
+      atDepth: (depth) => {
+        // A depth whose inputs the device already gives as the twin does moves nothing and takes no pass.
+        const now = (byDepth.get(depth) ?? []).filter((l) => mu(l)?.some((v) => v !== 0));
+        if (!now.length || settles >= MAX_PASSES) return undefined;
+        settles++;
+        const g = current.graph.clone();
+        for (const l of now) {
+          const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
+          if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
+        }
+        return (current = { ...current, graph: g });
+      },
     },
-  });
+    keep,
+  );
+  current = swept.model;
   const tailed = await settleTails(current, tails, biasMode, {
     device: device.all(watched),
     target,
@@ -81,7 +92,7 @@ export async function measureFloorShifts(
         tails.map((t) => t.end),
         biasMode,
         false,
-        samples,
+        swept.frontier ?? samples,
       ),
   });
   // settle-passes' count: a run per settled depth and the one that measured where they left the model.
@@ -215,7 +226,7 @@ async function channelMeans(
   watched: string[],
   biasMode: BiasMode,
   twin: boolean,
-  samples: () => AsyncIterable<FloorFeeds>,
+  samples: (() => AsyncIterable<FloorFeeds>) | Frontier,
 ): Promise<Map<string, Means>> {
   const sums = new MeanSums();
   await sweepDevice(model, watched, deviceOptions(biasMode, twin), samples, {
@@ -240,7 +251,9 @@ class MeanSums {
     const channels = t.dims.at(-1) ?? 1;
     const s = this.sums.get(name) ?? new Float64Array(channels);
     const data = t.data as Int8Array;
-    for (let i = 0; i < data.length; i++) s[i % channels]! += data[i]!;
+    // Position by position, not i % channels: 2.4 of 12 s of CPU on det 320's sweeps went to the modulo
+    // loop. Sums of int8 in float64 are exact, so the order does not change them.
+    for (let p = 0; p < data.length; p += channels) for (let c = 0; c < channels; c++) s[c]! += data[p + c]!;
     this.sums.set(name, s);
     this.counts.set(name, (this.counts.get(name) ?? 0) + data.length / channels);
     this.done.delete(name);
