@@ -17,8 +17,9 @@
  * The converter names each conv/FC output as the float tensor it holds (the activation's output where one
  * is fused; the pre-activation tensor is that Relu's or Clip's input). Layers without one keep their
  * biases. Tails (a LOGISTIC or HARD_SWISH head, floor-measured.ts) settle their end's mean to the float
- * model's output. Layers are settled depth by depth (settle-passes.ts): one device run per depth. Each
- * error is a mean over the samples of per-sample errors, drawn towards 0 by its noise (shrunkError).
+ * model's output. Layers are settled depth by depth (settle-passes.ts' order), in one sweep of the device
+ * over the samples (device-sweep.ts). Each error is a mean over the samples of per-sample errors, drawn
+ * towards 0 by its noise (shrunkError).
  */
 import { attrInt } from '../../ir/attrs.js';
 import { indexGraph, type Graph, type Model, type Node } from '../../ir/graph.js';

@@ -12,9 +12,10 @@
  * steps over the samples, and the bias moves by -Σ w_cj mu_j (empirical bias correction, Nagel et al.
  * 2019, against the rounding twin instead of the float model).
  *
- * Correcting a layer changes what reaches the layers after it, so layers are settled in passes by depth
- * (settle-passes.ts): each pass runs the device once over the samples and settles the shallowest layers
- * whose input still differs from the twin's (at most MAX_PASSES).
+ * Correcting a layer changes what reaches the layers after it, so layers are settled depth by depth
+ * (settle-passes.ts' order): the shallowest layers whose input still differs from the twin's, at most
+ * MAX_PASSES depths. One sweep of the device over the samples in depth order (device-sweep.ts) measures
+ * each depth's inputs with every shallower depth settled, as a whole device run per settled depth did.
  */
 import { indexGraph, type Graph, type Model, type Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
@@ -101,8 +102,9 @@ export async function measureFloorShifts(
 }
 
 /**
- * Device runs over the samples spent settling conv/FC levels (one per level that sees a shift: PP-OCR cls,
- * HardSwish throughout, takes 54 on 32 lines, some 31 s of CPU). Levels past the budget keep their
+ * Conv/FC levels settled at most (each that sees a shift: PP-OCR cls, HardSwish throughout, takes 53 on 32
+ * lines; each was one whole device run over the samples, some 31 s of CPU, before device-sweep.ts made them
+ * one sweep: 19 -> 2 s of CPU for its floor corrections). Levels past the budget keep their
  * conv/FC rounding offsets alone: correcting them against unsettled inputs would count the shifts
  * upstream twice, and setting every level at once from one run diverged on cls (-0.4 dB on its
  * calibration lines). Partial corrections can measure worse than none; the run's judge then drops them.
