@@ -24,6 +24,7 @@ import { outputShift, type BiasMode } from '../params.js';
 import { layerDepths } from '../settle-passes.js';
 import { sweepDevice, type Frontier } from './device-sweep.js';
 import { moveBias } from './floor-shift.js';
+import { stopwatch } from '../../util/timing.js';
 
 export type FloorFeeds = Record<string, Tensor>;
 
@@ -47,7 +48,9 @@ export async function measureFloorShifts(
   const layers = biasedLayers(model);
   const tails = tailsOf(model, layers);
   const watched = [...new Set([...layers.map((l) => l.node.inputs[0]!), ...tails.map((t) => t.end)])];
+  const lap = stopwatch('floor measure');
   const target = await channelMeans(model, watched, biasMode, true, samples);
+  lap('twin sweep');
   // One sweep of the device in depth order (device-sweep.ts) makes the measurements and moves of the
   // pass-by-pass settle (settle-passes.ts), which ran the whole device once per moving depth: PP-OCRv4 det
   // at 640x640 on 30 pages took 65 runs (MAX_PASSES), some 359 s, where the sweep costs one run.
@@ -84,6 +87,7 @@ export async function measureFloorShifts(
     keep,
   );
   current = swept.model;
+  lap('device sweep');
   const tailed = await settleTails(current, tails, biasMode, {
     device: device.all(watched),
     target,
@@ -96,6 +100,7 @@ export async function measureFloorShifts(
         swept.frontier ?? samples,
       ),
   });
+  lap('tails');
   // settle-passes' count: a run per settled depth and the one that measured where they left the model.
   const passes = settles + 1;
   return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
