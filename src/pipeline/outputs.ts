@@ -231,8 +231,11 @@ async function floorCorrected(
   produced: Produced,
   judge: FloorJudge | undefined,
 ): Promise<{ qdq: Model; tflite?: Model }> {
+  // Sub-laps of the write stage's 'floor corrections' (MODEL_QUANT_TIMING).
+  const lap = stopwatch('floor');
   try {
     const converted = convertRecorded(m, o, inputShapes, produced);
+    lap('conversion');
     const nhwc = converted.report.nhwc ?? [];
     // Measured where the device can run on the calibration samples (float inputs and outputs).
     const measured = judge && o.ioType === 'float';
@@ -245,6 +248,7 @@ async function floorCorrected(
       : o.biasCorrection === 'measured'
         ? await measureFloatShifts(base.model, o.biasMode, samples, judge!.reference)
         : await measureFloorShifts(base.model, o.biasMode, samples);
+    lap(measured ? 'measure (device sweeps)' : 'predict');
     const score = (ms: Model[]) =>
       judge!.score(
         ms.map((t) => exportTflite(t, TFLITE_OPTIONS)),
@@ -264,6 +268,7 @@ async function floorCorrected(
     if (!judge || corrected.corrected + constants === 0) return corrected;
     const files = [corrected.tflite, converted.model].map((t) => exportTflite(t, TFLITE_OPTIONS));
     const [withShifts, without] = await judge.score(files, nhwc);
+    lap('select, judge (with and without)');
     const kept = !(without! > withShifts!);
     produced.floorCorrections = {
       meanShift: corrected.corrected,
@@ -297,8 +302,11 @@ function tfliteBytes(
   const write = (model: Model) =>
     exportTflite(floor ? foldFloorShifts(model, o.biasMode).model : model, TFLITE_OPTIONS);
   if (inputFormat === 'tflite') return write(m);
+  // Sub-laps of the write stage's 'floor corrections' (MODEL_QUANT_TIMING).
+  const lap = stopwatch('floor');
   try {
     const converted = convertRecorded(m, o, inputShapes, produced);
+    lap('conversion');
     return write(converted.model);
   } catch (e) {
     if (!defaulted || !(e instanceof UnsupportedOpError)) throw e;

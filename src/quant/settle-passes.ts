@@ -8,6 +8,10 @@
  * (by depth: how many such layers precede them on the longest path) that still differ. Settling every
  * layer from one run diverges (PP-OCRv4 det under pow2: IoU 0.63 -> 0.05; PP-OCR cls under --rounding
  * floor: -0.4 dB), since the shifts compound through nonlinear ops.
+ *
+ * The floor settles (tflite/floor-measured.ts, floor-float.ts) keep this order but run the integer executor
+ * as one sweep in depth order over the samples (tflite/device-sweep.ts) instead of settleByDepth's run per
+ * depth; bias-measured.ts runs ONNX Runtime, a whole model per pass.
  */
 import { topoSort, type Graph, type Node } from '../ir/graph.js';
 

@@ -17,17 +17,18 @@
  * The converter names each conv/FC output as the float tensor it holds (the activation's output where one
  * is fused; the pre-activation tensor is that Relu's or Clip's input). Layers without one keep their
  * biases. Tails (a LOGISTIC or HARD_SWISH head, floor-measured.ts) settle their end's mean to the float
- * model's output. Layers are settled depth by depth (settle-passes.ts): one device run per depth. Each
- * error is a mean over the samples of per-sample errors, drawn towards 0 by its noise (shrunkError).
+ * model's output. Layers are settled depth by depth (settle-passes.ts' order), in one sweep of the device
+ * over the samples (device-sweep.ts). Each error is a mean over the samples of per-sample errors, drawn
+ * towards 0 by its noise (shrunkError).
  */
 import { attrInt } from '../../ir/attrs.js';
 import { indexGraph, type Graph, type Model, type Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { getOp } from '../../ops/index.js';
-import { createIntegerExecutor } from '../../runtime/integer/index.js';
 import { windowGeometry, PADDING } from '../../runtime/integer/kernels/common/window.js';
 import { clampInt, type BiasMode } from '../params.js';
-import { settleByDepth, shrunkError } from '../settle-passes.js';
+import { shrunkError } from '../settle-passes.js';
+import { sweepDevice } from './device-sweep.js';
 import {
   biasedLayers,
   MAX_PASSES,
@@ -67,44 +68,58 @@ export async function measureFloatShifts(
 ): Promise<MeasuredShifts> {
   const { layers, tails, target } = await targets(model, reference);
   const watched = [...new Set([...layers.map((l) => l.node.inputs[0]!), ...tails.map((t) => t.end)])];
-  const run = (m: Model, onSample: (out: Record<string, Tensor>) => void) =>
-    runDevice(m, watched, biasMode, samples, onSample);
+  // One sweep of the device in depth order (device-sweep.ts) gives each layer's input with every
+  // shallower layer settled, as the pass-by-pass settle (settle-passes.ts) did with a whole device run
+  // per depth.
+  const readers = new Map<string, Targeted[]>();
+  for (const l of layers) readers.set(l.node.inputs[0]!, [...(readers.get(l.node.inputs[0]!) ?? []), l]);
+  const byDepth = new Map<number, Targeted[]>();
+  for (const l of layers) byDepth.set(l.depth, [...(byDepth.get(l.depth) ?? []), l]);
+  // Per sample: each layer's pre-activation means, and the channel means of the tails' ends.
+  const sampled = new Map<Targeted, Float64Array[]>(layers.map((l) => [l, []]));
+  const ends = new Map<string, Float64Array[]>(tails.map((t) => [t.end, []]));
+  const endNames = new Set(ends.keys());
   let current = model;
-  const open = new Set(layers);
-  // Per sample: the pre-activation means of the layers the next settle takes (the shallowest open
-  // depth), and the channel means of the tails' ends (the last run's).
-  let sampled = new Map<Targeted, Float64Array[]>();
-  let ends = new Map<string, Float64Array[]>();
   let corrected = 0;
-  const passes = await settleByDepth(layers, {
-    maxPasses: MAX_PASSES,
-    measure: async () => {
-      const depth = Math.min(...[...open].map((l) => l.depth));
-      sampled = new Map([...open].filter((l) => l.depth === depth).map((l) => [l, []]));
-      ends = new Map(tails.map((t) => [t.end, []]));
-      await run(current, (out) => {
-        for (const [l, acc] of sampled) {
-          const a = accumulatorsOf(current.graph, l, out[l.node.inputs[0]!]!);
-          if (a) acc.push(a);
+  let settles = 0;
+  const keep = tails.length ? Math.min(...tails.map((t) => t.layer.depth)) : undefined;
+  const options = { scheme: 'pow2', rounding: 'floor', biasMode } as const;
+  const swept = await sweepDevice(
+    model,
+    watched,
+    options,
+    samples,
+    {
+      onValue: (name, t) => {
+        for (const l of readers.get(name) ?? []) {
+          const a = accumulatorsOf(current.graph, l, t);
+          if (a) sampled.get(l)!.push(a);
         }
-        for (const [end, means] of ends) means.push(lastAxisMeans(out[end]!));
-      });
-      return () => true;
+        if (endNames.has(name)) ends.get(name)!.push(lastAxisMeans(t));
+      },
+      atDepth: (depth) => {
+        const now = byDepth.get(depth) ?? [];
+        if (!now.length || settles >= MAX_PASSES) return undefined;
+        settles++;
+        const g = current.graph.clone();
+        for (const l of now) {
+          const delta = biasDelta(g, l, sampled.get(l)!, target.get(l.float.name)!, biasMode);
+          if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
+        }
+        return (current = { ...current, graph: g });
+      },
     },
-    settle: (now) => {
-      const g = current.graph.clone();
-      for (const l of now) {
-        open.delete(l);
-        const delta = biasDelta(g, l, sampled.get(l)!, target.get(l.float.name)!, biasMode);
-        if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
-      }
-      current = { ...current, graph: g };
-    },
-  });
+    keep,
+  );
+  current = swept.model;
+  // settle-passes' count: a run per settled depth and the one that measured where they left the model.
+  const passes = settles + 1;
   const goals = tailGoals(model.graph, tails, ends, target);
   const endMeans = async (m: Model) => {
     const seen = new Map<string, Float64Array[]>(tails.map((t) => [t.end, []]));
-    await run(m, (out) => seen.forEach((means, end) => means.push(lastAxisMeans(out[end]!))));
+    await sweepDevice(m, [...seen.keys()], options, swept.frontier ?? samples, {
+      onValue: (name, t) => seen.get(name)!.push(lastAxisMeans(t)),
+    });
     return new Map([...seen].map(([end, means]) => [end, averaged(means)]));
   };
   const device = new Map([...ends].map(([end, means]) => [end, averaged(means)]));
@@ -202,21 +217,6 @@ function outputChannels(g: Graph, node: Node): number | undefined {
 interface MeanMap {
   dims: number[];
   mean: Float64Array;
-}
-
-/** The device (every shift truncating) over the samples, `onSample` given each run's watched values. */
-async function runDevice(
-  model: Model,
-  watched: string[],
-  biasMode: BiasMode,
-  samples: () => AsyncIterable<FloorFeeds>,
-  onSample: (out: Record<string, Tensor>) => void,
-): Promise<void> {
-  const g = model.graph.clone();
-  const outputs = new Set(g.outputs.map((v) => v.name));
-  for (const name of watched) if (!outputs.has(name)) g.outputs.push({ name });
-  const ex = createIntegerExecutor({ ...model, graph: g }, { scheme: 'pow2', rounding: 'floor', biasMode });
-  for await (const feeds of samples()) onSample(ex.run(feeds));
 }
 
 /** Σ w (x - z_in) per output channel, averaged over output positions, for one sample's input `x`. */

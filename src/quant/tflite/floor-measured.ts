@@ -12,17 +12,19 @@
  * steps over the samples, and the bias moves by -Σ w_cj mu_j (empirical bias correction, Nagel et al.
  * 2019, against the rounding twin instead of the float model).
  *
- * Correcting a layer changes what reaches the layers after it, so layers are settled in passes by depth
- * (settle-passes.ts): each pass runs the device once over the samples and settles the shallowest layers
- * whose input still differs from the twin's (at most MAX_PASSES).
+ * Correcting a layer changes what reaches the layers after it, so layers are settled depth by depth
+ * (settle-passes.ts' order): the shallowest layers whose input still differs from the twin's, at most
+ * MAX_PASSES depths. One sweep of the device over the samples in depth order (device-sweep.ts) measures
+ * each depth's inputs with every shallower depth settled, as a whole device run per settled depth did.
  */
 import { indexGraph, type Graph, type Model, type Node } from '../../ir/graph.js';
 import type { Tensor } from '../../ir/tensor.js';
 import { builtinOf } from '../../tflite/ops/index.js';
-import { createIntegerExecutor } from '../../runtime/integer/index.js';
 import { outputShift, type BiasMode } from '../params.js';
-import { layerDepths, settleByDepth } from '../settle-passes.js';
+import { layerDepths } from '../settle-passes.js';
+import { sweepDevice, type Frontier } from './device-sweep.js';
 import { moveBias } from './floor-shift.js';
+import { stopwatch } from '../../util/timing.js';
 
 export type FloorFeeds = Record<string, Tensor>;
 
@@ -46,38 +48,69 @@ export async function measureFloorShifts(
   const layers = biasedLayers(model);
   const tails = tailsOf(model, layers);
   const watched = [...new Set([...layers.map((l) => l.node.inputs[0]!), ...tails.map((t) => t.end)])];
-  const means = (m: Model, twin: boolean) => channelMeans(m, watched, biasMode, twin, samples);
-  const target = await means(model, true);
+  const lap = stopwatch('floor measure');
+  const target = await channelMeans(model, watched, biasMode, true, samples);
+  lap('twin sweep');
+  // One sweep of the device in depth order (device-sweep.ts) makes the measurements and moves of the
+  // pass-by-pass settle (settle-passes.ts), which ran the whole device once per moving depth: PP-OCRv4 det
+  // at 640x640 on 30 pages took 40 runs and 498 s of CPU for the floor step, the sweeps (twin and device)
+  // 10 s of CPU each, the whole step 39 s (the rest is the judge's runs, outputs.ts).
+  const device = new MeanSums();
+  const byDepth = new Map<number, Layer[]>();
+  for (const l of layers) byDepth.set(l.depth, [...(byDepth.get(l.depth) ?? []), l]);
+  const mu = (l: Layer) => shrunk(device.means(l.node.inputs[0]!), target.get(l.node.inputs[0]!));
   let current = model;
   let corrected = 0;
-  let device = new Map<string, Means>();
-  const mu = (l: Layer) => shrunk(device.get(l.node.inputs[0]!), target.get(l.node.inputs[0]!));
-  const passes = await settleByDepth(layers, {
-    maxPasses: MAX_PASSES,
-    measure: async () => {
-      device = await means(current, false);
-      return (l) => !!mu(l)?.some((v) => v !== 0);
+  let settles = 0;
+  // The tails' run starts where the device's sweep reached their layers (the values before them are the
+  // same): det's head is its last depth.
+  const keep = tails.length ? Math.min(...tails.map((t) => t.layer.depth)) : undefined;
+  const swept = await sweepDevice(
+    model,
+    watched,
+    deviceOptions(biasMode, false),
+    samples,
+    {
+      onValue: (name, t) => device.add(name, t),
+      atDepth: (depth) => {
+        // A depth whose inputs the device already gives as the twin does moves nothing and takes no pass.
+        const now = (byDepth.get(depth) ?? []).filter((l) => mu(l)?.some((v) => v !== 0));
+        if (!now.length || settles >= MAX_PASSES) return undefined;
+        settles++;
+        const g = current.graph.clone();
+        for (const l of now) {
+          const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
+          if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
+        }
+        return (current = { ...current, graph: g });
+      },
     },
-    settle: (now) => {
-      const g = current.graph.clone();
-      for (const l of now) {
-        const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
-        if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
-      }
-      current = { ...current, graph: g };
-    },
-  });
+    keep,
+  );
+  current = swept.model;
+  lap('device sweep');
   const tailed = await settleTails(current, tails, biasMode, {
-    device,
+    device: device.all(watched),
     target,
-    means: (m) => means(m, false),
+    means: (m) =>
+      channelMeans(
+        m,
+        tails.map((t) => t.end),
+        biasMode,
+        false,
+        swept.frontier ?? samples,
+      ),
   });
+  lap('tails');
+  // settle-passes' count: a run per settled depth and the one that measured where they left the model.
+  const passes = settles + 1;
   return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
 }
 
 /**
- * Device runs over the samples spent settling conv/FC levels (one per level that sees a shift: PP-OCR cls,
- * HardSwish throughout, takes 54 on 32 lines, some 31 s of CPU). Levels past the budget keep their
+ * Conv/FC levels settled at most (each that sees a shift: PP-OCR cls, HardSwish throughout, takes 53 on 32
+ * lines; each was one whole device run over the samples, some 31 s of CPU, before device-sweep.ts made them
+ * one sweep: 19 -> 2 s of CPU for its floor corrections). Levels past the budget keep their
  * conv/FC rounding offsets alone: correcting them against unsettled inputs would count the shifts
  * upstream twice, and setting every level at once from one run diverged on cls (-0.4 dB on its
  * calibration lines). Partial corrections can measure worse than none; the run's judge then drops them.
@@ -201,36 +234,63 @@ async function channelMeans(
   watched: string[],
   biasMode: BiasMode,
   twin: boolean,
-  samples: () => AsyncIterable<FloorFeeds>,
+  samples: (() => AsyncIterable<FloorFeeds>) | Frontier,
 ): Promise<Map<string, Means>> {
-  const g = model.graph.clone();
-  const outputs = new Set(g.outputs.map((v) => v.name));
-  for (const name of watched) if (!outputs.has(name)) g.outputs.push({ name });
-  const ex = createIntegerExecutor(
-    { ...model, graph: g },
-    twin
-      ? { scheme: 'pow2', rounding: 'nearest', accumulatorRounding: 'floor', biasMode }
-      : { scheme: 'pow2', rounding: 'floor', biasMode },
-  );
-  const sums = new Map<string, Means>();
-  const counts = new Map<string, number>();
-  for await (const feeds of samples()) {
-    const out = ex.run(feeds);
-    for (const name of watched) {
-      const t = out[name]!;
-      const channels = t.dims.at(-1) ?? 1;
-      const s = sums.get(name) ?? Object.assign(new Float64Array(channels), { count: 0 });
-      const data = t.data as Int8Array;
-      for (let i = 0; i < data.length; i++) s[i % channels]! += data[i]!;
-      sums.set(name, s);
-      counts.set(name, (counts.get(name) ?? 0) + data.length / channels);
+  const sums = new MeanSums();
+  await sweepDevice(model, watched, deviceOptions(biasMode, twin), samples, {
+    onValue: (name, t) => sums.add(name, t),
+  });
+  return sums.all(watched);
+}
+
+function deviceOptions(biasMode: BiasMode, twin: boolean) {
+  return twin
+    ? ({ scheme: 'pow2', rounding: 'nearest', accumulatorRounding: 'floor', biasMode } as const)
+    : ({ scheme: 'pow2', rounding: 'floor', biasMode } as const);
+}
+
+/** Sums per channel (last axis) of int8 values over the samples, and their means once all are in. */
+class MeanSums {
+  private sums = new Map<string, Float64Array>();
+  private counts = new Map<string, number>();
+  private done = new Map<string, Means>();
+
+  add(name: string, t: Tensor): void {
+    const channels = t.dims.at(-1) ?? 1;
+    const s = this.sums.get(name) ?? new Float64Array(channels);
+    const data = t.data as Int8Array;
+    // Position by position, not i % channels: 2.4 of 12 s of CPU on det 320's sweeps went to the modulo
+    // loop. Sums of int8 in float64 are exact, so the order does not change them.
+    for (let p = 0; p < data.length; p += channels) for (let c = 0; c < channels; c++) s[c]! += data[p + c]!;
+    this.sums.set(name, s);
+    this.counts.set(name, (this.counts.get(name) ?? 0) + data.length / channels);
+    this.done.delete(name);
+  }
+
+  means(name: string): Means | undefined {
+    const s = this.sums.get(name);
+    if (!s) return undefined;
+    let m = this.done.get(name);
+    if (!m) {
+      const count = this.counts.get(name)!;
+      m = Object.assign(
+        s.map((v) => v / count),
+        { count },
+      );
+      this.done.set(name, m);
     }
+    return m;
   }
-  for (const [name, s] of sums) {
-    s.count = counts.get(name)!;
-    s.forEach((v, i) => (s[i] = v / s.count));
+
+  /** The means of these values (those given). */
+  all(names: string[]): Map<string, Means> {
+    const out = new Map<string, Means>();
+    for (const name of names) {
+      const m = this.means(name);
+      if (m) out.set(name, m);
+    }
+    return out;
   }
-  return sums;
 }
 
 /** Channel means of a value, and how many values each channel's mean is over. */
