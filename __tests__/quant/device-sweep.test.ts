@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/ir/tensor.js';
-import { sweepDevice } from '../../src/quant/tflite/device-sweep.js';
+import { settleBySweep, sweepDevice } from '../../src/quant/tflite/device-sweep.js';
 import { createIntegerExecutor, type IntegerExecutorOptions } from '../../src/runtime/integer/index.js';
 import { randomInt8, rng, TfliteGraphBuilder } from '../runtime/integer/builder.js';
 
@@ -174,5 +174,52 @@ describe('device sweep', () => {
     expect(seen.get('c')).toEqual(expected.get('c'));
     expect(seen.get('y')).toEqual(expected.get('y'));
     expect(expected.get('c')).not.toEqual(whole(m, xs, DEVICE).get('c'));
+  });
+  /**
+   * settleBySweep, the floor settles' loop: a depth none of whose layers differs is skipped without a pass,
+   * at most maxPasses depths move, each on a copy the next depth's values are computed with, and passes
+   * counts the settled depths plus one (settle-passes.ts' count, which the report's floorCorrections keeps).
+   */
+  it('settleBySweep: skips depths that do not differ, stops at the pass budget, counts passes as settleByDepth', async () => {
+    const xs = inputs();
+    const m = model();
+    const layers = LAYERS.map((l) => ({ ...l }));
+    const moves: string[] = [];
+    const settled = await settleBySweep(
+      m,
+      layers,
+      { watched: ['d'], options: DEVICE, samples: samples(xs) },
+      {
+        maxPasses: 2,
+        onValue: () => {},
+        // Depth 1 (B) already agrees: no pass for it.
+        differs: (l) => l.depth !== 1,
+        move: (g, l) => {
+          moves.push(l.bias);
+          const t = g.initializers.get(l.bias)!;
+          const next = new Tensor(
+            'int32',
+            t.dims,
+            Int32Array.from(t.data as Int32Array, (v) => v + 400),
+          );
+          next.quant = t.quant;
+          g.initializers.set(l.bias, next);
+          return true;
+        },
+      },
+    );
+    // A (depth 0) and C (depth 2) take the two passes; D (depth 3) is past the budget.
+    expect(moves).toEqual(['bA', 'bC']);
+    expect(settled.corrected).toBe(2);
+    expect(settled.passes).toBe(3);
+    // The model it ends with is the input model with exactly those biases moved (the input is untouched).
+    const expected = moved(moved(m, ['bA'], 400), ['bC'], 400);
+    for (const l of LAYERS)
+      expect(Array.from(settled.model.graph.initializers.get(l.bias)!.data as Int32Array), l.bias).toEqual(
+        Array.from(expected.graph.initializers.get(l.bias)!.data as Int32Array),
+      );
+    expect(Array.from(m.graph.initializers.get('bA')!.data as Int32Array)).toEqual(
+      Array.from(model().graph.initializers.get('bA')!.data as Int32Array),
+    );
   });
 });

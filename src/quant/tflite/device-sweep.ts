@@ -126,6 +126,57 @@ export async function sweepDevice(
   return { model: current, frontier };
 }
 
+/**
+ * The floor settles' depth-by-depth moves (settle-passes.ts' order) in one sweep: before each depth's
+ * layers run, those `differs` picks (all by default) are moved by `move` on a copy of the current graph,
+ * at most `maxPasses` depths; `onValue` sees each watched value with the model then current. `passes`
+ * counts as settleByDepth did: a run per settled depth and the one that measured where they left the model.
+ */
+export async function settleBySweep<L extends { depth: number }>(
+  model: Model,
+  layers: readonly L[],
+  sweep: {
+    watched: readonly string[];
+    options: IntegerExecutorOptions;
+    samples: () => AsyncIterable<Record<string, Tensor>>;
+    /** The stage whose frontier to keep (the tails' run starts there). */
+    keep?: number;
+  },
+  s: {
+    maxPasses: number;
+    onValue(name: string, t: Tensor, current: Model): void;
+    differs?(layer: L): boolean;
+    /** Moves one layer's bias in `g`; whether it moved. */
+    move(g: Graph, layer: L): boolean;
+  },
+): Promise<{ model: Model; corrected: number; passes: number; frontier?: Frontier }> {
+  const byDepth = new Map<number, L[]>();
+  for (const l of layers) byDepth.set(l.depth, [...(byDepth.get(l.depth) ?? []), l]);
+  let current = model;
+  let corrected = 0;
+  let settles = 0;
+  const swept = await sweepDevice(
+    model,
+    sweep.watched,
+    sweep.options,
+    sweep.samples,
+    {
+      onValue: (name, t) => s.onValue(name, t, current),
+      atDepth: (depth) => {
+        // A depth none of whose layers differs moves nothing and takes no pass.
+        const now = (byDepth.get(depth) ?? []).filter((l) => s.differs?.(l) ?? true);
+        if (!now.length || settles >= s.maxPasses) return undefined;
+        settles++;
+        const g = current.graph.clone();
+        for (const l of now) if (s.move(g, l)) corrected++;
+        return (current = { ...current, graph: g });
+      },
+    },
+    sweep.keep,
+  );
+  return { model: swept.model, corrected, passes: settles + 1, frontier: swept.frontier };
+}
+
 function runStage(
   model: Model,
   nodes: Graph['nodes'],

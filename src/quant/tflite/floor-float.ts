@@ -28,7 +28,7 @@ import { getOp } from '../../ops/index.js';
 import { windowGeometry, PADDING } from '../../runtime/integer/kernels/common/window.js';
 import { clampInt, type BiasMode } from '../params.js';
 import { shrunkError } from '../settle-passes.js';
-import { sweepDevice } from './device-sweep.js';
+import { settleBySweep, sweepDevice } from './device-sweep.js';
 import {
   biasedLayers,
   MAX_PASSES,
@@ -73,47 +73,31 @@ export async function measureFloatShifts(
   // per depth.
   const readers = new Map<string, Targeted[]>();
   for (const l of layers) readers.set(l.node.inputs[0]!, [...(readers.get(l.node.inputs[0]!) ?? []), l]);
-  const byDepth = new Map<number, Targeted[]>();
-  for (const l of layers) byDepth.set(l.depth, [...(byDepth.get(l.depth) ?? []), l]);
   // Per sample: each layer's pre-activation means, and the channel means of the tails' ends.
   const sampled = new Map<Targeted, Float64Array[]>(layers.map((l) => [l, []]));
   const ends = new Map<string, Float64Array[]>(tails.map((t) => [t.end, []]));
   const endNames = new Set(ends.keys());
-  let current = model;
-  let corrected = 0;
-  let settles = 0;
   const keep = tails.length ? Math.min(...tails.map((t) => t.layer.depth)) : undefined;
   const options = { scheme: 'pow2', rounding: 'floor', biasMode } as const;
-  const swept = await sweepDevice(
+  const swept = await settleBySweep(
     model,
-    watched,
-    options,
-    samples,
+    layers,
+    { watched, options, samples, keep },
     {
-      onValue: (name, t) => {
+      maxPasses: MAX_PASSES,
+      onValue: (name, t, current) => {
         for (const l of readers.get(name) ?? []) {
           const a = accumulatorsOf(current.graph, l, t);
           if (a) sampled.get(l)!.push(a);
         }
         if (endNames.has(name)) ends.get(name)!.push(lastAxisMeans(t));
       },
-      atDepth: (depth) => {
-        const now = byDepth.get(depth) ?? [];
-        if (!now.length || settles >= MAX_PASSES) return undefined;
-        settles++;
-        const g = current.graph.clone();
-        for (const l of now) {
-          const delta = biasDelta(g, l, sampled.get(l)!, target.get(l.float.name)!, biasMode);
-          if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
-        }
-        return (current = { ...current, graph: g });
+      move: (g, l) => {
+        const delta = biasDelta(g, l, sampled.get(l)!, target.get(l.float.name)!, biasMode);
+        return !!delta && moveBias(g, l.node, delta, l.scales, biasMode);
       },
     },
-    keep,
   );
-  current = swept.model;
-  // settle-passes' count: a run per settled depth and the one that measured where they left the model.
-  const passes = settles + 1;
   const goals = tailGoals(model.graph, tails, ends, target);
   const endMeans = async (m: Model) => {
     const seen = new Map<string, Float64Array[]>(tails.map((t) => [t.end, []]));
@@ -124,12 +108,16 @@ export async function measureFloatShifts(
   };
   const device = new Map([...ends].map(([end, means]) => [end, averaged(means)]));
   const tailed = await settleTails(
-    current,
+    swept.model,
     tails.filter((t) => goals.has(t.end)),
     biasMode,
     { device, target: goals, means: endMeans },
   );
-  return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
+  return {
+    model: tailed.model,
+    corrected: swept.corrected + tailed.corrected,
+    passes: swept.passes + tailed.passes,
+  };
 }
 
 /**

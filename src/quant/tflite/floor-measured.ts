@@ -22,7 +22,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import { builtinOf } from '../../tflite/ops/index.js';
 import { outputShift, type BiasMode } from '../params.js';
 import { layerDepths } from '../settle-passes.js';
-import { sweepDevice, type Frontier } from './device-sweep.js';
+import { settleBySweep, sweepDevice, type Frontier } from './device-sweep.js';
 import { moveBias } from './floor-shift.js';
 import { stopwatch } from '../../util/timing.js';
 
@@ -56,40 +56,27 @@ export async function measureFloorShifts(
   // at 640x640 on 30 pages took 40 runs and 498 s of CPU for the floor step, the sweeps (twin and device)
   // 10 s of CPU each, the whole step 39 s (the rest is the judge's runs, outputs.ts).
   const device = new MeanSums();
-  const byDepth = new Map<number, Layer[]>();
-  for (const l of layers) byDepth.set(l.depth, [...(byDepth.get(l.depth) ?? []), l]);
   const mu = (l: Layer) => shrunk(device.means(l.node.inputs[0]!), target.get(l.node.inputs[0]!));
-  let current = model;
-  let corrected = 0;
-  let settles = 0;
   // The tails' run starts where the device's sweep reached their layers (the values before them are the
   // same): det's head is its last depth.
   const keep = tails.length ? Math.min(...tails.map((t) => t.layer.depth)) : undefined;
-  const swept = await sweepDevice(
+  const swept = await settleBySweep(
     model,
-    watched,
-    deviceOptions(biasMode, false),
-    samples,
+    layers,
+    { watched, options: deviceOptions(biasMode, false), samples, keep },
     {
+      maxPasses: MAX_PASSES,
       onValue: (name, t) => device.add(name, t),
-      atDepth: (depth) => {
-        // A depth whose inputs the device already gives as the twin does moves nothing and takes no pass.
-        const now = (byDepth.get(depth) ?? []).filter((l) => mu(l)?.some((v) => v !== 0));
-        if (!now.length || settles >= MAX_PASSES) return undefined;
-        settles++;
-        const g = current.graph.clone();
-        for (const l of now) {
-          const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
-          if (delta && moveBias(g, l.node, delta, l.scales, biasMode)) corrected++;
-        }
-        return (current = { ...current, graph: g });
+      // A depth whose inputs the device already gives as the twin does moves nothing and takes no pass.
+      differs: (l) => !!mu(l)?.some((v) => v !== 0),
+      move: (g, l) => {
+        const delta = inputDelta(g.initializers.get(l.node.inputs[1]!)!, l.node.opType, mu(l)!);
+        return !!delta && moveBias(g, l.node, delta, l.scales, biasMode);
       },
     },
-    keep,
   );
-  current = swept.model;
   lap('device sweep');
-  const tailed = await settleTails(current, tails, biasMode, {
+  const tailed = await settleTails(swept.model, tails, biasMode, {
     device: device.all(watched),
     target,
     means: (m) =>
@@ -102,9 +89,11 @@ export async function measureFloorShifts(
       ),
   });
   lap('tails');
-  // settle-passes' count: a run per settled depth and the one that measured where they left the model.
-  const passes = settles + 1;
-  return { model: tailed.model, corrected: corrected + tailed.corrected, passes: passes + tailed.passes };
+  return {
+    model: tailed.model,
+    corrected: swept.corrected + tailed.corrected,
+    passes: swept.passes + tailed.passes,
+  };
 }
 
 /**
